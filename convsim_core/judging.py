@@ -1,0 +1,95 @@
+"""Outcome judges: the runner asks one after every message which outcome the chat has reached.
+
+Judging is centralised (the design's choice) so every runner labels outcomes the same way. A
+judge sees the previous judgement so cheap judges only look at the newest message.
+"""
+
+from __future__ import annotations
+
+import abc
+import re
+from collections.abc import Iterable
+
+import attrs
+
+from convsim_core.models import Conversation, Intent, Judgement, Outcomes, ParticipantRole
+
+
+class OutcomeJudge(abc.ABC):
+    @abc.abstractmethod
+    async def judge(
+        self,
+        conversation: Conversation,
+        outcomes: Outcomes,
+        intent: Intent | None,
+        previous: Judgement | None,
+    ) -> Judgement:
+        """The outcome the conversation has reached so far (``outcome=None``: none yet)."""
+
+
+class NullJudge(OutcomeJudge):
+    """Never decides; for runs where only termination matters."""
+
+    async def judge(
+        self,
+        conversation: Conversation,
+        outcomes: Outcomes,
+        intent: Intent | None,
+        previous: Judgement | None,
+    ) -> Judgement:
+        return previous or Judgement(outcome=None, rationale="no judge configured")
+
+
+@attrs.frozen
+class KeywordRule:
+    """An outcome is reached when a message (optionally from one side) contains a phrase."""
+
+    outcome: str
+    phrases: tuple[str, ...] = attrs.field(converter=tuple)
+    sender: ParticipantRole | None = None
+    _pattern: re.Pattern[str] = attrs.field(init=False, repr=False, eq=False)
+
+    def __attrs_post_init__(self) -> None:
+        if not self.phrases:
+            raise ValueError(f"keyword rule for {self.outcome!r} needs at least one phrase")
+        alternatives = "|".join(re.escape(p.lower()) for p in self.phrases)
+        object.__setattr__(self, "_pattern", re.compile(rf"\b(?:{alternatives})\b"))
+
+    def match(self, content: str, sender: ParticipantRole) -> str | None:
+        if self.sender is not None and sender is not self.sender:
+            return None
+        found = self._pattern.search(content.lower())
+        return found.group(0) if found else None
+
+
+@attrs.frozen
+class KeywordJudge(OutcomeJudge):
+    """Offline judge: the latest message matching a rule sets the outcome; later matches win."""
+
+    rules: tuple[KeywordRule, ...] = attrs.field(converter=tuple)
+
+    @classmethod
+    def from_phrases(
+        cls, phrases: dict[str, Iterable[str]], sender: ParticipantRole | None = None
+    ) -> KeywordJudge:
+        return cls(tuple(KeywordRule(name, tuple(p), sender) for name, p in phrases.items() if p))
+
+    async def judge(
+        self,
+        conversation: Conversation,
+        outcomes: Outcomes,
+        intent: Intent | None,
+        previous: Judgement | None,
+    ) -> Judgement:
+        last = conversation.last_message
+        if last is not None:
+            for rule in self.rules:
+                phrase = rule.match(last.content, last.sender)
+                outcome = outcomes.get_outcome_by_name(rule.outcome)
+                if phrase is not None and outcome is not None:
+                    return Judgement(
+                        outcome=outcome,
+                        rationale=f'{last.sender.value} said "{phrase}"',
+                        message_index=len(conversation.messages) - 1,
+                    )
+        return previous or Judgement(outcome=None, rationale="no outcome yet")

@@ -1,0 +1,26 @@
+"""The participant interface: anything that can take the next turn in a conversation."""
+
+from __future__ import annotations
+
+import abc
+from datetime import UTC, datetime
+
+from convsim_core.models import Conversation, Message, ParticipantRole
+
+
+class Participant(abc.ABC):
+    """Base for simulated customers and agents.
+
+    The runner owns simulated time: it re-stamps every returned message with the clock of the
+    run, so a participant may stamp its messages with anything (``now()`` is customary).
+    """
+
+    role: ParticipantRole
+
+    @abc.abstractmethod
+    async def get_next_message(self, conversation: Conversation) -> Message | None:
+        """The next message given the history, or None when this participant is finished."""
+
+    def message(self, content: str) -> Message:
+        """A message from this participant; the runner replaces the timestamp."""
+        return Message(content=content, timestamp=datetime.now(UTC), sender=self.role)

@@ -1,0 +1,115 @@
+"""The full simulation: two simulated participants taking alternating turns on simulated time."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime, timedelta
+
+import attrs
+
+from convsim_core.events import RunnerState, TypingStarted
+from convsim_core.models import (
+    Conversation,
+    ConversationResult,
+    Intent,
+    Judgement,
+    Message,
+    MessageDraft,
+    Outcomes,
+    ParticipantRole,
+    TerminationReason,
+)
+from convsim_core.pacing import NoPacing, Pacer
+from convsim_core.participant import Participant
+from convsim_core.runners.base import ProgressCallback, Runner, RunnerServices
+from convsim_core.termination import Termination
+from convsim_core.timing import HumanTypingDelay, TypingDelay
+
+logger = logging.getLogger(__name__)
+
+
+class ParticipantError(RuntimeError):
+    """A participant broke the rules (spoke for the other side, returned a non-message)."""
+
+
+@attrs.define
+class FullSimulationRunner(Runner):
+    """Runs conversations with both simulated customer and agent.
+
+    Single-use runner that manages conversation state internally. Never sleeps unless its
+    pacer asks to: simulated time comes from the typing-delay model.
+    """
+
+    customer: Participant
+    agent: Participant
+    initial_message: MessageDraft
+    intent: Intent | None
+    outcomes: Outcomes
+    max_messages: int = 100
+    base_timestamp: datetime | None = None  # If None, use current time when run() starts
+    progress_callback: ProgressCallback | None = None
+    services: RunnerServices = attrs.field(factory=RunnerServices, kw_only=True)
+    typing_delay: TypingDelay | None = attrs.field(kw_only=True, default=None)
+    """Defaults to a human typing model seeded with the run's seed."""
+    pacer: Pacer = attrs.field(factory=NoPacing, kw_only=True)
+
+    # Private state - managed internally
+    _conversation: Conversation = attrs.field(init=False)
+    _is_complete: bool = attrs.field(init=False, default=False)
+    _start_time: datetime | None = attrs.field(init=False, default=None)
+    _current_timestamp: datetime = attrs.field(init=False)
+    _judgement: Judgement | None = attrs.field(init=False, default=None)
+    _termination: Termination | None = attrs.field(init=False, default=None)
+    _state: RunnerState = attrs.field(init=False, default=RunnerState.IDLE)
+    _simulated_start: datetime | None = attrs.field(init=False, default=None)
+    _delay: TypingDelay = attrs.field(init=False)
+
+    def __attrs_post_init__(self) -> None:
+        if self.max_messages < 1:
+            raise ValueError("max_messages must be at least 1")
+        self._delay = self.typing_delay or HumanTypingDelay(seed=self.services.seed or 0)
+        self._init_state()
+        self._current_timestamp = self.base_timestamp or datetime.now(UTC)
+        initial_msg = Message.from_draft(self.initial_message, self._current_timestamp)
+        self._conversation = Conversation(messages=(initial_msg,))
+
+    def _participant(self, role: ParticipantRole) -> Participant:
+        return self.customer if role is ParticipantRole.CUSTOMER else self.agent
+
+    async def run(self) -> ConversationResult:
+        """Execute the full simulation conversation."""
+        self._current_timestamp = self.base_timestamp or datetime.now(UTC)
+        first = Message.from_draft(self.initial_message, self._current_timestamp)
+        self._begin(first.timestamp)
+        self._conversation = Conversation(messages=())
+        try:
+            termination = await self._record(first)
+            while termination is None:
+                termination = await self._take_turn()
+        except asyncio.CancelledError:
+            self._finish(Termination(TerminationReason.STOPPED, "stopped by the user"))
+            raise
+        except Exception as exc:
+            logger.exception("full simulation failed")
+            return self._finish(
+                Termination(TerminationReason.PARTICIPANT_ERROR, type(exc).__name__),
+                error=f"{type(exc).__name__}: {exc}",
+            )
+        return self._finish(termination)
+
+    async def _take_turn(self) -> Termination | None:
+        last = self._conversation.messages[-1]
+        role = last.sender.other
+        self._emit(TypingStarted(role))
+        reply = await self._participant(role).get_next_message(self._conversation)
+        if reply is None:
+            return Termination(TerminationReason.PARTICIPANT_FINISHED, f"the {role.value} finished")
+        if not isinstance(reply, Message) or reply.sender is not role:
+            raise ParticipantError(f"the {role.value} participant returned {reply!r}")
+        delay = self._delay.seconds(role, reply.content, last.content)
+        await self.pacer.wait(delay)
+        self._current_timestamp += timedelta(seconds=delay)
+        return await self._record(
+            Message(content=reply.content, timestamp=self._current_timestamp, sender=role)
+        )

@@ -1,0 +1,119 @@
+"""The one stable JSON form of every model, shared by persistence and every channel.
+
+attrs is deliberately not a serialization layer, so one private cattrs converter owns the
+mapping. Every top-level document carries ``schema_version`` and a ``type`` tag so a reader can
+tell a transcript line, a result and a message apart without guessing.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, TypeVar, cast
+
+from cattrs.preconf.json import make_converter
+
+from convsim_core.models import (
+    SCHEMA_VERSION,
+    Conversation,
+    ConversationResult,
+    Intent,
+    Judgement,
+    Message,
+    MessageDraft,
+    Outcome,
+    Outcomes,
+    ParticipantRole,
+    TerminationReason,
+    Usage,
+)
+
+T = TypeVar("T")
+
+_converter = make_converter(omit_if_default=False)
+
+
+def _strict_str(value: Any, _cls: type[Any]) -> str:
+    # cattrs would quietly str() a number; a bot that sends {"text": 3} deserves an error.
+    if not isinstance(value, str):
+        raise ValueError(f"expected a string, got {type(value).__name__}")
+    return value
+
+
+_converter.register_structure_hook(str, _strict_str)
+# StrEnums are str subclasses: give them their own (more specific) hook back.
+for _enum in (ParticipantRole, TerminationReason):
+    _converter.register_structure_hook(_enum, lambda value, cls: cls(value))
+
+TYPE_TAGS: dict[type[Any], str] = {
+    MessageDraft: "message_draft",
+    Message: "message",
+    Intent: "intent",
+    Outcome: "outcome",
+    Outcomes: "outcomes",
+    Conversation: "conversation",
+    ConversationResult: "result",
+    Usage: "usage",
+    Judgement: "judgement",
+}
+_TYPES_BY_TAG = {tag: cls for cls, tag in TYPE_TAGS.items()}
+
+
+class SchemaError(ValueError):
+    """A JSON document that is not a convsim model of a version this build understands."""
+
+
+def unstructure(obj: Any) -> dict[str, Any]:
+    """The model as plain JSON-ready data, without the envelope."""
+    return cast(dict[str, Any], _converter.unstructure(obj))
+
+
+def structure(data: Any, cls: type[T]) -> T:
+    return _converter.structure(data, cls)
+
+
+def to_json(obj: Any) -> dict[str, Any]:
+    """The model as a tagged, versioned JSON object."""
+    tag = TYPE_TAGS.get(type(obj))
+    if tag is None:
+        raise TypeError(f"{type(obj).__name__} has no JSON form")
+    return {"schema_version": SCHEMA_VERSION, "type": tag, **unstructure(obj)}
+
+
+def from_json(data: dict[str, Any], cls: type[T] | None = None) -> T:
+    """Rebuild a model from :func:`to_json` output; ``cls`` checks the tag when given."""
+    if not isinstance(data, dict):
+        raise SchemaError(f"expected a JSON object, got {type(data).__name__}")
+    version = data.get("schema_version")
+    if version != SCHEMA_VERSION:
+        raise SchemaError(f"unsupported schema_version {version!r} (this build reads {SCHEMA_VERSION})")
+    tag = data.get("type")
+    target = _TYPES_BY_TAG.get(str(tag))
+    if target is None:
+        raise SchemaError(f"unknown type tag {tag!r}")
+    if cls is not None and target is not cls:
+        raise SchemaError(f"expected a {TYPE_TAGS.get(cls, cls.__name__)!r} document, got {tag!r}")
+    body = {k: v for k, v in data.items() if k not in ("schema_version", "type")}
+    try:
+        return cast(T, _converter.structure(body, target))
+    except Exception as exc:  # cattrs raises grouped errors; flatten them into one message
+        raise SchemaError(f"invalid {tag} document: {_describe(exc)}") from exc
+
+
+def dumps(obj: Any) -> str:
+    return json.dumps(to_json(obj), ensure_ascii=False, separators=(",", ":"))
+
+
+def loads(text: str | bytes, cls: type[T] | None = None) -> T:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SchemaError(f"not JSON: {exc}") from exc
+    return from_json(data, cls)
+
+
+def _describe(exc: BaseException) -> str:
+    from cattrs import transform_error
+
+    if isinstance(exc, ExceptionGroup):
+        return "; ".join(transform_error(exc))
+    return str(exc)

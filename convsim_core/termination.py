@@ -1,0 +1,160 @@
+"""Termination strategies: small rules, each able to say "stop" and why.
+
+The runner always enforces ``max_messages`` and stops when a participant returns None; these
+strategies add the rest and are composed with :class:`AnyOf` (first to fire wins).
+"""
+
+from __future__ import annotations
+
+import abc
+import re
+from collections.abc import Iterable
+
+import attrs
+
+from convsim_core.models import (
+    Conversation,
+    Intent,
+    Judgement,
+    Outcomes,
+    ParticipantRole,
+    TerminationReason,
+)
+
+DEFAULT_CLOSING_PHRASES = (
+    "have a nice day",
+    "have a great day",
+    "have a good day",
+    "goodbye",
+    "bye for now",
+    "take care",
+)
+
+
+@attrs.frozen
+class TurnState:
+    """What a strategy may look at after each message."""
+
+    conversation: Conversation
+    outcomes: Outcomes
+    intent: Intent | None
+    judgement: Judgement | None
+    max_messages: int
+    elapsed_seconds: float = 0.0
+
+
+@attrs.frozen
+class Termination:
+    reason: TerminationReason
+    detail: str = ""
+
+
+class TerminationStrategy(abc.ABC):
+    @abc.abstractmethod
+    async def check(self, state: TurnState) -> Termination | None:
+        """A termination when the conversation should end now, else None."""
+
+
+@attrs.frozen
+class MaxMessages(TerminationStrategy):
+    async def check(self, state: TurnState) -> Termination | None:
+        count = len(state.conversation.messages)
+        if count >= state.max_messages:
+            return Termination(TerminationReason.MAX_MESSAGES, f"reached {count} messages")
+        return None
+
+
+@attrs.frozen
+class ClosingPhrases(TerminationStrategy):
+    """Ends when the newest message says goodbye (patterns are case-insensitive regexes)."""
+
+    patterns: tuple[str, ...] = attrs.field(default=DEFAULT_CLOSING_PHRASES, converter=tuple)
+    sender: ParticipantRole | None = None
+    _compiled: re.Pattern[str] = attrs.field(init=False, repr=False, eq=False)
+
+    def __attrs_post_init__(self) -> None:
+        try:
+            compiled = re.compile("|".join(f"(?:{p})" for p in self.patterns), re.IGNORECASE)
+        except re.error as exc:
+            raise ValueError(f"invalid closing phrase pattern: {exc}") from exc
+        object.__setattr__(self, "_compiled", compiled)
+
+    async def check(self, state: TurnState) -> Termination | None:
+        last = state.conversation.last_message
+        if last is None or not self.patterns:
+            return None
+        if self.sender is not None and last.sender is not self.sender:
+            return None
+        found = self._compiled.search(last.content)
+        if found:
+            return Termination(
+                TerminationReason.CLOSING_PHRASE, f'{last.sender.value} said "{found.group(0)}"'
+            )
+        return None
+
+
+@attrs.frozen
+class OutcomeReached(TerminationStrategy):
+    """Ends once the judge reports one of the terminal outcomes (all outcomes when empty)."""
+
+    terminal: frozenset[str] = attrs.field(default=frozenset(), converter=frozenset)
+
+    async def check(self, state: TurnState) -> Termination | None:
+        outcome = state.judgement.outcome if state.judgement else None
+        if outcome is None or (self.terminal and outcome.name not in self.terminal):
+            return None
+        return Termination(TerminationReason.OUTCOME_REACHED, f"outcome {outcome.name!r} reached")
+
+
+class GoalChecker(abc.ABC):
+    """Decides whether a participant's intent has been satisfied."""
+
+    @abc.abstractmethod
+    async def is_satisfied(self, conversation: Conversation, intent: Intent) -> tuple[bool, str]:
+        """Whether the intent is satisfied, with a one-line reason."""
+
+
+@attrs.frozen
+class KeywordGoalChecker(GoalChecker):
+    """Offline: the goal is met when the other side's newest message contains a phrase."""
+
+    phrases: tuple[str, ...] = attrs.field(converter=tuple)
+
+    async def is_satisfied(self, conversation: Conversation, intent: Intent) -> tuple[bool, str]:
+        last = conversation.last_message
+        if last is None or last.sender is intent.role:
+            return False, ""
+        text = last.content.lower()
+        for phrase in self.phrases:
+            if phrase.lower() in text:
+                return True, f'{last.sender.value} said "{phrase}"'
+        return False, ""
+
+
+@attrs.frozen
+class GoalCompletion(TerminationStrategy):
+    checker: GoalChecker
+
+    async def check(self, state: TurnState) -> Termination | None:
+        if state.intent is None:
+            return None
+        done, why = await self.checker.is_satisfied(state.conversation, state.intent)
+        if done:
+            return Termination(TerminationReason.GOAL_COMPLETED, why or "intent satisfied")
+        return None
+
+
+@attrs.frozen
+class AnyOf(TerminationStrategy):
+    strategies: tuple[TerminationStrategy, ...] = attrs.field(converter=tuple)
+
+    @classmethod
+    def of(cls, strategies: Iterable[TerminationStrategy]) -> AnyOf:
+        return cls(tuple(strategies))
+
+    async def check(self, state: TurnState) -> Termination | None:
+        for strategy in self.strategies:
+            found = await strategy.check(state)
+            if found is not None:
+                return found
+        return None
