@@ -113,7 +113,14 @@ def loads(text: str | bytes, cls: type[T] | None = None) -> T:
 
 def _describe(exc: BaseException) -> str:
     from cattrs import transform_error
+    from cattrs.v import format_exception
+
+    def _format(error: BaseException, type_: type[Any] | None) -> str:
+        # Keep our validators' own words ("must be a lowercase slug ...").
+        if type(error) is ValueError and str(error):
+            return str(error)
+        return format_exception(error, type_)
 
     if isinstance(exc, ExceptionGroup):
-        return "; ".join(transform_error(exc))
+        return "; ".join(transform_error(exc, format_exception=_format))
     return str(exc)

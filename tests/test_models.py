@@ -1,0 +1,171 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import attrs
+import pytest
+
+from convsim_core import (
+    Conversation,
+    ConversationResult,
+    Intent,
+    Judgement,
+    Message,
+    MessageDraft,
+    Outcome,
+    Outcomes,
+    ParticipantRole,
+    TerminationReason,
+    Usage,
+)
+from convsim_core.serialization import SchemaError, dumps, from_json, loads, to_json
+
+T0 = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
+
+
+def _outcomes() -> Outcomes:
+    return Outcomes(
+        (
+            Outcome("resolved", "Customer issue was fully resolved"),
+            Outcome("escalated", "Issue was escalated to supervisor"),
+        )
+    )
+
+
+def test_role_other_side() -> None:
+    assert ParticipantRole.AGENT.other is ParticipantRole.CUSTOMER
+    assert ParticipantRole.CUSTOMER.other is ParticipantRole.AGENT
+
+
+def test_models_are_frozen() -> None:
+    message = Message("hi", T0, ParticipantRole.CUSTOMER)
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        message.content = "changed"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("build", "fragment"),
+    [
+        (lambda: MessageDraft(3, ParticipantRole.AGENT), "content must be a string"),  # type: ignore[arg-type]
+        (lambda: MessageDraft("hi", "agent"), "sender must be a ParticipantRole"),  # type: ignore[arg-type]
+        (lambda: Message("hi", "2026-01-01", ParticipantRole.AGENT), "timestamp"),  # type: ignore[arg-type]
+        (lambda: Intent("customer", "x"), "role must be a ParticipantRole"),  # type: ignore[arg-type]
+        (lambda: Outcome("Resolved", "x"), "lowercase slug"),
+        (lambda: Outcome("sale completed", "x"), "lowercase slug"),
+        (lambda: Outcome("", "x"), "lowercase slug"),
+    ],
+)
+def test_bad_values_raise_clear_value_errors(build: object, fragment: str) -> None:
+    with pytest.raises(ValueError, match=fragment):
+        build()  # type: ignore[operator]
+
+
+def test_outcome_names_must_be_unique() -> None:
+    with pytest.raises(ValueError, match="unique; repeated: resolved"):
+        Outcomes((Outcome("resolved", "a"), Outcome("resolved", "b")))
+
+
+def test_outcome_lookup() -> None:
+    outcomes = _outcomes()
+    assert outcomes.get_outcome_by_name("escalated") == Outcome(
+        "escalated", "Issue was escalated to supervisor"
+    )
+    assert outcomes.get_outcome_by_name("missing") is None
+    assert outcomes.names == ("resolved", "escalated")
+
+
+def test_conversation_with_message_returns_new_copy() -> None:
+    first = Message("hi", T0, ParticipantRole.CUSTOMER)
+    conversation = Conversation((first,))
+    second = Message("hello", T0, ParticipantRole.AGENT)
+    grown = conversation.with_message(second)
+    assert conversation.messages == (first,)
+    assert grown.messages == (first, second)
+    assert grown.last_message == second
+
+
+def test_usage_adds_up() -> None:
+    total = Usage(1, 10, 5, 0) + Usage(2, 3, 4, 1)
+    assert total == Usage(3, 13, 9, 1)
+    assert total.total_tokens == 22
+
+
+def _result() -> ConversationResult:
+    outcomes = _outcomes()
+    messages = (
+        Message("Hello, I need help", T0, ParticipantRole.CUSTOMER),
+        Message("Sure — what's up? ✨", T0.replace(second=5, microsecond=120), ParticipantRole.AGENT),
+    )
+    return ConversationResult(
+        conversation=Conversation(messages, outcomes.outcomes[0]),
+        duration_seconds=0.25,
+        termination_reason=TerminationReason.OUTCOME_REACHED,
+        termination_detail="outcome 'resolved' reached",
+        usage=Usage(2, 30, 12, 1),
+        judgement=Judgement(outcomes.outcomes[0], "agent said refunded", 1),
+        inferred_intent="get a refund",
+        seed=42,
+        protocol_errors=("not JSON: {oops",),
+    )
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        MessageDraft("hi", ParticipantRole.CUSTOMER),
+        Message("hi", T0, ParticipantRole.AGENT),
+        Message("naive time", datetime(2026, 1, 1, 12, 0), ParticipantRole.AGENT),
+        Intent(ParticipantRole.AGENT, "Upsell customer to premium plan"),
+        Outcome("sale_completed", "Customer completed a purchase"),
+        _outcomes(),
+        Conversation((Message("hi", T0, ParticipantRole.CUSTOMER),)),
+        Usage(1, 2, 3, 4),
+        _result(),
+    ],
+)
+def test_json_round_trips_exactly(model: object) -> None:
+    data = to_json(model)
+    assert data["schema_version"] == 1
+    assert loads(dumps(model)) == model
+    assert from_json(data) == model
+
+
+def test_json_is_stable() -> None:
+    text = dumps(Message("hi", T0, ParticipantRole.AGENT))
+    assert text == (
+        '{"schema_version":1,"type":"message","content":"hi",'
+        '"timestamp":"2026-03-01T09:30:00+00:00","sender":"agent"}'
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("{oops", "not JSON"),
+        ("[1, 2]", "expected a JSON object"),
+        ('{"schema_version": 99, "type": "message"}', "unsupported schema_version 99"),
+        ('{"schema_version": 1, "type": "banana"}', "unknown type tag 'banana'"),
+        (
+            '{"schema_version":1,"type":"message","content":3,'
+            '"timestamp":"2026-01-01T00:00:00","sender":"agent"}',
+            r"expected a string, got int @ \$.content",
+        ),
+        (
+            '{"schema_version":1,"type":"message","content":"x",'
+            '"timestamp":"2026-01-01T00:00:00","sender":"bot"}',
+            r"ParticipantRole @ \$.sender",
+        ),
+        (
+            '{"schema_version":1,"type":"outcome","name":"Bad Name","description":"x"}',
+            "lowercase slug",
+        ),
+    ],
+)
+def test_bad_json_gets_a_clear_error(text: str, fragment: str) -> None:
+    with pytest.raises(SchemaError, match=fragment):
+        loads(text)
+
+
+def test_loads_checks_expected_type() -> None:
+    with pytest.raises(SchemaError, match="expected a 'result' document, got 'message'"):
+        loads(dumps(Message("hi", T0, ParticipantRole.AGENT)), ConversationResult)

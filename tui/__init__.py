@@ -1,0 +1,1 @@
+"""convsim's terminal UI (Textual) and command line."""

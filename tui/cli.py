@@ -1,0 +1,86 @@
+"""The ``convsim`` command: one sub-command module per mode, registered here.
+
+Each module in ``tui.commands`` exposes ``register(subparsers)``; it adds its parser and sets
+``handler`` (an ``async`` or plain callable taking the parsed namespace and returning an exit code).
+Modules are imported lazily by name so a missing optional part never breaks the others.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import inspect
+import logging
+import sys
+from collections.abc import Sequence
+
+logger = logging.getLogger(__name__)
+
+COMMAND_MODULES = (
+    "tui.commands.demo",
+    "tui.commands.watch",
+    "tui.commands.show",
+    "tui.commands.play",
+    "tui.commands.connect",
+    "tui.commands.bot",
+    "tui.commands.batch",
+    "tui.commands.report",
+)
+
+
+class UserError(Exception):
+    """An error the user can fix; printed as one line, exit code 2, no traceback."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="convsim",
+        description="Test customer-service chat agents with simulated customers.",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug output to stderr")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        handler = _start_screen_handler()
+    try:
+        outcome = handler(args)
+        if inspect.iscoroutine(outcome):
+            outcome = asyncio.run(outcome)
+        return int(outcome or 0)
+    except UserError as exc:
+        print(f"convsim: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("convsim: interrupted", file=sys.stderr)
+        return 130
+
+
+def _start_screen_handler():  # type: ignore[no-untyped-def]
+    try:
+        from tui.commands.start import run_start_screen
+    except ModuleNotFoundError:
+        return lambda _args: build_parser().print_help() or 0
+    return run_start_screen
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
