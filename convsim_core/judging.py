@@ -15,6 +15,9 @@ import attrs
 from convsim_core.models import Conversation, Intent, Judgement, Outcomes, ParticipantRole
 
 
+NO_OUTCOME_YET = Judgement(outcome=None, rationale="no outcome yet")
+
+
 class OutcomeJudge(abc.ABC):
     @abc.abstractmethod
     async def judge(
@@ -52,13 +55,15 @@ class KeywordRule:
     def __attrs_post_init__(self) -> None:
         if not self.phrases:
             raise ValueError(f"keyword rule for {self.outcome!r} needs at least one phrase")
-        alternatives = "|".join(re.escape(p.lower()) for p in self.phrases)
-        object.__setattr__(self, "_pattern", re.compile(rf"\b(?:{alternatives})\b"))
+        alternatives = "|".join(re.escape(p) for p in self.phrases)
+        object.__setattr__(
+            self, "_pattern", re.compile(rf"\b(?:{alternatives})\b", re.IGNORECASE)
+        )
 
     def match(self, content: str, sender: ParticipantRole) -> str | None:
         if self.sender is not None and sender is not self.sender:
             return None
-        found = self._pattern.search(content.lower())
+        found = self._pattern.search(content)
         return found.group(0) if found else None
 
 
@@ -92,4 +97,4 @@ class KeywordJudge(OutcomeJudge):
                         rationale=f'{last.sender.value} said "{phrase}"',
                         message_index=len(conversation.messages) - 1,
                     )
-        return previous or Judgement(outcome=None, rationale="no outcome yet")
+        return previous or NO_OUTCOME_YET

@@ -125,7 +125,8 @@ class Conversation:
     outcome: Outcome | None = None
 
     def with_message(self, message: Message) -> Conversation:
-        return attrs.evolve(self, messages=(*self.messages, message))
+        # Called once per message on the runner's hot path: no attrs.evolve introspection.
+        return Conversation((*self.messages, message), self.outcome)
 
     @property
     def last_message(self) -> Message | None:

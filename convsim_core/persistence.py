@@ -8,6 +8,7 @@ inline costs a few microseconds and never waits on the disk.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from pathlib import Path
@@ -19,47 +20,98 @@ from convsim_core.models import SCHEMA_VERSION, ConversationResult, Message
 from convsim_core.serialization import SchemaError, from_json, to_json
 
 logger = logging.getLogger(__name__)
+_encode = json.JSONEncoder(ensure_ascii=False).encode
 
 
 class TranscriptSink:
     """Where a runner reports a conversation as it happens; the base class discards it."""
 
-    def start(self, header: dict[str, Any]) -> None:
+    async def start(self, header: dict[str, Any]) -> None:
         return None
 
     def message(self, index: int, message: Message) -> None:
         return None
 
     def finish(self, result: ConversationResult) -> None:
+        return None
+
+    async def closed(self) -> None:
+        """Return once everything reported so far is on disk."""
         return None
 
 
 class TranscriptWriter(TranscriptSink):
+    """Writes and flushes each line as it comes.
+
+    Creating a file is the one slow disk operation (0.03-0.4 ms on the machines we measured), so
+    it happens in a thread while the conversation goes on: lines that arrive before the file
+    exists wait in memory for at most that long. Later lines are small writes to the OS page
+    cache, a few microseconds each, done inline.
+    """
+
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self._file: IO[str] | None = None
+        self._pending: list[str] = []
+        self._opening: asyncio.Future[IO[str]] | None = None
+        self._finished = False
+        self.error: OSError | None = None
 
-    def start(self, header: dict[str, Any]) -> None:
+    async def start(self, header: dict[str, Any]) -> None:
+        self._pending.append(_line({"schema_version": SCHEMA_VERSION, "type": "header", **header}))
+        self._opening = asyncio.ensure_future(asyncio.to_thread(self._create))
+        self._opening.add_done_callback(self._opened)
+
+    def _create(self) -> IO[str]:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._file = self.path.open("w", encoding="utf-8")
-        self._write({"schema_version": SCHEMA_VERSION, "type": "header", **header})
+        return self.path.open("w", encoding="utf-8")
+
+    def _opened(self, opening: asyncio.Future[IO[str]]) -> None:
+        if opening.cancelled():
+            return
+        error = opening.exception()
+        if error is not None:
+            self.error = error if isinstance(error, OSError) else OSError(str(error))
+            logger.error("cannot write transcript %s: %s", self.path, error)
+            return
+        self._file = opening.result()
+        self._file.write("".join(self._pending))
+        self._file.flush()
+        self._pending.clear()
+        if self._finished:
+            self._file.close()
 
     def message(self, index: int, message: Message) -> None:
-        line = to_json(message)
-        line["index"] = index
-        self._write(line)
+        # Hot path: the same bytes as dumps(to_json(message)) + index, without cattrs.
+        self._write(
+            f'{{"schema_version":{SCHEMA_VERSION},"type":"message",'
+            f'"content":{_encode(message.content)},'
+            f'"timestamp":"{message.timestamp.isoformat()}",'
+            f'"sender":"{message.sender.value}","index":{index}}}\n'
+        )
 
     def finish(self, result: ConversationResult) -> None:
-        self._write(to_json(result))
+        self._write(_line(to_json(result)))
+        self._finished = True
         if self._file is not None:
             self._file.close()
-            self._file = None
 
-    def _write(self, data: dict[str, Any]) -> None:
+    async def closed(self) -> None:
+        if self._opening is not None:
+            await asyncio.shield(self._opening)
+
+    def _write(self, line: str) -> None:
         if self._file is None:
-            raise RuntimeError("transcript not started")
-        self._file.write(json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n")
+            if self._opening is None:
+                raise RuntimeError("transcript not started")
+            self._pending.append(line)
+            return
+        self._file.write(line)
         self._file.flush()
+
+
+def _line(data: dict[str, Any]) -> str:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
 @attrs.frozen

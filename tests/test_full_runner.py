@@ -322,12 +322,13 @@ async def test_cancellation_records_stopped(tmp_path: Path) -> None:
     assert runner.is_complete
 
 
-def test_transcript_survives_a_torn_last_line(tmp_path: Path) -> None:
+async def test_transcript_survives_a_torn_last_line(tmp_path: Path) -> None:
     path = tmp_path / "t.jsonl"
     writer = TranscriptWriter(path)
-    writer.start({"scenario": "demo"})
+    await writer.start({"scenario": "demo"})
     writer.message(0, Message("hello", T0, C))
     writer.message(1, Message("hi there", T0, A))
+    await writer.closed()
     with path.open("a") as handle:
         handle.write('{"schema_version":1,"type":"message","content":"half')
     saved = read_transcript(path)

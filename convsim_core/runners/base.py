@@ -8,6 +8,8 @@ hybrid simulations label and record conversations identically.
 from __future__ import annotations
 
 import abc
+import asyncio
+import functools
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -28,13 +30,19 @@ from convsim_core.models import (
 )
 from convsim_core.persistence import TranscriptSink
 from convsim_core.serialization import to_json
-from convsim_core.termination import AnyOf, MaxMessages, Termination, TerminationStrategy, TurnState
+from convsim_core.termination import AnyOf, Termination, TerminationStrategy, TurnState
 from convsim_core.usage import UsageMeter
 
 logger = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[Conversation, dict[str, Any]], None]
 EventCallback = Callable[[RunnerEvent], None]
+
+
+@functools.lru_cache(maxsize=256)
+def _json_of(model: Intent | Outcomes) -> dict[str, Any]:
+    # Batches start hundreds of runs of the same scenario at once: serialize its parts once.
+    return to_json(model)
 
 
 class RunnerAlreadyUsed(RuntimeError):
@@ -126,7 +134,7 @@ class Runner(abc.ABC):
         self._state = RunnerState.IDLE
         self._simulated_start = None
 
-    def _begin(self, first_timestamp: datetime) -> None:
+    async def _begin(self, first_timestamp: datetime) -> None:
         if self._start_time is not None:
             raise RunnerAlreadyUsed(
                 f"{type(self).__name__} is single-use; create a new runner to run again"
@@ -138,16 +146,21 @@ class Runner(abc.ABC):
             "seed": self.services.seed,
             "started_at": self._start_time.isoformat(),
             "max_messages": self.max_messages,
-            "intent": to_json(self.intent) if self.intent else None,
-            "outcomes": to_json(self.outcomes),
+            "intent": _json_of(self.intent) if self.intent else None,
+            "outcomes": _json_of(self.outcomes),
             **self.services.header,
         }
-        self.services.transcript.start(header)
+        await self.services.transcript.start(header)
         self._set_state(RunnerState.RUNNING)
 
     def _emit(self, event: RunnerEvent) -> None:
         if self.services.event_callback is not None:
             self.services.event_callback(event)
+
+    @property
+    def _observed(self) -> bool:
+        """Whether anyone listens to events: lets hot paths skip building them."""
+        return self.services.event_callback is not None
 
     def _set_state(self, state: RunnerState, detail: str = "") -> None:
         self._state = state
@@ -182,9 +195,13 @@ class Runner(abc.ABC):
             max_messages=self.max_messages,
         )
         found = await self.services.termination.check(state)
-        return found or await _MAX_MESSAGES.check(state)
+        if found is None and len(state.conversation.messages) >= self.max_messages:
+            found = Termination(
+                TerminationReason.MAX_MESSAGES, f"reached {self.max_messages} messages"
+            )
+        return found
 
-    def _finish(
+    async def _finish(
         self,
         termination: Termination,
         error: str | None = None,
@@ -206,8 +223,11 @@ class Runner(abc.ABC):
         )
         try:
             self.services.transcript.finish(result)
+            # run() returns once the transcript is complete on disk; shielded so a
+            # cancellation cannot leave it half written.
+            await asyncio.shield(self.services.transcript.closed())
         except OSError:
-            logger.exception("could not write the result line of the transcript")
+            logger.exception("could not write the transcript")
         failed = error is not None and termination.reason is not TerminationReason.STOPPED
         self._set_state(RunnerState.ERROR if failed else RunnerState.DONE, error or "")
         if self.progress_callback is not None:
@@ -215,5 +235,3 @@ class Runner(abc.ABC):
         self._emit(Finished(result))
         return result
 
-
-_MAX_MESSAGES = MaxMessages()

@@ -81,27 +81,28 @@ class FullSimulationRunner(Runner):
         """Execute the full simulation conversation."""
         self._current_timestamp = self.base_timestamp or datetime.now(UTC)
         first = Message.from_draft(self.initial_message, self._current_timestamp)
-        self._begin(first.timestamp)
+        await self._begin(first.timestamp)
         self._conversation = Conversation(messages=())
         try:
             termination = await self._record(first)
             while termination is None:
                 termination = await self._take_turn()
         except asyncio.CancelledError:
-            self._finish(Termination(TerminationReason.STOPPED, "stopped by the user"))
+            await self._finish(Termination(TerminationReason.STOPPED, "stopped by the user"))
             raise
         except Exception as exc:
             logger.exception("full simulation failed")
-            return self._finish(
+            return await self._finish(
                 Termination(TerminationReason.PARTICIPANT_ERROR, type(exc).__name__),
                 error=f"{type(exc).__name__}: {exc}",
             )
-        return self._finish(termination)
+        return await self._finish(termination)
 
     async def _take_turn(self) -> Termination | None:
         last = self._conversation.messages[-1]
         role = last.sender.other
-        self._emit(TypingStarted(role))
+        if self._observed:
+            self._emit(TypingStarted(role))
         reply = await self._participant(role).get_next_message(self._conversation)
         if reply is None:
             return Termination(TerminationReason.PARTICIPANT_FINISHED, f"the {role.value} finished")

@@ -1,0 +1,185 @@
+"""Core orchestration benchmark (issue: foundation).
+
+Run from the repo root: ``python -m benchmarks.bench_core``. Prints, for this machine:
+1. orchestration cost per message of FullSimulationRunner with zero-latency participants, for
+   20- and 100-message conversations with transcript writing, keyword judging and closing-phrase
+   termination on; against a plain asyncio loop appending frozen attrs messages (the baseline,
+   measured in the same run). Target: <= 20 us per message.
+2. wall time of 500 concurrent full simulations of 10 messages whose participants wait 50 ms per
+   reply, against the ideal 9 x 50 ms. Target: within 5% of ideal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import statistics
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from convsim_core import (
+    Conversation,
+    FullSimulationRunner,
+    Intent,
+    KeywordJudge,
+    Message,
+    MessageDraft,
+    Outcome,
+    Outcomes,
+    Participant,
+    ParticipantRole,
+    RunnerServices,
+)
+from convsim_core.persistence import TranscriptWriter
+from convsim_core.termination import AnyOf, ClosingPhrases, OutcomeReached
+
+OUTCOMES = Outcomes(
+    (
+        Outcome("resolved", "Customer issue was fully resolved"),
+        Outcome("escalated", "Issue was escalated to supervisor"),
+    )
+)
+INTENT = Intent(ParticipantRole.CUSTOMER, "Get a refund for a double charge")
+LINES = {
+    ParticipantRole.CUSTOMER: "Sure, the email on the account is dana@example.com, thanks.",
+    ParticipantRole.AGENT: "Thanks! Let me check the charges on that account for you now.",
+}
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+class Instant(Participant):
+    """Answers at once, the same line every time: measures the runner, nothing else."""
+
+    def __init__(self, role: ParticipantRole, latency: float = 0.0) -> None:
+        self.role = role
+        self.latency = latency
+        self.line = LINES[role]
+
+    async def get_next_message(self, conversation: Conversation) -> Message | None:
+        if self.latency:
+            await asyncio.sleep(self.latency)
+        return self.message(self.line)
+
+
+def make_runner(messages: int, folder: Path, index: int, latency: float = 0.0) -> FullSimulationRunner:
+    services = RunnerServices(
+        judge=KeywordJudge.from_phrases({"resolved": ["refunded"], "escalated": ["supervisor"]}),
+        termination=AnyOf((ClosingPhrases(), OutcomeReached({"escalated"}))),
+        transcript=TranscriptWriter(folder / f"{index}.jsonl"),
+        seed=index,
+    )
+    return FullSimulationRunner(
+        customer=Instant(ParticipantRole.CUSTOMER, latency),
+        agent=Instant(ParticipantRole.AGENT, latency),
+        initial_message=MessageDraft("Hi, I was charged twice this month.", ParticipantRole.CUSTOMER),
+        intent=INTENT,
+        outcomes=OUTCOMES,
+        max_messages=messages,
+        base_timestamp=T0,
+        services=services,
+    )
+
+
+async def baseline_per_message(messages: int, rounds: int) -> float:
+    """A plain asyncio loop appending frozen attrs messages: the floor for any runner."""
+
+    async def turn(role: ParticipantRole) -> str:
+        return LINES[role]
+
+    samples = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        history: tuple[Message, ...] = ()
+        role = ParticipantRole.CUSTOMER
+        for _ in range(messages):
+            text = await turn(role)
+            history = (*history, Message(text, T0, role))
+            role = role.other
+        samples.append((time.perf_counter() - start) / messages)
+    return statistics.median(samples)
+
+
+async def runner_per_message(messages: int, rounds: int, folder: Path) -> float:
+    samples = []
+    for index in range(rounds):
+        runner = make_runner(messages, folder, index)
+        start = time.perf_counter()
+        result = await runner.run()
+        elapsed = time.perf_counter() - start
+        assert len(result.conversation.messages) == messages, result.termination_reason
+        samples.append(elapsed / messages)
+    return statistics.median(samples)
+
+
+async def concurrent_wall_time(count: int, messages: int, latency: float, folder: Path) -> float:
+    runners = [make_runner(messages, folder, i, latency) for i in range(count)]
+    start = time.perf_counter()
+    results = await asyncio.gather(*(r.run() for r in runners))
+    elapsed = time.perf_counter() - start
+    assert all(len(r.conversation.messages) == messages for r in results)
+    return elapsed
+
+
+async def bare_wall_time(count: int, messages: int, latency: float) -> float:
+    """The same waits with no runner at all: what the event loop alone costs."""
+
+    async def conversation() -> None:
+        for _ in range(messages - 1):
+            await asyncio.sleep(latency)
+
+    start = time.perf_counter()
+    await asyncio.gather(*(conversation() for _ in range(count)))
+    return time.perf_counter() - start
+
+
+async def main(rounds: int, loop_name: str) -> int:
+    missed = []
+    print(f"convsim core benchmark (FullSimulationRunner, {loop_name} event loop)")
+    # Transcripts go where users keep them (under the working directory): on this machine
+    # /tmp sits on a slower file system where creating a file costs ~0.4 ms.
+    with tempfile.TemporaryDirectory(dir=".", prefix=".bench-") as tmp:
+        folder = Path(tmp)
+        gc.collect()
+        for messages in (20, 100):
+            base = await baseline_per_message(messages, rounds)
+            ours = await runner_per_message(messages, rounds, folder / f"m{messages}")
+            ok = ours * 1e6 <= 20
+            missed += [] if ok else [f"{messages}-message orchestration"]
+            print(
+                f"  {messages:>3}-message conversations: {ours * 1e6:6.1f} us/message "
+                f"(plain asyncio loop baseline {base * 1e6:4.1f} us/message, "
+                f"{ours / base:4.1f}x) target <= 20 us: {'met' if ok else 'MISSED'}"
+            )
+        latency, count, messages = 0.05, 500, 10
+        ideal = (messages - 1) * latency
+        bare = await bare_wall_time(count, messages, latency)
+        wall = await concurrent_wall_time(count, messages, latency, folder / "concurrent")
+        efficiency = ideal / wall
+        ok = wall <= ideal * 1.05
+        missed += [] if ok else ["concurrent wall time"]
+        print(
+            f"  {count} concurrent simulations x {messages} messages, 50 ms per reply: "
+            f"{wall * 1000:.0f} ms vs ideal {ideal * 1000:.0f} ms "
+            f"({efficiency * 100:.1f}% efficiency; bare asyncio.sleep loop {bare * 1000:.0f} ms) "
+            f"target within 5%: {'met' if ok else 'MISSED'}"
+        )
+    print("all targets met" if not missed else f"targets missed: {', '.join(missed)}")
+    return 0
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rounds", type=int, default=30)
+    parser.add_argument("--loop", choices=("asyncio", "uvloop", "both"), default="both")
+    args = parser.parse_args()
+    loops = ("asyncio", "uvloop") if args.loop == "both" else (args.loop,)
+    for name in loops:
+        if name == "uvloop":
+            import uvloop
+
+            uvloop.run(main(args.rounds, name))
+        else:
+            asyncio.run(main(args.rounds, name))
