@@ -12,8 +12,14 @@ from collections.abc import Iterable
 
 import attrs
 
-from convsim_core.models import Conversation, Intent, Judgement, Outcomes, ParticipantRole
-
+from convsim_core.models import (
+    Conversation,
+    Intent,
+    Judgement,
+    Outcomes,
+    ParticipantRole,
+    to_tuple,
+)
 
 NO_OUTCOME_YET = Judgement(outcome=None, rationale="no outcome yet")
 
@@ -48,7 +54,7 @@ class KeywordRule:
     """An outcome is reached when a message (optionally from one side) contains a phrase."""
 
     outcome: str
-    phrases: tuple[str, ...] = attrs.field(converter=tuple)
+    phrases: tuple[str, ...] = attrs.field(converter=to_tuple)
     sender: ParticipantRole | None = None
     _pattern: re.Pattern[str] = attrs.field(init=False, repr=False, eq=False)
 
@@ -56,9 +62,7 @@ class KeywordRule:
         if not self.phrases:
             raise ValueError(f"keyword rule for {self.outcome!r} needs at least one phrase")
         alternatives = "|".join(re.escape(p) for p in self.phrases)
-        object.__setattr__(
-            self, "_pattern", re.compile(rf"\b(?:{alternatives})\b", re.IGNORECASE)
-        )
+        object.__setattr__(self, "_pattern", re.compile(rf"\b(?:{alternatives})\b", re.IGNORECASE))
 
     def match(self, content: str, sender: ParticipantRole) -> str | None:
         if self.sender is not None and sender is not self.sender:
@@ -71,7 +75,7 @@ class KeywordRule:
 class KeywordJudge(OutcomeJudge):
     """Offline judge: the latest message matching a rule sets the outcome; later matches win."""
 
-    rules: tuple[KeywordRule, ...] = attrs.field(converter=tuple)
+    rules: tuple[KeywordRule, ...] = attrs.field(converter=to_tuple)
 
     @classmethod
     def from_phrases(

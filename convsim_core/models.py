@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Iterable
 from datetime import datetime
 from functools import cached_property
 from typing import Any
@@ -17,6 +18,12 @@ import attrs
 
 SCHEMA_VERSION = 1
 """Version of the JSON form of every model; bump it when a field changes meaning."""
+
+
+def to_tuple(values: Iterable[Any]) -> tuple[Any, ...]:
+    """A ``tuple`` converter mypy's attrs plugin understands (it cannot bind ``tuple[T]``)."""
+    return values if isinstance(values, tuple) else tuple(values)
+
 
 _SLUG = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -95,7 +102,7 @@ class Outcome:
 class Outcomes:
     """Defines legal outcome labels for a simulation run."""
 
-    outcomes: tuple[Outcome, ...] = attrs.field(converter=tuple)
+    outcomes: tuple[Outcome, ...] = attrs.field(converter=to_tuple)
 
     def __attrs_post_init__(self) -> None:
         names = [outcome.name for outcome in self.outcomes]
@@ -121,7 +128,7 @@ class Outcomes:
 class Conversation:
     """Complete conversation with messages and optional outcome."""
 
-    messages: tuple[Message, ...] = attrs.field(converter=tuple)
+    messages: tuple[Message, ...] = attrs.field(converter=to_tuple)
     outcome: Outcome | None = None
 
     def with_message(self, message: Message) -> Conversation:

@@ -19,6 +19,7 @@ from convsim_core.models import (
     Outcomes,
     ParticipantRole,
     TerminationReason,
+    to_tuple,
 )
 
 DEFAULT_CLOSING_PHRASES = (
@@ -68,7 +69,7 @@ class MaxMessages(TerminationStrategy):
 class ClosingPhrases(TerminationStrategy):
     """Ends when the newest message says goodbye (patterns are case-insensitive regexes)."""
 
-    patterns: tuple[str, ...] = attrs.field(default=DEFAULT_CLOSING_PHRASES, converter=tuple)
+    patterns: tuple[str, ...] = attrs.field(default=DEFAULT_CLOSING_PHRASES, converter=to_tuple)
     sender: ParticipantRole | None = None
     _compiled: re.Pattern[str] = attrs.field(init=False, repr=False, eq=False)
 
@@ -118,7 +119,7 @@ class GoalChecker(abc.ABC):
 class KeywordGoalChecker(GoalChecker):
     """Offline: the goal is met when the other side's newest message contains a phrase."""
 
-    phrases: tuple[str, ...] = attrs.field(converter=tuple)
+    phrases: tuple[str, ...] = attrs.field(converter=to_tuple)
 
     async def is_satisfied(self, conversation: Conversation, intent: Intent) -> tuple[bool, str]:
         last = conversation.last_message
@@ -146,7 +147,7 @@ class GoalCompletion(TerminationStrategy):
 
 @attrs.frozen
 class AnyOf(TerminationStrategy):
-    strategies: tuple[TerminationStrategy, ...] = attrs.field(converter=tuple)
+    strategies: tuple[TerminationStrategy, ...] = attrs.field(converter=to_tuple)
 
     @classmethod
     def of(cls, strategies: Iterable[TerminationStrategy]) -> AnyOf:

@@ -1,0 +1,217 @@
+"""A strict, typed reader over one TOML table, so scenario errors name the file and the key.
+
+Scenario files are written by hand; a typo that silently does nothing wastes an afternoon. Each
+:class:`TableReader` remembers which keys were read, and :meth:`TableReader.finish` rejects the
+rest, suggesting the closest allowed key.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime, time
+from typing import Any
+
+_SLUG = re.compile(r"^[a-z][a-z0-9_-]*$")
+_MISSING: Any = object()
+
+
+class ScenarioError(ValueError):
+    """A scenario that cannot be used; the message names the file, the key and what was expected.
+
+    Always one line, so the command line can print it as is.
+    """
+
+    def __init__(self, source: str, key: str, problem: str) -> None:
+        self.source = source
+        self.key = key
+        self.problem = problem
+        where = f"{source}: {key}" if key else source
+        super().__init__(f"{where}: {problem}".replace("\n", " "))
+
+
+def describe_type(value: object) -> str:
+    """The TOML name of a value's type, for error messages."""
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, float):
+        return "a float"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, Mapping):
+        return "a table"
+    if isinstance(value, datetime | date | time):
+        return "a date/time"
+    return type(value).__name__
+
+
+class TableReader:
+    """Reads typed values out of one table and remembers what it read."""
+
+    def __init__(self, data: Mapping[str, Any], path: str, source: str) -> None:
+        self.data = data
+        self.path = path
+        self.source = source
+        self._seen: set[str] = set()
+
+    def key(self, name: str) -> str:
+        return f"{self.path}.{name}" if self.path else name
+
+    def error(self, name: str, problem: str) -> ScenarioError:
+        return ScenarioError(self.source, self.key(name) if name else self.path, problem)
+
+    def has(self, name: str) -> bool:
+        return name in self.data
+
+    def _get(self, name: str, default: Any) -> Any:
+        self._seen.add(name)
+        if name in self.data:
+            return self.data[name]
+        if default is _MISSING:
+            raise self.error(name, "missing required key")
+        return default
+
+    def _expect(self, name: str, value: object, expected: str) -> ScenarioError:
+        return self.error(name, f"expected {expected}, got {describe_type(value)} {value!r}")
+
+    def string(
+        self,
+        name: str,
+        default: Any = _MISSING,
+        *,
+        choices: Iterable[str] | None = None,
+        non_empty: bool = False,
+    ) -> str:
+        value = self._get(name, default)
+        if not isinstance(value, str):
+            raise self._expect(name, value, "a string")
+        options = tuple(choices) if choices is not None else None
+        if options is not None and value not in options:
+            raise self.error(
+                name, f"expected one of {', '.join(map(repr, options))}, got {value!r}"
+            )
+        if non_empty and not value.strip():
+            raise self.error(name, "expected a non-empty string")
+        return value
+
+    def optional_string(self, name: str) -> str | None:
+        if name not in self.data:
+            self._seen.add(name)
+            return None
+        return self.string(name)
+
+    def slug(self, name: str, default: Any = _MISSING) -> str:
+        value = self.string(name, default)
+        if not _SLUG.match(value):
+            raise self.error(
+                name,
+                f"expected a lowercase slug (a-z, 0-9, '_' or '-', starting with a letter),"
+                f" got {value!r}",
+            )
+        return value
+
+    def integer(self, name: str, default: Any = _MISSING, *, minimum: int | None = None) -> int:
+        value = self._get(name, default)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self._expect(name, value, "an integer")
+        if minimum is not None and value < minimum:
+            raise self.error(name, f"expected an integer >= {minimum}, got {value}")
+        return value
+
+    def optional_integer(self, name: str, *, minimum: int | None = None) -> int | None:
+        if name not in self.data:
+            self._seen.add(name)
+            return None
+        return self.integer(name, minimum=minimum)
+
+    def number(self, name: str, default: Any = _MISSING, *, minimum: float | None = None) -> float:
+        value = self._get(name, default)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self._expect(name, value, "a number")
+        if minimum is not None and value < minimum:
+            raise self.error(name, f"expected a number >= {minimum}, got {value}")
+        return float(value)
+
+    def boolean(self, name: str, default: Any = _MISSING) -> bool:
+        value = self._get(name, default)
+        if not isinstance(value, bool):
+            raise self._expect(name, value, "true or false")
+        return value
+
+    def strings(self, name: str, default: tuple[str, ...] = ()) -> tuple[str, ...]:
+        """An array of strings (a single string is accepted as a one-item array)."""
+        value = self._get(name, default)
+        if isinstance(value, str):
+            return (value,)
+        if not isinstance(value, list | tuple):
+            raise self._expect(name, value, "a string or an array of strings")
+        for index, item in enumerate(value):
+            if not isinstance(item, str):
+                raise ScenarioError(
+                    self.source,
+                    f"{self.key(name)}[{index}]",
+                    f"expected a string, got {describe_type(item)} {item!r}",
+                )
+        return tuple(value)
+
+    def string_map(self, name: str) -> dict[str, str]:
+        """A table of short text values; numbers are accepted and kept as written."""
+        table = self._get(name, {})
+        if not isinstance(table, Mapping):
+            raise self._expect(name, table, "a table")
+        result: dict[str, str] = {}
+        for key, value in table.items():
+            if isinstance(value, bool) or not isinstance(value, str | int | float):
+                raise ScenarioError(
+                    self.source,
+                    f"{self.key(name)}.{key}",
+                    f"expected a string or number, got {describe_type(value)} {value!r}",
+                )
+            result[str(key)] = str(value)
+        return result
+
+    def table(self, name: str, *, required: bool = False) -> TableReader | None:
+        value = self._get(name, _MISSING if required else None)
+        if value is None:
+            return None
+        if not isinstance(value, Mapping):
+            raise self._expect(name, value, "a table")
+        return TableReader(value, self.key(name), self.source)
+
+    def raw_table(self, name: str) -> Mapping[str, Any] | None:
+        """A table passed through untouched (read by someone else's parser)."""
+        value = self._get(name, None)
+        if value is not None and not isinstance(value, Mapping):
+            raise self._expect(name, value, "a table")
+        return value
+
+    def tables(self, name: str, *, required: bool = False) -> list[TableReader]:
+        """An array of tables (``[[name]]``), each reader named ``name[index]``."""
+        value = self._get(name, _MISSING if required else [])
+        if isinstance(value, Mapping) or not isinstance(value, list):
+            raise self._expect(name, value, f"an array of tables ([[{self.key(name)}]])")
+        readers = []
+        for index, item in enumerate(value):
+            item_key = f"{self.key(name)}[{index}]"
+            if not isinstance(item, Mapping):
+                raise ScenarioError(
+                    self.source, item_key, f"expected a table, got {describe_type(item)}"
+                )
+            readers.append(TableReader(item, item_key, self.source))
+        return readers
+
+    def finish(self) -> None:
+        """Reject keys nobody read: typos must not silently do nothing."""
+        unknown = [k for k in self.data if k not in self._seen]
+        if not unknown:
+            return
+        name = unknown[0]
+        allowed = sorted(self._seen)
+        close = difflib.get_close_matches(name, allowed, n=1)
+        hint = f"did you mean {close[0]!r}?" if close else f"allowed: {', '.join(allowed)}"
+        raise self.error(name, f"unknown key ({hint})")

@@ -1,0 +1,29 @@
+"""``convsim demo``: watch the builtin demo chat (a refund request), no setup or API key needed."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from tui.cli import UserError
+from tui.commands.watch import add_run_options, run_scenario_command
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "demo",
+        help="watch a built-in demo chat (offline, no API key needed)",
+        description="Watch a simulated refund chat between a rule-based customer and agent.",
+    )
+    add_run_options(parser)
+    parser.set_defaults(handler=handle_demo)
+
+
+def handle_demo(args: argparse.Namespace) -> Any:
+    from convsim_core.scenario import ScenarioError, builtin_scenario
+
+    try:
+        scenario = builtin_scenario("demo")
+    except ScenarioError as exc:
+        raise UserError(str(exc)) from None
+    return run_scenario_command(scenario, args, mode="demo")

@@ -1,0 +1,175 @@
+"""``convsim watch SCENARIO``: run a scenario file as a full simulation and watch it.
+
+Opens the terminal UI, or with ``--headless`` prints the chat as plain text. The run logic
+here is shared with ``convsim demo``, which is ``watch`` on the builtin demo scenario.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from tui.cli import UserError
+
+if TYPE_CHECKING:
+    from convsim_core.scenario_models import Scenario
+
+logger = logging.getLogger(__name__)
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "watch",
+        help="watch a simulated chat of a scenario file",
+        description="Run a scenario file with a simulated customer and agent and watch the chat.",
+    )
+    parser.add_argument("scenario", type=Path, help="scenario file (.toml)")
+    add_run_options(parser)
+    parser.set_defaults(handler=handle_watch)
+
+
+def add_run_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--headless", action="store_true", help="print the chat as plain text, no terminal UI"
+    )
+    parser.add_argument("--seed", type=int, help="random seed (default: the scenario's)")
+    parser.add_argument(
+        "--max-messages", type=_positive_int, metavar="N", help="stop after N messages"
+    )
+    parser.add_argument(
+        "--out", type=Path, metavar="FILE", help="transcript file (default: runs/<scenario>/...)"
+    )
+    parser.add_argument(
+        "--speed",
+        type=_positive_float,
+        metavar="X",
+        help="headless: pace messages at X times real typing speed (default: no waiting)",
+    )
+    sides = parser.add_mutually_exclusive_group()
+    sides.add_argument(
+        "--llm",
+        action="store_true",
+        help="let the LLM play both sides (needs OPENAI_API_KEY)",
+    )
+    sides.add_argument(
+        "--offline", action="store_true", help="play both sides offline, even kind = 'llm' ones"
+    )
+
+
+def handle_watch(args: argparse.Namespace) -> Any:
+    from convsim_core.scenario import ScenarioError, load_scenario
+
+    try:
+        scenario = load_scenario(args.scenario)
+    except ScenarioError as exc:
+        raise UserError(str(exc)) from None
+    return run_scenario_command(scenario, args)
+
+
+def run_scenario_command(
+    scenario: Scenario, args: argparse.Namespace, *, mode: str = "watch"
+) -> Any:
+    """Open the UI, or return the headless run (a coroutine ``tui.cli`` runs)."""
+    scenario = _apply_overrides(scenario, args)
+    if not args.headless:
+        note = _open_ui(scenario, args, mode)
+        if isinstance(note, int):
+            return note
+        print(f"convsim: {note}; running headless", file=sys.stderr)
+    return run_headless(scenario, args)
+
+
+def _open_ui(scenario: Scenario, args: argparse.Namespace, mode: str) -> int | str:
+    """The UI's exit code, or why it cannot run here."""
+    if not sys.stdout.isatty():
+        return "stdout is not a terminal"
+    try:
+        from tui.app import run_watch_app
+    except ImportError as exc:
+        logger.debug("terminal UI unavailable", exc_info=True)
+        return f"the terminal UI is not available ({exc})"
+    if args.out is not None or args.speed is not None:
+        print("convsim: --out and --speed apply to --headless runs only", file=sys.stderr)
+    return run_watch_app(scenario, seed=args.seed, mode=mode)
+
+
+def _apply_overrides(scenario: Scenario, args: argparse.Namespace) -> Scenario:
+    from convsim_core.builder import llm_available
+
+    if args.max_messages is not None:
+        scenario = attrs.evolve(scenario, max_messages=args.max_messages)
+    if args.llm:
+        if not llm_available(scenario):
+            key = scenario.llm.api_key_env
+            raise UserError(f"--llm needs an API key: set {key} (and OPENAI_BASE_URL if needed)")
+        scenario = _with_kinds(scenario, "llm")
+    elif args.offline:
+        scenario = _with_kinds(scenario, "offline")
+    return scenario
+
+
+def _with_kinds(scenario: Scenario, kind: str) -> Scenario:
+    # Scripted sides stay scripted: they are the fixed part of a test.
+    def side(spec: Any) -> Any:
+        return spec if spec.kind == "scripted" else attrs.evolve(spec, kind=kind)
+
+    return attrs.evolve(scenario, customer=side(scenario.customer), agent=side(scenario.agent))
+
+
+async def run_headless(scenario: Scenario, args: argparse.Namespace) -> int:
+    """Run once, printing as it goes; exit code 1 when the run failed with an error."""
+    from convsim_core.builder import build_full_runner, default_transcript_path
+    from convsim_core.pacing import RealTimePacing
+    from convsim_core.persistence import TranscriptWriter
+    from convsim_core.scenario import ScenarioError
+    from tui.headless import HeadlessPrinter
+
+    seed = scenario.seed if args.seed is None else args.seed
+    path: Path = args.out or default_transcript_path(scenario, seed)
+    use_llm = False if args.offline else None
+    printer = HeadlessPrinter()
+    writer = TranscriptWriter(path)
+    try:
+        runner = build_full_runner(
+            scenario,
+            seed=seed,
+            transcript=writer,
+            event_callback=printer.on_event,
+            pacer=RealTimePacing(args.speed) if args.speed else None,
+            use_llm=use_llm,
+        )
+    except ScenarioError as exc:
+        raise UserError(str(exc)) from None
+    header = runner.services.header
+    kinds = {role: str(header.get(f"{role}_kind", "?")) for role in ("customer", "agent")}
+    printer.intro(scenario, seed=seed, kinds=kinds)
+    try:
+        result = await runner.run()
+    except asyncio.CancelledError:
+        print(f"convsim: stopped; partial transcript in {path}", file=sys.stderr)
+        raise
+    saved = path if writer.error is None else None
+    printer.summary(result, transcript=saved)
+    if writer.error is not None:
+        print(f"convsim: could not write the transcript {path}: {writer.error}", file=sys.stderr)
+    return 1 if result.error else 0
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be greater than 0")
+    return value

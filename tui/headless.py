@@ -1,0 +1,225 @@
+"""Plain-text output for ``--headless`` runs and ``convsim show``: no Textual, just lines.
+
+Readable in a pipe or a CI log: one block per message (role, simulated time since the first
+message, wrapped text), a note whenever the judge's outcome changes, and a summary at the
+end. Colour only when writing to a terminal and ``NO_COLOR`` is unset.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import textwrap
+from collections.abc import Iterable
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from convsim_core.events import Judged, MessageAdded, RunnerEvent
+from convsim_core.models import ConversationResult, Judgement, Message, ParticipantRole
+from tui.formatting import format_duration, humanize, role_label
+
+if TYPE_CHECKING:
+    from convsim_core.persistence import Transcript
+    from convsim_core.scenario_models import Scenario
+
+_LABEL_WIDTH = 9
+_TIME_WIDTH = 7
+
+
+class Style:
+    """ANSI styling, or none at all."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+
+    def _wrap(self, code: str, text: str) -> str:
+        return f"\033[{code}m{text}\033[0m" if self.enabled else text
+
+    def bold(self, text: str) -> str:
+        return self._wrap("1", text)
+
+    def dim(self, text: str) -> str:
+        return self._wrap("2", text)
+
+    def role(self, role: ParticipantRole, text: str) -> str:
+        return self._wrap("1;36" if role is ParticipantRole.CUSTOMER else "1;32", text)
+
+    def warn(self, text: str) -> str:
+        return self._wrap("33", text)
+
+
+def wants_colour(out: TextIO) -> bool:
+    if os.environ.get("NO_COLOR"):
+        return False
+    isatty = getattr(out, "isatty", None)
+    return bool(isatty and isatty())
+
+
+class HeadlessPrinter:
+    """Prints a conversation as it happens; hand :meth:`on_event` to the runner."""
+
+    def __init__(
+        self, out: TextIO | None = None, *, colour: bool | None = None, width: int | None = None
+    ) -> None:
+        self.out = out or sys.stdout
+        self.style = Style(wants_colour(self.out) if colour is None else colour)
+        self.width = width or min(shutil.get_terminal_size((100, 24)).columns, 110)
+        self._start: datetime | None = None
+        self._outcome: str | None = None
+        self._closed = False
+
+    def line(self, text: str = "") -> None:
+        if self._closed:
+            return
+        try:
+            print(text, file=self.out, flush=True)
+        except BrokenPipeError:
+            # `convsim show x | head`: stop printing, let the run (and transcript) finish.
+            self._closed = True
+            _silence(self.out)
+
+    # -- live runs ------------------------------------------------------------------------------
+
+    def intro(self, scenario: Scenario, *, seed: int, kinds: dict[str, str]) -> None:
+        sides = ", ".join(f"{role} {kind}" for role, kind in kinds.items())
+        self.line(self.style.bold(scenario.title))
+        details = f"scenario {scenario.name}, seed {seed}, {sides}"
+        self.line(self.style.dim(details))
+        intent = scenario.intent
+        if intent is not None:
+            self.line(self.style.dim(f"goal: {intent.description}"))
+        self.line()
+
+    def on_event(self, event: RunnerEvent) -> None:
+        if isinstance(event, MessageAdded):
+            self.message(event.message)
+        elif isinstance(event, Judged):
+            self.judgement(event.judgement)
+
+    def message(self, message: Message) -> None:
+        if self._start is None:
+            self._start = message.timestamp
+        offset = (message.timestamp - self._start).total_seconds()
+        clock = f"[{format_duration(offset)}]".rjust(_TIME_WIDTH)
+        label = role_label(message.sender).ljust(_LABEL_WIDTH)
+        indent = " " * (_TIME_WIDTH + 1 + _LABEL_WIDTH + 1)
+        body = textwrap.wrap(
+            " ".join(message.content.split()) or "(empty message)",
+            width=max(30, self.width - len(indent)),
+        )
+        prefix = f"{self.style.dim(clock)} {self.style.role(message.sender, label)} "
+        self.line(prefix + body[0])
+        for rest in body[1:]:
+            self.line(indent + rest)
+
+    def judgement(self, judgement: Judgement) -> None:
+        name = judgement.outcome.name if judgement.outcome else None
+        if name == self._outcome:
+            return
+        self._outcome = name
+        indent = " " * (_TIME_WIDTH + 1)
+        why = f" ({judgement.rationale})" if judgement.rationale else ""
+        self.line(self.style.dim(f"{indent}-> outcome: {name or 'none yet'}{why}"))
+
+    def summary(self, result: ConversationResult, *, transcript: Path | None = None) -> None:
+        conversation = result.conversation
+        outcome = conversation.outcome
+        rows: list[tuple[str, str]] = [
+            (
+                "Outcome",
+                f"{outcome.name} - {outcome.description}" if outcome else "none reached",
+            ),
+        ]
+        if result.judgement is not None and result.judgement.rationale:
+            rows.append(("Why", result.judgement.rationale))
+        if result.termination_reason is not None:
+            detail = f" ({result.termination_detail})" if result.termination_detail else ""
+            rows.append(("Ended by", humanize(result.termination_reason.value) + detail))
+        messages = conversation.messages
+        simulated = (
+            (messages[-1].timestamp - messages[0].timestamp).total_seconds() if messages else 0.0
+        )
+        rows.append(("Messages", f"{len(messages)} in {format_duration(simulated)} simulated"))
+        usage = result.usage
+        if usage.llm_calls:
+            rows.append(
+                (
+                    "LLM usage",
+                    f"{usage.llm_calls} calls, {usage.total_tokens} tokens,"
+                    f" {usage.cache_hits} cache hits",
+                )
+            )
+        if result.error:
+            rows.append(("Error", self.style.warn(result.error)))
+        if transcript is not None:
+            rows.append(("Transcript", str(transcript)))
+        self.line()
+        self._rows(rows)
+
+    def _rows(self, rows: Iterable[tuple[str, str]]) -> None:
+        for name, value in rows:
+            self.line(f"{self.style.bold((name + ':').ljust(12))}{value}")
+
+    # -- saved transcripts ----------------------------------------------------------------------
+
+    def transcript(self, transcript: Transcript) -> None:
+        header = transcript.header
+        title = header.get("scenario_title") or header.get("scenario") or transcript.path.name
+        self.line(self.style.bold(str(title)))
+        self.line(self.style.dim(_describe_header(header)))
+        self.line()
+        judgement = transcript.result.judgement if transcript.result else None
+        decided_at = judgement.message_index if judgement else None
+        for index, message in enumerate(transcript.messages):
+            self.message(message)
+            if judgement is not None and index == decided_at:
+                self.judgement(judgement)
+        if transcript.result is not None:
+            self.summary(transcript.result)
+        else:
+            self.line()
+            count = len(transcript.messages)
+            self.line(
+                self.style.warn(
+                    f"Partial transcript: the run did not finish ({count} messages, no result)."
+                )
+            )
+        for problem in transcript.problems:
+            self.line(self.style.warn(f"warning: {problem}"))
+
+
+def _silence(out: TextIO) -> None:
+    """Point a closed pipe at /dev/null so the interpreter's final flush does not fail."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, out.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def _started(value: object) -> str:
+    try:
+        return datetime.fromisoformat(str(value)).strftime("%Y-%m-%d %H:%M:%S %Z").strip()
+    except ValueError:
+        return str(value)
+
+
+def _describe_header(header: dict[str, Any]) -> str:
+    parts = []
+    for key, label in (
+        ("scenario", "scenario"),
+        ("seed", "seed"),
+        ("runner", "runner"),
+        ("started_at", "started"),
+        ("customer_kind", "customer"),
+        ("agent_kind", "agent"),
+        ("llm_model", "model"),
+    ):
+        value = header.get(key)
+        if key == "started_at" and value:
+            value = _started(value)
+        if value is not None and value != "":
+            parts.append(f"{label} {value}")
+    return ", ".join(parts) or "no header"
