@@ -1,0 +1,122 @@
+"""One bot turn, the same for every protocol: pacing, misbehaviour knobs and counters.
+
+The endpoints only know how to put a reply on their wire (a ``Deliver`` callable); this module
+decides what is sent, in which order and when, so ``slow_seconds``, ``burst``, ``garbage_every``
+and ``drop_after`` behave identically everywhere they apply.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping
+from types import MappingProxyType
+
+from channels.demo_bot.brain import DemoBotBrain
+
+Deliver = Callable[[str, bool], Awaitable[None]]
+"""Sends one reply message; the flag says whether it is the last of the turn."""
+BeforeReply = Callable[[int], Awaitable[None]]
+"""Runs before reply number ``index`` of a turn is delivered (typing indicators)."""
+SendGarbage = Callable[[], Awaitable[None]]
+
+
+class TurnEngine:
+    """Runs the brain for each customer message; turns of one session never interleave."""
+
+    def __init__(
+        self,
+        brain: DemoBotBrain,
+        *,
+        reply_delay: float = 0.0,
+        drop_after: int | None = None,
+        garbage_every: int | None = None,
+        slow_seconds: float = 0.0,
+        burst: int | None = None,
+    ) -> None:
+        for name, value in (
+            ("drop_after", drop_after),
+            ("garbage_every", garbage_every),
+            ("burst", burst),
+        ):
+            if value is not None and value < 1:
+                raise ValueError(f"{name} must be at least 1, got {value}")
+        if reply_delay < 0 or slow_seconds < 0:
+            raise ValueError("reply_delay and slow_seconds cannot be negative")
+        self.brain = brain
+        self.reply_delay = reply_delay
+        self.drop_after = drop_after
+        self.garbage_every = garbage_every
+        self.slow_seconds = slow_seconds
+        self.burst = burst
+        self.replies_sent = 0
+        self.garbage_sent = 0
+        self.dropped = False
+        self._received: dict[str, int] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    @property
+    def received(self) -> Mapping[str, int]:
+        return MappingProxyType(self._received)
+
+    def open_session(self, session_id: str) -> None:
+        """Make a session known (a ``start`` frame) without counting a message."""
+        self._received.setdefault(session_id, 0)
+
+    def forget(self, session_id: str) -> None:
+        """Drop a finished session's conversation state (its message count stays)."""
+        self.brain.forget(session_id)
+        self._locks.pop(session_id, None)
+
+    def count(self, session_id: str) -> None:
+        """Record one inbound customer message (including one that is then dropped)."""
+        self._received[session_id] = self._received.get(session_id, 0) + 1
+
+    def take_drop(self, inbound: int) -> bool:
+        """Whether a connection's ``inbound``-th message triggers the one-off ``drop_after``."""
+        if self.drop_after is None or self.dropped or inbound < self.drop_after:
+            return False
+        self.dropped = True
+        return True
+
+    async def run(
+        self,
+        session_id: str,
+        text: str,
+        deliver: Deliver,
+        *,
+        before_reply: BeforeReply | None = None,
+        garbage: SendGarbage | None = None,
+    ) -> None:
+        """Answer one customer message through ``deliver``."""
+        lock = self._locks.setdefault(session_id, asyncio.Lock())
+        async with lock:
+            if self.slow_seconds:
+                await asyncio.sleep(self.slow_seconds)
+            replies = self.shape(self.brain.reply(session_id, text))
+            for index, reply in enumerate(replies):
+                if before_reply is not None:
+                    await before_reply(index)
+                if self.reply_delay:
+                    await asyncio.sleep(self.reply_delay)
+                if garbage is not None and self._garbage_due():
+                    self.garbage_sent += 1
+                    await garbage()
+                await deliver(reply, index == len(replies) - 1)
+                self.replies_sent += 1
+
+    def _garbage_due(self) -> bool:
+        every = self.garbage_every
+        return every is not None and (self.replies_sent + 1) % every == 0
+
+    def shape(self, replies: list[str]) -> list[str]:
+        """Apply ``burst``: exactly N messages, with the brain's last message still last."""
+        n = self.burst
+        if n is None or len(replies) == n:
+            return replies
+        if len(replies) > n:
+            return [*replies[: n - 1], " ".join(replies[n - 1 :])]
+        extra = n - len(replies)
+        fillers = [
+            f"One moment, still working on it ({i} of {extra})." for i in range(1, extra + 1)
+        ]
+        return [*replies[:-1], *fillers, replies[-1]]

@@ -1,0 +1,148 @@
+"""``convsim bot``: run the built-in demo bot so any client (or ``convsim connect``) can talk to it.
+
+The bot serves every protocol convsim speaks on one port; this command prints each URL, then
+runs until Ctrl-C (or SIGTERM) and shuts the server down cleanly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import errno
+import os
+import signal
+from collections.abc import Iterator
+from typing import Any
+
+from channels.demo_bot import DemoBotServer
+from tui.cli import UserError
+
+DEFAULT_PORT = 8765
+
+
+def register(subparsers: argparse._SubParsersAction[Any]) -> None:
+    parser = subparsers.add_parser(
+        "bot",
+        help="run the built-in demo support bot on a local port",
+        description=(
+            "Run convsim's rule-based demo support bot. It speaks WebSocket (JSON and plain "
+            "text), generic webhooks (sync and callback), Rasa REST and Bot Framework on one "
+            "port, so you can point convsim or your own client at it. Stop it with Ctrl-C."
+        ),
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    parser.add_argument(
+        "--port",
+        type=_port,
+        default=DEFAULT_PORT,
+        help=f"port to listen on ({DEFAULT_PORT}; 0 picks a free one)",
+    )
+    parser.add_argument(
+        "--reply-delay",
+        type=_seconds,
+        default=0.0,
+        metavar="S",
+        help="seconds the bot 'types' before each reply message (0)",
+    )
+    parser.add_argument(
+        "--secret-env",
+        metavar="NAME",
+        help="sign callbacks, and check signed requests, with the secret in environment variable "
+        "NAME",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="seed for the bot's wording (0)")
+    parser.set_defaults(handler=run)
+
+
+def _port(value: str) -> int:
+    try:
+        port = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {value!r}") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"port must be between 0 and 65535, got {port}")
+    return port
+
+
+def _seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {value!r}") from None
+    if seconds < 0:
+        raise argparse.ArgumentTypeError(f"cannot be negative, got {value}")
+    return seconds
+
+
+def _secret(name: str | None) -> str | None:
+    if name is None:
+        return None
+    secret = os.environ.get(name)
+    if not secret:
+        raise UserError(f"--secret-env: environment variable {name} is not set or empty")
+    return secret
+
+
+async def run(args: argparse.Namespace) -> int:
+    """Serve until Ctrl-C; returns 0 after a clean shutdown."""
+    server = DemoBotServer(
+        args.host,
+        args.port,
+        reply_delay=args.reply_delay,
+        secret=_secret(args.secret_env),
+        brain_seed=args.seed,
+    )
+    try:
+        await server.start()
+    except OSError as exc:
+        raise UserError(_listen_error(args.host, args.port, exc)) from None
+    try:
+        with _stop_on_signals() as stop:
+            _print_banner(server, args.secret_env)
+            await stop.wait()
+    finally:
+        await server.stop()
+        print("Demo bot stopped.", flush=True)
+    return 0
+
+
+def _listen_error(host: str, port: int, exc: OSError) -> str:
+    if exc.errno == errno.EADDRINUSE:
+        return (
+            f"cannot listen on {host}:{port}: the port is already in use "
+            "(pick another with --port, or --port 0 for any free port)"
+        )
+    return f"cannot listen on {host}:{port}: {exc.strerror or exc}"
+
+
+@contextlib.contextmanager
+def _stop_on_signals() -> Iterator[asyncio.Event]:
+    """An event set by Ctrl-C/SIGTERM, so the server stops in an orderly way and exits 0.
+
+    Where the loop cannot take signal handlers (Windows, a non-main thread) Ctrl-C still works:
+    ``asyncio.run`` cancels the handler and ``run`` cleans up in its ``finally``.
+    """
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    installed: list[signal.Signals] = []
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+        except (NotImplementedError, RuntimeError, ValueError):
+            continue
+        installed.append(sig)
+    try:
+        yield stop
+    finally:
+        for sig in installed:
+            loop.remove_signal_handler(sig)
+
+
+def _print_banner(server: DemoBotServer, secret_env: str | None) -> None:
+    lines = [f"convsim demo bot listening on {server.url}"]
+    lines += [f"  {name}: {url}" for name, url in server.endpoints.items()]
+    if secret_env:
+        lines.append(f"Async webhook callbacks are signed with the secret in ${secret_env}.")
+    lines.append("Press Ctrl-C to stop.")
+    print("\n".join(lines), flush=True)
