@@ -20,7 +20,14 @@ from convsim_core.models import (
     Usage,
 )
 from convsim_core.participant import Participant
-from convsim_core.runners import FullSimulationRunner, Runner, RunnerAlreadyUsed, RunnerServices
+from convsim_core.runners import (
+    FullSimulationRunner,
+    HybridSimulationRunner,
+    HybridTiming,
+    Runner,
+    RunnerAlreadyUsed,
+    RunnerServices,
+)
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -30,6 +37,8 @@ __all__ = [
     "Conversation",
     "ConversationResult",
     "FullSimulationRunner",
+    "HybridSimulationRunner",
+    "HybridTiming",
     "Intent",
     "Judgement",
     "KeywordJudge",

@@ -1,0 +1,547 @@
+"""The hybrid simulation: a simulated customer chatting with a real agent in real time.
+
+The real agent (a bot over the wire, or a person in play mode) sits behind a :class:`Channel`.
+Unlike the full runner, nobody takes turns on command: the agent speaks when it likes, often
+two or three messages in a row, so the runner is a small event loop over one mailbox that the
+channel listener, the session hooks and the customer's typing task all post into. Only the
+runner's own task records messages, which keeps the conversation, transcript and judgements in
+arrival order without locks.
+
+Timing rules (all times are real seconds):
+
+* **Settling.** After the agent speaks, the customer waits until the agent has been quiet for
+  ``settle_seconds`` (or the session reports the agent's turn complete, after a short grace for
+  a final message still in flight), then answers everything the agent said at once.
+* **Typing.** The customer's reply is composed, then sent after ``typing_delay`` (a
+  :class:`TypingStarted` event marks the start). An agent message that arrives while the customer
+  composes or types is recorded at once; the pending draft is thrown away and, once the agent has
+  settled again, the customer writes a new reply that takes every agent message into account -
+  as a person would delete a half-typed answer that the agent's new message made stale.
+* **Agent timeout vs. inactivity.** Both fire when the agent says nothing after the customer
+  spoke. ``agent_timeout`` means the agent has *never* answered a customer message in this
+  conversation within ``response_timeout`` (it is down, broken or far too slow - also when it
+  was expected to open the chat and did not). ``inactivity_timeout`` means the agent had been
+  answering and then the conversation went quiet for ``inactivity_timeout`` (handed over to a
+  queue, or it considers the chat over).
+* **Wall time.** The whole run, connecting included, is capped by ``max_wall_time``.
+
+The runner closes the session it created (never the channel: whoever made the channel owns it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import attrs
+
+from convsim_core.channel import Channel, ChannelError, ChannelState, ProtocolError, Session
+from convsim_core.events import ChannelStateChanged, ProtocolErrorSeen, RunnerState, TypingStarted
+from convsim_core.models import (
+    Conversation,
+    ConversationResult,
+    Intent,
+    Judgement,
+    Message,
+    MessageDraft,
+    Outcomes,
+    ParticipantRole,
+    TerminationReason,
+)
+from convsim_core.participant import Participant
+from convsim_core.runners.base import ProgressCallback, Runner, RunnerServices
+from convsim_core.runners.full import ParticipantError
+from convsim_core.termination import Termination
+from convsim_core.timing import NoDelay, TypingDelay
+
+logger = logging.getLogger(__name__)
+
+IntentInferer = Callable[[Conversation], Awaitable[str]]
+"""Names the customer's intent from a finished conversation (an LLM call, usually)."""
+
+TURN_GRACE_SECONDS = 0.05
+"""After a turn-complete signal, how long to wait for a final message that is still in flight."""
+
+_MAX_PROTOCOL_ERRORS = 100
+_EXCERPT_CHARS = 200
+
+AGENT, CUSTOMER = ParticipantRole.AGENT, ParticipantRole.CUSTOMER
+
+
+def _positive_or_none(_inst: object, attribute: attrs.Attribute[Any], value: float | None) -> None:
+    if value is not None and value <= 0:
+        raise ValueError(f"{attribute.name} must be positive (or None for no limit), got {value}")
+
+
+def _non_negative(_inst: object, attribute: attrs.Attribute[Any], value: float) -> None:
+    if value < 0:
+        raise ValueError(f"{attribute.name} must not be negative, got {value}")
+
+
+@attrs.frozen
+class HybridTiming:
+    """Real-time settings of a hybrid run; ``None`` switches a limit off."""
+
+    settle_seconds: float = attrs.field(default=1.0, validator=_non_negative)
+    typing_delay: TypingDelay = attrs.field(factory=NoDelay)
+    inactivity_timeout: float | None = attrs.field(default=30.0, validator=_positive_or_none)
+    response_timeout: float | None = attrs.field(default=30.0, validator=_positive_or_none)
+    max_wall_time: float | None = attrs.field(default=600.0, validator=_positive_or_none)
+
+
+# -- the mailbox ------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class _Arrival:
+    message: Message
+    at: float
+    """Event-loop time of arrival, for settling."""
+
+
+@attrs.frozen
+class _TurnComplete:
+    pass
+
+
+@attrs.frozen
+class _Ended:
+    pass
+
+
+@attrs.frozen
+class _Failed:
+    error: ChannelError
+
+
+@attrs.frozen
+class _Ready:
+    generation: int
+    reply: Message | None
+
+
+@attrs.frozen
+class _Crashed:
+    generation: int
+    error: Exception
+
+
+_Item = _Arrival | _TurnComplete | _Ended | _Failed | _Ready | _Crashed
+
+
+class _Mailbox:
+    """A FIFO the runner can peek into (an agent message queued behind a finished draft)."""
+
+    def __init__(self) -> None:
+        self._items: deque[_Item] = deque()
+        self._nonempty = asyncio.Event()
+
+    def put(self, item: _Item) -> None:
+        self._items.append(item)
+        self._nonempty.set()
+
+    def has_arrival(self) -> bool:
+        return any(isinstance(item, _Arrival) for item in self._items)
+
+    async def get(self, within: float | None) -> _Item | None:
+        """The next item, or None when ``within`` seconds pass first (None: wait forever)."""
+        if not self._items:
+            if within is not None and within <= 0:
+                return None
+            self._nonempty.clear()
+            try:
+                async with asyncio.timeout(within):
+                    await self._nonempty.wait()
+            except TimeoutError:
+                return None
+        return self._items.popleft()
+
+
+class _Wait(enum.Enum):
+    SETTLED = "settled"
+    AGENT_TIMEOUT = "agent_timeout"
+    INACTIVITY = "inactivity"
+
+
+class _CustomerFailed(Exception):
+    def __init__(self, error: Exception) -> None:
+        super().__init__(f"{type(error).__name__}: {error}")
+        self.error = error
+
+
+@attrs.define
+class HybridSimulationRunner(Runner):
+    """Runs one conversation between a simulated customer and a real agent over a channel.
+
+    Single-use, like the full runner, with the same progress interface, events and result;
+    ``get_progress()`` adds ``channel_state``.
+    """
+
+    customer: Participant
+    channel: Channel
+    initial_message: MessageDraft | None
+    """Sent first when it is the customer's; the agent's is not sent - the real agent opens."""
+    intent: Intent | None
+    outcomes: Outcomes
+    max_messages: int = 100
+    base_timestamp: datetime | None = None
+    """Stamps count real elapsed time from here; None: the real UTC clock."""
+    progress_callback: ProgressCallback | None = None
+    services: RunnerServices = attrs.field(factory=RunnerServices, kw_only=True)
+    timing: HybridTiming = attrs.field(factory=HybridTiming, kw_only=True)
+    intent_inferer: IntentInferer | None = attrs.field(default=None, kw_only=True)
+
+    # Private state - managed internally
+    _conversation: Conversation = attrs.field(init=False)
+    _is_complete: bool = attrs.field(init=False, default=False)
+    _start_time: datetime | None = attrs.field(init=False, default=None)
+    _judgement: Judgement | None = attrs.field(init=False, default=None)
+    _termination: Termination | None = attrs.field(init=False, default=None)
+    _state: RunnerState = attrs.field(init=False, default=RunnerState.IDLE)
+    _simulated_start: datetime | None = attrs.field(init=False, default=None)
+    _channel_state: ChannelState | None = attrs.field(init=False, default=None)
+    _protocol_errors: list[str] = attrs.field(init=False, factory=list)
+    _inferred_intent: str | None = attrs.field(init=False, default=None)
+    _mailbox: _Mailbox = attrs.field(init=False, factory=_Mailbox)
+    _session: Session | None = attrs.field(init=False, default=None)
+    _listener: asyncio.Task[None] | None = attrs.field(init=False, default=None)
+    _typing: asyncio.Task[None] | None = attrs.field(init=False, default=None)
+    _generation: int = attrs.field(init=False, default=0)
+    _clock_base: datetime = attrs.field(init=False)
+    _loop_base: float = attrs.field(init=False, default=0.0)
+    # Turn bookkeeping, in event-loop seconds.
+    _customer_spoke_at: float = attrs.field(init=False, default=0.0)
+    _customer_spoke: bool = attrs.field(init=False, default=False)
+    _last_agent_at: float = attrs.field(init=False, default=0.0)
+    _agent_pending: int = attrs.field(init=False, default=0)
+    """Agent messages since the customer last spoke."""
+    _agent_answered: bool = attrs.field(init=False, default=False)
+    _turn_complete: bool = attrs.field(init=False, default=False)
+
+    def __attrs_post_init__(self) -> None:
+        if self.max_messages < 1:
+            raise ValueError("max_messages must be at least 1")
+        self._init_state()
+        self._clock_base = self.base_timestamp or datetime.now(UTC)
+        self._conversation = Conversation(messages=())
+
+    # -- public -------------------------------------------------------------------------------
+
+    def get_progress(self) -> dict[str, Any]:
+        progress = super().get_progress()
+        progress["channel_state"] = self._channel_state.value if self._channel_state else None
+        progress["customer_typing"] = self._typing is not None
+        progress["protocol_errors"] = len(self._protocol_errors)
+        return progress
+
+    async def run(self) -> ConversationResult:
+        """Hold the conversation until a termination rule, a timeout or a failure ends it."""
+        self._loop_base = asyncio.get_running_loop().time()
+        self._clock_base = self.base_timestamp or datetime.now(UTC)
+        await self._begin(self._clock_base)
+        try:
+            termination, error = await self._converse_safely()
+            await self._shutdown()
+            await self._infer_intent()
+        except asyncio.CancelledError:
+            try:
+                await self._shutdown()
+            finally:
+                # Written even if a second cancellation cuts the shutdown short.
+                if not self._is_complete:
+                    stopped = Termination(TerminationReason.STOPPED, "stopped by the user")
+                    await self._finish(stopped, **self._extras())
+            raise
+        return await self._finish(termination, error, **self._extras())
+
+    # -- the conversation ---------------------------------------------------------------------
+
+    async def _converse_safely(self) -> tuple[Termination, str | None]:
+        """The conversation under the wall-time cap; failures become terminations."""
+        limit = self.timing.max_wall_time
+        wall = asyncio.timeout(limit)
+        try:
+            async with wall:
+                return await self._converse(), None
+        except TimeoutError as exc:
+            if not wall.expired():
+                return self._failed(exc)
+            detail = f"the conversation reached the {limit:g} s wall-time limit"
+            return Termination(TerminationReason.MAX_WALL_TIME, detail), None
+        except ChannelError as exc:
+            logger.info("channel failed: %s", exc)
+            self._note_channel_state(ChannelState.FAILED, str(exc))
+            return Termination(TerminationReason.CHANNEL_ERROR, "the channel failed"), str(exc)
+        except _CustomerFailed as exc:
+            logger.warning("the customer participant failed", exc_info=exc.error)
+            detail = "the customer participant failed"
+            return Termination(TerminationReason.PARTICIPANT_ERROR, detail), str(exc)
+        except Exception as exc:
+            return self._failed(exc)
+
+    def _failed(self, exc: Exception) -> tuple[Termination, str | None]:
+        # Mirrors the full runner: a bug (a judge, a strategy) must not escape run().
+        logger.exception("hybrid simulation failed", exc_info=exc)
+        error = f"{type(exc).__name__}: {exc}"
+        return Termination(TerminationReason.PARTICIPANT_ERROR, type(exc).__name__), error
+
+    async def _converse(self) -> Termination:
+        session = await self._open_session()
+        self._listener = asyncio.create_task(self._listen(session), name="convsim-hybrid-listener")
+        termination = await self._open_conversation(session)
+        while termination is None:
+            termination = await self._step(session)
+        return termination
+
+    async def _open_session(self) -> Session:
+        self._note_channel_state(ChannelState.CONNECTING)
+        try:
+            session = await self.channel.create_session()
+        except ChannelError:
+            raise
+        except Exception as exc:
+            raise ChannelError(f"could not open a session: {type(exc).__name__}: {exc}") from exc
+        self._session = session
+        session.on_state_change = self._note_channel_state
+        session.on_protocol_error = self._note_protocol_error
+        session.on_turn_complete = lambda: self._mailbox.put(_TurnComplete())
+        if self._channel_state is ChannelState.CONNECTING:
+            self._note_channel_state(ChannelState.CONNECTED)
+        return session
+
+    async def _open_conversation(self, session: Session) -> Termination | None:
+        self._customer_spoke_at = self._loop_time()
+        draft = self.initial_message
+        if draft is None:
+            self._start_typing()
+            return None
+        if draft.sender is AGENT:
+            return None  # the real agent opens with its own words
+        return await self._send(session, draft.content)
+
+    async def _step(self, session: Session) -> Termination | None:
+        """Handle one mailbox item or one expired wait."""
+        timeout, kind = self._deadline()
+        item = await self._mailbox.get(timeout)
+        if item is None:
+            return self._expired(kind)
+        if isinstance(item, _Arrival):
+            return await self._agent_said(item)
+        if isinstance(item, _TurnComplete):
+            self._turn_complete = True
+            return None
+        if isinstance(item, _Ended):
+            return Termination(
+                TerminationReason.PARTICIPANT_FINISHED, "agent ended the conversation"
+            )
+        if isinstance(item, _Failed):
+            raise item.error
+        if item.generation != self._generation:
+            return None  # a draft the customer already threw away
+        self._typing = None
+        if isinstance(item, _Crashed):
+            raise _CustomerFailed(item.error)
+        if item.reply is None:
+            return Termination(TerminationReason.PARTICIPANT_FINISHED, "the customer finished")
+        if self._mailbox.has_arrival():
+            logger.debug("agent spoke as the customer finished typing; rewriting the reply")
+            return None
+        return await self._send(session, item.reply.content)
+
+    def _deadline(self) -> tuple[float | None, _Wait]:
+        """How long the runner may wait for the next item, and what it means if none comes."""
+        now = self._loop_time()
+        if self._typing is not None:
+            return None, _Wait.SETTLED
+        if self._agent_pending:
+            settle = self.timing.settle_seconds
+            if self._turn_complete:
+                settle = min(settle, TURN_GRACE_SECONDS)
+            return self._last_agent_at + settle - now, _Wait.SETTLED
+        if self._agent_answered:
+            limit, kind = self.timing.inactivity_timeout, _Wait.INACTIVITY
+        else:
+            limit, kind = self.timing.response_timeout, _Wait.AGENT_TIMEOUT
+        if limit is None:
+            return None, kind
+        return self._customer_spoke_at + limit - now, kind
+
+    def _expired(self, kind: _Wait) -> Termination | None:
+        if kind is _Wait.SETTLED:
+            self._start_typing()
+            return None
+        if kind is _Wait.AGENT_TIMEOUT:
+            limit = self.timing.response_timeout
+            what = "answer" if self._customer_spoke else "open the conversation"
+            return Termination(
+                TerminationReason.AGENT_TIMEOUT, f"the agent did not {what} within {limit:g} s"
+            )
+        limit = self.timing.inactivity_timeout
+        return Termination(
+            TerminationReason.INACTIVITY_TIMEOUT,
+            f"the conversation went quiet: no agent message for {limit:g} s",
+        )
+
+    async def _agent_said(self, arrival: _Arrival) -> Termination | None:
+        if self._typing is not None:
+            logger.debug("agent spoke while the customer was typing; the draft is dropped")
+            self._drop_draft()
+        self._agent_pending += 1
+        self._last_agent_at = arrival.at
+        if self._customer_spoke:
+            self._agent_answered = True
+        message = arrival.message
+        last = self._conversation.last_message
+        if last is not None and message.timestamp < last.timestamp:
+            # Arrived while the customer's message was going out: keep the transcript in order.
+            message = attrs.evolve(message, timestamp=last.timestamp)
+        return await self._record(message)
+
+    async def _send(self, session: Session, content: str) -> Termination | None:
+        message = Message(content=content, timestamp=self._now(), sender=CUSTOMER)
+        limit = (
+            self.timing.inactivity_timeout if self._agent_answered else self.timing.response_timeout
+        )
+        self._customer_spoke_at = self._loop_time()
+        self._customer_spoke = True
+        self._agent_pending = 0
+        self._turn_complete = False
+        timed_out = False
+        try:
+            # A synchronous webhook answers inside send(): a slow bot must not hang the run.
+            async with asyncio.timeout(limit):
+                await session.send(message)
+        except TimeoutError:
+            timed_out = True
+        except ChannelError:
+            raise
+        except Exception as exc:
+            raise ChannelError(f"could not send the message: {type(exc).__name__}: {exc}") from exc
+        termination = await self._record(message)
+        if timed_out and termination is None:
+            return self._expired(_Wait.INACTIVITY if self._agent_answered else _Wait.AGENT_TIMEOUT)
+        return termination
+
+    # -- the customer's typing ------------------------------------------------------------------
+
+    def _start_typing(self) -> None:
+        self._generation += 1
+        self._emit(TypingStarted(CUSTOMER))
+        self._typing = asyncio.create_task(
+            self._compose(self._generation, self._conversation, self._unanswered_text()),
+            name="convsim-hybrid-customer",
+        )
+
+    def _drop_draft(self) -> None:
+        if self._typing is not None:
+            self._typing.cancel()
+            self._typing = None
+        self._generation += 1
+
+    def _unanswered_text(self) -> str:
+        lines: list[str] = []
+        for message in reversed(self._conversation.messages):
+            if message.sender is CUSTOMER:
+                break
+            lines.append(message.content)
+        return "\n".join(reversed(lines))
+
+    async def _compose(self, generation: int, conversation: Conversation, read: str) -> None:
+        """Write and type one reply; the outcome goes to the mailbox."""
+        try:
+            reply = await self.customer.get_next_message(conversation)
+            if reply is not None:
+                if not isinstance(reply, Message) or reply.sender is not CUSTOMER:
+                    raise ParticipantError(f"the customer participant returned {reply!r}")
+                delay = self.timing.typing_delay.seconds(CUSTOMER, reply.content, read)
+                if delay > 0:
+                    await asyncio.sleep(delay)
+        except Exception as exc:
+            self._mailbox.put(_Crashed(generation, exc))
+            return
+        self._mailbox.put(_Ready(generation, reply))
+
+    # -- the channel ----------------------------------------------------------------------------
+
+    async def _listen(self, session: Session) -> None:
+        """Move agent messages from the session into the mailbox, stamped on arrival."""
+        mailbox = self._mailbox
+        try:
+            async for message in session.subscribe():
+                if message.sender is not AGENT:
+                    logger.debug("ignoring a non-agent message from the channel: %r", message)
+                    continue
+                stamped = Message(content=message.content, timestamp=self._now(), sender=AGENT)
+                mailbox.put(_Arrival(stamped, self._loop_time()))
+        except ChannelError as exc:
+            mailbox.put(_Failed(exc))
+        except Exception as exc:
+            logger.exception("the channel's subscribe() failed")
+            mailbox.put(_Failed(ChannelError(f"the channel failed: {type(exc).__name__}: {exc}")))
+        else:
+            mailbox.put(_Ended())
+
+    def _note_channel_state(self, state: ChannelState, detail: str = "") -> None:
+        if state is self._channel_state:
+            return
+        self._channel_state = state
+        self._emit(ChannelStateChanged(state, detail))
+
+    def _note_protocol_error(self, error: ProtocolError) -> None:
+        excerpt = (error.excerpt or str(error))[:_EXCERPT_CHARS]
+        if len(self._protocol_errors) < _MAX_PROTOCOL_ERRORS:
+            self._protocol_errors.append(excerpt)
+        self._emit(ProtocolErrorSeen(excerpt))
+
+    async def _shutdown(self) -> None:
+        """Stop the background tasks and close the session; safe to call twice."""
+        tasks = [task for task in (self._typing, self._listener) if task and not task.done()]
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+        self._typing = None
+        session, self._session = self._session, None
+        if session is None:
+            return
+        try:
+            await session.close()
+        except Exception:
+            logger.warning("closing the session failed", exc_info=True)
+        finally:
+            session.on_state_change = None
+            session.on_protocol_error = None
+            session.on_turn_complete = None
+        if self._channel_state is not ChannelState.FAILED:
+            self._note_channel_state(ChannelState.CLOSED)
+
+    # -- the end --------------------------------------------------------------------------------
+
+    async def _infer_intent(self) -> None:
+        if self.intent is not None or self.intent_inferer is None:
+            return
+        if not self._conversation.messages:
+            return
+        try:
+            inferred = await self.intent_inferer(self._conversation)
+        except Exception:
+            logger.warning("could not infer the customer's intent", exc_info=True)
+            return
+        self._inferred_intent = inferred.strip() or None
+
+    def _extras(self) -> dict[str, Any]:
+        return {
+            "protocol_errors": tuple(self._protocol_errors),
+            "inferred_intent": self._inferred_intent,
+        }
+
+    def _loop_time(self) -> float:
+        return asyncio.get_running_loop().time()
+
+    def _now(self) -> datetime:
+        return self._clock_base + timedelta(seconds=self._loop_time() - self._loop_base)
