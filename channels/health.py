@@ -1,0 +1,58 @@
+"""Is the bot there? Checked before a run: an unreachable bot is one clear error, not a timeout."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from urllib.parse import urlsplit
+
+import aiohttp
+
+from channels.errors import unreachable
+from channels.profile import BotProfile, ProfileError
+from convsim_core.channel import ChannelError
+
+_DEFAULT_PORTS = {"http": 80, "ws": 80, "https": 443, "wss": 443}
+
+
+async def check_reachable(profile: BotProfile) -> None:
+    """GET the health URL if the profile has one (2xx expected), else open a TCP connection.
+
+    Raises ``ChannelError("cannot reach <URL>: <cause>")``.
+    """
+    health = profile.resolved_health_url()
+    if health is not None:
+        await _get_health(profile, health)
+        return
+    try:
+        parts = urlsplit(profile.resolved_url())
+    except ProfileError as exc:
+        raise ChannelError(str(exc)) from exc
+    host = parts.hostname or ""
+    port = parts.port or _DEFAULT_PORTS.get(parts.scheme, 80)
+    try:
+        async with asyncio.timeout(profile.connect_timeout):
+            _reader, writer = await asyncio.open_connection(host, port)
+    except (OSError, TimeoutError) as exc:
+        raise unreachable(profile.url, exc) from exc
+    writer.close()
+    with contextlib.suppress(OSError):
+        await writer.wait_closed()
+
+
+async def _get_health(profile: BotProfile, url: str) -> None:
+    try:
+        headers = profile.resolved_headers()
+    except ProfileError as exc:
+        raise ChannelError(str(exc)) from exc
+    timeout = aiohttp.ClientTimeout(total=profile.connect_timeout)
+    try:
+        async with (
+            aiohttp.ClientSession(headers=headers, timeout=timeout) as http,
+            http.get(url) as response,
+        ):
+            status = response.status
+    except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+        raise unreachable(url, exc) from exc
+    if not 200 <= status < 300:
+        raise unreachable(url, f"health check answered HTTP {status}")

@@ -1,0 +1,156 @@
+"""Named starting points for a bot profile, written in the same layout as a ``[bot]`` table.
+
+A preset is plain data merged *under* whatever the user writes, so every preset setting can be
+overridden key by key. Each preset also names the path its endpoint usually lives at: a URL given
+with no path at all (``http://localhost:5005``) gets it appended.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import attrs
+
+
+@attrs.frozen
+class Preset:
+    name: str
+    description: str
+    kind: str
+    default_path: str
+    settings: dict[str, Any] = attrs.field(eq=False, hash=False)
+    callback_settings: dict[str, Any] | None = attrs.field(default=None, eq=False, hash=False)
+    """Merged over ``settings`` when the profile says ``response_mode = "callback"``."""
+    callback_path: str | None = None
+
+
+_GENERIC_JSON = Preset(
+    name="generic-json",
+    description="JSON webhook: POST {session_id, text}, replies in the response (or via callback)",
+    kind="webhook",
+    default_path="/webhook",
+    settings={
+        "response_mode": "sync",
+        "request": {"body": {"session_id": "{session_id}", "text": "{text}"}},
+        "reply": {"text": "replies[*].text", "session": "session_id"},
+    },
+    # The async form: the bot answers 202 and later POSTs each reply to callback_url.
+    callback_settings={
+        "request": {
+            "body": {
+                "session_id": "{session_id}",
+                "text": "{text}",
+                "callback_url": "{callback_url}",
+            }
+        },
+        "reply": {"text": "text", "turn_complete": "final", "session": "session_id"},
+    },
+    callback_path="/webhook/async",
+)
+
+_RASA_REST = Preset(
+    name="rasa-rest",
+    description="Rasa's REST channel: POST {sender, message}, answer [{recipient_id, text}, ...]",
+    kind="webhook",
+    default_path="/webhooks/rest/webhook",
+    settings={
+        "response_mode": "sync",
+        "request": {"body": {"sender": "{session_id}", "message": "{text}"}},
+        # Rasa also sends image/button-only items; those have no text and are skipped.
+        "reply": {"text": "$[*].text"},
+    },
+)
+
+_BOTFRAMEWORK = Preset(
+    name="botframework",
+    description="Bot Framework bot: convsim plays the connector and serves /v3/conversations",
+    kind="webhook",
+    default_path="/api/messages",
+    settings={
+        "response_mode": "callback",
+        # Bot Framework bots answer 200 only after their turn handler finished (202 if async).
+        "response_ends_turn": True,
+        "request": {
+            "body": {
+                "type": "message",
+                "id": "{message_id}",
+                "timestamp": "{timestamp}",
+                "channelId": "convsim",
+                "serviceUrl": "{service_url}",
+                "from": {"id": "convsim-customer", "name": "Customer", "role": "user"},
+                "recipient": {"id": "bot", "name": "Bot", "role": "bot"},
+                "conversation": {"id": "{session_id}"},
+                "text": "{text}",
+                "textFormat": "plain",
+                "locale": "en-US",
+            }
+        },
+        "reply": {
+            "text": "text",
+            "filter": {"path": "type", "equals": "message"},
+            "session": "conversation.id",
+        },
+    },
+)
+
+_DEMO_WS = Preset(
+    name="demo-ws",
+    description="JSON WebSocket, sessions multiplexed by session_id, typing frames, final flag",
+    kind="websocket",
+    default_path="/ws",
+    settings={
+        "request": {"body": {"type": "message", "session_id": "{session_id}", "text": "{text}"}},
+        "reply": {
+            "text": "text",
+            "turn_complete": "final",
+            "filter": {"path": "type", "equals": "message"},
+            "session": "session_id",
+        },
+        "websocket": {"session_mode": "multiplexed"},
+    },
+)
+
+_PLAIN_WS = Preset(
+    name="plain-ws",
+    description="Plain-text WebSocket: one connection per session, one text frame per message",
+    kind="websocket",
+    default_path="/ws/plain",
+    settings={
+        "request": {"format": "text", "body": "{text}"},
+        "reply": {"format": "text"},
+        "websocket": {"session_mode": "connection"},
+    },
+)
+
+PRESETS: dict[str, Preset] = {
+    p.name: p for p in (_GENERIC_JSON, _RASA_REST, _BOTFRAMEWORK, _DEMO_WS, _PLAIN_WS)
+}
+DEFAULT_PRESET = {"webhook": "generic-json", "websocket": "demo-ws"}
+"""Used when a profile names no preset: the generic JSON form for its kind."""
+
+
+def get_preset(name: str) -> Preset:
+    try:
+        return PRESETS[name]
+    except KeyError:
+        raise KeyError(
+            f"unknown preset {name!r}; expected one of {', '.join(sorted(PRESETS))}"
+        ) from None
+
+
+def preset_settings(name: str, *, response_mode: str | None = None) -> dict[str, Any]:
+    """A fresh copy of the preset's settings (the callback variant if asked for and available)."""
+    preset = get_preset(name)
+    settings = copy.deepcopy(preset.settings)
+    if response_mode == "callback" and preset.callback_settings is not None:
+        for key, value in copy.deepcopy(preset.callback_settings).items():
+            settings[key] = value
+    return settings
+
+
+def preset_path(name: str, *, response_mode: str | None = None) -> str:
+    preset = get_preset(name)
+    if response_mode == "callback" and preset.callback_path is not None:
+        return preset.callback_path
+    return preset.default_path

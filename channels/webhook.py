@@ -1,0 +1,294 @@
+"""Webhook channel: each customer message is an HTTP request to the bot.
+
+Replies come back in the response body (``response_mode = "sync"``: one response is one bot turn)
+or later as POSTs to a :class:`CallbackServer` convsim runs (``"callback"``), routed to their
+session by the profile's ``reply.session`` path. One aiohttp ``ClientSession`` per channel keeps
+connections alive across messages and sessions.
+
+Each session posts its messages one at a time, in order, from its own task: ``send()`` returns
+as soon as the message is queued, so a slow bot delays neither the runner nor other sessions, and
+a reply can never overtake the message it answers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from datetime import UTC, datetime
+
+import aiohttp
+
+from channels.callback_server import CallbackServer, Verdict
+from channels.codec import FrameCodec, Inbound, Outgoing, excerpt
+from channels.errors import describe
+from channels.health import check_reachable
+from channels.inbox import InboxSession
+from channels.profile import BotProfile, ProfileError
+from channels.signing import SIGNATURE_HEADER, sign
+from convsim_core.channel import Channel, ChannelError, ChannelState, ProtocolError
+from convsim_core.models import Message
+
+logger = logging.getLogger(__name__)
+
+# Failures where the request certainly or most likely never reached the bot's handler, so
+# sending it again cannot duplicate a message. (A keep-alive connection the server closed while
+# idle surfaces as ServerDisconnectedError on reuse.)
+_RETRYABLE = (aiohttp.ClientConnectorError, aiohttp.ServerDisconnectedError)
+
+
+class WebhookSession(InboxSession):
+    """One conversation; a private task posts its queued messages in order."""
+
+    def __init__(self, channel: WebhookChannel, session_id: str) -> None:
+        super().__init__(session_id)
+        self._channel = channel
+        self._outbox: asyncio.Queue[str] = asyncio.Queue()
+        self._worker: asyncio.Task[None] | None = None
+
+    def start(self, setup_body: str | None) -> None:
+        if setup_body is not None:
+            self._outbox.put_nowait(setup_body)
+        self._worker = asyncio.create_task(self._work(), name=f"webhook {self.session_id}")
+
+    async def send(self, message: Message) -> None:
+        self._check_open()
+        body = self._channel.encode(self, message.content, message.timestamp)
+        self._record(message)
+        self._outbox.put_nowait(body)
+
+    async def close(self) -> None:
+        if not self._begin_close():
+            return
+        was_open = self.is_open
+        self.finish()
+        self._channel.forget(self)
+        if self._worker is not None:
+            self._worker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._worker
+        if was_open:
+            self.report_state(ChannelState.CLOSED, "session closed")
+
+    async def _work(self) -> None:
+        try:
+            while self.is_open:
+                body = await self._outbox.get()
+                await self._channel.post(self, body)
+        except Exception as exc:  # a bug here must end the session loudly, not hang it
+            logger.exception("webhook session %s failed", self.session_id)
+            self.fail(ChannelError(f"webhook channel error: {describe(exc)}"))
+
+
+class WebhookChannel(Channel):
+    """Reaches an HTTP bot as its :class:`BotProfile` describes."""
+
+    def __init__(self, profile: BotProfile) -> None:
+        if profile.kind != "webhook":
+            raise ValueError(f"WebhookChannel needs a webhook profile, got {profile.kind!r}")
+        self.profile = profile
+        self.codec = FrameCodec(profile)
+        self._sessions: dict[str, WebhookSession] = {}
+        self._http: aiohttp.ClientSession | None = None
+        self._server: CallbackServer | None = None
+        self._url = ""
+        self._secret: bytes | None = None
+        self._start_lock = asyncio.Lock()
+        self._closed = False
+
+    @property
+    def callback_server(self) -> CallbackServer | None:
+        """The running callback server (callback mode, after the first session)."""
+        return self._server
+
+    async def create_session(self) -> WebhookSession:
+        """Check the bot is reachable (once), start any callback server, open a session."""
+        await self._start()
+        session = WebhookSession(self, uuid.uuid4().hex)
+        self._sessions[session.session_id] = session
+        session.start(self._render_setup(session))
+        return session
+
+    def forget(self, session: WebhookSession) -> None:
+        self._sessions.pop(session.session_id, None)
+
+    async def close(self) -> None:
+        self._closed = True
+        for session in list(self._sessions.values()):
+            await session.close()
+        if self._server is not None:
+            await self._server.stop()
+        if self._http is not None:
+            await self._http.close()
+            self._http = None
+
+    # -- wire -------------------------------------------------------------------------------
+
+    async def _start(self) -> None:
+        async with self._start_lock:
+            if self._closed:
+                raise ChannelError("the channel is closed")
+            if self._http is not None:
+                return
+            profile = self.profile
+            try:
+                self._url = profile.resolved_url()
+                headers = profile.resolved_headers()
+                self._secret = profile.signing_secret()
+            except ProfileError as exc:
+                raise ChannelError(str(exc)) from exc
+            await check_reachable(profile)
+            if profile.response_mode == "callback":
+                server = CallbackServer(
+                    profile.callback,
+                    max_body_bytes=profile.max_body_bytes,
+                    secret=self._secret,
+                    handler=self._on_callback,
+                )
+                try:
+                    await server.start()
+                except OSError as exc:
+                    raise ChannelError(
+                        f"cannot start the callback server on {profile.callback.host}:"
+                        f"{profile.callback.port}: {describe(exc)}"
+                    ) from exc
+                self._server = server
+            timeout = aiohttp.ClientTimeout(total=None, sock_connect=profile.connect_timeout)
+            self._http = aiohttp.ClientSession(headers=headers, timeout=timeout)
+
+    def _outgoing(self, session: WebhookSession, text: str, timestamp: datetime) -> Outgoing:
+        server = self._server
+        return Outgoing(
+            text=text,
+            session_id=session.session_id,
+            timestamp=timestamp,
+            callback_url=server.callback_url if server else "",
+            service_url=server.base_url if server else "",
+        )
+
+    def encode(self, session: WebhookSession, text: str, timestamp: datetime) -> str:
+        return self.codec.encode(self._outgoing(session, text, timestamp))
+
+    def _render_setup(self, session: WebhookSession) -> str | None:
+        return self.codec.encode_setup(self._outgoing(session, "", datetime.now(UTC)))
+
+    async def post(self, session: WebhookSession, body: str) -> None:
+        """POST one body, retrying only failures that cannot have reached the bot's handler."""
+        assert self._http is not None
+        profile = self.profile
+        data = body.encode("utf-8")
+        headers = {"Content-Type": "application/json"}
+        if self._secret is not None:
+            headers[SIGNATURE_HEADER] = sign(self._secret, data)
+        attempt = 0
+        while True:
+            try:
+                request = self._http.request(profile.method, self._url, data=data, headers=headers)
+                async with asyncio.timeout(profile.response_timeout), request as resp:
+                    status = resp.status
+                    payload = await _read_capped(resp, profile.max_body_bytes)
+                break
+            except _RETRYABLE as exc:
+                attempt += 1
+                if attempt > profile.reconnect.attempts:
+                    error = ChannelError(
+                        f"lost the connection to {profile.url} ({describe(exc)});"
+                        f" gave up after {profile.reconnect.attempts} retry attempt(s)"
+                    )
+                    session.report_state(ChannelState.FAILED, str(error))
+                    session.fail(error)
+                    return
+                session.report_state(
+                    ChannelState.RECONNECTING,
+                    f"{describe(exc)}; retry {attempt}/{profile.reconnect.attempts}",
+                )
+                await asyncio.sleep(profile.reconnect.delay(attempt))
+            except TimeoutError:
+                self._turn_failed(
+                    session,
+                    ProtocolError(f"no HTTP response within {profile.response_timeout:g} s"),
+                )
+                return
+            except ProtocolError as error:  # oversized response
+                self._turn_failed(session, error)
+                return
+            except aiohttp.ClientError as exc:
+                self._turn_failed(session, ProtocolError(f"HTTP request failed: {describe(exc)}"))
+                return
+        if attempt:
+            session.report_state(ChannelState.CONNECTED, "reachable again")
+        self._handle_response(session, status, payload)
+
+    def _turn_failed(self, session: WebhookSession, error: ProtocolError) -> None:
+        session.report_protocol_error(error)
+        if self.profile.response_mode == "sync":
+            # The exchange is over either way; say so rather than leave the runner waiting.
+            session.deliver(Inbound(texts=(), turn_complete=True))
+
+    def _handle_response(self, session: WebhookSession, status: int, payload: bytes) -> None:
+        if not 200 <= status < 300:
+            error = ProtocolError(f"bot answered HTTP {status}", excerpt(payload))
+            self._turn_failed(session, error)
+            return
+        if self.profile.response_mode == "callback":
+            # Replies come by callback. A 200 (not 202) from a bot that holds its response until
+            # its turn handler finished means the turn is over.
+            if self.profile.response_ends_turn and status == 200:
+                session.deliver(Inbound(texts=(), turn_complete=True))
+            return
+        inbound: Inbound | None = Inbound(texts=())
+        if payload.strip():
+            try:
+                inbound = self.codec.decode(payload)
+            except ProtocolError as error:
+                self._turn_failed(session, error)
+                return
+        # A sync response is one whole bot turn.
+        texts = inbound.texts if inbound is not None else ()
+        message_id = inbound.message_id if inbound is not None else None
+        session.deliver(Inbound(texts=texts, turn_complete=True, message_id=message_id))
+
+    def _on_callback(self, body: bytes, conversation_id: str | None) -> Verdict:
+        """Route one callback to its session; the verdict becomes the HTTP answer."""
+        try:
+            document = self.codec.parse(body)
+        except ProtocolError as error:
+            return Verdict(400, f"{error} [{error.excerpt}]")
+        try:
+            session_id = self.codec.session_of(document)
+        except ProtocolError as error:
+            if conversation_id is None:
+                return Verdict(400, f"{error} [{error.excerpt}]")
+            session_id = conversation_id
+        session = self._sessions.get(session_id)
+        if session is None or not session.is_open:
+            return Verdict(404, f"unknown session {session_id!r}")
+        try:
+            inbound = self.codec.interpret(document)
+        except ProtocolError as error:
+            session.report_protocol_error(error)
+            return Verdict(400, f"{error} [{error.excerpt}]")
+        if inbound is not None:
+            session.deliver(inbound)
+        return Verdict(200)
+
+
+async def _read_capped(response: aiohttp.ClientResponse, limit: int) -> bytes:
+    """The body, or a ProtocolError as soon as it passes ``limit`` bytes (never read it all)."""
+    length = response.content_length
+    if length is not None:
+        if length > limit:
+            raise ProtocolError(f"response of {length} bytes exceeds max_body_bytes ({limit})")
+        return await response.read()  # the length is known and within bounds
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.content.iter_any():
+        size += len(chunk)
+        if size > limit:
+            raise ProtocolError(
+                f"response of more than {limit} bytes exceeds max_body_bytes ({limit})",
+                excerpt(chunks[0] if chunks else chunk),
+            )
+        chunks.append(chunk)
+    return b"".join(chunks)

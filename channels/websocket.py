@@ -1,0 +1,202 @@
+"""WebSocket channel: a connection per session, or one shared connection multiplexed by session id.
+
+Which one is the bot's choice (``[bot.websocket] session_mode``): a bot that keys conversations by
+connection gets ``connection``; a bot that reads a session id from every frame (the demo bot)
+gets ``multiplexed``, which also saves a handshake per conversation in batch runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from channels.codec import FrameCodec, Outgoing
+from channels.inbox import InboxSession
+from channels.profile import BotProfile, ProfileError
+from channels.ws_link import WsLink
+from convsim_core.channel import Channel, ChannelError, ChannelState, ProtocolError
+from convsim_core.models import Message
+
+logger = logging.getLogger(__name__)
+
+
+class WebSocketSession(InboxSession):
+    """One conversation; its frames travel on its own link or on the channel's shared one."""
+
+    def __init__(self, channel: WebSocketChannel, session_id: str) -> None:
+        super().__init__(session_id)
+        self._channel = channel
+        self._codec = channel.codec
+        self._link: WsLink | None = None
+        self._owns_link = False
+        self.setup_frame: str | None = self._codec.encode_setup(self._outgoing(""))
+
+    def _outgoing(self, text: str, timestamp: datetime | None = None) -> Outgoing:
+        return Outgoing(
+            text=text, session_id=self.session_id, timestamp=timestamp or datetime.now(UTC)
+        )
+
+    def attach(self, link: WsLink, *, owns: bool) -> None:
+        self._link, self._owns_link = link, owns
+
+    def handle_frame(self, raw: str | bytes) -> None:
+        """A frame on this session's own connection (``connection`` mode)."""
+        try:
+            inbound = self._codec.decode(raw)
+        except ProtocolError as error:
+            self.report_protocol_error(error)
+            return
+        if inbound is not None:
+            self.deliver(inbound)
+
+    async def send(self, message: Message) -> None:
+        """Hand the message to the link; if the link is down it is sent after the reconnect."""
+        self._check_open()
+        assert self._link is not None
+        frame = self._codec.encode(self._outgoing(message.content, message.timestamp))
+        self._record(message)  # before the await: a quick reply must come after it
+        try:
+            await self._link.send(frame)
+        except ChannelError:
+            self._unrecord(message)
+            raise
+
+    async def close(self) -> None:
+        if not self._begin_close():
+            return
+        was_open = self.is_open
+        self.finish()
+        self._channel.forget(self)
+        if self._owns_link and self._link is not None:
+            await self._link.close()
+        if was_open:
+            self.report_state(ChannelState.CLOSED, "session closed")
+
+
+class WebSocketChannel(Channel):
+    """Reaches a WebSocket bot as its :class:`BotProfile` describes."""
+
+    def __init__(self, profile: BotProfile) -> None:
+        if profile.kind != "websocket":
+            raise ValueError(f"WebSocketChannel needs a websocket profile, got {profile.kind!r}")
+        self.profile = profile
+        self.codec = FrameCodec(profile)
+        self._sessions: dict[str, WebSocketSession] = {}
+        self._shared: WsLink | None = None
+        self._shared_lock = asyncio.Lock()
+        self._closed = False
+
+    @property
+    def multiplexed(self) -> bool:
+        return self.profile.session_mode == "multiplexed"
+
+    async def create_session(self) -> WebSocketSession:
+        """Open (or join) a connection; ``ChannelError("cannot reach ...")`` if the bot is away."""
+        if self._closed:
+            raise ChannelError("the channel is closed")
+        session = WebSocketSession(self, uuid.uuid4().hex)
+        if self.multiplexed:
+            link = await self._shared_link()
+            session.attach(link, owns=False)
+        else:
+            link = self._new_link(
+                on_frame=session.handle_frame,
+                on_state=session.report_state,
+                on_failed=session.fail,
+                greeting=lambda: self._greeting([session]),
+            )
+            await link.open()
+            session.attach(link, owns=True)
+        self._sessions[session.session_id] = session
+        if session.setup_frame is not None:
+            await link.send(session.setup_frame)
+        return session
+
+    def forget(self, session: WebSocketSession) -> None:
+        self._sessions.pop(session.session_id, None)
+
+    async def close(self) -> None:
+        self._closed = True
+        for session in list(self._sessions.values()):
+            await session.close()
+        if self._shared is not None:
+            await self._shared.close()
+            self._shared = None
+
+    def _new_link(
+        self,
+        *,
+        on_frame: Callable[[str | bytes], None],
+        on_state: Callable[[ChannelState, str], None],
+        on_failed: Callable[[ChannelError], None],
+        greeting: Callable[[], list[str]],
+    ) -> WsLink:
+        profile = self.profile
+        try:
+            url, headers = profile.resolved_url(), profile.resolved_headers()
+        except ProfileError as exc:  # the environment changed since the profile was loaded
+            raise ChannelError(str(exc)) from exc
+        return WsLink(
+            profile,
+            url=url,
+            headers=headers,
+            on_frame=on_frame,
+            on_state=on_state,
+            on_failed=on_failed,
+            greeting=greeting,
+        )
+
+    def _greeting(self, sessions: list[WebSocketSession]) -> list[str]:
+        if not self.profile.request.resend_setup:
+            return []
+        return [s.setup_frame for s in sessions if s.setup_frame is not None and s.is_open]
+
+    async def _shared_link(self) -> WsLink:
+        async with self._shared_lock:
+            if self._shared is None or self._shared.failed:
+                link = self._new_link(
+                    on_frame=self._route_frame,
+                    on_state=self._broadcast_state,
+                    on_failed=self._fail_all,
+                    greeting=lambda: self._greeting(list(self._sessions.values())),
+                )
+                await link.open()
+                self._shared = link
+            return self._shared
+
+    def _route_frame(self, raw: str | bytes) -> None:
+        """A frame on the shared connection: find its session by the routing path."""
+        try:
+            document = self.codec.parse(raw)
+            session_id = self.codec.session_of(document)
+        except ProtocolError as error:
+            # Unroutable: every session on the connection may be the one missing a reply.
+            for session in list(self._sessions.values()):
+                session.report_protocol_error(error)
+            if not self._sessions:
+                logger.warning("unroutable frame: %s [%s]", error, error.excerpt)
+            return
+        target = self._sessions.get(session_id)
+        if target is None:
+            logger.warning("frame for unknown session %r dropped", session_id)
+            return
+        try:
+            inbound = self.codec.interpret(document)
+        except ProtocolError as error:
+            target.report_protocol_error(error)
+            return
+        if inbound is not None:
+            target.deliver(inbound)
+
+    def _broadcast_state(self, state: ChannelState, detail: str) -> None:
+        for session in list(self._sessions.values()):
+            session.report_state(state, detail)
+
+    def _fail_all(self, error: ChannelError) -> None:
+        """The shared link gave up: its sessions fail; new sessions get a new link."""
+        failed, self._sessions = list(self._sessions.values()), {}
+        for session in failed:
+            session.fail(error)

@@ -1,0 +1,318 @@
+"""``convsim connect SCENARIO``: the scenario's simulated customer chats with a real bot.
+
+The bot is reached over a WebSocket (``--ws URL``), a webhook (``--webhook URL`` with an
+optional ``--preset``), a bot profile file (``--profile BOT.toml``), the scenario's own ``[bot]``
+table, or the built-in demo bot started in-process (``--demo-bot``). The bot is checked before the
+chat starts, so an unreachable bot is one line naming the URL, not a timeout half a minute later.
+
+Exit codes: 0 the conversation ran (whatever its outcome, timeouts included), 1 it broke off
+with an error (connection lost for good, a participant failed), 2 a usage problem (bad scenario
+or profile, bot unreachable).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from tui.cli import UserError
+
+if TYPE_CHECKING:
+    from channels.profile import BotProfile
+    from convsim_core.events import RunnerEvent
+    from convsim_core.models import ConversationResult
+    from convsim_core.scenario_models import Scenario
+    from tui.headless import HeadlessPrinter
+
+logger = logging.getLogger(__name__)
+
+_PRESETS = "generic-json, rasa-rest, botframework, demo-ws, plain-ws"
+_DEMO_PRESETS = {"websocket": "demo-ws", "webhook": "generic-json"}
+DEMO_PLACEHOLDER_URL = "http://127.0.0.1:0"
+"""Stands for the demo bot's address until it runs (it listens on a free port)."""
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "connect",
+        help="let a scenario's simulated customer chat with a real bot",
+        description=(
+            "Connect a scenario's simulated customer to a real bot (WebSocket or webhook) and"
+            " hold the conversation in real time."
+        ),
+        epilog="exit codes: 0 conversation held, 1 it broke off with an error, 2 usage error",
+    )
+    parser.add_argument(
+        "scenario",
+        type=Path,
+        nargs="?",
+        help="scenario file (.toml); optional with --demo-bot (default: the builtin demo)",
+    )
+    target = parser.add_mutually_exclusive_group()
+    target.add_argument("--ws", metavar="URL", help="the bot's WebSocket URL (ws:// or wss://)")
+    target.add_argument("--webhook", metavar="URL", help="the bot's webhook URL (http(s)://)")
+    target.add_argument("--profile", type=Path, metavar="BOT.toml", help="a bot profile file")
+    target.add_argument(
+        "--demo-bot",
+        nargs="?",
+        const="ws",
+        choices=("ws", "webhook"),
+        help="start the built-in demo bot in-process and talk to it (over ws by default)",
+    )
+    parser.add_argument(
+        "--preset", metavar="NAME", help=f"how to talk to the bot: one of {_PRESETS}"
+    )
+    parser.add_argument("--seed", type=int, help="random seed (default: the scenario's)")
+    parser.add_argument(
+        "--out", type=Path, metavar="FILE", help="transcript file (default: runs/<scenario>/...)"
+    )
+    parser.add_argument(
+        "--headless", action="store_true", help="print the chat as plain text, no terminal UI"
+    )
+    parser.add_argument(
+        "--max-messages", type=_positive_int, metavar="N", help="stop after N messages"
+    )
+    sides = parser.add_mutually_exclusive_group()
+    sides.add_argument(
+        "--llm", action="store_true", help="let the LLM play the customer (needs OPENAI_API_KEY)"
+    )
+    sides.add_argument(
+        "--offline", action="store_true", help="play the customer offline, even a kind = 'llm' one"
+    )
+    parser.set_defaults(handler=handle_connect)
+
+
+def handle_connect(args: argparse.Namespace) -> Any:
+    """The UI's exit code, or the headless run as a coroutine for ``tui.cli`` to run."""
+    if args.preset and not (args.ws or args.webhook or args.demo_bot):
+        raise UserError("--preset needs --ws URL, --webhook URL or --demo-bot")
+    scenario = _apply_overrides(_load_scenario(args), args)
+    if args.demo_bot:
+        profile = demo_bot_profile(webhook=args.demo_bot == "webhook", preset=args.preset)
+    else:
+        profile = _profile(args, scenario)
+    if not args.headless:
+        opened = _open_ui(scenario, profile, args)
+        if isinstance(opened, int):
+            return opened
+        print(f"convsim: {opened}; running headless", file=sys.stderr)
+    return run_headless(scenario, profile, args)
+
+
+# -- what to run against what --------------------------------------------------------------------
+
+
+def _load_scenario(args: argparse.Namespace) -> Scenario:
+    from convsim_core.scenario import ScenarioError, builtin_scenario, load_scenario
+
+    try:
+        if args.scenario is not None:
+            return load_scenario(args.scenario)
+        if args.demo_bot:
+            return builtin_scenario("demo")
+    except ScenarioError as exc:
+        raise UserError(str(exc)) from None
+    raise UserError("a scenario file is needed (it is optional only with --demo-bot)")
+
+
+def _apply_overrides(scenario: Scenario, args: argparse.Namespace) -> Scenario:
+    from convsim_core.builder import llm_available
+
+    if args.max_messages is not None:
+        scenario = attrs.evolve(scenario, max_messages=args.max_messages)
+    customer = scenario.customer
+    if customer.kind == "scripted" or not (args.llm or args.offline):
+        return scenario
+    if args.llm and not llm_available(scenario):
+        key = scenario.llm.api_key_env
+        raise UserError(f"--llm needs an API key: set {key} (and OPENAI_BASE_URL if needed)")
+    kind = "llm" if args.llm else "offline"
+    return attrs.evolve(scenario, customer=attrs.evolve(customer, kind=kind))
+
+
+def _profile(args: argparse.Namespace, scenario: Scenario) -> BotProfile:
+    """The bot to talk to: the command line first, then the scenario's ``[bot]`` table."""
+    from channels.profile import BotProfile, ProfileError, load_bot_profile, profile_for_url
+
+    try:
+        if args.ws:
+            return profile_for_url(args.ws, kind="ws", preset=args.preset, base=scenario.bot)
+        if args.webhook:
+            return profile_for_url(
+                args.webhook, kind="webhook", preset=args.preset, base=scenario.bot
+            )
+        if args.profile is not None:
+            return load_bot_profile(args.profile)
+        if scenario.bot is not None and "url" in scenario.bot:
+            # A [bot] table without a URL only tunes a bot named on the command line.
+            return BotProfile.from_mapping(scenario.bot, source=scenario.source)
+    except ProfileError as exc:
+        raise UserError(str(exc)) from None
+    raise UserError(
+        "which bot? give --ws URL, --webhook URL, --profile BOT.toml or --demo-bot"
+        " (or put a [bot] table in the scenario)"
+    )
+
+
+def demo_bot_profile(
+    base_url: str = DEMO_PLACEHOLDER_URL, *, webhook: bool = False, preset: str | None = None
+) -> BotProfile:
+    """How to reach the demo bot serving at ``base_url`` (its ``http://host:port``).
+
+    The URL gets no path, so the preset picks the endpoint (``demo-ws`` -> ``/ws``,
+    ``rasa-rest`` -> ``/webhooks/rest/webhook``...). Before the bot runs, the placeholder URL
+    (port 0) stands in: the UI starts the bot and calls this again with the real one.
+    """
+    from channels.profile import ProfileError, profile_for_url
+
+    kind = "webhook" if webhook else "websocket"
+    url = base_url if webhook else "ws" + base_url.removeprefix("http")
+    try:
+        return profile_for_url(url, kind=kind, preset=preset or _DEMO_PRESETS[kind])
+    except ProfileError as exc:
+        raise UserError(str(exc)) from None
+
+
+async def _check_reachable(profile: BotProfile) -> None:
+    from channels.factory import check_reachable
+    from convsim_core.channel import ChannelError
+
+    try:
+        await check_reachable(profile)
+    except ChannelError as exc:
+        raise UserError(str(exc)) from None
+
+
+# -- the terminal UI -------------------------------------------------------------------------------
+
+
+def _open_ui(scenario: Scenario, profile: BotProfile, args: argparse.Namespace) -> int | str:
+    """The UI's exit code, or why it cannot run here."""
+    if not sys.stdout.isatty():
+        return "stdout is not a terminal"
+    try:
+        from tui.app import run_connect_app  # type: ignore[import-not-found,unused-ignore]
+    except ImportError as exc:
+        logger.debug("terminal UI unavailable", exc_info=True)
+        return f"the terminal UI is not available ({exc})"
+    if not args.demo_bot:
+        asyncio.run(_check_reachable(profile))
+    if args.out is not None:
+        print("convsim: --out applies to --headless runs only", file=sys.stderr)
+    # With the demo bot the app starts it: the profile only names the kind and preset so far.
+    return int(run_connect_app(scenario, profile, seed=args.seed, demo_bot=bool(args.demo_bot)))
+
+
+# -- headless --------------------------------------------------------------------------------------
+
+
+async def run_headless(scenario: Scenario, profile: BotProfile, args: argparse.Namespace) -> int:
+    """Hold one conversation, printing it as it happens; see the module docstring for codes."""
+    from channels.demo_bot import DemoBotServer
+    from channels.factory import make_channel
+    from convsim_core.builder import default_transcript_path
+    from convsim_core.hybrid_builder import build_hybrid_runner
+    from convsim_core.persistence import TranscriptWriter
+    from convsim_core.scenario import ScenarioError
+    from tui.headless import HeadlessPrinter
+
+    seed = scenario.seed if args.seed is None else args.seed
+    path: Path = args.out or default_transcript_path(scenario, seed)
+    printer = HeadlessPrinter()
+    writer = TranscriptWriter(path)
+    async with contextlib.AsyncExitStack() as stack:
+        if args.demo_bot:
+            bot = await stack.enter_async_context(DemoBotServer())
+            profile = demo_bot_profile(
+                bot.url, webhook=args.demo_bot == "webhook", preset=args.preset
+            )
+        else:
+            await _check_reachable(profile)
+        channel = make_channel(profile)
+        stack.push_async_callback(channel.close)
+        try:
+            runner = build_hybrid_runner(
+                scenario,
+                channel,
+                seed=seed,
+                transcript=writer,
+                event_callback=_LivePrinter(printer, profile.url).on_event,
+                use_llm=False if args.offline else None,
+            )
+        except ScenarioError as exc:
+            raise UserError(str(exc)) from None
+        customer = str(runner.services.header.get("customer_kind", "?"))
+        printer.intro(scenario, seed=seed, kinds={"customer": customer, "agent": profile.url})
+        try:
+            result = await runner.run()
+        except asyncio.CancelledError:
+            print(f"convsim: stopped; transcript so far in {path}", file=sys.stderr)
+            raise
+    saved = path if writer.error is None else None
+    printer.summary(result, transcript=saved)
+    _print_extras(printer, result)
+    if writer.error is not None:
+        print(f"convsim: could not write the transcript {path}: {writer.error}", file=sys.stderr)
+    return _exit_code(result, profile.url, saved)
+
+
+@attrs.define
+class _LivePrinter:
+    """The headless printer plus what only a real bot does: reconnects and unreadable frames."""
+
+    printer: HeadlessPrinter
+    url: str
+
+    def on_event(self, event: RunnerEvent) -> None:
+        from convsim_core.channel import ChannelState
+        from convsim_core.events import ChannelStateChanged, ProtocolErrorSeen
+
+        style = self.printer.style
+        if isinstance(event, ChannelStateChanged):
+            if event.state in (ChannelState.RECONNECTING, ChannelState.FAILED):
+                detail = f": {event.detail}" if event.detail else ""
+                self.printer.line(style.warn(f"        [connection {event.state.value}{detail}]"))
+            elif event.state is ChannelState.CONNECTED and event.detail:
+                self.printer.line(style.dim(f"        [connected: {event.detail}]"))
+        elif isinstance(event, ProtocolErrorSeen):
+            self.printer.line(style.warn(f"        [unreadable bot message: {event.excerpt!r}]"))
+        else:
+            self.printer.on_event(event)
+
+
+def _print_extras(printer: HeadlessPrinter, result: ConversationResult) -> None:
+    bold = printer.style.bold
+    if result.inferred_intent:
+        printer.line(f"{bold('Intent:'.ljust(12))}{result.inferred_intent} (inferred)")
+    errors = result.protocol_errors
+    if errors:
+        shown = "; ".join(repr(e) for e in errors[:3])
+        more = f" and {len(errors) - 3} more" if len(errors) > 3 else ""
+        printer.line(f"{bold('Unreadable:'.ljust(12))}{len(errors)} bot message(s): {shown}{more}")
+
+
+def _exit_code(result: ConversationResult, url: str, transcript: Path | None) -> int:
+    from convsim_core.models import TerminationReason
+
+    if result.error is None:
+        return 0
+    kept = f"; the transcript so far is saved in {transcript}" if transcript else ""
+    if result.termination_reason is TerminationReason.CHANNEL_ERROR:
+        print(f"convsim: lost the bot at {url}: {result.error}{kept}", file=sys.stderr)
+    else:
+        print(f"convsim: the conversation failed: {result.error}{kept}", file=sys.stderr)
+    return 1
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
