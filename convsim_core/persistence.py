@@ -157,3 +157,30 @@ def read_transcript(path: str | Path) -> Transcript:
     if not header and not messages and result is None:
         raise SchemaError(f"{path} is not a convsim transcript: {'; '.join(problems) or 'empty'}")
     return Transcript(path, header, tuple(messages), result, tuple(problems))
+
+
+def rewrite_result(path: str | Path, result: ConversationResult) -> None:
+    """Replace the transcript's result line, or append one when the run left none.
+
+    Play mode asks the person to confirm or override the judge's outcome after the chat has
+    ended and its result line is already on disk. The new file is written next to the old one
+    and renamed over it, so a crash leaves either the old transcript or the new one.
+    """
+    path = Path(path)
+    kept: list[str] = []
+    if path.exists():
+        with path.open(encoding="utf-8") as handle:
+            kept = [line for line in handle if line.strip() and not _is_result_line(line)]
+    kept = [line if line.endswith("\n") else line + "\n" for line in kept]
+    kept.append(json.dumps(to_json(result), ensure_ascii=False, separators=(",", ":")) + "\n")
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_text("".join(kept), encoding="utf-8")
+    temporary.replace(path)
+
+
+def _is_result_line(line: str) -> bool:
+    try:
+        data = json.loads(line)
+    except json.JSONDecodeError:
+        return False
+    return isinstance(data, dict) and data.get("type") == "result"

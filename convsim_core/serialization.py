@@ -85,7 +85,9 @@ def from_json(data: dict[str, Any], cls: type[T] | None = None) -> T:
         raise SchemaError(f"expected a JSON object, got {type(data).__name__}")
     version = data.get("schema_version")
     if version != SCHEMA_VERSION:
-        raise SchemaError(f"unsupported schema_version {version!r} (this build reads {SCHEMA_VERSION})")
+        raise SchemaError(
+            f"unsupported schema_version {version!r} (this build reads {SCHEMA_VERSION})"
+        )
     tag = data.get("type")
     target = _TYPES_BY_TAG.get(str(tag))
     if target is None:

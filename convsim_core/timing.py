@@ -44,6 +44,8 @@ class HumanTypingDelay(TypingDelay):
         rng = self._rng
         reading = len(read.split()) / self.reading_wpm * 60.0
         think = rng.uniform(*self.think_seconds)
-        cps = self.customer_typing_cps if role is ParticipantRole.CUSTOMER else self.agent_typing_cps
+        cps = (
+            self.customer_typing_cps if role is ParticipantRole.CUSTOMER else self.agent_typing_cps
+        )
         typing = len(reply) / cps
         return round((reading + think + typing) * rng.uniform(1 - self.jitter, 1 + self.jitter), 3)

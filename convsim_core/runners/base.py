@@ -17,7 +17,14 @@ from typing import Any
 
 import attrs
 
-from convsim_core.events import Finished, Judged, MessageAdded, RunnerEvent, RunnerState, StateChanged
+from convsim_core.events import (
+    Finished,
+    Judged,
+    MessageAdded,
+    RunnerEvent,
+    RunnerState,
+    StateChanged,
+)
 from convsim_core.judging import NullJudge, OutcomeJudge
 from convsim_core.models import (
     Conversation,
@@ -234,4 +241,3 @@ class Runner(abc.ABC):
             self.progress_callback(self._conversation, self.get_progress())
         self._emit(Finished(result))
         return result
-
