@@ -64,6 +64,10 @@ class KeywordRule:
         alternatives = "|".join(re.escape(p) for p in self.phrases)
         object.__setattr__(self, "_pattern", re.compile(rf"\b(?:{alternatives})\b", re.IGNORECASE))
 
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        return self._pattern
+
     def match(self, content: str, sender: ParticipantRole) -> str | None:
         if self.sender is not None and sender is not self.sender:
             return None
@@ -76,6 +80,11 @@ class KeywordJudge(OutcomeJudge):
     """Offline judge: the latest message matching a rule sets the outcome; later matches win."""
 
     rules: tuple[KeywordRule, ...] = attrs.field(converter=to_tuple)
+    _any: re.Pattern[str] = attrs.field(init=False, repr=False, eq=False)
+
+    def __attrs_post_init__(self) -> None:
+        combined = "|".join(f"(?:{rule.pattern.pattern})" for rule in self.rules) or "(?!)"
+        object.__setattr__(self, "_any", re.compile(combined, re.IGNORECASE))
 
     @classmethod
     def from_phrases(
@@ -90,15 +99,17 @@ class KeywordJudge(OutcomeJudge):
         intent: Intent | None,
         previous: Judgement | None,
     ) -> Judgement:
-        last = conversation.last_message
-        if last is not None:
-            for rule in self.rules:
-                phrase = rule.match(last.content, last.sender)
-                outcome = outcomes.get_outcome_by_name(rule.outcome)
-                if phrase is not None and outcome is not None:
-                    return Judgement(
-                        outcome=outcome,
-                        rationale=f'{last.sender.value} said "{phrase}"',
-                        message_index=len(conversation.messages) - 1,
-                    )
+        last = conversation.messages[-1] if conversation.messages else None
+        if last is None or self._any.search(last.content) is None:
+            # One combined search rules out most messages; only hits walk the rules in order.
+            return previous or NO_OUTCOME_YET
+        for rule in self.rules:
+            phrase = rule.match(last.content, last.sender)
+            outcome = outcomes.get_outcome_by_name(rule.outcome)
+            if phrase is not None and outcome is not None:
+                return Judgement(
+                    outcome=outcome,
+                    rationale=f'{last.sender.value} said "{phrase}"',
+                    message_index=len(conversation.messages) - 1,
+                )
         return previous or NO_OUTCOME_YET

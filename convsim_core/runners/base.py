@@ -179,7 +179,8 @@ class Runner(abc.ABC):
         index = len(conversation.messages) - 1
         self.services.transcript.message(index, message)
         self._conversation = conversation
-        self._emit(MessageAdded(index, message))
+        if self._observed:
+            self._emit(MessageAdded(index, message))
         judgement = await self.services.judge.judge(
             conversation, self.outcomes, self.intent, self._judgement
         )
@@ -233,7 +234,7 @@ class Runner(abc.ABC):
             # run() returns once the transcript is complete on disk; shielded so a
             # cancellation cannot leave it half written.
             await asyncio.shield(self.services.transcript.closed())
-        except OSError:
+        except Exception:  # a transcript problem must not lose the result itself
             logger.exception("could not write the transcript")
         failed = error is not None and termination.reason is not TerminationReason.STOPPED
         self._set_state(RunnerState.ERROR if failed else RunnerState.DONE, error or "")
