@@ -14,6 +14,7 @@ an optional preset::
     connect_timeout = 10.0
     settle_seconds = 1.0             # quiet time after which the bot's turn is taken as over
     max_body_bytes = 1048576         # larger frames/bodies are protocol errors
+    max_connections = 0              # webhook: open HTTP connections at most (0 = no limit)
     health_url = "/health"           # optional GET before the run (relative to the bot's origin)
     signing_secret_env = "BOT_SECRET"  # HMAC-SHA256 signs requests and verifies callbacks
 
@@ -102,6 +103,7 @@ _TOP_KEYS = (
     "connect_timeout",
     "settle_seconds",
     "max_body_bytes",
+    "max_connections",
     "health_url",
     "signing_secret_env",
     *_SECTIONS,
@@ -127,6 +129,9 @@ class BotProfile:
     connect_timeout: float = 10.0
     settle_seconds: float = 1.0
     max_body_bytes: int = 1024 * 1024
+    max_connections: int = 0
+    """Webhook connection pool size; 0 = no limit, so many concurrent conversations never
+    queue for a connection (a queued request would spend its response timeout waiting)."""
     health_url: str | None = None
     signing_secret_env: str | None = None
     session_mode: str = "connection"
@@ -295,6 +300,7 @@ def _build(top: Table, *, kind: str, preset: str, env: Mapping[str, str]) -> Bot
         connect_timeout=top.seconds("connect_timeout", 10.0, positive=True),
         settle_seconds=top.seconds("settle_seconds", 1.0),
         max_body_bytes=top.integer("max_body_bytes", 1024 * 1024, minimum=64),
+        max_connections=top.integer("max_connections", 0, minimum=0),
         health_url=top.text("health_url") or None,
         signing_secret_env=secret_env,
         session_mode=ws.choice("session_mode", ("connection", "multiplexed"), "connection"),

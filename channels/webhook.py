@@ -155,7 +155,12 @@ class WebhookChannel(Channel):
                     ) from exc
                 self._server = server
             timeout = aiohttp.ClientTimeout(total=None, sock_connect=profile.connect_timeout)
-            self._http = aiohttp.ClientSession(headers=headers, timeout=timeout)
+            # aiohttp's default pool (100 connections) would make the 101st concurrent
+            # conversation wait for a connection inside its response timeout.
+            connector = aiohttp.TCPConnector(limit=profile.max_connections, limit_per_host=0)
+            self._http = aiohttp.ClientSession(
+                headers=headers, timeout=timeout, connector=connector
+            )
 
     def _outgoing(self, session: WebhookSession, text: str, timestamp: datetime) -> Outgoing:
         server = self._server
