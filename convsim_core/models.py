@@ -25,6 +25,11 @@ def to_tuple(values: Iterable[Any]) -> tuple[Any, ...]:
     return values if isinstance(values, tuple) else tuple(values)
 
 
+def to_frozenset(values: Iterable[Any]) -> frozenset[Any]:
+    """A ``frozenset`` converter mypy's attrs plugin understands."""
+    return values if isinstance(values, frozenset) else frozenset(values)
+
+
 _SLUG = re.compile(r"^[a-z][a-z0-9_]*$")
 
 

@@ -19,6 +19,7 @@ from convsim_core.models import (
     Outcomes,
     ParticipantRole,
     TerminationReason,
+    to_frozenset,
     to_tuple,
 )
 
@@ -98,7 +99,7 @@ class ClosingPhrases(TerminationStrategy):
 class OutcomeReached(TerminationStrategy):
     """Ends once the judge reports one of the terminal outcomes (all outcomes when empty)."""
 
-    terminal: frozenset[str] = attrs.field(default=frozenset(), converter=frozenset)
+    terminal: frozenset[str] = attrs.field(default=frozenset(), converter=to_frozenset)
 
     async def check(self, state: TurnState) -> Termination | None:
         outcome = state.judgement.outcome if state.judgement else None

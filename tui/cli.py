@@ -13,7 +13,8 @@ import importlib
 import inspect
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +59,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
-    handler = getattr(args, "handler", None)
+    handler: Callable[[argparse.Namespace], Any] | None = getattr(args, "handler", None)
     if handler is None:
         handler = _start_screen_handler()
     try:
@@ -74,12 +75,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def _start_screen_handler():  # type: ignore[no-untyped-def]
+def _start_screen_handler() -> Callable[[argparse.Namespace], Any]:
     try:
         from tui.commands.start import run_start_screen
     except ModuleNotFoundError:
-        return lambda _args: build_parser().print_help() or 0
+        return _print_help
     return run_start_screen
+
+
+def _print_help(_args: argparse.Namespace) -> int:
+    build_parser().print_help()
+    return 0
 
 
 if __name__ == "__main__":
