@@ -1,0 +1,93 @@
+"""Batch runs: many conversations per scenario, on one event loop, recorded to a folder.
+
+Pure core: no network or UI imports. The ``convsim batch`` / ``convsim report`` commands and
+the TUI dashboard are thin layers over :class:`BatchSession`, :func:`collect`/:func:`summarize`,
+:func:`compare` and :func:`write_html_report`.
+"""
+
+from convsim_core.batch.compare import Comparison, RateChange, compare, format_comparison
+from convsim_core.batch.executor import (
+    NO_OUTCOME,
+    BatchCounts,
+    BatchExecutor,
+    BatchListener,
+    RunnerFactory,
+    RunState,
+    RunStatus,
+)
+from convsim_core.batch.folder import TranscriptState, prepare_resume, transcript_state
+from convsim_core.batch.manifest import (
+    BatchFolderError,
+    BatchManifest,
+    load_run_spec,
+    read_manifest,
+    split_run_path,
+)
+from convsim_core.batch.plan import (
+    BatchPlan,
+    PlannedRun,
+    ScenarioEntry,
+    ShardSpec,
+    derive_seed,
+    unique_keys,
+)
+from convsim_core.batch.ratelimit import (
+    BatchRateLimiter,
+    RateLimits,
+    apply_rate_limiter,
+    current_rate_limiter,
+    rate_limit_scope,
+)
+from convsim_core.batch.records import BatchRecords, ConversationRecord, collect
+from convsim_core.batch.session import BatchSession
+from convsim_core.batch.summary import (
+    BatchSummary,
+    ScenarioSummary,
+    format_table,
+    summarize,
+    summarize_folder,
+    write_summary,
+)
+
+__all__ = [
+    "NO_OUTCOME",
+    "BatchCounts",
+    "BatchExecutor",
+    "BatchFolderError",
+    "BatchListener",
+    "BatchManifest",
+    "BatchPlan",
+    "BatchRateLimiter",
+    "BatchRecords",
+    "BatchSession",
+    "BatchSummary",
+    "Comparison",
+    "ConversationRecord",
+    "PlannedRun",
+    "RateChange",
+    "RateLimits",
+    "RunState",
+    "RunStatus",
+    "RunnerFactory",
+    "ScenarioEntry",
+    "ScenarioSummary",
+    "ShardSpec",
+    "TranscriptState",
+    "apply_rate_limiter",
+    "collect",
+    "compare",
+    "current_rate_limiter",
+    "derive_seed",
+    "format_comparison",
+    "format_table",
+    "load_run_spec",
+    "prepare_resume",
+    "rate_limit_scope",
+    "read_manifest",
+    "split_run_path",
+    "summarize",
+    "summarize_folder",
+    "transcript_state",
+    "unique_keys",
+    "write_summary",
+]

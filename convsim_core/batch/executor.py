@@ -1,0 +1,317 @@
+"""Run many conversations on one event loop, at most ``concurrency`` at a time.
+
+A fixed pool of worker tasks pulls planned runs from a queue: memory stays flat however long
+the batch, and there is never a thread per conversation. Each conversation writes its own
+transcript as it goes (through :class:`~convsim_core.persistence.TranscriptWriter`), so stopping
+the process at any moment loses at most the conversations in flight, which ``--resume`` re-runs.
+
+The executor knows nothing about scenarios, LLMs or channels: a *runner factory* builds each
+conversation's runner, which is what makes full and hybrid batches (and tests) the same code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import inspect
+import logging
+import time
+from collections import Counter, deque
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from convsim_core.batch.plan import PlannedRun
+from convsim_core.channel import ChannelError
+from convsim_core.models import Conversation, ConversationResult, Message, TerminationReason
+from convsim_core.persistence import TranscriptSink, TranscriptWriter
+from convsim_core.runners.base import Runner
+
+logger = logging.getLogger(__name__)
+
+RunnerFactory = Callable[[Any, PlannedRun, TranscriptSink], "Runner | Awaitable[Runner]"]
+"""``factory(scenario, run, transcript) -> runner`` (or an awaitable of one).
+
+The runner must report to ``transcript`` (``RunnerServices(transcript=...)`` or the builders'
+``transcript=`` argument) and use ``run.seed``.
+"""
+
+NO_OUTCOME = "(none)"
+"""How a finished conversation without an outcome is counted."""
+
+
+class RunState(enum.StrEnum):
+    PENDING = "pending"
+    RUNNING = "running"
+    DONE = "done"
+    ERROR = "error"
+    STOPPED = "stopped"
+    SKIPPED = "skipped"
+    """Finished by an earlier attempt (resume)."""
+
+
+@attrs.define(slots=True)
+class RunStatus:
+    """Live state of one conversation; mutated only by the executor, read by views."""
+
+    run: PlannedRun
+    folder: Path
+    """Shared by every run of the batch (one path object per run would grow with the batch)."""
+    state: RunState = RunState.PENDING
+    messages: int = 0
+    outcome: str | None = None
+    termination: str | None = None
+    error: str | None = None
+    started: float | None = None
+    finished: float | None = None
+
+    @property
+    def path(self) -> Path:
+        """The conversation's transcript."""
+        return self.folder / self.run.file_name
+
+
+@attrs.define
+class BatchCounts:
+    """Running totals, kept incrementally so a progress view never walks every run."""
+
+    total: int = 0
+    pending: int = 0
+    running: int = 0
+    done: int = 0
+    errors: int = 0
+    stopped: int = 0
+    skipped: int = 0
+    outcomes: Counter[str] = attrs.field(factory=Counter)
+
+    @property
+    def finished(self) -> int:
+        return self.done + self.errors + self.skipped
+
+
+BatchListener = Callable[[RunStatus], None]
+"""Called on every change of a run (start, message, finish); must be cheap and not block."""
+
+
+class _BatchSink(TranscriptSink):
+    """Forwards to the transcript writer and keeps the run's live status current."""
+
+    __slots__ = ("_executor", "_extra", "_status", "_writer", "finished", "started")
+
+    def __init__(
+        self,
+        executor: BatchExecutor,
+        writer: TranscriptSink,
+        status: RunStatus,
+        extra: dict[str, Any],
+    ) -> None:
+        self._executor = executor
+        self._writer = writer
+        self._status = status
+        self._extra = extra
+        self.started = False
+        self.finished = False
+
+    async def start(self, header: dict[str, Any]) -> None:
+        self.started = True
+        await self._writer.start({**header, "batch": self._extra})
+
+    def message(self, index: int, message: Message) -> None:
+        self._writer.message(index, message)
+        self._status.messages = index + 1
+        self._executor._notify(self._status)
+
+    def finish(self, result: ConversationResult) -> None:
+        if self.finished:
+            return
+        self.finished = True
+        try:
+            self._writer.finish(result)
+        finally:
+            self._executor._on_result(self._status, result)
+
+    async def closed(self) -> None:
+        await self._writer.closed()
+
+
+class BatchExecutor:
+    """Runs ``runs`` through ``factory``; one instance per batch attempt."""
+
+    def __init__(
+        self,
+        runs: Sequence[PlannedRun],
+        scenarios: Mapping[str, Any],
+        factory: RunnerFactory,
+        *,
+        folder: str | Path,
+        concurrency: int,
+        header: Mapping[str, Any] | None = None,
+        listener: BatchListener | None = None,
+        skipped: Iterable[PlannedRun] = (),
+        writer_factory: Callable[[Path], TranscriptSink] = TranscriptWriter,
+    ) -> None:
+        if concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
+        missing = sorted({run.scenario for run in runs} - set(scenarios))
+        if missing:
+            raise ValueError(f"no scenario object for {', '.join(missing)}")
+        self.folder = Path(folder)
+        self.concurrency = concurrency
+        self.factory = factory
+        self.scenarios = scenarios
+        self.header = dict(header or {})
+        self.listener = listener
+        self.writer_factory = writer_factory
+        self.statuses: dict[str, RunStatus] = {}
+        self.counts = BatchCounts()
+        for run in skipped:
+            status = RunStatus(run, self.folder, RunState.SKIPPED)
+            self.statuses[run.run_id] = status
+            self.counts.skipped += 1
+        self._queue: deque[RunStatus] = deque()
+        for run in runs:
+            status = RunStatus(run, self.folder)
+            self.statuses[run.run_id] = status
+            self._queue.append(status)
+        self.counts.total = len(self.statuses)
+        self.counts.pending = len(self._queue)
+        self.started_at: float | None = None
+        self.elapsed = 0.0
+
+    async def run(self) -> BatchCounts:
+        """Run every queued conversation; on cancellation, stop the ones in flight and re-raise."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        ensure_open_files(min(self.concurrency, len(self._queue)) + 64)
+        self.started_at = time.monotonic()
+        workers = [
+            asyncio.create_task(self._worker(), name=f"batch-worker-{i}")
+            for i in range(min(self.concurrency, len(self._queue)))
+        ]
+        try:
+            await asyncio.gather(*workers)
+        finally:
+            # Cancelled (Ctrl-C, the dashboard's stop): gather has cancelled every worker
+            # once; wait while their runners write "stopped" result lines, and never cancel
+            # twice, which would cut those last writes short.
+            pending = [task for task in workers if not task.done()]
+            for task in pending:
+                if not task.cancelling():
+                    task.cancel()
+            if pending:
+                await asyncio.wait(pending)
+            self.elapsed = time.monotonic() - self.started_at
+        return self.counts
+
+    async def _worker(self) -> None:
+        queue = self._queue
+        while queue:
+            await self._run_one(queue.popleft())
+
+    async def _run_one(self, status: RunStatus) -> None:
+        run = status.run
+        counts = self.counts
+        counts.pending -= 1
+        counts.running += 1
+        status.state = RunState.RUNNING
+        status.started = time.monotonic()
+        self._notify(status)
+        extra = {**self.header, "run_id": run.run_id, "scenario": run.scenario}
+        extra["run_index"] = run.run_index
+        extra["seed"] = run.seed
+        sink = _BatchSink(self, self.writer_factory(status.path), status, extra)
+        try:
+            built = self.factory(self.scenarios[run.scenario], run, sink)
+            runner = await built if inspect.isawaitable(built) else built
+            await runner.run()
+        except asyncio.CancelledError:
+            if not sink.finished:  # cancelled before the runner could write "stopped"
+                sink.finished = True
+                self._on_result(status, _stopped(run))
+            raise
+        except Exception as exc:
+            logger.exception("conversation %s failed", run.run_id)
+            if not sink.finished:
+                await self._write_failure(sink, run, exc)
+        else:
+            if not sink.finished:  # a runner that returned without writing its result
+                await self._write_failure(sink, run, RuntimeError("runner ended without a result"))
+
+    async def _write_failure(self, sink: _BatchSink, run: PlannedRun, exc: BaseException) -> None:
+        reason = (
+            TerminationReason.CHANNEL_ERROR
+            if isinstance(exc, ChannelError)
+            else TerminationReason.PARTICIPANT_ERROR
+        )
+        result = ConversationResult(
+            conversation=Conversation(messages=()),
+            termination_reason=reason,
+            termination_detail="the conversation could not run",
+            error=f"{type(exc).__name__}: {exc}",
+            seed=run.seed,
+        )
+        try:
+            if not sink.started:
+                await sink.start({"runner": None, "seed": run.seed})
+            sink.finish(result)
+            await sink.closed()
+        except Exception:
+            logger.exception("could not record the failure of %s", run.run_id)
+            if not sink.finished:
+                sink.finished = True
+                self._on_result(sink._status, result)
+
+    def _on_result(self, status: RunStatus, result: ConversationResult) -> None:
+        counts = self.counts
+        if status.state is RunState.RUNNING:
+            counts.running -= 1
+        status.finished = time.monotonic()
+        status.messages = len(result.conversation.messages) or status.messages
+        status.termination = result.termination_reason.value if result.termination_reason else None
+        status.error = result.error
+        outcome = result.conversation.outcome
+        status.outcome = outcome.name if outcome else None
+        if result.termination_reason is TerminationReason.STOPPED:
+            status.state = RunState.STOPPED
+            counts.stopped += 1
+        elif result.error is not None:
+            status.state = RunState.ERROR
+            counts.errors += 1
+        else:
+            status.state = RunState.DONE
+            counts.done += 1
+            counts.outcomes[status.outcome or NO_OUTCOME] += 1
+        self._notify(status)
+
+    def _notify(self, status: RunStatus) -> None:
+        if self.listener is not None:
+            try:
+                self.listener(status)
+            except Exception:
+                logger.exception("batch listener failed")
+
+
+def _stopped(run: PlannedRun) -> ConversationResult:
+    return ConversationResult(
+        conversation=Conversation(messages=()),
+        termination_reason=TerminationReason.STOPPED,
+        termination_detail="batch interrupted",
+        seed=run.seed,
+    )
+
+
+def ensure_open_files(needed: int) -> None:
+    """Raise the soft open-file limit when many transcripts are open at once (POSIX only)."""
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - Windows
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY or soft >= needed:
+        return
+    target = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
+    try:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+    except (ValueError, OSError):
+        logger.warning("could not raise the open-file limit to %d (now %d)", target, soft)

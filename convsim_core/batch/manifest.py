@@ -1,0 +1,198 @@
+"""``DIR/batch.json``: what a batch folder was asked to run, so it can be resumed, merged and
+re-run one conversation at a time long after the process that wrote it is gone.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from convsim_core.batch.plan import BatchPlan, PlannedRun, ScenarioEntry, ShardSpec
+
+MANIFEST_NAME = "batch.json"
+MANIFEST_VERSION = 1
+SCENARIO_COPIES = "scenarios"
+BUILTIN_PREFIX = "builtin:"
+
+
+class BatchFolderError(ValueError):
+    """A folder is not a batch folder, or does not match what the command asked for."""
+
+
+@attrs.frozen
+class BatchManifest:
+    plan: BatchPlan
+    mode: str = "full"
+    """``full`` or ``hybrid``."""
+    settings: Mapping[str, Any] = attrs.field(factory=dict)
+    """Concurrency, channel, rate limits: recorded for people and re-runs, never re-read blindly."""
+    created_at: str = attrs.field(factory=lambda: datetime.now(UTC).isoformat())
+    attempts: tuple[Mapping[str, Any], ...] = ()
+    """One entry per start or resume of this folder."""
+    copies: Mapping[str, str] = attrs.field(factory=dict)
+    """Scenario key -> copy of its file inside the folder (relative path)."""
+
+    @property
+    def batch_id(self) -> str:
+        return self.plan.batch_id
+
+    def to_dict(self) -> dict[str, Any]:
+        plan = self.plan
+        return {
+            "convsim_batch": MANIFEST_VERSION,
+            "batch_id": plan.batch_id,
+            "created_at": self.created_at,
+            "mode": self.mode,
+            "runs": plan.runs,
+            "shard": str(plan.shard) if plan.shard else None,
+            "scenarios": [
+                {
+                    "key": e.key,
+                    "source": e.source,
+                    "seed": e.seed,
+                    "title": e.title,
+                    "copy": self.copies.get(e.key),
+                }
+                for e in plan.scenarios
+            ],
+            "settings": dict(self.settings),
+            "attempts": [dict(a) for a in self.attempts],
+            "planned": [
+                {"id": r.run_id, "scenario": r.scenario, "run_index": r.run_index, "seed": r.seed}
+                for r in plan.planned_runs()
+            ],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], *, source: str) -> BatchManifest:
+        if data.get("convsim_batch") != MANIFEST_VERSION:
+            raise BatchFolderError(f"{source}: not a convsim batch manifest of version 1")
+        try:
+            shard = ShardSpec.parse(data["shard"]) if data.get("shard") else None
+            scenarios = tuple(
+                ScenarioEntry(
+                    key=str(s["key"]),
+                    source=str(s["source"]),
+                    seed=int(s["seed"]),
+                    title=str(s.get("title", "")),
+                )
+                for s in data["scenarios"]
+            )
+            plan = BatchPlan(scenarios, int(data["runs"]), shard)
+            copies = {str(s["key"]): str(s["copy"]) for s in data["scenarios"] if s.get("copy")}
+        except (KeyError, TypeError, ValueError) as exc:
+            raise BatchFolderError(f"{source}: malformed batch manifest: {exc}") from exc
+        if data.get("batch_id") not in (None, plan.batch_id):
+            raise BatchFolderError(f"{source}: batch_id does not match its scenarios and runs")
+        return cls(
+            plan=plan,
+            mode=str(data.get("mode", "full")),
+            settings=dict(data.get("settings") or {}),
+            created_at=str(data.get("created_at", "")),
+            attempts=tuple(data.get("attempts") or ()),
+            copies=copies,
+        )
+
+    def with_attempt(self, **details: Any) -> BatchManifest:
+        attempt = {"started_at": datetime.now(UTC).isoformat(), **details}
+        return attrs.evolve(self, attempts=(*self.attempts, attempt))
+
+
+def manifest_path(folder: str | Path) -> Path:
+    return Path(folder) / MANIFEST_NAME
+
+
+def has_manifest(folder: str | Path) -> bool:
+    return manifest_path(folder).is_file()
+
+
+def write_manifest(folder: str | Path, manifest: BatchManifest) -> Path:
+    """Write atomically (temp file + rename) so a crash never leaves half a manifest."""
+    path = manifest_path(folder)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(manifest.to_dict(), indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+    return path
+
+
+def read_manifest(folder: str | Path) -> BatchManifest:
+    path = manifest_path(folder)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise BatchFolderError(f"{folder} is not a batch folder (no {MANIFEST_NAME})") from None
+    except (OSError, json.JSONDecodeError) as exc:
+        raise BatchFolderError(f"cannot read {path}: {exc}") from exc
+    if not isinstance(data, dict):
+        raise BatchFolderError(f"{path}: expected a JSON object")
+    return BatchManifest.from_dict(data, source=str(path))
+
+
+def copy_scenario_files(folder: str | Path, plan: BatchPlan) -> dict[str, str]:
+    """Keep a copy of every scenario file in the folder, so re-runs use what this batch used."""
+    copies: dict[str, str] = {}
+    for entry in plan.scenarios:
+        if entry.source.startswith(BUILTIN_PREFIX):
+            continue
+        source = Path(entry.source)
+        if not source.is_file():
+            continue
+        relative = Path(SCENARIO_COPIES) / entry.key / source.name
+        target = Path(folder) / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if not target.exists():
+            shutil.copyfile(source, target)
+        copies[entry.key] = relative.as_posix()
+    return copies
+
+
+def find_run(manifest: BatchManifest, run_id: str) -> PlannedRun:
+    for run in manifest.plan.planned_runs():
+        if run.run_id == run_id:
+            return run
+    raise BatchFolderError(f"no conversation {run_id!r} in this batch folder")
+
+
+def scenario_location(folder: str | Path, manifest: BatchManifest, key: str) -> str:
+    """Where to load scenario ``key`` from: the folder's copy, else its original source."""
+    copy = manifest.copies.get(key)
+    if copy and (Path(folder) / copy).is_file():
+        return str(Path(folder) / copy)
+    return manifest.plan.entry(key).source
+
+
+def load_run_spec(folder: str | Path, run_id: str) -> tuple[Any, int]:
+    """The scenario and seed of one conversation of a batch folder, to re-run it exactly.
+
+    ``run_id`` may also be given as the transcript file name (``ID.jsonl``). Returns
+    ``(Scenario, seed)``; raises :class:`BatchFolderError` with a one-line reason.
+    """
+    from convsim_core import scenario as scenarios  # late: keeps batch planning importable alone
+
+    folder = Path(folder)
+    run_id = run_id.removesuffix(".jsonl")
+    manifest = read_manifest(folder)
+    run = find_run(manifest, run_id)
+    location = scenario_location(folder, manifest, run.scenario)
+    try:
+        if location.startswith(BUILTIN_PREFIX):
+            loaded = scenarios.builtin_scenario(location.removeprefix(BUILTIN_PREFIX))
+        else:
+            loaded = scenarios.load_scenario(location)
+    except (OSError, ValueError) as exc:
+        raise BatchFolderError(f"cannot load scenario {run.scenario!r}: {exc}") from exc
+    return loaded, run.seed
+
+
+def split_run_path(text: str | Path) -> tuple[Path, str]:
+    """``DIR/ID`` (or ``DIR/ID.jsonl``) -> ``(DIR, ID)``, for ``convsim watch --from``."""
+    path = Path(text)
+    return path.parent, path.name.removesuffix(".jsonl")

@@ -1,0 +1,102 @@
+"""One attempt at a batch folder: check the folder, record the manifest, resume, run, summarise."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from convsim_core.batch.executor import BatchExecutor, BatchListener, RunnerFactory
+from convsim_core.batch.folder import ResumeState, prepare_resume
+from convsim_core.batch.manifest import (
+    BatchFolderError,
+    BatchManifest,
+    copy_scenario_files,
+    has_manifest,
+    read_manifest,
+    write_manifest,
+)
+from convsim_core.batch.plan import BatchPlan, interleave
+from convsim_core.batch.ratelimit import BatchRateLimiter, rate_limit_scope
+from convsim_core.batch.summary import BatchSummary, summarize_folder
+
+logger = logging.getLogger(__name__)
+
+
+class BatchSession:
+    """Prepares ``folder`` on construction (synchronous file work, before the loop is busy)."""
+
+    def __init__(
+        self,
+        plan: BatchPlan,
+        scenarios: Mapping[str, Any],
+        factory: RunnerFactory,
+        *,
+        folder: str | Path,
+        concurrency: int,
+        resume: bool = False,
+        mode: str = "full",
+        settings: Mapping[str, Any] | None = None,
+        listener: BatchListener | None = None,
+    ) -> None:
+        self.plan = plan
+        self.folder = Path(folder)
+        settings = {"concurrency": concurrency, **(settings or {})}
+        if has_manifest(self.folder):
+            if not resume:
+                raise BatchFolderError(
+                    f"{self.folder} already holds a batch; pass --resume to finish it"
+                    " or choose another --out folder"
+                )
+            manifest = read_manifest(self.folder)
+            _check_same_batch(manifest, plan, self.folder)
+            manifest = manifest.with_attempt(resumed=True, **settings)
+        else:
+            manifest = BatchManifest(plan=plan, mode=mode, settings=settings)
+            manifest = manifest.with_attempt(resumed=False, **settings)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        copies = {**manifest.copies, **copy_scenario_files(self.folder, plan)}
+        self.manifest = BatchManifest(
+            plan=manifest.plan,
+            mode=manifest.mode,
+            settings=manifest.settings,
+            created_at=manifest.created_at,
+            attempts=manifest.attempts,
+            copies=copies,
+        )
+        write_manifest(self.folder, self.manifest)
+        self.resume_state: ResumeState = prepare_resume(self.folder, plan.planned_runs())
+        header = {"batch_id": plan.batch_id, "shard": str(plan.shard) if plan.shard else None}
+        self.executor = BatchExecutor(
+            interleave(self.resume_state.todo),
+            scenarios,
+            factory,
+            folder=self.folder,
+            concurrency=concurrency,
+            header=header,
+            listener=listener,
+            skipped=self.resume_state.done,
+        )
+        self.summary: BatchSummary | None = None
+
+    async def run(self, *, limiter: BatchRateLimiter | None = None) -> BatchSummary:
+        """Run what is left; the summary is written even when the batch is interrupted."""
+        try:
+            with rate_limit_scope(limiter):
+                await self.executor.run()
+        finally:
+            self.summary = summarize_folder(self.folder)
+        return self.summary
+
+
+def _check_same_batch(manifest: BatchManifest, plan: BatchPlan, folder: Path) -> None:
+    if manifest.plan.batch_id != plan.batch_id:
+        raise BatchFolderError(
+            f"{folder} holds a different batch (scenarios, seeds or --runs differ); "
+            "resume it with the same arguments or choose another --out folder"
+        )
+    if manifest.plan.shard != plan.shard:
+        raise BatchFolderError(
+            f"{folder} holds shard {manifest.plan.shard or 'none'}, not {plan.shard or 'none'}"
+        )

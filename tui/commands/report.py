@@ -1,0 +1,146 @@
+"""``convsim report``: summarise batch folders, merge shards, compare two batches, write HTML.
+
+Folders that are different shards of the same batch are merged into one summary; two separate
+batches are compared (the first is OLD, the second NEW) and outcome rates that moved beyond
+chance are flagged. Everything is computed from the transcripts on disk.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from convsim_core.batch import (
+    BatchFolderError,
+    BatchManifest,
+    collect,
+    compare,
+    format_comparison,
+    format_table,
+    read_manifest,
+    summarize,
+)
+from convsim_core.batch.html import ReportBatch, write_html_report
+from tui.cli import UserError
+
+
+def register(subparsers: argparse._SubParsersAction[Any]) -> None:
+    parser = subparsers.add_parser(
+        "report",
+        help="summarise batch folders (merging shards) or compare two batches",
+        description=(
+            "Print the summary of a batch folder. Shard folders of one batch are merged; two "
+            "different batches (OLD NEW) are compared, flagging outcome rates that changed "
+            "beyond chance (Fisher's exact test, Holm-adjusted). --html writes a self-contained "
+            "report with a chat page per conversation."
+        ),
+    )
+    parser.add_argument("folders", nargs="+", type=Path, metavar="DIR", help="batch folders")
+    parser.add_argument("--html", type=Path, metavar="FILE", help="also write an HTML report")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--merge", action="store_true", help="treat every folder as one batch")
+    mode.add_argument(
+        "--compare", action="store_true", help="compare: first folder OLD, second NEW"
+    )
+    parser.add_argument(
+        "--alpha",
+        type=float,
+        default=0.05,
+        metavar="A",
+        help="significance level for flagging changes (0.05)",
+    )
+    parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+    parser.set_defaults(handler=run)
+
+
+def group_folders(folders: list[Path]) -> list[list[Path]]:
+    """Shard folders of one batch form one group; every other folder is a batch of its own."""
+    groups: list[tuple[list[Path], BatchManifest | None, set[int]]] = []
+    for folder in folders:
+        try:
+            manifest: BatchManifest | None = read_manifest(folder)
+        except BatchFolderError:
+            manifest = None
+        shard = manifest.plan.shard if manifest else None
+        placed = False
+        if manifest is not None and shard is not None:
+            for members, first, shards in groups:
+                if first is None or first.batch_id != manifest.batch_id:
+                    continue
+                if shard.index not in shards and first.plan.shard is not None:
+                    members.append(folder)
+                    shards.add(shard.index)
+                    placed = True
+                    break
+        if not placed:
+            groups.append(([folder], manifest, {shard.index} if shard else set()))
+    return [members for members, _, _ in groups]
+
+
+def run(args: argparse.Namespace) -> int:
+    if not 0 < args.alpha < 1:
+        raise UserError("--alpha must be between 0 and 1")
+    for folder in args.folders:
+        if not folder.is_dir():
+            raise UserError(f"{folder} is not a folder")
+    groups = [list(args.folders)] if args.merge else group_folders(list(args.folders))
+    if args.compare and len(args.folders) == 2 and len(groups) == 1:
+        groups = [[args.folders[0]], [args.folders[1]]]
+    if len(groups) > 2 or (args.compare and len(groups) != 2):
+        raise UserError(
+            "give one batch (or the shard folders of one batch), or two batches to compare;"
+            f" got {len(groups)} batches (use --merge to add them all up)"
+        )
+    try:
+        batches = [collect(group) for group in groups]
+    except BatchFolderError as exc:
+        raise UserError(str(exc)) from exc
+    summaries = [summarize(batch) for batch in batches]
+    if len(batches) == 1:
+        report = [ReportBatch("batch", batches[0], summaries[0])]
+        if args.json:
+            print(json.dumps(summaries[0].to_dict(), indent=2))
+        else:
+            print(format_table(summaries[0]))
+        comparison = None
+    else:
+        comparison = compare(summaries[0], summaries[1], alpha=args.alpha)
+        report = [
+            ReportBatch("old", batches[0], summaries[0]),
+            ReportBatch("new", batches[1], summaries[1]),
+        ]
+        if args.json:
+            print(json.dumps(_comparison_json(comparison), indent=2))
+        else:
+            for label, summary in (("OLD", summaries[0]), ("NEW", summaries[1])):
+                print(f"{label}: {', '.join(summary.folders)}")
+                print(format_table(summary))
+                print()
+            print(format_comparison(comparison))
+    if args.html is not None:
+        written = write_html_report(args.html, report, comparison=comparison)
+        print(f"HTML report: {written[0]} ({len(written) - 1} conversation pages)")
+    return 0
+
+
+def _comparison_json(comparison: Any) -> dict[str, Any]:
+    return {
+        "alpha": comparison.alpha,
+        "old": comparison.old.to_dict(),
+        "new": comparison.new.to_dict(),
+        "changes": [
+            {
+                "scenario": c.scenario,
+                "outcome": c.outcome,
+                "old": [c.old_count, c.old_runs],
+                "new": [c.new_count, c.new_runs],
+                "z": round(c.z, 4),
+                "p_value": c.p_value,
+                "p_adjusted": c.p_adjusted,
+                "flagged": c.flagged,
+            }
+            for c in comparison.changes
+        ],
+    }
