@@ -5,6 +5,8 @@ the TUI dashboard are thin layers over :class:`BatchSession`, :func:`collect`/:f
 :func:`compare` and :func:`write_html_report`.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from convsim_core.batch.compare import Comparison, RateChange, compare, format_comparison
 from convsim_core.batch.executor import (
     NO_OUTCOME,
@@ -16,6 +18,7 @@ from convsim_core.batch.executor import (
     RunStatus,
 )
 from convsim_core.batch.folder import TranscriptState, prepare_resume, transcript_state
+from convsim_core.batch.limits import RateLimits
 from convsim_core.batch.manifest import (
     BatchFolderError,
     BatchManifest,
@@ -31,13 +34,6 @@ from convsim_core.batch.plan import (
     derive_seed,
     unique_keys,
 )
-from convsim_core.batch.ratelimit import (
-    BatchRateLimiter,
-    RateLimits,
-    apply_rate_limiter,
-    current_rate_limiter,
-    rate_limit_scope,
-)
 from convsim_core.batch.records import BatchRecords, ConversationRecord, collect
 from convsim_core.batch.session import BatchSession
 from convsim_core.batch.summary import (
@@ -48,6 +44,32 @@ from convsim_core.batch.summary import (
     summarize_folder,
     write_summary,
 )
+
+_LAZY = {
+    "BatchRateLimiter",
+    "RateLimits",
+    "apply_rate_limiter",
+    "current_rate_limiter",
+    "rate_limit_scope",
+}
+
+
+def __getattr__(name: str) -> Any:
+    # The rate limiter pulls in LangChain (~0.4 s): load it only when a batch uses it.
+    if name in _LAZY:
+        from convsim_core.batch import ratelimit
+
+        return getattr(ratelimit, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+if TYPE_CHECKING:
+    from convsim_core.batch.ratelimit import (
+        BatchRateLimiter,
+        apply_rate_limiter,
+        current_rate_limiter,
+        rate_limit_scope,
+    )
 
 __all__ = [
     "NO_OUTCOME",

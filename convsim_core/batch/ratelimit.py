@@ -45,6 +45,8 @@ from langchain_core.outputs import ChatGeneration, LLMResult
 from langchain_core.rate_limiters import BaseRateLimiter
 from langchain_core.tracers.context import register_configure_hook
 
+from convsim_core.batch.limits import RateLimits
+
 logger = logging.getLogger(__name__)
 
 Clock = Callable[[], float]
@@ -56,30 +58,6 @@ _EPSILON = 1e-6
 
 LIMITED_METADATA_KEY = "convsim_rate_limited"
 """Metadata flag on models that acquire the limiter themselves (set by apply_rate_limiter)."""
-
-
-@attrs.frozen
-class RateLimits:
-    """What the user asked for; ``None`` means no limit of that kind."""
-
-    requests_per_minute: float | None = None
-    tokens_per_minute: float | None = None
-
-    def __attrs_post_init__(self) -> None:
-        for name in ("requests_per_minute", "tokens_per_minute"):
-            value = getattr(self, name)
-            if value is not None and not value > 0:
-                raise ValueError(f"{name} must be greater than 0, got {value!r}")
-
-    @property
-    def enabled(self) -> bool:
-        return self.requests_per_minute is not None or self.tokens_per_minute is not None
-
-    def to_dict(self) -> dict[str, float | None]:
-        return {
-            "requests_per_minute": self.requests_per_minute,
-            "tokens_per_minute": self.tokens_per_minute,
-        }
 
 
 @attrs.define

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from convsim_core.batch.executor import BatchExecutor, BatchListener, RunnerFactory
 from convsim_core.batch.folder import ResumeState, prepare_resume
@@ -18,10 +18,12 @@ from convsim_core.batch.manifest import (
     write_manifest,
 )
 from convsim_core.batch.plan import BatchPlan, interleave
-from convsim_core.batch.ratelimit import BatchRateLimiter, rate_limit_scope
 from convsim_core.batch.summary import BatchSummary, summarize_folder
 
 logger = logging.getLogger(__name__)
+
+if TYPE_CHECKING:
+    from convsim_core.batch.ratelimit import BatchRateLimiter
 
 
 class BatchSession:
@@ -83,8 +85,14 @@ class BatchSession:
     async def run(self, *, limiter: BatchRateLimiter | None = None) -> BatchSummary:
         """Run what is left; the summary is written even when the batch is interrupted."""
         try:
-            with rate_limit_scope(limiter):
+            if limiter is None:
                 await self.executor.run()
+            else:
+                # Imported here: the limiter is LangChain machinery, loaded only when used.
+                from convsim_core.batch.ratelimit import rate_limit_scope
+
+                with rate_limit_scope(limiter):
+                    await self.executor.run()
         finally:
             self.summary = summarize_folder(self.folder)
         return self.summary

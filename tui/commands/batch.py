@@ -24,17 +24,16 @@ import attrs
 from convsim_core.batch import (
     BatchFolderError,
     BatchPlan,
-    BatchRateLimiter,
     BatchSession,
     BatchSummary,
     PlannedRun,
-    RateLimits,
     ScenarioEntry,
     ShardSpec,
     format_table,
     read_manifest,
     unique_keys,
 )
+from convsim_core.batch.limits import RateLimits
 from convsim_core.batch.manifest import BUILTIN_PREFIX, has_manifest, scenario_location
 from convsim_core.batch.progress import ProgressPrinter
 from convsim_core.persistence import TranscriptSink
@@ -42,6 +41,7 @@ from convsim_core.runners.base import Runner
 from tui.cli import UserError
 
 if TYPE_CHECKING:
+    from convsim_core.batch.ratelimit import BatchRateLimiter
     from convsim_core.channel import Channel
     from convsim_core.scenario_models import Scenario
 
@@ -312,7 +312,11 @@ class BatchJob:
         )
 
     def limiter(self) -> BatchRateLimiter | None:
-        return BatchRateLimiter(self.limits) if self.limits.enabled else None
+        if not self.limits.enabled:
+            return None
+        from convsim_core.batch.ratelimit import BatchRateLimiter
+
+        return BatchRateLimiter(self.limits)
 
     def prepare_llm_cache(self) -> None:
         """Open the shared LLM response cache once, before many conversations race to it."""
