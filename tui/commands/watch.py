@@ -29,7 +29,13 @@ def register(subparsers: Any) -> None:
         help="watch a simulated chat of a scenario file",
         description="Run a scenario file with a simulated customer and agent and watch the chat.",
     )
-    parser.add_argument("scenario", type=Path, help="scenario file (.toml)")
+    parser.add_argument("scenario", type=Path, nargs="?", help="scenario file (.toml)")
+    parser.add_argument(
+        "--from",
+        dest="from_run",
+        metavar="DIR/ID",
+        help="re-run one conversation of a batch exactly (its scenario copy and seed)",
+    )
     add_run_options(parser)
     parser.set_defaults(handler=handle_watch)
 
@@ -65,10 +71,30 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
 def handle_watch(args: argparse.Namespace) -> Any:
     from convsim_core.scenario import ScenarioError, load_scenario
 
+    if args.from_run is not None:
+        if args.scenario is not None:
+            raise UserError("give either a scenario file or --from DIR/ID, not both")
+        return _rerun_batch_conversation(args)
+    if args.scenario is None:
+        raise UserError("a scenario file is needed (or --from DIR/ID to re-run a batch's run)")
     try:
         scenario = load_scenario(args.scenario)
     except ScenarioError as exc:
         raise UserError(str(exc)) from None
+    return run_scenario_command(scenario, args)
+
+
+def _rerun_batch_conversation(args: argparse.Namespace) -> Any:
+    from convsim_core.batch import BatchFolderError, load_run_spec, split_run_path
+    from convsim_core.scenario import ScenarioError
+
+    try:
+        folder, run_id = split_run_path(args.from_run)
+        scenario, seed = load_run_spec(folder, run_id)
+    except (BatchFolderError, ScenarioError) as exc:
+        raise UserError(str(exc)) from None
+    if args.seed is None:
+        args.seed = seed
     return run_scenario_command(scenario, args)
 
 
