@@ -1,0 +1,109 @@
+"""Connect mode against real bots on 127.0.0.1: the demo bot, a dropped connection, no bot."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import attrs
+
+from channels.demo_bot import DemoBotServer
+from convsim_core.channel import ChannelState
+from convsim_core.persistence import read_transcript
+from convsim_core.scenario import builtin_scenario
+from convsim_core.scenario_models import Scenario
+from tui.app import ConvsimApp, connect_screen
+from tui.commands.connect import demo_bot_profile
+from tui.screens.run_screens import ConnectScreen
+from tui.settings import ViewSettings
+from tui.sources.connect import ConnectRunSource
+from tui.testing import snapshot_settings, wait_until
+from tui.widgets.connection_badge import ConnectionBadge
+from tui.widgets.live_run import LiveRun
+
+
+def quick_demo(response_timeout: float = 30.0, inactivity_timeout: float = 30.0) -> Scenario:
+    scenario = builtin_scenario("demo")
+    termination = attrs.evolve(
+        scenario.termination,
+        typing_delay=False,
+        settle_seconds=0.05,
+        response_timeout=response_timeout,
+        inactivity_timeout=inactivity_timeout,
+    )
+    return attrs.evolve(scenario, termination=termination)
+
+
+def app_for(source: ConnectRunSource, settings: ViewSettings) -> ConvsimApp:
+    return ConvsimApp(
+        lambda app: ConnectScreen(
+            source, seed=7, settings=settings, connection_target=source.target
+        ),
+        settings=settings,
+    )
+
+
+def live(app: ConvsimApp) -> LiveRun:
+    return app.screen.query_one(LiveRun)
+
+
+async def test_a_chat_with_the_builtin_demo_bot(tmp_path: Path) -> None:
+    settings = snapshot_settings(autostart=True, runs_root=tmp_path)
+    app = ConvsimApp(
+        lambda app: connect_screen(
+            quick_demo(), demo_bot_profile(), seed=7, demo_bot=True, settings=settings
+        ),
+        settings=settings,
+    )
+    async with app.run_test(size=(100, 30)) as pilot:
+        run = live(app)
+        await wait_until(pilot, lambda: run.status in ("done", "error"), within=30)
+        assert run.status == "done", run.last_error
+        badge = run.query_one(ConnectionBadge)
+        assert ChannelState.CONNECTED in badge.history
+        assert "built-in demo bot" in str(badge.render())
+        assert run.outcome_panel.current == "resolved"
+        assert "Pause" not in {b.binding.description for b in app.screen.active_bindings.values()}
+        path = run.transcript_path
+        shown = run.transcript.message_count
+    assert path is not None
+    transcript = read_transcript(path)
+    assert transcript.result is not None and transcript.result.error is None
+    assert len(transcript.messages) == shown > 4
+
+
+async def test_a_dropped_connection_shows_reconnecting(tmp_path: Path) -> None:
+    async with DemoBotServer(drop_after=2) as bot:
+        # A reply lost with the connection would otherwise be waited for 30 s.
+        scenario = quick_demo(response_timeout=2.0, inactivity_timeout=2.0)
+        source = ConnectRunSource(scenario, demo_bot_profile(bot.url), runs_root=tmp_path)
+        app = app_for(source, snapshot_settings(autostart=True, runs_root=tmp_path))
+        async with app.run_test(size=(100, 30)) as pilot:
+            run = live(app)
+            badge = run.query_one(ConnectionBadge)
+            await wait_until(pilot, lambda: ChannelState.RECONNECTING in badge.history, within=30)
+            await wait_until(pilot, lambda: run.status in ("done", "error"), within=30)
+            assert badge.history.index(ChannelState.RECONNECTING) < len(badge.history) - 1
+            assert (
+                ChannelState.CONNECTED
+                in badge.history[badge.history.index(ChannelState.RECONNECTING) :]
+            )
+            assert f"127.0.0.1:{bot.port}/ws" in str(badge.render())
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def test_an_unreachable_bot_is_an_error_panel(tmp_path: Path) -> None:
+    profile = demo_bot_profile(f"http://127.0.0.1:{closed_port()}")
+    source = ConnectRunSource(quick_demo(), profile, runs_root=tmp_path)
+    app = app_for(source, snapshot_settings(autostart=True, runs_root=tmp_path))
+    async with app.run_test(size=(100, 30)) as pilot:
+        run = live(app)
+        await wait_until(pilot, lambda: run.status == "error", within=20)
+        assert run.error_panel.title == "Cannot reach the bot"
+        assert "127.0.0.1" in run.error_panel.detail
+        assert run.transcript.message_count == 0

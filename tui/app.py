@@ -1,0 +1,183 @@
+"""The convsim Textual app and the entry points the command line calls.
+
+One :class:`ConvsimApp` serves every mode; the entry points only pick the first screen.
+Everything that makes a screen deterministic (clock, time zone, autostart, cursor blink) is
+in :class:`~tui.settings.ViewSettings`, so tests and snapshots build the same app with a
+prepared source instead of a scenario file.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from tui.logs import routed_to
+from tui.pace import DEMO_PACE, WATCH_PACE, Pace
+from tui.run_source import RunSource, ScenarioRunSource
+from tui.screens.run_screens import ConnectScreen, PlayScreen, RunScreen, WatchScreen
+from tui.settings import ViewSettings
+
+if TYPE_CHECKING:
+    from channels.profile import BotProfile
+    from convsim_core.scenario_models import Scenario
+
+logger = logging.getLogger(__name__)
+
+ScreenFactory = Callable[["ConvsimApp"], Screen[Any]]
+
+
+class ConvsimApp(App[int]):
+    """Shows one screen per mode; quitting returns 1 when the last conversation failed."""
+
+    CSS_PATH = "styles/app.tcss"
+    TITLE = "convsim"
+
+    BINDINGS = [
+        Binding("q", "quit", "Quit", tooltip="Quit convsim"),
+    ]
+
+    def __init__(
+        self, first_screen: ScreenFactory, *, settings: ViewSettings | None = None
+    ) -> None:
+        super().__init__()
+        self.settings = settings or ViewSettings()
+        self._first_screen = first_screen
+        if not self.settings.animations:
+            self.animation_level = "none"
+
+    def on_mount(self) -> None:
+        # Objects from start-up live as long as the app: keep them out of every later
+        # garbage collection, whose full passes otherwise stall frames on long chats.
+        if self.settings.freeze_gc:
+            gc.freeze()
+        self.push_screen(self._first_screen(self))
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        commands = getattr(screen, "commands", None)
+        if callable(commands):
+            for title, help_text, callback in commands():
+                yield SystemCommand(title, help_text, callback)
+        yield from super().get_system_commands(screen)
+
+    async def action_quit(self) -> None:
+        code = 0
+        for screen in self.screen_stack:
+            if isinstance(screen, RunScreen):
+                code = max(code, screen.exit_code)
+        self.exit(code, return_code=code)
+
+    # -- opening modes (the start screen uses these too) ------------------------------------------
+
+    def open_watch(self, scenario: Scenario, *, seed: int | None, mode: str = "watch") -> None:
+        self.push_screen(watch_screen(scenario, seed=seed, mode=mode, settings=self.settings))
+
+    def open_play(self, scenario: Scenario, *, seed: int | None) -> None:
+        self.push_screen(play_screen(scenario, seed=seed, settings=self.settings))
+
+    def open_connect(
+        self, scenario: Scenario, profile: BotProfile, *, seed: int | None, demo_bot: bool
+    ) -> None:
+        self.push_screen(
+            connect_screen(scenario, profile, seed=seed, demo_bot=demo_bot, settings=self.settings)
+        )
+
+    def open_transcript(self, path: Path) -> None:
+        from tui.screens.transcript_screen import TranscriptScreen
+
+        self.push_screen(TranscriptScreen(path, settings=self.settings))
+
+
+# -- screen builders ------------------------------------------------------------------------------
+
+
+def watch_screen(
+    scenario: Scenario,
+    *,
+    seed: int | None,
+    mode: str = "watch",
+    settings: ViewSettings,
+    source: RunSource | None = None,
+    pace: Pace | None = None,
+) -> WatchScreen:
+    if mode not in ("watch", "demo"):
+        raise ValueError(f"mode must be 'watch' or 'demo', got {mode!r}")
+    source = source or ScenarioRunSource(scenario, runs_root=settings.runs_root)
+    return WatchScreen(
+        source,
+        seed=scenario.seed if seed is None else seed,
+        settings=settings,
+        pace=pace or (DEMO_PACE if mode == "demo" else WATCH_PACE),
+        mode=mode,
+    )
+
+
+def play_screen(scenario: Scenario, *, seed: int | None, settings: ViewSettings) -> PlayScreen:
+    from tui.sources.play import PlayRunSource
+
+    source = PlayRunSource(scenario, runs_root=settings.runs_root)
+    return PlayScreen(source, seed=scenario.seed if seed is None else seed, settings=settings)
+
+
+def connect_screen(
+    scenario: Scenario,
+    profile: BotProfile,
+    *,
+    seed: int | None,
+    demo_bot: bool,
+    settings: ViewSettings,
+) -> ConnectScreen:
+    from tui.sources.connect import ConnectRunSource
+
+    source = ConnectRunSource(scenario, profile, demo_bot=demo_bot, runs_root=settings.runs_root)
+    return ConnectScreen(
+        source,
+        seed=scenario.seed if seed is None else seed,
+        settings=settings,
+        connection_target=source.target,
+    )
+
+
+# -- entry points (CONTRACTS.md) -------------------------------------------------------------------
+
+
+def _run(app: ConvsimApp) -> int:
+    try:
+        with routed_to(app):
+            code = app.run()
+    finally:
+        gc.unfreeze()
+    return int(code if code is not None else (app.return_code or 0))
+
+
+def run_watch_app(scenario: Scenario, *, seed: int | None, mode: str = "watch") -> int:
+    """``convsim demo`` / ``convsim watch``: a full simulation, live."""
+    if mode not in ("watch", "demo"):
+        raise ValueError(f"mode must be 'watch' or 'demo', got {mode!r}")
+    return _run(
+        ConvsimApp(lambda app: watch_screen(scenario, seed=seed, mode=mode, settings=app.settings))
+    )
+
+
+def run_play_app(scenario: Scenario, *, seed: int | None) -> int:
+    """``convsim play``: the person is the agent, the simulated customer answers."""
+    return _run(ConvsimApp(lambda app: play_screen(scenario, seed=seed, settings=app.settings)))
+
+
+def run_connect_app(
+    scenario: Scenario, profile: BotProfile, *, seed: int | None, demo_bot: bool
+) -> int:
+    """``convsim connect``: follow a conversation with a real bot (the demo bot when asked)."""
+    return _run(
+        ConvsimApp(
+            lambda app: connect_screen(
+                scenario, profile, seed=seed, demo_bot=demo_bot, settings=app.settings
+            )
+        )
+    )

@@ -1,0 +1,52 @@
+"""``convsim play SCENARIO``: you are the agent; the scenario's simulated customer chats with you.
+
+SCENARIO is a scenario file, or the name of a built-in scenario (``demo``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from tui.cli import UserError
+
+if TYPE_CHECKING:
+    from convsim_core.scenario_models import Scenario
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "play",
+        help="be the agent yourself: a simulated customer chats with you",
+        description=(
+            "Play the agent in a scenario: type your replies, the simulated customer answers in"
+            " real time, and at the end you confirm or correct the outcome."
+        ),
+    )
+    parser.add_argument("scenario", help="scenario file (.toml) or built-in name (demo)")
+    parser.add_argument("--seed", type=int, help="random seed (default: the scenario's)")
+    parser.set_defaults(handler=handle_play)
+
+
+def handle_play(args: argparse.Namespace) -> int:
+    scenario = resolve_scenario(args.scenario)
+    if not sys.stdout.isatty():
+        raise UserError("play needs a terminal: it is interactive")
+    from tui.app import run_play_app
+
+    return run_play_app(scenario, seed=args.seed)
+
+
+def resolve_scenario(name: str) -> Scenario:
+    """A scenario file when ``name`` is a path (or ends in .toml), else a built-in scenario."""
+    from convsim_core.scenario import ScenarioError, builtin_scenario, load_scenario
+
+    path = Path(name)
+    try:
+        if path.suffix == ".toml" or path.exists():
+            return load_scenario(path)
+        return builtin_scenario(name)
+    except ScenarioError as exc:
+        raise UserError(str(exc)) from None

@@ -1,0 +1,17 @@
+"""``convsim`` with no arguments: the start screen (pick a scenario and a mode, reopen runs)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+DEFAULT_FOLDER = Path("examples/scenarios")
+
+
+def run_start_screen(args: argparse.Namespace) -> int:
+    """The start screen on ``args.scenarios`` (when the CLI has it), else examples/scenarios."""
+    from tui.app import ConvsimApp, _run
+    from tui.screens.start import StartScreen
+
+    folder = Path(getattr(args, "scenarios", None) or DEFAULT_FOLDER)
+    return _run(ConvsimApp(lambda app: StartScreen(folder, settings=app.settings)))

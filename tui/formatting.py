@@ -1,0 +1,31 @@
+"""Small text helpers shared by the panes (durations, clock times, role labels)."""
+
+from __future__ import annotations
+
+from datetime import datetime, tzinfo
+
+from convsim_core.models import ParticipantRole
+
+
+def format_duration(seconds: float) -> str:
+    """``m:ss`` below an hour, ``h:mm:ss`` above; negative values read as zero."""
+    total = max(0, int(seconds))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}:{minutes:02d}:{secs:02d}"
+    return f"{minutes}:{secs:02d}"
+
+
+def format_clock(timestamp: datetime, tz: tzinfo | None = None) -> str:
+    """The time of day of a message; ``tz=None`` shows it in the local time zone."""
+    return timestamp.astimezone(tz).strftime("%H:%M:%S")
+
+
+def role_label(role: ParticipantRole) -> str:
+    return "Customer" if role is ParticipantRole.CUSTOMER else "Agent"
+
+
+def humanize(value: str) -> str:
+    """``closing_phrase`` -> ``closing phrase``."""
+    return value.replace("_", " ")

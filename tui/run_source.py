@@ -1,0 +1,173 @@
+"""What a live view runs: a source builds one fresh runner per run (runners are single-use).
+
+The live view (``LiveRun``) only knows this interface, so watch, play and connect differ in
+their source, and tests or snapshots hand in a prepared source with fixed participants, seed
+and timestamps instead of a scenario file.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import attrs
+
+from convsim_core.models import Outcomes
+from convsim_core.pacing import Pacer
+from convsim_core.persistence import TranscriptSink, TranscriptWriter
+from convsim_core.runners.base import EventCallback, ProgressCallback, Runner
+
+if TYPE_CHECKING:
+    from channels.terminal import TerminalSession
+    from convsim_core.scenario_models import Scenario
+
+
+@attrs.frozen
+class ScenarioInfo:
+    """What the side panel and header say about the scenario being run."""
+
+    title: str
+    outcomes: Outcomes
+    max_messages: int
+    name: str = ""
+    intent: str = ""
+    customer_persona: str = ""
+    agent_persona: str = ""
+    description: str = ""
+
+    @classmethod
+    def from_scenario(cls, scenario: Scenario) -> ScenarioInfo:
+        intent = scenario.intent
+        return cls(
+            title=scenario.title,
+            outcomes=scenario.outcomes,
+            max_messages=scenario.max_messages,
+            name=scenario.name,
+            intent=intent.description if intent else "",
+            customer_persona=" ".join(scenario.customer.persona.split()),
+            agent_persona=" ".join(scenario.agent.persona.split()),
+            description=" ".join(scenario.description.split()),
+        )
+
+
+@attrs.frozen
+class RunHooks:
+    """What the live view hands a source for one run."""
+
+    seed: int
+    event_callback: EventCallback
+    progress_callback: ProgressCallback
+    pacer: Pacer
+
+
+Cleanup = Callable[[], Awaitable[None]]
+
+
+@attrs.define
+class ActiveRun:
+    """One started run: its runner plus whatever must be released when it ends."""
+
+    runner: Runner
+    transcript_path: Path | None = None
+    session_getter: Callable[[], TerminalSession | None] | None = None
+    """Play mode: the person's session, once the runner has opened it."""
+    cleanups: list[Cleanup] = attrs.field(factory=list)
+
+    @property
+    def session(self) -> TerminalSession | None:
+        return self.session_getter() if self.session_getter is not None else None
+
+    async def close(self) -> None:
+        await release(self.cleanups)
+
+
+async def release(cleanups: list[Cleanup]) -> None:
+    """Run the cleanups newest first; each one runs even when an earlier one failed."""
+    errors: list[BaseException] = []
+    while cleanups:
+        try:
+            await cleanups.pop()()
+        except Exception as exc:  # keep releasing the rest, report the first failure
+            errors.append(exc)
+    if errors:
+        raise errors[0]
+
+
+class RunSource(abc.ABC):
+    """Builds the runner for each (re)start of a live view."""
+
+    kind: str = "full"
+    """``full`` (watch/demo), ``play`` (the person is the agent) or ``connect`` (a bot)."""
+
+    def __init__(self, info: ScenarioInfo) -> None:
+        self.info = info
+
+    @abc.abstractmethod
+    async def start(self, hooks: RunHooks) -> ActiveRun:
+        """A fresh, not yet running runner wired to ``hooks``."""
+
+
+RunnerFactory = Callable[[RunHooks], Runner]
+
+
+class PreparedRunSource(RunSource):
+    """A source from a plain factory: tests, snapshots and benchmarks build their own runner."""
+
+    def __init__(
+        self,
+        info: ScenarioInfo,
+        factory: RunnerFactory,
+        *,
+        kind: str = "full",
+        transcript_path: Path | None = None,
+    ) -> None:
+        super().__init__(info)
+        self.factory = factory
+        self.kind = kind
+        self.transcript_path = transcript_path
+
+    async def start(self, hooks: RunHooks) -> ActiveRun:
+        return ActiveRun(self.factory(hooks), transcript_path=self.transcript_path)
+
+
+class ScenarioRunSource(RunSource):
+    """A full simulation of a scenario (watch and demo); transcripts go to the runs folder."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        *,
+        runs_root: Path | None = None,
+        base_timestamp: datetime | None = None,
+        use_llm: bool | None = None,
+        write_transcript: bool = True,
+    ) -> None:
+        super().__init__(ScenarioInfo.from_scenario(scenario))
+        self.scenario = scenario
+        self.runs_root = runs_root
+        self.base_timestamp = base_timestamp
+        self.use_llm = use_llm
+        self.write_transcript = write_transcript
+
+    async def start(self, hooks: RunHooks) -> ActiveRun:
+        from convsim_core.builder import build_full_runner, default_transcript_path
+
+        path: Path | None = None
+        transcript: TranscriptSink | None = None
+        if self.write_transcript:
+            path = default_transcript_path(self.scenario, hooks.seed, self.runs_root)
+            transcript = TranscriptWriter(path)
+        runner = build_full_runner(
+            self.scenario,
+            seed=hooks.seed,
+            base_timestamp=self.base_timestamp,
+            transcript=transcript,
+            progress_callback=hooks.progress_callback,
+            event_callback=hooks.event_callback,
+            pacer=hooks.pacer,
+            use_llm=self.use_llm,
+        )
+        return ActiveRun(runner, transcript_path=path)

@@ -1,0 +1,134 @@
+"""Small modal dialogs: confirm or override the outcome (play mode), save the transcript."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from textual import on
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widget import Widget
+from textual.widgets import Button, Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from convsim_core.models import Judgement, Outcomes
+
+NO_OUTCOME = "__none__"
+
+
+class OutcomeDialog(ModalScreen[str]):
+    """Which outcome did this chat reach? Enter keeps the judge's pick; any other is an override.
+
+    Dismisses with an outcome name, or :data:`NO_OUTCOME` when the person says none applies.
+    """
+
+    BINDINGS = [Binding("escape", "keep", "Keep the judge's outcome")]
+
+    DEFAULT_CSS = """
+    OutcomeDialog { align: center middle; }
+    OutcomeDialog > Vertical {
+        width: 70; max-width: 95%; height: auto; max-height: 90%;
+        border: round $accent; background: $surface; padding: 0 1;
+    }
+    OutcomeDialog OptionList { height: auto; max-height: 12; margin: 1 0; }
+    OutcomeDialog #outcome-help { color: $text-muted; }
+    """
+
+    def __init__(self, outcomes: Outcomes, judgement: Judgement | None) -> None:
+        super().__init__()
+        self.outcomes = outcomes
+        self.judged = judgement.outcome.name if judgement and judgement.outcome else NO_OUTCOME
+        self.rationale = judgement.rationale if judgement else ""
+
+    def compose(self) -> Iterable[Widget]:
+        options = [
+            Option(
+                Content.from_markup(
+                    "[b]$name[/b]$mark\n[$text-muted]$description[/]",
+                    name=o.name,
+                    mark="  ← judge" if o.name == self.judged else "",
+                    description=o.description,
+                ),
+                id=o.name,
+            )
+            for o in self.outcomes.outcomes
+        ]
+        options.append(
+            Option(
+                Content.from_markup(
+                    "[b]none[/b]$mark\n[$text-muted]No listed outcome applies[/]",
+                    mark="  ← judge" if self.judged == NO_OUTCOME else "",
+                ),
+                id=NO_OUTCOME,
+            )
+        )
+        with Vertical() as box:
+            box.border_title = "How did the chat end?"
+            judged = "no outcome" if self.judged == NO_OUTCOME else self.judged
+            yield Static(
+                Content.from_markup(
+                    "The judge says [b]$judged[/b]. $why", judged=judged, why=self.rationale
+                )
+            )
+            yield OptionList(*options, id="outcome-options")
+            yield Static(
+                "enter confirms the highlighted outcome · escape keeps the judge's",
+                id="outcome-help",
+            )
+
+    def on_mount(self) -> None:
+        options = self.query_one(OptionList)
+        options.highlighted = options.get_option_index(self.judged)
+        options.focus()
+
+    @on(OptionList.OptionSelected)
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id or NO_OUTCOME)
+
+    def action_keep(self) -> None:
+        self.dismiss(self.judged)
+
+
+class SaveDialog(ModalScreen[Path | None]):
+    """Where to save a copy of the transcript (.jsonl as recorded, .md for reading)."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    DEFAULT_CSS = """
+    SaveDialog { align: center middle; }
+    SaveDialog > Vertical {
+        width: 70; max-width: 95%; height: auto;
+        border: round $primary; background: $surface; padding: 0 1;
+    }
+    SaveDialog Horizontal { height: auto; align-horizontal: right; }
+    SaveDialog Button { margin-left: 1; }
+    """
+
+    def __init__(self, suggestion: Path) -> None:
+        super().__init__()
+        self.suggestion = suggestion
+
+    def compose(self) -> Iterable[Widget]:
+        with Vertical() as box:
+            box.border_title = "Save transcript"
+            yield Label("File name (.jsonl keeps the recorded form, .md is for reading):")
+            yield Input(str(self.suggestion), id="save-path")
+            with Horizontal():
+                yield Button("Cancel", id="cancel")
+                yield Button("Save", variant="primary", id="save")
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#save")
+    def _save(self) -> None:
+        text = self.query_one(Input).value.strip()
+        if not text:
+            self.notify("Enter a file name.", severity="warning")
+            return
+        self.dismiss(Path(text).expanduser())
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,1 @@
+"""Run sources for the hybrid modes (play, connect); they need the channels package."""

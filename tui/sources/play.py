@@ -1,0 +1,73 @@
+"""Play mode's source: the person is the agent, behind a :class:`TerminalChannel`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import attrs
+
+from channels.terminal import TerminalChannel, TerminalSession
+from convsim_core.persistence import TranscriptWriter
+from tui.run_source import ActiveRun, RunHooks, RunSource, ScenarioInfo
+
+if TYPE_CHECKING:
+    from convsim_core.runners.hybrid import HybridTiming
+    from convsim_core.scenario_models import Scenario
+
+PERSON_TIMEOUT = 900.0
+"""A person reads, thinks and types: the bot timeouts of a scenario are far too short."""
+PERSON_WALL_TIME = 3 * 3600.0
+
+
+def person_timing(scenario: Scenario, *, seed: int) -> HybridTiming:
+    """The scenario's real-time settings with timeouts long enough for a person at the keys."""
+    from convsim_core.hybrid_builder import hybrid_timing
+
+    timing = hybrid_timing(scenario, seed=seed)
+
+    def longer(value: float | None, floor: float) -> float | None:
+        return None if value is None else max(value, floor)
+
+    return attrs.evolve(
+        timing,
+        inactivity_timeout=longer(timing.inactivity_timeout, PERSON_TIMEOUT),
+        response_timeout=longer(timing.response_timeout, PERSON_TIMEOUT),
+        max_wall_time=longer(timing.max_wall_time, PERSON_WALL_TIME),
+    )
+
+
+class PlayRunSource(RunSource):
+    kind = "play"
+
+    def __init__(
+        self, scenario: Scenario, *, runs_root: Path | None = None, use_llm: bool | None = None
+    ) -> None:
+        super().__init__(ScenarioInfo.from_scenario(scenario))
+        self.scenario = scenario
+        self.runs_root = runs_root
+        self.use_llm = use_llm
+
+    async def start(self, hooks: RunHooks) -> ActiveRun:
+        from convsim_core.builder import default_transcript_path
+        from convsim_core.hybrid_builder import build_hybrid_runner
+
+        channel = TerminalChannel()
+        path = default_transcript_path(self.scenario, hooks.seed, self.runs_root)
+        runner = build_hybrid_runner(
+            self.scenario,
+            channel,
+            seed=hooks.seed,
+            transcript=TranscriptWriter(path),
+            progress_callback=hooks.progress_callback,
+            event_callback=hooks.event_callback,
+            use_llm=self.use_llm,
+            timing=person_timing(self.scenario, seed=hooks.seed),
+        )
+
+        def session() -> TerminalSession | None:
+            return channel.sessions[-1] if channel.sessions else None
+
+        return ActiveRun(
+            runner, transcript_path=path, session_getter=session, cleanups=[channel.close]
+        )

@@ -1,0 +1,82 @@
+"""Play mode's input: the person types the agent's next message (multi-line)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from textual.binding import Binding
+from textual.message import Message
+from textual.widget import Widget
+from textual.widgets import Static, TextArea
+
+
+class Composer(Widget):
+    """A TextArea with a send key; posts :class:`Composer.Submitted` and clears itself."""
+
+    DEFAULT_CSS = """
+    Composer {
+        height: auto;
+        & > TextArea { height: auto; min-height: 3; max-height: 8; }
+        & > #composer-hint { height: 1; padding: 0 1; color: $text-muted; }
+    }
+    Composer.-disabled > #composer-hint { color: $text-warning; }
+    """
+
+    BINDINGS = [
+        Binding("ctrl+s,ctrl+enter", "send", "Send", priority=True),
+    ]
+
+    class Submitted(Message):
+        """The person sent a message as the agent."""
+
+        def __init__(self, composer: Composer, text: str) -> None:
+            super().__init__()
+            self.composer = composer
+            self.text = text
+
+        @property
+        def control(self) -> Composer:
+            return self.composer
+
+    def __init__(self, *, cursor_blink: bool = True, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._cursor_blink = cursor_blink
+        self._accepting = True
+
+    def compose(self) -> Iterable[Widget]:
+        area = TextArea(soft_wrap=True, show_line_numbers=False, id="composer-input")
+        area.cursor_blink = self._cursor_blink
+        area.border_title = "Your reply as the agent"
+        yield area
+        yield Static(self._hint(), id="composer-hint")
+
+    @property
+    def text_area(self) -> TextArea:
+        return self.query_one(TextArea)
+
+    @property
+    def text(self) -> str:
+        return self.text_area.text
+
+    def set_accepting(self, accepting: bool, reason: str = "") -> None:
+        """Whether sending is possible now (the chat is open); the hint says why not."""
+        self._accepting = accepting
+        self.set_class(not accepting, "-disabled")
+        self.text_area.read_only = not accepting
+        self.query_one("#composer-hint", Static).update(self._hint(reason))
+
+    def action_send(self) -> None:
+        text = self.text_area.text
+        if not self._accepting:
+            self.app.bell()
+            return
+        if not text.strip():
+            self.notify("Type a message first.", severity="warning", timeout=3)
+            return
+        self.text_area.clear()
+        self.post_message(self.Submitted(self, text.rstrip()))
+
+    def _hint(self, reason: str = "") -> str:
+        if not self._accepting:
+            return reason or "The chat is over."
+        return "ctrl+s send · enter new line · ctrl+f end the chat"

@@ -1,0 +1,413 @@
+"""The live view of one conversation: it runs the runner in a worker and routes what it reports.
+
+The runner's callbacks only post messages (never touch widgets); the handlers here set the
+panes. Progress reports can come faster than the screen refreshes, so they replace each other
+in the queue (``can_replace``). Every message carries the run's generation so a restart never
+shows the tail end of the previous run.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import tzinfo
+from pathlib import Path
+from typing import Any
+
+from textual import on, work
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widget import Widget
+from textual.widgets import Static
+from textual.worker import Worker, WorkerState
+
+from convsim_core.channel import ChannelError, ChannelState
+from convsim_core.events import (
+    ChannelStateChanged,
+    Finished,
+    Judged,
+    MessageAdded,
+    ProtocolErrorSeen,
+    RunnerEvent,
+    RunnerState,
+    StateChanged,
+    TypingStarted,
+)
+from convsim_core.models import Conversation, ConversationResult, TerminationReason
+from convsim_core.models import Message as ChatMessage
+from tui.clock import Clock, monotonic_clock
+from tui.errors import ErrorReport, describe_error, describe_run_failure
+from tui.formatting import humanize
+from tui.pace import WATCH_PACE, Pace, UiPacer
+from tui.run_source import ActiveRun, RunHooks, RunSource
+from tui.widgets.connection_badge import ConnectionBadge
+from tui.widgets.error_panel import ErrorPanel
+from tui.widgets.outcome_panel import OutcomePanel
+from tui.widgets.progress_panel import ProgressPanel
+from tui.widgets.scenario_panel import ScenarioPanel
+from tui.widgets.transcript import DEFAULT_MAX_LIVE, TranscriptView
+from tui.widgets.typing_indicator import TypingIndicator
+
+logger = logging.getLogger(__name__)
+
+ACTIVE_STATES = frozenset({"starting", "running", "paused"})
+
+
+class LiveRun(Widget):
+    """Transcript, typing indicator, outcome, progress and scenario panes for one live run."""
+
+    status: reactive[str] = reactive("idle")
+    """idle, starting, running, paused, done, stopped or error."""
+
+    class Finished(Message):
+        """The conversation ended (any reason); the screen may ask the person about it."""
+
+        def __init__(
+            self, live_run: LiveRun, result: ConversationResult, transcript_path: Path | None
+        ) -> None:
+            super().__init__()
+            self.live_run = live_run
+            self.result = result
+            self.transcript_path = transcript_path
+
+        @property
+        def control(self) -> LiveRun:
+            return self.live_run
+
+    class RunnerEventArrived(Message, bubble=False):
+        def __init__(self, generation: int, event: RunnerEvent) -> None:
+            super().__init__()
+            self.generation = generation
+            self.event = event
+
+    class ProgressReported(Message, bubble=False):
+        def __init__(self, generation: int, progress: dict[str, Any]) -> None:
+            super().__init__()
+            self.generation = generation
+            self.progress = progress
+
+        def can_replace(self, message: Message) -> bool:
+            # Only the newest report matters; older ones still queued are dropped.
+            return (
+                isinstance(message, LiveRun.ProgressReported)
+                and message.generation == self.generation
+            )
+
+    def __init__(
+        self,
+        source: RunSource,
+        *,
+        seed: int,
+        pace: Pace = WATCH_PACE,
+        clock: Clock = monotonic_clock,
+        tz: tzinfo | None = None,
+        autostart: bool = True,
+        max_live: int = DEFAULT_MAX_LIVE,
+        connection_target: str = "",
+        id: str | None = None,
+    ) -> None:
+        super().__init__(id=id)
+        self.source = source
+        self.seed = seed
+        self.pace = pace
+        self.clock = clock
+        self.tz = tz
+        self.autostart = autostart
+        self.max_live = max_live
+        self.connection_target = connection_target
+        self.paced = pace.paced
+        self.pacer: UiPacer | None = None
+        self.active: ActiveRun | None = None
+        self.last_result: ConversationResult | None = None
+        self.last_error: ErrorReport | None = None
+        self.transcript_path: Path | None = None
+        self._generation = 0
+        self._worker: Worker[ConversationResult] | None = None
+
+    # -- layout ---------------------------------------------------------------------------------
+
+    def compose(self) -> Iterable[Widget]:
+        info = self.source.info
+        with Horizontal(id="live-body"):
+            with Vertical(id="conversation"):
+                if info.intent:
+                    yield Static(
+                        Content.from_markup(
+                            "[b $text-accent]Intent[/] $intent", intent=info.intent
+                        ),
+                        id="intent-banner",
+                    )
+                yield TranscriptView(id="transcript", max_live=self.max_live, tz=self.tz)
+                yield TypingIndicator(id="typing")
+                yield ErrorPanel(id="error")
+            with VerticalScroll(id="side", can_focus=False):
+                if self.source.kind == "connect":
+                    yield ConnectionBadge(self.connection_target, id="connection")
+                yield OutcomePanel(info.outcomes, id="outcome")
+                yield ProgressPanel(info.max_messages, clock=self.clock, id="progress")
+                yield ScenarioPanel(info, id="scenario")
+
+    def on_mount(self) -> None:
+        self._progress_panel.set_pace(self._pace_label())
+        if self.autostart:
+            self.start()
+
+    @property
+    def transcript(self) -> TranscriptView:
+        return self.query_one(TranscriptView)
+
+    @property
+    def typing(self) -> TypingIndicator:
+        return self.query_one(TypingIndicator)
+
+    @property
+    def outcome_panel(self) -> OutcomePanel:
+        return self.query_one(OutcomePanel)
+
+    @property
+    def _progress_panel(self) -> ProgressPanel:
+        return self.query_one(ProgressPanel)
+
+    @property
+    def error_panel(self) -> ErrorPanel:
+        return self.query_one(ErrorPanel)
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATES
+
+    # -- controls -------------------------------------------------------------------------------
+
+    def start(self, seed: int | None = None) -> None:
+        """(Re)start the conversation; a run in progress is cancelled first."""
+        if seed is not None:
+            self.seed = seed
+        self._generation += 1
+        self.last_result = None
+        self.last_error = None
+        self.transcript_path = None
+        self.active = None
+        self.transcript.clear()
+        self.typing.hide()
+        self.error_panel.clear()
+        self.outcome_panel.reset()
+        self._progress_panel.reset()
+        for badge in self.query(ConnectionBadge):
+            badge.set_state(None)
+        self.pacer = UiPacer.for_pace(
+            Pace(self.pace.speed, self.pace.max_wait, self.paced, self.pace.start_paused)
+        )
+        self._progress_panel.set_pace(self._pace_label())
+        self.status = "starting"
+        self._progress_panel.start_clock()
+        self._worker = self._run(self._generation, self.seed, self.pacer)
+
+    def restart(self) -> None:
+        """Run again with the next seed, so a restart shows a different conversation.
+
+        The first start of a view that did not start by itself keeps its seed.
+        """
+        self.start(self.seed if self.status == "idle" else self.seed + 1)
+
+    def stop(self) -> bool:
+        """Cancel the run; the runner records it as stopped. False when nothing is running."""
+        if not self.is_active or self._worker is None:
+            return False
+        self._worker.cancel()
+        return True
+
+    def toggle_pause(self) -> bool:
+        if self.pacer is None or not self.is_active:
+            return False
+        if self.pacer.paused:
+            self.pacer.resume()
+        else:
+            self.pacer.pause()
+        self._sync_status()
+        return True
+
+    def step(self) -> bool:
+        """Let one more message through, then pause."""
+        if self.pacer is None or not self.is_active:
+            return False
+        self.pacer.step()
+        self._sync_status()
+        return True
+
+    def toggle_speed(self) -> None:
+        """Flip between paced by typing delays and as fast as possible."""
+        self.paced = not self.paced
+        if self.pacer is not None:
+            self.pacer.speed = self.pace.speed if self.paced else None
+        self._progress_panel.set_pace(self._pace_label())
+
+    async def submit_agent_message(self, text: str) -> bool:
+        """Play mode: hand the person's message to the chat. False when it cannot be sent."""
+        session = self.active.session if self.active is not None else None
+        if session is None or not self.is_active:
+            self.notify("The chat is not open yet.", severity="warning", timeout=3)
+            return False
+        try:
+            await session.submit(text)
+        except (ChannelError, ValueError) as exc:
+            self.notify(str(exc), severity="error")
+            return False
+        return True
+
+    async def end_chat(self) -> bool:
+        """Play mode: the person ends the chat; the runner finishes with participant_finished."""
+        session = self.active.session if self.active is not None else None
+        if session is None or not self.is_active:
+            return False
+        await session.end()
+        return True
+
+    def conversation_messages(self) -> tuple[ChatMessage, ...]:
+        if self.active is not None:
+            return self.active.runner.conversation.messages
+        return ()
+
+    # -- the worker -----------------------------------------------------------------------------
+
+    @work(exclusive=True, group="run", exit_on_error=False)
+    async def _run(self, generation: int, seed: int, pacer: UiPacer) -> ConversationResult:
+        def on_event(event: RunnerEvent) -> None:
+            self.post_message(self.RunnerEventArrived(generation, event))
+
+        def on_progress(_conversation: Conversation, progress: dict[str, Any]) -> None:
+            self.post_message(self.ProgressReported(generation, progress))
+
+        hooks = RunHooks(
+            seed=seed, event_callback=on_event, progress_callback=on_progress, pacer=pacer
+        )
+        active = await self.source.start(hooks)
+        if generation == self._generation:
+            self.active = active
+            self.transcript_path = active.transcript_path
+        try:
+            return await active.runner.run()
+        finally:
+            await active.close()
+
+    @on(Worker.StateChanged)
+    def _worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The one place worker failures surface: bad scenario, unreachable bot, any bug."""
+        if event.worker is not self._worker:
+            return
+        event.stop()
+        if event.state is WorkerState.ERROR:
+            error = event.worker.error
+            logger.debug("run failed", exc_info=error)
+            self._fail(describe_error(error) if error else describe_run_failure(""))
+        elif event.state is WorkerState.CANCELLED and self.status in ACTIVE_STATES:
+            self._end_status("stopped")
+        elif event.state is WorkerState.SUCCESS and self.status in ACTIVE_STATES:
+            result = event.worker.result
+            if result is not None and self.last_result is None:
+                self._finished(result)
+
+    # -- runner events --------------------------------------------------------------------------
+
+    @on(RunnerEventArrived)
+    def _runner_event(self, message: RunnerEventArrived) -> None:
+        if message.generation == self._generation:
+            self._apply(message.event)
+
+    def replay(self, events: Iterable[RunnerEvent]) -> None:
+        """Show recorded events without a runner (snapshots, demos of a given state)."""
+        for event in events:
+            self._apply(event)
+
+    def _apply(self, event: RunnerEvent) -> None:
+        if isinstance(event, MessageAdded):
+            self.transcript.add_message(event.index, event.message)
+            self.typing.hide(event.message.sender)
+            self._progress_panel.set_message_count(event.index + 1)
+            self._sync_status()
+        elif isinstance(event, TypingStarted):
+            self.typing.show(event.role)
+        elif isinstance(event, Judged):
+            self.outcome_panel.set_judgement(event.judgement)
+        elif isinstance(event, StateChanged):
+            self._runner_state(event.state, event.detail)
+        elif isinstance(event, ChannelStateChanged):
+            self._channel_state(event.state, event.detail)
+        elif isinstance(event, ProtocolErrorSeen):
+            self._progress_panel.count_protocol_error()
+            self.notify(
+                f"Malformed bot reply skipped: {event.excerpt[:80]}",
+                severity="warning",
+                timeout=4,
+            )
+        elif isinstance(event, Finished):
+            self._finished(event.result)
+
+    @on(ProgressReported)
+    def _progress(self, message: ProgressReported) -> None:
+        if message.generation == self._generation:
+            self._progress_panel.set_progress(message.progress)
+
+    def _runner_state(self, state: RunnerState, detail: str) -> None:
+        if state is RunnerState.RUNNING:
+            self.status = "running"
+            self._sync_status()
+        elif state is RunnerState.ERROR:
+            self._fail(describe_run_failure(detail))
+
+    def _channel_state(self, state: ChannelState, detail: str) -> None:
+        for badge in self.query(ConnectionBadge):
+            badge.set_state(state, detail)
+        if state is ChannelState.RECONNECTING:
+            self.notify(
+                f"Connection lost, reconnecting… {detail}".strip(), severity="warning", timeout=4
+            )
+        elif state is ChannelState.FAILED:
+            self.notify(f"Connection failed. {detail}".strip(), severity="error")
+
+    def _finished(self, result: ConversationResult) -> None:
+        if self.last_result is not None:
+            return
+        self.last_result = result
+        self.typing.hide()
+        self.outcome_panel.set_result(result)
+        self._progress_panel.set_message_count(len(result.conversation.messages))
+        if result.error and result.termination_reason is not TerminationReason.STOPPED:
+            self._fail(describe_run_failure(result.error))
+        else:
+            stopped = result.termination_reason is TerminationReason.STOPPED
+            self._end_status("stopped" if stopped else "done")
+            outcome = result.conversation.outcome
+            reason = humanize(result.termination_reason.value) if result.termination_reason else ""
+            self.notify(
+                f"Finished: {outcome.name if outcome else 'no outcome'} ({reason})",
+                title="Conversation over",
+                timeout=4,
+            )
+        self.post_message(self.Finished(self, result, self.transcript_path))
+
+    def _fail(self, report: ErrorReport) -> None:
+        self.last_error = report
+        self.typing.hide()
+        self.error_panel.show_error(report.title, report.detail, report.hint)
+        self._end_status("error")
+
+    def _end_status(self, status: str) -> None:
+        self.status = status
+        self._progress_panel.stop_clock()
+        self._progress_panel.set_state(status)
+
+    def _sync_status(self) -> None:
+        if self.status in ("running", "paused") and self.pacer is not None:
+            self.status = "paused" if self.pacer.paused else "running"
+        self._progress_panel.set_state(self.status)
+
+    def _pace_label(self) -> str:
+        if self.source.kind != "full":
+            return "real time"
+        return self.pace.describe(self.paced)
+
+    def watch_status(self, status: str) -> None:
+        if self.is_mounted:
+            self._progress_panel.set_state(status)

@@ -1,0 +1,111 @@
+"""The legal outcomes, the one the judge currently sees, why, and how the chat ended."""
+
+from __future__ import annotations
+
+from textual.content import Content
+from textual.widgets import Static
+
+from convsim_core.models import ConversationResult, Judgement, Outcomes
+from tui.formatting import humanize
+
+
+class OutcomePanel(Static):
+    """Outcome list with the judge's current pick highlighted; set by the live view."""
+
+    DEFAULT_CSS = """
+    OutcomePanel { height: auto; }
+    """
+
+    def __init__(self, outcomes: Outcomes, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.border_title = "Outcome"
+        self.outcomes = outcomes
+        self.judgement: Judgement | None = None
+        self.result: ConversationResult | None = None
+        self.override: str | None = None
+        """A label a person chose instead of (or to confirm) the judge's (play mode)."""
+
+    def on_mount(self) -> None:
+        self._paint()
+
+    @property
+    def current(self) -> str | None:
+        if self.override is not None:
+            return self.override
+        outcome = self.judgement.outcome if self.judgement else None
+        return outcome.name if outcome else None
+
+    def reset(self) -> None:
+        self.judgement = None
+        self.result = None
+        self.override = None
+        self._paint()
+
+    def set_judgement(self, judgement: Judgement) -> None:
+        self.judgement = judgement
+        self._paint()
+
+    def set_result(self, result: ConversationResult) -> None:
+        self.result = result
+        if result.judgement is not None:
+            self.judgement = result.judgement
+        self._paint()
+
+    def set_override(self, label: str) -> None:
+        self.override = label
+        self._paint()
+
+    def _paint(self) -> None:
+        current = self.current
+        lines: list[Content] = []
+        for outcome in self.outcomes.outcomes:
+            if outcome.name == current:
+                lines.append(Content.from_markup("[b $text-accent]● $name[/]", name=outcome.name))
+            else:
+                lines.append(Content.from_markup("[$text-muted]○[/] $name", name=outcome.name))
+        lines.append(Content(""))
+        lines.extend(self._explanation())
+        self.update(Content("\n").join(lines))
+
+    def _explanation(self) -> list[Content]:
+        lines: list[Content] = []
+        judgement = self.judgement
+        if self.override is not None:
+            judged = judgement.outcome.name if judgement and judgement.outcome else "none"
+            if judged == self.override:
+                lines.append(Content.from_markup("[$text-success]Confirmed by you[/]"))
+            else:
+                lines.append(
+                    Content.from_markup(
+                        "[$text-warning]Set by you[/] (judge: $judged)", judged=judged
+                    )
+                )
+        if judgement is not None and judgement.outcome is not None:
+            where = (
+                f" (message #{judgement.message_index + 1})"
+                if judgement.message_index is not None
+                else ""
+            )
+            lines.append(
+                Content.from_markup(
+                    "$rationale[$text-muted]$where[/]",
+                    rationale=judgement.rationale or "reached",
+                    where=where,
+                )
+            )
+        elif self.result is None:
+            lines.append(Content.from_markup("[$text-muted]No outcome yet[/]"))
+        else:
+            lines.append(Content.from_markup("[$text-warning]No outcome reached[/]"))
+        result = self.result
+        if result is not None and result.termination_reason is not None:
+            lines.append(
+                Content.from_markup(
+                    "[b]Ended:[/b] $reason", reason=humanize(result.termination_reason.value)
+                )
+            )
+            if result.termination_detail:
+                lines.append(
+                    Content.from_markup("[$text-muted]$detail[/]", detail=result.termination_detail)
+                )
+        return lines
