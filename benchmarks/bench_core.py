@@ -64,7 +64,9 @@ class Instant(Participant):
         return self.message(self.line)
 
 
-def make_runner(messages: int, folder: Path, index: int, latency: float = 0.0) -> FullSimulationRunner:
+def make_runner(
+    messages: int, folder: Path, index: int, latency: float = 0.0
+) -> FullSimulationRunner:
     services = RunnerServices(
         judge=KeywordJudge.from_phrases({"resolved": ["refunded"], "escalated": ["supervisor"]}),
         termination=AnyOf((ClosingPhrases(), OutcomeReached({"escalated"}))),
@@ -74,7 +76,9 @@ def make_runner(messages: int, folder: Path, index: int, latency: float = 0.0) -
     return FullSimulationRunner(
         customer=Instant(ParticipantRole.CUSTOMER, latency),
         agent=Instant(ParticipantRole.AGENT, latency),
-        initial_message=MessageDraft("Hi, I was charged twice this month.", ParticipantRole.CUSTOMER),
+        initial_message=MessageDraft(
+            "Hi, I was charged twice this month.", ParticipantRole.CUSTOMER
+        ),
         intent=INTENT,
         outcomes=OUTCOMES,
         max_messages=messages,

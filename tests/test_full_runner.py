@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,14 @@ from convsim_core import (
     RunnerServices,
     TerminationReason,
 )
-from convsim_core.events import Finished, Judged, MessageAdded, RunnerState, StateChanged, TypingStarted
+from convsim_core.events import (
+    Finished,
+    Judged,
+    MessageAdded,
+    RunnerState,
+    StateChanged,
+    TypingStarted,
+)
 from convsim_core.offline.scripted import ScriptedParticipant
 from convsim_core.pacing import ControlledPacer
 from convsim_core.persistence import TranscriptWriter, read_transcript
@@ -125,9 +133,9 @@ async def test_timestamps_start_at_base_and_advance_by_typing_delays() -> None:
     result = await make_runner().run()
     stamps = [m.timestamp for m in result.conversation.messages]
     assert stamps[0] == T0
-    assert all(later > earlier for earlier, later in zip(stamps, stamps[1:], strict=False))
+    assert all(later > earlier for earlier, later in itertools.pairwise(stamps))
     # reading + thinking + typing: seconds, not microseconds nor hours
-    gaps = [(b - a).total_seconds() for a, b in zip(stamps, stamps[1:], strict=False)]
+    gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(stamps)]
     assert all(0.5 < gap < 60 for gap in gaps)
 
 

@@ -94,7 +94,9 @@ def _result() -> ConversationResult:
     outcomes = _outcomes()
     messages = (
         Message("Hello, I need help", T0, ParticipantRole.CUSTOMER),
-        Message("Sure — what's up? ✨", T0.replace(second=5, microsecond=120), ParticipantRole.AGENT),
+        Message(
+            "Sure — what's up? ✨", T0.replace(second=5, microsecond=120), ParticipantRole.AGENT
+        ),
     )
     return ConversationResult(
         conversation=Conversation(messages, outcomes.outcomes[0]),

@@ -16,7 +16,7 @@ T0 = datetime(2026, 3, 1, 9, 0, 5, 120, tzinfo=UTC)
 
 @pytest.mark.parametrize(
     "content",
-    ['plain', 'quotes " and \\ backslash', "new\nline\ttab", "emoji ✨ and ünïcode", "\u2028"],
+    ["plain", 'quotes " and \\ backslash', "new\nline\ttab", "emoji ✨ and ünïcode", "\u2028"],
 )
 async def test_fast_message_line_equals_the_json_form(tmp_path: Path, content: str) -> None:
     path = tmp_path / "t.jsonl"

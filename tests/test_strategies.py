@@ -46,7 +46,9 @@ def convo(*lines: tuple[ParticipantRole, str]) -> Conversation:
     return Conversation(tuple(Message(text, T0, role) for role, text in lines))
 
 
-def state(conversation: Conversation, judgement: Judgement | None = None, **kw: object) -> TurnState:
+def state(
+    conversation: Conversation, judgement: Judgement | None = None, **kw: object
+) -> TurnState:
     return TurnState(
         conversation=conversation,
         outcomes=OUTCOMES,
