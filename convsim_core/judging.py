@@ -61,8 +61,10 @@ class KeywordRule:
     def __attrs_post_init__(self) -> None:
         if not self.phrases:
             raise ValueError(f"keyword rule for {self.outcome!r} needs at least one phrase")
-        alternatives = "|".join(re.escape(p) for p in self.phrases)
-        object.__setattr__(self, "_pattern", re.compile(rf"\b(?:{alternatives})\b", re.IGNORECASE))
+        # Phrases are literals: match them lower-cased on lower-cased text (IGNORECASE is ~4x
+        # slower, and judging runs after every message).
+        alternatives = "|".join(re.escape(p.lower()) for p in self.phrases)
+        object.__setattr__(self, "_pattern", re.compile(rf"\b(?:{alternatives})\b"))
 
     @property
     def pattern(self) -> re.Pattern[str]:
@@ -71,7 +73,7 @@ class KeywordRule:
     def match(self, content: str, sender: ParticipantRole) -> str | None:
         if self.sender is not None and sender is not self.sender:
             return None
-        found = self._pattern.search(content)
+        found = self._pattern.search(content.lower())
         return found.group(0) if found else None
 
 
@@ -84,7 +86,7 @@ class KeywordJudge(OutcomeJudge):
 
     def __attrs_post_init__(self) -> None:
         combined = "|".join(f"(?:{rule.pattern.pattern})" for rule in self.rules) or "(?!)"
-        object.__setattr__(self, "_any", re.compile(combined, re.IGNORECASE))
+        object.__setattr__(self, "_any", re.compile(combined))
 
     @classmethod
     def from_phrases(
@@ -100,7 +102,7 @@ class KeywordJudge(OutcomeJudge):
         previous: Judgement | None,
     ) -> Judgement:
         last = conversation.messages[-1] if conversation.messages else None
-        if last is None or self._any.search(last.content) is None:
+        if last is None or self._any.search(last.content.lower()) is None:
             # One combined search rules out most messages; only hits walk the rules in order.
             return previous or NO_OUTCOME_YET
         for rule in self.rules:

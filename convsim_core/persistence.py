@@ -9,10 +9,12 @@ OS page cache, so writing them inline costs about a microsecond and never waits 
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
+import contextlib
 import functools
 import json
 import logging
+import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
@@ -61,8 +63,7 @@ class TranscriptWriter(TranscriptSink):
 
     async def start(self, header: dict[str, Any]) -> None:
         self._pending.append(_line({"schema_version": SCHEMA_VERSION, "type": "header", **header}))
-        loop = asyncio.get_running_loop()
-        self._opening = loop.run_in_executor(_file_creator(), self._create)
+        self._opening = _FILE_CREATOR.create(self)
         self._opening.add_done_callback(self._opened)
 
     def _create(self) -> IO[bytes]:
@@ -112,12 +113,72 @@ class TranscriptWriter(TranscriptSink):
         self._file.write(line.encode())
 
 
-@functools.cache
-def _file_creator() -> concurrent.futures.ThreadPoolExecutor:
-    # Two threads: creations in one folder mostly serialise on the folder's lock (measured here:
-    # 68 us per file with one thread, 31 with two, worse with more), and more threads would only
-    # contend with the event loop for the GIL.
-    return concurrent.futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix="transcripts")
+class _FileCreator:
+    """Creates transcript files on one background thread, in batches.
+
+    Hundreds of conversations start at once in a batch; handing each file to a thread pool
+    costs the event loop a future, a queue hand-off and GIL contention per file. Here a start
+    costs a list append: one thread drains the queue and reports each batch back to the loop
+    with one ``call_soon_threadsafe``.
+    """
+
+    def __init__(self) -> None:
+        self._queue: list[
+            tuple[asyncio.AbstractEventLoop, TranscriptWriter, asyncio.Future[IO[bytes]]]
+        ] = []
+        self._lock = threading.Lock()
+        self._draining = False
+
+    def create(self, writer: TranscriptWriter) -> asyncio.Future[IO[bytes]]:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[IO[bytes]] = loop.create_future()
+        with self._lock:
+            self._queue.append((loop, writer, future))
+            start = not self._draining
+            self._draining = True
+        if start:
+            threading.Thread(target=self._drain, name="convsim-transcripts", daemon=True).start()
+        return future
+
+    def _drain(self) -> None:
+        while True:
+            with self._lock:
+                batch, self._queue = self._queue, []
+                if not batch:
+                    self._draining = False
+                    return
+            done: dict[asyncio.AbstractEventLoop, list[Callable[[], None]]] = {}
+            for loop, writer, future in batch:
+                try:
+                    handle = writer._create()
+                except Exception as exc:
+                    settle = functools.partial(_fail, future, exc)
+                else:
+                    settle = functools.partial(_resolve, future, handle)
+                done.setdefault(loop, []).append(settle)
+            for loop, settles in done.items():
+                with contextlib.suppress(RuntimeError):  # that loop has closed meanwhile
+                    loop.call_soon_threadsafe(_run_all, settles)
+
+
+def _run_all(callbacks: list[Callable[[], None]]) -> None:
+    for callback in callbacks:
+        callback()
+
+
+def _resolve(future: asyncio.Future[IO[bytes]], handle: IO[bytes]) -> None:
+    if future.cancelled():
+        handle.close()
+    else:
+        future.set_result(handle)
+
+
+def _fail(future: asyncio.Future[IO[bytes]], error: BaseException) -> None:
+    if not future.cancelled():
+        future.set_exception(error)
+
+
+_FILE_CREATOR = _FileCreator()
 
 
 def _line(data: dict[str, Any]) -> str:
