@@ -140,7 +140,7 @@ async def bare_wall_time(count: int, messages: int, latency: float) -> float:
     return time.perf_counter() - start
 
 
-def file_creation_cost(folder: Path, count: int = 200) -> float:  # noqa: ASYNC240
+def file_creation_cost(folder: Path, count: int = 200) -> float:
     """Seconds to create one file here: the disk's share of every transcript."""
     folder.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
@@ -178,7 +178,7 @@ async def measure(folder: Path, rounds: int, label: str) -> list[str]:
     return missed
 
 
-async def main(rounds: int) -> int:
+async def main(rounds: int, tmpfs: bool) -> int:
     print("convsim core benchmark (FullSimulationRunner)")
     gc.collect()
     missed: list[str] = []
@@ -186,7 +186,7 @@ async def main(rounds: int) -> int:
     # one, which separates the orchestration from this machine's disk.
     with tempfile.TemporaryDirectory(dir=".", prefix=".bench-") as tmp:
         missed += await measure(Path(tmp), rounds, "disk (working directory)")
-    if os.path.isdir("/dev/shm"):
+    if tmpfs:
         with tempfile.TemporaryDirectory(dir="/dev/shm", prefix="convsim-bench-") as tmp:
             missed += await measure(Path(tmp), rounds, "tmpfs (/dev/shm)")
     print("all targets met" if not missed else f"targets missed: {'; '.join(missed)}")
@@ -196,4 +196,4 @@ async def main(rounds: int) -> int:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=30)
-    raise SystemExit(asyncio.run(main(parser.parse_args().rounds)))
+    raise SystemExit(asyncio.run(main(parser.parse_args().rounds, os.path.isdir("/dev/shm"))))
