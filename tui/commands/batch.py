@@ -39,6 +39,7 @@ from convsim_core.batch.progress import ProgressPrinter
 from convsim_core.persistence import TranscriptSink
 from convsim_core.runners.base import Runner
 from tui.cli import UserError
+from tui.commands.bot_options import add_bot_options
 
 if TYPE_CHECKING:
     from convsim_core.batch.ratelimit import BatchRateLimiter
@@ -46,8 +47,6 @@ if TYPE_CHECKING:
     from convsim_core.scenario_models import Scenario
 
 logger = logging.getLogger(__name__)
-
-DEMO_TRANSPORTS = ("ws", "webhook")
 
 
 def register(subparsers: argparse._SubParsersAction[Any]) -> None:
@@ -98,21 +97,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         metavar="N",
         help="headless, not a terminal: print a progress line every N conversations",
     )
-    bot = parser.add_mutually_exclusive_group()
-    bot.add_argument("--ws", metavar="URL", help="hybrid: the bot's WebSocket URL")
-    bot.add_argument("--webhook", metavar="URL", help="hybrid: the bot's webhook URL")
-    bot.add_argument("--profile", type=Path, metavar="BOT.toml", help="hybrid: a bot profile file")
-    bot.add_argument(
-        "--demo-bot",
-        nargs="?",
-        const="ws",
-        choices=DEMO_TRANSPORTS,
-        metavar="ws|webhook",
-        help="hybrid: start the built-in demo bot in-process and talk to it (ws by default)",
-    )
-    parser.add_argument(
-        "--preset", metavar="NAME", help="how to talk to the bot (as in convsim connect)"
-    )
+    add_bot_options(parser, prefix="hybrid: ")
     limits = parser.add_argument_group("LLM rate limits (shared by all conversations)")
     limits.add_argument("--rpm", type=_positive_float, metavar="N", help="requests per minute")
     limits.add_argument("--tpm", type=_positive_float, metavar="N", help="tokens per minute")

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from tui.cli import UserError
+from tui.commands.bot_options import add_bot_options
 
 if TYPE_CHECKING:
     from channels.profile import BotProfile
@@ -33,7 +34,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-_PRESETS = "generic-json, rasa-rest, botframework, demo-ws, plain-ws"
 _DEMO_PRESETS = {"websocket": "demo-ws", "webhook": "generic-json"}
 DEMO_PLACEHOLDER_URL = "http://127.0.0.1:0"
 """Stands for the demo bot's address until it runs (it listens on a free port)."""
@@ -55,20 +55,7 @@ def register(subparsers: Any) -> None:
         nargs="?",
         help="scenario file (.toml); optional with --demo-bot (default: the builtin demo)",
     )
-    target = parser.add_mutually_exclusive_group()
-    target.add_argument("--ws", metavar="URL", help="the bot's WebSocket URL (ws:// or wss://)")
-    target.add_argument("--webhook", metavar="URL", help="the bot's webhook URL (http(s)://)")
-    target.add_argument("--profile", type=Path, metavar="BOT.toml", help="a bot profile file")
-    target.add_argument(
-        "--demo-bot",
-        nargs="?",
-        const="ws",
-        choices=("ws", "webhook"),
-        help="start the built-in demo bot in-process and talk to it (over ws by default)",
-    )
-    parser.add_argument(
-        "--preset", metavar="NAME", help=f"how to talk to the bot: one of {_PRESETS}"
-    )
+    add_bot_options(parser)
     parser.add_argument("--seed", type=int, help="random seed (default: the scenario's)")
     parser.add_argument(
         "--out", type=Path, metavar="FILE", help="transcript file (default: runs/<scenario>/...)"
