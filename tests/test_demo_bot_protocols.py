@@ -1,7 +1,7 @@
 """Every demo bot endpoint, round-tripped with ordinary clients against a real server.
 
 Clients are ``websockets`` and ``aiohttp`` directly (not convsim's channels) so these tests pin
-the wire protocol in docs/CONTRACTS.md itself. Expected replies come from a fresh
+the wire protocol in docs/architecture.md itself. Expected replies come from a fresh
 ``DemoBotBrain``: the bot is deterministic per seed whatever the session id or protocol.
 """
 

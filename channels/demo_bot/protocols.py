@@ -2,7 +2,7 @@
 
 Every parser takes decoded JSON (or a raw frame) and either returns the fields the bot needs or
 raises :class:`BadRequest` with a message fit for a 400 body. The shapes are the ones in
-docs/CONTRACTS.md ("Demo bot wire protocol").
+docs/architecture.md ("Demo bot wire protocol").
 """
 
 from __future__ import annotations

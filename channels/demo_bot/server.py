@@ -1,4 +1,4 @@
-"""The demo bot on the wire: one aiohttp app speaking every protocol in docs/CONTRACTS.md.
+"""The demo bot on the wire: one aiohttp app speaking every protocol in docs/architecture.md.
 
 Endpoints (all on one port)::
 
