@@ -144,7 +144,7 @@ def connect_screen(
     )
 
 
-# -- entry points (docs/architecture.md) -------------------------------------------------------------------
+# -- entry points (docs/architecture.md) -------------------------------------------------
 
 
 def _run(app: ConvsimApp) -> int:
