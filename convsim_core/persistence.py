@@ -230,9 +230,11 @@ _known_folders: set[Path] = set()
 
 
 def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
+    written = os.write(fd, data)
+    if written < len(data):  # rare for regular files: a signal or a nearly full disk
+        view = memoryview(data)[written:]
+        while view:
+            view = view[os.write(fd, view) :]
 
 
 def _line(data: dict[str, Any]) -> str:
