@@ -89,7 +89,7 @@ class BatchDashboard(App[int]):
     TITLE = "convsim batch"
     BINDINGS = [Binding("q", "quit_batch", "Stop / quit")]
     DEFAULT_CSS = """
-    #counts { height: 1; padding: 0 1; }
+    #counts { height: auto; padding: 0 1; }
     DataTable { height: 1fr; }
     """
 

@@ -39,16 +39,20 @@ class HelpScreen(ModalScreen[None]):
 
     def _collect(self, screen: Screen[Any]) -> list[tuple[str, str]]:
         rows: list[tuple[str, str]] = []
-        seen: set[str] = set()
+        row_of: dict[str, int] = {}
         for active in screen.active_bindings.values():
             binding: Binding = active.binding
-            if not binding.description or binding.action in seen:
+            if not binding.description:
                 continue
-            seen.add(binding.action)
             keys = " / ".join(
                 self.app.get_key_display(Binding(key, binding.action))
                 for key in binding.key.split(",")
             )
+            if binding.action in row_of:  # another key for the same action (q and ctrl+q)
+                index = row_of[binding.action]
+                rows[index] = (f"{rows[index][0]} / {keys}", rows[index][1])
+                continue
+            row_of[binding.action] = len(rows)
             rows.append((keys, binding.tooltip or binding.description))
         return rows
 

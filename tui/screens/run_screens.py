@@ -122,7 +122,13 @@ class ControlledRunScreen(RunScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         active = self._live.is_active
-        if action in ("pause", "step", "stop"):
+        if action in ("pause", "resume"):
+            # One key, two labels: the footer says what space will do now.
+            paused = self._live.status == "paused"
+            if not active:
+                return None if action == "pause" else False
+            return paused if action == "resume" else not paused
+        if action in ("step", "stop"):
             return True if active else None
         if action == "save":
             return True if self._live.status != "idle" else None
@@ -142,10 +148,15 @@ class ControlledRunScreen(RunScreen):
     def action_pause(self) -> None:
         if not self._live.toggle_pause():
             self.app.bell()
+        self.refresh_bindings()
+
+    def action_resume(self) -> None:
+        self.action_pause()
 
     def action_step(self) -> None:
         if not self._live.step():
             self.app.bell()
+        self.refresh_bindings()
 
     def action_speed(self) -> None:
         self._live.toggle_speed()
@@ -190,7 +201,8 @@ class WatchScreen(ControlledRunScreen):
     MODE = "watch"
 
     BINDINGS = [
-        Binding("space", "pause", "Pause", tooltip="Pause or resume the conversation"),
+        Binding("space", "pause", "Pause", tooltip="Pause the conversation"),
+        Binding("space", "resume", "Resume", tooltip="Resume the conversation"),
         Binding("n", "step", "Step", tooltip="Let exactly one more message through"),
         Binding(
             "f", "speed", "Speed", tooltip="Toggle paced by typing delays / as fast as possible"

@@ -77,6 +77,7 @@ class StartScreen(Screen[None]):
         Binding("p", "start_mode('play')", "Play", tooltip="Play the agent yourself"),
         Binding("c", "start_mode('connect')", "Connect", tooltip="Connect to a bot"),
         Binding("o", "open_recent", "Open run", tooltip="Open the highlighted transcript"),
+        Binding("slash", "edit_folder", "Folder", tooltip="Type another scenario folder"),
         Binding("question_mark,f1", "help", "Help", tooltip="Show every key"),
     ]
     AUTO_FOCUS = "#scenario-list"
@@ -109,7 +110,7 @@ class StartScreen(Screen[None]):
         self.title = "convsim"
         self.sub_title = "test chat bots with simulated customers"
         self.query_one("#scenario-list").border_title = "Scenarios"
-        self.query_one("#folder-input").border_title = "Folder"
+        self.query_one("#folder-input").border_title = "Folder (/ to edit, enter to load)"
         self.query_one("#mode-set").border_title = "Mode"
         self.query_one("#scenario-details").border_title = "Details"
         self.query_one("#recent-list").border_title = "Recent runs"
@@ -194,6 +195,9 @@ class StartScreen(Screen[None]):
     @on(OptionList.OptionSelected, "#recent-list")
     def _recent_selected(self) -> None:
         self.action_open_recent()
+
+    def action_edit_folder(self) -> None:
+        self.query_one("#folder-input", Input).focus()
 
     @on(Input.Submitted, "#folder-input")
     def _folder(self, event: Input.Submitted) -> None:
