@@ -170,7 +170,14 @@ async def test_help_and_palette_list_every_control() -> None:
         await pilot.press("question_mark")
         await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen))
         text = str(app.screen.query_one("#help-keys").render())
-        for what in ("Resume the conversation", "one more message", "Stop", "next seed", "Save", "Quit"):
+        for what in (
+            "Resume the conversation",
+            "one more message",
+            "Stop",
+            "next seed",
+            "Save",
+            "Quit",
+        ):
             assert what in text
         await pilot.press("escape")
         await wait_until(pilot, lambda: isinstance(app.screen, WatchScreen))
