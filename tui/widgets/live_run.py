@@ -402,6 +402,7 @@ class LiveRun(Widget):
         if self.status in ("running", "paused") and self.pacer is not None:
             self.status = "paused" if self.pacer.paused else "running"
         self._progress_panel.set_state(self.status)
+        self.typing.paused = self.status == "paused"
 
     def _pace_label(self) -> str:
         if self.source.kind != "full":

@@ -27,6 +27,8 @@ class TypingIndicator(Static):
     """
 
     role: reactive[ParticipantRole | None] = reactive(None, init=False)
+    paused: reactive[bool] = reactive(False, init=False)
+    """While a watch is paused the next message waits: the dots stop, the row says so."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__("", id=id)
@@ -53,7 +55,12 @@ class TypingIndicator(Static):
         self._frame = 0
         self._paint()
 
+    def watch_paused(self, _paused: bool) -> None:
+        self._paint()
+
     def _tick(self) -> None:
+        if self.paused:
+            return
         self._frame = (self._frame + 1) % len(_FRAMES)
         self._paint()
 
@@ -61,6 +68,9 @@ class TypingIndicator(Static):
         role = self.role
         if role is None:
             self.update("")
+            return
+        if self.paused:
+            self.update(f"{role_label(role)} is typing (paused)")
             return
         dots = _FRAMES[self._frame] if self._timer is not None else "…"
         self.update(f"{role_label(role)} is typing {dots}")
