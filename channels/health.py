@@ -7,6 +7,8 @@ import contextlib
 from urllib.parse import urlsplit
 
 import aiohttp
+from websockets.asyncio.client import connect
+from websockets.exceptions import InvalidStatus, WebSocketException
 
 from channels.errors import unreachable
 from channels.profile import BotProfile, ProfileError
@@ -28,6 +30,9 @@ async def check_reachable(profile: BotProfile) -> None:
         parts = urlsplit(profile.resolved_url())
     except ProfileError as exc:
         raise ChannelError(str(exc)) from exc
+    if profile.kind == "websocket":
+        await _handshake(profile)
+        return
     host = parts.hostname or ""
     port = parts.port or _DEFAULT_PORTS.get(parts.scheme, 80)
     try:
@@ -38,6 +43,27 @@ async def check_reachable(profile: BotProfile) -> None:
     writer.close()
     with contextlib.suppress(OSError):
         await writer.wait_closed()
+
+
+async def _handshake(profile: BotProfile) -> None:
+    """Open and close one WebSocket: a wrong path or refused upgrade is caught before the run."""
+    url = profile.resolved_url()
+    try:
+        headers = profile.resolved_headers()
+    except ProfileError as exc:
+        raise ChannelError(str(exc)) from exc
+    try:
+        async with connect(
+            url, additional_headers=headers, open_timeout=profile.connect_timeout
+        ) as websocket:
+            await websocket.close()
+    except InvalidStatus as exc:
+        status = exc.response.status_code
+        raise unreachable(
+            profile.url, f"the WebSocket upgrade was refused with HTTP {status}"
+        ) from exc
+    except (OSError, TimeoutError, WebSocketException) as exc:
+        raise unreachable(profile.url, exc) from exc
 
 
 async def _get_health(profile: BotProfile, url: str) -> None:

@@ -247,7 +247,14 @@ def _kind(top: Table, preset: str | None) -> str:
             raise ProfileError(
                 f"{top.where('kind')}: expected 'webhook' or 'websocket', got {raw!r}"
             )
-        return _KINDS[raw]
+        kind = _KINDS[raw]
+        if preset is not None and get_preset(preset).kind != kind:
+            # A WebSocket bot spoken to in Rasa's webhook format only ever times out.
+            raise ProfileError(
+                f"{top.where('preset')}: preset {preset!r} is for {get_preset(preset).kind}"
+                f" bots, but this bot is reached over {kind}"
+            )
+        return kind
     if preset is not None:
         return get_preset(preset).kind
     scheme = urlsplit(top.text("url") or "").scheme

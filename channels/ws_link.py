@@ -115,7 +115,9 @@ class WsLink:
             close_timeout=min(CLOSE_TIMEOUT, profile.connect_timeout),
             # Frames between max_body_bytes and this are reported as protocol errors by the codec;
             # only beyond it does the library drop the connection.
-            max_size=profile.max_body_bytes * 4,
+            # Far above the codec's limit: an oversized reply becomes a protocol error with an
+            # excerpt instead of a closed connection (websockets closes on max_size).
+            max_size=max(64 * 1024 * 1024, profile.max_body_bytes * 4),
         )
 
     async def _flush_locked(self) -> None:
