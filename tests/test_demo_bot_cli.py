@@ -163,4 +163,5 @@ def test_nonsense_options_are_usage_errors(
     with pytest.raises(SystemExit) as exit_info:
         main(["bot", *argv])
     assert exit_info.value.code == 2
-    assert "convsim bot: error:" in capsys.readouterr().err
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith("convsim: error:") and "convsim bot --help" in line

@@ -14,7 +14,7 @@ import inspect
 import logging
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 logger = logging.getLogger(__name__)
 
@@ -34,8 +34,15 @@ class UserError(Exception):
     """An error the user can fix; printed as one line, exit code 2, no traceback."""
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage mistakes are one line too, like every other error (full usage with --help)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"convsim: error: {message} (see '{self.prog} --help')\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="convsim",
         description="Test customer-service chat agents with simulated customers.",
     )
