@@ -235,6 +235,12 @@ class WebhookChannel(Channel):
         if not 200 <= status < 300:
             error = ProtocolError(f"bot answered HTTP {status}", excerpt(payload))
             self._turn_failed(session, error)
+            if status in _WRONG_ENDPOINT:
+                # Every later message would get the same answer: end with channel_error now
+                # instead of letting the conversation run into its response timeout.
+                session.fail(
+                    ChannelError(f"{self.profile.url} answered HTTP {status}: is it the bot's URL?")
+                )
             return
         if self.profile.response_mode == "callback":
             # Replies come by callback. A 200 (not 202) from a bot that holds its response until
@@ -277,6 +283,10 @@ class WebhookChannel(Channel):
         if inbound is not None:
             session.deliver(inbound)
         return Verdict(200)
+
+
+_WRONG_ENDPOINT = frozenset({404, 405, 410})
+"""Statuses that say the URL (or method) is wrong rather than that one message failed."""
 
 
 async def _read_capped(response: aiohttp.ClientResponse, limit: int) -> bytes:

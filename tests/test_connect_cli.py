@@ -284,3 +284,43 @@ async def test_the_scenarios_bot_table_names_the_bot(
     assert code == 0, seen.err
     assert f"agent {bot.url}/webhooks/rest/webhook" in seen.out
     assert "Outcome:    resolved" in seen.out
+
+
+async def test_a_malformed_reply_is_reported_and_the_chat_goes_on(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    scenario, out = write_scenario(tmp_path), tmp_path / "run.jsonl"
+    async with DemoBotServer(garbage_every=2) as bot:
+        code = await run_cli(
+            ["connect", str(scenario), "--ws", bot.ws_url, "--headless", "--out", str(out)]
+        )
+    seen = capsys.readouterr()
+    assert code == 0
+    assert "Traceback" not in seen.err
+    assert "unreadable bot message" in seen.out
+    saved = read_transcript(out)
+    assert saved.result is not None
+    assert saved.result.protocol_errors, "the garbage frame is recorded with an excerpt"
+    assert saved.result.conversation.outcome is not None  # the chat still reached an outcome
+    assert saved.result.termination_reason is not TerminationReason.CHANNEL_ERROR
+
+
+async def test_a_webhook_url_that_is_not_the_bot_ends_at_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    scenario, out = write_scenario(tmp_path, response_timeout=20), tmp_path / "run.jsonl"
+    async with DemoBotServer() as bot:
+        url = f"{bot.url}/not-the-webhook"
+        started = asyncio.get_running_loop().time()
+        code = await run_cli(
+            ["connect", str(scenario), "--webhook", url, "--headless", "--out", str(out)]
+        )
+        elapsed = asyncio.get_running_loop().time() - started
+    seen = capsys.readouterr()
+    assert code == 1
+    assert elapsed < 10  # not the 20 s response timeout
+    assert "Traceback" not in seen.err
+    saved = read_transcript(out)
+    assert saved.result is not None
+    assert saved.result.termination_reason is TerminationReason.CHANNEL_ERROR
+    assert "answered HTTP 404" in (saved.result.error or "")
