@@ -15,53 +15,14 @@ import pytest
 from channels.demo_bot import DemoBotServer
 from convsim_core import TerminationReason
 from convsim_core.persistence import read_transcript
+from tests.support.refund_scenario import refund_toml
 from tests.support.timeouts import TIMEOUT
 from tui.cli import build_parser, main
-
-SCENARIO = """
-name = "refund-demo-bot"
-title = "Refund a double charge from the demo bot"
-max_messages = 20
-seed = 3
-
-[[intents]]
-role = "customer"
-description = "Get the duplicate subscription payment refunded."
-
-[initial_message]
-sender = "customer"
-content = "Hi, I was charged twice for my subscription this month. Can you refund one of them?"
-
-[customer]
-kind = "offline"
-[customer.facts]
-email = "dana.whitfield@example.com"
-[customer.offline]
-satisfied_when = ["has been refunded", "refunded the duplicate charge"]
-
-[[outcomes]]
-name = "resolved"
-description = "The duplicate payment was refunded."
-keywords = ["has been refunded", "refunded the duplicate charge"]
-said_by = "agent"
-
-[termination]
-terminal_outcomes = ["resolved"]
-settle_seconds = 0.05
-response_timeout = {response_timeout}
-inactivity_timeout = 3
-max_wall_time = 30
-typing_delay = false
-
-[bot.reconnect]
-attempts = 2
-backoff = 0.3
-"""
 
 
 def write_scenario(tmp_path: Path, *, response_timeout: float = 3) -> Path:
     path = tmp_path / "refund.toml"
-    path.write_text(SCENARIO.replace("{response_timeout}", str(response_timeout)))
+    path.write_text(refund_toml(response_timeout=response_timeout, reconnect=True))
     return path
 
 

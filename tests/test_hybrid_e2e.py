@@ -30,51 +30,12 @@ from convsim_core.runners.hybrid import HybridTiming
 from convsim_core.scenario import builtin_scenario, parse_scenario
 from convsim_core.scenario_models import Scenario
 from convsim_core.timing import NoDelay
+from tests.support.refund_scenario import refund_toml
 from tests.support.timeouts import TIMEOUT
 
 A, C = ParticipantRole.AGENT, ParticipantRole.CUSTOMER
 
-REFUND_TOML = """
-name = "refund-demo-bot"
-title = "Refund a double charge from the demo bot"
-max_messages = 20
-seed = 3
-
-[[intents]]
-role = "customer"
-description = "Get the duplicate subscription payment refunded."
-
-[initial_message]
-sender = "customer"
-content = "Hi, I was charged twice for my subscription this month. Can you refund one of them?"
-
-[customer]
-kind = "offline"
-[customer.facts]
-email = "dana.whitfield@example.com"
-[customer.offline]
-satisfied_when = ["has been refunded", "refunded the duplicate charge"]
-
-[[outcomes]]
-name = "resolved"
-description = "The duplicate payment was refunded."
-keywords = ["has been refunded", "refunded the duplicate charge"]
-said_by = "agent"
-
-[[outcomes]]
-name = "escalated"
-description = "Handed to a person."
-keywords = ["connect you with"]
-said_by = "agent"
-
-[termination]
-terminal_outcomes = ["resolved", "escalated"]
-settle_seconds = 0.05
-response_timeout = 3
-inactivity_timeout = 3
-max_wall_time = 30
-typing_delay = false
-"""
+REFUND_TOML = refund_toml()
 
 
 def refund_scenario(**termination: Any) -> Scenario:
