@@ -66,6 +66,8 @@ class RunStatus:
     error: str | None = None
     started: float | None = None
     finished: float | None = None
+    worker: int | None = None
+    """The worker process (or Ray actor) running it; None in a single-process batch."""
 
     @property
     def path(self) -> Path:
@@ -89,6 +91,19 @@ class BatchCounts:
     @property
     def finished(self) -> int:
         return self.done + self.errors + self.skipped
+
+
+@attrs.define
+class WorkerInfo:
+    """One worker process's (or Ray actor's) live state, for progress views."""
+
+    index: int
+    capacity: int
+    pid: int | None = None
+    alive: bool = False
+    running: int = 0
+    finished: int = 0
+    restarts: int = 0
 
 
 BatchListener = Callable[[RunStatus], None]
@@ -179,6 +194,8 @@ class BatchExecutor:
         self.counts.pending = len(self._queue)
         self.started_at: float | None = None
         self.elapsed = 0.0
+        self.workers: list[WorkerInfo] = []
+        """Empty in one process; one entry per worker process or Ray actor otherwise."""
 
     async def run(self) -> BatchCounts:
         """Run every queued conversation; on cancellation, stop the ones in flight and re-raise."""
@@ -208,6 +225,18 @@ class BatchExecutor:
         queue = self._queue
         while queue:
             await self._run_one(queue.popleft())
+
+    async def run_one(self, run: PlannedRun) -> RunStatus:
+        """Run one more conversation now, outside the queue (a worker process's executor)."""
+        status = RunStatus(run, self.folder)
+        self.statuses[run.run_id] = status
+        self.counts.total += 1
+        self.counts.pending += 1
+        try:
+            await self._run_one(status)
+        finally:
+            del self.statuses[run.run_id]  # the parent keeps the batch's table, not the worker
+        return status
 
     async def _run_one(self, status: RunStatus) -> None:
         run = status.run
@@ -263,25 +292,43 @@ class BatchExecutor:
                 self._on_result(sink._status, result)
 
     def _on_result(self, status: RunStatus, result: ConversationResult) -> None:
+        outcome = result.conversation.outcome
+        self._finished(
+            status,
+            messages=len(result.conversation.messages) or status.messages,
+            termination=result.termination_reason.value if result.termination_reason else None,
+            error=result.error,
+            outcome=outcome.name if outcome else None,
+        )
+
+    def _finished(
+        self,
+        status: RunStatus,
+        *,
+        messages: int,
+        termination: str | None,
+        error: str | None,
+        outcome: str | None,
+    ) -> None:
+        """Count a finished run (here, or reported by a worker process or actor)."""
         counts = self.counts
         if status.state is RunState.RUNNING:
             counts.running -= 1
         status.finished = time.monotonic()
-        status.messages = len(result.conversation.messages) or status.messages
-        status.termination = result.termination_reason.value if result.termination_reason else None
-        status.error = result.error
-        outcome = result.conversation.outcome
-        status.outcome = outcome.name if outcome else None
-        if result.termination_reason is TerminationReason.STOPPED:
+        status.messages = messages
+        status.termination = termination
+        status.error = error
+        status.outcome = outcome
+        if termination == TerminationReason.STOPPED.value:
             status.state = RunState.STOPPED
             counts.stopped += 1
-        elif result.error is not None:
+        elif error is not None:
             status.state = RunState.ERROR
             counts.errors += 1
         else:
             status.state = RunState.DONE
             counts.done += 1
-            counts.outcomes[status.outcome or NO_OUTCOME] += 1
+            counts.outcomes[outcome or NO_OUTCOME] += 1
         self._notify(status)
 
     def _notify(self, status: RunStatus) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -41,7 +41,11 @@ class BatchSession:
         mode: str = "full",
         settings: Mapping[str, Any] | None = None,
         listener: BatchListener | None = None,
+        backend: Callable[..., BatchExecutor] = BatchExecutor,
     ) -> None:
+        """``backend`` builds the executor (takes :class:`BatchExecutor`'s arguments): one
+        process by default, or worker processes / Ray actors
+        (:mod:`convsim_core.batch.workers`, :mod:`convsim_core.batch.ray_backend`)."""
         self.plan = plan
         self.folder = Path(folder)
         settings = {"concurrency": concurrency, **(settings or {})}
@@ -70,7 +74,7 @@ class BatchSession:
         write_manifest(self.folder, self.manifest)
         self.resume_state: ResumeState = prepare_resume(self.folder, plan.planned_runs())
         header = {"batch_id": plan.batch_id, "shard": str(plan.shard) if plan.shard else None}
-        self.executor = BatchExecutor(
+        self.executor = backend(
             interleave(self.resume_state.todo),
             scenarios,
             factory,

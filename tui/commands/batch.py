@@ -36,9 +36,11 @@ from convsim_core.batch import (
 from convsim_core.batch.limits import RateLimits
 from convsim_core.batch.manifest import BUILTIN_PREFIX, has_manifest, scenario_location
 from convsim_core.batch.progress import ProgressPrinter
+from convsim_core.batch.workers import WorkerError
 from convsim_core.persistence import TranscriptSink
 from convsim_core.runners.base import Runner
 from tui.cli import UserError
+from tui.commands.batch_scale import add_scale_options, backend_for, scale_settings
 from tui.commands.bot_options import add_bot_options
 
 if TYPE_CHECKING:
@@ -101,6 +103,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     limits = parser.add_argument_group("LLM rate limits (shared by all conversations)")
     limits.add_argument("--rpm", type=_positive_float, metavar="N", help="requests per minute")
     limits.add_argument("--tpm", type=_positive_float, metavar="N", help="tokens per minute")
+    add_scale_options(parser)
     llm = parser.add_mutually_exclusive_group()
     llm.add_argument("--offline", action="store_true", help="play every side offline")
     llm.add_argument("--llm", action="store_true", help="play every non-scripted side by LLM")
@@ -248,6 +251,12 @@ class BatchJob:
     limits: RateLimits = attrs.field(factory=RateLimits)
     use_llm: bool | None = None
     channels: dict[str, Channel] = attrs.field(factory=dict)
+    workers: int | None = None
+    """Worker processes (Ray actors with ``ray``); None: the default (see batch_scale)."""
+    ray: str | None = None
+    """A Ray address ("" for Ray's default) to run on a Ray cluster; None: this machine."""
+    demo_url: str | None = None
+    """The demo bot this job started: worker processes talk to it rather than start their own."""
 
     @property
     def mode(self) -> str:
@@ -259,6 +268,7 @@ class BatchJob:
             "bot": self.target.to_dict() if self.target else None,
             "rate_limits": self.limits.to_dict(),
             "use_llm": self.use_llm,
+            **scale_settings(self),
         }
 
     def session(self) -> BatchSession:
@@ -272,6 +282,7 @@ class BatchJob:
                 resume=self.resume,
                 mode=self.mode,
                 settings=self.settings(),
+                backend=backend_for(self),
             )
         except BatchFolderError as exc:
             raise UserError(str(exc)) from exc
@@ -325,11 +336,12 @@ class BatchJob:
         from convsim_core.channel import ChannelError
 
         async with contextlib.AsyncExitStack() as stack:
-            demo_url = None
-            if self.target.demo_bot:
+            if self.target.demo_bot and self.demo_url is None:
                 from channels.demo_bot import DemoBotServer
 
-                demo_url = (await stack.enter_async_context(DemoBotServer())).url
+                self.demo_url = (await stack.enter_async_context(DemoBotServer())).url
+                stack.callback(setattr, self, "demo_url", None)
+            demo_url = self.demo_url
             checked: set[str] = set()
             for key, profile in self.target.profiles(self.scenarios, demo_url).items():
                 if profile.url not in checked:
@@ -373,7 +385,18 @@ def build_job(args: argparse.Namespace) -> BatchJob:
     )
     plan = BatchPlan(entries, args.runs or 10, args.shard)
     scenarios = {key: scenario for key, (_, scenario) in zip(keys, loaded, strict=True)}
-    return BatchJob(plan, scenarios, folder, args.concurrency, args.resume, target, limits, use_llm)
+    return BatchJob(
+        plan,
+        scenarios,
+        folder,
+        args.concurrency,
+        args.resume,
+        target,
+        limits,
+        use_llm,
+        workers=getattr(args, "workers", None),
+        ray=getattr(args, "ray", None),
+    )
 
 
 def _job_from_manifest(
@@ -402,7 +425,18 @@ def _job_from_manifest(
         entry.key: _load_entry(folder, scenario_location(folder, manifest, entry.key))
         for entry in plan.scenarios
     }
-    return BatchJob(plan, scenarios, folder, args.concurrency, True, target, limits, use_llm)
+    return BatchJob(
+        plan,
+        scenarios,
+        folder,
+        args.concurrency,
+        True,
+        target,
+        limits,
+        use_llm,
+        workers=getattr(args, "workers", None),
+        ray=getattr(args, "ray", None),
+    )
 
 
 def _target(args: argparse.Namespace) -> BotTarget | None:
@@ -460,6 +494,13 @@ def run(args: argparse.Namespace) -> int:
     session.executor.listener = printer
     try:
         summary = asyncio.run(execute(job, session))
+    except WorkerError as exc:
+        printer.close()
+        print(
+            f"convsim: {exc}; finish with: convsim batch --resume --out {job.folder}",
+            file=sys.stderr,
+        )
+        return 1
     except KeyboardInterrupt:
         printer.close()
         print(
