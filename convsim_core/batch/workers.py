@@ -101,6 +101,10 @@ class WorkerPoolExecutor(BatchExecutor):
         self._all_done: asyncio.Future[None] | None = None
         self._stopping = False
         self._restarts = 0
+        self.requeued = 0
+        """Conversations run again because their worker died before finishing them."""
+        self.recovered = 0
+        """Conversations a dying worker had finished on disk but not yet reported."""
 
     async def run(self) -> Any:
         count = min(self.worker_count, self.concurrency, len(self._queue))
@@ -299,6 +303,7 @@ class WorkerPoolExecutor(BatchExecutor):
             record = read_record(path)
             result = record.result
             if result is not None:
+                self.recovered += 1
                 self._on_result(status, result)
                 return
         if self._stopping:
@@ -312,6 +317,7 @@ class WorkerPoolExecutor(BatchExecutor):
         self.counts.running -= 1
         self.counts.pending += 1
         self._queue.appendleft(status)
+        self.requeued += 1
         self._notify(status)
 
     # -- the whole pool --------------------------------------------------------------------
