@@ -123,7 +123,12 @@ async def test_stopping_a_worker_batch_records_stopped_runs_and_resumes(tmp_path
     session = _pool_session(tmp_path, 24)
     executor = session.executor
     some_done = asyncio.Event()
-    executor.listener = lambda _status: executor.counts.done >= 3 and some_done.set()
+
+    def listener(_status: RunStatus) -> None:
+        if executor.counts.done >= 3:
+            some_done.set()
+
+    executor.listener = listener
     task = asyncio.create_task(session.run())
     await asyncio.wait_for(some_done.wait(), 12 * TIMEOUT)
     task.cancel()
