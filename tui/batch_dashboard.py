@@ -166,7 +166,8 @@ class BatchDashboard(App[int]):
         counts = self.session.executor.counts
         started = self.session.executor.started_at
         elapsed = 0.0 if started is None else self.session.executor.elapsed or _since(started)
-        self.query_one("#counts", Static).update(format_progress(counts, elapsed))
+        workers = self.session.executor.workers  # one entry per worker process / Ray actor
+        self.query_one("#counts", Static).update(format_progress(counts, elapsed, workers=workers))
         if not self._dirty:
             return
         table = self.query_one(RunTable)

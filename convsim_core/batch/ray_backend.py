@@ -209,7 +209,7 @@ class RayExecutor(BatchExecutor):
                 .remote(limiter.limits)
             )
         setup = self.setup()
-        self.workers = [WorkerInfo(i, c) for i, c in enumerate(split(self.concurrency, count))]
+        self.workers[:] = [WorkerInfo(i, c) for i, c in enumerate(split(self.concurrency, count))]
         actor_class = ray.remote(ConversationActor)
         handles: list[Any] = [
             actor_class.options(

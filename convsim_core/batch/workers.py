@@ -116,7 +116,7 @@ class WorkerPoolExecutor(BatchExecutor):
         self._all_done = loop.create_future()
         limiter = current_limiter()
         setup = self.setup()
-        self.workers = [WorkerInfo(i, c) for i, c in enumerate(split(self.concurrency, count))]
+        self.workers[:] = [WorkerInfo(i, c) for i, c in enumerate(split(self.concurrency, count))]
         tasks = [
             asyncio.create_task(self._serve(info, setup, limiter), name=f"worker-{info.index}")
             for info in self.workers
@@ -262,10 +262,10 @@ class WorkerPoolExecutor(BatchExecutor):
             if status is None:
                 continue
             info.finished += 1
+            info.running = len(assigned)
             self._finished(
                 status, messages=count, termination=termination, error=error, outcome=outcome
             )
-        info.running = len(assigned)
 
     def _reap(self, info: WorkerInfo) -> None:
         """The worker is gone: count what it finished on disk, queue the rest again."""

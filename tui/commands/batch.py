@@ -490,7 +490,10 @@ def run(args: argparse.Namespace) -> int:
             print(format_table(session.summary))
         print(f"batch folder: {job.folder}")
         return code
-    printer = ProgressPrinter(sys.stderr, session.executor.counts, every=args.progress_every)
+    executor = session.executor
+    printer = ProgressPrinter(
+        sys.stderr, executor.counts, every=args.progress_every, workers=executor.workers
+    )
     session.executor.listener = printer
     try:
         summary = asyncio.run(execute(job, session))
