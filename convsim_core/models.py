@@ -86,6 +86,18 @@ class Message:
     def from_draft(cls, draft: MessageDraft, timestamp: datetime) -> Message:
         return cls(content=draft.content, timestamp=timestamp, sender=draft.sender)
 
+    def restamped(self, timestamp: datetime) -> Message:
+        """The same message at ``timestamp``, without validating the fields again.
+
+        Runners re-stamp every reply with simulated time; this message's fields were checked
+        when it was made, so only the (runner-owned) timestamp is new.
+        """
+        copy = object.__new__(Message)
+        object.__setattr__(copy, "content", self.content)
+        object.__setattr__(copy, "timestamp", timestamp)
+        object.__setattr__(copy, "sender", self.sender)
+        return copy
+
 
 @attrs.frozen
 class Intent:
@@ -137,8 +149,12 @@ class Conversation:
     outcome: Outcome | None = None
 
     def with_message(self, message: Message) -> Conversation:
-        # Called once per message on the runner's hot path: no attrs.evolve introspection.
-        return Conversation((*self.messages, message), self.outcome)
+        # Called once per message on the runner's hot path: the fields are known good (a
+        # tuple of messages, an outcome), so no converter or attrs.evolve introspection.
+        copy = object.__new__(Conversation)
+        object.__setattr__(copy, "messages", (*self.messages, message))
+        object.__setattr__(copy, "outcome", self.outcome)
+        return copy
 
     @property
     def last_message(self) -> Message | None:

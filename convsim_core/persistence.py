@@ -8,6 +8,7 @@ OS page cache, so writing them inline costs a few microseconds and never waits o
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import logging
@@ -16,7 +17,7 @@ from typing import Any
 
 import attrs
 
-from convsim_core.models import SCHEMA_VERSION, ConversationResult, Message
+from convsim_core.models import SCHEMA_VERSION, Conversation, ConversationResult, Message
 from convsim_core.serialization import SchemaError, from_json, to_json
 
 logger = logging.getLogger(__name__)
@@ -41,7 +42,8 @@ class TranscriptSink:
 
 
 class TranscriptWriter(TranscriptSink):
-    """Writes each line as it comes, in one unbuffered write (a crash loses no finished line).
+    """Hands the lines to the OS before the event loop next waits (a crash loses no line the
+    loop has moved past), one unbuffered write per file per loop iteration.
 
     The file is created when the conversation starts, inline: tens of microseconds on the
     disks we measured, which a batch of a thousand conversations spreads over its worker
@@ -52,6 +54,9 @@ class TranscriptWriter(TranscriptSink):
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self._file: io.FileIO | None = None
+        self._lines = _Lines()
+        self._pending: list[str] = []
+        self._scheduled = False
         self.error: OSError | None = None
 
     async def start(self, header: dict[str, Any]) -> None:
@@ -64,21 +69,72 @@ class TranscriptWriter(TranscriptSink):
         self._write(header_line(header))
 
     def message(self, index: int, message: Message) -> None:
-        self._write(message_line(index, message))
+        self._write(self._lines.message(index, message))
 
     def finish(self, result: ConversationResult) -> None:
-        self._write(result_line(result))
+        self._write(self._lines.result(result))
+        self._flush()
         if self._file is not None:
             self._file.close()
             self._file = None
 
     async def closed(self) -> None:
+        self._flush()
         if self.error is not None:
             raise self.error
 
     def _write(self, line: str) -> None:
-        if self._file is not None:
-            self._file.write(line.encode())  # unbuffered: one write(2), straight to the OS
+        if self._file is None:
+            return
+        self._pending.append(line)
+        if not self._scheduled:
+            # Consecutive lines of one loop iteration (a scripted or cached turn) share a
+            # write; the next iteration starts only after this one has reached the OS.
+            self._scheduled = True
+            asyncio.get_running_loop().call_soon(self._flush)
+
+    def _flush(self) -> None:
+        self._scheduled = False
+        if self._pending and self._file is not None:
+            data = "".join(self._pending).encode()
+            self._pending.clear()
+            self._file.write(data)  # unbuffered FileIO: one write(2), straight to the OS
+
+
+class _Lines:
+    """Formats a conversation's lines; remembers each message's JSON so the result line,
+    which repeats every message, does not encode them a second time."""
+
+    __slots__ = ("messages", "parts")
+
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+        self.parts: list[str] = []
+
+    def message(self, index: int, message: Message) -> str:
+        # Hot path: the same bytes as dumps(to_json(message)) + index, without cattrs.
+        part = (
+            f'"content":{_encode(message.content)},'
+            f'"timestamp":"{message.timestamp.isoformat()}",'
+            f'"sender":"{message.sender}"'  # a StrEnum formats as its value
+        )
+        if index == len(self.parts):
+            self.messages.append(message)
+            self.parts.append(part)
+        return f'{{"schema_version":{SCHEMA_VERSION},"type":"message",{part},"index":{index}}}\n'
+
+    def result(self, result: ConversationResult) -> str:
+        messages = result.conversation.messages
+        if len(messages) != len(self.messages) or any(
+            a is not b for a, b in zip(messages, self.messages, strict=True)
+        ):
+            return result_line(result)
+        # The result without its messages, then the messages already encoded spliced in
+        # ("conversation" is the first field, so the first empty list is its messages).
+        empty = Conversation((), result.conversation.outcome)
+        line = result_line(attrs.evolve(result, conversation=empty))
+        encoded = ",".join(f"{{{part}}}" for part in self.parts)
+        return line.replace('"messages":[]', f'"messages":[{encoded}]', 1)
 
 
 class TranscriptLines(TranscriptSink):
@@ -87,15 +143,16 @@ class TranscriptLines(TranscriptSink):
 
     def __init__(self) -> None:
         self.lines: list[str] = []
+        self._lines = _Lines()
 
     async def start(self, header: dict[str, Any]) -> None:
         self.lines.append(header_line(header))
 
     def message(self, index: int, message: Message) -> None:
-        self.lines.append(message_line(index, message))
+        self.lines.append(self._lines.message(index, message))
 
     def finish(self, result: ConversationResult) -> None:
-        self.lines.append(result_line(result))
+        self.lines.append(self._lines.result(result))
 
 
 def header_line(header: dict[str, Any]) -> str:
@@ -103,13 +160,7 @@ def header_line(header: dict[str, Any]) -> str:
 
 
 def message_line(index: int, message: Message) -> str:
-    # Hot path: the same bytes as dumps(to_json(message)) + index, without cattrs.
-    return (
-        f'{{"schema_version":{SCHEMA_VERSION},"type":"message",'
-        f'"content":{_encode(message.content)},'
-        f'"timestamp":"{message.timestamp.isoformat()}",'
-        f'"sender":"{message.sender.value}","index":{index}}}\n'
-    )
+    return _Lines().message(index, message)
 
 
 def result_line(result: ConversationResult) -> str:

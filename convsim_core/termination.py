@@ -33,6 +33,9 @@ DEFAULT_CLOSING_PHRASES = (
 )
 
 
+_REGEX_SYNTAX = frozenset(".^$*+?{}[]\\|()")
+
+
 @attrs.frozen
 class TurnState:
     """What a strategy may look at after each message."""
@@ -75,18 +78,22 @@ class ClosingPhrases(TerminationStrategy):
     _compiled: re.Pattern[str] = attrs.field(init=False, repr=False, eq=False)
 
     _plain: bool = attrs.field(init=False, repr=False, eq=False)
+    _lowered: tuple[str, ...] = attrs.field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
         # Plain phrases (the usual case) are matched on lower-cased text without IGNORECASE:
         # about 4x faster, and this runs after every message.
-        plain = all(re.escape(p) == p for p in self.patterns)
-        source = "|".join(p.lower() if plain else f"(?:{p})" for p in self.patterns)
+        # (re.escape also escapes spaces, so it cannot tell "have a nice day" is plain.)
+        plain = not any(ch in _REGEX_SYNTAX for p in self.patterns for ch in p)
+        source = "|".join(re.escape(p.lower()) if plain else f"(?:{p})" for p in self.patterns)
         try:
             compiled = re.compile(source, 0 if plain else re.IGNORECASE)
         except re.error as exc:
             raise ValueError(f"invalid closing phrase pattern: {exc}") from exc
         object.__setattr__(self, "_compiled", compiled)
         object.__setattr__(self, "_plain", plain)
+        # Substring tests rule out most messages far faster than the regex alternation.
+        object.__setattr__(self, "_lowered", tuple(p.lower() for p in self.patterns))
 
     async def check(self, state: TurnState) -> Termination | None:
         messages = state.conversation.messages
@@ -95,10 +102,26 @@ class ClosingPhrases(TerminationStrategy):
         last = messages[-1]
         if self.sender is not None and last.sender is not self.sender:
             return None
-        found = self._compiled.search(last.content.lower() if self._plain else last.content)
+        content = last.content
+        if self._plain:
+            text = content.lower()
+            if not any(phrase in text for phrase in self._lowered):
+                return None
+            found = self._compiled.search(text)
+            # Quote the message as written (lower() keeps positions unless it changed length).
+            said = (
+                content[found.start() : found.end()]
+                if found and len(text) == len(content)
+                else found.group(0)
+                if found
+                else ""
+            )
+        else:
+            found = self._compiled.search(content)
+            said = found.group(0) if found else ""
         if found:
             return Termination(
-                TerminationReason.CLOSING_PHRASE, f'{last.sender.value} said "{found.group(0)}"'
+                TerminationReason.CLOSING_PHRASE, f'{last.sender.value} said "{said}"'
             )
         return None
 
