@@ -108,22 +108,14 @@ class ClosingPhrases(TerminationStrategy):
             if not any(phrase in text for phrase in self._lowered):
                 return None
             found = self._compiled.search(text)
-            # Quote the message as written (lower() keeps positions unless it changed length).
-            said = (
-                content[found.start() : found.end()]
-                if found and len(text) == len(content)
-                else found.group(0)
-                if found
-                else ""
-            )
         else:
+            text = content
             found = self._compiled.search(content)
-            said = found.group(0) if found else ""
-        if found:
-            return Termination(
-                TerminationReason.CLOSING_PHRASE, f'{last.sender.value} said "{said}"'
-            )
-        return None
+        if found is None:
+            return None
+        # Quote the message as written (lower() keeps positions unless it changed the length).
+        said = content[found.start() : found.end()] if len(text) == len(content) else found[0]
+        return Termination(TerminationReason.CLOSING_PHRASE, f'{last.sender.value} said "{said}"')
 
 
 @attrs.frozen
