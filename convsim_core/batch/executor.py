@@ -104,6 +104,8 @@ class WorkerInfo:
     running: int = 0
     finished: int = 0
     restarts: int = 0
+    peak_rss_kb: int | None = None
+    """The process's peak resident memory, reported when it exits cleanly."""
 
 
 BatchListener = Callable[[RunStatus], None]

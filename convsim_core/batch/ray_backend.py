@@ -163,6 +163,8 @@ class RayExecutor(BatchExecutor):
         self.actor_count = actors
         self.lost = 0
         """Conversations whose actor died; they ran again."""
+        self.ready_at: float | None = None
+        """When every actor was up (the cluster connection and actor start-up come before)."""
 
     async def run(self) -> Any:
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -225,6 +227,7 @@ class RayExecutor(BatchExecutor):
             self.workers, await asyncio.gather(*(h.ready.remote() for h in handles)), strict=True
         ):
             info.pid, info.alive = pid, True
+        self.ready_at = time.monotonic()
         return handles
 
     async def _slot(self, info: WorkerInfo, handle: Any) -> None:

@@ -106,6 +106,14 @@ def _limits(authority: _LinkAuthority | None) -> Iterator[None]:
         yield
 
 
+def _peak_rss_kb() -> int | None:
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - Windows
+        return None
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)  # KiB on Linux
+
+
 async def serve(sock: socket.socket) -> None:
     reader, writer = await asyncio.open_connection(sock=sock)
     link = Link(reader, writer)
@@ -159,7 +167,10 @@ async def _loop(link: Link, executor: BatchExecutor, authority: _LinkAuthority |
                     task.add_done_callback(tasks.discard)
             elif kind == "granted" and authority is not None:
                 authority.grants.granted(message[1])
-            elif kind in ("stop", "exit"):
+            elif kind == "exit":
+                link.send(("bye", _peak_rss_kb()))
+                return
+            elif kind == "stop":
                 return
     finally:
         # Stopping (or the parent gone): every conversation in flight writes "stopped".

@@ -87,8 +87,11 @@ class WorkerPoolExecutor(BatchExecutor):
         setup: Callable[[], WorkerSetup],
         workers: int,
         max_restarts: int | None = None,
+        start_together: bool = False,
         **kwargs: Any,
     ) -> None:
+        """``start_together``: hand out work only once every worker is up (benchmarks measure
+        the run apart from the start-up; users want the first worker busy at once)."""
         super().__init__(runs, scenarios, factory, **kwargs)
         if workers < 1:
             raise ValueError("workers must be at least 1")
@@ -101,6 +104,9 @@ class WorkerPoolExecutor(BatchExecutor):
         self._all_done: asyncio.Future[None] | None = None
         self._stopping = False
         self._restarts = 0
+        self.start_together = start_together
+        self.ready_at: float | None = None
+        """When the last of the first workers was up (start-up is everything before)."""
         self.requeued = 0
         """Conversations run again because their worker died before finishing them."""
         self.recovered = 0
@@ -214,7 +220,9 @@ class WorkerPoolExecutor(BatchExecutor):
                     apply_notice(limiter, message[1], message[2])
                 elif kind == "ready":
                     self._links[info.index] = link
-                    self._fill(info, link)
+                    self._on_ready(info, link)
+                elif kind == "bye":
+                    info.peak_rss_kb = message[1]
                 elif kind == "fatal":
                     raise WorkerError(f"worker {info.index}: {message[1]}")
                 if self._finished_all():
@@ -222,6 +230,17 @@ class WorkerPoolExecutor(BatchExecutor):
         finally:
             self._links.pop(info.index, None)
             await link.close()
+
+    def _on_ready(self, info: WorkerInfo, link: Link) -> None:
+        if self.ready_at is not None or not self.start_together:
+            if self.ready_at is None and len(self._links) == len(self.workers):
+                self.ready_at = time.monotonic()
+            self._fill(info, link)
+            return
+        if len(self._links) == len(self.workers):
+            self.ready_at = time.monotonic()
+            for index, ready in list(self._links.items()):
+                self._fill(self.workers[index], ready)
 
     def _fill(self, info: WorkerInfo, link: Link) -> None:
         """Top the worker up to its capacity from the queue."""
