@@ -28,6 +28,7 @@ COMMAND_MODULES = (
     "tui.commands.batch",
     "tui.commands.report",
     "tui.commands.chats",
+    "tui.commands.scenarios",
 )
 
 
