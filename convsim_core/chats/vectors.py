@@ -37,7 +37,8 @@ class TfIdf:
         matrix *= self.idf
         norms = np.linalg.norm(matrix, axis=1, keepdims=True)
         norms[norms == 0] = 1.0
-        return matrix / norms
+        normalised: Matrix = (matrix / norms).astype(np.float32)
+        return normalised
 
     def top_words(self, vector: npt.NDArray[np.float32], n: int) -> list[str]:
         names = list(self.vocabulary)
