@@ -29,6 +29,7 @@ COMMAND_MODULES = (
     "tui.commands.report",
     "tui.commands.chats",
     "tui.commands.scenarios",
+    "tui.commands.realism",
 )
 
 
