@@ -176,10 +176,12 @@ def _read_rows(path: Path, text: str) -> ReadResult:
     order: list[str] = []
     turns: dict[str, list[ChatTurn]] = {}
     outcomes: dict[str, str] = {}
-    columns: dict[str, str | None] | None = None
+    known: dict[tuple[str, ...], dict[str, str | None]] = {}
     for number, row in rows:
+        shape = tuple(str(k) for k in row)  # JSONL rows may carry optional keys on some lines
+        columns = known.get(shape)
         if columns is None:
-            columns = _columns(path, number, row)
+            columns = known[shape] = _columns(path, number, row)
         chat_id = _cell(path, number, row, columns["id"])
         role_name = _cell(path, number, row, columns["role"])
         content = _cell(path, number, row, columns["text"])

@@ -73,6 +73,10 @@ def customer_turns(library: ChatLibrary) -> list[_Turn]:
     ]
 
 
+INDEX_VERSION = "2"
+"""Bumped when tokenisation changes, so an index built the old way is rebuilt."""
+
+
 def _is_fresh(folder: Path, count: int, **extra: str) -> bool:
     try:
         meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
@@ -104,7 +108,7 @@ class BM25Retriever:
         logging.getLogger("bm25s").setLevel(logging.WARNING)
         folder = library.folder / BM25_FOLDER
         turns = customer_turns(library)
-        if _is_fresh(folder, library.count) and turns:
+        if _is_fresh(folder, library.count, version=INDEX_VERSION) and turns:
             model = bm25s.BM25.load(str(folder))
             return cls(turns, model)
         model = bm25s.BM25()
@@ -112,7 +116,7 @@ class BM25Retriever:
             model.index(_tokenize([t.text for t in turns]), show_progress=False)
             folder.mkdir(exist_ok=True)
             model.save(str(folder))
-            _write_meta(folder, library.count)
+            _write_meta(folder, library.count, version=INDEX_VERSION)
         return cls(turns, model)
 
     def search_now(self, query: str, k: int) -> list[TurnHit]:
@@ -152,8 +156,22 @@ def words(text: str) -> list[str]:
     return [w for w in _WORD.findall(text.lower()) if w not in _STOPWORDS]
 
 
+_stemmer: Any = None
+
+
+def _stem(tokens: list[str]) -> list[str]:
+    """Snowball stems (reserve/reservation, restaurants/restaurant) so word forms meet."""
+    global _stemmer
+    if _stemmer is None:
+        import Stemmer
+
+        _stemmer = Stemmer.Stemmer("english")
+    stems: list[str] = _stemmer.stemWords(tokens)
+    return stems
+
+
 def _tokenize(texts: list[str]) -> list[list[str]]:
-    return [words(text) for text in texts]
+    return [_stem(words(text)) for text in texts]
 
 
 # -- embeddings ----------------------------------------------------------------------------
