@@ -6,7 +6,7 @@ Five measures, each in [0, 1] where 1 is "like the real chats", and their mean a
 - ``turns``: the same for customer turns per conversation;
 - ``vocabulary``: the share of the simulated customers' words that real customers use;
 - ``nearest``: the mean TF-IDF cosine of each simulated turn to its nearest real turn;
-- ``indistinguishable``: 1 - 2 |accuracy - 0.5| of a naive Bayes classifier telling simulated
+- ``indistinguishable``: 1 - 2 max(0, accuracy - 0.5) of a naive Bayes classifier telling simulated
   turns from real ones under 5-fold cross-validation (accuracy 50% = indistinguishable).
 """
 
@@ -42,7 +42,9 @@ class Realism:
 
     @property
     def indistinguishable(self) -> float:
-        return max(0.0, 1.0 - 2.0 * abs(self.classifier_accuracy - 0.5))
+        # Below chance is no better than chance (identical sets even score below it, since a
+        # held-out turn's twin sits in the other class): only accuracy above 50% counts.
+        return max(0.0, 1.0 - 2.0 * max(0.0, self.classifier_accuracy - 0.5))
 
     @property
     def score(self) -> float:
