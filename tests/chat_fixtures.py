@@ -20,8 +20,8 @@ def write_sgd(path: Path, start: int, stop: int) -> Path:
 
 
 def library_from_slice(tmp_path: Path, stop: int = 120) -> Path:
-    from convsim_core.chats.library import ChatLibrary
     from convsim_core.chats.importers import read_chats
+    from convsim_core.chats.library import ChatLibrary
 
     library = ChatLibrary.open(tmp_path / "lib", create=True)
     library.add(read_chats(write_sgd(tmp_path / "train.jsonl", 0, stop)).chats)

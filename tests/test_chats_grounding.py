@@ -151,7 +151,7 @@ def test_rag_is_for_customers_and_a_missing_library_is_one_line(
 ) -> None:
     library = library_from_slice(tmp_path, stop=5)
     path = _write(tmp_path, library, agent_extra='rag = { library = "lib" }')
-    with pytest.raises(ScenarioError, match="agent.rag.*only the customer"):
+    with pytest.raises(ScenarioError, match=r"agent\.rag.*only the customer"):
         load_scenario(path)
     path = _write(tmp_path, library)
     path.write_text(path.read_text().replace('library = "lib"', 'library = "nowhere"'))

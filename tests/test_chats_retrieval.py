@@ -1,4 +1,4 @@
-"""Retrieval over a chat library: BM25 offline, embeddings through a local OpenAI-compatible server."""
+"""Retrieval over a chat library: BM25 offline, embeddings via a local OpenAI-compatible server."""
 
 from __future__ import annotations
 
@@ -99,7 +99,7 @@ async def test_embeddings_retrieve_alike_turns_and_never_embed_a_text_twice(
 
 def test_embeddings_without_a_key_say_so(tmp_path: Path) -> None:
     folder = library_from_slice(tmp_path, stop=5)
-    with pytest.raises(LLMError, match="embeddings need an API key.*bm25"):
+    with pytest.raises(LLMError, match=r"embeddings need an API key.*bm25"):
         import asyncio
 
         asyncio.run(EmbeddingRetriever.for_library(ChatLibrary.open(folder), LLMSettings()))

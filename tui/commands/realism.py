@@ -1,4 +1,4 @@
-"""``convsim realism DIR --library LIB``: how close a batch's simulated customers are to real ones."""
+"""``convsim realism DIR --library LIB``: how close simulated customers come to real ones."""
 
 from __future__ import annotations
 
