@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tui.cli import UserError
+from tui.numbers import POSITIVE_WHOLE, NumberAction
+from tui.wiring.errors import UserError
 
 _SHOWN_SKIPS = 20
 
@@ -51,7 +52,7 @@ def register(subparsers: Any) -> None:
     search = verbs.add_parser("search", help="show the real customer turns closest to a text")
     search.add_argument("library", type=Path, metavar="LIB")
     search.add_argument("query")
-    search.add_argument("-k", type=int, default=5)
+    search.add_argument("-k", action=NumberAction, rule=POSITIVE_WHOLE, default=5, metavar="K")
     search.add_argument("--method", choices=("bm25", "embeddings"), default="bm25")
     search.set_defaults(handler=handle_search)
 
@@ -127,8 +128,6 @@ async def handle_search(args: argparse.Namespace) -> int:
     from convsim_core.llm.errors import LLMError
     from convsim_core.llm.settings import LLMSettings
 
-    if args.k < 1:
-        raise UserError(f"-k must be a whole number >= 1, got {args.k}")
     try:
         library = ChatLibrary.open(args.library)
         retriever: Retriever

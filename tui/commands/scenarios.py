@@ -6,7 +6,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from tui.cli import UserError
+from tui.numbers import ANY_WHOLE, POSITIVE_WHOLE, NumberAction
+from tui.wiring.errors import UserError
 
 
 def register(subparsers: Any) -> None:
@@ -25,9 +26,16 @@ def register(subparsers: Any) -> None:
     from_chats.add_argument("library", type=Path, metavar="LIB")
     from_chats.add_argument("--out", type=Path, required=True, metavar="DIR")
     from_chats.add_argument(
-        "--count", type=int, default=8, metavar="N", help="how many intents (default 8)"
+        "--count",
+        action=NumberAction,
+        rule=POSITIVE_WHOLE,
+        default=8,
+        metavar="N",
+        help="how many intents (default 8)",
     )
-    from_chats.add_argument("--seed", type=int, default=0, help="clustering seed (default 0)")
+    from_chats.add_argument(
+        "--seed", action=NumberAction, rule=ANY_WHOLE, default=0, help="clustering seed (0)"
+    )
     from_chats.add_argument("--force", action="store_true", help="overwrite existing files")
     from_chats.set_defaults(handler=handle_from_chats)
 
@@ -38,8 +46,6 @@ def handle_from_chats(args: argparse.Namespace) -> int:
     from convsim_core.scenario import load_scenario
     from convsim_core.scenario_reader import ScenarioError
 
-    if args.count < 1:
-        raise UserError(f"--count must be a whole number >= 1, got {args.count}")
     try:
         library = ChatLibrary.open(args.library)
         chats = library.chats()
