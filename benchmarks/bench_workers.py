@@ -168,8 +168,8 @@ async def llm_pool(base_url: str, folder: Path, conversations: int, concurrency:
     import os
 
     from convsim_core.scenario import builtin_scenario
-    from tui.commands.batch import BatchJob
-    from tui.commands.batch_scale import JobWorkerSetup
+    from tui.wiring.batch_job import BatchJob
+    from tui.wiring.scale import JobWorkerSetup
 
     os.environ.update(OPENAI_API_KEY="bench", OPENAI_BASE_URL=base_url, CONVSIM_LLM_CACHE="off")
     scenario = builtin_scenario("demo")

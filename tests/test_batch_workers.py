@@ -24,7 +24,8 @@ from tests.support.openai_server import OpenAIServer, isolated_llm
 from tests.support.sleepy import SleepySetup, sleepy_factory
 from tests.support.timeouts import TIMEOUT
 from tui.cli import main
-from tui.commands.batch import BatchJob, execute
+from tui.commands.batch import execute
+from tui.wiring.batch_job import BatchJob
 
 DEMO = Path(__file__).parents[1] / "convsim_core" / "builtin_scenarios" / "demo.toml"
 
@@ -208,4 +209,7 @@ def test_workers_flag_is_checked(capsys: pytest.CaptureFixture[str], tmp_path: P
     with pytest.raises(SystemExit) as exited:
         main(["batch", "demo", "--workers", "0", "--out", str(tmp_path / "x")])
     assert exited.value.code == 2
-    assert "--workers: must be at least 1, got 0" in capsys.readouterr().err
+    assert "--workers must be at least 1, got 0" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["batch", "demo", "--workers", "nan", "--out", str(tmp_path / "x")])
+    assert "--workers must be a whole number, got 'nan'" in capsys.readouterr().err

@@ -19,7 +19,7 @@ import time
 from collections import Counter, deque
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -28,6 +28,9 @@ from convsim_core.channel import ChannelError
 from convsim_core.models import Conversation, ConversationResult, Message, TerminationReason
 from convsim_core.persistence import TranscriptSink, TranscriptWriter
 from convsim_core.runners.base import Runner
+
+if TYPE_CHECKING:
+    from convsim_core.batch.ratelimit import BatchRateLimiter
 
 logger = logging.getLogger(__name__)
 
@@ -198,6 +201,9 @@ class BatchExecutor:
         self.elapsed = 0.0
         self.workers: list[WorkerInfo] = []
         """Empty in one process; one entry per worker process or Ray actor otherwise."""
+        self.limiter: BatchRateLimiter | None = None
+        """The batch's rate limiter (set by the session): executors whose conversations run in
+        other processes serve it to them; in one process the limiter's scope is enough."""
 
     async def run(self) -> BatchCounts:
         """Run every queued conversation; on cancellation, stop the ones in flight and re-raise."""

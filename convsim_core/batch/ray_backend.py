@@ -38,7 +38,7 @@ from convsim_core.batch.executor import (
 )
 from convsim_core.batch.limits import RateLimits
 from convsim_core.batch.plan import PlannedRun
-from convsim_core.batch.workers import WorkerError, WorkerSetup, current_limiter, split
+from convsim_core.batch.workers import WorkerError, WorkerSetup, split
 from convsim_core.persistence import TranscriptLines
 
 if TYPE_CHECKING:
@@ -175,7 +175,7 @@ class RayExecutor(BatchExecutor):
             started_ray = True
         handles: list[Any] = []
         try:
-            handles = await self._start_actors(current_limiter())
+            handles = await self._start_actors(self.limiter)
             slots = [
                 asyncio.create_task(self._slot(info, handles[info.index]))
                 for info in self.workers

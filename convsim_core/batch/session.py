@@ -88,6 +88,7 @@ class BatchSession:
 
     async def run(self, *, limiter: BatchRateLimiter | None = None) -> BatchSummary:
         """Run what is left; the summary is written even when the batch is interrupted."""
+        self.executor.limiter = limiter
         try:
             if limiter is None:
                 await self.executor.run()

@@ -24,7 +24,6 @@ import contextlib
 import logging
 import multiprocessing
 import socket
-import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
@@ -67,12 +66,6 @@ def split(concurrency: int, workers: int) -> list[int]:
     """Each worker's share of the batch's concurrency (the first ones take the remainder)."""
     base, extra = divmod(concurrency, workers)
     return [base + (1 if i < extra else 0) for i in range(workers)]
-
-
-def current_limiter() -> BatchRateLimiter | None:
-    # Only a batch with rate limits has loaded the limiter (and LangChain); do not load it.
-    module = sys.modules.get("convsim_core.batch.ratelimit")
-    return None if module is None else module.current_rate_limiter()  # type: ignore[no-any-return]
 
 
 class WorkerPoolExecutor(BatchExecutor):
@@ -120,7 +113,7 @@ class WorkerPoolExecutor(BatchExecutor):
         self.started_at = time.monotonic()
         loop = asyncio.get_running_loop()
         self._all_done = loop.create_future()
-        limiter = current_limiter()
+        limiter = self.limiter
         setup = self.setup()
         self.workers[:] = [WorkerInfo(i, c) for i, c in enumerate(split(self.concurrency, count))]
         tasks = [

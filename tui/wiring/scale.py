@@ -1,16 +1,16 @@
-"""``--workers N`` and ``--ray [ADDRESS]``: how a batch (``convsim batch``, ``convsim test``)
-spreads its conversations over the cores of this machine or a Ray cluster.
+"""How a :class:`~tui.wiring.batch_job.BatchJob` spreads its conversations: one process,
+worker processes (``--workers N``), or a Ray cluster (``--ray [ADDRESS]``).
 
-The options belong to the batch job, not to one command: any command that builds a
-:class:`~tui.commands.batch.BatchJob` and adds :func:`add_scale_options` gets them. Worker
-processes and Ray actors rebuild the job's runners from a pickled copy of the job
+A property of the job, not of one command: ``convsim batch``, ``convsim test`` and anything
+else that runs a :class:`BatchJob` gets it (the flags: :mod:`tui.commands.scale_options`).
+Worker processes and Ray actors rebuild the job's runners from a pickled copy of the job
 (:class:`JobWorkerSetup`): the scenarios, the bot target and the LLM choice travel, open
-channels do not (each worker opens its own, to the same bot).
+channels do not (each worker opens its own, to the same bot; the demo bot the parent started
+is shared by URL).
 """
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import functools
 import os
@@ -20,13 +20,10 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from convsim_core.batch.executor import BatchExecutor, RunnerFactory
-from tui.cli import UserError
+from tui.wiring.errors import UserError
 
 if TYPE_CHECKING:
-    from tui.commands.batch import BatchJob
-
-RAY_DEFAULT_ADDRESS = ""
-"""``--ray`` without an address: ``RAY_ADDRESS``, a cluster on this machine, or a new local one."""
+    from tui.wiring.batch_job import BatchJob
 
 
 def default_workers() -> int:
@@ -35,37 +32,6 @@ def default_workers() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # pragma: no cover - not Linux
         return max(1, os.cpu_count() or 1)
-
-
-def _positive_int(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {number}")
-    return number
-
-
-def add_scale_options(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("scale (more than one core or machine)")
-    group.add_argument(
-        "--workers",
-        type=_positive_int,
-        metavar="N",
-        help="worker processes, each running its share of --concurrency (default: the number "
-        "of cores; 1: all in this process); with --ray: the number of Ray actors "
-        "(default: the cluster's CPUs)",
-    )
-    group.add_argument(
-        "--ray",
-        nargs="?",
-        const=RAY_DEFAULT_ADDRESS,
-        metavar="ADDRESS",
-        help="run the conversations on a Ray cluster (pip install 'convsim[ray]'): ADDRESS "
-        "as ray.init takes it (auto, ray://HEAD:10001); without one, RAY_ADDRESS or a "
-        "local cluster. Transcripts still land in --out on this machine",
-    )
 
 
 @attrs.frozen
