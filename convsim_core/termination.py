@@ -97,7 +97,10 @@ class ClosingPhrases(TerminationStrategy):
         content = last.content
         if self._plain:
             text = content.lower()
-            if not any(phrase in text for phrase in self._lowered):
+            for phrase in self._lowered:  # a plain loop: any() of a generator costs more here
+                if phrase in text:
+                    break
+            else:
                 return None
             found = self._compiled.search(text)
         else:
