@@ -17,11 +17,11 @@ from convsim_core.batch import BatchPlan, BatchSession, RunState, RunStatus, Sce
 from convsim_core.batch.folder import TranscriptState, transcript_state
 from convsim_core.batch.limits import RateLimits
 from convsim_core.batch.records import collect
-from convsim_core.batch.workers import WorkerPoolExecutor, split
+from convsim_core.batch.workers import WorkerError, WorkerPoolExecutor, split
 from convsim_core.persistence import read_transcript
 from convsim_core.scenario import load_scenario
 from tests.support.openai_server import OpenAIServer, isolated_llm
-from tests.support.sleepy import SleepySetup, sleepy_factory
+from tests.support.sleepy import BrokenSetup, SleepySetup, sleepy_factory
 from tests.support.timeouts import TIMEOUT
 from tui.cli import main
 from tui.commands.batch import execute
@@ -213,3 +213,48 @@ def test_workers_flag_is_checked(capsys: pytest.CaptureFixture[str], tmp_path: P
     with pytest.raises(SystemExit):
         main(["batch", "demo", "--workers", "nan", "--out", str(tmp_path / "x")])
     assert "--workers must be a whole number, got 'nan'" in capsys.readouterr().err
+
+
+async def test_workers_that_cannot_set_up_fail_the_batch_in_one_line(tmp_path: Path) -> None:
+    plan = BatchPlan((ScenarioEntry("demo", "sleepy", 3),), 4)
+    session = BatchSession(
+        plan,
+        {"demo": None},
+        sleepy_factory(0.0),
+        folder=tmp_path,
+        concurrency=4,
+        backend=functools.partial(
+            WorkerPoolExecutor, setup=lambda: BrokenSetup("no bot at ws://nowhere"), workers=2
+        ),
+    )
+    with pytest.raises(WorkerError, match="RuntimeError: no bot at ws://nowhere"):
+        await session.run()
+    assert session.summary is not None and session.summary.total.runs == 0
+    assert not any(w.alive for w in session.executor.workers)
+
+
+async def test_the_dashboard_shows_each_workers_conversations_live(tmp_path: Path) -> None:
+    from textual.widgets import DataTable, Static
+
+    from tui.batch_dashboard import BatchDashboard
+    from tui.testing import wait_until
+
+    session = _pool_session(tmp_path, 12)
+    app = BatchDashboard(session, session.run)
+    async with app.run_test(size=(150, 30)) as pilot:
+        # Mid-batch: both workers have conversations running, shown in the counts line.
+        await wait_until(
+            pilot,
+            lambda: sum(w.running > 0 for w in session.executor.workers) == 2,
+            within=12 * TIMEOUT,
+        )
+        await pilot.pause(0.4)  # one refresh tick
+        counts = str(app.query_one("#counts", Static).render())
+        assert re.search(r"w0 running [1-9]\d* done \d+, w1 running [1-9]", counts), counts
+        await wait_until(pilot, lambda: session.summary is not None, within=12 * TIMEOUT)
+        await pilot.pause(0.4)
+        table = app.query_one(DataTable)
+        assert {table.get_row(key)[2] for key in table.rows} == {"done"}
+        assert "12/12" in str(app.query_one("#counts", Static).render())
+        await pilot.press("q")
+    assert app.return_value == 0

@@ -107,11 +107,16 @@ def _limits(authority: _LinkAuthority | None) -> Iterator[None]:
 
 
 def _peak_rss_kb() -> int | None:
+    """This process's peak resident memory in KiB (Linux: VmHWM, which, unlike ru_maxrss,
+    starts afresh at exec instead of carrying the forking parent's peak)."""
     try:
-        import resource
-    except ImportError:  # pragma: no cover - Windows
-        return None
-    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)  # KiB on Linux
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return None
 
 
 async def serve(sock: socket.socket) -> None:

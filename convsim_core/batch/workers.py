@@ -144,11 +144,15 @@ class WorkerPoolExecutor(BatchExecutor):
         while True:
             try:
                 await self._one_process(info, setup, limiter)
-            except WorkerError as exc:
+            except LinkClosed:
+                pass  # the worker exited or died: see below
+            except Exception as exc:  # it failed to start or to set up; so would the others
+                self._reap(info)
+                if not isinstance(exc, WorkerError):
+                    logger.exception("worker %d", info.index)
+                    exc = WorkerError(f"worker {info.index}: {type(exc).__name__}: {exc}")
                 self._fail(exc)
                 return
-            except LinkClosed:
-                pass
             self._reap(info)
             if self._stopping or self._finished_all():
                 return

@@ -77,3 +77,15 @@ class SleepySetup:
     @contextlib.asynccontextmanager
     async def open(self) -> AsyncIterator[RunnerFactory]:
         yield sleepy_factory(self.latency, self.messages)
+
+
+@attrs.frozen
+class BrokenSetup:
+    """A worker setup that cannot open (a bot the workers cannot reach, say)."""
+
+    reason: str
+
+    @contextlib.asynccontextmanager
+    async def open(self) -> AsyncIterator[RunnerFactory]:
+        raise RuntimeError(self.reason)
+        yield sleepy_factory(0.0)  # pragma: no cover - never reached

@@ -246,7 +246,14 @@ def run(args: argparse.Namespace) -> int:
     if not headless:
         from tui.batch_dashboard import run_batch_dashboard
 
-        code = run_batch_dashboard(session, lambda: execute(job, session))
+        try:
+            code = run_batch_dashboard(session, lambda: execute(job, session))
+        except WorkerError as exc:
+            print(
+                f"convsim: {exc}; finish with: convsim batch --resume --out {job.folder}",
+                file=sys.stderr,
+            )
+            return 1
         if session.summary is not None:
             print(format_table(session.summary))
         print(f"batch folder: {job.folder}")
