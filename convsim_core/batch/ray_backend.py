@@ -167,6 +167,8 @@ class RayExecutor(BatchExecutor):
         """When every actor was up (the cluster connection and actor start-up come before)."""
 
     async def run(self) -> Any:
+        if not self._queue:
+            return await super().run()  # nothing left (a resumed, finished batch): no cluster
         self.folder.mkdir(parents=True, exist_ok=True)
         self.started_at = time.monotonic()
         started_ray = False

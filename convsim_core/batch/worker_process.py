@@ -29,8 +29,21 @@ FINISHED = (RunState.DONE, RunState.ERROR, RunState.STOPPED)
 def worker_main(sock: socket.socket, index: int) -> None:
     """The worker process's entry point (multiprocessing ``spawn``)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    logging.basicConfig(level=logging.WARNING, format=f"worker {index}: %(levelname)s %(message)s")
     asyncio.run(serve(sock))
+
+
+class _LinkLog(logging.Handler):
+    """Sends this worker's log records to the parent, which logs them where its own logs go
+    (a terminal line, the dashboard's log, pytest's capture): a worker never writes to a
+    terminal a full-screen app is drawing on."""
+
+    def __init__(self, link: Link) -> None:
+        super().__init__(logging.WARNING)
+        self.link = link
+
+    def emit(self, record: logging.LogRecord) -> None:
+        with contextlib.suppress(Exception):  # the link is gone: nowhere to report to
+            self.link.send(("log", record.levelno, self.format(record)))
 
 
 class _Events:
@@ -122,6 +135,10 @@ def _peak_rss_kb() -> int | None:
 async def serve(sock: socket.socket) -> None:
     reader, writer = await asyncio.open_connection(sock=sock)
     link = Link(reader, writer)
+    root = logging.getLogger()
+    root.handlers[:] = [_LinkLog(link)]
+    root.setLevel(logging.WARNING)
+    logging.captureWarnings(True)
     try:
         kind, init = await link.receive()
     except LinkClosed:

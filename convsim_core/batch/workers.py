@@ -24,8 +24,9 @@ import contextlib
 import logging
 import multiprocessing
 import socket
+import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -179,7 +180,8 @@ class WorkerPoolExecutor(BatchExecutor):
             name=f"convsim-batch-worker-{info.index}",
             daemon=True,
         )
-        process.start()
+        with _real_stderr():
+            process.start()
         theirs.close()
         self._processes[info.index] = process
         info.pid, info.alive = process.pid, True
@@ -218,6 +220,8 @@ class WorkerPoolExecutor(BatchExecutor):
                 elif kind == "ready":
                     self._links[info.index] = link
                     self._on_ready(info, link)
+                elif kind == "log":
+                    logger.log(message[1], "worker %d: %s", info.index, message[2])
                 elif kind == "bye":
                     info.peak_rss_kb = message[1]
                 elif kind == "fatal":
@@ -373,6 +377,20 @@ class WorkerPoolExecutor(BatchExecutor):
                 process.kill()
                 process.join(5)
             info.alive = False
+
+
+@contextlib.contextmanager
+def _real_stderr() -> Iterator[None]:
+    """Spawning starts multiprocessing's resource tracker, which hands it ``sys.stderr``'s
+    descriptor; under a full-screen app or a test's capture that object has none (or -1), and
+    the spawn fails. The process's own stderr is what the tracker should get anyway."""
+    replaced = sys.stderr
+    try:
+        if sys.__stderr__ is not None:
+            sys.stderr = sys.__stderr__
+        yield
+    finally:
+        sys.stderr = replaced
 
 
 async def _grant(limiter: BatchRateLimiter, link: Link, request: int) -> None:
