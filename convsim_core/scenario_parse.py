@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from convsim_core.expectations import read_expectations
 from convsim_core.llm.settings import LLMSettings
 from convsim_core.models import Intent, MessageDraft, Outcome, Outcomes, ParticipantRole
 from convsim_core.offline.config import read_agent_rules, read_customer_rules
@@ -51,6 +52,7 @@ def parse(data: Mapping[str, Any], *, source: str, path: Path | None) -> Scenari
     termination = _termination(root.table("termination"), outcomes, source)
     llm = _llm(root, source)
     bot = root.raw_table("bot")
+    expect = read_expectations(root.table("expect"), outcomes, source)
     root.finish()
     return Scenario(
         name=name,
@@ -68,6 +70,7 @@ def parse(data: Mapping[str, Any], *, source: str, path: Path | None) -> Scenari
         termination=termination,
         llm=llm,
         bot=dict(bot) if bot is not None else None,
+        expect=expect,
     )
 
 

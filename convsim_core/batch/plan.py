@@ -87,10 +87,24 @@ class PlannedRun:
     """The :attr:`ScenarioEntry.key` it belongs to."""
     run_index: int
     seed: int
+    attempt: int = 0
+    """0 for the planned run; n for its n-th retry (a fresh sample with its own seed)."""
 
     @property
     def file_name(self) -> str:
         return f"{self.run_id}.jsonl"
+
+    def retry(self) -> PlannedRun:
+        """The next attempt at this run: its own id and a seed derived from this one's."""
+        attempt = self.attempt + 1
+        base = self.run_id.rsplit("-retry", 1)[0] if self.attempt else self.run_id
+        return PlannedRun(
+            run_id=f"{base}-retry{attempt}",
+            scenario=self.scenario,
+            run_index=self.run_index,
+            seed=derive_seed(self.seed, 1_000_000 + attempt),
+            attempt=attempt,
+        )
 
 
 @attrs.frozen

@@ -36,6 +36,8 @@ class ConversationRecord:
     batch_id: str | None = None
     result: ConversationResult | None = None
     """None while the transcript has no result line."""
+    attempt: int = 0
+    """0 for a planned run; 1, 2, ... for its retries (``convsim test --retries``)."""
 
     @property
     def finished(self) -> bool:
@@ -104,6 +106,7 @@ def read_record(path: Path) -> ConversationRecord:
         seed=batch.get("seed", header.get("seed")),
         batch_id=batch.get("batch_id"),
         result=result,
+        attempt=int(batch.get("attempt") or 0),
     )
 
 

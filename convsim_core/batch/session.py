@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from convsim_core.batch.executor import BatchExecutor, BatchListener, RunnerFactory
+from convsim_core.batch.confighash import describe_change, scenario_config_headers
+from convsim_core.batch.executor import BatchExecutor, BatchListener, RunnerFactory, RunPolicy
 from convsim_core.batch.folder import ResumeState, prepare_resume
 from convsim_core.batch.manifest import (
     BatchFolderError,
@@ -17,7 +18,7 @@ from convsim_core.batch.manifest import (
     read_manifest,
     write_manifest,
 )
-from convsim_core.batch.plan import BatchPlan, interleave
+from convsim_core.batch.plan import BatchPlan, PlannedRun, interleave
 from convsim_core.batch.summary import BatchSummary, summarize_folder
 
 logger = logging.getLogger(__name__)
@@ -41,6 +42,8 @@ class BatchSession:
         mode: str = "full",
         settings: Mapping[str, Any] | None = None,
         listener: BatchListener | None = None,
+        policy: RunPolicy | None = None,
+        extra_runs: Callable[[BatchSession], Sequence[PlannedRun]] | None = None,
     ) -> None:
         self.plan = plan
         self.folder = Path(folder)
@@ -53,6 +56,7 @@ class BatchSession:
                 )
             manifest = read_manifest(self.folder)
             _check_same_batch(manifest, plan, self.folder)
+            _check_same_config(manifest, settings, self.folder)
             manifest = manifest.with_attempt(resumed=True, **settings)
         else:
             manifest = BatchManifest(plan=plan, mode=mode, settings=settings)
@@ -70,8 +74,11 @@ class BatchSession:
         write_manifest(self.folder, self.manifest)
         self.resume_state: ResumeState = prepare_resume(self.folder, plan.planned_runs())
         header = {"batch_id": plan.batch_id, "shard": str(plan.shard) if plan.shard else None}
+        todo = interleave(self.resume_state.todo)
+        if extra_runs is not None:  # e.g. retries an earlier attempt still owes
+            todo = [*extra_runs(self), *todo]
         self.executor = BatchExecutor(
-            interleave(self.resume_state.todo),
+            todo,
             scenarios,
             factory,
             folder=self.folder,
@@ -79,6 +86,8 @@ class BatchSession:
             header=header,
             listener=listener,
             skipped=self.resume_state.done,
+            scenario_headers=scenario_config_headers(settings),
+            policy=policy,
         )
         self.summary: BatchSummary | None = None
 
@@ -107,4 +116,14 @@ def _check_same_batch(manifest: BatchManifest, plan: BatchPlan, folder: Path) ->
     if manifest.plan.shard != plan.shard:
         raise BatchFolderError(
             f"{folder} holds shard {manifest.plan.shard or 'none'}, not {plan.shard or 'none'}"
+        )
+
+
+def _check_same_config(manifest: BatchManifest, settings: Mapping[str, Any], folder: Path) -> None:
+    """Never mix results of a changed configuration into one batch (one line naming the change)."""
+    change = describe_change(manifest.settings.get("config"), settings.get("config"))
+    if change is not None:
+        raise BatchFolderError(
+            f"{folder} was run with a different configuration ({change}); resume with the"
+            " same configuration or choose another --out folder"
         )
