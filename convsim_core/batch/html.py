@@ -19,6 +19,7 @@ from urllib.parse import quote
 import attrs
 
 from convsim_core.batch.compare import ERROR, Comparison
+from convsim_core.batch.html_verdict import verdict_block
 from convsim_core.batch.records import BatchRecords, ConversationRecord
 from convsim_core.batch.summary import BatchSummary, ScenarioSummary
 from convsim_core.models import ParticipantRole
@@ -272,6 +273,7 @@ def render_index(
             body.append(
                 f'<section class="card" id="{_e(anchor)}"><h3>{_e(row.scenario)}</h3>'
                 f"{outcome_chart(row, other=other)}{_stats_table(row)}"
+                f"{verdict_block(summary.verdict(row.scenario))}"
                 "<h3>Conversations</h3>"
                 f"{_conversation_rows(records, assets, batch.label)}</section>"
             )

@@ -253,6 +253,15 @@ def build_verdict(
     return ScenarioVerdict(scenario, min_pass_rate, planned, final, tuple(ordered))
 
 
+def verdict_line(verdicts: Sequence[ScenarioVerdict]) -> str:
+    """One line for a status bar: every scenario's verdict and pass rate."""
+    parts = []
+    for v in verdicts:
+        rate = "no counted runs" if v.pass_rate is None else f"{v.passes}/{v.runs}"
+        parts.append(f"{v.scenario} {v.status.value.upper()} {rate}")
+    return "verdicts: " + ", ".join(parts)
+
+
 def format_verdicts(verdicts: Sequence[ScenarioVerdict]) -> str:
     """Plain-text verdict table for the terminal and ``convsim report``."""
     if not verdicts:

@@ -24,6 +24,7 @@ from convsim_core.batch import (
 )
 from convsim_core.batch.html import ReportBatch, write_html_report
 from tui.cli import UserError
+from tui.commands.regression import regression_exit
 
 
 def register(subparsers: argparse._SubParsersAction[Any]) -> None:
@@ -52,6 +53,18 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         help="significance level for flagging changes (0.05)",
     )
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+    parser.add_argument(
+        "--fail-on-regression",
+        action="store_true",
+        help="OLD NEW: exit 1 when a scenario's [expect] pass rate dropped beyond chance",
+    )
+    parser.add_argument(
+        "--min-drop",
+        type=float,
+        default=0.2,
+        metavar="SHARE",
+        help="warn when the runs cannot detect a pass-rate drop this large (0.2)",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -82,6 +95,8 @@ def group_folders(folders: list[Path]) -> list[list[Path]]:
 def run(args: argparse.Namespace) -> int:
     if not 0 < args.alpha < 1:
         raise UserError("--alpha must be between 0 and 1")
+    if not 0 < args.min_drop < 1:
+        raise UserError(f"--min-drop must be between 0 and 1, got {args.min_drop:g}")
     for folder in args.folders:
         if not folder.is_dir():
             raise UserError(f"{folder} is not a folder")
@@ -98,6 +113,8 @@ def run(args: argparse.Namespace) -> int:
     except BatchFolderError as exc:
         raise UserError(str(exc)) from exc
     summaries = [summarize(batch) for batch in batches]
+    if args.fail_on_regression and len(batches) != 2:
+        raise UserError("--fail-on-regression needs two batches: OLD NEW")
     if len(batches) == 1:
         report = [ReportBatch("batch", batches[0], summaries[0])]
         if args.json:
@@ -122,6 +139,8 @@ def run(args: argparse.Namespace) -> int:
     if args.html is not None:
         written = write_html_report(args.html, report, comparison=comparison)
         print(f"HTML report: {written[0]} ({len(written) - 1} conversation pages)")
+    if args.fail_on_regression:
+        return regression_exit(groups, summaries, alpha=args.alpha, min_drop=args.min_drop)
     return 0
 
 
