@@ -155,7 +155,7 @@ def regression_gate(
         power = drop_power(k1 / n1, min_drop, n1, n2, alpha)
         if power < POWER:
             needed = runs_needed(k1 / n1, min_drop, alpha)
-            advice = f"; about {needed} runs on each side would" if needed else ""
+            advice = f"; about {needed} runs on each side would reach 80%" if needed else ""
             warnings.append(
                 f"{verdict.scenario}: {n1} OLD and {n2} NEW runs detect a"
                 f" {min_drop * 100:.0f}-point drop with only {power:.0%} power{advice}"
