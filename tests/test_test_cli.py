@@ -266,3 +266,51 @@ def test_resume_refuses_a_changed_scenario(
     err = capsys.readouterr().err
     assert err.count("\n") == 1
     assert "was run with a different configuration (changed: scenario 'broken-order')" in err
+
+
+# -- the baseline gate ----------------------------------------------------------------------------
+
+
+def test_baseline_fails_only_on_a_significant_drop(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good = scenario(tmp_path, "good.toml", [REFUND])
+    base = tmp_path / "base"
+    assert main(["test", str(good), "--runs", "12", "--out", str(base)]) == 0
+    # The same scenario (same name), now refunding only about half of the time.
+    worse = scenario(tmp_path, "worse.toml", [REFUND, REPLACE])
+    junit = tmp_path / "gate.xml"
+    args = ["test", str(worse), "--runs", "12", "--baseline", str(base), "--junit", str(junit)]
+    capsys.readouterr()
+    assert main([*args, "--out", str(tmp_path / "new")]) == 1
+    printed = capsys.readouterr().out
+    assert "12/12 (100%) -> " in printed and "REGRESSED" in printed
+    failure = ET.parse(junit).getroot().find("testsuite/testcase/failure")
+    assert failure is not None and failure.attrib["message"].startswith("pass rate dropped")
+    # Against itself nothing dropped; 12 runs a side are too few to see a 20-point drop.
+    same = ["test", str(good), "--runs", "12", "--baseline", str(base)]
+    assert main([*same, "--out", str(tmp_path / "same")]) == 0
+    printed = capsys.readouterr().out
+    assert "warning: broken-order: 12 OLD and 12 NEW runs detect a 20-point drop" in printed
+    # The same gate on two finished folders.
+    assert main(["report", str(base), str(tmp_path / "new"), "--fail-on-regression"]) == 1
+    assert main(["report", str(base), str(tmp_path / "same"), "--fail-on-regression"]) == 0
+    assert main(["report", str(base), "--fail-on-regression"]) == 2
+
+
+async def test_baseline_warns_when_the_targets_differ(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _bot_scenario(tmp_path)
+    base = tmp_path / "base"
+    # A full simulation of the bot scenario: the simulated agent never refunds (exit 1).
+    assert (
+        await asyncio.to_thread(main, ["test", str(path), "--runs", "2", "--out", str(base)]) == 1
+    )
+    async with DemoBotServer() as bot:
+        args = ["test", str(path), "--runs", "2", "--ws", bot.ws_url, "--baseline", str(base)]
+        code = await asyncio.to_thread(main, [*args, "--out", str(tmp_path / "new")])
+    assert code == 0
+    printed = capsys.readouterr().out
+    expected = "warning: OLD and NEW ran against different targets"
+    assert f"{expected} (OLD: full simulation; NEW: ws {bot.ws_url})" in printed
