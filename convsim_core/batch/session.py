@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from convsim_core.batch.confighash import describe_change, scenario_config_headers
+from convsim_core.batch.confighash import batch_config, describe_change, scenario_config_headers
 from convsim_core.batch.executor import BatchExecutor, BatchListener, RunnerFactory, RunPolicy
 from convsim_core.batch.folder import ResumeState, prepare_resume
 from convsim_core.batch.manifest import (
@@ -20,6 +20,7 @@ from convsim_core.batch.manifest import (
 )
 from convsim_core.batch.plan import BatchPlan, PlannedRun, interleave
 from convsim_core.batch.summary import BatchSummary, summarize_folder
+from convsim_core.scenario_models import Scenario
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +49,10 @@ class BatchSession:
         self.plan = plan
         self.folder = Path(folder)
         settings = {"concurrency": concurrency, **(settings or {})}
+        if "config" not in settings and all(isinstance(s, Scenario) for s in scenarios.values()):
+            settings["config"] = batch_config(
+                scenarios, target=settings.get("bot"), use_llm=settings.get("use_llm")
+            )
         if has_manifest(self.folder):
             if not resume:
                 raise BatchFolderError(

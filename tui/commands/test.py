@@ -20,7 +20,6 @@ import attrs
 
 from convsim_core.batch import BatchFolderError, BatchSession, collect, summarize
 from convsim_core.batch.cases import CaseState, TestCase, build_cases
-from convsim_core.batch.confighash import batch_config
 from convsim_core.batch.evaluate import evaluate
 from convsim_core.batch.gate import (
     DEFAULT_MIN_DROP,
@@ -209,11 +208,7 @@ def _policy(
 
 
 def _session(job: batch_command.BatchJob, policy: TestPolicy) -> BatchSession:
-    settings = job.settings()
-    settings.setdefault(
-        "config", batch_config(job.scenarios, target=settings.get("bot"), use_llm=job.use_llm)
-    )
-    settings["test"] = True
+    settings = {**job.settings(), "test": True}
     try:
         return BatchSession(
             job.plan,
