@@ -12,6 +12,7 @@ import json
 import socket
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -79,7 +80,7 @@ def transcripts(folder: Path) -> list[str]:
     return sorted(p.stem for p in folder.glob("*.jsonl"))
 
 
-def verdicts(folder: Path) -> dict[str, dict[str, object]]:
+def verdicts(folder: Path) -> dict[str, dict[str, Any]]:
     data = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
     return {v["scenario"]: v for v in data["verdicts"]}
 

@@ -12,6 +12,10 @@ from pathlib import Path
 
 from convsim_core.batch import BatchFolderError, BatchSummary, read_manifest
 from convsim_core.batch.gate import describe_target, format_gate, regression_gate
+from tui.numbers import NumberRule
+
+SHARE = NumberRule(above=0, maximum=0.99)
+"""A share of runs, e.g. ``--min-drop 0.2`` for a 20-point drop."""
 
 
 def _target(folders: Sequence[Path]) -> str | None:

@@ -23,8 +23,9 @@ from convsim_core.batch import (
     summarize,
 )
 from convsim_core.batch.html import ReportBatch, write_html_report
-from tui.cli import UserError
-from tui.commands.regression import regression_exit
+from tui.commands.regression import SHARE, regression_exit
+from tui.numbers import FINITE, NumberAction
+from tui.wiring.errors import UserError
 
 
 def register(subparsers: argparse._SubParsersAction[Any]) -> None:
@@ -47,7 +48,8 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     )
     parser.add_argument(
         "--alpha",
-        type=float,
+        action=NumberAction,
+        rule=FINITE,
         default=0.05,
         metavar="A",
         help="significance level for flagging changes (0.05)",
@@ -60,7 +62,8 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     )
     parser.add_argument(
         "--min-drop",
-        type=float,
+        action=NumberAction,
+        rule=SHARE,
         default=0.2,
         metavar="SHARE",
         help="warn when the runs cannot detect a pass-rate drop this large (0.2)",
@@ -95,8 +98,6 @@ def group_folders(folders: list[Path]) -> list[list[Path]]:
 def run(args: argparse.Namespace) -> int:
     if not 0 < args.alpha < 1:
         raise UserError("--alpha must be between 0 and 1")
-    if not 0 < args.min_drop < 1:
-        raise UserError(f"--min-drop must be between 0 and 1, got {args.min_drop:g}")
     for folder in args.folders:
         if not folder.is_dir():
             raise UserError(f"{folder} is not a folder")

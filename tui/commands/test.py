@@ -36,9 +36,21 @@ from convsim_core.batch.summary import BatchSummary
 from convsim_core.batch.testpolicy import Budget, TestPolicy
 from convsim_core.batch.verdict import ScenarioVerdict, format_verdicts
 from convsim_core.expectations import Expectations
-from tui.cli import UserError
 from tui.commands import batch as batch_command
 from tui.commands.bot_options import add_bot_options
+from tui.commands.regression import SHARE
+from tui.numbers import (
+    ANY_WHOLE,
+    CONCURRENCY,
+    POSITIVE_WHOLE,
+    RUNS,
+    NumberAction,
+    NumberRule,
+)
+from tui.wiring.batch_job import BatchJob
+from tui.wiring.errors import UserError
+
+RETRIES = NumberRule(whole=True, minimum=0, maximum=20)
 
 EXIT_PASS = 0
 EXIT_FAIL = 1
@@ -70,7 +82,11 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         "optional with --resume",
     )
     parser.add_argument(
-        "--runs", type=_positive_int, metavar="N", help="runs per scenario, at most (10)"
+        "--runs",
+        action=NumberAction,
+        rule=RUNS,
+        metavar="N",
+        help="runs per scenario, at most (10)",
     )
     add_bot_options(parser, prefix="hybrid: ")
     parser.add_argument("--junit", type=Path, metavar="FILE", help="write JUnit XML here")
@@ -79,7 +95,8 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     )
     parser.add_argument(
         "--retries",
-        type=_count,
+        action=NumberAction,
+        rule=RETRIES,
         default=2,
         metavar="N",
         help="re-run a simulator or infrastructure fault up to N times (2)",
@@ -93,7 +110,8 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     )
     parser.add_argument(
         "--min-drop",
-        type=_share,
+        action=NumberAction,
+        rule=SHARE,
         default=DEFAULT_MIN_DROP,
         metavar="SHARE",
         help="with --baseline: warn when the runs cannot detect a drop this large (0.2)",
@@ -104,20 +122,37 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         help="stop sampling a scenario once its verdict cannot change at 95%% confidence",
     )
     parser.add_argument(
-        "--max-llm-calls", type=_positive_int, metavar="N", help="stop after N LLM calls"
+        "--max-llm-calls",
+        action=NumberAction,
+        rule=POSITIVE_WHOLE,
+        metavar="N",
+        help="start no conversation after N LLM calls (resumable)",
     )
     parser.add_argument(
-        "--max-tokens", type=_positive_int, metavar="N", help="stop after N LLM tokens"
+        "--max-tokens",
+        action=NumberAction,
+        rule=POSITIVE_WHOLE,
+        metavar="N",
+        help="start no conversation after N LLM tokens (resumable)",
     )
     parser.add_argument("--out", type=Path, metavar="DIR", help="batch folder (a new one)")
     parser.add_argument(
-        "--concurrency", "-c", type=_positive_int, default=4, metavar="C", help="at once (4)"
+        "--concurrency",
+        "-c",
+        action=NumberAction,
+        rule=CONCURRENCY,
+        default=4,
+        metavar="C",
+        help="conversations at once (4)",
     )
-    parser.add_argument("--seed", type=int, metavar="S", help="base seed for every scenario")
+    parser.add_argument(
+        "--seed", action=NumberAction, rule=ANY_WHOLE, metavar="S", help="base seed (theirs)"
+    )
     parser.add_argument("--resume", action="store_true", help="finish the batch in --out")
     parser.add_argument(
         "--progress-every",
-        type=_positive_int,
+        action=NumberAction,
+        rule=POSITIVE_WHOLE,
         metavar="N",
         help="not a terminal: print a progress line every N conversations",
     )
@@ -125,30 +160,6 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     llm.add_argument("--offline", action="store_true", help="play every side offline")
     llm.add_argument("--llm", action="store_true", help="play every non-scripted side by LLM")
     parser.set_defaults(handler=run, shard=None, rpm=None, tpm=None)
-
-
-def _positive_int(value: str) -> int:
-    return batch_command._positive_int(value)
-
-
-def _count(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
-    if number < 0:
-        raise argparse.ArgumentTypeError(f"cannot be negative, got {number}")
-    return number
-
-
-def _share(value: str) -> float:
-    try:
-        number = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
-    if not 0 < number < 1:
-        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {value}")
-    return number
 
 
 @attrs.frozen
@@ -165,7 +176,7 @@ class TestRun:
     folder: Path
 
 
-def _expectations(job: batch_command.BatchJob) -> dict[str, Expectations]:
+def _expectations(job: BatchJob) -> dict[str, Expectations]:
     found: dict[str, Expectations] = {}
     missing = []
     for key, scenario in job.scenarios.items():
@@ -182,7 +193,7 @@ def _expectations(job: batch_command.BatchJob) -> dict[str, Expectations]:
 
 
 def _policy(
-    args: argparse.Namespace, job: batch_command.BatchJob, expectations: dict[str, Expectations]
+    args: argparse.Namespace, job: BatchJob, expectations: dict[str, Expectations]
 ) -> TestPolicy:
     planned: dict[str, int] = {}
     for run in job.plan.planned_runs():
@@ -207,7 +218,7 @@ def _policy(
     )
 
 
-def _session(job: batch_command.BatchJob, policy: TestPolicy) -> BatchSession:
+def _session(job: BatchJob, policy: TestPolicy) -> BatchSession:
     settings = {**job.settings(), "test": True}
     try:
         return BatchSession(
@@ -227,7 +238,7 @@ def _session(job: batch_command.BatchJob, policy: TestPolicy) -> BatchSession:
 
 
 def _baseline(
-    args: argparse.Namespace, job: batch_command.BatchJob, verdicts: tuple[ScenarioVerdict, ...]
+    args: argparse.Namespace, job: BatchJob, verdicts: tuple[ScenarioVerdict, ...]
 ) -> GateResult | None:
     if args.baseline is None:
         return None
