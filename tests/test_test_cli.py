@@ -258,6 +258,7 @@ def test_resume_refuses_a_changed_scenario(
     manifest = json.loads((out / "batch.json").read_text())
     config = manifest["settings"]["config"]
     assert header["batch"]["config_hash"] == config["scenarios"]["broken-order"]["hash"]
+    assert len(header["config_hash"]) == 12  # without the bot: also in single-run transcripts
     assert json.loads((out / "summary.json").read_text())["config_hashes"] == [config["hash"]]
     # Same configuration: resuming is fine (nothing left to run).
     assert main(["test", str(path), "--runs", "2", "--resume", "--out", str(out)]) == 0
@@ -315,3 +316,13 @@ async def test_baseline_warns_when_the_targets_differ(
     printed = capsys.readouterr().out
     expected = "warning: OLD and NEW ran against different targets"
     assert f"{expected} (OLD: full simulation; NEW: ws {bot.ws_url})" in printed
+
+
+def test_a_bad_bot_url_is_a_usage_error_not_a_failed_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _bot_scenario(tmp_path)
+    assert (
+        main(["test", str(path), "--ws", "http://not-a-ws-url", "--out", str(tmp_path / "o")]) == 2
+    )
+    assert "convsim: error:" in capsys.readouterr().err

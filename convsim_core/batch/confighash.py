@@ -8,6 +8,7 @@ what changed. The combined per-scenario hash goes into every transcript header
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.util
 import json
@@ -41,6 +42,7 @@ def convsim_version() -> str:
         return "unknown"
 
 
+@functools.cache
 def prompts_hash() -> str:
     """The prompt templates convsim sends to LLMs (the modules that hold them, read as text
     so hashing never imports LangChain)."""
@@ -69,6 +71,19 @@ def model_hash(scenario: Scenario, use_llm: bool | None) -> str:
             "max_retries": settings.max_retries,
             "llm_configured": settings.is_configured(),
             "use_llm": use_llm,
+        }
+    )
+
+
+def run_config_hash(scenario: Scenario, use_llm: bool | None) -> str:
+    """One conversation's fingerprint without the bot (the header's top-level ``config_hash``;
+    batch transcripts also carry ``batch.config_hash``, which adds the bot target)."""
+    return _digest(
+        {
+            "convsim": convsim_version(),
+            "prompts": prompts_hash(),
+            "scenario": scenario_hash(scenario),
+            "model": model_hash(scenario, use_llm),
         }
     )
 

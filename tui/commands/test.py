@@ -280,6 +280,8 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"--baseline: {args.baseline} is not a folder")
     job = batch_command.build_job(args)
     expectations = _expectations(job)
+    if job.target is not None and not job.target.demo_bot:
+        job.target.profiles(job.scenarios, None)  # a bad URL or profile is a usage error (2)
     policy = _policy(args, job, expectations)
     session = _session(job, policy)
     printer = ProgressPrinter(sys.stderr, session.executor.counts, every=args.progress_every)
