@@ -64,7 +64,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         description=(
             "Run every SCENARIO up to --runs times, check each conversation against the "
             "scenario's [expect] table and give each scenario a verdict on its pass rate "
-            "(Wilson 95%% interval, pass^k, pass@k). Simulator and infrastructure faults are "
+            "(Wilson 95% interval, pass^k, pass@k). Simulator and infrastructure faults are "
             "not counted and are re-run up to --retries times. --junit and --markdown write "
             "reports for CI systems and pull requests."
         ),
