@@ -305,6 +305,9 @@ def run(args: argparse.Namespace) -> int:
     note = policy.budget.exhausted if policy.budget_skipped else None
     cases = _incomplete(build_cases(verdicts, gate=gate, seconds=_seconds(summary)), policy, note)
     outcome = TestRun(summary, verdicts, cases, gate, note, job.folder)
+    skipped = sum(policy.not_started.values())
+    if skipped:
+        print(f"--until-decided: {skipped} conversation(s) not needed", file=sys.stderr)
     _report(args, outcome)
     return _exit_code(outcome)
 
