@@ -284,6 +284,12 @@ def run(args: argparse.Namespace) -> int:
         job.target.profiles(job.scenarios, None)  # a bad URL or profile is a usage error (2)
     policy = _policy(args, job, expectations)
     session = _session(job, policy)
+    resumed = session.resume_state
+    if resumed.done or resumed.set_aside:
+        print(
+            f"resuming {job.folder}: {len(resumed.done)} finished, {len(resumed.todo)} to run",
+            file=sys.stderr,
+        )
     printer = ProgressPrinter(sys.stderr, session.executor.counts, every=args.progress_every)
     session.executor.listener = printer
     try:
