@@ -57,3 +57,19 @@ async def test_the_dashboard_shows_the_verdicts_when_the_batch_ends(tmp_path: Pa
         assert "verdicts: broken-order PASS 3/3" in counts
         await pilot.press("q")
     assert app.return_value == 0
+
+
+def test_the_summary_weights_pass_rates_by_scenario_weight(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    common = scenario(tmp_path, "common.toml", [REFUND], name="common")
+    rare = scenario(tmp_path, "rare.toml", [REPLACE], name="rare")
+    for path, weight in ((common, 0.8), (rare, 0.2)):
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.replace("seed = 1\n", f"seed = 1\nweight = {weight}\n"), "utf-8")
+    out = tmp_path / "out"
+    assert main(["test", str(common), str(rare), "--runs", "3", "--out", str(out)]) == 1
+    assert "pass rate weighted by scenario weight: 80.0%" in capsys.readouterr().out
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["weighted_pass_rate"] == pytest.approx(0.8)
+    assert [v["weight"] for v in summary["verdicts"]] == [0.8, 0.2]

@@ -115,3 +115,13 @@ def test_power_grows_with_runs() -> None:
     assert drop_power(0.9, 0.2, 10, 10, 0.05) < drop_power(0.9, 0.2, 60, 60, 0.05)
     needed = runs_needed(0.9, 0.2, 0.05)
     assert needed is not None and drop_power(0.9, 0.2, needed, needed, 0.05) >= 0.8
+
+
+def test_weighted_pass_rate_follows_scenario_weights() -> None:
+    from convsim_core.batch.verdict import format_verdicts, weighted_pass_rate
+
+    common = build_verdict("common", 1.0, 2, [_run(0, 0, True), _run(1, 0, True)], weight=0.75)
+    rare = build_verdict("rare", 1.0, 2, [_run(0, 0, False), _run(1, 0, False)], weight=0.25)
+    assert weighted_pass_rate([common, rare]) == pytest.approx(0.75)
+    assert "pass rate weighted by scenario weight: 75.0%" in format_verdicts([common, rare])
+    assert weighted_pass_rate([]) is None

@@ -84,11 +84,14 @@ def judge_record(record: ConversationRecord, expect: Expectations) -> RunVerdict
     )
 
 
-def manifest_expectations(folder: Path, manifest: BatchManifest) -> dict[str, Expectations]:
-    """The ``[expect]`` tables of a batch's scenarios, from the folder's copies of them."""
+def manifest_expectations(
+    folder: Path, manifest: BatchManifest
+) -> dict[str, tuple[Expectations, float]]:
+    """The ``[expect]`` tables (and ``weight``) of a batch's scenarios, from the folder's
+    copies of them."""
     from convsim_core.scenario import ScenarioError, builtin_scenario, load_scenario
 
-    found: dict[str, Expectations] = {}
+    found: dict[str, tuple[Expectations, float]] = {}
     for entry in manifest.plan.scenarios:
         location = scenario_location(folder, manifest, entry.key)
         try:
@@ -100,24 +103,29 @@ def manifest_expectations(folder: Path, manifest: BatchManifest) -> dict[str, Ex
             logger.warning("no verdict for %s: %s", entry.key, exc)
             continue
         if scenario.expect is not None:
-            found[entry.key] = scenario.expect
+            found[entry.key] = (scenario.expect, scenario.weight)
     return found
 
 
 def evaluate(
-    batch: BatchRecords, expectations: Mapping[str, Expectations] | None = None
+    batch: BatchRecords,
+    expectations: Mapping[str, Expectations] | None = None,
+    weights: Mapping[str, float] | None = None,
 ) -> tuple[ScenarioVerdict, ...]:
     """A verdict for every scenario of ``batch`` that has expectations, in batch order."""
     if expectations is None:
         found: dict[str, Expectations] = {}
+        found_weights: dict[str, float] = {}
         for folder in batch.folders:
             try:
                 manifest = read_manifest(folder)
             except BatchFolderError:
                 continue
-            for key, table in manifest_expectations(folder, manifest).items():
+            for key, (table, weight) in manifest_expectations(folder, manifest).items():
                 found.setdefault(key, table)
+                found_weights.setdefault(key, weight)
         expectations = found
+        weights = weights or found_weights
     planned = batch.planned_by_scenario()
     by_scenario: dict[str, list[RunVerdict]] = {key: [] for key in expectations}
     for record in batch.records:
@@ -133,6 +141,7 @@ def evaluate(
             expectations[key].min_pass_rate,
             planned.get(key) or len({r.run_index for r in runs}),
             runs,
+            weight=(weights or {}).get(key, 1.0),
         )
         for key, runs in by_scenario.items()
     )

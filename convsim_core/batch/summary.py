@@ -22,7 +22,13 @@ import attrs
 from convsim_core.batch.evaluate import evaluate
 from convsim_core.batch.executor import NO_OUTCOME
 from convsim_core.batch.records import BatchRecords, ConversationRecord, collect
-from convsim_core.batch.verdict import ScenarioVerdict, format_verdicts, pass_at_k, pass_hat_k
+from convsim_core.batch.verdict import (
+    ScenarioVerdict,
+    format_verdicts,
+    pass_at_k,
+    pass_hat_k,
+    weighted_pass_rate,
+)
 from convsim_core.models import Usage
 
 logger = logging.getLogger(__name__)
@@ -110,6 +116,7 @@ class BatchSummary:
             "scenarios": [s.to_dict() for s in self.scenarios],
             "total": self.total.to_dict(),
             "verdicts": [v.to_dict() for v in self.verdicts],
+            "weighted_pass_rate": weighted_pass_rate(self.verdicts),
         }
 
 

@@ -165,6 +165,8 @@ class ScenarioVerdict:
     """The last attempt of every planned run that finished, in run order."""
     attempts: tuple[RunVerdict, ...]
     """Every attempt, retries included."""
+    weight: float = 1.0
+    """The scenario's share of real traffic (``weight`` in the file; see ``weighted_pass_rate``)."""
 
     @property
     def counted(self) -> tuple[RunVerdict, ...]:
@@ -223,6 +225,7 @@ class ScenarioVerdict:
         return {
             "scenario": self.scenario,
             "verdict": self.status.value,
+            "weight": self.weight,
             "min_pass_rate": self.min_pass_rate,
             "planned": self.planned,
             "counted": self.runs,
@@ -242,7 +245,12 @@ class ScenarioVerdict:
 
 
 def build_verdict(
-    scenario: str, min_pass_rate: float, planned: int, attempts: Sequence[RunVerdict]
+    scenario: str,
+    min_pass_rate: float,
+    planned: int,
+    attempts: Sequence[RunVerdict],
+    *,
+    weight: float = 1.0,
 ) -> ScenarioVerdict:
     """Group attempts by planned run; the last finished attempt of each is its result."""
     ordered = sorted(attempts, key=lambda r: (r.run_index, r.attempt))
@@ -250,7 +258,17 @@ def build_verdict(
     for verdict in ordered:
         last[verdict.run_index] = verdict
     final = tuple(last[i] for i in sorted(last))
-    return ScenarioVerdict(scenario, min_pass_rate, planned, final, tuple(ordered))
+    return ScenarioVerdict(scenario, min_pass_rate, planned, final, tuple(ordered), weight)
+
+
+def weighted_pass_rate(verdicts: Sequence[ScenarioVerdict]) -> float | None:
+    """Pass rates averaged by scenario weight: what share of real customers would be served
+    well, when the weights are the scenarios' shares of real traffic. None without data."""
+    rated = [(v.weight, v.pass_rate) for v in verdicts if v.pass_rate is not None]
+    total = sum(w for w, _ in rated)
+    if not rated or total <= 0:
+        return None
+    return sum(w * r for w, r in rated if r is not None) / total
 
 
 def verdict_line(verdicts: Sequence[ScenarioVerdict]) -> str:
@@ -301,6 +319,10 @@ def format_verdicts(verdicts: Sequence[ScenarioVerdict]) -> str:
         )
         if n == 0:
             lines.append("  ".join("-" * w for w in widths))
+    if any(v.weight != 1.0 for v in verdicts):
+        weighted = weighted_pass_rate(verdicts)
+        if weighted is not None:
+            lines.append(f"pass rate weighted by scenario weight: {weighted:.1%}")
     for v in verdicts:
         for r in v.failures:
             lines.append(f"  FAIL {r.run_id}: {r.reason} ({r.path})")
