@@ -33,8 +33,13 @@ def regression_exit(
     *,
     alpha: float,
     min_drop: float,
+    quiet_stdout: bool = False,
 ) -> int:
-    """Print the gate; 1 when a scenario's pass rate dropped significantly, else 0."""
+    """Print the gate; 1 when a scenario's pass rate dropped significantly, else 0.
+
+    ``quiet_stdout`` (``--json``) prints it to stderr, so stdout stays one JSON document.
+    """
+    out = sys.stderr if quiet_stdout else sys.stdout
     old, new = summaries
     if not new.verdicts:
         print(
@@ -49,8 +54,8 @@ def regression_exit(
         old_target=_target(groups[0]),
         new_target=_target(groups[1]),
     )
-    print()
-    print(format_gate(gate))
+    print(file=out)
+    print(format_gate(gate), file=out)
     if gate.failed:
         names = ", ".join(r.scenario for r in gate.regressions)
         print(f"regression: {names}", file=sys.stderr)

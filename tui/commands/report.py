@@ -141,7 +141,9 @@ def run(args: argparse.Namespace) -> int:
         written = write_html_report(args.html, report, comparison=comparison)
         print(f"HTML report: {written[0]} ({len(written) - 1} conversation pages)")
     if args.fail_on_regression:
-        return regression_exit(groups, summaries, alpha=args.alpha, min_drop=args.min_drop)
+        return regression_exit(
+            groups, summaries, alpha=args.alpha, min_drop=args.min_drop, quiet_stdout=args.json
+        )
     return 0
 
 
