@@ -178,3 +178,24 @@ async def test_channel_errors_and_bot_timeouts_are_the_infrastructures_fault(
         late = await _hybrid(tmp_path, slow, f"{slow.url}/webhook", response_timeout=0.2)
     assert late.fault is Fault.INFRASTRUCTURE
     assert late.reason.startswith("the bot did not answer in time")
+
+
+def test_role_break_needs_words_no_customer_says() -> None:
+    from datetime import UTC, datetime
+
+    from convsim_core.batch.attribution import role_break
+    from convsim_core.models import Message, ParticipantRole
+
+    stamp = datetime(2026, 1, 1, tzinfo=UTC)
+
+    def chat(text: str) -> list[Message]:
+        return [
+            Message("Hi, my order arrived broken.", stamp, ParticipantRole.CUSTOMER),
+            Message("Sorry! Let me look.", stamp, ParticipantRole.AGENT),
+            Message(text, stamp, ParticipantRole.CUSTOMER),
+        ]
+
+    assert role_break(chat("Your AI is useless, is this a language model?")) is None
+    assert role_break(chat("How can I help you with that order?")) == 2
+    assert role_break(chat("Agent: thanks for waiting.")) == 2
+    assert role_break(chat("As an AI language model I cannot own a parcel.")) == 2

@@ -73,3 +73,18 @@ def test_the_summary_weights_pass_rates_by_scenario_weight(
     summary = json.loads((out / "summary.json").read_text())
     assert summary["weighted_pass_rate"] == pytest.approx(0.8)
     assert [v["weight"] for v in summary["verdicts"]] == [0.8, 0.2]
+
+
+def test_batch_resume_refuses_a_changed_model_setting(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("CONVSIM_MODEL", raising=False)
+    path = scenario(tmp_path, "s.toml", [REFUND])
+    out = tmp_path / "out"
+    args = ["batch", str(path), "--runs", "2", "--out", str(out), "--headless"]
+    assert main(args) == 0
+    monkeypatch.setenv("CONVSIM_MODEL", "another-model")
+    capsys.readouterr()
+    assert main([*args, "--resume"]) == 2
+    err = capsys.readouterr().err
+    assert "(changed: the model settings of scenario 'broken-order')" in err

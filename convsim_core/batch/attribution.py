@@ -56,8 +56,10 @@ _INFRA_ERROR = re.compile(
 )
 _AGENT_ERROR = re.compile(r"the agent's next message|the agent participant", re.IGNORECASE)
 _ROLE_BREAK = re.compile(
-    r"^\s*(agent|assistant|support agent|ai)\s*:|\bas an ai\b|\bi am an ai\b|\bi'm an ai\b|"
-    r"\blanguage model\b|\bhow (can|may) i (help|assist) you\b",
+    # Only what a customer never says: a customer may well complain about "your AI" or "this
+    # language model", and blaming the simulator for that would hide the bot's failure.
+    r"^\s*(agent|assistant|support agent)\s*:|\bas an ai\b|\bi am an ai\b|\bi'm an ai\b|"
+    r"\bas an? (ai )?language model\b|\bhow (can|may) i (help|assist) you\b",
     re.IGNORECASE,
 )
 
