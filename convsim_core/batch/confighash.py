@@ -69,7 +69,8 @@ def model_hash(scenario: Scenario, use_llm: bool | None) -> str:
             "temperature": settings.temperature,
             "timeout_seconds": settings.timeout_seconds,
             "max_retries": settings.max_retries,
-            "llm_configured": settings.is_configured(),
+            # Whether an API key is set decides who plays an "llm" side, unless --offline.
+            "llm_configured": settings.is_configured() if use_llm is not False else None,
             "use_llm": use_llm,
         }
     )
