@@ -26,7 +26,7 @@ def markdown_summary(
     head = f"### {title}: {len(cases) - failed}/{len(cases)} scenarios passed"
     lines = [head, ""]
     lines.append(
-        "| scenario | verdict | pass rate | 95% CI | required | runs | sim. / infra faults |"
+        "| scenario | verdict | pass rate | 95% CI | required | runs needed | sim. / infra faults |"
     )
     lines.append("|---|---|---|---|---|---|---|")
     for case in cases:
