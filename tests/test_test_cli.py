@@ -326,3 +326,14 @@ def test_a_bad_bot_url_is_a_usage_error_not_a_failed_run(
         main(["test", str(path), "--ws", "http://not-a-ws-url", "--out", str(tmp_path / "o")]) == 2
     )
     assert "convsim: error:" in capsys.readouterr().err
+
+
+def test_a_baseline_that_is_no_batch_folder_is_refused_before_running(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good = scenario(tmp_path, "good.toml", [REFUND])
+    (tmp_path / "empty").mkdir()
+    out = tmp_path / "out"
+    args = ["test", str(good), "--baseline", str(tmp_path / "empty"), "--out", str(out)]
+    assert main(args) == 2
+    assert "--baseline: " in capsys.readouterr().err and not out.exists()

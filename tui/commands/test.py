@@ -276,8 +276,13 @@ def _incomplete(
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.baseline is not None and not args.baseline.is_dir():
-        raise UserError(f"--baseline: {args.baseline} is not a folder")
+    if args.baseline is not None:  # checked before spending a whole run on it
+        if not args.baseline.is_dir():
+            raise UserError(f"--baseline: {args.baseline} is not a folder")
+        try:
+            read_manifest(args.baseline)
+        except BatchFolderError as exc:
+            raise UserError(f"--baseline: {exc}") from exc
     job = batch_command.build_job(args)
     expectations = _expectations(job)
     if job.target is not None and not job.target.demo_bot:
