@@ -8,12 +8,12 @@ rest, suggesting the closest allowed key.
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time
 from typing import Any
 
-_SLUG = re.compile(r"^[a-z][a-z0-9_-]*$")
+from convsim_core.slugs import is_slug
+
 _MISSING: Any = object()
 
 
@@ -107,7 +107,7 @@ class TableReader:
 
     def slug(self, name: str, default: Any = _MISSING) -> str:
         value = self.string(name, default)
-        if not _SLUG.match(value):
+        if not is_slug(value):
             raise self.error(
                 name,
                 f"expected a lowercase slug (a-z, 0-9, '_' or '-', starting with a letter),"

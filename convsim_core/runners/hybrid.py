@@ -75,14 +75,9 @@ _EXCERPT_CHARS = 200
 AGENT, CUSTOMER = ParticipantRole.AGENT, ParticipantRole.CUSTOMER
 
 
-def _positive_or_none(_inst: object, attribute: attrs.Attribute[Any], value: float | None) -> None:
-    if value is not None and value <= 0:
-        raise ValueError(f"{attribute.name} must be positive (or None for no limit), got {value}")
-
-
-def _non_negative(_inst: object, attribute: attrs.Attribute[Any], value: float) -> None:
-    if value < 0:
-        raise ValueError(f"{attribute.name} must not be negative, got {value}")
+_non_negative: Any = attrs.validators.ge(0.0)
+_positive_or_none: Any = attrs.validators.optional(attrs.validators.gt(0.0))
+"""A limit in seconds, or None for no limit."""
 
 
 @attrs.frozen
@@ -184,7 +179,7 @@ class HybridSimulationRunner(Runner):
     """Sent first when it is the customer's; the agent's is not sent - the real agent opens."""
     intent: Intent | None
     outcomes: Outcomes
-    max_messages: int = 100
+    max_messages: int = attrs.field(default=100, validator=attrs.validators.ge(1))
     base_timestamp: datetime | None = None
     """Stamps count real elapsed time from here; None: the real UTC clock."""
     progress_callback: ProgressCallback | None = None
@@ -213,8 +208,6 @@ class HybridSimulationRunner(Runner):
     """Turn and deadline rules (no I/O), in event-loop seconds."""
 
     def __attrs_post_init__(self) -> None:
-        if self.max_messages < 1:
-            raise ValueError("max_messages must be at least 1")
         self._init_state()
         timing = self.timing
         self._turns = TurnTaking(
