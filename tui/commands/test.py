@@ -42,6 +42,7 @@ from tui.commands.regression import SHARE
 from tui.numbers import (
     ANY_WHOLE,
     CONCURRENCY,
+    POSITIVE,
     POSITIVE_WHOLE,
     RUNS,
     NumberAction,
@@ -156,10 +157,17 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         metavar="N",
         help="not a terminal: print a progress line every N conversations",
     )
+    limits = parser.add_argument_group("LLM rate limits (shared by all conversations)")
+    limits.add_argument(
+        "--rpm", action=NumberAction, rule=POSITIVE, metavar="N", help="requests per minute"
+    )
+    limits.add_argument(
+        "--tpm", action=NumberAction, rule=POSITIVE, metavar="N", help="tokens per minute"
+    )
     llm = parser.add_mutually_exclusive_group()
     llm.add_argument("--offline", action="store_true", help="play every side offline")
     llm.add_argument("--llm", action="store_true", help="play every non-scripted side by LLM")
-    parser.set_defaults(handler=run, shard=None, rpm=None, tpm=None)
+    parser.set_defaults(handler=run, shard=None)
 
 
 @attrs.frozen
