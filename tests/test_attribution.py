@@ -199,3 +199,5 @@ def test_role_break_needs_words_no_customer_says() -> None:
     assert role_break(chat("How can I help you with that order?")) == 2
     assert role_break(chat("Agent: thanks for waiting.")) == 2
     assert role_break(chat("As an AI language model I cannot own a parcel.")) == 2
+    assert role_break(chat("Your reservation has been confirmed.")) == 2
+    assert role_break(chat("Is my reservation confirmed?")) is None

@@ -59,7 +59,10 @@ _ROLE_BREAK = re.compile(
     # Only what a customer never says: a customer may well complain about "your AI" or "this
     # language model", and blaming the simulator for that would hide the bot's failure.
     r"^\s*(agent|assistant|support agent)\s*:|\bas an ai\b|\bi am an ai\b|\bi'm an ai\b|"
-    r"\bas an? (ai )?language model\b|\bhow (can|may) i (help|assist) you\b",
+    r"\bas an? (ai )?language model\b|\bhow (can|may) i (help|assist) you\b|"
+    r"\banything else (that )?i can (help|assist|do)\b|\bplease confirm (me )?the following\b|"
+    r"\byour (appointment|reservation|booking|order|ticket|transfer|payment|ride)"
+    r" (is|has been) (confirmed|booked|scheduled|placed|made|cancelled|refunded)\b",
     re.IGNORECASE,
 )
 
