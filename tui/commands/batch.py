@@ -40,6 +40,7 @@ from convsim_core.persistence import TranscriptSink
 from convsim_core.runners.base import Runner
 from tui.cli import UserError
 from tui.commands.bot_options import add_bot_options
+from tui.outputs import check_out_folder
 
 if TYPE_CHECKING:
     from convsim_core.batch.ratelimit import BatchRateLimiter
@@ -436,6 +437,7 @@ async def execute(job: BatchJob, session: BatchSession) -> BatchSummary:
 
 def run(args: argparse.Namespace) -> int:
     job = build_job(args)
+    check_out_folder(job.folder)
     session = job.session()
     resumed = session.resume_state
     if resumed.done or resumed.set_aside:

@@ -24,6 +24,7 @@ from convsim_core.batch import (
 )
 from convsim_core.batch.html import ReportBatch, write_html_report
 from tui.cli import UserError
+from tui.outputs import check_out
 
 
 def register(subparsers: argparse._SubParsersAction[Any]) -> None:
@@ -82,6 +83,8 @@ def group_folders(folders: list[Path]) -> list[list[Path]]:
 def run(args: argparse.Namespace) -> int:
     if not 0 < args.alpha < 1:
         raise UserError("--alpha must be between 0 and 1")
+    if args.html is not None:
+        check_out(args.html, what="the HTML report")
     for folder in args.folders:
         if not folder.is_dir():
             raise UserError(f"{folder} is not a folder")
