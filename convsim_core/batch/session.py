@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from convsim_core.batch.executor import BatchExecutor, BatchListener, RunnerFactory
 from convsim_core.batch.folder import ResumeState, prepare_resume
+from convsim_core.batch.lock import BatchLock
 from convsim_core.batch.manifest import (
     BatchFolderError,
     BatchManifest,
@@ -44,6 +45,31 @@ class BatchSession:
     ) -> None:
         self.plan = plan
         self.folder = Path(folder)
+        self.lock = BatchLock(self.folder)
+        if has_manifest(self.folder) and not resume:
+            raise BatchFolderError(
+                f"{self.folder} already holds a batch; pass --resume to finish it"
+                " or choose another --out folder"
+            )
+        self.lock.acquire()  # before anything looks at or moves the transcripts
+        try:
+            self._prepare(plan, scenarios, factory, concurrency, resume, mode, settings, listener)
+        except BaseException:
+            self.lock.release()
+            raise
+        self.summary: BatchSummary | None = None
+
+    def _prepare(
+        self,
+        plan: BatchPlan,
+        scenarios: Mapping[str, Any],
+        factory: RunnerFactory,
+        concurrency: int,
+        resume: bool,
+        mode: str,
+        settings: Mapping[str, Any] | None,
+        listener: BatchListener | None,
+    ) -> None:
         settings = {"concurrency": concurrency, **(settings or {})}
         if has_manifest(self.folder):
             if not resume:
@@ -80,7 +106,6 @@ class BatchSession:
             listener=listener,
             skipped=self.resume_state.done,
         )
-        self.summary: BatchSummary | None = None
 
     async def run(self, *, limiter: BatchRateLimiter | None = None) -> BatchSummary:
         """Run what is left; the summary is written even when the batch is interrupted."""
@@ -94,8 +119,15 @@ class BatchSession:
                 with rate_limit_scope(limiter):
                     await self.executor.run()
         finally:
-            self.summary = summarize_folder(self.folder)
+            try:
+                self.summary = summarize_folder(self.folder)
+            finally:
+                self.lock.release()
         return self.summary
+
+    def close(self) -> None:
+        """Let go of the folder without running (the lock is also dropped at process exit)."""
+        self.lock.release()
 
 
 def _check_same_batch(manifest: BatchManifest, plan: BatchPlan, folder: Path) -> None:
