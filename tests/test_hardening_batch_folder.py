@@ -157,7 +157,7 @@ def test_sigterm_stops_a_batch_like_ctrl_c_and_writes_the_summary(tmp_path: Path
     while time.monotonic() < deadline and len(list(folder.glob("*.jsonl"))) < 5:
         time.sleep(0.05)
     process.send_signal(signal.SIGTERM)
-    out, err = process.communicate(timeout=TIMEOUT * 6)
+    _out, err = process.communicate(timeout=TIMEOUT * 6)
     assert process.returncode == 130, err
     assert "finish with: convsim batch --resume --out" in err
     assert "Traceback" not in err
