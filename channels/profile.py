@@ -66,6 +66,8 @@ from urllib.parse import urlsplit, urlunsplit
 import attrs
 
 from channels.presets import DEFAULT_PRESET, PRESETS, get_preset, preset_path, preset_settings
+from channels.profile_checks import check_header as _check_header
+from channels.profile_checks import split_url as _split_url
 from channels.profile_parts import (
     CallbackSpec,
     ReconnectPolicy,
@@ -207,8 +209,12 @@ def load_bot_profile(path: str | Path, *, environ: Mapping[str, str] | None = No
         data = tomllib.loads(file.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ProfileError(f"{file}: cannot read bot profile: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError:
+        raise ProfileError(f"{file}: not a bot profile (not UTF-8 text)") from None
     except tomllib.TOMLDecodeError as exc:
         raise ProfileError(f"{file}: not valid TOML: {exc}") from exc
+    except RecursionError:
+        raise ProfileError(f"{file}: not a usable bot profile (nested too deeply)") from None
     table = data.get("bot", data) if isinstance(data.get("bot"), dict) else data
     return BotProfile.from_mapping(table, source=str(file), environ=environ)
 
@@ -257,7 +263,7 @@ def _kind(top: Table, preset: str | None) -> str:
         return kind
     if preset is not None:
         return get_preset(preset).kind
-    scheme = urlsplit(top.text("url") or "").scheme
+    scheme = _split_url(top.text("url") or "", top.where("url")).scheme
     if scheme in ("ws", "wss"):
         return "websocket"
     if scheme in ("http", "https"):
@@ -285,6 +291,7 @@ def _build(top: Table, *, kind: str, preset: str, env: Mapping[str, str]) -> Bot
     headers = top.table("headers")
     header_pairs = tuple((name, headers.required(name)) for name in headers.keys())  # noqa: SIM118
     for name, value in header_pairs:
+        _check_header(name, value, env, headers.where(name))
         _check_env(value, env, headers.where(name))
     secret_env = top.text("signing_secret_env")
     if secret_env is not None and secret_env not in env:
@@ -324,7 +331,7 @@ def _build(top: Table, *, kind: str, preset: str, env: Mapping[str, str]) -> Bot
 def _url(top: Table, kind: str, preset: str, env: Mapping[str, str]) -> str:
     url = top.required("url")
     _check_env(url, env, top.where("url"))
-    parts = urlsplit(expand_env(url, env, where=top.where("url")))
+    parts = _split_url(expand_env(url, env, where=top.where("url")), top.where("url"))
     if parts.scheme not in _SCHEMES[kind] or not parts.hostname:
         schemes = " or ".join(f"{s}://" for s in _SCHEMES[kind])
         raise ProfileError(

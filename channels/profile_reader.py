@@ -5,6 +5,7 @@ Split from :mod:`channels.profile` so the profile module reads as the list of se
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -80,7 +81,7 @@ class Table:
     def seconds(self, key: str, default: float, *, positive: bool = False) -> float:
         value = self.data.get(key, default)
         ok = isinstance(value, int | float) and not isinstance(value, bool)
-        if not ok or value < 0 or (positive and value == 0):
+        if not ok or not math.isfinite(value) or value < 0 or (positive and value == 0):
             bound = "> 0" if positive else ">= 0"
             raise self._fail(key, f"a number of seconds {bound}", value)
         return float(value)

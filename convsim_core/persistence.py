@@ -281,6 +281,8 @@ def read_transcript(path: str | Path) -> Transcript:
                     problems.append(f"line {number}: unknown line type {kind!r}")
             except (json.JSONDecodeError, SchemaError) as exc:
                 problems.append(f"line {number}: {exc}")
+            except RecursionError:
+                problems.append(f"line {number}: nested too deeply to read")
     if not header and not messages and result is None:
         raise SchemaError(f"{path} is not a convsim transcript: {'; '.join(problems) or 'empty'}")
     return Transcript(path, header, tuple(messages), result, tuple(problems))

@@ -124,7 +124,11 @@ def load_scenario(path: str | Path) -> Scenario:
         raise ScenarioError(source, "", "no such scenario file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError(source, "", f"cannot read the file: {exc}") from exc
-    return parse_scenario(_parse_toml(text, source), source=source, path=path)
+    data = _parse_toml(text, source)
+    try:
+        return parse_scenario(data, source=source, path=path)
+    except RecursionError:
+        raise ScenarioError(source, "", "not a usable scenario (nested too deeply)") from None
 
 
 def builtin_scenario(name: str = "demo") -> Scenario:
@@ -163,3 +167,5 @@ def _parse_toml(text: str, source: str) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(source, "", f"invalid TOML: {exc}") from None
+    except RecursionError:
+        raise ScenarioError(source, "", "not a usable scenario (nested too deeply)") from None

@@ -55,7 +55,7 @@ def transcript_state(path: Path) -> TranscriptState:
         return TranscriptState.PARTIAL
     try:
         data = json.loads(last)
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):
         return TranscriptState.PARTIAL  # a crash in the middle of writing the last line
     if not isinstance(data, dict) or data.get("type") != "result":
         return TranscriptState.PARTIAL

@@ -81,7 +81,7 @@ def read_record(path: Path) -> ConversationRecord:
         parsed = json.loads(first)
         if isinstance(parsed, dict) and parsed.get("type") == "header":
             header = parsed
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):
         pass
     result: ConversationResult | None = None
     if last is not None:
@@ -89,7 +89,7 @@ def read_record(path: Path) -> ConversationRecord:
             data = json.loads(last)
             if isinstance(data, dict) and data.get("type") == "result":
                 result = from_json(data, ConversationResult)
-        except (json.JSONDecodeError, SchemaError) as exc:
+        except (json.JSONDecodeError, SchemaError, RecursionError) as exc:
             logger.warning("%s: unreadable result line: %s", path, exc)
     batch = header.get("batch") if isinstance(header.get("batch"), dict) else {}
     assert isinstance(batch, dict)

@@ -204,6 +204,9 @@ class BotTarget:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> BotTarget:
+        problem = bot_target_problem(data)
+        if problem is not None:
+            raise UserError(f"batch.json: settings.bot: {problem}")
         return cls(
             kind=str(data["kind"]),
             url=data.get("url"),
@@ -349,6 +352,23 @@ class BatchJob:
                 self.channels.clear()
 
 
+def bot_target_problem(data: Mapping[str, Any]) -> str | None:
+    """Why a recorded bot target cannot be used (a hand-edited or corrupt manifest)."""
+    kind = data.get("kind")
+    if kind not in ("ws", "webhook", "websocket", "profile"):
+        return f"kind must be 'ws', 'webhook', 'websocket' or 'profile', got {kind!r}"
+    for key in ("url", "preset", "profile"):
+        if data.get(key) is not None and not isinstance(data.get(key), str):
+            return f"{key} must be a string, got {data.get(key)!r}"
+    if data.get("demo_bot"):
+        return None
+    if kind == "profile" and not data.get("profile"):
+        return "kind 'profile' needs the profile file"
+    if kind != "profile" and not data.get("url"):
+        return f"kind {kind!r} needs a url"
+    return None
+
+
 def build_job(args: argparse.Namespace) -> BatchJob:
     """Turn the command line (and, on --resume, the folder's manifest) into a job."""
     target = _target(args)
@@ -372,7 +392,10 @@ def build_job(args: argparse.Namespace) -> BatchJob:
         )
         for key, (source, scenario) in zip(keys, loaded, strict=True)
     )
-    plan = BatchPlan(entries, args.runs or 10, args.shard)
+    try:
+        plan = BatchPlan(entries, args.runs or 10, args.shard)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
     scenarios = {key: scenario for key, (_, scenario) in zip(keys, loaded, strict=True)}
     return BatchJob(plan, scenarios, folder, args.concurrency, args.resume, target, limits, use_llm)
 
