@@ -19,6 +19,7 @@ from convsim_core.batch.manifest import (
     write_manifest,
 )
 from convsim_core.batch.plan import BatchPlan, interleave
+from convsim_core.batch.retry import RESUME_RETRYABLE
 from convsim_core.batch.summary import BatchSummary, summarize_folder
 
 logger = logging.getLogger(__name__)
@@ -42,8 +43,10 @@ class BatchSession:
         mode: str = "full",
         settings: Mapping[str, Any] | None = None,
         listener: BatchListener | None = None,
+        retry_errors: bool = False,
     ) -> None:
         self.plan = plan
+        self.retry_errors = retry_errors
         self.folder = Path(folder)
         self.lock = BatchLock(self.folder)
         if has_manifest(self.folder) and not resume:
@@ -94,7 +97,10 @@ class BatchSession:
             copies=copies,
         )
         write_manifest(self.folder, self.manifest)
-        self.resume_state: ResumeState = prepare_resume(self.folder, plan.planned_runs())
+        retry = RESUME_RETRYABLE if self.retry_errors else frozenset()
+        self.resume_state: ResumeState = prepare_resume(
+            self.folder, plan.planned_runs(), retry=retry
+        )
         header = {"batch_id": plan.batch_id, "shard": str(plan.shard) if plan.shard else None}
         self.executor = BatchExecutor(
             interleave(self.resume_state.todo),

@@ -36,8 +36,15 @@ from convsim_core.batch import (
 from convsim_core.batch.limits import RateLimits
 from convsim_core.batch.manifest import BUILTIN_PREFIX, has_manifest, scenario_location
 from convsim_core.batch.progress import ProgressPrinter
+from convsim_core.batch.retry import RetryPolicy
 from convsim_core.persistence import TranscriptSink
 from convsim_core.runners.base import Runner
+from tui.batch_checks import (
+    bot_probe,
+    check_channel_setup,
+    check_llm_keys,
+    recorded_concurrency,
+)
 from tui.cli import UserError
 from tui.commands.bot_options import add_bot_options
 from tui.outputs import check_out_folder
@@ -77,9 +84,8 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         "--concurrency",
         "-c",
         type=_positive_int,
-        default=10,
         metavar="C",
-        help="conversations at once (10)",
+        help="conversations at once (10; on --resume, what the batch was started with)",
     )
     parser.add_argument("--out", type=Path, metavar="DIR", help="batch folder (a new one)")
     parser.add_argument(
@@ -88,6 +94,12 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     parser.add_argument("--shard", type=_shard, metavar="K/N", help="run only shard K of N")
     parser.add_argument(
         "--resume", action="store_true", help="finish an interrupted batch in --out"
+    )
+    parser.add_argument(
+        "--retry-errors",
+        action="store_true",
+        help="with --resume: also run again the conversations that ended in an error"
+        " (bot unreachable, LLM failure)",
     )
     parser.add_argument(
         "--headless", action="store_true", help="print progress instead of the dashboard"
@@ -252,6 +264,9 @@ class BatchJob:
     limits: RateLimits = attrs.field(factory=RateLimits)
     use_llm: bool | None = None
     channels: dict[str, Channel] = attrs.field(factory=dict)
+    retry_errors: bool = False
+    profiles: dict[str, Any] = attrs.field(factory=dict)
+    """Scenario key -> the bot profile its conversations use (hybrid batches, while running)."""
 
     @property
     def mode(self) -> str:
@@ -276,6 +291,7 @@ class BatchJob:
                 resume=self.resume,
                 mode=self.mode,
                 settings=self.settings(),
+                retry_errors=self.retry_errors,
             )
         except BatchFolderError as exc:
             raise UserError(str(exc)) from exc
@@ -335,21 +351,28 @@ class BatchJob:
 
                 demo_url = (await stack.enter_async_context(DemoBotServer())).url
             checked: set[str] = set()
-            for key, profile in self.target.profiles(self.scenarios, demo_url).items():
+            profiles = self.target.profiles(self.scenarios, demo_url)
+            check_channel_setup(profiles)
+            shared: dict[Any, Channel] = {}
+            for key, profile in profiles.items():
                 if profile.url not in checked:
                     checked.add(profile.url)
                     try:
                         await check_reachable(profile)
                     except ChannelError as exc:
                         raise UserError(str(exc)) from exc
-                # One channel per scenario, shared by its conversations (one session each).
-                channel = make_channel(profile)
-                stack.push_async_callback(channel.close)
-                self.channels[key] = channel
+                # One channel per bot profile, shared by its conversations (one session each):
+                # scenarios with the same profile share it (and its callback server).
+                if profile not in shared:
+                    shared[profile] = make_channel(profile)
+                    stack.push_async_callback(shared[profile].close)
+                self.channels[key] = shared[profile]
+            self.profiles = profiles
             try:
                 yield
             finally:
                 self.channels.clear()
+                self.profiles = {}
 
 
 def bot_target_problem(data: Mapping[str, Any]) -> str | None:
@@ -377,11 +400,16 @@ def build_job(args: argparse.Namespace) -> BatchJob:
     if args.resume and args.out is None:
         raise UserError("--resume needs --out DIR (the folder of the batch to finish)")
     folder: Path = args.out or _default_folder()
+    if args.retry_errors and not args.resume:
+        raise UserError("--retry-errors goes with --resume (it re-runs a batch's failed runs)")
     if args.resume and not args.scenarios and has_manifest(folder):
-        return _job_from_manifest(args, folder, target, limits, use_llm)
+        job = _job_from_manifest(args, folder, target, limits, use_llm)
+        check_llm_keys(job.scenarios.values(), job.use_llm)
+        return job
     if not args.scenarios:
         raise UserError("name at least one SCENARIO (a file, a folder or a built-in name)")
     loaded = load_scenarios(args.scenarios)
+    check_llm_keys((scenario for _, scenario in loaded), use_llm)
     keys = unique_keys([scenario.name for _, scenario in loaded])
     entries = tuple(
         ScenarioEntry(
@@ -397,7 +425,10 @@ def build_job(args: argparse.Namespace) -> BatchJob:
     except ValueError as exc:
         raise UserError(str(exc)) from None
     scenarios = {key: scenario for key, (_, scenario) in zip(keys, loaded, strict=True)}
-    return BatchJob(plan, scenarios, folder, args.concurrency, args.resume, target, limits, use_llm)
+    concurrency = args.concurrency or 10
+    job = BatchJob(plan, scenarios, folder, concurrency, args.resume, target, limits, use_llm)
+    job.retry_errors = args.retry_errors
+    return job
 
 
 def _job_from_manifest(
@@ -426,7 +457,10 @@ def _job_from_manifest(
         entry.key: _load_entry(folder, scenario_location(folder, manifest, entry.key))
         for entry in plan.scenarios
     }
-    return BatchJob(plan, scenarios, folder, args.concurrency, True, target, limits, use_llm)
+    concurrency = args.concurrency or recorded_concurrency(settings) or 10
+    job = BatchJob(plan, scenarios, folder, concurrency, True, target, limits, use_llm)
+    job.retry_errors = args.retry_errors
+    return job
 
 
 def _target(args: argparse.Namespace) -> BotTarget | None:
@@ -455,6 +489,8 @@ async def execute(job: BatchJob, session: BatchSession) -> BatchSummary:
     """Run the prepared session inside the bot/channel setup the job needs."""
     job.prepare_llm_cache()
     async with job.bot_channels():
+        if job.target is not None:
+            session.executor.retry = RetryPolicy(probe=bot_probe(job.profiles))
         return await session.run(limiter=job.limiter())
 
 
@@ -497,4 +533,5 @@ def run(args: argparse.Namespace) -> int:
     print(format_table(summary))
     print(f"batch folder: {job.folder}")
     counts = session.executor.counts
-    return 1 if counts.errors else 0
+    # Errors recorded by an earlier attempt count too: --resume must not turn them into a 0.
+    return 1 if counts.errors or summary.total.errors else 0

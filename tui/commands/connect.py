@@ -169,11 +169,13 @@ def demo_bot_profile(
 
 async def _check_reachable(profile: BotProfile) -> None:
     from channels.factory import check_reachable
+    from channels.preflight import ListenError, check_can_listen
     from convsim_core.channel import ChannelError
 
     try:
+        check_can_listen(profile)  # our own callback port: a setup problem, exit 2
         await check_reachable(profile)
-    except ChannelError as exc:
+    except (ChannelError, ListenError) as exc:
         raise UserError(str(exc)) from None
 
 
