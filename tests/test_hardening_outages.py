@@ -45,7 +45,7 @@ async def test_a_bot_restart_mid_batch_is_waited_out_not_recorded_as_errors(
     )
     try:
         async with asyncio.timeout(TIMEOUT * 4):
-            while len(list(folder.glob("*.jsonl"))) < 6:
+            while len(list(folder.glob("*.jsonl"))) < 6:  # noqa: ASYNC110 - files, no event
                 await asyncio.sleep(0.02)
         await bot.stop()  # the bot goes away for a second, in the middle of conversations
         await asyncio.sleep(1.0)
