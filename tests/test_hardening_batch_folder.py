@@ -165,3 +165,38 @@ def test_sigterm_stops_a_batch_like_ctrl_c_and_writes_the_summary(tmp_path: Path
     assert summary["scenarios"] or summary
     assert not (folder / LOCK_NAME).exists()
     assert not list(folder.glob(".*.tmp"))
+
+
+# -- item 11: foreign files, report on a non-batch or corrupt folder -----------------------------
+
+
+def test_the_summary_ignores_foreign_jsonl_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = small_batch(tmp_path, capsys, runs=3)
+    own = next(folder.glob("demo-*.jsonl")).read_text()
+    (folder / "someone-elses.jsonl").write_text(own.replace('"run_id":"demo-', '"run_id":"x-'))
+    (folder / "notes.jsonl").write_text('{"hello": "world"}\n')
+    assert main(["report", str(folder), "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["total"]["runs"] == 3
+    assert any("ignored 2 .jsonl file(s)" in p for p in summary["problems"])
+    assert main(["batch", "--resume", "--headless", "--out", str(folder)]) == 0
+    assert json.loads((folder / "summary.json").read_text())["total"]["runs"] == 3
+
+
+def test_report_on_a_folder_that_is_not_a_batch_or_is_corrupt_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plain = tmp_path / "photos"
+    plain.mkdir()
+    (plain / "cat.jpg").write_bytes(b"\xff\xd8")
+    (plain / "log.jsonl").write_text('{"level": "info"}\n')
+    assert main(["report", str(plain)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "is not a batch folder" in err
+    folder = small_batch(tmp_path, capsys)
+    (folder / "batch.json").write_text('{"convsim_batch": 1, "scenarios": [')
+    assert main(["report", str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "batch.json" in err

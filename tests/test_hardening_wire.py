@@ -93,3 +93,31 @@ def test_unroutable_frame_warnings_are_aggregated(caplog: pytest.LogCaptureFixtu
     assert any("2995 more" in line or "more unroutable" in line for line in lines), lines
     assert log.dropped == 3001
     json.dumps(lines)  # plain strings
+
+
+async def test_the_demo_bot_forgets_finished_sessions_on_every_protocol() -> None:
+    import aiohttp
+    from websockets.asyncio.client import connect
+
+    from channels.demo_bot import DemoBotServer
+
+    async with DemoBotServer() as bot, aiohttp.ClientSession() as http:
+        bot.turns.max_sessions = 50
+        for number in range(400):  # HTTP: no end signal; the oldest idle sessions are dropped
+            body = {"session_id": f"s{number}", "text": "Hi, I was charged twice"}
+            async with http.post(f"{bot.url}/webhook", json=body) as response:
+                assert response.status == 200
+        assert bot.brain.session_count <= 51 and bot.turns.session_count <= 51
+        assert len(bot.received) <= 50
+        bot.turns.max_sessions = 10_000
+        before = bot.brain.session_count
+        async with connect(bot.ws_url) as ws:  # multiplexed WebSocket: several sessions
+            for sid in ("w1", "w2", "w3"):
+                await ws.send(json.dumps({"type": "message", "session_id": sid, "text": "hi"}))
+            for _ in range(6):
+                await asyncio.wait_for(ws.recv(), TIMEOUT)
+            assert bot.brain.session_count >= before + 1
+        async with asyncio.timeout(TIMEOUT):
+            while bot.brain.session_count > before:  # noqa: ASYNC110 - no event to wait on
+                await asyncio.sleep(0.01)
+        assert bot.brain.session_count == before

@@ -332,6 +332,7 @@ class DemoBotServer:
         (``TurnEngine`` locks per session) while other sessions answer concurrently.
         """
         tasks: set[asyncio.Task[None]] = set()
+        seen: set[str] = set()
         inbound = 0
         try:
             async for msg in ws:
@@ -345,6 +346,7 @@ class DemoBotServer:
                 if routed is None:
                     continue
                 session_id, text = routed
+                seen.add(session_id)
                 self.turns.count(session_id)
                 inbound += 1
                 if self.turns.take_drop(inbound):
@@ -357,6 +359,8 @@ class DemoBotServer:
                 task.add_done_callback(tasks.discard)
         finally:
             await _cancel_all(tasks)
+            for session_id in seen:  # every conversation of a connection ends with it
+                self.turns.forget(session_id)
 
     async def _ws_json(self, request: web.Request) -> web.WebSocketResponse:
         ws = await self._open_ws(request)
@@ -416,10 +420,7 @@ class DemoBotServer:
         async def turn(session_id: str, text: str) -> None:
             await self.turns.run(session_id, text, deliver, garbage=garbage)
 
-        try:
-            await self._serve_ws(request, ws, route, turn)
-        finally:
-            self.turns.forget(session_id)  # the conversation ends with its connection
+        await self._serve_ws(request, ws, route, turn)  # which forgets the session at the end
         return ws
 
     # -- HTTP ------------------------------------------------------------------------------------
