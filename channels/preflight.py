@@ -11,9 +11,10 @@ import socket
 from collections.abc import Mapping
 
 from channels.profile import BotProfile
+from convsim_core.channel import ChannelError
 
 
-class ListenError(OSError):
+class ListenError(ChannelError):
     """convsim cannot open its callback server: a local setup problem, not the bot's."""
 
 

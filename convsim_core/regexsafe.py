@@ -13,12 +13,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-try:  # Python 3.11+
-    from re import _constants as _c  # type: ignore[attr-defined]
-    from re import _parser as _sre  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - older layouts
-    import sre_constants as _c  # type: ignore[no-redef]
-    import sre_parse as _sre  # type: ignore[no-redef]
+from re import _constants as _c  # type: ignore[attr-defined]  # 3.11+: what re uses
+from re import _parser as _sre  # type: ignore[attr-defined]
 
 _REPEATS = {_c.MAX_REPEAT, _c.MIN_REPEAT}
 _UNBOUNDED = 50

@@ -287,6 +287,7 @@ async def test_async_webhook_posts_each_reply_to_the_callback(
             assert signature is None
         else:
             # Issue 16: t=<unix>,n=<nonce>,sha256=<HMAC of "t.n." + body> (replay-proof).
+            assert signature is not None
             stamp, nonce, _ = signature.split(",")
             signed = f"{stamp[2:]}.{nonce[2:]}.".encode() + post.body
             digest = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from tui.cli import UserError
+from tui.wiring.errors import UserError
 
 if TYPE_CHECKING:
     from channels.profile import BotProfile

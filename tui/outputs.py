@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from convsim_core.outputs import OutputError, check_output_file, check_output_folder
-from tui.cli import UserError
+from tui.wiring.errors import UserError
 
 
 def check_out(path: Path, *, what: str = "the transcript") -> Path:
