@@ -11,10 +11,9 @@ backtrack, are allowed.
 from __future__ import annotations
 
 import re
-from typing import Any
-
 from re import _constants as _c  # type: ignore[attr-defined]  # 3.11+: what re uses
 from re import _parser as _sre  # type: ignore[attr-defined]
+from typing import Any
 
 _REPEATS = {_c.MAX_REPEAT, _c.MIN_REPEAT}
 _UNBOUNDED = 50

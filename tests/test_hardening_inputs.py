@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from convsim_core.batch.plan import BatchPlan, ScenarioEntry
 from convsim_core.scenario import ScenarioError, load_scenario
 from convsim_core.termination import ClosingPhrases
 from tests.support.refund_scenario import refund_toml
@@ -111,8 +112,13 @@ def test_a_manifest_bot_kind_that_is_a_number(
 
 def test_a_huge_runs_count_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     started = time.monotonic()
-    code = main(["batch", "demo", "--runs", "1000000000000", "--out", str(tmp_path / "b")])
-    one_line_error(capsys, code, "too large")
+    with pytest.raises(SystemExit) as exited:  # issue 8's bounded --runs, at parse time
+        main(["batch", "demo", "--runs", "1000000000000", "--out", str(tmp_path / "b")])
+    assert exited.value.code == 2
+    assert "--runs must be at most" in capsys.readouterr().err
+    # The plan itself refuses what cannot fit, whoever builds it (a library caller, a shard).
+    with pytest.raises(ValueError, match="too large"):
+        BatchPlan((ScenarioEntry("demo", "builtin:demo", 1),), runs=10**12)
     assert time.monotonic() - started < 5
     assert not (tmp_path / "b").exists()
 
