@@ -59,6 +59,11 @@ class WebhookSession(InboxSession):
         self._record(message)
         self._outbox.put_nowait(body)
 
+    @property
+    def pending_posts(self) -> int:
+        """Messages queued behind the one being posted."""
+        return self._outbox.qsize()
+
     async def close(self) -> None:
         if not self._begin_close():
             return
@@ -208,6 +213,7 @@ class WebhookChannel(Channel):
                         f" gave up after {profile.reconnect.attempts} retry attempt(s)"
                     )
                     session.report_state(ChannelState.FAILED, str(error))
+                    session.undelivered += 1 + session.pending_posts
                     session.fail(error)
                     return
                 session.report_state(

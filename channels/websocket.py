@@ -104,10 +104,16 @@ class WebSocketChannel(Channel):
             link = await self._shared_link()
             session.attach(link, owns=False)
         else:
+
+            def failed(error: ChannelError) -> None:
+                # Frames still waiting for a connection never reached the bot.
+                session.undelivered += link.pending_frames
+                session.fail(error)
+
             link = self._new_link(
                 on_frame=session.handle_frame,
                 on_state=session.report_state,
-                on_failed=session.fail,
+                on_failed=failed,
                 greeting=lambda: self._greeting([session]),
             )
             await link.open()

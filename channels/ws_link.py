@@ -82,6 +82,11 @@ class WsLink:
             raise unreachable(self._profile.url, exc) from exc
         self._reader = asyncio.create_task(self._read_loop(), name=f"ws-reader {self._profile.url}")
 
+    @property
+    def pending_frames(self) -> int:
+        """Frames kept for the next connection (not yet written to any)."""
+        return len(self._pending)
+
     async def send(self, frame: str) -> None:
         """Write a frame now, or keep it for the next connection if the link is down."""
         if self._failed is not None:

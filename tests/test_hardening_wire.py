@@ -121,3 +121,46 @@ async def test_the_demo_bot_forgets_finished_sessions_on_every_protocol() -> Non
             while bot.brain.session_count > before:  # noqa: ASYNC110 - no event to wait on
                 await asyncio.sleep(0.01)
         assert bot.brain.session_count == before
+
+
+async def test_a_customer_message_the_bot_never_got_is_marked_undelivered(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from channels.demo_bot import DemoBotServer
+    from convsim_core import TerminationReason
+    from tests.support.refund_scenario import refund_toml
+
+    scenario = tmp_path / "refund.toml"
+    scenario.write_text(refund_toml(reconnect=True))
+    out = tmp_path / "run.jsonl"
+    bot = DemoBotServer()
+    await bot.start()
+
+    async def stop_after_the_first_answer() -> None:
+        async with asyncio.timeout(TIMEOUT * 3):
+            while bot.turns.replies_sent < 1:  # noqa: ASYNC110 - no event to wait on
+                await asyncio.sleep(0.005)
+        await bot.stop()  # gone for good: the customer's next message cannot be posted
+
+    stopper = asyncio.create_task(stop_after_the_first_answer())
+    try:
+        argv = ["connect", str(scenario), "--webhook", bot.url, "--preset", "generic-json"]
+        code = await asyncio.wait_for(
+            asyncio.to_thread(main, [*argv, "--headless", "--out", str(out)]), TIMEOUT * 4
+        )
+    finally:
+        await stopper
+    seen = capsys.readouterr()
+    assert code == 1, seen.err
+    assert "not delivered to the bot" in seen.out
+    saved = read_transcript(out)
+    assert saved.result is not None
+    assert saved.result.termination_reason is TerminationReason.CHANNEL_ERROR
+    assert "the last 1 customer message(s) were not delivered" in (
+        saved.result.termination_detail or ""
+    )
+    assert saved.messages[-1].sender.value == "customer"
+    assert (
+        sum(bot.received.values())
+        == len([m for m in saved.messages if m.sender.value == "customer"]) - 1
+    )
