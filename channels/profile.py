@@ -16,9 +16,12 @@ an optional preset::
     max_body_bytes = 1048576         # larger frames/bodies are protocol errors
     max_connections = 0              # webhook: open HTTP connections at most (0 = no limit)
     health_url = "/health"           # optional GET before the run (relative to the bot's origin)
-    signing_secret_env = "BOT_SECRET"  # HMAC-SHA256 signs requests and verifies callbacks
+    signing_secret_env = "BOT_SECRET"  # HMAC-SHA256 signs requests and verifies callbacks:
+                                     # X-Convsim-Signature: t=<unix>,n=<nonce>,sha256=<hex of
+                                     # HMAC("<t>.<n>." + raw body)>; stale (> 300 s) or
+                                     # replayed (nonce seen before) signatures are refused
 
-    [bot.headers]
+    [bot.headers]                    # names are HTTP tokens; values without CR/LF/NUL
     Authorization = "Bearer ${BOT_TOKEN}"   # ${NAME}: from the environment, required
 
     [bot.request]
