@@ -57,7 +57,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
             "Run every SCENARIO --runs times with its own reproducible seed per run, at most "
             "--concurrency conversations at once, writing one transcript per conversation plus "
             "batch.json and summary.json/summary.csv to --out. Full simulations unless a bot "
-            "is given with --ws, --webhook, --profile or --demo-bot."
+            "is given with --ws, --webhook, --socketio, --directline, --profile or --demo-bot."
         ),
         epilog=(
             "exit codes: 0 every conversation ran, 1 some ended in an error (see the summary), "
@@ -220,9 +220,7 @@ class BotTarget:
                 from tui.commands.connect import demo_bot_profile
 
                 assert demo_url is not None
-                shared = demo_bot_profile(
-                    demo_url, webhook=self.kind == "webhook", preset=self.preset
-                )
+                shared = demo_bot_profile(demo_url, kind=self.kind, preset=self.preset)
                 return dict.fromkeys(scenarios, shared)
             if self.profile is not None:
                 return dict.fromkeys(scenarios, load_bot_profile(self.profile))
@@ -406,12 +404,15 @@ def _job_from_manifest(
 
 
 def _target(args: argparse.Namespace) -> BotTarget | None:
-    if args.preset and not (args.ws or args.webhook or args.demo_bot):
-        raise UserError("--preset needs --ws URL, --webhook URL or --demo-bot")
-    if args.ws:
-        return BotTarget("ws", args.ws, args.preset)
-    if args.webhook:
-        return BotTarget("webhook", args.webhook, args.preset)
+    from tui.commands.connect import URL_FLAGS
+
+    if args.preset and not (any(getattr(args, flag) for flag in URL_FLAGS) or args.demo_bot):
+        raise UserError(
+            "--preset needs --ws URL, --webhook URL, --socketio URL, --directline URL or --demo-bot"
+        )
+    for flag in URL_FLAGS:
+        if getattr(args, flag):
+            return BotTarget(flag, getattr(args, flag), args.preset)
     if args.profile:
         return BotTarget("profile", profile=str(args.profile.resolve()))
     if args.demo_bot:

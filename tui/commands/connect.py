@@ -34,7 +34,15 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-_DEMO_PRESETS = {"websocket": "demo-ws", "webhook": "generic-json"}
+_DEMO_PRESETS = {
+    "websocket": "demo-ws",
+    "webhook": "generic-json",
+    "socketio": "rasa-socketio",
+    "directline": "directline",
+}
+_DEMO_KINDS = {"ws": "websocket", "websocket": "websocket"}
+URL_FLAGS = ("ws", "webhook", "socketio", "directline")
+"""The options that name a bot by URL, and the bot kind each one means."""
 DEMO_PLACEHOLDER_URL = "http://127.0.0.1:0"
 """Stands for the demo bot's address until it runs (it listens on a free port)."""
 
@@ -78,11 +86,13 @@ def register(subparsers: Any) -> None:
 
 def handle_connect(args: argparse.Namespace) -> Any:
     """The UI's exit code, or the headless run as a coroutine for ``tui.cli`` to run."""
-    if args.preset and not (args.ws or args.webhook or args.demo_bot):
-        raise UserError("--preset needs --ws URL, --webhook URL or --demo-bot")
+    if args.preset and not (any(getattr(args, flag) for flag in URL_FLAGS) or args.demo_bot):
+        raise UserError(
+            "--preset needs --ws URL, --webhook URL, --socketio URL, --directline URL or --demo-bot"
+        )
     scenario = _apply_overrides(_load_scenario(args), args)
     if args.demo_bot:
-        profile = demo_bot_profile(webhook=args.demo_bot == "webhook", preset=args.preset)
+        profile = demo_bot_profile(kind=args.demo_bot, preset=args.preset)
     else:
         profile = _profile(args, scenario)
     if not args.headless:
@@ -131,10 +141,10 @@ def _profile(args: argparse.Namespace, scenario: Scenario) -> BotProfile:
     try:
         if args.ws:
             return profile_for_url(args.ws, kind="ws", preset=args.preset, base=scenario.bot)
-        if args.webhook:
-            return profile_for_url(
-                args.webhook, kind="webhook", preset=args.preset, base=scenario.bot
-            )
+        for flag in URL_FLAGS[1:]:
+            url = getattr(args, flag)
+            if url:
+                return profile_for_url(url, kind=flag, preset=args.preset, base=scenario.bot)
         if args.profile is not None:
             return load_bot_profile(args.profile)
         if scenario.bot is not None and "url" in scenario.bot:
@@ -143,26 +153,35 @@ def _profile(args: argparse.Namespace, scenario: Scenario) -> BotProfile:
     except ProfileError as exc:
         raise UserError(str(exc)) from None
     raise UserError(
-        "which bot? give --ws URL, --webhook URL, --profile BOT.toml or --demo-bot"
+        "which bot? give --ws URL, --webhook URL, --socketio URL, --directline URL,"
+        " --profile BOT.toml or --demo-bot"
         " (or put a [bot] table in the scenario)"
     )
 
 
 def demo_bot_profile(
-    base_url: str = DEMO_PLACEHOLDER_URL, *, webhook: bool = False, preset: str | None = None
+    base_url: str = DEMO_PLACEHOLDER_URL,
+    *,
+    webhook: bool = False,
+    preset: str | None = None,
+    kind: str | None = None,
 ) -> BotProfile:
     """How to reach the demo bot serving at ``base_url`` (its ``http://host:port``).
 
-    The URL gets no path, so the preset picks the endpoint (``demo-ws`` -> ``/ws``,
-    ``rasa-rest`` -> ``/webhooks/rest/webhook``...). Before the bot runs, the placeholder URL
-    (port 0) stands in: the UI starts the bot and calls this again with the real one.
+    ``kind`` is the transport (``ws``/``websocket``, ``webhook``, ``socketio``, ``directline``;
+    ``webhook=True`` is the older spelling). The URL gets no path, so the preset picks the
+    endpoint (``demo-ws`` -> ``/ws``, ``rasa-rest`` -> ``/webhooks/rest/webhook``,
+    ``chainlit`` -> ``/ws/socket.io``...). Before the bot runs, the placeholder URL (port 0)
+    stands in: the UI starts the bot and calls this again with the real one.
     """
     from channels.profile import ProfileError, profile_for_url
 
-    kind = "webhook" if webhook else "websocket"
-    url = base_url if webhook else "ws" + base_url.removeprefix("http")
+    kind = _DEMO_KINDS.get(kind or "", kind) or ("webhook" if webhook else "websocket")
+    url = "ws" + base_url.removeprefix("http") if kind == "websocket" else base_url
+    # The demo's Direct Line front takes anyone: no secret to set for an offline demo.
+    base = {"directline": {"secret_env": ""}} if kind == "directline" else None
     try:
-        return profile_for_url(url, kind=kind, preset=preset or _DEMO_PRESETS[kind])
+        return profile_for_url(url, kind=kind, preset=preset or _DEMO_PRESETS[kind], base=base)
     except ProfileError as exc:
         raise UserError(str(exc)) from None
 
@@ -217,9 +236,7 @@ async def run_headless(scenario: Scenario, profile: BotProfile, args: argparse.N
     async with contextlib.AsyncExitStack() as stack:
         if args.demo_bot:
             bot = await stack.enter_async_context(DemoBotServer())
-            profile = demo_bot_profile(
-                bot.url, webhook=args.demo_bot == "webhook", preset=args.preset
-            )
+            profile = demo_bot_profile(bot.url, kind=args.demo_bot, preset=args.preset)
         else:
             await _check_reachable(profile)
         channel = make_channel(profile)

@@ -78,6 +78,4 @@ class ConnectRunSource(RunSource):
         bot = DemoBotServer()
         await bot.start()
         cleanups.append(bot.stop)
-        return demo_bot_profile(
-            bot.url, webhook=self.profile.kind == "webhook", preset=self.profile.preset
-        )
+        return demo_bot_profile(bot.url, kind=self.profile.kind, preset=self.profile.preset)
