@@ -4,7 +4,8 @@ Each session starts its own Direct Line conversation (``POST /conversations`` wi
 then uses the conversation's token only. Replies arrive on the conversation's stream WebSocket
 (``streamUrl``: activity sets and empty keep-alive frames); when the stream drops, the session
 reconnects from its watermark (``GET /conversations/{id}?watermark=``) so nothing is missed, and
-when the stream cannot be had at all it polls ``GET .../activities?watermark=``. Replays are
+when the stream cannot be had at all it polls ``GET .../activities?watermark=`` every
+``poll_interval`` and right after each message was posted. Replays are
 dropped by activity id (:mod:`channels.directline_activities`). Customer messages are POSTed one
 at a time, in order, by a per-session task; the token is refreshed before it expires.
 
@@ -17,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import os
 import uuid
@@ -75,6 +75,8 @@ class DirectLineSession(InboxSession):
         self._tasks: list[asyncio.Task[None]] = []
         self._stream: ClientConnection | None = None
         self.polling = False
+        self._poke = asyncio.Event()
+        """Set after each message was posted: a bot often has its answer ready by then."""
         self.refreshes = 0
 
     @property
@@ -137,7 +139,8 @@ class DirectLineSession(InboxSession):
         outgoing = Outgoing(
             text=message.content, session_id=self.session_id, timestamp=message.timestamp
         )
-        body = json.loads(self._channel.codec.encode(outgoing))
+        template = self._profile.request.body
+        body = template.render_value(outgoing.values(template.placeholders))
         activity = {**self._sender(), **body} if isinstance(body, dict) else body
         self._record(message)
         self._outbox.put_nowait(activity)
@@ -154,6 +157,7 @@ class DirectLineSession(InboxSession):
         while True:
             try:
                 await self._api.post_activity(self._token, self.conversation_id, activity)
+                self._poke.set()
                 if attempt:
                     self.report_state(ChannelState.CONNECTED, "reachable again")
                 return
@@ -309,7 +313,10 @@ class DirectLineSession(InboxSession):
                 self.report_state(ChannelState.CONNECTED, "polling again")
             failures = 0
             self._hear(tuple(activities), mark)
-            await asyncio.sleep(self._spec.poll_interval)
+            self._poke.clear()
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self._spec.poll_interval):
+                    await self._poke.wait()
 
     def _hear(self, activities: tuple[Any, ...], watermark: str | None) -> None:
         for activity in activities:

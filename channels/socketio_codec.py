@@ -31,41 +31,29 @@ class SocketIOCodec:
         self._profile = profile
         self._spec = profile.socketio
         self._frames = FrameCodec(profile)
+        self._body = profile.request.body
         self._text_format = profile.reply.format == "text"
-        self._max_bytes = profile.max_body_bytes
 
     def encode(self, text: str, session_id: str, timestamp: datetime) -> Any:
         """The data of the user-message event (a JSON structure, or the text itself)."""
-        rendered = self._frames.encode(
-            Outgoing(text=text, session_id=session_id, timestamp=timestamp)
-        )
-        if self._profile.request.body.format == "text":
-            return rendered
-        return json.loads(rendered)
+        outgoing = Outgoing(text=text, session_id=session_id, timestamp=timestamp)
+        return self._body.render_value(outgoing.values(self._body.placeholders))
 
     def session_data(self, session_id: str) -> Any:
         template = self._spec.session_data
-        if template is None:
-            return None
-        rendered = template.render({"session_id": session_id})
-        return json.loads(rendered) if template.format == "json" else rendered
+        return None if template is None else template.render_value({"session_id": session_id})
 
     def read(self, event: str, args: tuple[Any, ...]) -> Inbound | None:
         """What one bot event means; None for events that are not replies (tool steps)."""
         if not args:
             raise ProtocolError(f"{event!r} event carried no data", event)
+        # No size check here: Engine.IO's own packet limit applies before the data exists.
         data = args[0]
-        shown = _dump(data)
-        if len(shown.encode("utf-8")) > self._max_bytes:
-            raise ProtocolError(
-                f"{event!r} event of more than {self._max_bytes} bytes exceeds max_body_bytes",
-                excerpt(shown),
-            )
         if self._text_format:
             if not isinstance(data, str):
                 raise ProtocolError(
                     f"{event!r} event data is {type(data).__name__}, expected text",
-                    excerpt(shown),
+                    excerpt(_dump(data)),
                 )
             return Inbound(texts=(data,))
         if isinstance(data, str):
@@ -74,14 +62,14 @@ class SocketIOCodec:
                 data = json.loads(data)
             except json.JSONDecodeError as exc:
                 raise ProtocolError(
-                    f"{event!r} event data is not JSON: {exc.msg}", excerpt(shown)
+                    f"{event!r} event data is not JSON: {exc.msg}", excerpt(data)
                 ) from exc
         if not isinstance(data, dict | list):
             raise ProtocolError(
                 f"{event!r} event data is {type(data).__name__}, expected an object",
-                excerpt(shown),
+                excerpt(_dump(data)),
             )
-        buttons = self._buttons(data, shown)
+        buttons = self._buttons(data)
         attachment = rasa_attachment(data)
         try:
             inbound = self._frames.interpret(data)
@@ -104,7 +92,7 @@ class SocketIOCodec:
             texts=tuple(texts), turn_complete=inbound.turn_complete, message_id=inbound.message_id
         )
 
-    def _buttons(self, data: Any, shown: str) -> list[str]:
+    def _buttons(self, data: Any) -> list[str]:
         path = self._spec.quick_replies
         if path is None:
             return []
@@ -113,6 +101,6 @@ class SocketIOCodec:
             if not isinstance(title, str):
                 raise ProtocolError(
                     f"quick reply at {path.text!r} is {type(title).__name__}, expected a string",
-                    excerpt(shown),
+                    excerpt(_dump(data)),
                 )
         return [title for title in titles if title]

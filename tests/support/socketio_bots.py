@@ -222,7 +222,7 @@ class EchoSocketServer(_SocketIOBot):
 
     def _register(self, sio: Any) -> None:
         async def user_uttered(sid: str, data: Any) -> None:
-            await sio.emit("bot_uttered", {"text": data["message"]}, room=sid)
+            await sio.emit("bot_uttered", {"text": f"echo: {data['message']}"}, room=sid)
 
         async def session_request(sid: str, data: Any = None) -> None:
             await sio.emit("session_confirm", (data or {}).get("session_id"), room=sid)
