@@ -50,7 +50,10 @@ class DirectLineServer:
         welcome: str | None = None,
         keepalive: float = 0.2,
         refuse_streams: bool = False,
+        reply_delay: float = 0.0,
     ) -> None:
+        self.reply_delay = reply_delay
+        """Seconds the bot thinks after the POST was answered (0: at once)."""
         self.token_lifetime = token_lifetime
         self.welcome = welcome
         self.keepalive = keepalive
@@ -285,7 +288,7 @@ class DirectLineServer:
         self._store(conversation, {"from": BOT, **activity})
 
     async def _bot_turn(self, conversation: _Conversation, text: str) -> None:
-        await asyncio.sleep(0)
+        await asyncio.sleep(self.reply_delay)
         self._bot_says(conversation, {"type": "typing"})
         replies: list[dict[str, Any]]
         if text == "burst":
