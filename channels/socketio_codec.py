@@ -8,6 +8,7 @@ and Rasa-style attachments and quick replies become transcript lines (:mod:`chan
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from typing import Any
 
@@ -33,6 +34,11 @@ class SocketIOCodec:
         self._frames = FrameCodec(profile)
         self._body = profile.request.body
         self._text_format = profile.reply.format == "text"
+        quick = self._spec.quick_replies
+        head = re.match(r"\$?\.?([A-Za-z_]\w*)", quick.text) if quick is not None else None
+        self._quick_key = head.group(1) if head else None
+        """The field a quick-replies path starts at: without it there is nothing to look for
+        (and jsonpath-ng's wildcard search costs more than the rest of reading an event)."""
 
     def encode(self, text: str, session_id: str, timestamp: datetime) -> Any:
         """The data of the user-message event (a JSON structure, or the text itself)."""
@@ -77,8 +83,8 @@ class SocketIOCodec:
             if attachment is None and not buttons:
                 raise
             inbound = Inbound(texts=())
-        if inbound is None:
-            return None
+        if inbound is None or (attachment is None and not buttons):
+            return inbound
         texts = list(inbound.texts)
         if attachment is not None:
             texts.append(attachment)
@@ -94,7 +100,9 @@ class SocketIOCodec:
 
     def _buttons(self, data: Any) -> list[str]:
         path = self._spec.quick_replies
-        if path is None:
+        if path is None or (
+            self._quick_key is not None and isinstance(data, dict) and self._quick_key not in data
+        ):
             return []
         titles = path.find(data)
         for title in titles:
