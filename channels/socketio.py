@@ -27,7 +27,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import socketio  # type: ignore[import-untyped]
 from socketio import exceptions as sio_errors
 
-from channels.codec import Inbound
+from channels.codec import Inbound, excerpt
 from channels.errors import describe, unreachable
 from channels.inbox import InboxSession
 from channels.profile import BotProfile, ProfileError
@@ -39,6 +39,24 @@ from convsim_core.models import Message
 logger = logging.getLogger(__name__)
 
 _EMIT_ERRORS = (sio_errors.SocketIOError, OSError, ConnectionError)
+
+
+class _Client(socketio.AsyncClient):  # type: ignore[misc]
+    """python-socketio's client, but a packet it cannot decode is reported, not just logged.
+
+    The library decodes each Engine.IO message in a background task, so a malformed Socket.IO
+    packet would only surface as "Task exception was never retrieved" in the log.
+    """
+
+    def __init__(self, on_bad_packet: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._on_bad_packet = on_bad_packet
+
+    async def _handle_eio_message(self, data: Any) -> None:
+        try:
+            await super()._handle_eio_message(data)
+        except Exception as exc:
+            self._on_bad_packet(data, exc)
 
 
 def split_url(url: str, path: str, namespace: str) -> tuple[str, str, str]:
@@ -107,7 +125,8 @@ class SocketIOSession(InboxSession):
             parts = urlsplit(server)
             merged = urlencode([*parse_qsl(parts.query), *query])
             server = urlunsplit((*parts[:3], merged, ""))
-        client = socketio.AsyncClient(
+        client = _Client(
+            self._bad_packet,
             reconnection=False,
             handle_sigint=False,
             request_timeout=profile.connect_timeout,
@@ -195,6 +214,11 @@ class SocketIOSession(InboxSession):
             return
         if inbound is not None:
             self.deliver(inbound)
+
+    def _bad_packet(self, data: Any, exc: Exception) -> None:
+        shown = data if isinstance(data, str | bytes) else repr(data)
+        error = ProtocolError(f"unreadable Socket.IO packet: {describe(exc)}", excerpt(shown))
+        self.report_protocol_error(error)
 
     # -- outbound ---------------------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from channels.factory import make_channel
+from channels.factory import check_reachable, make_channel
 from channels.profile import BotProfile, ProfileError, profile_for_url
 from channels.socketio import SocketIOChannel, SocketIOSession, split_url
 from convsim_core.channel import ChannelError, ChannelState
@@ -101,12 +101,14 @@ async def test_rasa_bad_event_data_is_a_protocol_error_not_silence(rasa: RasaSoc
     async with asyncio.timeout(TIMEOUT):
         await session.send(customer("garbage"))
         assert await hooks.texts_after(1) == ["echo: garbage"]
-        await hooks.wait_for(lambda: len(hooks.errors) == 3)
+        await hooks.wait_for(lambda: len(hooks.errors) == 4)
     await channel.close()
     reasons = [str(error) for error in hooks.errors]
-    assert "expected an object" in reasons[0] and hooks.errors[0].excerpt == "42"
-    assert "no reply text at 'text'" in reasons[1]
-    assert "not JSON" in reasons[2]
+    assert "unreadable Socket.IO packet" in reasons[0]
+    assert hooks.errors[0].excerpt == "9 this is no Socket.IO packet"
+    assert "expected an object" in reasons[1] and hooks.errors[1].excerpt == "42"
+    assert "no reply text at 'text'" in reasons[2]
+    assert "not JSON" in reasons[3]
 
 
 async def test_rasa_namespace_auth_and_query(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -275,3 +277,9 @@ def test_profile_errors_name_the_key() -> None:
         profile_for_url("ws://h:1", kind="ws", base={"socketio": {"path": "/x"}}, environ={})
     with pytest.raises(ProfileError, match="needs session_request"):
         rasa_profile("http://h:1", socketio={"session_request": "", "session_confirm": "ok"})
+
+
+async def test_reachability_check_does_the_engineio_handshake(rasa: RasaSocketBot) -> None:
+    await check_reachable(rasa_profile(rasa.url))
+    with pytest.raises(ChannelError, match=r"no Socket.IO server at /ws/socket.io \(HTTP 404"):
+        await check_reachable(rasa_profile(rasa.url, socketio={"path": "/ws/socket.io"}))

@@ -144,6 +144,8 @@ class RasaSocketBot(_SocketIOBot):
         elif text == "image":
             await say({"attachment": {"type": "image", "payload": {"src": "https://x.test/a.png"}}})
         elif text == "garbage":
+            eio_sid = sio.manager.eio_sid_from_sid(sid, ns)
+            await sio.eio.send(eio_sid, "9 this is no Socket.IO packet")  # below the events
             await say(42)
             await say({"txt": "no text field"})
             await say(f"echo: {text}")  # a JSON-looking string is not JSON either
