@@ -139,3 +139,15 @@ def test_the_new_options_are_registered() -> None:
         build_parser().parse_args(["connect", "s.toml", "--socketio", "http://a", "--ws", "ws://b"])
     args = build_parser().parse_args(["batch", "s.toml", "--directline", "http://b"])
     assert args.directline == "http://b"
+
+
+@pytest.mark.parametrize("transport", ["socketio", "directline"])
+async def test_batch_against_the_demo_bot(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], transport: str
+) -> None:
+    scenario, out = write_scenario(tmp_path), tmp_path / "batch"
+    argv = ["batch", str(scenario), "--runs", "6", "--concurrency", "6", "--demo-bot", transport]
+    code = await run_cli([*argv, "--out", str(out), "--headless"])
+    seen = capsys.readouterr()
+    assert code == 0, seen.err
+    assert "refund-demo-bot: resolved 6 (100%)" in seen.out
