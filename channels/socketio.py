@@ -134,16 +134,16 @@ class SocketIOSession(InboxSession):
         self._install(client, namespace)
         self._confirmed.clear()
         self._refusal = ""
-        await client.connect(
-            server,
-            headers=headers,
-            auth=auth,
-            transports=list(spec.transports),
-            namespaces=[namespace],
-            socketio_path=path,
-            wait_timeout=profile.connect_timeout,
-        )
         try:
+            await client.connect(
+                server,
+                headers=headers,
+                auth=auth,
+                transports=list(spec.transports),
+                namespaces=[namespace],
+                socketio_path=path,
+                wait_timeout=profile.connect_timeout,
+            )
             await self._set_up(client, namespace)
         except BaseException:
             await _quietly_disconnect(client)
@@ -270,9 +270,12 @@ class SocketIOSession(InboxSession):
             if self._stopping:
                 await _quietly_disconnect(client)
                 return
+            old = self._client
             async with self._lock:
                 self._client = client
                 await self._flush_locked()
+            if old is not None:
+                await _quietly_disconnect(old)  # dead already; this frees its HTTP session
             logger.info("%s: reconnected", url)
             self.report_state(ChannelState.CONNECTED, "reconnected")
             if not _usable(client):  # dropped again while flushing
@@ -312,8 +315,11 @@ def _usable(client: Any) -> bool:
 
 
 async def _quietly_disconnect(client: Any) -> None:
+    """Disconnect and release the client's HTTP session, whatever state it is in."""
     with contextlib.suppress(Exception):
         await client.disconnect()
+    with contextlib.suppress(Exception):
+        await client.eio.disconnect(abort=True)
 
 
 class SocketIOChannel(Channel):
