@@ -263,7 +263,7 @@ class DirectLineSession(InboxSession):
                 logger=_WIRE_LOGGER,
             )
         except (OSError, TimeoutError, WebSocketException) as exc:
-            return f"cannot open the stream: {describe(exc)}"
+            return f"cannot open the stream: {self._redact(describe(exc))}"
         self._stream = stream
         good = False
         try:
@@ -278,6 +278,13 @@ class DirectLineSession(InboxSession):
             self.report_state(ChannelState.CONNECTED, "stream reconnected")
             return None
         return "the stream dropped before anything arrived"
+
+    def _redact(self, text: str) -> str:
+        """Some library messages quote the URL: never let the token (or secret) through."""
+        for credential in (self._secret, self._conversation.token if self._conversation else None):
+            if credential:
+                text = text.replace(credential, "***")
+        return text
 
     def _on_frame(self, raw: str | bytes) -> None:
         try:

@@ -266,3 +266,14 @@ async def test_two_hundred_concurrent_conversations_lose_nothing(server: DirectL
         sent = [f"c{index} m{turn}" for turn in range(per_session)]
         assert server.received[conversation_id] == sent
         assert texts == [f"echo: {text}" for text in sent]
+
+
+def test_library_messages_are_redacted() -> None:
+    channel = make_channel(dl_profile("http://127.0.0.1:9"))
+    assert isinstance(channel, DirectLineChannel)
+    session = DirectLineSession(channel, "s")
+    session._secret = SECRET
+    assert (
+        session._redact(f"bad URI ws://h/stream?t=x&k={SECRET}")
+        == "bad URI ws://h/stream?t=x&k=***"
+    )
