@@ -57,6 +57,14 @@ class _NoDebug(logging.LoggerAdapter):  # type: ignore[type-arg]
 _WIRE_LOGGER = _NoDebug(logging.getLogger(__name__ + ".stream"), {})
 
 
+def redact(text: str, *credentials: str | None) -> str:
+    """Some library messages quote the URL: never let a token (or the secret) through."""
+    for credential in credentials:
+        if credential:
+            text = text.replace(credential, "***")
+    return text
+
+
 class DirectLineSession(InboxSession):
     """One Direct Line conversation: a sender, a receiver (stream or polling), a token refresher."""
 
@@ -280,11 +288,8 @@ class DirectLineSession(InboxSession):
         return "the stream dropped before anything arrived"
 
     def _redact(self, text: str) -> str:
-        """Some library messages quote the URL: never let the token (or secret) through."""
-        for credential in (self._secret, self._conversation.token if self._conversation else None):
-            if credential:
-                text = text.replace(credential, "***")
-        return text
+        token = self._conversation.token if self._conversation else None
+        return redact(text, self._secret, token)
 
     def _on_frame(self, raw: str | bytes) -> None:
         try:

@@ -300,8 +300,8 @@ def _kind(top: Table, preset: str | None) -> str:
     if raw is not None:
         if raw not in _KINDS:
             raise ProfileError(
-                f"{top.where('kind')}: expected 'webhook', 'websocket', 'socketio' or"
-                f" 'directline', got {raw!r}"
+                f"{top.where('kind')}: expected 'webhook' or 'websocket' (or 'socketio',"
+                f" 'directline'), got {raw!r}"
             )
         kind = _KINDS[raw]
         if preset is not None and get_preset(preset).kind != kind:
