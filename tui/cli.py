@@ -36,6 +36,9 @@ COMMAND_MODULES = (
     "tui.commands.bot",
     "tui.commands.batch",
     "tui.commands.report",
+    "tui.commands.chats",
+    "tui.commands.scenarios",
+    "tui.commands.realism",
 )
 
 
