@@ -181,7 +181,9 @@ _CHAINLIT = Preset(
                 "threadId": "",
             },
             "user_event": "client_message",
-            "bot_events": ["new_message"],
+            # A streamed answer is often sent empty first and completed by update_message (same
+            # id): empty steps are skipped and a repeated id is delivered once.
+            "bot_events": ["new_message", "update_message"],
             "session_request": "connection_successful",
             "turn_end": "task_end",
         },

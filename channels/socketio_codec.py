@@ -83,9 +83,11 @@ class SocketIOCodec:
             if attachment is None and not buttons:
                 raise
             inbound = Inbound(texts=())
-        if inbound is None or (attachment is None and not buttons):
-            return inbound
-        texts = list(inbound.texts)
+        if inbound is None:
+            return None
+        texts = [text for text in inbound.texts if text.strip()]
+        if attachment is None and not buttons and len(texts) == len(inbound.texts):
+            return inbound  # the common case: plain text
         if attachment is not None:
             texts.append(attachment)
         if buttons:
@@ -94,6 +96,10 @@ class SocketIOCodec:
                 texts[-1] = f"{texts[-1]}\n{line}"
             else:
                 texts.append(line)
+        if not texts:
+            # Nothing said yet (a message sent empty, to be streamed into): not a reply, and its
+            # id stays unseen so the completed message (update_message) is delivered.
+            return Inbound(texts=(), turn_complete=True) if inbound.turn_complete else None
         return Inbound(
             texts=tuple(texts), turn_complete=inbound.turn_complete, message_id=inbound.message_id
         )

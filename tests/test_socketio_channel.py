@@ -209,6 +209,18 @@ async def test_chainlit_turns_end_with_task_end(chainlit: ChainlitSocketBot) -> 
     assert chainlit.received[session.session_id] == ["burst"]
 
 
+async def test_chainlit_streamed_answer_is_recorded_once(chainlit: ChainlitSocketBot) -> None:
+    channel, session, hooks = await open_session(chainlit_profile(chainlit.url))
+    async with asyncio.timeout(TIMEOUT):
+        await hooks.texts_after(1)
+        turns = hooks.turns
+        await session.send(customer("stream"))
+        await hooks.wait_for(lambda: hooks.turns == turns + 1)
+    await channel.close()
+    assert hooks.texts[1:] == ["Streamed answer"]  # not "", not twice
+    assert hooks.errors == []
+
+
 async def test_chainlit_restart_restores_the_session(chainlit: ChainlitSocketBot) -> None:
     profile = chainlit_profile(chainlit.url, reconnect=PATIENT)
     channel, session, hooks = await open_session(profile)

@@ -192,8 +192,18 @@ class ChainlitSocketBot(_SocketIOBot):
             await sio.emit("new_message", self._step(session_id, "thinking", kind="run"), to=sid)
             if text == "garbage":
                 await sio.emit("new_message", {"type": "assistant_message"}, to=sid)
-            for reply in self.replies(text):
-                await sio.emit("new_message", self._step(session_id, reply), to=sid)
+            if (
+                text == "stream"
+            ):  # msg = cl.Message(""); await msg.send(); stream; await msg.update()
+                step = self._step(session_id, "")
+                await sio.emit("new_message", step, to=sid)
+                for token in ("Stream", "ed ", "answer"):
+                    await sio.emit("stream_token", {"id": step["id"], "token": token}, to=sid)
+                await sio.emit("update_message", {**step, "output": "Streamed answer"}, to=sid)
+                await sio.emit("update_message", {**step, "output": "Streamed answer"}, to=sid)
+            else:
+                for reply in self.replies(text):
+                    await sio.emit("new_message", self._step(session_id, reply), to=sid)
             await sio.emit("task_end", {}, to=sid)
 
         sio.on("connect", connect)
