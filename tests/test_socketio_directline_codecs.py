@@ -126,3 +126,15 @@ def test_activity_sets() -> None:
         parse_activity_set('{"watermark": "1"}', 1000)
     with pytest.raises(ProtocolError, match="exceeds max_body_bytes"):
         parse_activity_set("x" * 2000, 1000)
+
+
+@pytest.mark.parametrize("name", ["rasa-socketio", "chainlit", "directline"])
+def test_the_example_profiles_load(name: str) -> None:
+    from pathlib import Path
+
+    from channels.profile import load_bot_profile
+
+    path = Path(__file__).parent.parent / "examples" / "bots" / f"{name}.toml"
+    profile = load_bot_profile(path, environ={"DIRECTLINE_SECRET": "x"})
+    assert profile.preset == name
+    assert profile.kind == ("directline" if name == "directline" else "socketio")
