@@ -36,6 +36,9 @@ async def check_reachable(profile: BotProfile) -> None:
     if profile.kind == "socketio" and "polling" in profile.socketio.transports:
         await _engineio_handshake(profile)
         return
+    if profile.kind == "directline" and profile.directline.secret_env is not None:
+        await _directline_token(profile)
+        return
     host = parts.hostname or ""
     port = parts.port or _DEFAULT_PORTS.get(parts.scheme, 80)
     try:
@@ -100,6 +103,36 @@ async def _engineio_handshake(profile: BotProfile) -> None:
     else:
         cause = f"the Socket.IO handshake at {path} answered HTTP {status}"
     raise unreachable(profile.url, cause)
+
+
+async def _directline_token(profile: BotProfile) -> None:
+    """``POST /tokens/generate`` with the secret: checks the URL and the secret, starts nothing."""
+    import os
+
+    name = profile.directline.secret_env or ""
+    secret = os.environ.get(name, "")
+    if not secret:
+        raise ChannelError(f"{profile.source}: environment variable {name} is not set")
+    try:
+        url, headers = profile.resolved_url(), profile.resolved_headers()
+    except ProfileError as exc:
+        raise ChannelError(str(exc)) from exc
+    headers["Authorization"] = f"Bearer {secret}"
+    timeout = aiohttp.ClientTimeout(total=profile.connect_timeout)
+    try:
+        async with (
+            aiohttp.ClientSession(headers=headers, timeout=timeout) as http,
+            http.post(url.rstrip("/") + "/tokens/generate") as response,
+        ):
+            status = response.status
+    except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+        raise unreachable(profile.url, exc) from exc
+    if status in (401, 403):
+        raise unreachable(profile.url, f"Direct Line refused the secret in ${name} (HTTP {status})")
+    if not 200 <= status < 300:
+        raise unreachable(
+            profile.url, f"no Direct Line 3.0 endpoint there (POST /tokens/generate: HTTP {status})"
+        )
 
 
 async def _get_health(profile: BotProfile, url: str) -> None:

@@ -151,3 +151,18 @@ async def test_batch_against_the_demo_bot(
     seen = capsys.readouterr()
     assert code == 0, seen.err
     assert "refund-demo-bot: resolved 6 (100%)" in seen.out
+
+
+async def test_wrong_directline_secret_is_exit_2_before_the_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DIRECTLINE_SECRET", "not-it")
+    scenario = write_scenario(tmp_path)
+    async with DirectLineServer() as server:
+        url = server.url + "/v3/directline"
+        code = await run_cli(["connect", str(scenario), "--directline", url, "--headless"])
+        started = [c for c in server.conversations.values() if c.activities]
+    seen = capsys.readouterr()
+    assert code == 2
+    assert seen.err.count("\n") == 1 and "refused the secret in $DIRECTLINE_SECRET" in seen.err
+    assert "not-it" not in seen.err and started == []

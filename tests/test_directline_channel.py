@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from channels.directline import DirectLineChannel, DirectLineSession, redact
-from channels.factory import make_channel
+from channels.factory import check_reachable, make_channel
 from channels.profile import BotProfile, ProfileError, profile_for_url
 from convsim_core.channel import ChannelError, ChannelState
 from convsim_core.models import Message, ParticipantRole
@@ -271,3 +271,18 @@ async def test_two_hundred_concurrent_conversations_lose_nothing(server: DirectL
 def test_library_messages_are_redacted() -> None:
     text = f"bad URI ws://h/stream?t=tok123&k={SECRET}"
     assert redact(text, SECRET, "tok123", None) == "bad URI ws://h/stream?t=***&k=***"
+
+
+async def test_reachability_check_tries_the_secret(
+    server: DirectLineServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base = server.url + "/v3/directline"
+    await check_reachable(dl_profile(base))
+    assert all(not c.activities for c in server.conversations.values())  # no chat started
+    with pytest.raises(ChannelError, match=r"no Direct Line 3\.0 endpoint there"):
+        await check_reachable(dl_profile(server.url + "/somewhere/else"))
+    monkeypatch.setenv("DIRECTLINE_SECRET", "wrong")
+    with pytest.raises(
+        ChannelError, match=r"refused the secret in \$DIRECTLINE_SECRET \(HTTP 403\)"
+    ):
+        await check_reachable(dl_profile(base))

@@ -1,7 +1,8 @@
 """The demo bot behind a Direct Line 3.0 front, as Azure Bot Service would put it.
 
 Routes under ``/v3/directline``: ``POST /conversations`` (201 ``{conversationId, token,
-expires_in, streamUrl}``), ``GET /conversations/{id}`` (reconnect), ``POST /tokens/refresh``,
+expires_in, streamUrl}``), ``GET /conversations/{id}`` (reconnect), ``POST /tokens/generate``
+and ``/tokens/refresh``,
 ``POST|GET /conversations/{id}/activities`` and the stream WebSocket
 ``/conversations/{id}/stream?t=<token>`` sending ``{activities, watermark}`` sets and empty
 keep-alive frames. The customer's messages are echoed into the activity stream, typing
@@ -60,6 +61,7 @@ class DirectLineFront:
         app.router.add_post(BASE + "/conversations", self._start)
         app.router.add_get(BASE + "/conversations/{cid}", self._reconnect)
         app.router.add_post(BASE + "/tokens/refresh", self._refresh)
+        app.router.add_post(BASE + "/tokens/generate", self._generate)
         app.router.add_post(BASE + "/conversations/{cid}/activities", self._post)
         app.router.add_get(BASE + "/conversations/{cid}/activities", self._get)
         app.router.add_get(BASE + "/conversations/{cid}/stream", self._stream)
@@ -122,6 +124,15 @@ class DirectLineFront:
         if isinstance(found, web.Response):
             return found
         return web.json_response(self._grant(found.conversation_id, request.query.get("watermark")))
+
+    async def _generate(self, request: web.Request) -> web.Response:
+        if self.secret is not None and self._bearer(request) != self.secret:
+            return self._error(403, "the Direct Line secret is wrong")
+        cid = "demo-" + secrets.token_hex(8)
+        self.conversations[cid] = _Conversation(cid)
+        grant = self._grant(cid)
+        del grant["streamUrl"]
+        return web.json_response(grant)
 
     async def _refresh(self, request: web.Request) -> web.Response:
         cid = self._tokens.pop(self._bearer(request), None)

@@ -87,6 +87,7 @@ class DirectLineServer:
         app.router.add_post(base + "/conversations", self._start)
         app.router.add_get(base + "/conversations/{cid}", self._reconnect)
         app.router.add_post(base + "/tokens/refresh", self._refresh)
+        app.router.add_post(base + "/tokens/generate", self._generate)
         app.router.add_post(base + "/conversations/{cid}/activities", self._post_activity)
         app.router.add_get(base + "/conversations/{cid}/activities", self._get_activities)
         app.router.add_get(base + "/conversations/{cid}/stream", self._stream)
@@ -180,6 +181,15 @@ class DirectLineServer:
         return web.json_response(
             {**grant, "streamUrl": self._stream_url(cid, grant["token"], watermark)}
         )
+
+    async def _generate(self, request: web.Request) -> web.Response:
+        """A token for a conversation that starts when it is first used (secret only)."""
+        if self._bearer(request) != SECRET:
+            self.rejected += 1
+            return self._error(403, "BadArgument", "Secret is invalid")
+        cid = secrets.token_hex(8) + "-us"
+        self.conversations[cid] = _Conversation(cid)
+        return web.json_response(self._issue(cid))
 
     async def _refresh(self, request: web.Request) -> web.Response:
         denied = self._authorized(request, None)
