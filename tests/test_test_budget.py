@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from convsim_core.batch.folder import transcript_files
 from tests.support.openai_server import OpenAIServer, isolated_llm, last_user_text
 from tui.cli import main
 
@@ -76,7 +77,7 @@ def _write(tmp_path: Path, server: OpenAIServer) -> Path:
 
 
 def _finished(folder: Path) -> list[str]:
-    return sorted(p.stem for p in folder.glob("*.jsonl"))
+    return sorted(p.stem for p in transcript_files(folder))
 
 
 async def test_a_budget_stops_the_run_and_resume_completes_it(

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from channels.demo_bot import DemoBotServer
+from convsim_core.batch.folder import transcript_files
 from tests.support.refund_scenario import refund_toml
 from tui.cli import main
 
@@ -77,7 +78,8 @@ def scenario(
 
 
 def transcripts(folder: Path) -> list[str]:
-    return sorted(p.stem for p in folder.glob("*.jsonl"))
+    """The recorded conversations (an outage pause sets its first try aside as ``.partial``)."""
+    return sorted(p.stem for p in transcript_files(folder))
 
 
 def verdicts(folder: Path) -> dict[str, dict[str, Any]]:

@@ -32,10 +32,12 @@ from convsim_core.batch.junit import write_junit
 from convsim_core.batch.manifest import has_manifest, read_manifest
 from convsim_core.batch.markdown import write_markdown
 from convsim_core.batch.progress import ProgressPrinter
+from convsim_core.batch.retry import RetryPolicy
 from convsim_core.batch.summary import BatchSummary
 from convsim_core.batch.testpolicy import Budget, TestPolicy
 from convsim_core.batch.verdict import ScenarioVerdict, format_verdicts
 from convsim_core.expectations import Expectations
+from tui.batch_checks import bot_probe
 from tui.commands import batch as batch_command
 from tui.commands.bot_options import add_bot_options
 from tui.commands.regression import SHARE
@@ -48,6 +50,7 @@ from tui.numbers import (
     NumberAction,
     NumberRule,
 )
+from tui.outputs import check_out_folder
 from tui.wiring.batch_job import BatchJob
 from tui.wiring.errors import UserError
 
@@ -167,7 +170,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     llm = parser.add_mutually_exclusive_group()
     llm.add_argument("--offline", action="store_true", help="play every side offline")
     llm.add_argument("--llm", action="store_true", help="play every non-scripted side by LLM")
-    parser.set_defaults(handler=run, shard=None)
+    parser.set_defaults(handler=run, shard=None, retry_errors=False)
 
 
 @attrs.frozen
@@ -292,6 +295,7 @@ def run(args: argparse.Namespace) -> int:
         except BatchFolderError as exc:
             raise UserError(f"--baseline: {exc}") from exc
     job = batch_command.build_job(args)
+    check_out_folder(job.folder)
     expectations = _expectations(job)
     if job.target is not None and not job.target.demo_bot:
         job.target.profiles(job.scenarios, None)  # a bad URL or profile is a usage error (2)
@@ -306,7 +310,7 @@ def run(args: argparse.Namespace) -> int:
     printer = ProgressPrinter(sys.stderr, session.executor.counts, every=args.progress_every)
     session.executor.listener = printer
     try:
-        summary = asyncio.run(batch_command.execute(job, session))
+        summary = asyncio.run(_execute(job, session))
     except UserError as exc:
         printer.close()
         print(f"convsim: error: {exc}", file=sys.stderr)
@@ -329,6 +333,20 @@ def run(args: argparse.Namespace) -> int:
         print(f"--until-decided: {skipped} conversation(s) not needed", file=sys.stderr)
     _report(args, outcome)
     return _exit_code(outcome)
+
+
+async def _execute(job: BatchJob, session: BatchSession) -> BatchSummary:
+    """``convsim batch``'s execution, with one pause-and-retry per conversation on an outage.
+
+    ``convsim batch`` retries a channel error up to three times behind an outage gate; here
+    the test's own ``--retries`` re-run infrastructure faults as recorded, fresh samples, so
+    one pause (for a bot that is restarting) is enough and a bot that stays broken fails fast.
+    """
+    job.prepare_llm_cache()
+    async with job.bot_channels():
+        if job.target is not None:
+            session.executor.retry = RetryPolicy(attempts=1, probe=bot_probe(job.profiles))
+        return await session.run(limiter=job.limiter())
 
 
 def _seconds(summary: BatchSummary) -> dict[str, float]:
