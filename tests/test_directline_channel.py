@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from channels.directline import DirectLineChannel, DirectLineSession, redact
+from channels.directline import DirectLineChannel, DirectLineSession
+from channels.directline_stream import redact
 from channels.factory import check_reachable, make_channel
 from channels.profile import BotProfile, ProfileError, profile_for_url
 from convsim_core.channel import ChannelError, ChannelState
