@@ -139,6 +139,7 @@ async def test_dropped_stream_reconnects_from_the_watermark(server: DirectLineSe
     ]
     assert server.stream_connections >= 2
     assert hooks.saw(ChannelState.RECONNECTING)
+    assert (ChannelState.CONNECTED, "stream reconnected") in hooks.states
 
 
 async def test_refused_stream_falls_back_to_polling(server: DirectLineServer) -> None:
