@@ -17,9 +17,12 @@ an optional preset::
     max_body_bytes = 1048576         # larger frames/bodies are protocol errors
     max_connections = 0              # webhook: open HTTP connections at most (0 = no limit)
     health_url = "/health"           # optional GET before the run (relative to the bot's origin)
-    signing_secret_env = "BOT_SECRET"  # HMAC-SHA256 signs requests and verifies callbacks
+    signing_secret_env = "BOT_SECRET"  # HMAC-SHA256 signs requests and verifies callbacks:
+                                     # X-Convsim-Signature: t=<unix>,n=<nonce>,sha256=<hex of
+                                     # HMAC("<t>.<n>." + raw body)>; stale (> 300 s) or
+                                     # replayed (nonce seen before) signatures are refused
 
-    [bot.headers]
+    [bot.headers]                    # names are HTTP tokens; values without CR/LF/NUL
     Authorization = "Bearer ${BOT_TOKEN}"   # ${NAME}: from the environment, required
 
     [bot.request]
@@ -90,6 +93,8 @@ from urllib.parse import urlsplit, urlunsplit
 import attrs
 
 from channels.presets import DEFAULT_PRESET, PRESETS, get_preset, preset_path, preset_settings
+from channels.profile_checks import check_header as _check_header
+from channels.profile_checks import split_url as _split_url
 from channels.profile_parts import (
     CallbackSpec,
     ReconnectPolicy,
@@ -308,7 +313,7 @@ def _kind(top: Table, preset: str | None) -> str:
         return kind
     if preset is not None:
         return get_preset(preset).kind
-    scheme = urlsplit(top.text("url") or "").scheme
+    scheme = _split_url(top.text("url") or "", top.where("url")).scheme
     if scheme in ("ws", "wss"):
         return "websocket"
     if scheme in ("http", "https"):
@@ -336,6 +341,7 @@ def _build(top: Table, *, kind: str, preset: str, env: Mapping[str, str]) -> Bot
     headers = top.table("headers")
     header_pairs = tuple((name, headers.required(name)) for name in headers.keys())  # noqa: SIM118
     for name, value in header_pairs:
+        _check_header(name, value, env, headers.where(name))
         _check_env(value, env, headers.where(name))
     secret_env = top.text("signing_secret_env")
     if secret_env is not None and secret_env not in env:
@@ -386,7 +392,7 @@ def _build(top: Table, *, kind: str, preset: str, env: Mapping[str, str]) -> Bot
 def _url(top: Table, kind: str, preset: str, env: Mapping[str, str]) -> str:
     url = top.required("url")
     _check_env(url, env, top.where("url"))
-    parts = urlsplit(expand_env(url, env, where=top.where("url")))
+    parts = _split_url(expand_env(url, env, where=top.where("url")), top.where("url"))
     if parts.scheme not in _SCHEMES[kind] or not parts.hostname:
         schemes = " or ".join(f"{s}://" for s in _SCHEMES[kind])
         raise ProfileError(

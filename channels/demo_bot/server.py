@@ -46,8 +46,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
-import hmac
 import json
 import logging
 import uuid
@@ -59,6 +57,7 @@ from typing import Any, Self
 import aiohttp
 from aiohttp import web
 
+from channels import signing
 from channels.demo_bot.brain import DemoBotBrain
 from channels.demo_bot.directline_front import DirectLineFront
 from channels.demo_bot.protocols import (
@@ -83,8 +82,8 @@ GARBAGE_BYTES = b"\xff\xfe demo bot garbage \x00"
 
 
 def sign(secret: str, body: bytes) -> str:
-    """The ``X-Convsim-Signature`` value for ``body``: ``sha256=<hex HMAC-SHA256>``."""
-    return "sha256=" + hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
+    """The ``X-Convsim-Signature`` value for ``body`` (``t=...,n=...,sha256=...``)."""
+    return signing.sign(secret.encode("utf-8"), body)
 
 
 class DeliveryFailed(Exception):
@@ -118,6 +117,7 @@ class DemoBotServer:
         self._requested_port = port
         self.typing_events = typing_events
         self.secret = secret
+        self._replays = signing.ReplayGuard()
         self.hold_response = hold_response
         self.shutdown_timeout = shutdown_timeout
         self.brain = DemoBotBrain(seed=brain_seed)
@@ -284,14 +284,10 @@ class DemoBotServer:
         """The decoded body; with a secret, a signature that is present must also be right."""
         body = await request.read()
         signature = request.headers.get(SIGNATURE_HEADER)
-        if (
-            self.secret is not None
-            and signature is not None
-            and not hmac.compare_digest(
-                sign(self.secret, body).encode("ascii"), signature.strip().encode("utf-8")
-            )
-        ):
-            raise BadSignature(f"{SIGNATURE_HEADER} does not match the request body")
+        if self.secret is not None and signature is not None:
+            problem = self._replays.check(self.secret.encode("utf-8"), body, signature)
+            if problem is not None:
+                raise BadSignature(f"{SIGNATURE_HEADER}: {problem}")
         return parse_json(body)
 
     async def _close_websockets(self, _app: web.Application) -> None:
@@ -352,6 +348,7 @@ class DemoBotServer:
         (``TurnEngine`` locks per session) while other sessions answer concurrently.
         """
         tasks: set[asyncio.Task[None]] = set()
+        seen: set[str] = set()
         inbound = 0
         try:
             async for msg in ws:
@@ -365,6 +362,7 @@ class DemoBotServer:
                 if routed is None:
                     continue
                 session_id, text = routed
+                seen.add(session_id)
                 self.turns.count(session_id)
                 inbound += 1
                 if self.turns.take_drop(inbound):
@@ -377,6 +375,8 @@ class DemoBotServer:
                 task.add_done_callback(tasks.discard)
         finally:
             await _cancel_all(tasks)
+            for session_id in seen:  # every conversation of a connection ends with it
+                self.turns.forget(session_id)
 
     async def _ws_json(self, request: web.Request) -> web.WebSocketResponse:
         ws = await self._open_ws(request)
@@ -436,10 +436,7 @@ class DemoBotServer:
         async def turn(session_id: str, text: str) -> None:
             await self.turns.run(session_id, text, deliver, garbage=garbage)
 
-        try:
-            await self._serve_ws(request, ws, route, turn)
-        finally:
-            self.turns.forget(session_id)  # the conversation ends with its connection
+        await self._serve_ws(request, ws, route, turn)  # which forgets the session at the end
         return ws
 
     # -- HTTP ------------------------------------------------------------------------------------

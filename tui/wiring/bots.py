@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from channels.profile import BotProfile, ProfileError, load_bot_profile, profile_for_url
-from convsim_core.serialization import structure_record, unstructure
+from convsim_core.serialization import SchemaError, structure_record, unstructure
 from tui.wiring.errors import UserError, as_user_error
 
 if TYPE_CHECKING:
@@ -133,7 +133,9 @@ async def open_channel(stack: contextlib.AsyncExitStack, profile: BotProfile) ->
 async def check_reachable(profile: BotProfile) -> None:
     """Fail before the chat starts when the bot cannot be reached (a ChannelError naming it)."""
     from channels.factory import check_reachable as check
+    from channels.preflight import check_can_listen
 
+    check_can_listen(profile)  # our own callback port first: "cannot listen on ...", exit 2
     await check(profile)
 
 
@@ -187,6 +189,9 @@ class BotTarget:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> BotTarget:
         """What :meth:`to_dict` wrote; ``SchemaError`` (a ValueError) when it is not that."""
+        problem = bot_target_problem(data)
+        if problem is not None:
+            raise SchemaError(f"batch.json: settings.bot: {problem} (not a bot target)")
         return structure_record(data, cls, what="bot target")
 
     def profiles(
@@ -205,3 +210,20 @@ class BotTarget:
                 key: profile_for_url(self.url, kind=self.kind, preset=self.preset, base=sc.bot)
                 for key, sc in scenarios.items()
             }
+
+
+def bot_target_problem(data: Mapping[str, Any]) -> str | None:
+    """Why a recorded bot target cannot be used (a hand-edited or corrupt manifest)."""
+    kind = data.get("kind")
+    if kind not in ("ws", "webhook", "websocket", "profile"):
+        return f"kind must be 'ws', 'webhook', 'websocket' or 'profile', got {kind!r}"
+    for key in ("url", "preset", "profile"):
+        if data.get(key) is not None and not isinstance(data.get(key), str):
+            return f"{key} must be a string, got {data.get(key)!r}"
+    if data.get("demo_bot"):
+        return None
+    if kind == "profile" and not data.get("profile"):
+        return "kind 'profile' needs the profile file"
+    if kind != "profile" and not data.get("url"):
+        return f"kind {kind!r} needs a url"
+    return None
