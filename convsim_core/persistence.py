@@ -8,7 +8,6 @@ OS page cache, so writing them inline costs a few microseconds and never waits o
 
 from __future__ import annotations
 
-import asyncio
 import io
 import json
 import logging
@@ -42,8 +41,8 @@ class TranscriptSink:
 
 
 class TranscriptWriter(TranscriptSink):
-    """Hands the lines to the OS before the event loop next waits (a crash loses no line the
-    loop has moved past), one unbuffered write per file per loop iteration.
+    """Hands every line to the OS the moment it is reported, in one unbuffered write: a crash
+    (or a kill) loses no reported line, even in an offline conversation that never waits.
 
     The file is created when the conversation starts, inline: tens of microseconds on the
     disks we measured, which a batch of a thousand conversations spreads over its worker
@@ -55,8 +54,6 @@ class TranscriptWriter(TranscriptSink):
         self.path = Path(path)
         self._file: io.FileIO | None = None
         self._lines = _Lines()
-        self._pending: list[str] = []
-        self._scheduled = False
         self.error: OSError | None = None
 
     async def start(self, header: dict[str, Any]) -> None:
@@ -73,32 +70,17 @@ class TranscriptWriter(TranscriptSink):
 
     def finish(self, result: ConversationResult) -> None:
         self._write(self._lines.result(result))
-        self._flush()
         if self._file is not None:
             self._file.close()
             self._file = None
 
     async def closed(self) -> None:
-        self._flush()
         if self.error is not None:
             raise self.error
 
     def _write(self, line: str) -> None:
-        if self._file is None:
-            return
-        self._pending.append(line)
-        if not self._scheduled:
-            # Consecutive lines of one loop iteration (a scripted or cached turn) share a
-            # write; the next iteration starts only after this one has reached the OS.
-            self._scheduled = True
-            asyncio.get_running_loop().call_soon(self._flush)
-
-    def _flush(self) -> None:
-        self._scheduled = False
-        if self._pending and self._file is not None:
-            data = "".join(self._pending).encode()
-            self._pending.clear()
-            self._file.write(data)  # unbuffered FileIO: one write(2), straight to the OS
+        if self._file is not None:
+            self._file.write(line.encode())  # unbuffered FileIO: one write(2), straight to the OS
 
 
 class _Lines:
@@ -219,6 +201,8 @@ def read_transcript(path: str | Path) -> Transcript:
                     problems.append(f"line {number}: unknown line type {kind!r}")
             except (json.JSONDecodeError, SchemaError) as exc:
                 problems.append(f"line {number}: {exc}")
+            except RecursionError:
+                problems.append(f"line {number}: nested too deeply to read")
     if not header and not messages and result is None:
         raise SchemaError(f"{path} is not a convsim transcript: {'; '.join(problems) or 'empty'}")
     return Transcript(path, header, tuple(messages), result, tuple(problems))

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import os
 import time
@@ -39,7 +40,9 @@ from convsim_core.batch.executor import (
 from convsim_core.batch.limits import RateLimits
 from convsim_core.batch.plan import PlannedRun
 from convsim_core.batch.workers import WorkerError, WorkerSetup, split
+from convsim_core.models import ConversationResult
 from convsim_core.persistence import TranscriptLines
+from convsim_core.serialization import from_json
 
 if TYPE_CHECKING:
     from convsim_core.batch.ratelimit import BatchRateLimiter
@@ -88,8 +91,10 @@ class ConversationActor:
         scenarios: Mapping[str, Any],
         header: Mapping[str, Any],
         limiter: Any | None,
+        scenario_headers: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> None:
         self.setup = setup
+        self.scenario_headers = dict(scenario_headers or {})
         self.scenarios = scenarios
         self.header = dict(header)
         self.limiter_actor = limiter
@@ -118,6 +123,7 @@ class ConversationActor:
                     concurrency=1,
                     header=self.header,
                     writer_factory=self._sink,
+                    scenario_headers=self.scenario_headers,
                 )
                 if self.limiter_actor is not None:
                     from convsim_core.batch.remote_limits import RemoteRateLimiter
@@ -222,7 +228,7 @@ class RayExecutor(BatchExecutor):
                 max_restarts=2,
                 max_task_retries=2,
                 scheduling_strategy="SPREAD",
-            ).remote(setup, self.scenarios, self.header, limiter_handle)
+            ).remote(setup, self.scenarios, self.header, limiter_handle, self.scenario_headers)
             for info in self.workers
         ]
         for info, (_node, pid) in zip(
@@ -237,6 +243,9 @@ class RayExecutor(BatchExecutor):
         queue = self._queue
         while queue:
             status = queue.popleft()
+            if self.policy is not None and not self.policy.wanted(status.run):
+                self._leave_out(status)
+                continue
             self._started(status, info)
             try:
                 lines, messages, termination, error, outcome = await handle.run.remote(status.run)
@@ -253,6 +262,9 @@ class RayExecutor(BatchExecutor):
             self._write(status, lines)
             info.running -= 1
             info.finished += 1
+            if self.policy is not None:  # the run policy needs the whole result
+                self._on_result(status, _result_of(lines), json.loads(lines[0]))
+                continue
             self._finished(
                 status, messages=messages, termination=termination, error=error, outcome=outcome
             )
@@ -281,3 +293,7 @@ class RayExecutor(BatchExecutor):
         partial = path.with_name(path.name + ".tmp")
         partial.write_text("".join(lines), encoding="utf-8")
         partial.replace(path)
+
+
+def _result_of(lines: list[str]) -> ConversationResult:
+    return from_json(json.loads(lines[-1]), ConversationResult)

@@ -153,6 +153,7 @@ async def serve(sock: socket.socket) -> None:
                 folder=init["folder"],
                 concurrency=init["capacity"],
                 header=init["header"],
+                scenario_headers=init["scenario_headers"],
                 listener=_Events(link),
             )
             ensure_open_files(init["capacity"] + 64)

@@ -41,6 +41,7 @@ from convsim_core.batch.folder import TranscriptState, set_aside, transcript_sta
 from convsim_core.batch.plan import PlannedRun
 from convsim_core.batch.wire import Link, LinkClosed
 from convsim_core.batch.worker_process import worker_main
+from convsim_core.persistence import read_transcript
 
 if TYPE_CHECKING:
     from convsim_core.batch.ratelimit import BatchRateLimiter
@@ -198,6 +199,7 @@ class WorkerPoolExecutor(BatchExecutor):
                         "folder": self.folder,
                         "capacity": info.capacity,
                         "header": self.header,
+                        "scenario_headers": self.scenario_headers,
                         "limited": limiter is not None,
                     },
                 )
@@ -253,6 +255,9 @@ class WorkerPoolExecutor(BatchExecutor):
         now = time.monotonic()
         while self._queue and len(assigned) < info.capacity:
             status = self._queue.popleft()
+            if self.policy is not None and not self.policy.wanted(status.run):
+                self._leave_out(status)
+                continue
             status.state = RunState.RUNNING
             status.started = now
             status.worker = info.index
@@ -283,9 +288,23 @@ class WorkerPoolExecutor(BatchExecutor):
                 continue
             info.finished += 1
             info.running = len(assigned)
+            if self.policy is not None and self._from_disk(status):
+                continue  # counted with its full result: the run policy needs it
             self._finished(
                 status, messages=count, termination=termination, error=error, outcome=outcome
             )
+
+    def _from_disk(self, status: RunStatus) -> bool:
+        """Count a finished run from its transcript (result and header), for the run policy."""
+        try:
+            transcript = read_transcript(status.path)
+        except (OSError, ValueError):
+            logger.warning("cannot read back %s for the run policy", status.path)
+            return False
+        if transcript.result is None:
+            return False
+        self._on_result(status, transcript.result, transcript.header)
+        return True
 
     def _reap(self, info: WorkerInfo) -> None:
         """The worker is gone: count what it finished on disk, queue the rest again."""

@@ -42,7 +42,7 @@ class JobWorkerSetup:
 
     @classmethod
     def of(cls, job: BatchJob) -> JobWorkerSetup:
-        return cls(attrs.evolve(job, channels={}))
+        return cls(attrs.evolve(job, channels={}, profiles={}))
 
     @contextlib.asynccontextmanager
     async def open(self) -> AsyncIterator[RunnerFactory]:
