@@ -52,6 +52,15 @@ class JobWorkerSetup:
             yield job.make_runner
 
 
+def workers_for(job: BatchJob) -> int:
+    """``--workers`` as given; by default one per core for full simulations, and one process
+    for hybrid batches, whose outage pause and shared callback servers live in one process
+    (``--workers N`` opts a hybrid batch in: see docs/scale.md)."""
+    if job.workers is not None:
+        return job.workers
+    return 1 if job.target is not None else default_workers()
+
+
 def backend_for(job: BatchJob) -> Callable[..., BatchExecutor]:
     """The executor for the job: one process, worker processes, or Ray actors."""
     if job.ray is not None:
@@ -67,7 +76,7 @@ def backend_for(job: BatchJob) -> Callable[..., BatchExecutor]:
             address=job.ray or None,
             actors=job.workers,
         )
-    workers = job.workers or default_workers()
+    workers = workers_for(job)
     if workers <= 1:
         return BatchExecutor
     from convsim_core.batch.workers import WorkerPoolExecutor
@@ -81,4 +90,4 @@ def scale_settings(job: BatchJob) -> dict[str, Any]:
     """What the manifest records about how the batch was spread."""
     if job.ray is not None:
         return {"ray": job.ray or "default", "workers": job.workers}
-    return {"workers": job.workers or default_workers()}
+    return {"workers": workers_for(job)}
