@@ -355,7 +355,7 @@ def _check_consistency(profile: BotProfile, top: Table) -> None:
     needs_routing = profile.response_mode == "callback" or (
         profile.kind == "websocket" and profile.session_mode == "multiplexed"
     )
-    if needs_routing and reply.format == "json" and reply.session is None:
+    if needs_routing and reply.format != "text" and reply.session is None:
         raise ProfileError(
             f"{top.where('reply.session')}: missing; callbacks and multiplexed websockets need the"
             " JSON path of the session id in each frame (e.g. 'session_id')"

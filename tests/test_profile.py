@@ -38,7 +38,8 @@ def body_of(profile: BotProfile, **values: str) -> dict[str, Any]:
 
 
 def test_every_contract_preset_exists() -> None:
-    assert set(PRESETS) == {"generic-json", "rasa-rest", "botframework", "demo-ws", "plain-ws"}
+    assert {"generic-json", "rasa-rest", "botframework", "demo-ws", "plain-ws"} <= set(PRESETS)
+    assert "generic-ws" in PRESETS  # issue 10: the default for --ws URL
 
 
 @pytest.mark.parametrize(
@@ -191,13 +192,16 @@ def test_signing_secret_comes_from_the_named_variable() -> None:
         ({"kind": "webhook"}, "bot.url: missing"),
         ({"url": "http://h/x", "reply": {"text": "a[*"}}, "bot.reply.text: invalid JSON path"),
         ({"url": "http://h/x", "reply": {"text": 3}}, "a string or a list of strings"),
-        ({"url": "http://h/x", "reply": {"text": []}}, "bot.reply.text: missing"),
+        ({"url": "http://h/x", "reply": {"format": "json", "text": []}}, "bot.reply.text: missing"),
         ({"url": "http://h/x", "request": {"body": {"t": "{txt}"}}}, "unknown placeholder"),
         ({"url": "http://h/x", "request": {"body": {"c": "{callback_url}"}}}, "need response_mode"),
         ({"url": "http://h/x", "method": "GET"}, "expected POST, PUT or PATCH"),
         ({"url": "http://h/x", "reply": {"filter": {"path": "t"}}}, "both 'path' and 'equals'"),
         ({"url": "ws://h/x", "response_mode": "callback"}, "'callback' needs kind = 'webhook'"),
-        ({"url": "ws://h/x", "reply": {"session": ""}}, "bot.reply.session: missing"),
+        (
+            {"url": "ws://h/x", "preset": "demo-ws", "reply": {"session": ""}},
+            "bot.reply.session: missing",
+        ),
         (
             {"url": "ws://h/x", "preset": "plain-ws", "websocket": {"session_mode": "multiplexed"}},
             "plain-text frames carry no session id",
