@@ -51,6 +51,7 @@ from typing import Any
 
 import attrs
 
+from convsim_core.buttons import ButtonChooser
 from convsim_core.channel import Channel, ChannelError, ChannelState, ProtocolError, Session
 from convsim_core.events import (
     ChannelStateChanged,
@@ -235,6 +236,8 @@ class HybridSimulationRunner(Runner):
     services: RunnerServices = attrs.field(factory=RunnerServices, kw_only=True)
     timing: HybridTiming = attrs.field(factory=HybridTiming, kw_only=True)
     intent_inferer: IntentInferer | None = attrs.field(default=None, kw_only=True)
+    buttons: ButtonChooser | None = attrs.field(default=None, kw_only=True)
+    """Turns a reply that picks one of the agent's quick replies into a button press."""
 
     # Private state - managed internally
     _conversation: Conversation = attrs.field(init=False)
@@ -504,7 +507,10 @@ class HybridSimulationRunner(Runner):
         if self._mailbox.has_arrival():
             logger.debug("agent spoke as the customer finished typing; rewriting the reply")
             return None
-        return await self._send(session, item.reply)
+        reply = item.reply
+        if self.buttons is not None:
+            reply = self.buttons.press(reply, self._conversation)
+        return await self._send(session, reply)
 
     def _deadline(self) -> tuple[float | None, _Wait]:
         """How long the runner may wait for the next item, and what it means if none comes."""
