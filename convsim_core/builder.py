@@ -191,7 +191,9 @@ class _Builder:
         spec = scenario.side(role)
         kind = self.kind(role)
         if kind == "scripted":
-            return ScriptedParticipant(role, spec.turns)
+            initial = scenario.initial_message
+            opening = initial.content if initial is not None and initial.sender is role else None
+            return ScriptedParticipant(role, spec.turns, opening=opening)
         if kind == "llm":
             from convsim_core.llm import LLMParticipant
 
