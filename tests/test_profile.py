@@ -283,3 +283,18 @@ def test_callback_settings() -> None:
     assert profile.callback.port == 8099
     assert profile.callback.public_url == "https://tunnel.example"
     assert profile.response_ends_turn is True
+
+
+def test_the_documented_defaults_are_the_real_defaults() -> None:
+    # Issue 10: the docstring once showed session_mode = "connection" as the default of a
+    # profile whose real default was the demo bot's multiplexed mode.
+    import tomllib
+
+    import channels.profile as module
+
+    doc = module.__doc__ or ""
+    block = doc.split("::\n", 1)[1].split("\nUnknown keys", 1)[0]
+    example = tomllib.loads("\n".join(line[4:] for line in block.splitlines()))["bot"]
+    documented = BotProfile.from_mapping(example, source="doc", environ={})
+    bare = BotProfile.from_mapping({"url": example["url"]}, source="bare", environ={})
+    assert documented == bare

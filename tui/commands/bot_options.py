@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-PRESET_NAMES = "generic-json, rasa-rest, botframework, demo-ws, plain-ws"
+PRESET_NAMES = "generic-json, generic-ws, rasa-rest, botframework, demo-ws, plain-ws"
 DEMO_TRANSPORTS = ("ws", "webhook")
 
 
