@@ -325,3 +325,40 @@ async def test_probe_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> 
     with pytest.raises(SystemExit) as exit_info:
         main(["probe", "ws://127.0.0.1:9/", "--timeout", "nan"])
     assert exit_info.value.code == 2
+
+
+# -- batches: counts per scenario, exit code ----------------------------------------------------------
+
+
+async def test_a_batch_with_unreadable_replies_exits_1_and_counts_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from convsim_core.batch import collect
+    from convsim_core.batch.html import render_conversation
+
+    out = tmp_path / "batch"
+    bot_file = tmp_path / "bot.toml"
+    async with JsonArrayWebhookBot() as bot:
+        bot_file.write_text(
+            f'[bot]\nurl = "{bot.url}"\n[bot.reply]\nformat = "json"\ntext = "replies[*].text"\n'
+        )
+        argv = ["batch", str(scenario(tmp_path)), "--runs", "2", "-c", "2", "--out", str(out)]
+        code, shown, err = await cli([*argv, "--headless", "--profile", str(bot_file)], capsys)
+    assert code == 1, shown + err
+    assert "unreadable bot replies (protocol errors):" in shown
+    assert "2 ended unreadable_replies" in shown
+    summary = json.loads((out / "summary.json").read_text())
+    row = summary["scenarios"][0]
+    assert row["unreadable_replies"] == 2 and row["protocol_error_runs"] == 2
+    assert row["protocol_errors"] >= 2
+    header = (out / "summary.csv").read_text().splitlines()[0].split(",")
+    assert {"protocol_errors", "protocol_error_runs", "unreadable_replies"} <= set(header)
+    html_file = tmp_path / "report.html"
+    code, _, err = await cli(["report", str(out), "--html", str(html_file)], capsys)
+    assert code == 0, err
+    assert "unreadable bot replies" in html_file.read_text()
+    record = collect([out]).records[0]
+    page = render_conversation(record, back="index.html", rerun="convsim ...")
+    assert "unreadable replies" in page and "ids the bot saw" in page

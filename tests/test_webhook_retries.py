@@ -94,4 +94,3 @@ async def test_retry_sent_opts_in_to_resending_after_a_disconnect() -> None:
             assert await hooks.texts_after(1) == ["echo: again"]
         await channel.close()
     assert [r["text"] for r in bot.requests] == ["again", "again"]
-
