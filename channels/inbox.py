@@ -46,7 +46,7 @@ class InboxSession(Session):
         self._hook: Callable[[ProtocolError], None] | None = None
         self._early_errors: list[ProtocolError] = []
 
-    @property  # type: ignore[override]
+    @property
     def on_protocol_error(self) -> Callable[[ProtocolError], None] | None:
         return self._hook
 

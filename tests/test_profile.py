@@ -28,7 +28,7 @@ def parse(env: dict[str, str] | None = None, **bot: Any) -> BotProfile:
     return BotProfile.from_mapping(bot, source="bot.toml", environ=ENV if env is None else env)
 
 
-def body_of(profile: BotProfile, **values: str) -> dict[str, Any]:
+def body_of(profile: BotProfile, **values: Any) -> dict[str, Any]:
     outgoing = Outgoing(text="hi", session_id="s", message_id="m", timestamp=STAMP, **values)
     decoded: dict[str, Any] = json.loads(FrameCodec(profile).encode(outgoing))
     return decoded

@@ -82,7 +82,8 @@ async def cli(argv: Sequence[str], capsys: pytest.CaptureFixture[str]) -> tuple[
 def printed_profile(out: str) -> dict[str, Any]:
     """The TOML the probe printed (everything from its ``[bot]`` line on)."""
     start = out.index("\n[bot]\n") + 1
-    return tomllib.loads(out[start:])["bot"]
+    table: dict[str, Any] = tomllib.loads(out[start:])["bot"]
+    return table
 
 
 async def probe_then_connect(
@@ -327,7 +328,7 @@ async def test_probe_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> 
     assert exit_info.value.code == 2
 
 
-# -- batches: counts per scenario, exit code ----------------------------------------------------------
+# -- batches: counts per scenario, exit code -------------------------------------------------------
 
 
 async def test_a_batch_with_unreadable_replies_exits_1_and_counts_them(

@@ -28,7 +28,7 @@ import asyncio
 import contextlib
 import json
 import re
-from typing import Any
+from typing import Any, Self
 
 import aiohttp
 from aiohttp import web
@@ -57,7 +57,7 @@ class _WsServer:
         self.port = 0
         self.connections = 0
 
-    async def __aenter__(self) -> _WsServer:
+    async def __aenter__(self) -> Self:
         self._server = await serve(self._handle, HOST, 0)
         self.port = self._server.sockets[0].getsockname()[1]
         return self
@@ -149,7 +149,7 @@ class _HttpServer:
     def routes(self, app: web.Application) -> None:
         raise NotImplementedError
 
-    async def __aenter__(self) -> _HttpServer:
+    async def __aenter__(self) -> Self:
         app = web.Application()
         self.routes(app)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.1)

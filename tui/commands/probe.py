@@ -14,7 +14,11 @@ import sys
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from tui.cli import UserError
+from tui.numbers import NumberAction, NumberRule
+from tui.wiring.errors import UserError
+
+WAIT = NumberRule(above=0, maximum=600)
+"""--timeout: positive seconds, at most ten minutes."""
 
 if TYPE_CHECKING:
     from channels.probe import ProbeResult
@@ -37,7 +41,8 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--timeout",
-        type=_seconds,
+        action=NumberAction,
+        rule=WAIT,
         default=5.0,
         metavar="SECONDS",
         help="how long to wait for an answer (default: 5)",
@@ -52,16 +57,6 @@ def register(subparsers: Any) -> None:
         ),
     )
     parser.set_defaults(handler=handle_probe)
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
-    if not 0 < value <= 600:
-        raise argparse.ArgumentTypeError(f"must be between 0 and 600 seconds, got {text!r}")
-    return value
 
 
 async def handle_probe(args: argparse.Namespace) -> int:
@@ -94,7 +89,7 @@ def _print(result: ProbeResult) -> None:
     for note in finding.notes:
         print(f"  note: {note}", file=out)
     if finding.profile is None:
-        print("no bot profile: convsim found no way to read this bot's replies", file=out)
+        print("no bot profile: nothing usable came back", file=out)
         return
     if finding.usable:
         print("", file=out)
