@@ -27,7 +27,9 @@ Timing rules (all times are real seconds):
 * **The last word.** When a termination rule fires on the customer's message (a goodbye, an
   outcome reached), the runner still waits - up to ``response_timeout``, capped by
   ``last_word_timeout``, then by the usual settling - for the agent's answer and records it, so
-  a bot's "Bye!" is in the transcript and its reply is not thrown away.
+  a bot's "Bye!" is in the transcript and its reply is not thrown away. (A rule that fires on
+  the agent's message ends the chat there, as before; replies after the end are acknowledged
+  by the channel and logged, not recorded.)
 * **Unreadable replies.** When the agent answered but none of its replies could be read (every
   frame a protocol error), the conversation ends with ``unreadable_replies`` and an error that
   names the first problem, instead of reading as "the agent said nothing".
