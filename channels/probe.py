@@ -95,16 +95,19 @@ def _texts(replies: list[Reply]) -> tuple[str, ...]:
     return tuple(shown)
 
 
-def _string_paths(document: Any, prefix: str = "") -> list[str]:
-    """JSON paths of the string leaves: candidates for ``[bot.reply] text``."""
+_META = frozenset({"status", "type", "id", "locale", "channel", "timestamp", "code", "lang"})
+
+
+def _string_fields(document: Any, prefix: str = "") -> list[tuple[str, str]]:
+    """``(JSON path, value)`` of the string leaves: candidates for ``[bot.reply] text``."""
     if isinstance(document, str):
-        return [prefix or "$"]
-    found: list[str] = []
+        return [(prefix or "$", document)]
+    found: list[tuple[str, str]] = []
     if isinstance(document, dict):
         for key, value in document.items():
-            found += _string_paths(value, f"{prefix}.{key}" if prefix else str(key))
+            found += _string_fields(value, f"{prefix}.{key}" if prefix else str(key))
     elif isinstance(document, list) and document:
-        found += _string_paths(document[0], f"{prefix}[*]" if prefix else "$[*]")
+        found += _string_fields(document[0], f"{prefix}[*]" if prefix else "$[*]")
     return found
 
 
@@ -112,7 +115,13 @@ def _unreadable_notes(read: _Read) -> tuple[str, ...]:
     frame, why = read.unreadable[0]
     notes = [f"the bot answered, but convsim could not read it ({why}): {frame.data[:160]!r}"]
     for document in read.documents:
-        paths = [p for p in _string_paths(document) if not p.endswith(("type", "id"))]
+        fields = [
+            (path, value)
+            for path, value in _string_fields(document)
+            if path.rsplit(".", 1)[-1].lower() not in _META and not path.lower().endswith("id")
+        ]
+        # The longest string is the likeliest message; ids and status words are short.
+        paths = [path for path, _ in sorted(fields, key=lambda item: -len(item[1]))]
         if paths:
             notes.append(
                 "if the reply text is in one of these fields, set it in the profile:"
