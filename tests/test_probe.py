@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
 
 import pytest
 from aiohttp import web
@@ -62,7 +63,9 @@ async def test_the_demo_bot_over_websocket_is_its_own_protocol() -> None:
 
 
 @contextlib.asynccontextmanager
-async def http_bot(handler: web.RequestHandler | None = None) -> AsyncIterator[str]:
+async def http_bot(
+    handler: Callable[[web.Request], Awaitable[web.StreamResponse]] | None = None,
+) -> AsyncIterator[str]:
     app = web.Application()
 
     async def odd_json(request: web.Request) -> web.Response:
@@ -104,7 +107,8 @@ def test_the_printed_profile_is_toml_convsim_reads() -> None:
 
     from channels.profile import BotProfile
 
-    table = {"url": "http://h:5005/webhooks/callback/webhook", "preset": "rasa-rest"}
+    table: dict[str, Any] = {"url": "http://h:5005/webhooks/callback/webhook"}
+    table["preset"] = "rasa-rest"
     table |= {"response_mode": "callback", "callback": {"port": 5034, "path": "/bot"}}
     text = profile_toml(table)
     loaded = tomllib.loads(text)["bot"]
