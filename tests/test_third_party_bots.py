@@ -280,6 +280,8 @@ async def test_a_reply_path_matching_nothing_exits_1_naming_the_protocol_error(
     code, shown, _ = await cli(["show", str(out)], capsys)
     assert code == 0
     assert "Unreadable:" in shown and "unreadable replies" in shown
+    assert f"bot: webhook {bot.url} (preset generic-json, profile {bot_file})" in shown
+    assert "ids the bot saw: convsim_session = " in shown and "session_id = " in shown
 
 
 async def test_a_filter_that_drops_every_reply_exits_1(
