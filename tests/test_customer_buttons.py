@@ -1,5 +1,6 @@
-"""The LLM customer presses a bot's buttons (issue 10): it sees them as ``[buttons: Yes | No]``,
-answers with a title, and the press goes to a Rasa-style bot as the button's payload."""
+"""Simulated customers press a bot's buttons (issue 10): the LLM customer sees them as
+``[buttons: Yes | No]`` and answers with a title, the offline customer's "yes" picks one; either
+way the press goes to a Rasa-style bot as the button's payload."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 from channels.factory import make_channel
 from channels.profile import profile_for_url
 from convsim_core.hybrid_builder import build_hybrid_runner
-from convsim_core.models import ParticipantRole, TerminationReason
+from convsim_core.models import ParticipantRole, QuickReply, TerminationReason
 from convsim_core.scenario import load_scenario
 from tests.support.openai_server import OpenAIServer, isolated_llm, last_user_text, message_text
 from tests.support.third_party_bots import RasaBot
@@ -57,3 +58,18 @@ async def test_the_llm_customer_presses_a_rasa_button(
     seen = [message_text(m) for r in server.requests for m in r["messages"]]
     assert any("answer with its title exactly" in text for text in seen)
     assert any("[image] https://example.invalid/invoice.png" in text for text in seen)
+
+
+async def test_the_offline_customer_presses_a_rasa_button(tmp_path: Path) -> None:
+    path = scenario(tmp_path)
+    text = path.read_text().replace('kind = "scripted"', 'kind = "offline"')
+    path.write_text(text.replace('turns = ["Yes", "Thanks, goodbye"]\n', ""))
+    async with RasaBot() as bot:
+        channel = make_channel(profile_for_url(bot.origin, kind="webhook", preset="rasa-rest"))
+        try:
+            result = await build_hybrid_runner(load_scenario(path), channel).run()
+        finally:
+            await channel.close()
+    assert [m["message"] for m in bot.received][:2] == ["Hello", "/affirm"]
+    press = [m for m in result.conversation.messages if m.sender is ParticipantRole.CUSTOMER][1]
+    assert press.content == "Yes" and press.choice == QuickReply("Yes", "/affirm")
