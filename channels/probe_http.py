@@ -156,12 +156,9 @@ def directline_finding(url: str) -> Finding:
     return preset_finding(
         "Direct Line (Bot Framework's client API)",
         "directline",
-        {
-            "url": url,
-            "preset": "directline",
-            "headers": {"Authorization": "Bearer ${DIRECTLINE_SECRET}"},
-        },
-        "Direct Line needs the bot's secret: export DIRECTLINE_SECRET before connecting",
+        {"url": url, "preset": "directline"},
+        "Direct Line needs the bot's secret (or a token): export DIRECTLINE_SECRET before"
+        " connecting ([bot.directline] secret_env names another variable)",
     )
 
 

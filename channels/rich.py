@@ -8,7 +8,10 @@ Framework ``attachments``/``suggestedActions``, Botkit ``quick_replies``/``files
 image-only reply is a message, not an error and not silence.
 
 Pure functions over parsed JSON; :class:`channels.codec.FrameCodec` calls them for
-``reply.format = "auto"``.
+``reply.format = "auto"``. The Socket.IO and Direct Line codecs use the one-line helpers at the
+end (``[image] URL``, ``[card: Title] text``, ``[buttons: Yes | No]``): a bot that answers with an
+image or a row of buttons has said something, and dropping it would make the customer (and the
+judge) miss it.
 """
 
 from __future__ import annotations
@@ -42,6 +45,16 @@ NON_REPLY_TYPES = frozenset(
         "trace",
         "delay",
         "status",
+        # Chainlit steps that are not the assistant's answer (tool calls, runs, the user's echo)
+        "run",
+        "tool",
+        "llm",
+        "embedding",
+        "retrieval",
+        "rerank",
+        "user_message",
+        "system_message",
+        "undefined",
     }
 )
 """``type`` values of frames that are no reply (typing indicators, acks, lifecycle events)."""
@@ -194,7 +207,9 @@ def _one_attachment(value: dict[str, Any]) -> Attachment:
 
 
 def _nested_url(payload: Any) -> str | None:
-    return _text_of(payload.get("url")) if isinstance(payload, dict) else None
+    if not isinstance(payload, dict):
+        return None
+    return _text_of(payload.get("url")) or _text_of(payload.get("src"))
 
 
 def _quick_replies(item: dict[str, Any]) -> Iterable[QuickReply]:
@@ -230,3 +245,79 @@ def _buttons(values: Any) -> Iterable[QuickReply]:
             title = payload
         action = _text_of(value.get("type")) or "postBack"
         yield QuickReply(title, payload=payload, action=action)
+
+
+# -- one transcript line per non-text part (Socket.IO, Direct Line) ------------------------------
+
+
+def buttons_line(titles: Iterable[str]) -> str:
+    return "[buttons: " + " | ".join(titles) + "]"
+
+
+def _text(value: Any) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+def rasa_attachment(data: Any) -> str | None:
+    """Rasa's ``{"attachment": {"type": "image", "payload": {"src": URL}}}`` and kin."""
+    if not isinstance(data, dict) or not isinstance(data.get("attachment"), dict):
+        return None
+    attachment = data["attachment"]
+    kind = _text(attachment.get("type")) or "attachment"
+    payload = attachment.get("payload")
+    payload = payload if isinstance(payload, dict) else {}
+    if kind == "image":
+        return f"[image] {_text(payload.get('src'))}".rstrip()
+    if kind == "template":
+        elements = payload.get("elements")
+        element = elements[0] if isinstance(elements, list) and elements else elements
+        title = _text(element.get("title")) if isinstance(element, dict) else ""
+        return f"[card: {title}]" if title else "[card]"
+    url = _text(payload.get("src")) or _text(payload.get("url"))
+    return f"[{kind}] {url}".rstrip()
+
+
+def _card(content: Any, kind: str) -> str:
+    content = content if isinstance(content, dict) else {}
+    title = _text(content.get("title"))
+    body = _text(content.get("text")) or _text(content.get("subtitle"))
+    head = f"[{kind}: {title}]" if title else f"[{kind}]"
+    line = f"{head} {body}".rstrip()
+    buttons = [
+        _text(button.get("title"))
+        for button in content.get("buttons") or []
+        if isinstance(button, dict) and _text(button.get("title"))
+    ]
+    return f"{line} {buttons_line(buttons)}" if buttons else line
+
+
+def activity_extras(activity: dict[str, Any]) -> list[str]:
+    """Bot Framework attachments and suggested actions, one line each."""
+    lines: list[str] = []
+    for attachment in activity.get("attachments") or []:
+        if not isinstance(attachment, dict):
+            continue
+        content_type = _text(attachment.get("contentType"))
+        if content_type.startswith(("image/", "video/", "audio/")):
+            url = _text(attachment.get("contentUrl"))
+            lines.append(f"[{content_type.split('/')[0]}] {url}".rstrip())
+        elif content_type.startswith("application/vnd.microsoft.card."):
+            kind = content_type.removeprefix("application/vnd.microsoft.card.")
+            if kind == "adaptive":
+                lines.append("[adaptive card]")
+            else:
+                lines.append(_card(attachment.get("content"), f"{kind} card"))
+        else:
+            name = _text(attachment.get("name")) or _text(attachment.get("contentUrl"))
+            lines.append(f"[file: {content_type or 'unknown'}] {name}".rstrip())
+    suggested = activity.get("suggestedActions")
+    actions = suggested.get("actions") if isinstance(suggested, dict) else None
+    titles = [
+        _text(action.get("title")) or _text(action.get("value"))
+        for action in actions or []
+        if isinstance(action, dict)
+    ]
+    titles = [title for title in titles if title]
+    if titles:
+        lines.append(buttons_line(titles))
+    return lines

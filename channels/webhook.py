@@ -33,6 +33,7 @@ from channels.signing import SIGNATURE_HEADER, sign
 from channels.where import describe_profile, wire_ids
 from convsim_core.channel import Channel, ChannelError, ChannelState, ProtocolError
 from convsim_core.models import Message
+from convsim_core.textsafe import one_line
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +70,11 @@ class WebhookSession(InboxSession):
 
     def describe(self) -> dict[str, str]:
         return wire_ids(self._channel.profile.request.body, self.session_id)
+
+    @property
+    def pending_posts(self) -> int:
+        """Messages queued behind the one being posted."""
+        return self._outbox.qsize()
 
     async def close(self) -> None:
         if not self._begin_close():
@@ -221,10 +227,15 @@ class WebhookChannel(Channel):
         attempt = 0
         while True:
             try:
-                request = self._http.request(profile.method, self._url, data=data, headers=headers)
+                # Never follow a redirect: aiohttp would turn the POST into a GET and take that
+                # page for the bot's reply.
+                request = self._http.request(
+                    profile.method, self._url, data=data, headers=headers, allow_redirects=False
+                )
                 async with asyncio.timeout(profile.response_timeout), request as resp:
                     status = resp.status
                     payload = await _read_capped(resp, profile.max_body_bytes)
+                    location = resp.headers.get("Location", "")
                 break
             except retryable as exc:
                 attempt += 1
@@ -234,6 +245,7 @@ class WebhookChannel(Channel):
                         f" gave up after {profile.reconnect.attempts} retry attempt(s)"
                     )
                     session.report_state(ChannelState.FAILED, str(error))
+                    session.undelivered += 1 + session.pending_posts
                     session.fail(error)
                     return
                 session.report_state(
@@ -258,6 +270,18 @@ class WebhookChannel(Channel):
                 return
         if attempt:
             session.report_state(ChannelState.CONNECTED, "reachable again")
+        if 300 <= status < 400:
+            where = f" to {one_line(location[:200])}" if location else ""
+            self._turn_failed(
+                session,
+                ProtocolError(
+                    f"bot answered HTTP {status} (a redirect{where}); convsim does not follow"
+                    " redirects for POSTs: put the final URL in the profile",
+                    f"HTTP {status} redirect{where}",  # what transcripts and screens show
+                ),
+                setup=setup,
+            )
+            return
         self._handle_response(session, status, payload, setup=setup)
 
     def _turn_failed(

@@ -38,8 +38,17 @@ def body_of(profile: BotProfile, **values: Any) -> dict[str, Any]:
 
 
 def test_every_contract_preset_exists() -> None:
-    assert {"generic-json", "rasa-rest", "botframework", "demo-ws", "plain-ws"} <= set(PRESETS)
-    assert "generic-ws" in PRESETS  # issue 10: the default for --ws URL
+    assert set(PRESETS) == {
+        "generic-json",
+        "generic-ws",  # issue 10: the default for --ws URL
+        "rasa-rest",
+        "botframework",
+        "demo-ws",
+        "plain-ws",
+        "rasa-socketio",
+        "chainlit",
+        "directline",
+    }
 
 
 @pytest.mark.parametrize(
@@ -305,8 +314,12 @@ def test_the_documented_defaults_are_the_real_defaults() -> None:
     import channels.profile as module
 
     doc = module.__doc__ or ""
-    block = doc.split("::\n", 1)[1].split("\nUnknown keys", 1)[0]
-    example = tomllib.loads("\n".join(line[4:] for line in block.splitlines()))["bot"]
+    lines = []
+    for line in doc.split("::\n", 1)[1].splitlines():
+        if line.strip() and not line.startswith("    "):
+            break  # the end of the first literal block (the webhook example)
+        lines.append(line[4:])
+    example = tomllib.loads("\n".join(lines))["bot"]
     documented = BotProfile.from_mapping(example, source="doc", environ={})
     bare = BotProfile.from_mapping({"url": example["url"]}, source="bare", environ={})
     assert documented == bare
