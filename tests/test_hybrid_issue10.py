@@ -144,3 +144,13 @@ def test_button_chooser_rules() -> None:
     long = "yes and also I wanted to ask about the other charge from last week"
     assert chooser.choose(long, [yes, no]) is None  # says more than a button could
     assert chooser.choose("yes", []) is None
+
+
+async def test_unreadable_replies_are_blamed_on_the_wiring_not_the_simulator() -> None:
+    from convsim_core.batch.attribution import Fault, attribute
+
+    runner = make_runner(_Garbling(turn_flag=True), timing=fast(response_timeout=30.0))
+    result = await asyncio.wait_for(runner.run(), TIMEOUT)
+    found = attribute(result, None, result.conversation.messages, {"agent_kind": "real"})
+    assert found is not None and found.fault is Fault.INFRASTRUCTURE
+    assert "no bot reply could be read" in found.reason
