@@ -16,7 +16,7 @@ import aiohttp
 import pytest
 from websockets.asyncio.client import connect
 
-from tests.support.timeouts import TIMEOUT
+from tests.support.timeouts import MS, TIMEOUT
 from tests.test_demo_bot_protocols import Recorder, expected, ws_turn
 from tui.cli import build_parser, main
 
@@ -30,7 +30,7 @@ async def wait_for_output(capsys: pytest.CaptureFixture[str], marker: str) -> st
         seen += capsys.readouterr().out
         if marker in seen:
             return seen
-        await asyncio.sleep(0.02)
+        await asyncio.sleep(20 * MS)
     raise AssertionError(f"{marker!r} never printed; got:\n{seen}")
 
 
