@@ -17,7 +17,6 @@ import attrs
 
 from convsim_core.models import Outcomes
 from convsim_core.pacing import Pacer
-from convsim_core.persistence import TranscriptSink, TranscriptWriter
 from convsim_core.runners.base import EventCallback, ProgressCallback, Runner
 
 if TYPE_CHECKING:
@@ -153,21 +152,19 @@ class ScenarioRunSource(RunSource):
         self.write_transcript = write_transcript
 
     async def start(self, hooks: RunHooks) -> ActiveRun:
-        from convsim_core.builder import build_full_runner, default_transcript_path
+        from convsim_core.builder import default_transcript_path
+        from tui.wiring.runs import RunWiring, full_run
 
         path: Path | None = None
-        transcript: TranscriptSink | None = None
         if self.write_transcript:
             path = default_transcript_path(self.scenario, hooks.seed, self.runs_root)
-            transcript = TranscriptWriter(path)
-        runner = build_full_runner(
+        wiring = RunWiring(
             self.scenario,
-            seed=hooks.seed,
-            base_timestamp=self.base_timestamp,
-            transcript=transcript,
-            progress_callback=hooks.progress_callback,
+            hooks.seed,
+            path,
             event_callback=hooks.event_callback,
-            pacer=hooks.pacer,
+            progress_callback=hooks.progress_callback,
             use_llm=self.use_llm,
         )
+        runner, _writer = full_run(wiring, pacer=hooks.pacer, base_timestamp=self.base_timestamp)
         return ActiveRun(runner, transcript_path=path)

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from tui.commands.bot_options import add_bot_options
-from tui.numbers import ANY_WHOLE, POSITIVE_WHOLE, NumberAction
+from tui.commands.chat_options import add_chat_options
 from tui.wiring.bots import (
     DEMO_PLACEHOLDER_URL,
     check_preset_has_target,
@@ -68,29 +68,7 @@ def register(subparsers: Any) -> None:
         help="scenario file (.toml); optional with --demo-bot (default: the builtin demo)",
     )
     add_bot_options(parser)
-    parser.add_argument(
-        "--seed", action=NumberAction, rule=ANY_WHOLE, help="random seed (default: the scenario's)"
-    )
-    parser.add_argument(
-        "--out", type=Path, metavar="FILE", help="transcript file (default: runs/<scenario>/...)"
-    )
-    parser.add_argument(
-        "--headless", action="store_true", help="print the chat as plain text, no terminal UI"
-    )
-    parser.add_argument(
-        "--max-messages",
-        action=NumberAction,
-        rule=POSITIVE_WHOLE,
-        metavar="N",
-        help="stop after N messages",
-    )
-    sides = parser.add_mutually_exclusive_group()
-    sides.add_argument(
-        "--llm", action="store_true", help="let the LLM play the customer (needs OPENAI_API_KEY)"
-    )
-    sides.add_argument(
-        "--offline", action="store_true", help="play the customer offline, even a kind = 'llm' one"
-    )
+    add_chat_options(parser, sides="the customer")
     parser.set_defaults(handler=handle_connect)
 
 
