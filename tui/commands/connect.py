@@ -23,6 +23,7 @@ import attrs
 
 from tui.commands.bot_options import add_bot_options
 from tui.commands.chat_options import add_chat_options
+from tui.commands.terminal_ui import terminal_app
 from tui.wiring.bots import (
     DEMO_PLACEHOLDER_URL,
     check_preset_has_target,
@@ -123,19 +124,15 @@ async def _check_reachable(profile: BotProfile) -> None:
 
 def _open_ui(scenario: Scenario, profile: BotProfile, args: argparse.Namespace) -> int | str:
     """The UI's exit code, or why it cannot run here."""
-    if not sys.stdout.isatty():
-        return "stdout is not a terminal"
-    try:
-        from tui.app import run_connect_app  # type: ignore[import-not-found,unused-ignore]
-    except ImportError as exc:
-        logger.debug("terminal UI unavailable", exc_info=True)
-        return f"the terminal UI is not available ({exc})"
+    app = terminal_app()
+    if isinstance(app, str):
+        return app
     if not args.demo_bot:
         asyncio.run(_check_reachable(profile))
     if args.out is not None:
         print("convsim: --out applies to --headless runs only", file=sys.stderr)
     # With the demo bot the app starts it: the profile only names the kind and preset so far.
-    return int(run_connect_app(scenario, profile, seed=args.seed, demo_bot=bool(args.demo_bot)))
+    return int(app.run_connect_app(scenario, profile, seed=args.seed, demo_bot=bool(args.demo_bot)))
 
 
 # -- headless --------------------------------------------------------------------------------------

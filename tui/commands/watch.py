@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tui.commands.chat_options import add_chat_options
+from tui.commands.terminal_ui import terminal_app
 from tui.numbers import POSITIVE, NumberAction
 from tui.wiring.errors import UserError, as_user_error
 from tui.wiring.scenarios import load_scenario_file, require_llm, with_kinds, with_max_messages
@@ -91,16 +92,12 @@ def run_scenario_command(
 
 def _open_ui(scenario: Scenario, args: argparse.Namespace, mode: str) -> int | str:
     """The UI's exit code, or why it cannot run here."""
-    if not sys.stdout.isatty():
-        return "stdout is not a terminal"
-    try:
-        from tui.app import run_watch_app
-    except ImportError as exc:
-        logger.debug("terminal UI unavailable", exc_info=True)
-        return f"the terminal UI is not available ({exc})"
+    app = terminal_app()
+    if isinstance(app, str):
+        return app
     if args.out is not None or args.speed is not None:
         print("convsim: --out and --speed apply to --headless runs only", file=sys.stderr)
-    return run_watch_app(scenario, seed=args.seed, mode=mode)
+    return int(app.run_watch_app(scenario, seed=args.seed, mode=mode))
 
 
 def _apply_overrides(scenario: Scenario, args: argparse.Namespace) -> Scenario:
