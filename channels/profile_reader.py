@@ -7,6 +7,7 @@ Errors are worded by :mod:`convsim_core.toml_reader`, exactly as scenario files'
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -76,7 +77,7 @@ class Table:
     def seconds(self, key: str, default: float, *, positive: bool = False) -> float:
         value = self.data.get(key, default)
         ok = isinstance(value, int | float) and not isinstance(value, bool)
-        if not ok or value < 0 or (positive and value == 0):
+        if not ok or not math.isfinite(value) or value < 0 or (positive and value == 0):
             bound = "> 0" if positive else ">= 0"
             raise self._fail(key, f"a number of seconds {bound}", value)
         return float(value)

@@ -84,6 +84,11 @@ class WsLink:
         self._state.connection_up()
         self._reader = asyncio.create_task(self._read_loop(), name=f"ws-reader {self._profile.url}")
 
+    @property
+    def pending_frames(self) -> int:
+        """Frames kept for the next connection (not yet written to any)."""
+        return self._state.unsent
+
     async def send(self, frame: str) -> None:
         """Write a frame now, or keep it for the next connection if the link is down."""
         if self._failed is not None:

@@ -119,7 +119,10 @@ def load_scenario(path: str | Path) -> Scenario:
     path = Path(path)
     source = str(path)
     data = read_toml_file(path, "scenario", lambda problem: ScenarioError(source, "", problem))
-    return parse_scenario(data, source=source, path=path)
+    try:
+        return parse_scenario(data, source=source, path=path)
+    except RecursionError:
+        raise ScenarioError(source, "", "not a usable scenario (nested too deeply)") from None
 
 
 def builtin_scenario(name: str = "demo") -> Scenario:
@@ -154,4 +157,4 @@ def list_scenarios(folder: str | Path) -> list[Path]:
 
 
 def _parse_toml(text: str, source: str) -> dict[str, Any]:
-    return parse_toml(text, lambda problem: ScenarioError(source, "", problem))
+    return parse_toml(text, lambda problem: ScenarioError(source, "", problem), "scenario")

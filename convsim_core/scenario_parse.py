@@ -6,7 +6,6 @@ key (``outcomes[2].name``), and keys nobody read are rejected.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ from convsim_core.chats.spec import RagSpec
 from convsim_core.llm.settings import LLMSettings
 from convsim_core.models import Intent, MessageDraft, Outcome, Outcomes, ParticipantRole
 from convsim_core.offline.config import read_agent_rules, read_customer_rules
+from convsim_core.regexsafe import check_pattern
 from convsim_core.scenario_models import (
     JUDGE_KINDS,
     PARTICIPANT_KINDS,
@@ -239,12 +239,10 @@ def _termination(reader: TableReader | None, outcomes: Outcomes, source: str) ->
     closing = reader.strings("closing_phrases", DEFAULT_CLOSING_PHRASES)
     for index, pattern in enumerate(closing):
         try:
-            re.compile(pattern)
-        except re.error as exc:
+            check_pattern(pattern)
+        except ValueError as exc:
             raise ScenarioError(
-                source,
-                f"{reader.key('closing_phrases')}[{index}]",
-                f"invalid regular expression {pattern!r}: {exc}",
+                source, f"{reader.key('closing_phrases')}[{index}]", str(exc)
             ) from None
     terminal = reader.strings("terminal_outcomes")
     for index, name in enumerate(terminal):

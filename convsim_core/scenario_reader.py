@@ -7,6 +7,7 @@ rest, suggesting the closest allowed key.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -115,6 +116,8 @@ class TableReader:
         value = self._get(name, default)
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise self._expect(name, value, "a number")
+        if not math.isfinite(value):
+            raise self.error(name, f"expected a finite number, got {value}")
         if minimum is not None and value < minimum:
             raise self.error(name, f"expected a number >= {minimum}, got {value}")
         return float(value)

@@ -5,7 +5,6 @@ re-run one conversation at a time long after the process that wrote it is gone.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -14,7 +13,9 @@ from typing import Any
 
 import attrs
 
-from convsim_core.batch.plan import BatchPlan, PlannedRun, ScenarioEntry, ShardSpec
+from convsim_core.atomic import write_text_atomic
+from convsim_core.batch.plan import BatchPlan, PlannedRun, ScenarioEntry, ShardSpec, safe_name
+from convsim_core.safepath import OutsideFolderError, inside
 from convsim_core.serialization import structure_record, unstructure
 
 MANIFEST_NAME = "batch.json"
@@ -118,6 +119,19 @@ class BatchManifest:
             plan = BatchPlan(scenarios, record.runs, shard)
         except ValueError as exc:
             raise BatchFolderError(f"{source}: malformed batch manifest: {exc}") from exc
+        copies = {s.key: s.copy for s in record.scenarios if s.copy}
+        for entry in scenarios:
+            if entry.key != safe_name(entry.key):
+                raise BatchFolderError(
+                    f"{source}: scenario key {entry.key!r} is not a plain name"
+                    " (letters, digits, '-', '_', '.'); refusing a manifest that could write"
+                    " outside its folder"
+                )
+        for key, copy in copies.items():
+            try:
+                inside(Path(source).parent, copy)
+            except OutsideFolderError as exc:
+                raise BatchFolderError(f"{source}: copy of scenario {key!r}: {exc}") from None
         if record.batch_id not in (None, plan.batch_id):
             raise BatchFolderError(f"{source}: batch_id does not match its scenarios and runs")
         return cls(
@@ -126,7 +140,7 @@ class BatchManifest:
             settings=record.settings,
             created_at=record.created_at,
             attempts=record.attempts,
-            copies={s.key: s.copy for s in record.scenarios if s.copy},
+            copies=copies,
         )
 
     def with_attempt(self, **details: Any) -> BatchManifest:
@@ -146,10 +160,7 @@ def write_manifest(folder: str | Path, manifest: BatchManifest) -> Path:
     """Write atomically (temp file + rename) so a crash never leaves half a manifest."""
     path = manifest_path(folder)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(manifest.to_dict(), indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+    return write_text_atomic(path, json.dumps(manifest.to_dict(), indent=2) + "\n")
 
 
 def read_manifest(folder: str | Path) -> BatchManifest:
@@ -193,8 +204,13 @@ def find_run(manifest: BatchManifest, run_id: str) -> PlannedRun:
 def scenario_location(folder: str | Path, manifest: BatchManifest, key: str) -> str:
     """Where to load scenario ``key`` from: the folder's copy, else its original source."""
     copy = manifest.copies.get(key)
-    if copy and (Path(folder) / copy).is_file():
-        return str(Path(folder) / copy)
+    if copy:
+        try:
+            path = inside(folder, copy)
+        except OutsideFolderError as exc:
+            raise BatchFolderError(f"{folder}: copy of scenario {key!r}: {exc}") from None
+        if path.is_file():
+            return str(path)
     return manifest.plan.entry(key).source
 
 

@@ -207,7 +207,11 @@ class HybridSimulationRunner(Runner):
         except ChannelError as exc:
             logger.info("channel failed: %s", exc)
             self._note_channel_state(ChannelState.FAILED, str(exc))
-            return Termination(TerminationReason.CHANNEL_ERROR, "the channel failed"), str(exc)
+            detail = "the channel failed"
+            lost = self._session.undelivered if self._session is not None else 0
+            if lost:
+                detail += f"; the last {lost} customer message(s) were not delivered to the bot"
+            return Termination(TerminationReason.CHANNEL_ERROR, detail), str(exc)
         except _CustomerFailed as exc:
             logger.warning("the customer participant failed", exc_info=exc.error)
             detail = "the customer participant failed"

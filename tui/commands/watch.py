@@ -116,10 +116,12 @@ async def run_headless(scenario: Scenario, args: argparse.Namespace) -> int:
     from convsim_core.pacing import RealTimePacing
     from convsim_core.scenario import ScenarioError
     from tui.headless import HeadlessPrinter
+    from tui.outputs import check_out
     from tui.wiring.runs import RunWiring, full_run
 
     seed = scenario.seed if args.seed is None else args.seed
     path: Path = args.out or default_transcript_path(scenario, seed)
+    check_out(path)
     printer = HeadlessPrinter()
     wiring = RunWiring(
         scenario,
@@ -143,4 +145,5 @@ async def run_headless(scenario: Scenario, args: argparse.Namespace) -> int:
     printer.summary(result, transcript=saved)
     if writer.error is not None:
         print(f"convsim: could not write the transcript {path}: {writer.error}", file=sys.stderr)
+        return 1
     return 1 if result.error else 0
