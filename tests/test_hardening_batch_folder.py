@@ -200,3 +200,17 @@ def test_report_on_a_folder_that_is_not_a_batch_or_is_corrupt_exits_2(
     assert main(["report", str(folder)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "batch.json" in err
+
+
+def test_resume_uses_the_recorded_concurrency(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "batch"
+    argv = ["batch", "demo", "--runs", "4", "-c", "3", "--headless", "--out", str(folder)]
+    assert main(argv) == 0
+    next(folder.glob("demo-*.jsonl")).unlink()
+    assert main(["batch", "--resume", "--headless", "--out", str(folder)]) == 0
+    assert read_manifest(folder).attempts[-1]["concurrency"] == 3
+    assert main(["batch", "--resume", "-c", "2", "--headless", "--out", str(folder)]) == 0
+    assert read_manifest(folder).attempts[-1]["concurrency"] == 2
+    capsys.readouterr()
