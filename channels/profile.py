@@ -60,7 +60,6 @@ Unknown keys are errors so a typo never silently falls back to a default.
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -83,6 +82,7 @@ from channels.profile_parts import (
 )
 from channels.profile_reader import ProfileError, Table
 from channels.templates import TemplateError, env_names_in, expand_env
+from convsim_core.toml_reader import read_toml_file
 
 __all__ = [
     "BotProfile",
@@ -208,16 +208,7 @@ class BotProfile:
 def load_bot_profile(path: str | Path, *, environ: Mapping[str, str] | None = None) -> BotProfile:
     """Read a profile file: its top level is the ``[bot]`` table, or it has a ``[bot]`` table."""
     file = Path(path)
-    try:
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ProfileError(f"{file}: cannot read bot profile: {exc.strerror or exc}") from exc
-    except UnicodeDecodeError:
-        raise ProfileError(f"{file}: not a bot profile (not UTF-8 text)") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ProfileError(f"{file}: not valid TOML: {exc}") from exc
-    except RecursionError:
-        raise ProfileError(f"{file}: not a usable bot profile (nested too deeply)") from None
+    data = read_toml_file(file, "bot profile", lambda problem: ProfileError(f"{file}: {problem}"))
     table = data.get("bot", data) if isinstance(data.get("bot"), dict) else data
     return BotProfile.from_mapping(table, source=str(file), environ=environ)
 

@@ -39,7 +39,7 @@ from tui.numbers import ANY_WHOLE, CONCURRENCY, POSITIVE, POSITIVE_WHOLE, RUNS, 
 from tui.outputs import check_out_folder
 from tui.wiring.batch_job import BatchJob
 from tui.wiring.bots import BotTarget
-from tui.wiring.errors import UserError
+from tui.wiring.errors import UserError, as_user_error
 from tui.wiring.scenarios import load_batch_entry, load_scenarios
 
 __all__ = ["BatchJob", "BotTarget", "build_job", "execute", "load_scenarios", "register", "run"]
@@ -186,11 +186,11 @@ def _job_from_manifest(
     if args.runs is not None and args.runs != plan.runs:
         raise UserError(f"{folder} was started with --runs {plan.runs}")
     settings = manifest.settings
-    if target is None and isinstance(settings.get("bot"), Mapping):
-        target = BotTarget.from_dict(settings["bot"])
-    if not limits.enabled and isinstance(settings.get("rate_limits"), Mapping):
-        recorded = settings["rate_limits"]
-        limits = RateLimits(recorded.get("requests_per_minute"), recorded.get("tokens_per_minute"))
+    with as_user_error(ValueError, prefix=f"{folder}: "):
+        if target is None and isinstance(settings.get("bot"), Mapping):
+            target = BotTarget.from_dict(settings["bot"])
+        if not limits.enabled and isinstance(settings.get("rate_limits"), Mapping):
+            limits = RateLimits.from_dict(settings["rate_limits"])
     if use_llm is None and isinstance(settings.get("use_llm"), bool):
         use_llm = settings["use_llm"]
     scenarios = {

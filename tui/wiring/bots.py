@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from channels.profile import BotProfile, ProfileError, load_bot_profile, profile_for_url
+from convsim_core.serialization import structure_record, unstructure
 from tui.wiring.errors import UserError, as_user_error
 
 if TYPE_CHECKING:
@@ -148,26 +149,16 @@ class BotTarget:
         return None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "url": self.url,
-            "preset": self.preset,
-            "demo_bot": self.demo_bot,
-            "profile": self.profile,
-        }
+        """As a batch manifest records it (``settings.bot``)."""
+        return unstructure(self)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> BotTarget:
+        """What :meth:`to_dict` wrote; ``SchemaError`` (a ValueError) when it is not that."""
         problem = bot_target_problem(data)
         if problem is not None:
             raise UserError(f"batch.json: settings.bot: {problem}")
-        return cls(
-            kind=str(data["kind"]),
-            url=data.get("url"),
-            preset=data.get("preset"),
-            demo_bot=bool(data.get("demo_bot")),
-            profile=data.get("profile"),
-        )
+        return structure_record(data, cls, what="bot target")
 
     def profiles(
         self, scenarios: Mapping[str, Scenario], demo_url: str | None
