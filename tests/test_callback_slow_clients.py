@@ -130,6 +130,7 @@ async def test_a_replayed_signed_callback_is_refused() -> None:
     assert delivered == [body]
 
 
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CHILD = """
 import asyncio, logging, os, resource, sys
 resource.setrlimit(resource.RLIMIT_NOFILE, (96, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
@@ -139,9 +140,10 @@ from convsim_core.logsafe import console_handler
 logging.basicConfig(level=logging.WARNING, handlers=[console_handler(logging.WARNING)])
 
 async def main():
+    unit = float(sys.argv[1])
     server = CallbackServer(CallbackSpec(path="/callback"), max_body_bytes=200000, secret=None,
-                            handler=lambda body, cid: Verdict(200), header_timeout=float(sys.argv[1]),
-                            body_timeout=float(sys.argv[1]))
+                            handler=lambda body, cid: Verdict(200), header_timeout=unit,
+                            body_timeout=unit)
     await server.start()
     print("port", server.port, server.guard.max_connections, flush=True)
     peak = 0
@@ -159,9 +161,7 @@ asyncio.run(main())
 async def test_near_the_open_file_limit_the_server_caps_itself_and_stays_quiet() -> None:
     import subprocess
     import sys
-    from pathlib import Path
 
-    root = Path(__file__).resolve().parents[1]
     child = await asyncio.create_subprocess_exec(
         sys.executable,
         "-c",
@@ -169,7 +169,7 @@ async def test_near_the_open_file_limit_the_server_caps_itself_and_stays_quiet()
         str(UNIT),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        env={**os.environ, "PYTHONPATH": str(root)},
+        env={**os.environ, "PYTHONPATH": ROOT},
     )
     assert child.stdout is not None
     first = (await asyncio.wait_for(child.stdout.readline(), TIMEOUT * 2)).split()
