@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from channels.profile import BotProfile, ProfileError, load_bot_profile, profile_for_url
-from convsim_core.serialization import structure_record, unstructure
+from convsim_core.serialization import SchemaError, structure_record, unstructure
 from tui.wiring.errors import UserError, as_user_error
 
 if TYPE_CHECKING:
@@ -155,10 +155,11 @@ class BotTarget:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> BotTarget:
         """What :meth:`to_dict` wrote; ``SchemaError`` (a ValueError) when it is not that."""
+        target = structure_record(data, cls, what="bot target")
         problem = bot_target_problem(data)
-        if problem is not None:
-            raise UserError(f"batch.json: settings.bot: {problem}")
-        return structure_record(data, cls, what="bot target")
+        if problem is not None:  # well-formed but unusable: a hand-edited or corrupt manifest
+            raise SchemaError(f"invalid bot target: {problem}")
+        return target
 
     def profiles(
         self, scenarios: Mapping[str, Scenario], demo_url: str | None
