@@ -5,7 +5,8 @@ an optional preset::
 
     [bot]
     preset = "generic-json"          # generic-json | rasa-rest | botframework | demo-ws | plain-ws
-    kind = "webhook"                 # webhook | websocket (alias ws); default: the preset's
+                                     # | rasa-socketio | chainlit | directline
+    kind = "webhook"                 # webhook | websocket (alias ws) | socketio | directline
     url = "http://127.0.0.1:8080"    # no path at all -> the preset's usual path is appended
     method = "POST"
     response_mode = "sync"           # webhook: sync (replies in the HTTP response) | callback
@@ -54,6 +55,30 @@ an optional preset::
     path = "/callback"
     public_url = ""                  # optional: the base URL the bot must use to reach it
 
+    [bot.socketio]                   # kind = "socketio" (http(s):// or ws(s):// URL of the server)
+    path = "/socket.io"              # the Socket.IO endpoint (Chainlit: "/ws/socket.io")
+    namespace = "/"
+    transports = ["polling", "websocket"]   # or just ["websocket"]
+    auth = { token = "${BOT_TOKEN}" }       # CONNECT auth payload; {session_id}, ${NAME} allowed
+    query = { user = "{session_id}" }       # extra query parameters on the handshake
+    user_event = "user_uttered"      # the event a customer message is emitted as (request.body)
+    bot_events = ["bot_uttered"]     # events carrying bot messages (read with [bot.reply])
+    session_request = "session_request"     # optional set-up event, emitted after every connect
+    session_data = { session_id = "{session_id}" }
+    session_confirm = "session_confirm"     # optional: wait for this answer before chatting
+    turn_end = ""                    # optional event that ends the bot's turn (Chainlit: task_end)
+    quick_replies = "quick_replies[*].title"  # optional JSON path of button titles
+
+    [bot.directline]                 # kind = "directline" (URL: https://directline.botframework.com)
+    secret_env = "DIRECTLINE_SECRET" # env var with the secret or a token; "" = no Authorization
+    user_id = "convsim-{session_id}" # the customer's from.id (its echoed activities are dropped)
+    user_name = "Customer"
+    locale = "en-US"
+    stream = true                    # receive on the stream WebSocket (polling if it fails)
+    poll_interval = 1.0              # seconds between GET .../activities?watermark= when polling
+    refresh_margin = 120.0           # refresh the token this many seconds before it expires
+    start_event = ""                 # optional event activity sent first, e.g. "webchat/join"
+
 Unknown keys are errors so a typo never silently falls back to a default.
 """
 
@@ -81,22 +106,45 @@ from channels.profile_parts import (
     parse_request,
 )
 from channels.profile_reader import ProfileError, Table
+from channels.profile_transports import (
+    DirectLineSpec,
+    SocketIOSpec,
+    parse_directline,
+    parse_socketio,
+)
 from channels.templates import TemplateError, env_names_in, expand_env
 from convsim_core.toml_reader import read_toml_file
 
 __all__ = [
     "BotProfile",
     "CallbackSpec",
+    "DirectLineSpec",
     "ProfileError",
     "ReconnectPolicy",
     "ReplySpec",
     "RequestSpec",
+    "SocketIOSpec",
     "load_bot_profile",
     "profile_for_url",
 ]
 
-_KINDS = {"websocket": "websocket", "ws": "websocket", "webhook": "webhook"}
-_SECTIONS = ("headers", "request", "reply", "websocket", "reconnect", "callback")
+_KINDS = {
+    "websocket": "websocket",
+    "ws": "websocket",
+    "webhook": "webhook",
+    "socketio": "socketio",
+    "directline": "directline",
+}
+_SECTIONS = (
+    "headers",
+    "request",
+    "reply",
+    "websocket",
+    "reconnect",
+    "callback",
+    "socketio",
+    "directline",
+)
 _TOP_KEYS = (
     "preset",
     "kind",
@@ -113,7 +161,12 @@ _TOP_KEYS = (
     "signing_secret_env",
     *_SECTIONS,
 )
-_SCHEMES = {"websocket": ("ws", "wss"), "webhook": ("http", "https")}
+_SCHEMES = {
+    "websocket": ("ws", "wss"),
+    "webhook": ("http", "https"),
+    "socketio": ("http", "https", "ws", "wss"),
+    "directline": ("http", "https"),
+}
 
 
 @attrs.frozen
@@ -144,6 +197,8 @@ class BotProfile:
     ping_timeout: float | None = 20.0
     reconnect: ReconnectPolicy = attrs.field(factory=ReconnectPolicy)
     callback: CallbackSpec = attrs.field(factory=CallbackSpec)
+    socketio: SocketIOSpec = attrs.field(factory=SocketIOSpec)
+    directline: DirectLineSpec = attrs.field(factory=DirectLineSpec)
     source: str = attrs.field(default="<profile>", eq=False)
     """Where the profile came from, for error messages."""
 
@@ -245,7 +300,8 @@ def _kind(top: Table, preset: str | None) -> str:
     if raw is not None:
         if raw not in _KINDS:
             raise ProfileError(
-                f"{top.where('kind')}: expected 'webhook' or 'websocket', got {raw!r}"
+                f"{top.where('kind')}: expected 'webhook' or 'websocket' (or 'socketio',"
+                f" 'directline'), got {raw!r}"
             )
         kind = _KINDS[raw]
         if preset is not None and get_preset(preset).kind != kind:
@@ -292,6 +348,9 @@ def _build(top: Table, *, kind: str, preset: str, env: Mapping[str, str]) -> Bot
         raise ProfileError(
             f"{top.where('signing_secret_env')}: environment variable {secret_env} is not set"
         )
+    for section in ("socketio", "directline"):
+        if top.table(section).keys() and kind != section:
+            raise ProfileError(f"{top.where(section)}: only for kind = '{section}' bots")
     ws = top.table("websocket")
     ws.only(("session_mode", "ping_interval", "ping_timeout"))
     profile = BotProfile(
@@ -316,6 +375,14 @@ def _build(top: Table, *, kind: str, preset: str, env: Mapping[str, str]) -> Bot
         ping_timeout=ws.seconds("ping_timeout", 20.0) or None,
         reconnect=parse_reconnect(top.table("reconnect")),
         callback=parse_callback(top.table("callback")),
+        socketio=parse_socketio(top.table("socketio"), env)
+        if kind == "socketio"
+        else SocketIOSpec(),
+        directline=(
+            parse_directline(top.table("directline"), env)
+            if kind == "directline"
+            else DirectLineSpec()
+        ),
         source=top.source,
     )
     _check_consistency(profile, top)

@@ -157,4 +157,4 @@ def list_scenarios(folder: str | Path) -> list[Path]:
 
 
 def _parse_toml(text: str, source: str) -> dict[str, Any]:
-    return parse_toml(text, lambda problem: ScenarioError(source, "", problem))
+    return parse_toml(text, lambda problem: ScenarioError(source, "", problem), "scenario")

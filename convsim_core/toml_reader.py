@@ -68,16 +68,18 @@ def read_toml_file(path: Path, what: str, fail: Callable[[str], Exception]) -> d
     except FileNotFoundError:
         raise fail(f"no such {what} file") from None
     except UnicodeDecodeError:
-        raise fail(f"not a {what} file (not UTF-8 text)") from None
+        raise fail(f"not a {what} (not UTF-8 text)") from None
     except OSError as exc:
         raise fail(f"cannot read the {what} file: {exc.strerror or exc}") from exc
-    return parse_toml(text, fail)
+    return parse_toml(text, fail, what)
 
 
-def parse_toml(text: str, fail: Callable[[str], Exception]) -> dict[str, Any]:
+def parse_toml(
+    text: str, fail: Callable[[str], Exception], what: str = "TOML document"
+) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise fail(f"invalid TOML: {exc}") from None
-    except RecursionError:  # arrays or tables nested thousands deep
-        raise fail("invalid TOML: nested too deeply") from None
+    except RecursionError:
+        raise fail(f"not a usable {what} (nested too deeply)") from None

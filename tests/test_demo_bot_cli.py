@@ -53,6 +53,9 @@ async def test_convsim_bot_prints_every_url_serves_them_and_stops_when_cancelled
         "Async webhook": f"{base}/webhook/async",
         "Rasa REST": f"{base}/webhooks/rest/webhook",
         "Bot Framework": f"{base}/api/messages",
+        "Rasa SocketIO": f"{base}/socket.io/",
+        "Chainlit SocketIO": f"{base}/ws/socket.io/",
+        "Direct Line": f"{base}/v3/directline",
         "Health": f"{base}/health",
     }
     async with aiohttp.ClientSession() as http:

@@ -197,4 +197,4 @@ def test_a_manifest_bot_kind_that_names_no_transport(
     manifest["settings"]["bot"].update(kind="carrier-pigeon", demo_bot=False, url=None)
     (folder / "batch.json").write_text(json.dumps(manifest))
     code = main(["batch", "--resume", "--headless", "--out", str(folder)])
-    one_line_error(capsys, code, "invalid bot target: kind must be")
+    one_line_error(capsys, code, "settings.bot: kind must be")

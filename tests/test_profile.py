@@ -38,7 +38,16 @@ def body_of(profile: BotProfile, **values: str) -> dict[str, Any]:
 
 
 def test_every_contract_preset_exists() -> None:
-    assert set(PRESETS) == {"generic-json", "rasa-rest", "botframework", "demo-ws", "plain-ws"}
+    assert set(PRESETS) == {
+        "generic-json",
+        "rasa-rest",
+        "botframework",
+        "demo-ws",
+        "plain-ws",
+        "rasa-socketio",
+        "chainlit",
+        "directline",
+    }
 
 
 @pytest.mark.parametrize(

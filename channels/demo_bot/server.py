@@ -10,6 +10,9 @@ Endpoints (all on one port)::
     POST /webhook/async            202, then one callback POST per reply (HMAC-signed with a secret)
     POST /webhooks/rest/webhook    Rasa REST
     POST /api/messages             Bot Framework: reply activities POSTed to the serviceUrl
+    /socket.io/                    Socket.IO, Rasa's socket channel (socketio_front.py)
+    /ws/socket.io/                 Socket.IO, a Chainlit app
+    /v3/directline/...             Direct Line 3.0 REST + stream (directline_front.py)
 
 Bad HTTP requests get a 400 with ``{"error": ...}`` and a log line, never a crash; a bad ``/ws``
 frame gets ``{"type": "error", "error": ...}`` and the connection stays open. A ``start`` frame
@@ -56,6 +59,7 @@ from aiohttp import web
 
 from channels import signing
 from channels.demo_bot.brain import DemoBotBrain
+from channels.demo_bot.directline_front import DirectLineFront
 from channels.demo_bot.protocols import (
     BadRequest,
     BadSignature,
@@ -67,6 +71,7 @@ from channels.demo_bot.protocols import (
     parse_sync_webhook,
     parse_ws_frame,
 )
+from channels.demo_bot.socketio_front import SocketIOFront
 from channels.demo_bot.turns import TurnEngine
 
 logger = logging.getLogger(__name__)
@@ -135,6 +140,7 @@ class DemoBotServer:
         self._background: set[asyncio.Task[None]] = set()
         self._websockets: weakref.WeakSet[web.WebSocketResponse] = weakref.WeakSet()
         self._activity_ids = 0
+        self.directline = DirectLineFront(self.turns, typing_events=typing_events)
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -153,6 +159,7 @@ class DemoBotServer:
             raise
         self._runner = runner
         self._port = int(runner.addresses[0][1])
+        self.directline.base_url = self.url
         self._client = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
         logger.info("demo bot listening on %s", self.url)
 
@@ -210,6 +217,9 @@ class DemoBotServer:
             "Async webhook": f"{self.url}/webhook/async",
             "Rasa REST": f"{self.url}/webhooks/rest/webhook",
             "Bot Framework": f"{self.url}/api/messages",
+            "Rasa SocketIO": f"{self.url}/socket.io/",
+            "Chainlit SocketIO": f"{self.url}/ws/socket.io/",
+            "Direct Line": f"{self.url}/v3/directline",
             "Health": f"{self.url}/health",
         }
 
@@ -249,7 +259,13 @@ class DemoBotServer:
         app.router.add_post("/webhooks/rest/webhook", self._rasa)
         app.router.add_post("/api/messages", self._bot_framework)
         app.on_shutdown.append(self._close_websockets)
+        SocketIOFront(self.turns, bad_request=self._bad_event).attach(app)
+        self.directline.attach(app)
         return app
+
+    def _bad_event(self, problem: str) -> None:
+        self.bad_requests += 1
+        logger.warning("bad Socket.IO event: %s", problem)
 
     @web.middleware
     async def _bad_requests_middleware(

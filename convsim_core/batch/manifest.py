@@ -119,6 +119,7 @@ class BatchManifest:
             plan = BatchPlan(scenarios, record.runs, shard)
         except ValueError as exc:
             raise BatchFolderError(f"{source}: malformed batch manifest: {exc}") from exc
+        copies = {s.key: s.copy for s in record.scenarios if s.copy}
         for entry in scenarios:
             if entry.key != safe_name(entry.key):
                 raise BatchFolderError(
@@ -126,7 +127,6 @@ class BatchManifest:
                     " (letters, digits, '-', '_', '.'); refusing a manifest that could write"
                     " outside its folder"
                 )
-        copies = {s.key: s.copy for s in record.scenarios if s.copy}
         for key, copy in copies.items():
             try:
                 inside(Path(source).parent, copy)

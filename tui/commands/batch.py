@@ -55,7 +55,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
             "Run every SCENARIO --runs times with its own reproducible seed per run, at most "
             "--concurrency conversations at once, writing one transcript per conversation plus "
             "batch.json and summary.json/summary.csv to --out. Full simulations unless a bot "
-            "is given with --ws, --webhook, --profile or --demo-bot."
+            "is given with --ws, --webhook, --socketio, --directline, --profile or --demo-bot."
         ),
         epilog=(
             "exit codes: 0 every conversation ran, 1 some ended in an error (see the summary), "
@@ -210,6 +210,8 @@ def _target(args: argparse.Namespace) -> BotTarget | None:
         profile=args.profile,
         demo_bot=args.demo_bot,
         preset=args.preset,
+        socketio=args.socketio,
+        directline=args.directline,
     )
 
 

@@ -96,13 +96,26 @@ def register(subparsers: Any) -> None:
 
 def handle_connect(args: argparse.Namespace) -> Any:
     """The UI's exit code, or the headless run as a coroutine for ``tui.cli`` to run."""
-    check_preset_has_target(args.preset, ws=args.ws, webhook=args.webhook, demo_bot=args.demo_bot)
+    check_preset_has_target(
+        args.preset,
+        ws=args.ws,
+        webhook=args.webhook,
+        demo_bot=args.demo_bot,
+        socketio=args.socketio,
+        directline=args.directline,
+    )
     scenario = _apply_overrides(_load_scenario(args), args)
     if args.demo_bot:
-        profile = demo_bot_profile(webhook=args.demo_bot == "webhook", preset=args.preset)
+        profile = demo_bot_profile(kind=args.demo_bot, preset=args.preset)
     else:
         profile = profile_from_options(
-            scenario, ws=args.ws, webhook=args.webhook, profile=args.profile, preset=args.preset
+            scenario,
+            ws=args.ws,
+            webhook=args.webhook,
+            profile=args.profile,
+            preset=args.preset,
+            socketio=args.socketio,
+            directline=args.directline,
         )
     if not args.headless:
         opened = _open_ui(scenario, profile, args)
