@@ -172,3 +172,31 @@ async def test_a_callback_port_in_use_is_cannot_listen_exit_2(
     assert len(lines) == 2
     assert all(f"cannot listen on 127.0.0.1:{port}" in line for line in lines)
     assert "lost the bot" not in err
+
+
+async def test_a_port_taken_after_the_check_still_says_cannot_listen_and_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from channels.factory import make_channel
+    from convsim_core.hybrid_builder import build_hybrid_runner
+    from convsim_core.scenario import load_scenario
+    from tui.commands.connect import _exit_code
+    from tui.wiring.bots import profile_from_options
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = int(taken.getsockname()[1])
+        scenario = load_scenario(refund(tmp_path, "a.toml", callback_extra(port, 0.05)))
+        async with DemoBotServer() as bot:
+            profile = profile_from_options(scenario, webhook=bot.url)
+            channel = make_channel(profile)
+            try:
+                result = await build_hybrid_runner(scenario, channel, seed=1).run()
+            finally:
+                await channel.close()
+    assert result.error is not None
+    assert result.error.startswith(f"cannot listen on 127.0.0.1:{port} for the bot's callbacks")
+    assert _exit_code(result, profile.url, None) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("convsim: error: cannot listen on") and "lost the bot" not in err
