@@ -200,3 +200,40 @@ async def test_a_port_taken_after_the_check_still_says_cannot_listen_and_exits_2
     assert _exit_code(result, profile.url, None) == 2
     err = capsys.readouterr().err
     assert err.startswith("convsim: error: cannot listen on") and "lost the bot" not in err
+
+
+async def test_a_bot_that_never_comes_back_ends_the_pause_and_records_errors(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from convsim_core.batch import BatchExecutor, PlannedRun
+    from convsim_core.batch.retry import RetryPolicy
+    from convsim_core.channel import ChannelError
+
+    probes = 0
+
+    async def probe() -> bool:
+        nonlocal probes
+        probes += 1
+        return False
+
+    def factory(_scenario: object, _run: PlannedRun, _transcript: object) -> object:
+        raise ChannelError("cannot reach ws://127.0.0.1:1/ws: connection refused")
+
+    runs = [PlannedRun(f"x-{i:04d}", "x", i, i) for i in range(12)]
+    executor = BatchExecutor(
+        runs,
+        {"x": None},
+        factory,  # type: ignore[arg-type]
+        folder=tmp_path,
+        concurrency=4,
+        retry=RetryPolicy(attempts=3, base_delay=0.02, max_delay=0.05, max_pause=0.3, probe=probe),
+    )
+    async with asyncio.timeout(TIMEOUT * 2):
+        counts = await executor.run()
+    # One pause of max_pause for the whole batch, not one per conversation and attempt.
+    assert executor.outages == 1
+    assert counts.errors == 12 and counts.done == 0
+    assert probes >= 1
+    assert any("still unreachable" in r.getMessage() for r in caplog.records)
+    records = collect([tmp_path]).records
+    assert len(records) == 12 and all(r.termination == "channel_error" for r in records)
