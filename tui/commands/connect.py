@@ -231,10 +231,15 @@ def _print_extras(printer: HeadlessPrinter, result: ConversationResult) -> None:
 
 def _exit_code(result: ConversationResult, url: str, transcript: Path | None) -> int:
     from convsim_core.models import TerminationReason
+    from convsim_core.textsafe import one_line
 
     if result.error is None:
         return 0
     kept = f"; the transcript so far is saved in {transcript}" if transcript else ""
+    if result.error.startswith("cannot listen on "):
+        # Our own callback port (taken after the check before the run): a setup problem.
+        print(f"convsim: error: {one_line(result.error)}", file=sys.stderr)
+        return 2
     if result.termination_reason is TerminationReason.CHANNEL_ERROR:
         print(f"convsim: lost the bot at {url}: {result.error}{kept}", file=sys.stderr)
     else:
