@@ -193,7 +193,9 @@ class _Builder:
         spec = scenario.side(role)
         kind = self.kind(role)
         if kind == "scripted":
-            return ScriptedParticipant(role, spec.turns)
+            initial = scenario.initial_message
+            opening = initial.content if initial is not None and initial.sender is role else None
+            return ScriptedParticipant(role, spec.turns, opening=opening)
         pool = self._pool() if role is ParticipantRole.CUSTOMER else None
         if kind == "llm":
             return self._llm_participant(scenario, role, spec, pool)
