@@ -75,10 +75,46 @@ class MessageDraft:
 
 
 @attrs.frozen
+class Attachment:
+    """Something a bot sent besides text: an image, a card, a file; shown as ``[image] URL``."""
+
+    kind: str = attrs.field(validator=_is_str)
+    """``image``, ``card``, ``file``, ``video``, ``audio`` or ``custom``."""
+    url: str | None = None
+    title: str | None = None
+    content_type: str | None = None
+
+    def describe(self) -> str:
+        detail = " ".join(part for part in (self.title, self.url) if part)
+        return f"[{self.kind}] {detail}".rstrip()
+
+
+@attrs.frozen
+class QuickReply:
+    """A button or quick reply the bot offered; ``payload`` is what pressing it sends."""
+
+    title: str = attrs.field(validator=_is_str)
+    payload: str | None = None
+    """Sent instead of the title when pressed (a Rasa intent, a Botkit payload); None: the title."""
+    action: str = "postBack"
+    """The platform's button type (Bot Framework ``imBack``/``messageBack``/``postBack``...)."""
+
+    @property
+    def value(self) -> str:
+        return self.title if self.payload is None else self.payload
+
+
+@attrs.frozen
 class Message:
     content: str = attrs.field(validator=_is_str)
     timestamp: datetime = attrs.field(validator=_is_datetime)
     sender: ParticipantRole = attrs.field(validator=_is_role)
+    attachments: tuple[Attachment, ...] = attrs.field(default=(), converter=to_tuple)
+    """Images, cards and files that came with the text (agent messages from real bots)."""
+    quick_replies: tuple[QuickReply, ...] = attrs.field(default=(), converter=to_tuple)
+    """Buttons the agent offered with this message."""
+    choice: QuickReply | None = None
+    """Set on a customer message that pressed one of the agent's buttons."""
 
     @classmethod
     def from_draft(cls, draft: MessageDraft, timestamp: datetime) -> Message:
@@ -91,10 +127,31 @@ class Message:
         when it was made, so only the (runner-owned) timestamp is new.
         """
         copy = object.__new__(Message)
-        object.__setattr__(copy, "content", self.content)
+        for name in _MESSAGE_FIELDS:
+            object.__setattr__(copy, name, getattr(self, name))
         object.__setattr__(copy, "timestamp", timestamp)
-        object.__setattr__(copy, "sender", self.sender)
         return copy
+
+    @property
+    def rich(self) -> bool:
+        """Whether the message carries more than text (kept out of the JSON form otherwise)."""
+        return bool(self.attachments or self.quick_replies or self.choice is not None)
+
+    def display_text(self) -> str:
+        """The text plus one line per attachment and the buttons, as people and LLMs read it."""
+        if not self.rich:
+            return self.content
+        lines = [self.content] if self.content else []
+        lines.extend(attachment.describe() for attachment in self.attachments)
+        if self.quick_replies:
+            lines.append("[buttons: " + " | ".join(q.title for q in self.quick_replies) + "]")
+        if self.choice is not None and not self.content:
+            lines.append(f"[pressed: {self.choice.title}]")
+        return "\n".join(lines)
+
+
+_MESSAGE_FIELDS = tuple(field.name for field in attrs.fields(Message))
+"""What :meth:`Message.restamped` copies."""
 
 
 @attrs.frozen
@@ -172,6 +229,8 @@ class TerminationReason(enum.StrEnum):
     AGENT_TIMEOUT = "agent_timeout"
     MAX_WALL_TIME = "max_wall_time"
     CHANNEL_ERROR = "channel_error"
+    UNREADABLE_REPLIES = "unreadable_replies"
+    """The bot answered, but convsim could read none of its replies (see protocol_errors)."""
     PARTICIPANT_ERROR = "participant_error"
     STOPPED = "stopped"
 

@@ -87,13 +87,18 @@ class _Lines:
     """Formats a conversation's lines; remembers each message's JSON so the result line,
     which repeats every message, does not encode them a second time."""
 
-    __slots__ = ("messages", "parts")
+    __slots__ = ("messages", "parts", "plain")
 
     def __init__(self) -> None:
         self.messages: list[Message] = []
         self.parts: list[str] = []
+        self.plain = True
+        """No rich message (images, buttons) so far: the result line may reuse the parts."""
 
     def message(self, index: int, message: Message) -> str:
+        if message.rich:  # images, buttons: the rare case goes through cattrs
+            self.plain = False
+            return _line({**to_json(message), "index": index})
         # Hot path: the same bytes as dumps(to_json(message)) + index, without cattrs.
         part = (
             f'"content":{_encode(message.content)},'
@@ -107,8 +112,10 @@ class _Lines:
 
     def result(self, result: ConversationResult) -> str:
         messages = result.conversation.messages
-        if len(messages) != len(self.messages) or any(
-            a is not b for a, b in zip(messages, self.messages, strict=True)
+        if (
+            not self.plain
+            or len(messages) != len(self.messages)
+            or any(a is not b for a, b in zip(messages, self.messages, strict=True))
         ):
             return result_line(result)
         # The result without its messages, then the messages already encoded spliced in

@@ -106,10 +106,12 @@ class HeadlessPrinter:
         clock = f"[{format_duration(offset)}]".rjust(_TIME_WIDTH)
         label = role_label(message.sender).ljust(_LABEL_WIDTH)
         indent = " " * (_TIME_WIDTH + 1 + _LABEL_WIDTH + 1)
-        body = textwrap.wrap(
-            printable(" ".join(message.content.split())) or "(empty message)",
-            width=max(30, self.width - len(indent)),
-        )
+        width = max(30, self.width - len(indent))
+        body = [
+            wrapped
+            for line in (message.display_text() or "(empty message)").splitlines()
+            for wrapped in (textwrap.wrap(printable(" ".join(line.split())), width=width) or [""])
+        ] or ["(empty message)"]
         prefix = f"{self.style.dim(clock)} {self.style.role(message.sender, label)} "
         self.line(prefix + body[0])
         for rest in body[1:]:
@@ -152,6 +154,16 @@ class HeadlessPrinter:
                     f" {usage.cache_hits} cache hits",
                 )
             )
+        errors = result.protocol_errors
+        if errors:
+            shown = "; ".join(repr(e) for e in errors[:3])
+            more = f" and {len(errors) - 3} more" if len(errors) > 3 else ""
+            rows.append(
+                (
+                    "Unreadable",
+                    self.style.warn(printable(f"{len(errors)} bot message(s): {shown}{more}")),
+                )
+            )
         if result.error:
             rows.append(("Error", self.style.warn(printable(result.error))))
         if transcript is not None:
@@ -170,6 +182,8 @@ class HeadlessPrinter:
         title = header.get("scenario_title") or header.get("scenario") or transcript.path.name
         self.line(self.style.bold(one_line(str(title))))
         self.line(self.style.dim(one_line(_describe_header(header))))
+        for line in bot_lines(header):
+            self.line(self.style.dim(one_line(line)))
         self.line()
         judgement = transcript.result.judgement if transcript.result else None
         decided_at = judgement.message_index if judgement else None
@@ -205,6 +219,22 @@ def _started(value: object) -> str:
         return datetime.fromisoformat(str(value)).strftime("%Y-%m-%d %H:%M:%S %Z").strip()
     except ValueError:
         return str(value)
+
+
+def bot_lines(header: dict[str, Any]) -> list[str]:
+    """Where the conversation went (from the header's ``bot`` entry): URL, preset, ids."""
+    bot = header.get("bot")
+    if not isinstance(bot, dict):
+        return []
+    where = " ".join(str(bot[key]) for key in ("kind", "url") if bot.get(key))
+    extras = [f"preset {bot['preset']}"] if bot.get("preset") else []
+    if bot.get("profile"):
+        extras.append(f"profile {bot['profile']}")
+    lines = [f"bot: {where}" + (f" ({', '.join(extras)})" if extras else "")]
+    ids = bot.get("ids")
+    if isinstance(ids, dict) and ids:
+        lines.append("ids the bot saw: " + ", ".join(f"{k} = {v}" for k, v in ids.items()))
+    return lines
 
 
 def _describe_header(header: dict[str, Any]) -> str:

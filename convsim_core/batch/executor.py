@@ -96,6 +96,10 @@ class BatchCounts:
     not_run: int = 0
     """Left out by the run policy (not part of ``total``)."""
     outcomes: Counter[str] = attrs.field(factory=Counter)
+    protocol_errors: int = 0
+    """Bot replies convsim could not read, over all finished conversations."""
+    unreadable: int = 0
+    """Conversations that ended with ``unreadable_replies`` (also counted in ``errors``)."""
 
     @property
     def finished(self) -> int:
@@ -260,6 +264,11 @@ class BatchExecutor:
         """The batch's rate limiter (set by the session): executors whose conversations run in
         other processes serve it to them; in one process the limiter's scope is enough."""
 
+    @property
+    def outages(self) -> int:
+        """Times this attempt paused because the bot was unreachable."""
+        return self._gate.outages if self._gate is not None else 0
+
     async def run(self) -> BatchCounts:
         """Run every queued conversation; on cancellation, stop the ones in flight and re-raise."""
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -339,7 +348,11 @@ class BatchExecutor:
         self._notify(status)
         attempt = 0
         while True:
-            may_hold = self.retry is not None and attempt < self.retry.attempts
+            may_hold = (
+                self.retry is not None
+                and attempt < self.retry.attempts
+                and not (gate is not None and gate.given_up)
+            )
             held = await self._attempt(status, may_hold=may_hold)
             if held is None:
                 return
@@ -421,6 +434,9 @@ class BatchExecutor:
         result: ConversationResult,
         header: Mapping[str, Any] | None = None,
     ) -> None:
+        self.counts.protocol_errors += len(result.protocol_errors)
+        if result.termination_reason is TerminationReason.UNREADABLE_REPLIES:
+            self.counts.unreadable += 1
         outcome = result.conversation.outcome
         self._finished(
             status,

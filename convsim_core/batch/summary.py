@@ -57,6 +57,12 @@ class ScenarioSummary:
     duration_mean: float
     duration_median: float
     usage: Usage
+    protocol_errors: int = 0
+    """Bot replies convsim could not read, over the scenario's finished conversations."""
+    protocol_error_runs: int = 0
+    """Finished conversations with at least one unreadable reply."""
+    unreadable: int = 0
+    """Conversations that ended with ``unreadable_replies`` (the bot was never understood)."""
 
     @property
     def missing(self) -> int | None:
@@ -86,6 +92,9 @@ class ScenarioSummary:
             "completion_tokens": self.usage.completion_tokens,
             "tokens": self.usage.total_tokens,
             "cache_hits": self.usage.cache_hits,
+            "protocol_errors": self.protocol_errors,
+            "protocol_error_runs": self.protocol_error_runs,
+            "unreadable_replies": self.unreadable,
         }
 
 
@@ -139,9 +148,13 @@ def summarize_records(
     terminations: Counter[str] = Counter()
     error_runs: list[str] = []
     usage = Usage()
+    protocol_errors = protocol_error_runs = 0
     for record in finished:
         assert record.result is not None
         terminations[record.termination or "unknown"] += 1
+        seen = len(record.result.protocol_errors)
+        protocol_errors += seen
+        protocol_error_runs += 1 if seen else 0
         usage = usage + record.result.usage
         if record.error is not None:
             error_runs.append(record.run_id)
@@ -163,6 +176,9 @@ def summarize_records(
         duration_mean=_round(statistics.fmean(durations)) if durations else 0.0,
         duration_median=_round(statistics.median(durations)) if durations else 0.0,
         usage=usage,
+        protocol_errors=protocol_errors,
+        protocol_error_runs=protocol_error_runs,
+        unreadable=terminations.get("unreadable_replies", 0),
     )
 
 
@@ -223,6 +239,9 @@ def csv_text(summary: BatchSummary) -> str:
             "completion_tokens",
             "tokens",
             "cache_hits",
+            "protocol_errors",
+            "protocol_error_runs",
+            "unreadable_replies",
             *(f"outcome:{name}" for name in outcome_names),
             *(f"termination:{name}" for name in reasons),
             *VERDICT_COLUMNS,
@@ -247,6 +266,9 @@ def csv_text(summary: BatchSummary) -> str:
                 row.usage.completion_tokens,
                 row.usage.total_tokens,
                 row.usage.cache_hits,
+                row.protocol_errors,
+                row.protocol_error_runs,
+                row.unreadable,
                 *(row.outcomes.get(name, 0) for name in outcome_names),
                 *(row.terminations.get(name, 0) for name in reasons),
                 *_verdict_cells(verdict),
@@ -355,6 +377,15 @@ def format_table(summary: BatchSummary) -> str:
     for row in rows:
         parts = [f"{name} {count}" for name, count in row.terminations.items()]
         lines.append(f"  {row.scenario}: {', '.join(parts) or '-'}")
+    unreadable = [row for row in rows if row.protocol_errors]
+    if unreadable:
+        lines.append("unreadable bot replies (protocol errors):")
+        for row in unreadable:
+            ended = f", {row.unreadable} ended unreadable_replies" if row.unreadable else ""
+            lines.append(
+                f"  {row.scenario}: {row.protocol_errors} in {row.protocol_error_runs}"
+                f" conversation(s){ended}"
+            )
     if summary.verdicts:
         lines.append("")
         lines.append("verdicts ([expect]; simulator/infrastructure faults not counted):")

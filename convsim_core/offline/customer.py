@@ -261,7 +261,7 @@ def _unread(conversation: Conversation, role: ParticipantRole) -> str:
     for message in reversed(conversation.messages):
         if message.sender is role:
             break
-        texts.append(message.content.strip())
+        texts.append(message.display_text().strip())
     return " ".join(reversed(texts))
 
 
