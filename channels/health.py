@@ -39,6 +39,8 @@ async def check_reachable(profile: BotProfile) -> None:
     if profile.kind == "directline" and profile.directline.secret_env is not None:
         await _directline_token(profile)
         return
+    # A Direct Line *token* cannot call /tokens/generate (that needs the secret), and POST
+    # /conversations would start its one conversation: it is checked when the chat starts.
     host = parts.hostname or ""
     port = parts.port or _DEFAULT_PORTS.get(parts.scheme, 80)
     try:
