@@ -10,6 +10,12 @@ import aiohttp
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus, WebSocketException
 
+from channels.engineio_sniff import (
+    SocketIOEndpoint,
+    is_engineio_open,
+    is_engineio_refusal,
+    looks_like_engineio,
+)
 from channels.errors import unreachable
 from channels.profile import BotProfile, ProfileError
 from convsim_core.channel import ChannelError
@@ -64,8 +70,15 @@ async def _handshake(profile: BotProfile) -> None:
         async with connect(
             url, additional_headers=headers, open_timeout=profile.connect_timeout
         ) as websocket:
+            if looks_like_engineio(url):  # its open packet comes at once: wait for it
+                with contextlib.suppress(TimeoutError, WebSocketException):
+                    first = await asyncio.wait_for(websocket.recv(), profile.connect_timeout)
+                    if is_engineio_open(first):
+                        raise SocketIOEndpoint(profile.url)
             await websocket.close()
     except InvalidStatus as exc:
+        if is_engineio_refusal(exc.response.body):
+            raise SocketIOEndpoint(profile.url) from exc
         status = exc.response.status_code
         raise unreachable(
             profile.url, f"the WebSocket upgrade was refused with HTTP {status}"
