@@ -1,0 +1,307 @@
+"""Reading one message for the outcomes it reports, in the speaker's own words.
+
+Each outcome becomes an :class:`OutcomeSense`: its keywords as stem phrases, the vocabulary
+groups (:mod:`convsim_core.lexicon`) its description and keywords use, the description's other
+content words, and whether it is a *failure* outcome ("could not be enabled"). A clause
+reports an outcome when it
+
+- contains one of its keywords (by stems, so "refunds issued" matches "refund issued"), not
+  negated and not asked or offered ("Shall I book it?"); or
+- uses its vocabulary *and* says it happened: a past form ("refunded", "booked"), a result word
+  ("is confirmed", "went through"), or an act that is its own event ("I'm transferring you to
+  a supervisor"); failure outcomes instead need the clause to be negated ("I couldn't book").
+
+A negated success is never a success; when no failure outcome fits it, nothing is reached.
+Every decision keeps the clause and why, and the best rejected candidate is kept as the
+"nearest miss" so a report can say why a chat ended with no outcome.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import attrs
+
+from convsim_core.language import FAILURE_STEMS, NEGATORS, Clause, clauses, ngrams, stem, stems
+from convsim_core.lexicon import (
+    FAILURE_PHRASES,
+    GROUPS,
+    INFORMATION_VERBS,
+    IRREGULAR_PAST,
+    RESULT_WORDS,
+    STOPWORDS,
+    Group,
+)
+from convsim_core.models import Outcome, ParticipantRole
+
+
+@attrs.frozen
+class OutcomeSense:
+    """What the offline judge knows about one outcome."""
+
+    outcome: Outcome
+    said_by: ParticipantRole | None
+    keywords: tuple[tuple[str, ...], ...]
+    keyword_text: tuple[str, ...]
+    groups: tuple[Group, ...]
+    words: frozenset[str]
+    """Content stems of the description that belong to no group."""
+    failure: bool
+
+    @classmethod
+    def build(
+        cls, outcome: Outcome, keywords: Sequence[str], said_by: ParticipantRole | None
+    ) -> OutcomeSense:
+        text = " ".join((outcome.description, *keywords, outcome.name.replace("_", " ")))
+        described = stems(text)
+        grams = ngrams(described)
+        groups = tuple(g for g in GROUPS if any(p in grams for p in g.phrases))
+        in_groups = {s for g in groups for p in g.phrases for s in p}
+        content = frozenset(
+            s for s in stems(outcome.description) if s not in STOPWORDS and s not in in_groups
+        )
+        failure = any(w in NEGATORS or w in FAILURE_STEMS for w in described) or any(
+            p in grams for p in FAILURE_PHRASES
+        )
+        return cls(
+            outcome=outcome,
+            said_by=said_by,
+            keywords=tuple(stems(k) for k in keywords if stems(k)),
+            keyword_text=tuple(k for k in keywords if stems(k)),
+            groups=groups,
+            words=content - {"not", "no", "never"},
+            failure=failure,
+        )
+
+
+@attrs.frozen
+class Reading:
+    """One outcome found (or narrowly missed) in a clause."""
+
+    outcome: Outcome
+    score: float
+    clause: str
+    evidence: str
+    """The phrase or words that decided it."""
+    reason: str = ""
+    """Why it did not count; empty for a hit."""
+
+    @property
+    def is_hit(self) -> bool:
+        return not self.reason
+
+
+def read_message(
+    text: str, sender: ParticipantRole, senses: Iterable[OutcomeSense]
+) -> tuple[Reading | None, Reading | None]:
+    """(the outcome this message reports, the nearest miss); the last reporting clause wins."""
+    eligible = [s for s in senses if s.said_by is None or s.said_by is sender]
+    hit: Reading | None = None
+    miss: Reading | None = None
+    if not eligible:
+        return None, None
+    for clause in clauses(text):
+        best: Reading | None = None
+        for sense in eligible:
+            found = _read_clause(clause, sense)
+            if found is None:
+                continue
+            if found.is_hit:
+                if best is None or found.score > best.score:
+                    best = found
+            elif miss is None or found.score >= miss.score:
+                miss = found
+        if best is not None:
+            hit = best
+    return hit, miss
+
+
+def _read_clause(clause: Clause, sense: OutcomeSense) -> Reading | None:
+    keyword = _keyword(clause, sense)
+    if keyword is not None and keyword.is_hit:
+        return keyword
+    concept = _concept(clause, sense)
+    if concept is not None and concept.is_hit:
+        return concept
+    return keyword or concept
+
+
+def _keyword(clause: Clause, sense: OutcomeSense) -> Reading | None:
+    for phrase, written in zip(sense.keywords, sense.keyword_text, strict=True):
+        start = clause.find(phrase, use_stems=True)
+        if start is None:
+            continue
+        negative = any(s in NEGATORS or s in FAILURE_STEMS for s in phrase)
+        reason = ""
+        if clause.words and clause.words[0] in _ASKING and not negative:
+            reason = "asked, not told"
+        elif clause.is_offer and not negative:
+            reason = "a question or an offer"
+        elif not negative and (word := clause.negated_at(start)):
+            reason = f'negated ("{word}")'
+        elif not negative and (word := clause.hedged_at(start, allow_future=True)):
+            reason = f'not done yet ("{word}")'
+        return Reading(sense.outcome, 1.0, clause.text, f'"{written}"', reason)
+    return None
+
+
+_ASKING = frozenset({"can", "could", "would", "shall", "should", "do", "does", "did", "will"})
+
+
+def _concept(clause: Clause, sense: OutcomeSense) -> Reading | None:
+    positions: list[tuple[int, Group | None]] = []
+    for group in sense.groups:
+        for phrase in group.phrases:
+            start = clause.find(phrase, use_stems=True)
+            if start is not None:
+                positions.append((start, group))
+                break
+    residual = [i for i, s in enumerate(clause.stems) if s in sense.words]
+    if not positions and any(g.name == "request" for g in sense.groups):
+        general = _reports_refusal(clause) if sense.failure else _reports_action(clause)
+        if general is not None:
+            return Reading(sense.outcome, 0.6, clause.text, f'"{general}"')
+    specific = [g for _, g in positions if g is not None and g.name != "complete"]
+    if not positions and len(residual) < 2:
+        return None
+    matched = sorted({clause.words[i] for i, _ in positions} | {clause.words[i] for i in residual})
+    evidence = ", ".join(matched)
+    score = min(0.95, 0.5 + 0.15 * len(positions) + 0.05 * len(residual))
+    anchors = [i for i, _ in positions] or residual
+    negation = next((w for i in anchors if (w := clause.negated_at(i))), None)
+    negation = negation or _failure_phrase(clause)
+    if sense.failure:
+        if negation is None:
+            return Reading(sense.outcome, score - 0.3, clause.text, evidence, "not negated")
+        if clause.words and clause.words[0] in _ASKING:
+            return Reading(sense.outcome, score - 0.2, clause.text, evidence, "asked, not told")
+        return Reading(sense.outcome, score, clause.text, evidence)
+    if negation is not None:
+        return Reading(sense.outcome, score - 0.2, clause.text, evidence, f'negated ("{negation}")')
+    if clause.is_offer:
+        return Reading(sense.outcome, score - 0.2, clause.text, evidence, "a question or an offer")
+    if (
+        not specific
+        and not residual
+        and len(positions) < 2
+        and not any(g.name == "complete" for g in sense.groups)
+    ):
+        return None  # only "confirmed"/"done": enough when the outcome is about completion
+    acts = [i for i, g in positions if g is not None and g.act]
+    for index in acts:
+        if clause.hedged_at(index, allow_future=True) is None:
+            return Reading(sense.outcome, score, clause.text, evidence)
+    why = _not_happened(clause, anchors)
+    if why:
+        return Reading(sense.outcome, score - 0.2, clause.text, evidence, why)
+    return Reading(sense.outcome, score, clause.text, evidence)
+
+
+_WENT = frozenset({"went", "gone", "got", "gotten", "come", "came"})
+_AFTER_OPENING_VERB = frozenset(
+    {"the", "a", "an", "your", "it", "to", "for", "on", "in", "up", "that", "this", "you"}
+) | frozenset({"playing", "booking", "sending", "processing"})
+_BE = frozenset({"is", "are", "was", "were", "now", "been"})
+
+
+def _reports_action(clause: Clause) -> str | None:
+    """A report that a request has been carried out, for outcomes about a request in general.
+
+    First-person past ("I've started it", "I added it"), a clause opening with a past verb
+    ("Added to your list"), a perfect ("the song has begun", "it has been added"), an action
+    under way now ("playing now", "it is starting now") or a dispatch ("it is on its way").
+    Information found ("I found 3 hotels") is not an action carried out.
+    """
+    ws = clause.words
+    if clause.is_offer or not ws:
+        return None
+    for phrase in _UNDER_WAY:
+        if clause.find(phrase) is not None and not clause.negated_at(clause.find(phrase) or 0):
+            return " ".join(phrase)
+    for index, word in enumerate(ws):
+        now = (index + 1 < len(ws) and ws[index + 1] == "now") or (index and ws[index - 1] == "now")
+        if (
+            word.endswith("ing")
+            and now
+            and not clause.hedged_at(index)
+            and not clause.negated_at(index)
+        ):
+            return f"{word} now"
+        if word in ("has", "have") and index + 1 < len(ws):
+            following = (
+                ws[index + 2] if ws[index + 1] == "been" and index + 2 < len(ws) else ws[index + 1]
+            )
+            if (
+                _participle(following)
+                and not clause.hedged_at(index)
+                and not clause.negated_at(index)
+            ):
+                return f"{word} {following}"
+    position = 1 if ws[0] == "i" else 0
+    if position < len(ws) and ws[position] == "just":
+        position += 1
+    if position >= len(ws):
+        return None
+    verb = ws[position]
+    if position == 0 and (len(ws) < 2 or ws[1] not in _AFTER_OPENING_VERB):
+        return None  # "Started playing it", "Added to your list"; not "United Airlines has..."
+    if not _participle(verb) or clause.negated_at(position):
+        return None
+    return verb
+
+
+def _participle(word: str) -> bool:
+    return word not in INFORMATION_VERBS and (
+        word.endswith("ed") or word in IRREGULAR_PAST or word == "begun"
+    )
+
+
+_UNDER_WAY = (("on", "its", "way"), ("on", "the", "way"), ("on", "their", "way"), ("en", "route"))
+_REGRET = frozenset(
+    {"sorry", "unfortunately", "apologize", "apologise", "apologies", "afraid", "regret"}
+)
+_SEARCHING = frozenset(
+    {"find", "found", "search", "searched", "look", "looked", "see", "match", "matching"}
+)
+
+
+def _reports_refusal(clause: Clause) -> str | None:
+    """An apology with a negation: "Sorry, I can't do that." (not "Sorry, I found nothing")."""
+    ws = clause.words
+    regret = next((w for w in ws if w in _REGRET), None)
+    if regret is None or clause.words[0] in _ASKING:
+        return None
+    negator = next(
+        (w for w in ws if w in NEGATORS or (stem(w) in FAILURE_STEMS and w != regret)), None
+    )
+    if negator is None or any(w in _SEARCHING for w in ws) or "there" in ws:
+        return None
+    return f"{regret} ... {negator}"
+
+
+def _failure_phrase(clause: Clause) -> str | None:
+    grams = ngrams(clause.stems)
+    for phrase in FAILURE_PHRASES:
+        if phrase in grams:
+            return " ".join(phrase)
+    return None
+
+
+def _not_happened(clause: Clause, anchors: Sequence[int]) -> str:
+    """Why the clause does not say it happened; empty when it does."""
+    for index, word in enumerate(clause.words):
+        happened = word in RESULT_WORDS or (
+            (word.endswith("ed") or word in IRREGULAR_PAST) and index in anchors
+        )
+        if word == "now" and any(0 < a - index <= 3 for a in anchors):
+            happened = True
+        if word == "through" and index and clause.words[index - 1] in _WENT:
+            happened = True
+        if word == "complete" and index and clause.words[index - 1] in _BE:
+            happened = True
+        if happened:
+            hedge = clause.hedged_at(index)
+            if hedge is None:
+                return ""
+            return f'not done yet ("{hedge}")'
+    return "does not say it happened"
