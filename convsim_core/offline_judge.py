@@ -10,15 +10,24 @@ skips messages that share no word stem with any outcome.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping, Sequence
 
 import attrs
 
 from convsim_core.judging import NO_OUTCOME_YET, OutcomeJudge
-from convsim_core.language import stems
+from convsim_core.language import stem, stems
 from convsim_core.lexicon import IRREGULAR_PAST, STOPWORDS
-from convsim_core.models import Conversation, Intent, Judgement, NearMiss, Outcomes, ParticipantRole
+from convsim_core.models import (
+    Conversation,
+    Intent,
+    Judgement,
+    NearMiss,
+    Outcome,
+    Outcomes,
+    ParticipantRole,
+)
 from convsim_core.outcome_reader import OutcomeSense, Reading, read_message
 
 
@@ -37,7 +46,7 @@ class OfflineJudge(OutcomeJudge):
     def __init__(self, words: Sequence[OutcomeWords] = ()) -> None:
         self._words: Mapping[str, OutcomeWords] = {w.outcome: w for w in words}
         self._senses: dict[int, tuple[OutcomeSense, ...]] = {}
-        self._screens: dict[int, re.Pattern[str]] = {}
+        self._screens: dict[int, _Screen] = {}
 
     def senses(self, outcomes: Outcomes) -> tuple[OutcomeSense, ...]:
         """The outcomes as the reader sees them (built once per ``Outcomes``)."""
@@ -47,10 +56,10 @@ class OfflineJudge(OutcomeJudge):
             built = []
             for outcome in outcomes.outcomes:
                 spec = self._words.get(outcome.name, OutcomeWords(outcome.name))
-                built.append(OutcomeSense.build(outcome, spec.keywords, spec.said_by))
+                built.append(_sense(outcome, spec.keywords, spec.said_by))
             found = tuple(built)
             self._senses[key] = found
-            self._screens[key] = _screen(found)
+            self._screens[key] = _Screen.of(found)
         return found
 
     async def judge(
@@ -72,7 +81,9 @@ class OfflineJudge(OutcomeJudge):
             return previous
         last = messages[-1]
         senses = self.senses(outcomes)
-        if self._screens[id(outcomes)].search(last.content.lower()) is None:
+        if all(s.said_by is not None and s.said_by is not last.sender for s in senses):
+            return previous  # no outcome this side can report
+        if not self._screens[id(outcomes)].passes(last.content):
             return previous
         hit, miss = read_message(last.content, last.sender, senses)
         index = len(messages) - 1
@@ -89,31 +100,55 @@ class OfflineJudge(OutcomeJudge):
         return previous
 
 
-def _screen(senses: Sequence[OutcomeSense]) -> re.Pattern[str]:
-    """Word-start prefixes of every stem any outcome could match; misses skip the reader."""
-    prefixes: set[str] = set()
-    for sense in senses:
-        for phrase in sense.keywords:
-            prefixes.update(phrase)
-        for group in sense.groups:
-            for phrase in group.phrases:
-                prefixes.update(phrase)
-        prefixes.update(sense.words)
-    cleaned = sorted(
-        {p[:5] if len(p) > 5 else p for p in prefixes if p and p not in STOPWORDS},
-        key=len,
-        reverse=True,
+@functools.lru_cache(maxsize=1024)
+def _sense(
+    outcome: Outcome, keywords: tuple[str, ...], said_by: ParticipantRole | None
+) -> OutcomeSense:
+    # A batch builds one judge per conversation of the same scenario: read each outcome once.
+    return OutcomeSense.build(outcome, keywords, said_by)
+
+
+_WORDS = re.compile(r"[a-z0-9]+")
+_GENERAL_TRIGGERS = (
+    frozenset(
+        {"now", "way", "route", "sorry", "unfortunately", "apologize", "apologise", "apologies"}
     )
-    alternatives = [rf"\b{re.escape(p)}" for p in cleaned]
-    if any(g.name == "request" for sense in senses for g in sense.groups):
-        # General "request done / refused" reports: past forms, "now", apologies, "on its way".
-        alternatives.append(
-            r"\w(?:ed|un)\b|\bnow\b|\bway\b|\broute\b|\bsorry\b|\bunfortun|\bapolog"
-        )
-        alternatives.append(r"\b(?:" + "|".join(sorted(IRREGULAR_PAST)) + r")\b")
-    if not alternatives:
-        return re.compile("(?!)")
-    return re.compile("|".join(alternatives))
+    | IRREGULAR_PAST
+)
+
+
+@attrs.frozen
+class _Screen:
+    """A cheap first look: does the message share a word stem with any outcome?
+
+    Most messages share none and skip the clause-by-clause reading. With an outcome about a
+    request in general, past forms ("-ed"), "now" and apologies also pass.
+    """
+
+    stems: frozenset[str]
+    general: bool
+
+    @classmethod
+    def of(cls, senses: Sequence[OutcomeSense]) -> _Screen:
+        found: set[str] = set()
+        for sense in senses:
+            for phrase in sense.keywords:
+                found.update(phrase)
+            for group in sense.groups:
+                for phrase in group.phrases:
+                    found.update(phrase)
+            found.update(sense.words)
+        general = any(g.name == "request" for sense in senses for g in sense.groups)
+        return cls(frozenset(found - STOPWORDS), general)
+
+    def passes(self, text: str) -> bool:
+        wanted = self.stems
+        for word in _WORDS.findall(text.lower()):
+            if stem(word) in wanted:
+                return True
+            if self.general and (word in _GENERAL_TRIGGERS or word.endswith(("ed", "un"))):
+                return True
+        return False
 
 
 def _better(miss: Reading, current: NearMiss | None) -> bool:

@@ -102,8 +102,9 @@ def read_message(
         return None, None
     for clause in clauses(text):
         best: Reading | None = None
+        grams = ngrams(clause.stems)
         for sense in eligible:
-            found = _read_clause(clause, sense)
+            found = _read_clause(clause, sense, grams)
             if found is None:
                 continue
             if found.is_hit:
@@ -116,19 +117,21 @@ def read_message(
     return hit, miss
 
 
-def _read_clause(clause: Clause, sense: OutcomeSense) -> Reading | None:
-    keyword = _keyword(clause, sense)
+def _read_clause(
+    clause: Clause, sense: OutcomeSense, grams: set[tuple[str, ...]]
+) -> Reading | None:
+    keyword = _keyword(clause, sense, grams)
     if keyword is not None and keyword.is_hit:
         return keyword
-    concept = _concept(clause, sense)
+    concept = _concept(clause, sense, grams)
     if concept is not None and concept.is_hit:
         return concept
     return keyword or concept
 
 
-def _keyword(clause: Clause, sense: OutcomeSense) -> Reading | None:
+def _keyword(clause: Clause, sense: OutcomeSense, grams: set[tuple[str, ...]]) -> Reading | None:
     for phrase, written in zip(sense.keywords, sense.keyword_text, strict=True):
-        start = clause.find(phrase, use_stems=True)
+        start = clause.find(phrase, use_stems=True) if len(phrase) > 3 or phrase in grams else None
         if start is None:
             continue
         negative = any(s in NEGATORS or s in FAILURE_STEMS for s in phrase)
@@ -148,16 +151,25 @@ def _keyword(clause: Clause, sense: OutcomeSense) -> Reading | None:
 _ASKING = frozenset({"can", "could", "would", "shall", "should", "do", "does", "did", "will"})
 
 
-def _concept(clause: Clause, sense: OutcomeSense) -> Reading | None:
+def _concept(clause: Clause, sense: OutcomeSense, grams: set[tuple[str, ...]]) -> Reading | None:
     positions: list[tuple[int, Group | None]] = []
     for group in sense.groups:
         for phrase in group.phrases:
+            if phrase not in grams:
+                continue
             start = clause.find(phrase, use_stems=True)
             if start is not None:
                 positions.append((start, group))
                 break
-    residual = [i for i, s in enumerate(clause.stems) if s in sense.words]
-    if not positions and any(g.name == "request" for g in sense.groups):
+    residual = (
+        [i for i, s in enumerate(clause.stems) if s in sense.words]
+        if not sense.words.isdisjoint(clause.stems)
+        else []
+    )
+    general_request = any(g.name == "request" for g in sense.groups) and not any(
+        g.act for g in sense.groups
+    )
+    if not positions and general_request:
         general = _reports_refusal(clause) if sense.failure else _reports_action(clause)
         if general is not None:
             return Reading(sense.outcome, 0.6, clause.text, f'"{general}"')
