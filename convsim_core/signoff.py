@@ -46,7 +46,7 @@ _PLEASANTRIES = frozenset(
         "excellent", "yes", "no", "that", "is", "everything", "set",
     }
 )  # fmt: skip
-_MAX_OTHER_WORDS = 4
+_MAX_OTHER_WORDS = 3
 _QUOTES = re.compile(r"[\"\u201c\u201d\u2018\u2019«»]|(?:^|\s)'|'(?:\s|$)")
 
 

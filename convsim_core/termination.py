@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 import attrs
 
-from convsim_core.language import normalise
+from convsim_core.language import Clause, clauses, normalise, stems
 from convsim_core.models import (
     Conversation,
     Intent,
@@ -160,7 +160,12 @@ class GoalChecker(abc.ABC):
 
 @attrs.frozen
 class KeywordGoalChecker(GoalChecker):
-    """Offline: the goal is met when the other side's newest message contains a phrase."""
+    """Offline: the goal is met when the other side's newest message states a phrase.
+
+    Phrases match by word stems within a clause that is not negated, asked, offered or only
+    planned: "has been refunded" counts, "hasn't been refunded yet", "Has it been refunded?"
+    and "once it's refunded I'll tell you" do not.
+    """
 
     phrases: tuple[str, ...] = attrs.field(converter=to_tuple)
 
@@ -169,10 +174,22 @@ class KeywordGoalChecker(GoalChecker):
         if last is None or last.sender is intent.role:
             return False, ""
         text = last.content.lower()
-        for phrase in self.phrases:
-            if phrase.lower() in text:
+        if not any(stems(p)[:1] and stems(p)[0][:4] in text for p in self.phrases):
+            return False, ""
+        for clause in clauses(last.content):
+            for phrase in self.phrases:
+                start = clause.find(stems(phrase), use_stems=True)
+                if start is None or clause.is_offer or _conditional(clause, start):
+                    continue
+                if clause.negated_at(start) or clause.hedged_at(start, allow_future=True):
+                    continue
                 return True, f'{last.sender.value} said "{phrase}"'
         return False, ""
+
+
+def _conditional(clause: Clause, start: int) -> bool:
+    """ "once/when/if/until it is resolved": a condition, not a statement."""
+    return any(w in ("once", "when", "if", "until", "after") for w in clause.words[:start])
 
 
 @attrs.frozen
