@@ -7,8 +7,9 @@ CC BY-SA 4.0) as scripted scenarios (:mod:`benchmarks.sgd_replay`) through the r
 runner, with the default termination rules, once with the offline judge and once with the
 literal keyword judge (the baseline). Reports, for the development half, the held-out half
 (never looked at while writing the judge) and all 600: accuracy per true class, the confusion
-matrix and premature endings (a chat that ended before its last message). Then the judges'
-cost per message, measured on the same messages in the same run.
+matrix and premature endings (a chat that ended while a later turn still had something to
+say: any dialogue act but a goodbye or thanks). Then the judges' cost per message, measured on
+the same messages in the same run.
 
 Targets: >= 90% per class, 0 premature endings.
 """
@@ -36,21 +37,26 @@ TARGET = 0.90
 
 async def verdicts(
     dialogues: Sequence[Dialogue], kind: str
-) -> tuple[collections.Counter[tuple[str, str]], int]:
-    """(confusion counts (true, judged), premature endings)."""
+) -> tuple[collections.Counter[tuple[str, str]], int, int]:
+    """(confusion counts (true, judged), premature endings, ended before the last message)."""
     confusion: collections.Counter[tuple[str, str]] = collections.Counter()
-    premature = 0
+    premature = early = 0
     for dialogue in dialogues:
         result = await build_full_runner(scenario(dialogue, kind), seed=1).run()
         outcome = result.conversation.outcome
         confusion[(dialogue.label, outcome.name if outcome else "none")] += 1
-        if len(result.conversation.messages) < len(dialogue.turns):
-            premature += 1
-    return confusion, premature
+        count = len(result.conversation.messages)
+        premature += dialogue.premature(count)
+        early += count < len(dialogue.turns)
+    return confusion, premature, early
 
 
 def report(
-    name: str, kind: str, confusion: collections.Counter[tuple[str, str]], premature: int
+    name: str,
+    kind: str,
+    confusion: collections.Counter[tuple[str, str]],
+    premature: int,
+    early: int,
 ) -> None:
     cells = []
     for label in CLASSES:
@@ -59,7 +65,10 @@ def report(
         share = right / total if total else 0.0
         mark = "met" if share >= TARGET else "MISSED"
         cells.append(f"{label} {right}/{total} = {share:.1%} ({mark})")
-    print(f"  {name:<9} {kind:<8} " + "; ".join(cells) + f"; premature endings: {premature}")
+    print(
+        f"  {name:<9} {kind:<8} " + "; ".join(cells) + f"; premature endings: {premature}"
+        f" (ended on a sign-off before the other side's last goodbye: {early - premature})"
+    )
 
 
 def matrix(confusion: collections.Counter[tuple[str, str]]) -> None:
@@ -103,8 +112,8 @@ async def main(data: Path, passes: int) -> None:
     print("verdicts (default termination rules, both sides scripted):")
     for kind in KINDS:
         for name, part in (("dev", dev), ("held-out", held), ("all", dialogues)):
-            confusion, premature = await verdicts(part, kind)
-            report(name, kind, confusion, premature)
+            confusion, premature, early = await verdicts(part, kind)
+            report(name, kind, confusion, premature, early)
             if name == "all":
                 matrix(confusion)
     print(f"judge cost per message ({passes} passes over every message, same run):")

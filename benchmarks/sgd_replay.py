@@ -23,6 +23,7 @@ from convsim_core.scenario_models import (
     TerminationSpec,
 )
 
+_CLOSING_ACTS = frozenset({"GOODBYE", "THANK_YOU"})
 DATA = Path("/work/shared/data/sgd-train-600.jsonl.gz")
 
 OUTCOMES = Outcomes(
@@ -52,6 +53,16 @@ class Dialogue:
     label: str
     turns: tuple[tuple[str, str], ...]
     """(speaker, utterance) with speaker "user" or "system"."""
+    acts: tuple[frozenset[str], ...] = ()
+    """The dialogue acts of each turn (only used to tell premature endings)."""
+
+    def premature(self, messages: int) -> bool:
+        """Whether a replay that stopped after ``messages`` messages was cut short.
+
+        Cut short: a turn after the end still says something (an act other than a goodbye
+        or thanks), so the chat could have gone on and its outcome changed.
+        """
+        return any(acts - _CLOSING_ACTS for acts in self.acts[messages:])
 
 
 def load(path: Path = DATA) -> list[Dialogue]:
@@ -66,6 +77,7 @@ def _dialogue(row: dict[str, object]) -> Dialogue:
         id=str(row["id"]),
         label=str(row["label"]),
         turns=tuple((str(t[0]), str(t[1])) for t in turns),
+        acts=tuple(frozenset(str(a) for a in t[2]) for t in turns),
     )
 
 

@@ -56,7 +56,7 @@ GROUPS: tuple[Group, ...] = (
     Group("escalate", ("supervisor", "manager", "escalate", "transfer you", "transferring you",
                        "connect you", "connecting you", "hand you over", "put you through",
                        "specialist", "senior agent", "human agent"), act=True),
-    Group("abandon", ("give up", "gave up", "forget it", "never mind", "nevermind", "i am done",
+    Group("abandon", ("give up", "gave up", "forget it", "never mind", "nevermind",
                       "waste of time", "go elsewhere", "somewhere else", "i quit",
                       "take my business"), act=True),
     Group("complete", ("confirm", "confirmation", "success", "successful", "complete", "done",

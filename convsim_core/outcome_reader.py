@@ -153,6 +153,7 @@ _ASKING = frozenset({"can", "could", "would", "shall", "should", "do", "does", "
 
 def _concept(clause: Clause, sense: OutcomeSense, grams: set[tuple[str, ...]]) -> Reading | None:
     positions: list[tuple[int, Group | None]] = []
+    spans: list[str] = []
     for group in sense.groups:
         for phrase in group.phrases:
             if phrase not in grams:
@@ -160,6 +161,7 @@ def _concept(clause: Clause, sense: OutcomeSense, grams: set[tuple[str, ...]]) -
             start = clause.find(phrase, use_stems=True)
             if start is not None:
                 positions.append((start, group))
+                spans.append(" ".join(clause.words[start : start + len(phrase)]))
                 break
     residual = (
         [i for i, s in enumerate(clause.stems) if s in sense.words]
@@ -176,7 +178,7 @@ def _concept(clause: Clause, sense: OutcomeSense, grams: set[tuple[str, ...]]) -
     specific = [g for _, g in positions if g is not None and g.name != "complete"]
     if not positions and len(residual) < 2:
         return None
-    matched = sorted({clause.words[i] for i, _ in positions} | {clause.words[i] for i in residual})
+    matched = sorted(set(spans) | {clause.words[i] for i in residual})
     evidence = ", ".join(matched)
     score = min(0.95, 0.5 + 0.15 * len(positions) + 0.05 * len(residual))
     anchors = [i for i, _ in positions] or residual

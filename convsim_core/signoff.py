@@ -79,7 +79,7 @@ def find_sign_off(text: str, patterns: Sequence[re.Pattern[str]]) -> SignOff | N
             later = parts[position + 1 :]
             why = _why_not(clause, found, text, later)
             if why is None:
-                return SignOff(found.group(0), clause.text)
+                return SignOff(_as_written(text, found.group(0)), clause.text)
             miss = miss or NotASignOff(found.group(0), why)
     return miss
 
@@ -114,6 +114,12 @@ def _why_not(
     if len(others) > _MAX_OTHER_WORDS:
         return "inside a longer sentence"
     return None
+
+
+def _as_written(text: str, phrase: str) -> str:
+    """The phrase with the message's own capitals ("Have a great day")."""
+    written = re.search(re.escape(phrase), text, re.IGNORECASE)
+    return written.group(0) if written else phrase
 
 
 def _segment_words(clause: Clause, found: re.Match[str]) -> list[str]:

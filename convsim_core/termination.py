@@ -73,9 +73,8 @@ class ClosingPhrases(TerminationStrategy):
     """Ends when the newest message signs off with a closing phrase (see :mod:`.signoff`).
 
     Patterns are case-insensitive regexes; a message that merely contains one ("I'll take
-    care of that") does not end the chat. ``sender`` limits which side's farewell counts;
-    with None (either side, the default) an agent's farewell ends the chat at once and a
-    customer's once the agent has answered it, as a support team would close a chat.
+    care of that") does not end the chat. ``sender`` limits which side's farewell counts
+    (None: either side's, as in a support chat either party may take leave).
     """
 
     patterns: tuple[str, ...] = attrs.field(default=DEFAULT_CLOSING_PHRASES, converter=to_tuple)
@@ -115,25 +114,13 @@ class ClosingPhrases(TerminationStrategy):
         if not messages or not self.patterns:
             return None
         last = messages[-1]
-        if self.sender is not None:
-            if last.sender is not self.sender:
-                return None
-        elif last.sender is ParticipantRole.CUSTOMER:
-            return None  # either side: the agent gets to answer a customer's goodbye
+        if self.sender is not None and last.sender is not self.sender:
+            return None
         found = self.sign_off(last.content)
         if isinstance(found, SignOff):
             return Termination(
                 TerminationReason.CLOSING_PHRASE, f'{last.sender.value} said "{found.phrase}"'
             )
-        if self.sender is None and len(messages) > 1:
-            before = messages[-2]
-            if before.sender is ParticipantRole.CUSTOMER:
-                earlier = self.sign_off(before.content)
-                if isinstance(earlier, SignOff):
-                    return Termination(
-                        TerminationReason.CLOSING_PHRASE,
-                        f'customer said "{earlier.phrase}" and the agent answered',
-                    )
         return None
 
 
