@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "tui.commands.bot",
     "tui.commands.batch",
     "tui.commands.report",
+    "tui.commands.judge",
 )
 
 

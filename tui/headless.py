@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from convsim_core.events import Judged, MessageAdded, RunnerEvent
-from convsim_core.models import ConversationResult, Judgement, Message, ParticipantRole
+from convsim_core.models import ConversationResult, Judgement, Message, Outcomes, ParticipantRole
+from convsim_core.serialization import SchemaError, from_json
+from convsim_core.verdict_why import why
 from tui.formatting import format_duration, humanize, role_label
 
 if TYPE_CHECKING:
@@ -123,7 +125,13 @@ class HeadlessPrinter:
         why = f" ({judgement.rationale})" if judgement.rationale else ""
         self.line(self.style.dim(f"{indent}-> outcome: {name or 'none yet'}{why}"))
 
-    def summary(self, result: ConversationResult, *, transcript: Path | None = None) -> None:
+    def summary(
+        self,
+        result: ConversationResult,
+        *,
+        transcript: Path | None = None,
+        outcomes: Outcomes | None = None,
+    ) -> None:
         conversation = result.conversation
         outcome = conversation.outcome
         rows: list[tuple[str, str]] = [
@@ -132,8 +140,8 @@ class HeadlessPrinter:
                 f"{outcome.name} - {outcome.description}" if outcome else "none reached",
             ),
         ]
-        if result.judgement is not None and result.judgement.rationale:
-            rows.append(("Why", result.judgement.rationale))
+        if result.judgement is not None:
+            rows.append(("Why", why(result.judgement, outcomes)))
         if result.termination_reason is not None:
             detail = f" ({result.termination_detail})" if result.termination_detail else ""
             rows.append(("Ended by", humanize(result.termination_reason.value) + detail))
@@ -177,7 +185,7 @@ class HeadlessPrinter:
             if judgement is not None and index == decided_at:
                 self.judgement(judgement)
         if transcript.result is not None:
-            self.summary(transcript.result)
+            self.summary(transcript.result, outcomes=_outcomes(transcript.header))
         else:
             self.line()
             count = len(transcript.messages)
@@ -188,6 +196,14 @@ class HeadlessPrinter:
             )
         for problem in transcript.problems:
             self.line(self.style.warn(f"warning: {problem}"))
+
+
+def _outcomes(header: dict[str, Any]) -> Outcomes | None:
+    """The scenario's outcomes as the transcript header recorded them."""
+    try:
+        return from_json(header["outcomes"], Outcomes) if header.get("outcomes") else None
+    except (SchemaError, KeyError, TypeError):
+        return None
 
 
 def _silence(out: TextIO) -> None:

@@ -22,6 +22,7 @@ import attrs
 from convsim_core.batch.executor import NO_OUTCOME
 from convsim_core.batch.records import BatchRecords, ConversationRecord, collect
 from convsim_core.models import Usage
+from convsim_core.verdict_why import miss_category
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +49,8 @@ class ScenarioSummary:
     duration_mean: float
     duration_median: float
     usage: Usage
+    no_outcome_why: dict[str, int] = attrs.field(factory=dict)
+    """Conversations with no outcome by nearest miss ("refunded: negated"), most common first."""
 
     @property
     def missing(self) -> int | None:
@@ -77,6 +80,7 @@ class ScenarioSummary:
             "completion_tokens": self.usage.completion_tokens,
             "tokens": self.usage.total_tokens,
             "cache_hits": self.usage.cache_hits,
+            "no_outcome_why": dict(self.no_outcome_why),
         }
 
 
@@ -120,6 +124,7 @@ def summarize_records(
     terminations: Counter[str] = Counter()
     error_runs: list[str] = []
     usage = Usage()
+    misses: Counter[str] = Counter()
     for record in finished:
         assert record.result is not None
         terminations[record.termination or "unknown"] += 1
@@ -128,6 +133,8 @@ def summarize_records(
             error_runs.append(record.run_id)
         else:
             outcomes[record.outcome or NO_OUTCOME] += 1
+            if record.outcome is None:
+                misses[miss_category(record.result.judgement)] += 1
     messages = [r.messages for r in finished]
     durations = [r.duration for r in finished]
     return ScenarioSummary(
@@ -144,6 +151,7 @@ def summarize_records(
         duration_mean=_round(statistics.fmean(durations)) if durations else 0.0,
         duration_median=_round(statistics.median(durations)) if durations else 0.0,
         usage=usage,
+        no_outcome_why=dict(sorted(misses.items(), key=lambda kv: (-kv[1], kv[0]))),
     )
 
 
@@ -197,6 +205,7 @@ def csv_text(summary: BatchSummary) -> str:
             "cache_hits",
             *(f"outcome:{name}" for name in outcome_names),
             *(f"termination:{name}" for name in reasons),
+            "no_outcome_why",
         ]
     )
     for row in rows:
@@ -219,6 +228,7 @@ def csv_text(summary: BatchSummary) -> str:
                 row.usage.cache_hits,
                 *(row.outcomes.get(name, 0) for name in outcome_names),
                 *(row.terminations.get(name, 0) for name in reasons),
+                "; ".join(f"{why} ({count})" for why, count in row.no_outcome_why.items()),
             ]
         )
     return out.getvalue()
