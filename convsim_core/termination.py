@@ -60,15 +60,6 @@ class TerminationStrategy(abc.ABC):
 
 
 @attrs.frozen
-class MaxMessages(TerminationStrategy):
-    async def check(self, state: TurnState) -> Termination | None:
-        count = len(state.conversation.messages)
-        if count >= state.max_messages:
-            return Termination(TerminationReason.MAX_MESSAGES, f"reached {count} messages")
-        return None
-
-
-@attrs.frozen
 class ClosingPhrases(TerminationStrategy):
     """Ends when the newest message signs off with a closing phrase (see :mod:`.signoff`).
 

@@ -29,7 +29,7 @@ from convsim_core.rejudge import (
 from convsim_core.scenario import load_scenario
 from convsim_core.scenario_models import JUDGE_KINDS, Scenario
 from convsim_core.scenario_reader import ScenarioError
-from tui.cli import UserError
+from tui.wiring.errors import UserError
 
 
 def register(subparsers: argparse._SubParsersAction[Any]) -> None:

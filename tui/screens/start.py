@@ -282,9 +282,6 @@ class StartScreen(Screen[None]):
 
 def connect_profile(scenario: Scenario) -> tuple[BotProfile, bool]:
     """The scenario's own bot when its ``[bot]`` table names a URL, else the demo bot."""
-    from channels.profile import BotProfile
-    from tui.commands.connect import demo_bot_profile
+    from tui.wiring.bots import scenario_bot_or_demo
 
-    if scenario.bot is not None and "url" in scenario.bot:
-        return BotProfile.from_mapping(scenario.bot, source=scenario.source), False
-    return demo_bot_profile(), True
+    return scenario_bot_or_demo(scenario)
