@@ -175,9 +175,12 @@ class Clause:
             word = self.words[position]
             if word in MODAL_WORDS or (word in FUTURE_WORDS and not allow_future):
                 return word
+            infinitive = position == index - 1 or (
+                position == index - 2 and self.words[index - 1] == "be"
+            )
             if (
                 word == "to"
-                and position == index - 1
+                and infinitive
                 and (position == 0 or self.words[position - 1] not in ("able", "managed"))
             ):
                 return "to"
@@ -220,3 +223,28 @@ def ngrams(items: Sequence[str], sizes: Iterable[int] = (1, 2, 3)) -> set[tuple[
         for start in range(len(items) - size + 1):
             found.add(tuple(items[start : start + size]))
     return found
+
+
+_AFFIRMATIONS = frozenset(
+    {
+        "yes", "yeah", "yep", "yup", "sure", "correct", "right", "ok", "okay", "perfect",
+        "great", "absolutely", "definitely", "confirm", "confirmed", "please",
+    }
+)  # fmt: skip
+_AFFIRMING_PHRASES = (
+    ("that", "is", "correct"), ("that", "is", "right"), ("that", "works"), ("sounds", "good"),
+    ("go", "ahead"), ("please", "do"), ("book", "it"), ("do", "it"), ("that", "suits"),
+)  # fmt: skip
+
+
+def affirms(text: str) -> bool:
+    """Whether a reply opens by saying yes ("Yes, that's right", "Sounds good", "Go ahead")."""
+    parts = clauses(text)
+    if not parts:
+        return False
+    first = parts[0]
+    if "not" in first.words[:3] or "no" in first.words[:1]:
+        return False
+    return first.words[0] in _AFFIRMATIONS or any(
+        first.words[: len(p)] == p for p in _AFFIRMING_PHRASES
+    )

@@ -75,7 +75,20 @@ RESULT_WORDS = frozenset(
 """Words that say something has happened ("is confirmed", "went through", "all set")."""
 
 INFORMATION_VERBS = frozenset(
-    {"found", "searched", "looked", "checked", "located", "got", "saw", "see", "listed"}
+    {
+        "found",
+        "searched",
+        "looked",
+        "checked",
+        "located",
+        "got",
+        "saw",
+        "see",
+        "listed",
+        "discovered",
+        "identified",
+        "noticed",
+    }
 )
 """Past forms that report information found, not a request carried out ("I found 3 hotels")."""
 

@@ -17,12 +17,13 @@ from collections.abc import Mapping, Sequence
 import attrs
 
 from convsim_core.judging import NO_OUTCOME_YET, OutcomeJudge
-from convsim_core.language import stem, stems
+from convsim_core.language import affirms, clauses, stem, stems
 from convsim_core.lexicon import IRREGULAR_PAST, STOPWORDS
 from convsim_core.models import (
     Conversation,
     Intent,
     Judgement,
+    Message,
     NearMiss,
     Outcome,
     Outcomes,
@@ -41,7 +42,11 @@ class OutcomeWords:
 
 
 class OfflineJudge(OutcomeJudge):
-    """Later reports win, like the keyword judge: "couldn't book" then "booked it" is booked."""
+    """Later reports win, like the keyword judge: "couldn't book" then "booked it" is booked.
+
+    Within one message a failure does not undo a success reported before it ("Your table is
+    booked. Unfortunately they don't have live music." stays booked).
+    """
 
     def __init__(self, words: Sequence[OutcomeWords] = ()) -> None:
         self._words: Mapping[str, OutcomeWords] = {w.outcome: w for w in words}
@@ -85,7 +90,9 @@ class OfflineJudge(OutcomeJudge):
             return previous  # no outcome this side can report
         if not self._screens[id(outcomes)].passes(last.content):
             return previous
-        hit, miss = read_message(last.content, last.sender, senses)
+        hit, miss = read_message(
+            last.content, last.sender, senses, confirmed=_confirmed(messages, senses)
+        )
         index = len(messages) - 1
         if hit is not None:
             return Judgement(
@@ -149,6 +156,29 @@ class _Screen:
             if self.general and (word in _GENERAL_TRIGGERS or word.endswith(("ed", "un"))):
                 return True
         return False
+
+
+def _confirmed(messages: Sequence[Message], senses: Sequence[OutcomeSense]) -> bool:
+    """The agent offered to carry out a request ("Shall I book it?") and the customer said yes."""
+    if len(messages) < 3 or not any(s.failure for s in senses):
+        return False
+    offer, answer, last = messages[-3], messages[-2], messages[-1]
+    if last.sender is not ParticipantRole.AGENT or answer.sender is not ParticipantRole.CUSTOMER:
+        return False
+    if offer.sender is not ParticipantRole.AGENT or not affirms(answer.content):
+        return False
+    vocabulary = {
+        phrase
+        for sense in senses
+        if sense.failure
+        for group in sense.groups
+        if not group.act and group.name not in ("complete", "request")
+        for phrase in group.phrases
+    }
+    return any(
+        clause.is_offer and any(clause.find(p, use_stems=True) is not None for p in vocabulary)
+        for clause in clauses(offer.content)
+    )
 
 
 def _better(miss: Reading, current: NearMiss | None) -> bool:

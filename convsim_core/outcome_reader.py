@@ -92,19 +92,29 @@ class Reading:
 
 
 def read_message(
-    text: str, sender: ParticipantRole, senses: Iterable[OutcomeSense]
+    text: str,
+    sender: ParticipantRole,
+    senses: Iterable[OutcomeSense],
+    *,
+    confirmed: bool = False,
 ) -> tuple[Reading | None, Reading | None]:
-    """(the outcome this message reports, the nearest miss); the last reporting clause wins."""
+    """(the outcome this message reports, the nearest miss); the last reporting clause wins.
+
+    ``confirmed``: the customer has just said yes to the agent's offer to carry out a request
+    ("Shall I book it?" - "Yes"), so an answer that it is not available reports a failure.
+    """
     eligible = [s for s in senses if s.said_by is None or s.said_by is sender]
     hit: Reading | None = None
     miss: Reading | None = None
     if not eligible:
         return None, None
-    for clause in clauses(text):
+    failures = {s.outcome.name for s in eligible if s.failure}
+    for position, clause in enumerate(clauses(text)):
         best: Reading | None = None
         grams = ngrams(clause.stems)
+        answering = confirmed and position < 2  # the direct answer to the confirmation
         for sense in eligible:
-            found = _read_clause(clause, sense, grams)
+            found = _read_clause(clause, sense, grams, answering)
             if found is None:
                 continue
             if found.is_hit:
@@ -112,18 +122,20 @@ def read_message(
                     best = found
             elif miss is None or found.score >= miss.score:
                 miss = found
-        if best is not None:
-            hit = best
+        if best is not None and not (
+            hit is not None and best.outcome.name in failures and hit.outcome.name not in failures
+        ):
+            hit = best  # later clauses win, but a failure does not undo a success
     return hit, miss
 
 
 def _read_clause(
-    clause: Clause, sense: OutcomeSense, grams: set[tuple[str, ...]]
+    clause: Clause, sense: OutcomeSense, grams: set[tuple[str, ...]], confirmed: bool = False
 ) -> Reading | None:
     keyword = _keyword(clause, sense, grams)
     if keyword is not None and keyword.is_hit:
         return keyword
-    concept = _concept(clause, sense, grams)
+    concept = _concept(clause, sense, grams, confirmed)
     if concept is not None and concept.is_hit:
         return concept
     return keyword or concept
@@ -151,7 +163,9 @@ def _keyword(clause: Clause, sense: OutcomeSense, grams: set[tuple[str, ...]]) -
 _ASKING = frozenset({"can", "could", "would", "shall", "should", "do", "does", "did", "will"})
 
 
-def _concept(clause: Clause, sense: OutcomeSense, grams: set[tuple[str, ...]]) -> Reading | None:
+def _concept(
+    clause: Clause, sense: OutcomeSense, grams: set[tuple[str, ...]], confirmed: bool = False
+) -> Reading | None:
     positions: list[tuple[int, Group | None]] = []
     spans: list[str] = []
     for group in sense.groups:
@@ -172,7 +186,7 @@ def _concept(clause: Clause, sense: OutcomeSense, grams: set[tuple[str, ...]]) -
         g.act for g in sense.groups
     )
     if not positions and general_request:
-        general = _reports_refusal(clause) if sense.failure else _reports_action(clause)
+        general = _reports_refusal(clause, confirmed) if sense.failure else _reports_action(clause)
         if general is not None:
             return Reading(sense.outcome, 0.6, clause.text, f'"{general}"')
     specific = [g for _, g in positions if g is not None and g.name != "complete"]
@@ -241,16 +255,9 @@ def _reports_action(clause: Clause) -> str | None:
             and not clause.negated_at(index)
         ):
             return f"{word} now"
-        if word in ("has", "have") and index + 1 < len(ws):
-            following = (
-                ws[index + 2] if ws[index + 1] == "been" and index + 2 < len(ws) else ws[index + 1]
-            )
-            if (
-                _participle(following)
-                and not clause.hedged_at(index)
-                and not clause.negated_at(index)
-            ):
-                return f"{word} {following}"
+    perfect = _perfect(clause)
+    if perfect is not None:
+        return perfect
     position = 1 if ws[0] == "i" else 0
     if position < len(ws) and ws[position] == "just":
         position += 1
@@ -265,8 +272,9 @@ def _reports_action(clause: Clause) -> str | None:
 
 
 def _participle(word: str) -> bool:
+    regular = word.endswith("ed") and len(word) > 3 and not word.endswith("eed")
     return word not in INFORMATION_VERBS and (
-        word.endswith("ed") or word in IRREGULAR_PAST or word == "begun"
+        regular or word in IRREGULAR_PAST or word in ("begun", "agreed", "succeeded")
     )
 
 
@@ -279,18 +287,61 @@ _SEARCHING = frozenset(
 )
 
 
-def _reports_refusal(clause: Clause) -> str | None:
-    """An apology with a negation: "Sorry, I can't do that." (not "Sorry, I found nothing")."""
+def _reports_refusal(clause: Clause, confirmed: bool = False) -> str | None:
+    """A request that could not be done: "Sorry, I can't do that", "it cannot be played".
+
+    Inability, not any negation: "Sorry, the flat is not furnished" describes the flat, and
+    "Sorry, I couldn't find any" reports a search, not a request that failed. Right after the
+    customer confirmed the request, "sorry, there are no rooms left" is its failure too.
+    """
     ws = clause.words
+    if not ws or ws[0] in _ASKING or clause.is_question:
+        return None
     regret = next((w for w in ws if w in _REGRET), None)
-    if regret is None or clause.words[0] in _ASKING:
+    if confirmed:
+        negator = next((w for w in ws if w in NEGATORS or stem(w) in FAILURE_STEMS), None)
+        if negator is not None:
+            return f"{regret} ... {negator}" if regret else negator
+    if any(w in _SEARCHING for w in ws) or "there" in ws:
         return None
-    negator = next(
-        (w for w in ws if w in NEGATORS or (stem(w) in FAILURE_STEMS and w != regret)), None
-    )
-    if negator is None or any(w in _SEARCHING for w in ws) or "there" in ws:
-        return None
-    return f"{regret} ... {negator}"
+    for index, word in enumerate(ws):
+        before = ws[index - 1] if index else ""
+        after = ws[index + 1] if index + 1 < len(ws) else ""
+        unable = word in ("unable", "failed") or (
+            word == "not" and (before in _MODAL_BEFORE_NOT or (before in _BE and after == "able"))
+        )
+        if not unable:
+            continue
+        passive = index + 2 < len(ws) and ws[index + 1] == "be" and _participle(ws[index + 2])
+        if regret is not None or passive:
+            said = f"{ws[index - 1]} not" if word == "not" else word
+            return f"{regret} ... {said}" if regret else said
+    return None
+
+
+_MODAL_BEFORE_NOT = frozenset({"can", "could", "will", "did"})
+
+
+def _perfect(clause: Clause) -> str | None:
+    """ "I've added it", "your visit has been scheduled", "your event was added"."""
+    ws = clause.words
+    for index, word in enumerate(ws[:-1]):
+        auxiliary = word in ("has", "have") or (word in ("was", "were") and ws[0] == "your")
+        if not auxiliary:
+            continue
+        following = ws[index + 1]
+        if following == "been" and index + 2 < len(ws):
+            following = ws[index + 2]
+        if (
+            _participle(following)
+            and not clause.hedged_at(index)
+            and not clause.negated_at(index + 1)
+        ):
+            return f"{word} {following}"
+    return None
+
+
+_MANAGED = (("was", "able", "to"), ("were", "able", "to"), ("managed", "to"))
 
 
 def _failure_phrase(clause: Clause) -> str | None:
@@ -303,6 +354,10 @@ def _failure_phrase(clause: Clause) -> str | None:
 
 def _not_happened(clause: Clause, anchors: Sequence[int]) -> str:
     """Why the clause does not say it happened; empty when it does."""
+    if clause.words[:2] in (("there", "is"), ("there", "are")):
+        return "describes what there is"  # "there are 3 events scheduled"
+    if _perfect(clause) is not None or any(clause.find(p) is not None for p in _MANAGED):
+        return ""
     for index, word in enumerate(clause.words):
         happened = word in RESULT_WORDS or (
             (word.endswith("ed") or word in IRREGULAR_PAST) and index in anchors
