@@ -63,6 +63,7 @@ FAILURE_STEMS = frozenset(
 
 MODAL_WORDS = frozenset({"can", "could", "would", "might", "may", "should", "shall", "must"})
 FUTURE_WORDS = frozenset({"will", "going", "gonna", "about", "let", "plan", "try", "tri"})
+INTENTION_WORDS = frozenset({"help", "happy", "glad", "want", "wants", "like", "need", "ready"})
 _QUESTION_OPENERS = frozenset(
     {
         "shall", "should", "would", "could", "can", "do", "does", "did", "will", "may", "is",
@@ -86,6 +87,8 @@ _OFFER_PHRASES: tuple[tuple[str, ...], ...] = (
     ("is", "that", "correct"),
 )
 
+_OFFER_STARTS = frozenset(p[0] for p in _OFFER_PHRASES)
+
 
 @functools.lru_cache(maxsize=65536)
 def stem(word: str) -> str:
@@ -96,8 +99,13 @@ def stem(word: str) -> str:
 def normalise(text: str) -> str:
     """Lower-case with contractions spelled out, so "couldn't" reads as "could not"."""
     lowered = text.lower()
-    for pattern, replacement in _CONTRACTIONS:
-        lowered = pattern.sub(replacement, lowered)
+    if "'" in lowered or "\u2019" in lowered:
+        for pattern, replacement in _CONTRACTIONS[:-1]:
+            lowered = pattern.sub(replacement, lowered)
+    if "cannot" in lowered:
+        lowered = _CONTRACTIONS[1][0].sub(_CONTRACTIONS[1][1], lowered)
+    if "problem" in lowered or "worries" in lowered or "issue" in lowered:
+        lowered = _CONTRACTIONS[-1][0].sub(_CONTRACTIONS[-1][1], lowered)
     return lowered
 
 
@@ -131,7 +139,11 @@ class Clause:
     @property
     def is_offer(self) -> bool:
         """Offers or asks to confirm something that has not happened yet."""
-        return self.is_question or any(self.find(p) is not None for p in _OFFER_PHRASES)
+        return self.is_question or self.offer_phrase
+
+    @property
+    def offer_phrase(self) -> bool:
+        return _has_offer_phrase(self.words)
 
     def find(self, phrase: Sequence[str], *, use_stems: bool = False) -> int | None:
         """Start index of ``phrase`` (words, or stems with ``use_stems``) in this clause."""
@@ -175,6 +187,8 @@ class Clause:
             word = self.words[position]
             if word in MODAL_WORDS or (word in FUTURE_WORDS and not allow_future):
                 return word
+            if word in INTENTION_WORDS and index - position <= 3:
+                return word  # "happy to help you set it up", "I want to book"
             infinitive = position == index - 1 or (
                 position == index - 2 and self.words[index - 1] == "be"
             )
@@ -186,6 +200,18 @@ class Clause:
                 return "to"
             position -= 1
         return None
+
+
+@functools.lru_cache(maxsize=8192)
+def _has_offer_phrase(words: tuple[str, ...]) -> bool:
+    size = len(words)
+    for start, word in enumerate(words):
+        if word in _OFFER_STARTS:
+            for phrase in _OFFER_PHRASES:
+                end = start + len(phrase)
+                if phrase[0] == word and end <= size and words[start:end] == phrase:
+                    return True
+    return False
 
 
 @functools.lru_cache(maxsize=4096)

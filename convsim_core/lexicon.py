@@ -68,7 +68,7 @@ GROUPS: tuple[Group, ...] = (
 RESULT_WORDS = frozenset(
     {
         "confirmed", "successful", "successfully", "succeeded", "completed", "done",
-        "processed", "issued", "placed", "made", "set", "finalized", "finalised", "approved",
+        "processed", "issued", "placed", "made", "finalized", "finalised", "approved",
         "booked", "reserved", "scheduled",
     }
 )  # fmt: skip

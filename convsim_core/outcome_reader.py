@@ -366,8 +366,8 @@ def _not_happened(clause: Clause, anchors: Sequence[int]) -> str:
             happened = True
         if word == "through" and index and clause.words[index - 1] in _WENT:
             happened = True
-        if word == "complete" and index and clause.words[index - 1] in _BE:
-            happened = True
+        if word in ("complete", "set") and index and clause.words[index - 1] in _BE | {"all"}:
+            happened = True  # "is complete", "you're all set", "the alarm is set"
         if happened:
             hedge = clause.hedged_at(index)
             if hedge is None:

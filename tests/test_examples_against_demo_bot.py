@@ -19,12 +19,6 @@ from tests.support.timeouts import TIMEOUT
 
 EXAMPLES = sorted(Path(__file__).parent.parent.joinpath("examples", "scenarios").glob("*.toml"))
 _INTENDED = re.compile(r'^# Intended outcome offline: "([a-z_]+)"', re.MULTILINE)
-NOT_YET_AGAINST_THE_BOT = {
-    # The demo bot solves or escalates these before the customer's own path can happen.
-    "angry-supervisor": "the bot finds the parcel at once, so the customer never escalates",
-    "customer-gives-up": "the bot offers a supervisor, the customer accepts: escalated",
-    "upsell-agent": "the demo bot cannot fix photo backups nor sell an upgrade",
-}
 
 
 def _intended(path: Path) -> str:
@@ -50,8 +44,6 @@ async def test_example_reaches_its_outcome_offline(path: Path) -> None:
 async def test_example_reaches_its_outcome_against_the_demo_bot(
     path: Path, bot: DemoBotServer
 ) -> None:
-    if path.stem in NOT_YET_AGAINST_THE_BOT:
-        pytest.xfail(NOT_YET_AGAINST_THE_BOT[path.stem])
     channel = make_channel(profile_for_url(bot.ws_url, kind="ws", preset="demo-ws"))
     timing = HybridTiming(
         settle_seconds=0.05, response_timeout=3, inactivity_timeout=3, max_wall_time=30

@@ -70,6 +70,8 @@ def test_paraphrases_and_word_forms(text: str, expected: str) -> None:
         "Please confirm: a table for 2 at 7 pm.",
         "I found 3 restaurants near you.",
         "Refunds usually take 3 to 5 days to appear.",
+        "Happy to help you book a table tonight.",
+        "I want to refund you, but the order is too old.",
     ],
 )
 def test_negations_questions_offers_and_plans_are_not_outcomes(text: str) -> None:
