@@ -40,6 +40,7 @@ _WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _CLAUSE_BREAK = re.compile(
     r"(?<=[.!?;:])\s+|\n+|,?\s+\b(?:but|however|although|though|whereas)\b[,]?\s+"
 )
+_CLAUSE_BREAK_ANY_CASE = re.compile(_CLAUSE_BREAK.pattern, re.IGNORECASE)
 _SEGMENT_BREAK = re.compile(r",|\s[-\u2013\u2014]\s|\(|\)")
 
 NEGATORS = frozenset({"not", "no", "never", "unable", "nobody", "nothing", "neither", "nor"})
@@ -124,12 +125,18 @@ class Clause:
     """One sentence or clause of a message, read once and shared by every rule."""
 
     text: str
-    """As written (for rationales)."""
+    """Normalised (lower case, contractions spelled out): what the rules read."""
     words: tuple[str, ...]
     stems: tuple[str, ...]
     segments: tuple[int, ...]
     """Segment number of each word (commas and dashes separate segments)."""
     question: bool
+    written: str = ""
+    """As the speaker wrote it (for rationales); falls back to ``text``."""
+
+    @property
+    def shown(self) -> str:
+        return self.written or self.text
 
     @property
     def is_question(self) -> bool:
@@ -220,7 +227,10 @@ def clauses(text: str) -> tuple[Clause, ...]:
     result = []
     normalised = normalise(text)
     pieces = [p for p in _CLAUSE_BREAK.split(normalised) if p and p.strip()]
-    for piece in pieces:
+    originals = [p.strip() for p in _CLAUSE_BREAK_ANY_CASE.split(text) if p and p.strip()]
+    if len(originals) != len(pieces):
+        originals = []
+    for position, piece in enumerate(pieces):
         stripped = piece.strip()
         question = stripped.endswith("?")
         clause_words: list[str] = []
@@ -237,6 +247,7 @@ def clauses(text: str) -> tuple[Clause, ...]:
                     stems=tuple(stem(w) for w in clause_words),
                     segments=tuple(segment_ids),
                     question=question,
+                    written=originals[position] if originals else "",
                 )
             )
     return tuple(result)

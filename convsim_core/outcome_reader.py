@@ -156,7 +156,7 @@ def _keyword(clause: Clause, sense: OutcomeSense, grams: set[tuple[str, ...]]) -
             reason = f'negated ("{word}")'
         elif not negative and (word := clause.hedged_at(start, allow_future=True)):
             reason = f'not done yet ("{word}")'
-        return Reading(sense.outcome, 1.0, clause.text, f'"{written}"', reason)
+        return Reading(sense.outcome, 1.0, clause.shown, f'"{written}"', reason)
     return None
 
 
@@ -188,7 +188,7 @@ def _concept(
     if not positions and general_request:
         general = _reports_refusal(clause, confirmed) if sense.failure else _reports_action(clause)
         if general is not None:
-            return Reading(sense.outcome, 0.6, clause.text, f'"{general}"')
+            return Reading(sense.outcome, 0.6, clause.shown, f'"{general}"')
     specific = [g for _, g in positions if g is not None and g.name != "complete"]
     if not positions and len(residual) < 2:
         return None
@@ -200,14 +200,16 @@ def _concept(
     negation = negation or _failure_phrase(clause)
     if sense.failure:
         if negation is None:
-            return Reading(sense.outcome, score - 0.3, clause.text, evidence, "not negated")
+            return Reading(sense.outcome, score - 0.3, clause.shown, evidence, "not negated")
         if clause.words and clause.words[0] in _ASKING:
-            return Reading(sense.outcome, score - 0.2, clause.text, evidence, "asked, not told")
-        return Reading(sense.outcome, score, clause.text, evidence)
+            return Reading(sense.outcome, score - 0.2, clause.shown, evidence, "asked, not told")
+        return Reading(sense.outcome, score, clause.shown, evidence)
     if negation is not None:
-        return Reading(sense.outcome, score - 0.2, clause.text, evidence, f'negated ("{negation}")')
+        return Reading(
+            sense.outcome, score - 0.2, clause.shown, evidence, f'negated ("{negation}")'
+        )
     if clause.is_offer:
-        return Reading(sense.outcome, score - 0.2, clause.text, evidence, "a question or an offer")
+        return Reading(sense.outcome, score - 0.2, clause.shown, evidence, "a question or an offer")
     if (
         not specific
         and not residual
@@ -218,11 +220,11 @@ def _concept(
     acts = [i for i, g in positions if g is not None and g.act]
     for index in acts:
         if clause.hedged_at(index, allow_future=True) is None:
-            return Reading(sense.outcome, score, clause.text, evidence)
+            return Reading(sense.outcome, score, clause.shown, evidence)
     why = _not_happened(clause, anchors)
     if why:
-        return Reading(sense.outcome, score - 0.2, clause.text, evidence, why)
-    return Reading(sense.outcome, score, clause.text, evidence)
+        return Reading(sense.outcome, score - 0.2, clause.shown, evidence, why)
+    return Reading(sense.outcome, score, clause.shown, evidence)
 
 
 _WENT = frozenset({"went", "gone", "got", "gotten", "come", "came"})
