@@ -84,3 +84,18 @@ async def test_take_care_of_mid_chat_does_not_end_it() -> None:
     rule = ClosingPhrases()
     state = _state((C, "I was charged twice."), (A, "Sure, I'll take care of that refund."))
     assert await rule.check(state) is None
+
+
+async def test_the_offline_customer_does_not_leave_on_take_care_of() -> None:
+    from convsim_core.offline.config import CustomerRules
+    from convsim_core.offline.customer import OfflineCustomer
+
+    customer = OfflineCustomer(CustomerRules(), facts={}, problem="I was charged twice.", seed=1)
+    conversation = Conversation(
+        (
+            Message("I was charged twice.", T0, C),
+            Message("Sure, I'll take care of that refund right away.", T0, A),
+        )
+    )
+    reply = await customer.get_next_message(conversation)
+    assert reply is not None and "bye" not in reply.content.lower()
