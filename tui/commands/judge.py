@@ -47,14 +47,21 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         "targets", nargs="+", metavar="TRANSCRIPT_OR_DIR", help="transcripts or folders of them"
     )
     parser.add_argument(
-        "--scenario", type=Path, help="outcome definitions to use (default: each transcript's)"
+        "--scenario",
+        type=Path,
+        metavar="FILE",
+        help="outcome definitions to use (default: each transcript's)",
     )
     parser.add_argument(
-        "--judge", choices=JUDGE_KINDS, help="judge kind (default: the scenario's judge.kind)"
+        "--judge",
+        choices=JUDGE_KINDS,
+        metavar="KIND",
+        help=f"{', '.join(JUDGE_KINDS)} (default: the scenario's judge.kind)",
     )
     parser.add_argument(
         "--labels",
         type=Path,
+        metavar="FILE",
         help="CSV conversation_id,outcome of human labels (play-mode verdicts count too)",
     )
     parser.set_defaults(handler=handle_judge)
