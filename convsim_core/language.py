@@ -265,7 +265,7 @@ def ngrams(items: Sequence[str], sizes: Iterable[int] = (1, 2, 3)) -> set[tuple[
 _AFFIRMATIONS = frozenset(
     {
         "yes", "yeah", "yep", "yup", "sure", "correct", "right", "ok", "okay", "perfect",
-        "great", "absolutely", "definitely", "confirm", "confirmed", "please",
+        "great", "absolutely", "definitely", "confirm", "confirmed",
     }
 )  # fmt: skip
 _AFFIRMING_PHRASES = (

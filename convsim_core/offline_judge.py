@@ -88,11 +88,10 @@ class OfflineJudge(OutcomeJudge):
         senses = self.senses(outcomes)
         if all(s.said_by is not None and s.said_by is not last.sender for s in senses):
             return previous  # no outcome this side can report
-        if not self._screens[id(outcomes)].passes(last.content):
+        confirmed = _confirmed(messages, senses)
+        if not confirmed and not self._screens[id(outcomes)].passes(last.content):
             return previous
-        hit, miss = read_message(
-            last.content, last.sender, senses, confirmed=_confirmed(messages, senses)
-        )
+        hit, miss = read_message(last.content, last.sender, senses, confirmed=confirmed)
         index = len(messages) - 1
         if hit is not None:
             return Judgement(
@@ -158,27 +157,30 @@ class _Screen:
         return False
 
 
-def _confirmed(messages: Sequence[Message], senses: Sequence[OutcomeSense]) -> bool:
-    """The agent offered to carry out a request ("Shall I book it?") and the customer said yes."""
+def _confirmed(messages: Sequence[Message], senses: Sequence[OutcomeSense]) -> frozenset[str]:
+    """Failure outcomes whose request the agent offered ("Shall I book it?") and the customer
+    just accepted ("Yes, please"): a refusal now is that request failing."""
     if len(messages) < 3 or not any(s.failure for s in senses):
-        return False
+        return frozenset()
     offer, answer, last = messages[-3], messages[-2], messages[-1]
     if last.sender is not ParticipantRole.AGENT or answer.sender is not ParticipantRole.CUSTOMER:
-        return False
+        return frozenset()
     if offer.sender is not ParticipantRole.AGENT or not affirms(answer.content):
-        return False
-    vocabulary = {
-        phrase
-        for sense in senses
-        if sense.failure
-        for group in sense.groups
-        if not group.act and group.name not in ("complete", "request")
-        for phrase in group.phrases
-    }
-    return any(
-        clause.is_offer and any(clause.find(p, use_stems=True) is not None for p in vocabulary)
-        for clause in clauses(offer.content)
-    )
+        return frozenset()
+    offers = [clause for clause in clauses(offer.content) if clause.is_offer]
+    found = set()
+    for sense in senses:
+        if not sense.failure:
+            continue
+        vocabulary = [
+            phrase
+            for group in sense.groups
+            if not group.act and group.name not in ("complete", "request")
+            for phrase in group.phrases
+        ]
+        if any(c.find(p, use_stems=True) is not None for c in offers for p in vocabulary):
+            found.add(sense.outcome.name)
+    return frozenset(found)
 
 
 def _better(miss: Reading, current: NearMiss | None) -> bool:

@@ -96,12 +96,12 @@ def read_message(
     sender: ParticipantRole,
     senses: Iterable[OutcomeSense],
     *,
-    confirmed: bool = False,
+    confirmed: frozenset[str] = frozenset(),
 ) -> tuple[Reading | None, Reading | None]:
     """(the outcome this message reports, the nearest miss); the last reporting clause wins.
 
-    ``confirmed``: the customer has just said yes to the agent's offer to carry out a request
-    ("Shall I book it?" - "Yes"), so an answer that it is not available reports a failure.
+    ``confirmed``: failure outcomes whose request the customer has just accepted ("Shall I
+    book it?" - "Yes"), so an answer that it is not available reports that failure.
     """
     eligible = [s for s in senses if s.said_by is None or s.said_by is sender]
     hit: Reading | None = None
@@ -112,7 +112,7 @@ def read_message(
     for position, clause in enumerate(clauses(text)):
         best: Reading | None = None
         grams = ngrams(clause.stems)
-        answering = confirmed and position < 2  # the direct answer to the confirmation
+        answering = confirmed if position < 2 else frozenset()  # the direct answer
         for sense in eligible:
             found = _read_clause(clause, sense, grams, answering)
             if found is None:
@@ -130,7 +130,10 @@ def read_message(
 
 
 def _read_clause(
-    clause: Clause, sense: OutcomeSense, grams: set[tuple[str, ...]], confirmed: bool = False
+    clause: Clause,
+    sense: OutcomeSense,
+    grams: set[tuple[str, ...]],
+    confirmed: frozenset[str] = frozenset(),
 ) -> Reading | None:
     keyword = _keyword(clause, sense, grams)
     if keyword is not None and keyword.is_hit:
@@ -164,7 +167,10 @@ _ASKING = frozenset({"can", "could", "would", "shall", "should", "do", "does", "
 
 
 def _concept(
-    clause: Clause, sense: OutcomeSense, grams: set[tuple[str, ...]], confirmed: bool = False
+    clause: Clause,
+    sense: OutcomeSense,
+    grams: set[tuple[str, ...]],
+    confirmed: frozenset[str] = frozenset(),
 ) -> Reading | None:
     positions: list[tuple[int, Group | None]] = []
     spans: list[str] = []
@@ -185,8 +191,9 @@ def _concept(
     general_request = any(g.name == "request" for g in sense.groups) and not any(
         g.act for g in sense.groups
     )
-    if not positions and general_request:
-        general = _reports_refusal(clause, confirmed) if sense.failure else _reports_action(clause)
+    answering = sense.outcome.name in confirmed
+    if not positions and (general_request or answering):
+        general = _reports_refusal(clause, answering) if sense.failure else _reports_action(clause)
         if general is not None:
             return Reading(sense.outcome, 0.6, clause.shown, f'"{general}"')
     specific = [g for _, g in positions if g is not None and g.name != "complete"]

@@ -107,3 +107,24 @@ def test_a_hit_records_evidence_and_score() -> None:
     judgement = judge.judge_latest(conversation, OUTCOMES, None)
     assert judgement.outcome is not None and judgement.message_index == 0
     assert "reservation" in judgement.evidence and judgement.score is not None
+
+
+def test_a_refusal_right_after_a_confirmed_request_is_a_failure() -> None:
+    assert (
+        _judge(
+            (A, "Shall I book the sea-view room for you?"),
+            (C, "Yes, please."),
+            (A, "Sorry, there are no rooms left with a sea view."),
+        )
+        == "not_booked"
+    )
+    # Without the confirmed request it only describes what there is.
+    assert (
+        _judge((C, "Any sea views?"), (A, "Sorry, there are no rooms left with a sea view."))
+        is None
+    )
+
+
+def test_a_failure_does_not_undo_a_success_in_the_same_message() -> None:
+    text = "Your table is booked. Unfortunately they don't have live music."
+    assert _judge((C, "Book it"), (A, text)) == "booked"
