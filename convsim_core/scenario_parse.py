@@ -6,16 +6,19 @@ key (``outcomes[2].name``), and keys nobody read are rejected.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import attrs
 
+from convsim_core.chats.retrieval import DEFAULT_EMBEDDING_MODEL, METHODS
+from convsim_core.chats.spec import RagSpec
+from convsim_core.expectations import read_expectations
 from convsim_core.llm.settings import LLMSettings
 from convsim_core.models import Intent, MessageDraft, Outcome, Outcomes, ParticipantRole
 from convsim_core.offline.config import read_agent_rules, read_customer_rules
+from convsim_core.regexsafe import check_pattern
 from convsim_core.scenario_models import (
     CLOSING_SIDES,
     JUDGE_KINDS,
@@ -27,10 +30,9 @@ from convsim_core.scenario_models import (
     TerminationSpec,
 )
 from convsim_core.scenario_reader import ScenarioError, TableReader
+from convsim_core.slugs import is_slug
 from convsim_core.termination import DEFAULT_CLOSING_PHRASES
 
-_OUTCOME_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-_SCENARIO_NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
 _ROLES = tuple(role.value for role in ParticipantRole)
 
 
@@ -48,7 +50,7 @@ def parse(data: Mapping[str, Any], *, source: str, path: Path | None) -> Scenari
     outcomes, keywords = _outcomes(root)
     customer_reader = root.table("customer")
     agent_reader = root.table("agent")
-    customer = _participant(customer_reader, ParticipantRole.CUSTOMER, source, {})
+    customer = _participant(customer_reader, ParticipantRole.CUSTOMER, source, {}, path)
     agent = _participant(agent_reader, ParticipantRole.AGENT, source, customer.facts)
     judge = _judge(root.table("judge"), keywords, source)
     termination = _termination(root.table("termination"), outcomes, source)
@@ -58,6 +60,8 @@ def parse(data: Mapping[str, Any], *, source: str, path: Path | None) -> Scenari
         overrides = {key: getattr(judge.llm, key) for key in judge.llm_table}
         judge = attrs.evolve(judge, llm=attrs.evolve(llm, **overrides))
     bot = root.raw_table("bot")
+    expect = read_expectations(root.table("expect"), outcomes, source)
+    weight = root.number("weight", 1.0, minimum=0.0)
     root.finish()
     return Scenario(
         name=name,
@@ -75,13 +79,15 @@ def parse(data: Mapping[str, Any], *, source: str, path: Path | None) -> Scenari
         termination=termination,
         llm=llm,
         bot=dict(bot) if bot is not None else None,
+        expect=expect,
+        weight=weight,
     )
 
 
 def _name(root: TableReader, path: Path | None) -> str:
     if root.has("name"):
         name = root.string("name")
-        if not _SCENARIO_NAME.match(name):
+        if not is_slug(name):
             raise root.error(
                 "name",
                 "expected a lowercase slug (a-z, 0-9, '_' or '-', starting with a letter),"
@@ -92,7 +98,7 @@ def _name(root: TableReader, path: Path | None) -> str:
     stem = path.stem if path is not None else ""
     if not stem:
         raise root.error("name", "missing required key (no file name to default it from)")
-    if not _SCENARIO_NAME.match(stem):
+    if not is_slug(stem):
         raise root.error(
             "name",
             f"the file name {stem!r} is not a lowercase slug; rename the file or set"
@@ -142,7 +148,7 @@ def _outcomes(root: TableReader) -> tuple[Outcomes, tuple[OutcomeKeywords, ...]]
     first_seen: dict[str, str] = {}
     for reader in readers:
         name = reader.string("name")
-        if not _OUTCOME_NAME.match(name):
+        if not is_slug(name, dash=False):
             raise reader.error(
                 "name",
                 "expected a lowercase slug (a-z, 0-9 and '_', starting with a letter),"
@@ -168,6 +174,7 @@ def _participant(
     role: ParticipantRole,
     source: str,
     customer_facts: Mapping[str, str],
+    path: Path | None = None,
 ) -> ParticipantSpec:
     if reader is None:
         reader = TableReader({}, role.value, source)
@@ -192,8 +199,28 @@ def _participant(
         turns=turns,
         instructions=reader.string("instructions", ""),
         offline=offline,
+        rag=_rag(reader, role, path),
     )
     reader.finish()
+    return spec
+
+
+def _rag(reader: TableReader, role: ParticipantRole, path: Path | None) -> RagSpec | None:
+    table = reader.table("rag")
+    if table is None:
+        return None
+    if role is not ParticipantRole.CUSTOMER:
+        raise reader.error("rag", "only the customer draws on real chats")
+    library = Path(table.string("library", non_empty=True))
+    if not library.is_absolute() and path is not None:
+        library = path.parent / library
+    spec = RagSpec(
+        library=library,
+        k=table.integer("k", 4, minimum=1),
+        method=table.string("method", "bm25", choices=METHODS),
+        embedding_model=table.string("embedding_model", DEFAULT_EMBEDDING_MODEL, non_empty=True),
+    )
+    table.finish()
     return spec
 
 
@@ -235,12 +262,10 @@ def _termination(reader: TableReader | None, outcomes: Outcomes, source: str) ->
     closing_by = reader.string("closing_by", "either", choices=CLOSING_SIDES)
     for index, pattern in enumerate(closing):
         try:
-            re.compile(pattern)
-        except re.error as exc:
+            check_pattern(pattern)
+        except ValueError as exc:
             raise ScenarioError(
-                source,
-                f"{reader.key('closing_phrases')}[{index}]",
-                f"invalid regular expression {pattern!r}: {exc}",
+                source, f"{reader.key('closing_phrases')}[{index}]", str(exc)
             ) from None
     terminal = reader.strings("terminal_outcomes")
     for index, name in enumerate(terminal):

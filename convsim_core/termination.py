@@ -23,6 +23,7 @@ from convsim_core.models import (
     to_frozenset,
     to_tuple,
 )
+from convsim_core.regexsafe import check_pattern
 from convsim_core.signoff import NotASignOff, SignOff, find_sign_off
 
 DEFAULT_CLOSING_PHRASES = (
@@ -90,6 +91,9 @@ class ClosingPhrases(TerminationStrategy):
             )
         except re.error as exc:
             raise ValueError(f"invalid closing phrase pattern: {exc}") from exc
+        if not plain:
+            for pattern in self.patterns:
+                check_pattern(pattern)  # explosive patterns are refused, never run
         object.__setattr__(self, "_compiled", compiled)
         object.__setattr__(self, "_each", each)
         object.__setattr__(self, "_plain", plain)

@@ -20,6 +20,7 @@ from textual.worker import Worker, WorkerState
 
 from convsim_core.batch import BatchSession, BatchSummary, RunState, RunStatus
 from convsim_core.batch.progress import format_progress
+from convsim_core.batch.verdict import verdict_line
 from convsim_core.persistence import read_transcript
 from convsim_core.serialization import SchemaError
 from tui.widgets.transcript import TranscriptView
@@ -166,13 +167,19 @@ class BatchDashboard(App[int]):
         counts = self.session.executor.counts
         started = self.session.executor.started_at
         elapsed = 0.0 if started is None else self.session.executor.elapsed or _since(started)
-        self.query_one("#counts", Static).update(format_progress(counts, elapsed))
+        progress = format_progress(counts, elapsed)
+        if self._finished and self.summary is not None and self.summary.verdicts:
+            progress += "\n" + verdict_line(self.summary.verdicts)
+        self.query_one("#counts", Static).update(progress)
         if not self._dirty:
             return
         table = self.query_one(RunTable)
         statuses = self.session.executor.statuses
         dirty, self._dirty = self._dirty, set()
         for run_id in dirty:
+            if run_id not in table.rows:  # a run added while the batch ran (a retry)
+                table.add_row(*self._cells(statuses[run_id]), key=run_id)
+                continue
             for column, value in zip(COLUMNS, self._cells(statuses[run_id]), strict=True):
                 table.update_cell(run_id, column, value, update_width=True)
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from convsim_core.events import Judged, MessageAdded, RunnerEvent
 from convsim_core.models import ConversationResult, Judgement, Message, Outcomes, ParticipantRole
 from convsim_core.serialization import SchemaError, from_json
+from convsim_core.textsafe import one_line, printable
 from convsim_core.verdict_why import why
 from tui.formatting import format_duration, humanize, role_label
 
@@ -86,12 +87,12 @@ class HeadlessPrinter:
 
     def intro(self, scenario: Scenario, *, seed: int, kinds: dict[str, str]) -> None:
         sides = ", ".join(f"{role} {kind}" for role, kind in kinds.items())
-        self.line(self.style.bold(scenario.title))
+        self.line(self.style.bold(one_line(scenario.title)))
         details = f"scenario {scenario.name}, seed {seed}, {sides}"
-        self.line(self.style.dim(details))
+        self.line(self.style.dim(one_line(details)))
         intent = scenario.intent
         if intent is not None:
-            self.line(self.style.dim(f"goal: {intent.description}"))
+            self.line(self.style.dim(printable(f"goal: {intent.description}")))
         self.line()
 
     def on_event(self, event: RunnerEvent) -> None:
@@ -108,7 +109,7 @@ class HeadlessPrinter:
         label = role_label(message.sender).ljust(_LABEL_WIDTH)
         indent = " " * (_TIME_WIDTH + 1 + _LABEL_WIDTH + 1)
         body = textwrap.wrap(
-            " ".join(message.content.split()) or "(empty message)",
+            printable(" ".join(message.content.split())) or "(empty message)",
             width=max(30, self.width - len(indent)),
         )
         prefix = f"{self.style.dim(clock)} {self.style.role(message.sender, label)} "
@@ -123,7 +124,7 @@ class HeadlessPrinter:
         self._outcome = name
         indent = " " * (_TIME_WIDTH + 1)
         why = f" ({judgement.rationale})" if judgement.rationale else ""
-        self.line(self.style.dim(f"{indent}-> outcome: {name or 'none yet'}{why}"))
+        self.line(self.style.dim(printable(f"{indent}-> outcome: {name or 'none yet'}{why}")))
 
     def summary(
         self,
@@ -137,14 +138,14 @@ class HeadlessPrinter:
         rows: list[tuple[str, str]] = [
             (
                 "Outcome",
-                f"{outcome.name} - {outcome.description}" if outcome else "none reached",
+                printable(f"{outcome.name} - {outcome.description}") if outcome else "none reached",
             ),
         ]
         if result.judgement is not None:
-            rows.append(("Why", why(result.judgement, outcomes)))
+            rows.append(("Why", printable(why(result.judgement, outcomes))))
         if result.termination_reason is not None:
             detail = f" ({result.termination_detail})" if result.termination_detail else ""
-            rows.append(("Ended by", humanize(result.termination_reason.value) + detail))
+            rows.append(("Ended by", printable(humanize(result.termination_reason.value) + detail)))
         messages = conversation.messages
         simulated = (
             (messages[-1].timestamp - messages[0].timestamp).total_seconds() if messages else 0.0
@@ -160,7 +161,7 @@ class HeadlessPrinter:
                 )
             )
         if result.error:
-            rows.append(("Error", self.style.warn(result.error)))
+            rows.append(("Error", self.style.warn(printable(result.error))))
         if transcript is not None:
             rows.append(("Transcript", str(transcript)))
         self.line()
@@ -175,8 +176,8 @@ class HeadlessPrinter:
     def transcript(self, transcript: Transcript) -> None:
         header = transcript.header
         title = header.get("scenario_title") or header.get("scenario") or transcript.path.name
-        self.line(self.style.bold(str(title)))
-        self.line(self.style.dim(_describe_header(header)))
+        self.line(self.style.bold(one_line(str(title))))
+        self.line(self.style.dim(one_line(_describe_header(header))))
         self.line()
         judgement = transcript.result.judgement if transcript.result else None
         decided_at = judgement.message_index if judgement else None
@@ -195,7 +196,7 @@ class HeadlessPrinter:
                 )
             )
         for problem in transcript.problems:
-            self.line(self.style.warn(f"warning: {problem}"))
+            self.line(self.style.warn(one_line(f"warning: {problem}")))
 
 
 def _outcomes(header: dict[str, Any]) -> Outcomes | None:

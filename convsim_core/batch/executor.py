@@ -19,11 +19,13 @@ import time
 from collections import Counter, deque
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import attrs
 
+from convsim_core.batch.folder import set_aside
 from convsim_core.batch.plan import PlannedRun
+from convsim_core.batch.retry import OutageGate, RetryPolicy, is_infrastructure_error
 from convsim_core.channel import ChannelError
 from convsim_core.models import Conversation, ConversationResult, Message, TerminationReason
 from convsim_core.persistence import TranscriptSink, TranscriptWriter
@@ -50,6 +52,8 @@ class RunState(enum.StrEnum):
     STOPPED = "stopped"
     SKIPPED = "skipped"
     """Finished by an earlier attempt (resume)."""
+    NOT_RUN = "not_run"
+    """Left out by the run policy: its scenario was decided, or a budget ran out."""
 
 
 @attrs.define(slots=True)
@@ -84,6 +88,8 @@ class BatchCounts:
     errors: int = 0
     stopped: int = 0
     skipped: int = 0
+    not_run: int = 0
+    """Left out by the run policy (not part of ``total``)."""
     outcomes: Counter[str] = attrs.field(factory=Counter)
 
     @property
@@ -95,10 +101,39 @@ BatchListener = Callable[[RunStatus], None]
 """Called on every change of a run (start, message, finish); must be cheap and not block."""
 
 
+class RunPolicy(Protocol):
+    """Decides, as results come in, which queued runs still start and which runs to add.
+
+    ``convsim test`` uses one for retries, ``--until-decided`` and LLM budgets; plain batches
+    have none and run exactly their plan. Both methods are called on the event loop and must
+    not block.
+    """
+
+    def wanted(self, run: PlannedRun) -> bool:
+        """Whether a queued run should still start (False leaves it without a transcript)."""
+        ...
+
+    def finished(
+        self, run: PlannedRun, result: ConversationResult, header: Mapping[str, Any]
+    ) -> Sequence[PlannedRun]:
+        """Runs to add to the queue after ``run`` ended with ``result``."""
+        ...
+
+
 class _BatchSink(TranscriptSink):
     """Forwards to the transcript writer and keeps the run's live status current."""
 
-    __slots__ = ("_executor", "_extra", "_status", "_writer", "finished", "started")
+    __slots__ = (
+        "_executor",
+        "_extra",
+        "_status",
+        "_writer",
+        "finished",
+        "header",
+        "held",
+        "may_hold",
+        "started",
+    )
 
     def __init__(
         self,
@@ -106,6 +141,8 @@ class _BatchSink(TranscriptSink):
         writer: TranscriptSink,
         status: RunStatus,
         extra: dict[str, Any],
+        *,
+        may_hold: bool = False,
     ) -> None:
         self._executor = executor
         self._writer = writer
@@ -113,9 +150,14 @@ class _BatchSink(TranscriptSink):
         self._extra = extra
         self.started = False
         self.finished = False
+        self.header: dict[str, Any] = {}
+        self.may_hold = may_hold
+        """Whether an infrastructure error is kept back for a retry instead of being counted."""
+        self.held: ConversationResult | None = None
 
     async def start(self, header: dict[str, Any]) -> None:
         self.started = True
+        self.header = header
         await self._writer.start({**header, "batch": self._extra})
 
     def message(self, index: int, message: Message) -> None:
@@ -130,7 +172,10 @@ class _BatchSink(TranscriptSink):
         try:
             self._writer.finish(result)
         finally:
-            self._executor._on_result(self._status, result)
+            if self.may_hold and is_infrastructure_error(result):
+                self.held = result
+            else:
+                self._executor._on_result(self._status, result, self.header)
 
     async def closed(self) -> None:
         await self._writer.closed()
@@ -151,6 +196,9 @@ class BatchExecutor:
         listener: BatchListener | None = None,
         skipped: Iterable[PlannedRun] = (),
         writer_factory: Callable[[Path], TranscriptSink] = TranscriptWriter,
+        retry: RetryPolicy | None = None,
+        scenario_headers: Mapping[str, Mapping[str, Any]] | None = None,
+        policy: RunPolicy | None = None,
     ) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
@@ -164,6 +212,13 @@ class BatchExecutor:
         self.header = dict(header or {})
         self.listener = listener
         self.writer_factory = writer_factory
+        self.retry = retry
+        """Pause-and-retry on an unreachable bot; None records such runs as errors at once."""
+        self.retried = 0
+        self._gate: OutageGate | None = None
+        self.scenario_headers = dict(scenario_headers or {})
+        """Added to the transcript header of each run of that scenario (e.g. its config hash)."""
+        self.policy = policy
         self.statuses: dict[str, RunStatus] = {}
         self.counts = BatchCounts()
         for run in skipped:
@@ -185,6 +240,7 @@ class BatchExecutor:
         self.folder.mkdir(parents=True, exist_ok=True)
         ensure_open_files(min(self.concurrency, len(self._queue)) + 64)
         self.started_at = time.monotonic()
+        self._gate = OutageGate(self.retry) if self.retry is not None else None
         workers = [
             asyncio.create_task(self._worker(), name=f"batch-worker-{i}")
             for i in range(min(self.concurrency, len(self._queue)))
@@ -201,15 +257,42 @@ class BatchExecutor:
                     task.cancel()
             if pending:
                 await asyncio.wait(pending)
+            if self._gate is not None:
+                await self._gate.close()
             self.elapsed = time.monotonic() - self.started_at
         return self.counts
 
     async def _worker(self) -> None:
         queue = self._queue
         while queue:
-            await self._run_one(queue.popleft())
+            status = queue.popleft()
+            if self.policy is not None and not self.policy.wanted(status.run):
+                self._leave_out(status)
+                continue
+            await self._run_one(status)
+
+    def _leave_out(self, status: RunStatus) -> None:
+        counts = self.counts
+        counts.pending -= 1
+        counts.total -= 1
+        counts.not_run += 1
+        status.state = RunState.NOT_RUN
+        self._notify(status)
+
+    def _add_runs(self, runs: Sequence[PlannedRun]) -> None:
+        for run in runs:
+            if run.run_id in self.statuses:
+                continue
+            status = RunStatus(run, self.folder)
+            self.statuses[run.run_id] = status
+            self._queue.append(status)
+            self.counts.total += 1
+            self.counts.pending += 1
 
     async def _run_one(self, status: RunStatus) -> None:
+        gate = self._gate
+        if gate is not None:
+            await gate.wait_open()  # the bot is away: do not start what would fail
         run = status.run
         counts = self.counts
         counts.pending -= 1
@@ -217,10 +300,37 @@ class BatchExecutor:
         status.state = RunState.RUNNING
         status.started = time.monotonic()
         self._notify(status)
+        attempt = 0
+        while True:
+            may_hold = self.retry is not None and attempt < self.retry.attempts
+            held = await self._attempt(status, may_hold=may_hold)
+            if held is None:
+                return
+            attempt += 1
+            self.retried += 1
+            assert gate is not None
+            gate.report_failure(held.error or "channel error")
+            try:
+                set_aside(status.path)
+                await gate.wait_open()
+            except asyncio.CancelledError:
+                self._on_result(status, _stopped(run))
+                raise
+            except OSError:
+                logger.warning("could not set %s aside before retrying it", status.path)
+            status.messages = 0
+            self._notify(status)
+
+    async def _attempt(self, status: RunStatus, *, may_hold: bool) -> ConversationResult | None:
+        """Run the conversation once; the result when it was held back for a retry."""
+        run = status.run
         extra = {**self.header, "run_id": run.run_id, "scenario": run.scenario}
         extra["run_index"] = run.run_index
         extra["seed"] = run.seed
-        sink = _BatchSink(self, self.writer_factory(status.path), status, extra)
+        if run.attempt:
+            extra["attempt"] = run.attempt
+        extra.update(self.scenario_headers.get(run.scenario, {}))
+        sink = _BatchSink(self, self.writer_factory(status.path), status, extra, may_hold=may_hold)
         try:
             built = self.factory(self.scenarios[run.scenario], run, sink)
             runner = await built if inspect.isawaitable(built) else built
@@ -231,12 +341,18 @@ class BatchExecutor:
                 self._on_result(status, _stopped(run))
             raise
         except Exception as exc:
-            logger.exception("conversation %s failed", run.run_id)
+            if isinstance(exc, ChannelError):  # the reason is the whole story: no traceback
+                logger.warning("conversation %s could not run: %s", run.run_id, exc)
+            else:
+                logger.exception("conversation %s failed", run.run_id)
             if not sink.finished:
                 await self._write_failure(sink, run, exc)
         else:
             if not sink.finished:  # a runner that returned without writing its result
                 await self._write_failure(sink, run, RuntimeError("runner ended without a result"))
+        if sink.held is not None:
+            await sink.closed()
+        return sink.held
 
     async def _write_failure(self, sink: _BatchSink, run: PlannedRun, exc: BaseException) -> None:
         reason = (
@@ -262,7 +378,12 @@ class BatchExecutor:
                 sink.finished = True
                 self._on_result(sink._status, result)
 
-    def _on_result(self, status: RunStatus, result: ConversationResult) -> None:
+    def _on_result(
+        self,
+        status: RunStatus,
+        result: ConversationResult,
+        header: Mapping[str, Any] | None = None,
+    ) -> None:
         counts = self.counts
         if status.state is RunState.RUNNING:
             counts.running -= 1
@@ -282,6 +403,11 @@ class BatchExecutor:
             status.state = RunState.DONE
             counts.done += 1
             counts.outcomes[status.outcome or NO_OUTCOME] += 1
+        if self.policy is not None and status.state is not RunState.STOPPED:
+            try:
+                self._add_runs(self.policy.finished(status.run, result, header or {}))
+            except Exception:
+                logger.exception("run policy failed after %s", status.run.run_id)
         self._notify(status)
 
     def _notify(self, status: RunStatus) -> None:

@@ -18,7 +18,10 @@ from urllib.parse import quote
 
 import attrs
 
+from convsim_core.atomic import write_text_atomic
 from convsim_core.batch.compare import ERROR, Comparison
+from convsim_core.batch.html_verdict import verdict_block
+from convsim_core.batch.plan import safe_name
 from convsim_core.batch.records import BatchRecords, ConversationRecord
 from convsim_core.batch.summary import BatchSummary, ScenarioSummary
 from convsim_core.models import ParticipantRole
@@ -191,7 +194,7 @@ def _stats_table(row: ScenarioSummary) -> str:
 
 
 def conversation_href(assets: str, label: str, run_id: str) -> str:
-    return f"{quote(assets)}/{quote(label)}/{quote(run_id)}.html"
+    return f"{quote(assets)}/{quote(label)}/{quote(safe_name(run_id))}.html"
 
 
 def _conversation_rows(records: Sequence[ConversationRecord], assets: str, label: str) -> str:
@@ -273,6 +276,7 @@ def render_index(
             body.append(
                 f'<section class="card" id="{_e(anchor)}"><h3>{_e(row.scenario)}</h3>'
                 f"{outcome_chart(row, other=other)}{_stats_table(row)}"
+                f"{verdict_block(summary.verdict(row.scenario))}"
                 "<h3>Conversations</h3>"
                 f"{_conversation_rows(records, assets, batch.label)}</section>"
             )
@@ -353,14 +357,14 @@ def write_html_report(
         folder = path.parent / assets / batch.label
         folder.mkdir(parents=True, exist_ok=True)
         for record in batch.records.records:
-            page = folder / f"{record.run_id}.html"
+            page = folder / f"{safe_name(record.run_id)}.html"  # run ids come from files
             back = "../../" + quote(path.name)
             rerun = f"convsim watch --from {record.path.parent.resolve() / record.run_id}"
             page.write_text(render_conversation(record, back=back, rerun=rerun), encoding="utf-8")
             written.append(page)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(
-        render_index(batches, assets=assets, title=title, comparison=comparison), encoding="utf-8"
+    write_text_atomic(
+        path, render_index(batches, assets=assets, title=title, comparison=comparison)
     )
     written.insert(0, path)
     return written

@@ -23,7 +23,9 @@ from convsim_core.batch import (
     summarize,
 )
 from convsim_core.batch.html import ReportBatch, write_html_report
+from tui.commands.regression import SHARE, regression_exit
 from tui.numbers import FINITE, NumberAction
+from tui.outputs import check_out
 from tui.wiring.errors import UserError
 
 
@@ -54,6 +56,19 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         help="significance level for flagging changes (0.05)",
     )
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+    parser.add_argument(
+        "--fail-on-regression",
+        action="store_true",
+        help="OLD NEW: exit 1 when a scenario's [expect] pass rate dropped beyond chance",
+    )
+    parser.add_argument(
+        "--min-drop",
+        action=NumberAction,
+        rule=SHARE,
+        default=0.2,
+        metavar="SHARE",
+        help="warn when the runs cannot detect a pass-rate drop this large (0.2)",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -84,6 +99,8 @@ def group_folders(folders: list[Path]) -> list[list[Path]]:
 def run(args: argparse.Namespace) -> int:
     if not 0 < args.alpha < 1:
         raise UserError("--alpha must be between 0 and 1")
+    if args.html is not None:
+        check_out(args.html, what="the HTML report")
     for folder in args.folders:
         if not folder.is_dir():
             raise UserError(f"{folder} is not a folder")
@@ -95,11 +112,15 @@ def run(args: argparse.Namespace) -> int:
             "give one batch (or the shard folders of one batch), or two batches to compare;"
             f" got {len(groups)} batches (use --merge to add them all up)"
         )
+    for folder in args.folders:
+        check_batch_folder(folder)
     try:
         batches = [collect(group) for group in groups]
     except BatchFolderError as exc:
         raise UserError(str(exc)) from exc
     summaries = [summarize(batch) for batch in batches]
+    if args.fail_on_regression and len(batches) != 2:
+        raise UserError("--fail-on-regression needs two batches: OLD NEW")
     if len(batches) == 1:
         report = [ReportBatch("batch", batches[0], summaries[0])]
         if args.json:
@@ -124,7 +145,37 @@ def run(args: argparse.Namespace) -> int:
     if args.html is not None:
         written = write_html_report(args.html, report, comparison=comparison)
         print(f"HTML report: {written[0]} ({len(written) - 1} conversation pages)")
+    if args.fail_on_regression:
+        return regression_exit(
+            groups, summaries, alpha=args.alpha, min_drop=args.min_drop, quiet_stdout=args.json
+        )
     return 0
+
+
+def check_batch_folder(folder: Path) -> None:
+    """A folder that is not a batch (nothing of one in it) or whose manifest is corrupt: exit 2.
+
+    A folder of batch transcripts without ``batch.json`` (copied, or written by the library)
+    is still reported.
+    """
+    from convsim_core.batch.folder import transcript_files
+    from convsim_core.batch.manifest import has_manifest
+    from convsim_core.batch.records import read_record
+
+    try:
+        read_manifest(folder)
+        return
+    except BatchFolderError as exc:
+        if has_manifest(folder):
+            raise UserError(str(exc)) from None
+    for path in transcript_files(folder):
+        try:
+            record = read_record(path)
+        except (OSError, UnicodeDecodeError):
+            continue
+        if record.batch_id is not None or record.result is not None:
+            return
+    raise UserError(f"{folder} is not a batch folder (no batch.json and no convsim transcripts)")
 
 
 def _comparison_json(comparison: Any) -> dict[str, Any]:
