@@ -141,3 +141,49 @@ max_retries = 0
     assert models == {"judge": "judge-model", "chat": "customer-model"}
     assert result.conversation.outcome is not None
     assert result.conversation.outcome.name == "refunded"
+
+
+async def test_the_runner_keeps_an_outcome_the_llm_judge_later_fails_to_confirm(
+    tmp_path: Path,
+) -> None:
+    from convsim_core.builder import build_full_runner
+    from convsim_core.scenario import load_scenario
+
+    answers = iter(["refunded", NONE_YET, "bogus", "bogus", INCONCLUSIVE])
+
+    def answer(request: dict[str, Any]) -> Reply:
+        label = next(answers, NONE_YET)
+        return {"outcome": label, "rationale": f"said {label}"}
+
+    async with OpenAIServer(responder=answer) as server:
+        path = tmp_path / "keeps.toml"
+        path.write_text(
+            f"""
+title = "Keeps"
+initial_message = "I was charged twice."
+max_messages = 5
+[agent]
+kind = "scripted"
+turns = ["I've refunded the duplicate charge.", "Anything else?"]
+[customer]
+kind = "scripted"
+turns = ["No, thanks.", "Bye"]
+[[outcomes]]
+name = "refunded"
+description = "The duplicate charge was refunded."
+[judge]
+kind = "llm"
+min_messages = 2
+[termination]
+closing_phrases = []
+[llm]
+base_url = "{server.base_url}"
+max_retries = 0
+""",
+            encoding="utf-8",
+        )
+        result = await build_full_runner(load_scenario(path), seed=1).run()
+    assert result.conversation.outcome is not None
+    assert result.conversation.outcome.name == "refunded"
+    assert result.judgement is not None and result.judgement.message_index == 1
+    assert result.judgement.failures == 1  # the two "bogus" answers: one unusable judgement
