@@ -52,7 +52,9 @@ class OutcomeSense:
     def build(
         cls, outcome: Outcome, keywords: Sequence[str], said_by: ParticipantRole | None
     ) -> OutcomeSense:
-        text = " ".join((outcome.description, *keywords, outcome.name.replace("_", " ")))
+        # The description is the author's definition; the name (a slug) stands in without one.
+        described_as = outcome.description or outcome.name.replace("_", " ")
+        text = " ".join((described_as, *keywords))
         described = stems(text)
         grams = ngrams(described)
         groups = tuple(g for g in GROUPS if any(p in grams for p in g.phrases))
