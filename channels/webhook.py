@@ -256,7 +256,11 @@ class WebhookChannel(Channel):
 
     def _handle_response(self, session: WebhookSession, status: int, payload: bytes) -> None:
         if not 200 <= status < 300:
-            error = ProtocolError(f"bot answered HTTP {status}", excerpt(payload))
+            # The status leads the excerpt: a transcript that says only "crash" hides that the
+            # bot answered HTTP 500, and attribution names 5xx answers from it.
+            shown = excerpt(f"HTTP {status}: ".encode() + payload if payload.strip() else b"")
+            shown = shown or f"HTTP {status}"
+            error = ProtocolError(f"bot answered HTTP {status}", shown)
             self._turn_failed(session, error)
             if status in _WRONG_ENDPOINT:
                 # Every later message would get the same answer: end with channel_error now

@@ -89,6 +89,11 @@ def attribute(
     if reason in _INFRA_TERMINATIONS:
         assert reason is not None
         detail = _INFRA_TERMINATIONS[reason]
+        server_error = _server_error(result.protocol_errors)
+        if server_error is not None and reason is not TerminationReason.MAX_WALL_TIME:
+            # The bot did answer: with a server error. Waiting for a reply afterwards is a
+            # consequence, not the fault; name what the bot said.
+            detail = f"protocol error: the bot answered {server_error}"
         return Attribution(Fault.INFRASTRUCTURE, _with_error(detail, result.error))
     if result.error is not None:
         if _INFRA_ERROR.search(result.error):
@@ -113,6 +118,17 @@ def attribute(
         return Attribution(Fault.SIMULATOR, "the scripted customer ran out of script")
     first = check.findings[0]
     return Attribution(Fault.AGENT, check.summary, first.message_index)
+
+
+_SERVER_ERROR = re.compile(r"^HTTP (5\d\d)\b")
+
+
+def _server_error(protocol_errors: Sequence[str]) -> str | None:
+    """The first HTTP 5xx answer among a conversation's protocol errors, as recorded."""
+    for excerpt in protocol_errors:
+        if _SERVER_ERROR.match(excerpt):
+            return excerpt
+    return None
 
 
 def _with_error(detail: str, error: str | None) -> str:

@@ -65,6 +65,17 @@ def detail_lines(v: ScenarioVerdict) -> tuple[str, ...]:
     return tuple(lines)
 
 
+def _unfinished(v: ScenarioVerdict) -> str:
+    broken = v.excluded
+    first = broken[0]
+    assert first.fault is not None
+    return (
+        f"the run failed: {len(broken)} of {v.planned} planned runs have no counted result"
+        f" after their retries (first: {first.run_id}, {first.fault.value} fault: {first.reason});"
+        f" {rate_line(v)}"
+    )
+
+
 def build_cases(
     verdicts: Sequence[ScenarioVerdict],
     *,
@@ -76,7 +87,9 @@ def build_cases(
     cases: list[TestCase] = []
     for v in verdicts:
         time = (seconds or {}).get(v.scenario, 0.0)
-        if v.status is Status.ERROR:
+        if v.status is Status.ERROR and v.runs:
+            state, message = CaseState.ERROR, _unfinished(v)
+        elif v.status is Status.ERROR:
             state, message = (
                 CaseState.ERROR,
                 (

@@ -153,7 +153,8 @@ class Status(enum.StrEnum):
     PASS = "pass"
     FAIL = "fail"
     ERROR = "error"
-    """Nothing to judge: every conversation was the simulator's or the infrastructure's fault."""
+    """Nothing to judge (every conversation was the simulator's or the infrastructure's fault),
+    or a planned run still had no counted result after its retries."""
 
 
 @attrs.frozen
@@ -209,7 +210,11 @@ class ScenarioVerdict:
         rate = self.pass_rate
         if rate is None:
             return Status.ERROR
-        return Status.PASS if rate >= self.min_pass_rate - 1e-12 else Status.FAIL
+        if rate < self.min_pass_rate - 1e-12:
+            return Status.FAIL
+        # A planned run that stayed broken after its retries has no result: passing on the
+        # others would let a bot that crashes on every second conversation through.
+        return Status.ERROR if self.excluded else Status.PASS
 
     @property
     def rule(self) -> SequentialRule:

@@ -1,0 +1,105 @@
+"""``convsim test`` against a real 127.0.0.1 webhook bot that crashes on every second
+conversation: a run whose retries are used up must not vanish from the verdict."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from aiohttp import web
+
+from tui.cli import main
+
+FLAKY = """
+name = "flaky"
+title = "Broken order"
+max_messages = 12
+seed = 1
+
+[initial_message]
+sender = "customer"
+content = "Hi, my order arrived broken. Can you help?"
+
+[customer]
+kind = "offline"
+
+[customer.offline]
+satisfied_when = ["refund of"]
+
+[[outcomes]]
+name = "refunded"
+keywords = ["full refund of"]
+said_by = "agent"
+
+[termination]
+terminal_outcomes = ["refunded"]
+settle_seconds = 0.05
+response_timeout = 1
+inactivity_timeout = 1
+typing_delay = false
+
+[expect]
+pass = ["refunded"]
+"""
+
+
+class CrashingBot:
+    """Generic JSON webhook bot: the 2nd, 4th, ... conversation (by session) gets HTTP 500."""
+
+    def __init__(self) -> None:
+        self.sessions: dict[str, int] = {}
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    async def __aenter__(self) -> CrashingBot:
+        app = web.Application()
+        app.router.add_post("/webhook", self._webhook)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.1)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site.port
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        assert self._runner is not None
+        await self._runner.cleanup()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/webhook"
+
+    async def _webhook(self, request: web.Request) -> web.Response:
+        body = json.loads(await request.read())
+        number = self.sessions.setdefault(body["session_id"], len(self.sessions))
+        if number % 2 == 1:
+            return web.Response(status=500, text="crash")
+        reply = {"replies": [{"text": "A full refund of $20 has been issued. Have a great day!"}]}
+        return web.json_response(reply)
+
+
+async def test_a_bot_answering_500_on_every_second_conversation_is_no_pass(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "s.toml"
+    path.write_text(FLAKY, encoding="utf-8")
+    out, junit, md = tmp_path / "out", tmp_path / "j.xml", tmp_path / "m.md"
+    async with CrashingBot() as bot:
+        args = ["test", str(path), "--runs", "6", "-c", "1", "--webhook", bot.url]
+        reports = ["--out", str(out), "--junit", str(junit), "--markdown", str(md)]
+        code = await asyncio.to_thread(main, [*args, *reports])
+    assert code == 3
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    (verdict,) = summary["verdicts"]
+    assert verdict["verdict"] == "error" and verdict["excluded"]
+    reasons = {f["reason"] for f in verdict["infrastructure_faults"]}
+    assert reasons == {"protocol error: the bot answered HTTP 500: crash"}
+    root = ET.parse(junit).getroot()
+    assert root.attrib["errors"] == "1" and root.attrib["failures"] == "0"
+    error = root.find("testsuite/testcase/error")
+    assert error is not None
+    assert "planned runs have no counted result after their retries" in error.attrib["message"]
+    assert "HTTP 500" in (error.text or "")
+    assert "the bot did not answer in time" not in (error.text or "")
