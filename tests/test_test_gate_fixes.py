@@ -8,6 +8,7 @@ import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import pytest
 from aiohttp import web
 
 from tui.cli import main
@@ -103,3 +104,22 @@ async def test_a_bot_answering_500_on_every_second_conversation_is_no_pass(
     assert "planned runs have no counted result after their retries" in error.attrib["message"]
     assert "HTTP 500" in (error.text or "")
     assert "the bot did not answer in time" not in (error.text or "")
+
+
+def test_report_paths_that_cannot_be_written_are_refused_before_running(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "s.toml"
+    path.write_text(FLAKY, encoding="utf-8")
+    (tmp_path / "afile").write_text("not a folder", encoding="utf-8")
+    out = tmp_path / "out"
+    bad = [
+        ["--junit", str(tmp_path)],  # a folder
+        ["--markdown", str(tmp_path / "afile" / "x.md")],  # under a file
+    ]
+    for report in bad:
+        capsys.readouterr()
+        assert main(["test", str(path), "--offline", "--out", str(out), *report]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("convsim: error: cannot write the ") and err.count("\n") == 1
+        assert "Traceback" not in err and not out.exists()

@@ -50,7 +50,7 @@ from tui.numbers import (
     NumberAction,
     NumberRule,
 )
-from tui.outputs import check_out_folder
+from tui.outputs import check_out, check_out_folder
 from tui.wiring.batch_job import BatchJob
 from tui.wiring.errors import UserError
 
@@ -287,6 +287,11 @@ def _incomplete(
 
 
 def run(args: argparse.Namespace) -> int:
+    # A folder or a path under a file would only fail after the whole run: refuse it now.
+    if args.junit is not None:
+        check_out(args.junit, what="the JUnit report (--junit)")
+    if args.markdown is not None:
+        check_out(args.markdown, what="the Markdown summary (--markdown)")
     if args.baseline is not None:  # checked before spending a whole run on it
         if not args.baseline.is_dir():
             raise UserError(f"--baseline: {args.baseline} is not a folder")
