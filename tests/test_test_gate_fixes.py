@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
+from tests.test_test_cli import REFUND, REPLACE, scenario
 from tui.cli import main
 
 FLAKY = """
@@ -123,3 +124,25 @@ def test_report_paths_that_cannot_be_written_are_refused_before_running(
         err = capsys.readouterr().err
         assert err.startswith("convsim: error: cannot write the ") and err.count("\n") == 1
         assert "Traceback" not in err and not out.exists()
+
+
+def test_a_scenario_missing_from_the_baseline_is_judged_by_its_own_expectations(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good = scenario(tmp_path, "good.toml", [REFUND], name="old-one")
+    base = tmp_path / "base"
+    assert main(["test", str(good), "--runs", "2", "--out", str(base)]) == 0
+    new = scenario(tmp_path, "new.toml", [REPLACE], name="new-one")
+    junit = tmp_path / "j.xml"
+    capsys.readouterr()
+    args = ["test", str(new), "--runs", "2", "--baseline", str(base), "--junit", str(junit)]
+    assert main([*args, "--out", str(tmp_path / "new")]) == 1
+    assert "new-one: not in the baseline; judged by its own expectations" in capsys.readouterr().out
+    failure = ET.parse(junit).getroot().find("testsuite/testcase/failure")
+    assert failure is not None and "not in the baseline" in failure.attrib["message"]
+    # The same two folders have no scenario in common: the gate compared nothing.
+    report = ["report", str(base), str(tmp_path / "new"), "--fail-on-regression"]
+    assert main(report) == 2
+    err = capsys.readouterr().err
+    assert "OLD and NEW have no scenario with counted runs in common" in err
+    assert err.count("convsim: error:") == 1

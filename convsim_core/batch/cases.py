@@ -98,6 +98,11 @@ def build_cases(
                     f" {len(v.faults(Fault.SIMULATOR))} simulator faults)"
                 ),
             )
+        elif gate is not None and v.scenario in gate.ungated:
+            # Nothing to compare against: a new scenario must still meet its own min_pass_rate.
+            passed = v.status is Status.PASS
+            state = CaseState.PASSED if passed else CaseState.FAILED
+            message = f"not in the baseline, judged by its own expectations; {rate_line(v)}"
         elif gate is not None:
             drop = regressed.get(v.scenario)
             if drop is not None:
