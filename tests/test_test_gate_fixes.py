@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -146,3 +147,27 @@ def test_a_scenario_missing_from_the_baseline_is_judged_by_its_own_expectations(
     err = capsys.readouterr().err
     assert "OLD and NEW have no scenario with counted runs in common" in err
     assert err.count("convsim: error:") == 1
+
+
+def test_an_unreachable_bot_still_gets_junit_and_markdown_reports(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "s.toml"
+    path.write_text(FLAKY, encoding="utf-8")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/webhook"
+    junit, md = tmp_path / "j.xml", tmp_path / "m.md"
+    args = ["test", str(path), "--webhook", url, "--out", str(tmp_path / "out")]
+    assert main([*args, "--junit", str(junit), "--markdown", str(md)]) == 3
+    assert f"convsim: error: cannot reach {url}" in capsys.readouterr().err
+    root = ET.parse(junit).getroot()
+    assert root.attrib["tests"] == "1" and root.attrib["errors"] == "1"
+    case = root.find("testsuite/testcase")
+    assert case is not None and case.attrib["name"] == "flaky"
+    error = case.find("error")
+    assert error is not None and f"cannot reach {url}" in error.attrib["message"]
+    text = md.read_text(encoding="utf-8")
+    assert "0/1 scenarios passed" in text and "⚠️ error" in text
+    assert f"the run failed: cannot reach {url}" in text

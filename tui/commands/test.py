@@ -319,6 +319,7 @@ def run(args: argparse.Namespace) -> int:
     except UserError as exc:
         printer.close()
         print(f"convsim: error: {exc}", file=sys.stderr)
+        _report_failed_run(args, job, str(exc))
         print(f"batch folder: {job.folder}", file=sys.stderr)
         return EXIT_RUN_FAILED
     except KeyboardInterrupt:
@@ -382,6 +383,19 @@ def _report(args: argparse.Namespace, outcome: TestRun) -> None:
     if args.markdown is not None:
         print(f"Markdown: {write_markdown(args.markdown, outcome.cases, notes=notes)}")
     print(f"batch folder: {outcome.folder}")
+
+
+def _report_failed_run(args: argparse.Namespace, job: BatchJob, reason: str) -> None:
+    """The run never got going (the bot unreachable): CI still gets its reports, one error
+    per scenario, so the build shows why instead of a missing file."""
+    message = f"the run failed: {reason}"
+    cases = tuple(TestCase(key, CaseState.ERROR, message, ()) for key in job.scenarios)
+    if args.junit is not None:
+        properties = {"batch_folder": str(job.folder)}
+        print(f"JUnit: {write_junit(args.junit, cases, properties=properties)}", file=sys.stderr)
+    if args.markdown is not None:
+        written = write_markdown(args.markdown, cases, notes=[f"convsim test: {message}"])
+        print(f"Markdown: {written}", file=sys.stderr)
 
 
 def _exit_code(outcome: TestRun) -> int:
