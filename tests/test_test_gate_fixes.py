@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
-from tests.test_test_cli import REFUND, REPLACE, scenario
+from tests.test_test_cli import REFUND, REPLACE, scenario, verdicts
 from tui.cli import main
 
 FLAKY = """
@@ -171,3 +171,39 @@ def test_an_unreachable_bot_still_gets_junit_and_markdown_reports(
     text = md.read_text(encoding="utf-8")
     assert "0/1 scenarios passed" in text and "⚠️ error" in text
     assert f"the run failed: cannot reach {url}" in text
+
+
+def test_k_defaults_to_3_and_runs_needed_shows_only_with_until_decided(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = scenario(tmp_path, "s.toml", [REFUND, REPLACE], rate=0.3)
+    junit = tmp_path / "j.xml"
+    plain_args = ["test", str(path), "--runs", "6", "--junit", str(junit)]
+    assert main([*plain_args, "--out", str(tmp_path / "a")]) == 0
+    plain = verdicts(tmp_path / "a")["broken-order"]
+    assert plain["k"] == 3 and plain["decided_after"] is None
+    assert 0 < plain["pass^k"] < plain["pass@k"] < 1  # says more than "all" or "any"
+    case = ET.parse(junit).getroot().find("testsuite/testcase")
+    assert case is not None
+    out = case.findtext("system-out") or ""
+    assert "pass^3" in out and "decided" not in out and "undecided" not in out
+    capsys.readouterr()
+    args = ["test", str(path), "--runs", "6", "--k", "2", "--until-decided", "-c", "1"]
+    assert main([*args, "--out", str(tmp_path / "b"), "--junit", str(junit)]) == 0
+    sequential = verdicts(tmp_path / "b")["broken-order"]
+    assert sequential["k"] == 2 and sequential["decided_after"] is not None
+    case = ET.parse(junit).getroot().find("testsuite/testcase")
+    assert case is not None
+    assert "pass^2" in (case.findtext("system-out") or "")
+    assert main(["report", str(tmp_path / "b")]) == 0
+    assert "pass^k" in capsys.readouterr().out
+
+
+def test_decided_after_one_run_reads_as_one_run(tmp_path: Path) -> None:
+    path = scenario(tmp_path, "s.toml", [REPLACE])  # every run must pass: one failure decides
+    md = tmp_path / "m.md"
+    args = ["test", str(path), "--runs", "5", "--until-decided", "-c", "1", "--markdown", str(md)]
+    assert main([*args, "--out", str(tmp_path / "o")]) == 1
+    text = md.read_text(encoding="utf-8")
+    assert "pass@1 0.00; decided after 1 run</summary>" in text
+    assert "1 runs" not in text

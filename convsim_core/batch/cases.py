@@ -45,11 +45,23 @@ def rate_line(v: ScenarioVerdict) -> str:
     hat = pass_hat_k(v.passes, v.runs, v.k)
     at = pass_at_k(v.passes, v.runs, v.k)
     decided = v.decided_after
-    needed = f"decided after {decided} runs" if decided is not None else "undecided"
-    return (
+    line = (
         f"pass rate {v.passes}/{v.runs} ({v.pass_rate:.0%}, 95% CI {low:.0%}-{high:.0%}),"
-        f" required {v.min_pass_rate:.0%}; pass^{v.k} {hat:.2f}, pass@{v.k} {at:.2f}; {needed}"
+        f" required {v.min_pass_rate:.0%}; pass^{v.k} {_share(hat)}, pass@{v.k} {_share(at)}"
     )
+    if not v.sequential:
+        return line  # "runs needed" means something only with --until-decided
+    if decided is not None:
+        return f"{line}; decided after {_runs(decided)}"
+    return f"{line}; undecided after {_runs(v.runs)}"
+
+
+def _share(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
+def _runs(n: int) -> str:
+    return f"{n} run" if n == 1 else f"{n} runs"
 
 
 def detail_lines(v: ScenarioVerdict) -> tuple[str, ...]:

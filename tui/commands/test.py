@@ -121,6 +121,13 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         help="with --baseline: warn when the runs cannot detect a drop this large (0.2)",
     )
     parser.add_argument(
+        "--k",
+        action=NumberAction,
+        rule=POSITIVE_WHOLE,
+        metavar="K",
+        help="the k of pass^k and pass@k (3; capped at the counted runs)",
+    )
+    parser.add_argument(
         "--until-decided",
         action="store_true",
         help="stop sampling a scenario once its verdict cannot change at 95%% confidence",
@@ -224,13 +231,16 @@ def _policy(
         retries=args.retries,
         until_decided=args.until_decided,
         budget=budget,
+        k=args.k,
         prior=prior,
         prior_scenarios=run_scenarios,
     )
 
 
 def _session(job: BatchJob, policy: TestPolicy) -> BatchSession:
-    settings = {**job.settings(), "test": True}
+    settings = {**job.settings(), "test": True, "until_decided": policy.until_decided}
+    if policy.k is not None:
+        settings["k"] = policy.k
     try:
         return BatchSession(
             job.plan,
