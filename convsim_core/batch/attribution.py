@@ -9,6 +9,8 @@ The rules, in order (the first that applies wins):
 
 - ``infrastructure``: the channel failed, the bot or the LLM endpoint timed out, the
   conversation hit its wall-time cap, an LLM call was rate limited or could not connect.
+- ``agent`` (first): the agent already missed an expectation in a message before the customer
+  left its role (a forbidden phrase it said); the role break cannot excuse that.
 - ``simulator``: any other failure of the simulated customer, the judge or a termination
   check (an LLM error, a crash); the customer left its role (spoke as the agent or as an AI);
   a scripted customer ran out of script before an outcome was reached.
@@ -26,7 +28,7 @@ from typing import Any
 
 import attrs
 
-from convsim_core.expectations import ConversationCheck, FindingKind
+from convsim_core.expectations import ConversationCheck, Finding, FindingKind
 from convsim_core.models import ConversationResult, Message, ParticipantRole, TerminationReason
 
 
@@ -104,6 +106,11 @@ def attribute(
         return Attribution(Fault.SIMULATOR, result.error)
     broke = role_break(messages)
     if broke is not None:
+        earlier = _agent_finding_before(check, broke)
+        if earlier is not None:
+            # The agent had already failed before the customer left its role: what came after
+            # cannot excuse it, and a re-run would hide a forbidden phrase.
+            return Attribution(Fault.AGENT, earlier.detail, earlier.message_index)
         return Attribution(
             Fault.SIMULATOR, f"the simulated customer left its role (message {broke})", broke
         )
@@ -118,6 +125,16 @@ def attribute(
         return Attribution(Fault.SIMULATOR, "the scripted customer ran out of script")
     first = check.findings[0]
     return Attribution(Fault.AGENT, check.summary, first.message_index)
+
+
+def _agent_finding_before(check: ConversationCheck | None, index: int) -> Finding | None:
+    """A finding the agent earned in a message before ``index`` (a phrase it said)."""
+    if check is None or check.passed:
+        return None
+    for finding in check.findings:
+        if finding.message_index is not None and finding.message_index < index:
+            return finding
+    return None
 
 
 _SERVER_ERROR = re.compile(r"^HTTP (5\d\d)\b")
