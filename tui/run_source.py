@@ -17,12 +17,13 @@ import attrs
 
 from convsim_core.models import Outcomes
 from convsim_core.pacing import Pacer
-from convsim_core.persistence import TranscriptSink, TranscriptWriter
 from convsim_core.runners.base import EventCallback, ProgressCallback, Runner
 
 if TYPE_CHECKING:
     from channels.terminal import TerminalSession
+    from convsim_core.runners.hybrid import HybridTiming
     from convsim_core.scenario_models import Scenario
+    from tui.wiring.runs import RunWiring
 
 
 @attrs.frozen
@@ -133,7 +134,37 @@ class PreparedRunSource(RunSource):
         return ActiveRun(self.factory(hooks), transcript_path=self.transcript_path)
 
 
-class ScenarioRunSource(RunSource):
+class ScenarioSource(RunSource):
+    """A source that runs a scenario: what every mode's source shares (watch, play, connect)."""
+
+    def __init__(
+        self, scenario: Scenario, *, runs_root: Path | None = None, use_llm: bool | None = None
+    ) -> None:
+        super().__init__(ScenarioInfo.from_scenario(scenario))
+        self.scenario = scenario
+        self.runs_root = runs_root
+        self.use_llm = use_llm
+
+    def wiring(
+        self, hooks: RunHooks, *, transcript: bool = True, timing: HybridTiming | None = None
+    ) -> RunWiring:
+        """How to build this start's runner: the hooks' seed and callbacks, a fresh transcript."""
+        from convsim_core.builder import default_transcript_path
+        from tui.wiring.runs import RunWiring
+
+        path = default_transcript_path(self.scenario, hooks.seed, self.runs_root)
+        return RunWiring(
+            self.scenario,
+            hooks.seed,
+            path if transcript else None,
+            event_callback=hooks.event_callback,
+            progress_callback=hooks.progress_callback,
+            use_llm=self.use_llm,
+            timing=timing,
+        )
+
+
+class ScenarioRunSource(ScenarioSource):
     """A full simulation of a scenario (watch and demo); transcripts go to the runs folder."""
 
     def __init__(
@@ -145,29 +176,13 @@ class ScenarioRunSource(RunSource):
         use_llm: bool | None = None,
         write_transcript: bool = True,
     ) -> None:
-        super().__init__(ScenarioInfo.from_scenario(scenario))
-        self.scenario = scenario
-        self.runs_root = runs_root
+        super().__init__(scenario, runs_root=runs_root, use_llm=use_llm)
         self.base_timestamp = base_timestamp
-        self.use_llm = use_llm
         self.write_transcript = write_transcript
 
     async def start(self, hooks: RunHooks) -> ActiveRun:
-        from convsim_core.builder import build_full_runner, default_transcript_path
+        from tui.wiring.runs import full_run
 
-        path: Path | None = None
-        transcript: TranscriptSink | None = None
-        if self.write_transcript:
-            path = default_transcript_path(self.scenario, hooks.seed, self.runs_root)
-            transcript = TranscriptWriter(path)
-        runner = build_full_runner(
-            self.scenario,
-            seed=hooks.seed,
-            base_timestamp=self.base_timestamp,
-            transcript=transcript,
-            progress_callback=hooks.progress_callback,
-            event_callback=hooks.event_callback,
-            pacer=hooks.pacer,
-            use_llm=self.use_llm,
-        )
-        return ActiveRun(runner, transcript_path=path)
+        wiring = self.wiring(hooks, transcript=self.write_transcript)
+        runner, _writer = full_run(wiring, pacer=hooks.pacer, base_timestamp=self.base_timestamp)
+        return ActiveRun(runner, transcript_path=wiring.transcript_path)

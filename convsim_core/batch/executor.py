@@ -91,6 +91,10 @@ class BatchCounts:
     not_run: int = 0
     """Left out by the run policy (not part of ``total``)."""
     outcomes: Counter[str] = attrs.field(factory=Counter)
+    protocol_errors: int = 0
+    """Bot replies convsim could not read, over all finished conversations."""
+    unreadable: int = 0
+    """Conversations that ended with ``unreadable_replies`` (also counted in ``errors``)."""
 
     @property
     def finished(self) -> int:
@@ -235,6 +239,11 @@ class BatchExecutor:
         self.started_at: float | None = None
         self.elapsed = 0.0
 
+    @property
+    def outages(self) -> int:
+        """Times this attempt paused because the bot was unreachable."""
+        return self._gate.outages if self._gate is not None else 0
+
     async def run(self) -> BatchCounts:
         """Run every queued conversation; on cancellation, stop the ones in flight and re-raise."""
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -302,7 +311,11 @@ class BatchExecutor:
         self._notify(status)
         attempt = 0
         while True:
-            may_hold = self.retry is not None and attempt < self.retry.attempts
+            may_hold = (
+                self.retry is not None
+                and attempt < self.retry.attempts
+                and not (gate is not None and gate.given_up)
+            )
             held = await self._attempt(status, may_hold=may_hold)
             if held is None:
                 return
@@ -391,6 +404,9 @@ class BatchExecutor:
         status.messages = len(result.conversation.messages) or status.messages
         status.termination = result.termination_reason.value if result.termination_reason else None
         status.error = result.error
+        counts.protocol_errors += len(result.protocol_errors)
+        if result.termination_reason is TerminationReason.UNREADABLE_REPLIES:
+            counts.unreadable += 1
         outcome = result.conversation.outcome
         status.outcome = outcome.name if outcome else None
         if result.termination_reason is TerminationReason.STOPPED:

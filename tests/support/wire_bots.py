@@ -25,6 +25,7 @@ from websockets.server import ServerProtocol
 
 from channels.signing import SIGNATURE_HEADER, sign, verify
 from convsim_core.channel import ChannelError, ChannelState, ProtocolError, Session
+from tests.support.timeouts import MS
 
 HOST = "127.0.0.1"
 
@@ -176,7 +177,7 @@ class WsBot:
             await ws.send(echo)  # same id: a bot re-sending what it is unsure was delivered
         elif text == "drop":  # answer, then vanish without a close frame
             await ws.send(echo)
-            await asyncio.sleep(0.05)
+            await asyncio.sleep(50 * MS)
             ws.transport.abort()
             return False
         elif text == "close":  # answer, then a clean close (a bot restarting)
@@ -264,6 +265,7 @@ class HttpBot:
         self.slow_seconds = slow_seconds
         self.huge_size = huge_size
         self.received: list[tuple[str, dict[str, Any]]] = []
+        self.other_activities: list[dict[str, Any]] = []
         self.headers: list[dict[str, str]] = []
         self.bad_signatures = 0
         self.callback_answers: list[tuple[int, Any]] = []
@@ -410,6 +412,12 @@ class HttpBot:
         activity = await self._read(request)
         if activity is None:
             return web.json_response({"error": "bad signature"}, status=401)
+        if activity.get("type") != "message":
+            # conversationUpdate and other activities: acknowledged, as a bot without a
+            # handler for them does; kept apart so `received` stays the customer's messages.
+            self.received.pop()
+            self.other_activities.append(activity)
+            return web.Response(status=200)
         conversation = activity["conversation"]["id"]
         url = (
             f"{activity['serviceUrl']}/v3/conversations/{conversation}/activities/{activity['id']}"

@@ -6,8 +6,9 @@ table, or the built-in demo bot started in-process (``--demo-bot``). The bot is 
 chat starts, so an unreachable bot is one line naming the URL, not a timeout half a minute later.
 
 Exit codes: 0 the conversation ran (whatever its outcome, timeouts included), 1 it broke off
-with an error (connection lost for good, a participant failed), 2 a usage problem (bad scenario
-or profile, bot unreachable).
+with an error (connection lost for good, a participant failed) or the bot answered but none of
+its replies could be read (``unreadable_replies``), 2 a usage problem (bad scenario or profile,
+bot unreachable).
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from tui.commands.bot_options import add_bot_options
-from tui.numbers import ANY_WHOLE, POSITIVE_WHOLE, NumberAction
+from tui.commands.chat_options import add_chat_options
+from tui.commands.terminal_ui import terminal_app
 from tui.wiring.bots import (
     DEMO_PLACEHOLDER_URL,
     check_preset_has_target,
@@ -60,7 +62,10 @@ def register(subparsers: Any) -> None:
             " or Direct Line) and"
             " hold the conversation in real time."
         ),
-        epilog="exit codes: 0 conversation held, 1 it broke off with an error, 2 usage error",
+        epilog=(
+            "exit codes: 0 conversation held, 1 it broke off with an error or no bot reply"
+            " could be read, 2 usage error"
+        ),
     )
     parser.add_argument(
         "scenario",
@@ -69,29 +74,7 @@ def register(subparsers: Any) -> None:
         help="scenario file (.toml); optional with --demo-bot (default: the builtin demo)",
     )
     add_bot_options(parser)
-    parser.add_argument(
-        "--seed", action=NumberAction, rule=ANY_WHOLE, help="random seed (default: the scenario's)"
-    )
-    parser.add_argument(
-        "--out", type=Path, metavar="FILE", help="transcript file (default: runs/<scenario>/...)"
-    )
-    parser.add_argument(
-        "--headless", action="store_true", help="print the chat as plain text, no terminal UI"
-    )
-    parser.add_argument(
-        "--max-messages",
-        action=NumberAction,
-        rule=POSITIVE_WHOLE,
-        metavar="N",
-        help="stop after N messages",
-    )
-    sides = parser.add_mutually_exclusive_group()
-    sides.add_argument(
-        "--llm", action="store_true", help="let the LLM play the customer (needs OPENAI_API_KEY)"
-    )
-    sides.add_argument(
-        "--offline", action="store_true", help="play the customer offline, even a kind = 'llm' one"
-    )
+    add_chat_options(parser, sides="the customer")
     parser.set_defaults(handler=handle_connect)
 
 
@@ -159,19 +142,15 @@ async def _check_reachable(profile: BotProfile) -> None:
 
 def _open_ui(scenario: Scenario, profile: BotProfile, args: argparse.Namespace) -> int | str:
     """The UI's exit code, or why it cannot run here."""
-    if not sys.stdout.isatty():
-        return "stdout is not a terminal"
-    try:
-        from tui.app import run_connect_app  # type: ignore[import-not-found,unused-ignore]
-    except ImportError as exc:
-        logger.debug("terminal UI unavailable", exc_info=True)
-        return f"the terminal UI is not available ({exc})"
+    app = terminal_app()
+    if isinstance(app, str):
+        return app
     if not args.demo_bot:
         asyncio.run(_check_reachable(profile))
     if args.out is not None:
         print("convsim: --out applies to --headless runs only", file=sys.stderr)
     # With the demo bot the app starts it: the profile only names the kind and preset so far.
-    return int(run_connect_app(scenario, profile, seed=args.seed, demo_bot=bool(args.demo_bot)))
+    return int(app.run_connect_app(scenario, profile, seed=args.seed, demo_bot=bool(args.demo_bot)))
 
 
 # -- headless --------------------------------------------------------------------------------------
@@ -238,7 +217,10 @@ class _LivePrinter:
             elif event.state is ChannelState.CONNECTED and event.detail:
                 self.printer.line(style.dim(f"        [connected: {one_line(event.detail)}]"))
         elif isinstance(event, ProtocolErrorSeen):
-            self.printer.line(style.warn(f"        [unreadable bot message: {event.excerpt!r}]"))
+            why = f" ({event.reason})" if event.reason and event.reason != event.excerpt else ""
+            self.printer.line(
+                style.warn(f"        [unreadable bot message: {event.excerpt!r}{why}]")
+            )
         else:
             self.printer.on_event(event)
 
@@ -247,21 +229,27 @@ def _print_extras(printer: HeadlessPrinter, result: ConversationResult) -> None:
     bold = printer.style.bold
     if result.inferred_intent:
         printer.line(f"{bold('Intent:'.ljust(12))}{result.inferred_intent} (inferred)")
-    errors = result.protocol_errors
-    if errors:
-        shown = "; ".join(repr(e) for e in errors[:3])
-        more = f" and {len(errors) - 3} more" if len(errors) > 3 else ""
-        printer.line(f"{bold('Unreadable:'.ljust(12))}{len(errors)} bot message(s): {shown}{more}")
 
 
 def _exit_code(result: ConversationResult, url: str, transcript: Path | None) -> int:
     from convsim_core.models import TerminationReason
+    from convsim_core.textsafe import one_line
 
     if result.error is None:
         return 0
     kept = f"; the transcript so far is saved in {transcript}" if transcript else ""
+    if result.error.startswith("cannot listen on "):
+        # Our own callback port (taken after the check before the run): a setup problem.
+        print(f"convsim: error: {one_line(result.error)}", file=sys.stderr)
+        return 2
     if result.termination_reason is TerminationReason.CHANNEL_ERROR:
         print(f"convsim: lost the bot at {url}: {result.error}{kept}", file=sys.stderr)
+    elif result.termination_reason is TerminationReason.UNREADABLE_REPLIES:
+        print(
+            f"convsim: the bot at {url} answered, but {result.error}; check [bot.reply] in the"
+            f" profile, or run `convsim probe {url}`{kept}",
+            file=sys.stderr,
+        )
     else:
         print(f"convsim: the conversation failed: {result.error}{kept}", file=sys.stderr)
     return 1

@@ -9,7 +9,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, Any
 
-from tui.numbers import ANY_WHOLE, NumberAction
+from tui.commands.chat_options import add_seed
 from tui.wiring.errors import UserError
 from tui.wiring.scenarios import resolve_scenario
 
@@ -29,9 +29,7 @@ def register(subparsers: Any) -> None:
         ),
     )
     parser.add_argument("scenario", help="scenario file (.toml) or built-in name (demo)")
-    parser.add_argument(
-        "--seed", action=NumberAction, rule=ANY_WHOLE, help="random seed (default: the scenario's)"
-    )
+    add_seed(parser)
     parser.set_defaults(handler=handle_play)
 
 

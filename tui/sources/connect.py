@@ -9,15 +9,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tui.run_source import ActiveRun, RunHooks, RunSource, ScenarioInfo
-from tui.wiring.runs import RunWiring, open_bot_run
+from tui.run_source import ActiveRun, RunHooks, ScenarioSource
+from tui.wiring.runs import open_bot_run
 
 if TYPE_CHECKING:
     from channels.profile import BotProfile
     from convsim_core.scenario_models import Scenario
 
 
-class ConnectRunSource(RunSource):
+class ConnectRunSource(ScenarioSource):
     kind = "connect"
 
     def __init__(
@@ -30,12 +30,9 @@ class ConnectRunSource(RunSource):
         use_llm: bool | None = None,
         check: bool = True,
     ) -> None:
-        super().__init__(ScenarioInfo.from_scenario(scenario))
-        self.scenario = scenario
+        super().__init__(scenario, runs_root=runs_root, use_llm=use_llm)
         self.profile = profile
         self.demo_bot = demo_bot
-        self.runs_root = runs_root
-        self.use_llm = use_llm
         self.check = check
 
     @property
@@ -43,15 +40,7 @@ class ConnectRunSource(RunSource):
         return "built-in demo bot" if self.demo_bot else self.profile.url
 
     async def start(self, hooks: RunHooks) -> ActiveRun:
-        from convsim_core.builder import default_transcript_path
-
-        wiring = RunWiring(
-            self.scenario,
-            hooks.seed,
-            default_transcript_path(self.scenario, hooks.seed, self.runs_root),
-            event_callback=hooks.event_callback,
-            progress_callback=hooks.progress_callback,
-            use_llm=self.use_llm,
+        run = await open_bot_run(
+            self.wiring(hooks), self.profile, demo_bot=self.demo_bot, check=self.check
         )
-        run = await open_bot_run(wiring, self.profile, demo_bot=self.demo_bot, check=self.check)
         return ActiveRun(run.runner, transcript_path=run.transcript_path, cleanups=[run.close])
