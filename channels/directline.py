@@ -23,6 +23,7 @@ import contextlib
 import logging
 import os
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
@@ -98,20 +99,22 @@ class DirectLineSession(InboxSession):
             raise ChannelError(str(exc)) from exc
         logger.info("Direct Line conversation %s started", self.conversation_id)
         spawn = self._spawn
-        spawn(self._send_loop(), "sender")
-        spawn(self._receive_loop(), "receiver")
-        spawn(self._refresh_loop(), "token refresh")
+        spawn(self._send_loop, "sender")
+        spawn(self._receive_loop, "receiver")
+        spawn(self._refresh_loop, "token refresh")
         if self._spec.start_event:
             self._outbox.put_nowait(
                 {"type": "event", "name": self._spec.start_event, **self._sender()}
             )
 
-    def _spawn(self, coro: Any, what: str) -> None:
-        self._tasks.append(asyncio.create_task(self._guard(coro, what), name=f"directline {what}"))
+    def _spawn(self, loop: Callable[[], Awaitable[None]], what: str) -> None:
+        # The loop's coroutine is made inside the task: a session closed before the task ran
+        # leaves no never-awaited coroutine behind (a RuntimeWarning at exit).
+        self._tasks.append(asyncio.create_task(self._guard(loop, what), name=f"directline {what}"))
 
-    async def _guard(self, coro: Any, what: str) -> None:
+    async def _guard(self, loop: Callable[[], Awaitable[None]], what: str) -> None:
         try:
-            await coro
+            await loop()
         except asyncio.CancelledError:
             raise
         except ChannelError as exc:

@@ -8,6 +8,8 @@ The test service enforces what the real one does: ``/tokens/generate`` takes onl
 from __future__ import annotations
 
 import asyncio
+import gc
+import warnings
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -183,3 +185,18 @@ async def test_connect_with_a_token_and_batch_refuses_many(
         "convsim: error: a Direct Line token ($DIRECTLINE_TOKEN) is for one conversation and this"
         " batch has 3: use secret_env (the Direct Line secret) or --runs 1"
     ]
+
+
+async def test_a_session_closed_at_once_leaves_no_unawaited_coroutine(
+    server: DirectLineServer, token: tuple[str, str]
+) -> None:
+    """Closed before its tasks ran (a run that ended at once): no RuntimeWarning at exit."""
+    channel = make_channel(token_profile(server.url, token[0]))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        session = await channel.create_session()
+        await session.close()
+        await channel.close()
+        del session
+        gc.collect()
+    assert [str(w.message) for w in caught if issubclass(w.category, RuntimeWarning)] == []
