@@ -21,6 +21,9 @@ from channels.profile import BotProfile, ProfileError
 from convsim_core.channel import ChannelError
 
 _DEFAULT_PORTS = {"http": 80, "ws": 80, "https": 443, "wss": 443}
+_OPEN_PACKET_WAIT = 2.0
+"""Seconds the check waits for an Engine.IO open packet (sent at once) on a socket.io-like URL:
+a plain WebSocket bot there that speaks second is delayed this long, not connect_timeout."""
 
 
 async def check_reachable(profile: BotProfile) -> None:
@@ -72,7 +75,8 @@ async def _handshake(profile: BotProfile) -> None:
         ) as websocket:
             if looks_like_engineio(url):  # its open packet comes at once: wait for it
                 with contextlib.suppress(TimeoutError, WebSocketException):
-                    first = await asyncio.wait_for(websocket.recv(), profile.connect_timeout)
+                    wait = min(profile.connect_timeout, _OPEN_PACKET_WAIT)
+                    first = await asyncio.wait_for(websocket.recv(), wait)
                     if is_engineio_open(first):
                         raise SocketIOEndpoint(profile.url)
             await websocket.close()
