@@ -258,6 +258,19 @@ class Usage:
 
 
 @attrs.frozen
+class NearMiss:
+    """The closest a chat came to an outcome that did not count, and why (for "no outcome")."""
+
+    outcome: str
+    message_index: int
+    text: str
+    """The clause of the message that came close."""
+    reason: str
+    """Why it did not count: "negated", "a question or an offer", ..."""
+    score: float | None = None
+
+
+@attrs.frozen
 class Judgement:
     """What an outcome judge sees after a message: an outcome (or none yet) and why."""
 
@@ -265,6 +278,14 @@ class Judgement:
     rationale: str = ""
     message_index: int | None = None
     """Index of the message at which the outcome was reached."""
+    evidence: str = ""
+    """The phrase or words that decided it."""
+    score: float | None = None
+    """The judge's confidence in it, where the judge has one (0..1)."""
+    nearest_miss: NearMiss | None = None
+    """With no outcome (or before it): the closest candidate that did not count."""
+    failures: int = 0
+    """Judge answers that could not be used (invalid labels, errors); the previous stands."""
 
 
 @attrs.frozen

@@ -17,8 +17,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from convsim_core.events import Judged, MessageAdded, RunnerEvent
-from convsim_core.models import ConversationResult, Judgement, Message, ParticipantRole
+from convsim_core.models import ConversationResult, Judgement, Message, Outcomes, ParticipantRole
+from convsim_core.serialization import SchemaError, from_json
 from convsim_core.textsafe import one_line, printable
+from convsim_core.verdict_why import why
 from tui.formatting import format_duration, humanize, role_label
 
 if TYPE_CHECKING:
@@ -126,7 +128,13 @@ class HeadlessPrinter:
         why = f" ({judgement.rationale})" if judgement.rationale else ""
         self.line(self.style.dim(printable(f"{indent}-> outcome: {name or 'none yet'}{why}")))
 
-    def summary(self, result: ConversationResult, *, transcript: Path | None = None) -> None:
+    def summary(
+        self,
+        result: ConversationResult,
+        *,
+        transcript: Path | None = None,
+        outcomes: Outcomes | None = None,
+    ) -> None:
         conversation = result.conversation
         outcome = conversation.outcome
         rows: list[tuple[str, str]] = [
@@ -135,8 +143,8 @@ class HeadlessPrinter:
                 printable(f"{outcome.name} - {outcome.description}") if outcome else "none reached",
             ),
         ]
-        if result.judgement is not None and result.judgement.rationale:
-            rows.append(("Why", printable(result.judgement.rationale)))
+        if result.judgement is not None:
+            rows.append(("Why", printable(why(result.judgement, outcomes))))
         if result.termination_reason is not None:
             detail = f" ({result.termination_detail})" if result.termination_detail else ""
             rows.append(("Ended by", printable(humanize(result.termination_reason.value) + detail)))
@@ -192,7 +200,7 @@ class HeadlessPrinter:
             if judgement is not None and index == decided_at:
                 self.judgement(judgement)
         if transcript.result is not None:
-            self.summary(transcript.result)
+            self.summary(transcript.result, outcomes=_outcomes(transcript.header))
         else:
             self.line()
             count = len(transcript.messages)
@@ -203,6 +211,14 @@ class HeadlessPrinter:
             )
         for problem in transcript.problems:
             self.line(self.style.warn(one_line(f"warning: {problem}")))
+
+
+def _outcomes(header: dict[str, Any]) -> Outcomes | None:
+    """The scenario's outcomes as the transcript header recorded them."""
+    try:
+        return from_json(header["outcomes"], Outcomes) if header.get("outcomes") else None
+    except (SchemaError, KeyError, TypeError):
+        return None
 
 
 def _silence(out: TextIO) -> None:

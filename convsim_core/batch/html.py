@@ -28,6 +28,7 @@ from convsim_core.batch.summary import BatchSummary, ScenarioSummary
 from convsim_core.models import ParticipantRole
 from convsim_core.persistence import read_transcript
 from convsim_core.serialization import SchemaError
+from convsim_core.verdict_why import why
 
 logger = logging.getLogger(__name__)
 
@@ -318,7 +319,7 @@ def render_conversation(record: ConversationRecord, *, back: str, rerun: str) ->
         ("seed", "-" if record.seed is None else record.seed),
         ("outcome", record.outcome or "-"),
         ("termination", _termination(record)),
-        ("judge", judgement.rationale if judgement else "-"),
+        ("why", why(judgement) if result else "-"),
         ("duration", f"{record.duration:.2f} s"),
     ]
     if result is not None:

@@ -31,6 +31,7 @@ from convsim_core.batch.verdict import (
     weighted_pass_rate,
 )
 from convsim_core.models import Usage
+from convsim_core.verdict_why import miss_category
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +64,8 @@ class ScenarioSummary:
     """Finished conversations with at least one unreadable reply."""
     unreadable: int = 0
     """Conversations that ended with ``unreadable_replies`` (the bot was never understood)."""
+    no_outcome_why: dict[str, int] = attrs.field(factory=dict)
+    """Conversations with no outcome by nearest miss ("refunded: negated"), most common first."""
 
     @property
     def missing(self) -> int | None:
@@ -95,6 +98,7 @@ class ScenarioSummary:
             "protocol_errors": self.protocol_errors,
             "protocol_error_runs": self.protocol_error_runs,
             "unreadable_replies": self.unreadable,
+            "no_outcome_why": dict(self.no_outcome_why),
         }
 
 
@@ -149,6 +153,7 @@ def summarize_records(
     error_runs: list[str] = []
     usage = Usage()
     protocol_errors = protocol_error_runs = 0
+    misses: Counter[str] = Counter()
     for record in finished:
         assert record.result is not None
         terminations[record.termination or "unknown"] += 1
@@ -160,6 +165,8 @@ def summarize_records(
             error_runs.append(record.run_id)
         else:
             outcomes[record.outcome or NO_OUTCOME] += 1
+            if record.outcome is None:
+                misses[miss_category(record.result.judgement)] += 1
     messages = [r.messages for r in finished]
     durations = [r.duration for r in finished]
     return ScenarioSummary(
@@ -179,6 +186,7 @@ def summarize_records(
         protocol_errors=protocol_errors,
         protocol_error_runs=protocol_error_runs,
         unreadable=terminations.get("unreadable_replies", 0),
+        no_outcome_why=dict(sorted(misses.items(), key=lambda kv: (-kv[1], kv[0]))),
     )
 
 
@@ -245,6 +253,7 @@ def csv_text(summary: BatchSummary) -> str:
             *(f"outcome:{name}" for name in outcome_names),
             *(f"termination:{name}" for name in reasons),
             *VERDICT_COLUMNS,
+            "no_outcome_why",
         ]
     )
     for row in rows:
@@ -272,6 +281,7 @@ def csv_text(summary: BatchSummary) -> str:
                 *(row.outcomes.get(name, 0) for name in outcome_names),
                 *(row.terminations.get(name, 0) for name in reasons),
                 *_verdict_cells(verdict),
+                "; ".join(f"{why} ({count})" for why, count in row.no_outcome_why.items()),
             ]
         )
     return out.getvalue()
