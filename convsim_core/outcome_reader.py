@@ -301,20 +301,35 @@ _SEARCHING = frozenset(
 def _reports_refusal(clause: Clause, confirmed: bool = False) -> str | None:
     """A request that could not be done: "Sorry, I can't do that", "it cannot be played".
 
-    Inability, not any negation: "Sorry, the flat is not furnished" describes the flat, and
-    "Sorry, I couldn't find any" reports a search, not a request that failed. Right after the
-    customer confirmed the request, "sorry, there are no rooms left" is its failure too.
+    Inability, not any negation: "Sorry, the flat is not furnished" describes the flat. An
+    apology with inability ("Sorry, I couldn't find any") or with unavailability ("sorry, that
+    slot is fully booked") is the request failing; so are options that ran out ("no other
+    times"). Right after the customer confirmed the request, "there are no rooms left" is its
+    failure too, apology or not.
     """
     ws = clause.words
-    if not ws or ws[0] in _ASKING or clause.is_question:
+    if not ws or ws[0] in _ASKING:
         return None
+    if clause.is_question:
+        # "Sorry, there is no room left, can I help with anything else?": the statement
+        # before the closing question still tells.
+        last = clause.segments[-1]
+        ws = tuple(w for w, n in zip(ws, clause.segments, strict=True) if n != last)
+        if not ws or ws[0] in _QUESTION_START:
+            return None
     regret = next((w for w in ws if w in _REGRET), None)
+    exhausted = _exhausted(ws)
+    if exhausted is not None:
+        return f"{regret} ... {exhausted}" if regret else exhausted
     if confirmed:
         negator = next((w for w in ws if w in NEGATORS or stem(w) in FAILURE_STEMS), None)
         if negator is not None:
             return f"{regret} ... {negator}" if regret else negator
-    if any(w in _SEARCHING for w in ws) or "there" in ws:
-        return None
+    unavailable = _unavailable(clause)
+    if unavailable is not None and (regret is not None or confirmed):
+        return f"{regret} ... {unavailable}" if regret else unavailable
+    if regret is None and (any(w in _SEARCHING for w in ws) or "there" in ws):
+        return None  # "I could not find it in the FAQ" alone is a report, not a refusal
     for index, word in enumerate(ws):
         before = ws[index - 1] if index else ""
         after = ws[index + 1] if index + 1 < len(ws) else ""
@@ -331,6 +346,47 @@ def _reports_refusal(clause: Clause, confirmed: bool = False) -> str | None:
 
 
 _MODAL_BEFORE_NOT = frozenset({"can", "could", "will", "did"})
+_AVAILABLE = frozenset({"available", "availability", "open", "opening", "openings", "free"})
+_USED_UP = (
+    ("fully", "booked"), ("sold", "out"), ("none", "left"), ("no", "longer"),
+    ("booked", "up"), ("no", "more"), ("nothing", "left"),
+)  # fmt: skip
+
+
+_QUESTION_START = _ASKING | frozenset({"is", "are", "what", "which", "how", "any", "anything"})
+_ALTERNATIVE = frozenset({"other", "others", "more", "else", "another"})
+
+
+def _exhausted(ws: Sequence[str]) -> str | None:
+    """The options asked for have run out: "no other times", "there aren't any more dates",
+    "nothing else matches". A search that cannot go on is a request that could not be met."""
+    for index, word in enumerate(ws):
+        if word not in _ALTERNATIVE or index == 0:
+            continue
+        before = ws[max(0, index - 3) : index]
+        if ws[index - 1] in ("no", "nothing") or ("not" in before and "any" in before):
+            if word == "more" and index + 1 < len(ws) and ws[index + 1] in ("than", "about"):
+                continue  # "no more than 2 people"
+            return " ".join(ws[index - 1 : index + 1])
+    return None
+
+
+def _unavailable(clause: Clause) -> str | None:
+    """Availability negated: "not available", "no seats available", "it is sold out".
+
+    General English for "what was asked for does not exist any more"; whether that is a
+    failed request depends on the context (an apology, or a request just confirmed).
+    """
+    ws = clause.words
+    for phrase in _USED_UP:
+        if clause.find(phrase) is not None:
+            return " ".join(phrase)
+    for index, word in enumerate(ws):
+        if word == "unavailable":
+            return word
+        if word in _AVAILABLE and (negator := clause.negated_at(index)) in ("not", "no"):
+            return f"{negator} ... {word}"
+    return None
 
 
 def _perfect(clause: Clause) -> str | None:
