@@ -151,6 +151,7 @@ _GENERAL_TRIGGERS = (
         {"now", "way", "route", "sorry", "unfortunately", "apologize", "apologise", "apologies"}
     )
     | frozenset({"no", "not", "nothing", "none", "cannot", "unable", "unavailable", "out"})
+    | frozenset({"being", "getting", "arrive", "shortly", "momentarily", "soon", "minutes"})
     | IRREGULAR_PAST
 )
 

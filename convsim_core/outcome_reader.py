@@ -33,6 +33,7 @@ from convsim_core.lexicon import (
     Group,
 )
 from convsim_core.models import Outcome, ParticipantRole
+from convsim_core.report_cues import arriving, exhausted, unavailable
 
 
 @attrs.frozen
@@ -266,6 +267,20 @@ def _reports_action(clause: Clause) -> str | None:
             and not clause.negated_at(index)
         ):
             return f"{word} now"
+        if (
+            word in ("being", "getting")
+            and index + 1 < len(ws)
+            and _participle(ws[index + 1])
+            and not clause.negated_at(index)
+            and not clause.hedged_at(index)
+        ):
+            return f"{word} {ws[index + 1]}"  # progressive passive: "it is being processed"
+        imminent = word == "now" and index == len(ws) - 1 and index >= 2 and ws[index - 2] == "will"
+        if imminent and not clause.negated_at(index - 1):
+            return f"will {ws[index - 1]} now"  # imminent: "the show will start now"
+    arrival = arriving(clause)
+    if arrival is not None:
+        return arrival
     perfect = _perfect(clause)
     if perfect is not None:
         return perfect
@@ -318,16 +333,16 @@ def _reports_refusal(clause: Clause, confirmed: bool = False) -> str | None:
         if not ws or ws[0] in _QUESTION_START:
             return None
     regret = next((w for w in ws if w in _REGRET), None)
-    exhausted = _exhausted(ws)
-    if exhausted is not None:
-        return f"{regret} ... {exhausted}" if regret else exhausted
+    ran_out = exhausted(ws)
+    if ran_out is not None:
+        return f"{regret} ... {ran_out}" if regret else ran_out
     if confirmed:
         negator = next((w for w in ws if w in NEGATORS or stem(w) in FAILURE_STEMS), None)
         if negator is not None:
             return f"{regret} ... {negator}" if regret else negator
-    unavailable = _unavailable(clause)
-    if unavailable is not None and (regret is not None or confirmed):
-        return f"{regret} ... {unavailable}" if regret else unavailable
+    gone = unavailable(clause)
+    if gone is not None and (regret is not None or confirmed):
+        return f"{regret} ... {gone}" if regret else gone
     if regret is None and (any(w in _SEARCHING for w in ws) or "there" in ws):
         return None  # "I could not find it in the FAQ" alone is a report, not a refusal
     for index, word in enumerate(ws):
@@ -346,47 +361,7 @@ def _reports_refusal(clause: Clause, confirmed: bool = False) -> str | None:
 
 
 _MODAL_BEFORE_NOT = frozenset({"can", "could", "will", "did"})
-_AVAILABLE = frozenset({"available", "availability", "open", "opening", "openings", "free"})
-_USED_UP = (
-    ("fully", "booked"), ("sold", "out"), ("none", "left"), ("no", "longer"),
-    ("booked", "up"), ("no", "more"), ("nothing", "left"),
-)  # fmt: skip
-
-
 _QUESTION_START = _ASKING | frozenset({"is", "are", "what", "which", "how", "any", "anything"})
-_ALTERNATIVE = frozenset({"other", "others", "more", "else", "another"})
-
-
-def _exhausted(ws: Sequence[str]) -> str | None:
-    """The options asked for have run out: "no other times", "there aren't any more dates",
-    "nothing else matches". A search that cannot go on is a request that could not be met."""
-    for index, word in enumerate(ws):
-        if word not in _ALTERNATIVE or index == 0:
-            continue
-        before = ws[max(0, index - 3) : index]
-        if ws[index - 1] in ("no", "nothing") or ("not" in before and "any" in before):
-            if word == "more" and index + 1 < len(ws) and ws[index + 1] in ("than", "about"):
-                continue  # "no more than 2 people"
-            return " ".join(ws[index - 1 : index + 1])
-    return None
-
-
-def _unavailable(clause: Clause) -> str | None:
-    """Availability negated: "not available", "no seats available", "it is sold out".
-
-    General English for "what was asked for does not exist any more"; whether that is a
-    failed request depends on the context (an apology, or a request just confirmed).
-    """
-    ws = clause.words
-    for phrase in _USED_UP:
-        if clause.find(phrase) is not None:
-            return " ".join(phrase)
-    for index, word in enumerate(ws):
-        if word == "unavailable":
-            return word
-        if word in _AVAILABLE and (negator := clause.negated_at(index)) in ("not", "no"):
-            return f"{negator} ... {word}"
-    return None
 
 
 def _perfect(clause: Clause) -> str | None:

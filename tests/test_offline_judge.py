@@ -219,3 +219,30 @@ def test_a_statement_before_a_closing_question_still_tells() -> None:
     text = "Sorry there are no rooms available at that hotel, can I help with something else?"
     assert _judge_request((C, "Book the Grand, please."), (A, text)) == "failed"
     assert _judge_request((C, "Hi"), (A, "Sorry, is there anything else, can I help?")) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Your order is being processed.",
+        "The song is getting played on the speaker.",
+        "The movie will start now.",
+        "Your driver will be there in 4 minutes.",
+        "The courier should arrive shortly.",
+    ],
+)
+def test_under_way_and_arriving_report_a_request_carried_out(text: str) -> None:
+    assert _judge_request((C, "Go ahead."), (A, text)) == "done"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "A driver could be there in 10 minutes.",
+        "Nobody will be there in 5 minutes, the shop is closed.",
+        "Will it start now?",
+        "Your order is not being processed yet.",
+    ],
+)
+def test_possible_or_negated_arrivals_are_not_reports(text: str) -> None:
+    assert _judge_request((C, "Go ahead."), (A, text)) != "done"
