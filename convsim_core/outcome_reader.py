@@ -33,7 +33,7 @@ from convsim_core.lexicon import (
     Group,
 )
 from convsim_core.models import Outcome, ParticipantRole
-from convsim_core.report_cues import arriving, exhausted, unavailable
+from convsim_core.report_cues import arriving, exhausted, only_one, unavailable
 
 
 @attrs.frozen
@@ -333,7 +333,7 @@ def _reports_refusal(clause: Clause, confirmed: bool = False) -> str | None:
         if not ws or ws[0] in _QUESTION_START:
             return None
     regret = next((w for w in ws if w in _REGRET), None)
-    ran_out = exhausted(ws)
+    ran_out = exhausted(ws) or (only_one(ws) if regret or ws[0] == "no" else None)
     if ran_out is not None:
         return f"{regret} ... {ran_out}" if regret else ran_out
     if confirmed:

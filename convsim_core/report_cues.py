@@ -35,6 +35,21 @@ def exhausted(ws: Sequence[str]) -> str | None:
     return None
 
 
+def only_one(ws: Sequence[str]) -> str | None:
+    """A restriction that closes the choice: "that is the only one", "that is all I have".
+
+    Only a run-out when said as a refusal (after "no" or an apology): "the only hotel with
+    a pool is the Grand" on its own is information.
+    """
+    for index, word in enumerate(ws):
+        if word == "only" and index and ws[index - 1] == "the":
+            return "the only"
+        following = ws[index + 1] if index + 1 < len(ws) else ""
+        if word == "all" and index and ws[index - 1] == "is" and following in ("i", "we", "there"):
+            return f"is all {following}"
+    return None
+
+
 def unavailable(clause: Clause) -> str | None:
     """Availability negated: "not available", "no seats available", "it is sold out".
 

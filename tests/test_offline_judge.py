@@ -246,3 +246,9 @@ def test_under_way_and_arriving_report_a_request_carried_out(text: str) -> None:
 )
 def test_possible_or_negated_arrivals_are_not_reports(text: str) -> None:
     assert _judge_request((C, "Go ahead."), (A, text)) != "done"
+
+
+def test_the_only_option_is_a_failure_only_when_said_as_a_refusal() -> None:
+    assert _judge_request((C, "Any other?"), (A, "No, that is the only one I have.")) == "failed"
+    assert _judge_request((C, "More?"), (A, "Sorry, that is all we have today.")) == "failed"
+    assert _judge_request((C, "A pool?"), (A, "The only hotel with a pool is the Grand.")) is None
