@@ -120,6 +120,18 @@ class Message:
     def from_draft(cls, draft: MessageDraft, timestamp: datetime) -> Message:
         return cls(content=draft.content, timestamp=timestamp, sender=draft.sender)
 
+    def restamped(self, timestamp: datetime) -> Message:
+        """The same message at ``timestamp``, without validating the fields again.
+
+        Runners re-stamp every reply with simulated time; this message's fields were checked
+        when it was made, so only the (runner-owned) timestamp is new.
+        """
+        copy = object.__new__(Message)
+        for name in _MESSAGE_FIELDS:
+            object.__setattr__(copy, name, getattr(self, name))
+        object.__setattr__(copy, "timestamp", timestamp)
+        return copy
+
     @property
     def rich(self) -> bool:
         """Whether the message carries more than text (kept out of the JSON form otherwise)."""
@@ -136,6 +148,10 @@ class Message:
         if self.choice is not None and not self.content:
             lines.append(f"[pressed: {self.choice.title}]")
         return "\n".join(lines)
+
+
+_MESSAGE_FIELDS = tuple(field.name for field in attrs.fields(Message))
+"""What :meth:`Message.restamped` copies."""
 
 
 @attrs.frozen
@@ -188,8 +204,12 @@ class Conversation:
     outcome: Outcome | None = None
 
     def with_message(self, message: Message) -> Conversation:
-        # Called once per message on the runner's hot path: no attrs.evolve introspection.
-        return Conversation((*self.messages, message), self.outcome)
+        # Called once per message on the runner's hot path: the fields are known good (a
+        # tuple of messages, an outcome), so no converter or attrs.evolve introspection.
+        copy = object.__new__(Conversation)
+        object.__setattr__(copy, "messages", (*self.messages, message))
+        object.__setattr__(copy, "outcome", self.outcome)
+        return copy
 
     @property
     def last_message(self) -> Message | None:

@@ -3,26 +3,20 @@
 One header line, one line per message, one final result line. Each line is handed to the OS
 in one unbuffered write as it happens, so a crash leaves every message up to the last one on
 disk; a transcript without a result line reads back as partial. Lines are small and go to the
-OS page cache, so writing them inline costs about a microsecond and never waits on the disk.
+OS page cache, so writing them inline costs a few microseconds and never waits on the disk.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import functools
+import io
 import json
 import logging
-import os
-import queue
-import threading
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import attrs
 
-from convsim_core.models import SCHEMA_VERSION, ConversationResult, Message
+from convsim_core.models import SCHEMA_VERSION, Conversation, ConversationResult, Message
 from convsim_core.serialization import SchemaError, from_json, to_json
 
 logger = logging.getLogger(__name__)
@@ -47,227 +41,127 @@ class TranscriptSink:
 
 
 class TranscriptWriter(TranscriptSink):
-    """Writes each line as it comes, in one unbuffered write.
+    """Hands every line to the OS the moment it is reported, in one unbuffered write: a crash
+    (or a kill) loses no reported line, even in an offline conversation that never waits.
 
-    Creating a file is the one slow disk operation (0.01-0.8 ms on the machines we measured), so
-    it happens in a thread while the conversation goes on: lines that arrive before the file
-    exists wait in memory for at most that long. Later lines are small writes to the OS page
-    cache, a few microseconds each, done inline. A conversation that ends before the thread got
-    to its file creates it itself rather than wait for a thread hand-off.
+    The file is created when the conversation starts, inline: tens of microseconds on the
+    disks we measured, which a batch of a thousand conversations spreads over its worker
+    processes. A file that cannot be created is reported (``error``, the log, and
+    :meth:`closed` raising it); the conversation itself goes on.
     """
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self._file: int | None = None
-        self._pending: list[str] = []
-        self._opening: asyncio.Future[int] | None = None
-        self._finished = False
-        self._claimed = False
-        self._created: int | None = None
-        """Set by the creating thread as soon as the file exists, before the loop hears of it."""
+        self._file: io.FileIO | None = None
+        self._lines = _Lines()
         self.error: OSError | None = None
 
     async def start(self, header: dict[str, Any]) -> None:
-        self._pending.append(_line({"schema_version": SCHEMA_VERSION, "type": "header", **header}))
-        self._opening = _FILE_CREATOR.create(self)
-        self._opening.add_done_callback(self._opened)
-
-    def _create(self) -> int:
-        # A raw descriptor: every write is one system call that hands the line to the OS, and
-        # creating it is one system call, so the creating thread needs the GIL back only once
-        # per file (it waits for it while the event loop is busy).
-        folder = self.path.parent
-        if folder not in _known_folders:
-            folder.mkdir(parents=True, exist_ok=True)
-            _known_folders.add(folder)
         try:
-            return os.open(self.path, _CREATE_FLAGS, 0o644)
-        except FileNotFoundError:  # the folder went away since we saw it
-            folder.mkdir(parents=True, exist_ok=True)
-            return os.open(self.path, _CREATE_FLAGS, 0o644)
-
-    def _claim(self) -> bool:
-        """Whether the caller (loop or creating thread) is the one to create the file."""
-        with _claim_lock:
-            if self._claimed:
-                return False
-            self._claimed = True
-            return True
-
-    def _opened(self, opening: asyncio.Future[int]) -> None:
-        if opening.cancelled() or self._file is not None or self.error is not None:
+            self._file = _create(self.path)
+        except OSError as exc:
+            self.error = exc
+            logger.error("cannot write transcript %s: %s", self.path, exc)
             return
-        error = opening.exception()
-        if error is not None:
-            self._failed(error)
-            return
-        self._attach(opening.result())
-
-    def _attach(self, fd: int) -> None:
-        self._file = fd
-        _write_all(fd, "".join(self._pending).encode())
-        self._pending.clear()
-        if self._finished:
-            os.close(fd)
-
-    def _failed(self, error: BaseException) -> None:
-        self.error = error if isinstance(error, OSError) else OSError(str(error))
-        logger.error("cannot write transcript %s: %s", self.path, error)
+        self._write(header_line(header))
 
     def message(self, index: int, message: Message) -> None:
-        if message.rich:  # images, buttons: the rare case goes through cattrs
-            self._write(_line({**to_json(message), "index": index}))
-            return
-        # Hot path: the same bytes as dumps(to_json(message)) + index, without cattrs.
-        self._write(
-            f'{{"schema_version":{SCHEMA_VERSION},"type":"message",'
-            f'"content":{_encode(message.content)},'
-            f'"timestamp":"{message.timestamp.isoformat()}",'
-            f'"sender":"{message.sender.value}","index":{index}}}\n'
-        )
+        self._write(self._lines.message(index, message))
 
     def finish(self, result: ConversationResult) -> None:
-        self._write(_line(to_json(result)))
-        self._finished = True
+        self._write(self._lines.result(result))
         if self._file is not None:
-            os.close(self._file)
-            return
-        opening = self._opening
-        if opening is not None and not opening.done() and self._claim():
-            try:
-                fd = self._create()
-            except OSError as exc:
-                self._failed(exc)
-                opening.set_exception(exc)
-            else:
-                self._attach(fd)
-                opening.set_result(fd)
+            self._file.close()
+            self._file = None
 
     async def closed(self) -> None:
-        if self._opening is not None:
-            await asyncio.shield(self._opening)
+        if self.error is not None:
+            raise self.error
 
     def _write(self, line: str) -> None:
-        if self._file is None:
-            if self._opening is None:
-                raise RuntimeError("transcript not started")
-            self._pending.append(line)
-            if self.error is None and not self._finished:
-                self._open_now()
-            return
-        _write_all(self._file, line.encode())
-
-    def _open_now(self) -> None:
-        """A message is waiting: put it on disk now, not when the loop next hears from the thread.
-
-        A conversation that never waits (offline, no pacing) would otherwise keep every line in
-        memory until it ends, and a kill would leave an empty file. Either the thread has made
-        the file already (use it), or nobody has claimed it yet (make it here).
-        """
-        opening = self._opening
-        assert opening is not None
-        fd = self._created
-        if fd is None:
-            if opening.done() or not self._claim():
-                return  # the thread is creating it right now: its callback attaches it
-            try:
-                fd = self._create()
-            except OSError as exc:
-                self._failed(exc)
-                opening.set_exception(exc)
-                opening.exception()  # retrieved: the error is on self.error
-                return
-            opening.set_result(fd)
-        self._attach(fd)
+        if self._file is not None:
+            self._file.write(line.encode())  # unbuffered FileIO: one write(2), straight to the OS
 
 
-_Request = tuple[asyncio.AbstractEventLoop, "TranscriptWriter", asyncio.Future[int]]
+class _Lines:
+    """Formats a conversation's lines; remembers each message's JSON so the result line,
+    which repeats every message, does not encode them a second time."""
 
-
-class _FileCreator:
-    """Creates transcript files on one long-lived background thread, in batches.
-
-    Hundreds of conversations start at once in a batch; handing each file to a thread pool
-    costs the event loop a future, a queue hand-off and GIL contention per file. Here a start
-    costs one ``SimpleQueue.put``: the thread takes everything queued, creates the files and
-    reports each batch back to its loop with one ``call_soon_threadsafe``.
-    """
+    __slots__ = ("messages", "parts", "plain")
 
     def __init__(self) -> None:
-        self._queue: queue.SimpleQueue[_Request] = queue.SimpleQueue()
-        self._thread: threading.Thread | None = None
-        self._lock = threading.Lock()
+        self.messages: list[Message] = []
+        self.parts: list[str] = []
+        self.plain = True
+        """No rich message (images, buttons) so far: the result line may reuse the parts."""
 
-    def create(self, writer: TranscriptWriter) -> asyncio.Future[int]:
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[int] = loop.create_future()
-        self._queue.put((loop, writer, future))
-        if self._thread is None:
-            with self._lock:
-                if self._thread is None:
-                    self._thread = threading.Thread(
-                        target=self._serve, name="convsim-transcripts", daemon=True
-                    )
-                    self._thread.start()
-        return future
+    def message(self, index: int, message: Message) -> str:
+        if message.rich:  # images, buttons: the rare case goes through cattrs
+            self.plain = False
+            return _line({**to_json(message), "index": index})
+        # Hot path: the same bytes as dumps(to_json(message)) + index, without cattrs.
+        part = (
+            f'"content":{_encode(message.content)},'
+            f'"timestamp":"{message.timestamp.isoformat()}",'
+            f'"sender":"{message.sender}"'  # a StrEnum formats as its value
+        )
+        if index == len(self.parts):
+            self.messages.append(message)
+            self.parts.append(part)
+        return f'{{"schema_version":{SCHEMA_VERSION},"type":"message",{part},"index":{index}}}\n'
 
-    def _serve(self) -> None:
-        while True:
-            batch = [self._queue.get()]
-            with contextlib.suppress(queue.Empty):
-                while True:
-                    batch.append(self._queue.get_nowait())
-            done: dict[asyncio.AbstractEventLoop, list[Callable[[], None]]] = {}
-            for loop, writer, future in batch:
-                if not writer._claim():
-                    continue  # its conversation ended first and created the file itself
-                try:
-                    handle = writer._create()
-                except Exception as exc:
-                    settle = functools.partial(_fail, future, exc)
-                else:
-                    writer._created = handle
-                    settle = functools.partial(_resolve, future, handle)
-                done.setdefault(loop, []).append(settle)
-            for loop, settles in done.items():
-                with contextlib.suppress(RuntimeError):  # that loop has closed meanwhile
-                    loop.call_soon_threadsafe(_run_all, settles)
+    def result(self, result: ConversationResult) -> str:
+        messages = result.conversation.messages
+        if (
+            not self.plain
+            or len(messages) != len(self.messages)
+            or any(a is not b for a, b in zip(messages, self.messages, strict=True))
+        ):
+            return result_line(result)
+        # The result without its messages, then the messages already encoded spliced in
+        # ("conversation" is the first field, so the first empty list is its messages).
+        empty = Conversation((), result.conversation.outcome)
+        line = result_line(attrs.evolve(result, conversation=empty))
+        encoded = ",".join(f"{{{part}}}" for part in self.parts)
+        return line.replace('"messages":[]', f'"messages":[{encoded}]', 1)
 
 
-def _run_all(callbacks: list[Callable[[], None]]) -> None:
-    for callback in callbacks:
-        callback()
+class TranscriptLines(TranscriptSink):
+    """Keeps the lines in memory: for conversations run where the output folder is not
+    (a Ray actor on another machine sends them back to the driver, which writes the file)."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self._lines = _Lines()
+
+    async def start(self, header: dict[str, Any]) -> None:
+        self.lines.append(header_line(header))
+
+    def message(self, index: int, message: Message) -> None:
+        self.lines.append(self._lines.message(index, message))
+
+    def finish(self, result: ConversationResult) -> None:
+        self.lines.append(self._lines.result(result))
 
 
-def _resolve(future: asyncio.Future[int], handle: int) -> None:
-    if future.cancelled():
-        os.close(handle)
-    else:
-        future.set_result(handle)
+def header_line(header: dict[str, Any]) -> str:
+    return _line({"schema_version": SCHEMA_VERSION, "type": "header", **header})
 
 
-def _fail(future: asyncio.Future[int], error: BaseException) -> None:
-    if not future.cancelled():
-        future.set_exception(error)
+def message_line(index: int, message: Message) -> str:
+    return _Lines().message(index, message)
 
 
-_FILE_CREATOR = _FileCreator()
+def result_line(result: ConversationResult) -> str:
+    return _line(to_json(result))
 
 
-_CREATE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
-_claim_lock = threading.Lock()
-_known_folders: set[Path] = set()
-"""Folders already made sure to exist. The creating thread adds to it, and so does the event loop
-when a run finishes before its file was created (``finish`` then creates it); ``set.add`` and
-``in`` are atomic, and a miss only costs one more ``mkdir``."""
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    written = os.write(fd, data)
-    if written < len(data):  # rare for regular files: a signal or a nearly full disk
-        view = memoryview(data)[written:]
-        while view:
-            view = view[os.write(fd, view) :]
+def _create(path: Path) -> io.FileIO:
+    try:
+        return io.FileIO(path, "w")
+    except FileNotFoundError:  # the first transcript of a new folder
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return io.FileIO(path, "w")
 
 
 def _line(data: dict[str, Any]) -> str:

@@ -41,11 +41,15 @@ class HumanTypingDelay(TypingDelay):
         self._rng = random.Random(self.seed)
 
     def seconds(self, role: ParticipantRole, reply: str, read: str) -> float:
-        rng = self._rng
+        # random.uniform(a, b) spelled out (a + (b - a) * random()): the same numbers, and
+        # this runs for every message of every full simulation.
+        random = self._rng.random
+        low, high = self.think_seconds
         reading = len(read.split()) / self.reading_wpm * 60.0
-        think = rng.uniform(*self.think_seconds)
+        think = low + (high - low) * random()
         cps = (
             self.customer_typing_cps if role is ParticipantRole.CUSTOMER else self.agent_typing_cps
         )
         typing = len(reply) / cps
-        return round((reading + think + typing) * rng.uniform(1 - self.jitter, 1 + self.jitter), 3)
+        low, high = 1 - self.jitter, 1 + self.jitter
+        return round((reading + think + typing) * (low + (high - low) * random()), 3)

@@ -169,7 +169,8 @@ class BatchDashboard(App[int]):
         counts = self.session.executor.counts
         started = self.session.executor.started_at
         elapsed = 0.0 if started is None else self.session.executor.elapsed or _since(started)
-        progress = format_progress(counts, elapsed)
+        workers = self.session.executor.workers  # one entry per worker process / Ray actor
+        progress = format_progress(counts, elapsed, workers=workers)
         if self._finished and self.summary is not None and self.summary.verdicts:
             progress += "\n" + verdict_line(self.summary.verdicts)
         self.query_one("#counts", Static).update(progress)

@@ -19,7 +19,7 @@ import time
 from collections import Counter, deque
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
 
@@ -30,6 +30,9 @@ from convsim_core.channel import ChannelError
 from convsim_core.models import Conversation, ConversationResult, Message, TerminationReason
 from convsim_core.persistence import TranscriptSink, TranscriptWriter
 from convsim_core.runners.base import Runner
+
+if TYPE_CHECKING:
+    from convsim_core.batch.ratelimit import BatchRateLimiter
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +73,8 @@ class RunStatus:
     error: str | None = None
     started: float | None = None
     finished: float | None = None
+    worker: int | None = None
+    """The worker process (or Ray actor) running it; None in a single-process batch."""
 
     @property
     def path(self) -> Path:
@@ -99,6 +104,21 @@ class BatchCounts:
     @property
     def finished(self) -> int:
         return self.done + self.errors + self.skipped
+
+
+@attrs.define
+class WorkerInfo:
+    """One worker process's (or Ray actor's) live state, for progress views."""
+
+    index: int
+    capacity: int
+    pid: int | None = None
+    alive: bool = False
+    running: int = 0
+    finished: int = 0
+    restarts: int = 0
+    peak_rss_kb: int | None = None
+    """The process's peak resident memory, reported when it exits cleanly."""
 
 
 BatchListener = Callable[[RunStatus], None]
@@ -238,6 +258,11 @@ class BatchExecutor:
         self.counts.pending = len(self._queue)
         self.started_at: float | None = None
         self.elapsed = 0.0
+        self.workers: list[WorkerInfo] = []
+        """Empty in one process; one entry per worker process or Ray actor otherwise."""
+        self.limiter: BatchRateLimiter | None = None
+        """The batch's rate limiter (set by the session): executors whose conversations run in
+        other processes serve it to them; in one process the limiter's scope is enough."""
 
     @property
     def outages(self) -> int:
@@ -297,6 +322,18 @@ class BatchExecutor:
             self._queue.append(status)
             self.counts.total += 1
             self.counts.pending += 1
+
+    async def run_one(self, run: PlannedRun) -> RunStatus:
+        """Run one more conversation now, outside the queue (a worker process's executor)."""
+        status = RunStatus(run, self.folder)
+        self.statuses[run.run_id] = status
+        self.counts.total += 1
+        self.counts.pending += 1
+        try:
+            await self._run_one(status)
+        finally:
+            del self.statuses[run.run_id]  # the parent keeps the batch's table, not the worker
+        return status
 
     async def _run_one(self, status: RunStatus) -> None:
         gate = self._gate
@@ -397,34 +434,56 @@ class BatchExecutor:
         result: ConversationResult,
         header: Mapping[str, Any] | None = None,
     ) -> None:
-        counts = self.counts
-        if status.state is RunState.RUNNING:
-            counts.running -= 1
-        status.finished = time.monotonic()
-        status.messages = len(result.conversation.messages) or status.messages
-        status.termination = result.termination_reason.value if result.termination_reason else None
-        status.error = result.error
-        counts.protocol_errors += len(result.protocol_errors)
+        self.counts.protocol_errors += len(result.protocol_errors)
         if result.termination_reason is TerminationReason.UNREADABLE_REPLIES:
-            counts.unreadable += 1
+            self.counts.unreadable += 1
         outcome = result.conversation.outcome
-        status.outcome = outcome.name if outcome else None
-        if result.termination_reason is TerminationReason.STOPPED:
-            status.state = RunState.STOPPED
-            counts.stopped += 1
-        elif result.error is not None:
-            status.state = RunState.ERROR
-            counts.errors += 1
-        else:
-            status.state = RunState.DONE
-            counts.done += 1
-            counts.outcomes[status.outcome or NO_OUTCOME] += 1
+        self._finished(
+            status,
+            messages=len(result.conversation.messages) or status.messages,
+            termination=result.termination_reason.value if result.termination_reason else None,
+            error=result.error,
+            outcome=outcome.name if outcome else None,
+            notify=False,
+        )
         if self.policy is not None and status.state is not RunState.STOPPED:
             try:
                 self._add_runs(self.policy.finished(status.run, result, header or {}))
             except Exception:
                 logger.exception("run policy failed after %s", status.run.run_id)
         self._notify(status)
+
+    def _finished(
+        self,
+        status: RunStatus,
+        *,
+        messages: int,
+        termination: str | None,
+        error: str | None,
+        outcome: str | None,
+        notify: bool = True,
+    ) -> None:
+        """Count a finished run (here, or reported by a worker process or actor)."""
+        counts = self.counts
+        if status.state is RunState.RUNNING:
+            counts.running -= 1
+        status.finished = time.monotonic()
+        status.messages = messages
+        status.termination = termination
+        status.error = error
+        status.outcome = outcome
+        if termination == TerminationReason.STOPPED.value:
+            status.state = RunState.STOPPED
+            counts.stopped += 1
+        elif error is not None:
+            status.state = RunState.ERROR
+            counts.errors += 1
+        else:
+            status.state = RunState.DONE
+            counts.done += 1
+            counts.outcomes[outcome or NO_OUTCOME] += 1
+        if notify:
+            self._notify(status)
 
     def _notify(self, status: RunStatus) -> None:
         if self.listener is not None:

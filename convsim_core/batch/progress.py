@@ -8,15 +8,30 @@ line every ``every`` finished conversations instead, because carriage returns ma
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TextIO
 
-from convsim_core.batch.executor import BatchCounts, RunState, RunStatus
+from convsim_core.batch.executor import BatchCounts, RunState, RunStatus, WorkerInfo
 
 _BAR = 24
 
 
-def format_progress(counts: BatchCounts, elapsed: float, *, width: int = _BAR) -> str:
+def format_workers(workers: Sequence[WorkerInfo]) -> str:
+    """Each worker process's (or Ray actor's) share: ``w0 running 3 done 12``."""
+    return ", ".join(
+        f"w{w.index} running {w.running} done {w.finished}"
+        + (f" restarted {w.restarts}" if w.restarts else "")
+        for w in workers
+    )
+
+
+def format_progress(
+    counts: BatchCounts,
+    elapsed: float,
+    *,
+    width: int = _BAR,
+    workers: Sequence[WorkerInfo] = (),
+) -> str:
     total = counts.total or 1
     finished = counts.finished + counts.stopped
     filled = round(width * finished / total)
@@ -37,6 +52,8 @@ def format_progress(counts: BatchCounts, elapsed: float, *, width: int = _BAR) -
         parts.append(f"stopped {counts.stopped}")
     if counts.skipped:
         parts.append(f"resumed past {counts.skipped}")
+    if workers:
+        parts.append(format_workers(workers))
     minutes, seconds = divmod(int(elapsed), 60)
     parts.append(f"{minutes:02d}:{seconds:02d}")
     return " | ".join(parts)
@@ -54,9 +71,12 @@ class ProgressPrinter:
         every: int | None = None,
         refresh: float = 10.0,
         clock: Callable[[], float] = time.monotonic,
+        workers: Sequence[WorkerInfo] = (),
     ) -> None:
         self.stream = stream
         self.counts = counts
+        self.workers = workers
+        """The executor's live worker list (empty for one process)."""
         self.tty = stream.isatty() if tty is None else tty
         self.every = every or max(1, min(100, counts.total // 20 or 1))
         self.min_interval = 1.0 / refresh
@@ -78,11 +98,13 @@ class ProgressPrinter:
         finished = self.counts.finished + self.counts.stopped - self.counts.skipped
         if finished - self._last_reported >= self.every:
             self._last_reported = finished
-            self._print(format_progress(self.counts, self.clock() - self.started))
+            self._print(
+                format_progress(self.counts, self.clock() - self.started, workers=self.workers)
+            )
 
     def _draw(self, now: float) -> None:
         self._last_draw = now
-        line = format_progress(self.counts, now - self.started)
+        line = format_progress(self.counts, now - self.started, workers=self.workers)
         pad = max(0, self._width - len(line))
         self._width = len(line)
         self.stream.write("\r" + line + " " * pad)
@@ -90,7 +112,7 @@ class ProgressPrinter:
 
     def close(self) -> None:
         """Print the final state (and end the in-place line on a terminal)."""
-        line = format_progress(self.counts, self.clock() - self.started)
+        line = format_progress(self.counts, self.clock() - self.started, workers=self.workers)
         if self.tty:
             pad = max(0, self._width - len(line))
             self.stream.write("\r" + line + " " * pad + "\n")

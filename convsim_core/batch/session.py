@@ -48,7 +48,12 @@ class BatchSession:
         retry_errors: bool = False,
         policy: RunPolicy | None = None,
         extra_runs: Callable[[BatchSession], Sequence[PlannedRun]] | None = None,
+        backend: Callable[..., BatchExecutor] = BatchExecutor,
     ) -> None:
+        """``backend`` builds the executor (takes :class:`BatchExecutor`'s arguments): one
+        process by default, or worker processes / Ray actors
+        (:mod:`convsim_core.batch.workers`, :mod:`convsim_core.batch.ray_backend`)."""
+        self._backend = backend
         self.plan = plan
         self.retry_errors = retry_errors
         self._policy = policy
@@ -117,7 +122,7 @@ class BatchSession:
         todo = interleave(self.resume_state.todo)
         if self._extra_runs is not None:  # e.g. retries an earlier attempt still owes
             todo = [*self._extra_runs(self), *todo]
-        self.executor = BatchExecutor(
+        self.executor = self._backend(
             todo,
             scenarios,
             factory,
@@ -132,6 +137,7 @@ class BatchSession:
 
     async def run(self, *, limiter: BatchRateLimiter | None = None) -> BatchSummary:
         """Run what is left; the summary is written even when the batch is interrupted."""
+        self.executor.limiter = limiter
         try:
             if limiter is None:
                 await self.executor.run()

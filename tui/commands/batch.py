@@ -33,8 +33,10 @@ from convsim_core.batch.limits import RateLimits
 from convsim_core.batch.manifest import has_manifest, scenario_location
 from convsim_core.batch.progress import ProgressPrinter
 from convsim_core.batch.retry import RetryPolicy
+from convsim_core.batch.workers import WorkerError
 from tui.batch_checks import bot_probe, check_llm_keys, recorded_concurrency
 from tui.commands.bot_options import add_bot_options
+from tui.commands.scale_options import add_scale_options, scale_options
 from tui.numbers import ANY_WHOLE, CONCURRENCY, POSITIVE, POSITIVE_WHOLE, RUNS, NumberAction
 from tui.outputs import check_out_folder
 from tui.wiring.batch_job import BatchJob
@@ -116,6 +118,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     limits.add_argument(
         "--tpm", action=NumberAction, rule=POSITIVE, metavar="N", help="tokens per minute"
     )
+    add_scale_options(parser)
     llm = parser.add_mutually_exclusive_group()
     llm.add_argument("--offline", action="store_true", help="play every side offline")
     llm.add_argument("--llm", action="store_true", help="play every non-scripted side by LLM")
@@ -166,7 +169,17 @@ def build_job(args: argparse.Namespace) -> BatchJob:
         raise UserError(str(exc)) from None
     scenarios = {key: scenario for key, (_, scenario) in zip(keys, loaded, strict=True)}
     concurrency = args.concurrency or 10
-    job = BatchJob(plan, scenarios, folder, concurrency, args.resume, target, limits, use_llm)
+    job = BatchJob(
+        plan,
+        scenarios,
+        folder,
+        concurrency,
+        args.resume,
+        target,
+        limits,
+        use_llm,
+        **scale_options(args),
+    )
     job.retry_errors = args.retry_errors
     return job
 
@@ -198,7 +211,9 @@ def _job_from_manifest(
         for entry in plan.scenarios
     }
     concurrency = args.concurrency or recorded_concurrency(settings) or 10
-    job = BatchJob(plan, scenarios, folder, concurrency, True, target, limits, use_llm)
+    job = BatchJob(
+        plan, scenarios, folder, concurrency, True, target, limits, use_llm, **scale_options(args)
+    )
     job.retry_errors = args.retry_errors
     return job
 
@@ -250,15 +265,32 @@ def run(args: argparse.Namespace) -> int:
     if not headless:
         from tui.batch_dashboard import run_batch_dashboard
 
-        code = run_batch_dashboard(session, lambda: execute(job, session))
+        try:
+            code = run_batch_dashboard(session, lambda: execute(job, session))
+        except WorkerError as exc:
+            print(
+                f"convsim: {exc}; finish with: convsim batch --resume --out {job.folder}",
+                file=sys.stderr,
+            )
+            return 1
         if session.summary is not None:
             print(format_table(session.summary))
         print(f"batch folder: {job.folder}")
         return code
-    printer = ProgressPrinter(sys.stderr, session.executor.counts, every=args.progress_every)
+    executor = session.executor
+    printer = ProgressPrinter(
+        sys.stderr, executor.counts, every=args.progress_every, workers=executor.workers
+    )
     session.executor.listener = printer
     try:
         summary = asyncio.run(execute(job, session))
+    except WorkerError as exc:
+        printer.close()
+        print(
+            f"convsim: {exc}; finish with: convsim batch --resume --out {job.folder}",
+            file=sys.stderr,
+        )
+        return 1
     except KeyboardInterrupt:
         printer.close()
         print(

@@ -41,6 +41,7 @@ from tui.batch_checks import bot_probe
 from tui.commands import batch as batch_command
 from tui.commands.bot_options import add_bot_options
 from tui.commands.regression import SHARE
+from tui.commands.scale_options import add_scale_options
 from tui.numbers import (
     ANY_WHOLE,
     CONCURRENCY,
@@ -53,6 +54,7 @@ from tui.numbers import (
 from tui.outputs import check_out, check_out_folder
 from tui.wiring.batch_job import BatchJob
 from tui.wiring.errors import UserError
+from tui.wiring.scale import backend_for
 
 RETRIES = NumberRule(whole=True, minimum=0, maximum=20)
 
@@ -93,6 +95,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         help="runs per scenario, at most (10)",
     )
     add_bot_options(parser, prefix="hybrid: ")
+    add_scale_options(parser)
     parser.add_argument("--junit", type=Path, metavar="FILE", help="write JUnit XML here")
     parser.add_argument(
         "--markdown", type=Path, metavar="FILE", help="write a Markdown summary here"
@@ -253,6 +256,7 @@ def _session(job: BatchJob, policy: TestPolicy) -> BatchSession:
             settings=settings,
             policy=policy,
             extra_runs=lambda session: policy.owed_retries(session.resume_state.done),
+            backend=backend_for(job),
         )
     except BatchFolderError as exc:
         raise UserError(str(exc)) from exc

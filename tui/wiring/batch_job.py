@@ -20,6 +20,7 @@ from convsim_core.runners.base import Runner
 from tui.batch_checks import check_channel_setup
 from tui.wiring.bots import BotTarget, check_reachable, open_channel, start_demo_bot
 from tui.wiring.errors import UserError
+from tui.wiring.scale import backend_for, scale_settings
 
 if TYPE_CHECKING:
     from channels.profile import BotProfile
@@ -41,6 +42,12 @@ class BatchJob:
     limits: RateLimits = attrs.field(factory=RateLimits)
     use_llm: bool | None = None
     channels: dict[str, Channel] = attrs.field(factory=dict)
+    workers: int | None = None
+    """Worker processes (Ray actors with ``ray``); None: the default (see tui.wiring.scale)."""
+    ray: str | None = None
+    """A Ray address ("" for Ray's default) to run on a Ray cluster; None: this machine."""
+    demo_url: str | None = None
+    """The demo bot this job started: worker processes talk to it rather than start their own."""
     retry_errors: bool = False
     """``--resume --retry-errors``: run again what ended in a channel or participant error."""
     profiles: dict[str, BotProfile] = attrs.field(factory=dict)
@@ -56,6 +63,7 @@ class BatchJob:
             "bot": self.target.to_dict() if self.target else None,
             "rate_limits": self.limits.to_dict(),
             "use_llm": self.use_llm,
+            **scale_settings(self),
         }
 
     def session(self) -> BatchSession:
@@ -69,6 +77,7 @@ class BatchJob:
                 resume=self.resume,
                 mode=self.mode,
                 settings=self.settings(),
+                backend=backend_for(self),
                 retry_errors=self.retry_errors,
             )
         except BatchFolderError as exc:
@@ -122,7 +131,10 @@ class BatchJob:
         from convsim_core.channel import ChannelError
 
         async with contextlib.AsyncExitStack() as stack:
-            demo_url = await start_demo_bot(stack) if self.target.demo_bot else None
+            if self.target.demo_bot and self.demo_url is None:
+                self.demo_url = await start_demo_bot(stack)
+                stack.callback(setattr, self, "demo_url", None)
+            demo_url = self.demo_url
             checked: set[str] = set()
             profiles = self.target.profiles(self.scenarios, demo_url)
             counts: dict[str, int] = {}
