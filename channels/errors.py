@@ -14,6 +14,9 @@ def describe(exc: BaseException) -> str:
 
 
 def unreachable(url: str, exc: BaseException | str) -> ChannelError:
-    """``cannot reach <URL>: <cause>``; pass the profile's unexpanded URL (no secrets in it)."""
+    """``cannot reach <URL>: <cause>``, the URL without user info or secret query values (a URL
+    typed on the command line may carry them; messages end up in CI logs)."""
+    from channels.where import public_url  # where -> profile -> ... would be an import cycle
+
     cause = exc if isinstance(exc, str) else describe(exc)
-    return ChannelError(f"cannot reach {url}: {cause}")
+    return ChannelError(f"cannot reach {public_url(url)}: {cause}")

@@ -257,7 +257,9 @@ class WebhookChannel(Channel):
             except TimeoutError:
                 self._turn_failed(
                     session,
-                    ProtocolError(f"no HTTP response within {profile.response_timeout:g} s"),
+                    ProtocolError(
+                        f"no HTTP response within {profile.response_timeout:g} s", answered=False
+                    ),
                     setup=setup,
                 )
                 return
@@ -266,7 +268,11 @@ class WebhookChannel(Channel):
                 return
             except aiohttp.ClientError as exc:
                 # Not retried: the bot may have processed the message already.
-                failure = ProtocolError(f"HTTP request failed: {describe(exc)}")
+                failure = ProtocolError(
+                    f"HTTP request failed: {describe(exc)} (not sent again: the bot may have"
+                    " processed it)",
+                    answered=False,
+                )
                 self._turn_failed(session, failure, setup=setup)
                 return
         if attempt:

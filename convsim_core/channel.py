@@ -26,11 +26,16 @@ class ChannelError(Exception):
 
 
 class ProtocolError(Exception):
-    """One inbound frame could not be understood; the conversation may continue."""
+    """One inbound frame could not be understood; the conversation may continue.
 
-    def __init__(self, message: str, excerpt: str = "") -> None:
+    ``answered`` is False when no answer came at all (the connection dropped after the request
+    was sent, no response in time): then "the bot answered, but..." would be untrue.
+    """
+
+    def __init__(self, message: str, excerpt: str = "", *, answered: bool = True) -> None:
         super().__init__(message)
         self.excerpt = excerpt
+        self.answered = answered
 
 
 class Session(abc.ABC):

@@ -365,3 +365,24 @@ async def test_a_batch_with_unreadable_replies_exits_1_and_counts_them(
     record = collect([out]).records[0]
     page = render_conversation(record, back="index.html", rerun="convsim ...")
     assert "unreadable replies" in page and "ids the bot saw" in page
+
+
+async def test_secrets_in_a_typed_url_stay_out_of_the_output(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A URL on the command line may carry a password or token; what convsim prints (CI logs)
+    and saves names the bot without them."""
+    async with JsonArrayWebhookBot() as bot:
+        url = bot.url.replace("http://", "http://alice:pa55word@") + "?token=t0ken"
+        out_file = tmp_path / "run.jsonl"
+        argv = ["connect", str(scenario(tmp_path)), "--webhook", url, "--headless"]
+        code, out, err = await cli([*argv, "--out", str(out_file)], capsys)
+    assert code == 0, out + err
+    assert "token=***" in out
+    saved = out_file.read_text()
+    for secret in ("pa55word", "t0ken"):
+        assert secret not in out + err + saved
+    gone = url.replace(f":{bot.url.split(':')[2].split('/')[0]}/", f":{free_port()}/")
+    code, out, err = await cli([*argv[:3], gone, "--headless"], capsys)
+    assert code == 2 and "cannot reach http://127.0.0.1:" in err, err  # checked before the run
+    assert "pa55word" not in err and "t0ken" not in err

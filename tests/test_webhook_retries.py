@@ -9,12 +9,17 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
 
 from channels.factory import make_channel
 from channels.profile import profile_for_url
-from convsim_core.models import Message, ParticipantRole
+from convsim_core.models import Message, ParticipantRole, TerminationReason
+from convsim_core.persistence import read_transcript
 from tests.support.timeouts import TIMEOUT
 from tests.support.wire_bots import Hooks
+from tests.test_third_party_bots import cli, scenario
 
 RETRY = {"attempts": 3, "backoff": 0.05, "max_backoff": 0.1}
 
@@ -94,3 +99,22 @@ async def test_retry_sent_opts_in_to_resending_after_a_disconnect() -> None:
             assert await hooks.texts_after(1) == ["echo: again"]
         await channel.close()
     assert [r["text"] for r in bot.requests] == ["again", "again"]
+
+
+async def test_a_bot_that_never_answers_is_a_lost_bot_not_an_unreadable_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Dropping the connection after reading the request is no answer: the run ends with
+    ``channel_error``, not "the bot answered, but...", and the message went out once."""
+    async with DroppingBot(drops=100) as bot:
+        out_file = tmp_path / "run.jsonl"
+        argv = ["connect", str(scenario(tmp_path)), "--webhook", bot.url, "--headless"]
+        code, _out, err = await cli([*argv, "--out", str(out_file)], capsys)
+    assert code == 1
+    assert len(bot.requests) == 1  # read by the bot, so never sent again
+    assert "lost the bot at" in err and "no answer came from the bot" in err
+    assert "Server disconnected" in err and "answered, but" not in err
+    saved = read_transcript(out_file)
+    assert saved.result is not None
+    assert saved.result.termination_reason is TerminationReason.CHANNEL_ERROR
+    assert saved.result.protocol_errors and "Server disconnected" in saved.result.protocol_errors[0]

@@ -1,5 +1,9 @@
 """The hybrid simulation: a simulated customer chatting with a real agent in real time.
 
+(Over 400 lines: the turn rules live in ``turns.py``, the unreadable-replies rule in
+``unreadable.py``; what remains is one asyncio shell - mailbox, listener, typing task, last-word
+wait - whose parts share the run's state, and splitting it further would scatter that state.)
+
 The real agent (a bot over the wire, or a person in play mode) sits behind a :class:`Channel`.
 Unlike the full runner, nobody takes turns on command: the agent speaks when it likes, often
 two or three messages in a row, so the runner is a small event loop over one mailbox that the
@@ -30,9 +34,10 @@ Timing rules (all times are real seconds):
   a bot's "Bye!" is in the transcript and its reply is not thrown away. (A rule that fires on
   the agent's message ends the chat there, as before; replies after the end are acknowledged
   by the channel and logged, not recorded.)
-* **Unreadable replies.** When the agent answered but none of its replies could be read (every
-  frame a protocol error), the conversation ends with ``unreadable_replies`` and an error that
-  names the first problem, instead of reading as "the agent said nothing".
+* **Unreadable replies** (:mod:`~convsim_core.runners.unreadable`). When the agent answered but
+  none of its replies could be read (every frame a protocol error), the conversation ends with
+  ``unreadable_replies`` and an error that names the first problem, instead of reading as "the
+  agent said nothing"; when no answer came at all, with ``channel_error``.
 
 The session is opened before the transcript header is written, so the header can record the
 ids the bot saw (its ``sender``, ``user`` or ``conversation.id``) for finding the conversation in
@@ -92,6 +97,7 @@ from convsim_core.runners.mailbox import (
     TurnComplete,
 )
 from convsim_core.runners.turns import TURN_GRACE_SECONDS, Draft, TurnTaking, Wait, in_order
+from convsim_core.runners.unreadable import UnreadableReplies
 from convsim_core.termination import Termination
 from convsim_core.timing import NoDelay, TypingDelay
 
@@ -102,8 +108,6 @@ logger = logging.getLogger(__name__)
 IntentInferer = Callable[[Conversation], Awaitable[str]]
 """Names the customer's intent from a finished conversation (an LLM call, usually)."""
 
-_MAX_PROTOCOL_ERRORS = 100
-_EXCERPT_CHARS = 200
 
 AGENT, CUSTOMER = ParticipantRole.AGENT, ParticipantRole.CUSTOMER
 
@@ -117,16 +121,6 @@ _LAST_WORD_REASONS = frozenset(
     }
 )
 """Endings after which the agent may still answer the customer's last message."""
-_SILENT_ENDS = frozenset(
-    {
-        TerminationReason.AGENT_TIMEOUT,
-        TerminationReason.INACTIVITY_TIMEOUT,
-        TerminationReason.MAX_WALL_TIME,
-        TerminationReason.MAX_MESSAGES,
-        TerminationReason.PARTICIPANT_FINISHED,
-    }
-)
-"""Endings that would read as "the agent said nothing" when it answered unreadably."""
 
 
 _non_negative: Any = attrs.validators.ge(0.0)
@@ -186,7 +180,7 @@ class HybridSimulationRunner(Runner):
     _state: RunnerState = attrs.field(init=False, default=RunnerState.IDLE)
     _simulated_start: datetime | None = attrs.field(init=False, default=None)
     _channel_state: ChannelState | None = attrs.field(init=False, default=None)
-    _protocol_errors: list[str] = attrs.field(init=False, factory=list)
+    _unreadable: UnreadableReplies = attrs.field(init=False, factory=UnreadableReplies)
     _inferred_intent: str | None = attrs.field(init=False, default=None)
     _mailbox: Mailbox = attrs.field(init=False, factory=Mailbox)
     _session: Session | None = attrs.field(init=False, default=None)
@@ -198,7 +192,6 @@ class HybridSimulationRunner(Runner):
     """Turn and deadline rules (no I/O), in event-loop seconds."""
     _errors_pending: int = attrs.field(init=False, default=0)
     """Protocol errors since the customer last spoke."""
-    _first_error: str | None = attrs.field(init=False, default=None)
     _held_events: list[Any] | None = attrs.field(init=False, factory=list)
     """Events seen while connecting, before the header and ``RUNNING``; None once released."""
     _used: bool = attrs.field(init=False, default=False)
@@ -218,7 +211,7 @@ class HybridSimulationRunner(Runner):
         progress = super().get_progress()
         progress["channel_state"] = self._channel_state.value if self._channel_state else None
         progress["customer_typing"] = self._typing is not None
-        progress["protocol_errors"] = len(self._protocol_errors)
+        progress["protocol_errors"] = len(self._unreadable.excerpts)
         return progress
 
     async def run(self) -> ConversationResult:
@@ -255,7 +248,8 @@ class HybridSimulationRunner(Runner):
                     stopped = Termination(TerminationReason.STOPPED, "stopped by the user")
                     await self._finish(stopped, **self._extras())
             raise
-        termination, error = self._unreadable(termination, error)
+        answered = any(m.sender is AGENT for m in self._conversation.messages)
+        termination, error = self._unreadable.settle(termination, error, agent_spoke=answered)
         return await self._finish(termination, error, **self._extras())
 
     async def _begin_with_session(self) -> None:
@@ -428,7 +422,7 @@ class HybridSimulationRunner(Runner):
             if not turns.agent_pending and self._errors_pending and not turns.agent_answered:
                 # The bot's turn is over and everything it sent was unreadable: waiting for the
                 # response timeout would only hide that.
-                return self._unreadable_termination()
+                return self._unreadable.termination()
             return None
         if isinstance(item, Ended):
             return Termination(
@@ -459,8 +453,8 @@ class HybridSimulationRunner(Runner):
         return self._turns.deadline(self._loop_time())
 
     def _expired(self, kind: Wait) -> Termination | None:
-        if kind is Wait.AGENT_TIMEOUT and self._protocol_errors:
-            return self._unreadable_termination()
+        if kind is Wait.AGENT_TIMEOUT and self._unreadable:
+            return self._unreadable.termination()
         termination = self._turns.expired(kind)
         if termination is None:
             self._start_typing()
@@ -572,37 +566,9 @@ class HybridSimulationRunner(Runner):
         self._emit(ChannelStateChanged(state, detail))
 
     def _note_protocol_error(self, error: ProtocolError) -> None:
-        excerpt = (error.excerpt or str(error))[:_EXCERPT_CHARS]
-        if len(self._protocol_errors) < _MAX_PROTOCOL_ERRORS:
-            self._protocol_errors.append(excerpt)
+        excerpt = self._unreadable.note(error)
         self._errors_pending += 1
-        if self._first_error is None:
-            self._first_error = f"{error}" + (f" [{error.excerpt}]" if error.excerpt else "")
         self._emit(ProtocolErrorSeen(excerpt, reason=str(error)))
-
-    def _unreadable_termination(self) -> Termination:
-        count = len(self._protocol_errors)
-        return Termination(
-            TerminationReason.UNREADABLE_REPLIES,
-            f"the bot answered, but none of its {count} repl{'y' if count == 1 else 'ies'}"
-            " could be read",
-        )
-
-    def _unreadable(
-        self, termination: Termination, error: str | None
-    ) -> tuple[Termination, str | None]:
-        """A run whose every agent reply was unreadable says so, whatever else ended it."""
-        answered = any(m.sender is AGENT for m in self._conversation.messages)
-        if (
-            self._protocol_errors
-            and not answered
-            and error is None
-            and termination.reason in _SILENT_ENDS
-        ):
-            termination = self._unreadable_termination()
-        if termination.reason is TerminationReason.UNREADABLE_REPLIES and error is None:
-            error = f"no reply from the bot could be read: {self._first_error}"
-        return termination, error
 
     async def _shutdown(self) -> None:
         """Stop the background tasks and close the session; safe to call twice."""
@@ -642,7 +608,7 @@ class HybridSimulationRunner(Runner):
 
     def _extras(self) -> dict[str, Any]:
         return {
-            "protocol_errors": tuple(self._protocol_errors),
+            "protocol_errors": tuple(self._unreadable.excerpts),
             "inferred_intent": self._inferred_intent,
         }
 

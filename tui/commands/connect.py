@@ -158,6 +158,7 @@ def _open_ui(scenario: Scenario, profile: BotProfile, args: argparse.Namespace) 
 
 async def run_headless(scenario: Scenario, profile: BotProfile, args: argparse.Namespace) -> int:
     """Hold one conversation, printing it as it happens; see the module docstring for codes."""
+    from channels.where import public_url
     from convsim_core.builder import default_transcript_path
     from convsim_core.channel import ChannelError
     from convsim_core.scenario import ScenarioError
@@ -180,7 +181,8 @@ async def run_headless(scenario: Scenario, profile: BotProfile, args: argparse.N
         run = await open_bot_run(wiring, profile, demo_bot=bool(args.demo_bot))
     try:
         customer = str(run.runner.services.header.get("customer_kind", "?"))
-        printer.intro(scenario, seed=seed, kinds={"customer": customer, "agent": run.profile.url})
+        shown = public_url(run.profile.url)  # printed output lands in CI logs: no secrets
+        printer.intro(scenario, seed=seed, kinds={"customer": customer, "agent": shown})
         try:
             result = await run.runner.run()
         except asyncio.CancelledError:
@@ -194,8 +196,8 @@ async def run_headless(scenario: Scenario, profile: BotProfile, args: argparse.N
     _print_extras(printer, result)
     if writer.error is not None:
         print(f"convsim: could not write the transcript {path}: {writer.error}", file=sys.stderr)
-        return max(1, _exit_code(result, run.profile.url, saved))
-    return _exit_code(result, run.profile.url, saved)
+        return max(1, _exit_code(result, shown, saved))
+    return _exit_code(result, shown, saved)
 
 
 @attrs.define

@@ -37,7 +37,9 @@ class ConnectRunSource(ScenarioSource):
 
     @property
     def target(self) -> str:
-        return "built-in demo bot" if self.demo_bot else self.profile.url
+        from channels.where import public_url
+
+        return "built-in demo bot" if self.demo_bot else public_url(self.profile.url)
 
     async def start(self, hooks: RunHooks) -> ActiveRun:
         run = await open_bot_run(
