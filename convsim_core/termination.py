@@ -64,7 +64,7 @@ class ClosingPhrases(TerminationStrategy):
 
     patterns: tuple[str, ...] = attrs.field(default=DEFAULT_CLOSING_PHRASES, converter=to_tuple)
     sender: ParticipantRole | None = None
-    _compiled: re.Pattern[str] = attrs.field(init=False, repr=False, eq=False)
+    _compiled: tuple[re.Pattern[str], ...] = attrs.field(init=False, repr=False, eq=False)
 
     _plain: bool = attrs.field(init=False, repr=False, eq=False)
 
@@ -74,13 +74,19 @@ class ClosingPhrases(TerminationStrategy):
         # 3.11), and this runs after every message.
         plain = all(re.escape(p) == p for p in self.patterns)
         source = "|".join(p.lower() if plain else f"(?:{p})" for p in self.patterns)
-        try:
-            compiled = re.compile(source, 0 if plain else re.IGNORECASE)
-        except re.error as exc:
-            raise ValueError(f"invalid closing phrase pattern: {exc}") from exc
+        flags = 0 if plain else re.IGNORECASE
         if not plain:
             for pattern in self.patterns:
-                check_pattern(pattern)  # explosive patterns are refused, never run
+                try:
+                    check_pattern(pattern)  # invalid or explosive patterns are refused, never run
+                except ValueError as exc:
+                    raise ValueError(f"invalid closing phrase pattern: {exc}") from None
+        try:
+            compiled: tuple[re.Pattern[str], ...] = (re.compile(source, flags),)
+        except re.error:
+            # Each pattern compiles alone (checked above) but not joined: a pattern with
+            # global flags such as "(?i)bye" only works at the start of an expression.
+            compiled = tuple(re.compile(p, flags) for p in self.patterns)
         object.__setattr__(self, "_compiled", compiled)
         object.__setattr__(self, "_plain", plain)
 
@@ -91,7 +97,8 @@ class ClosingPhrases(TerminationStrategy):
         last = messages[-1]
         if self.sender is not None and last.sender is not self.sender:
             return None
-        found = self._compiled.search(last.content.lower() if self._plain else last.content)
+        text = last.content.lower() if self._plain else last.content
+        found = next((m for m in (c.search(text) for c in self._compiled) if m), None)
         if found:
             return Termination(
                 TerminationReason.CLOSING_PHRASE, f'{last.sender.value} said "{found.group(0)}"'
