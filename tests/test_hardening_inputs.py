@@ -246,3 +246,15 @@ def test_an_inline_flag_closing_phrase_loads_and_matches(
     said = asyncio.run(phrases.check(state(convo((ParticipantRole.AGENT, "ALL DONE\nthanks")))))
     assert said is not None and "ALL DONE" in said.detail
     assert asyncio.run(phrases.check(state(convo((ParticipantRole.AGENT, "thanks"))))) is None
+
+
+def test_an_explosive_expect_regex_is_refused_at_load(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # [expect] regexes run on every agent message, so a hostile bot's "aaaa...!" could stall
+    # `convsim test` on them just as on a closing phrase.
+    text = (
+        refund_toml() + '\n[expect]\npass = ["resolved"]\nmust_not_say = [{ regex = "(a|aa)+$" }]\n'
+    )
+    code = main(["watch", str(scenario(tmp_path, text)), "--headless"])
+    one_line_error(capsys, code, "expect.must_not_say[0]", "exponential time")
