@@ -237,3 +237,26 @@ def test_sigterm_stops_a_headless_watch_with_a_stopped_transcript(tmp_path: Path
     assert "Traceback" not in err
     last = json.loads(out.read_text().splitlines()[-1])
     assert last["type"] == "result" and last["termination_reason"] == "stopped"
+
+
+@pytest.mark.parametrize(
+    ("content", "why"),
+    [
+        (b"\x00\xff binary", "not UTF-8 text"),
+        (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+    ],
+)
+def test_a_binary_or_deeply_nested_manifest_is_one_line_for_every_reader(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: bytes, why: str
+) -> None:
+    # A binary batch.json was a UnicodeDecodeError traceback (exit 1) in report, batch and test.
+    folder = small_batch(tmp_path, capsys)
+    (folder / "batch.json").write_bytes(content)
+    for argv in (
+        ["report", str(folder)],
+        ["batch", "--resume", "--headless", "--out", str(folder)],
+        ["test", "--resume", "--out", str(folder)],
+    ):
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "batch.json" in err and why in err, (argv, err)
