@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any, TypeVar, Union, cast
 
+from cattrs.gen import make_dict_unstructure_fn, override
 from cattrs.preconf.json import make_converter
 from cattrs.strategies import configure_tagged_union
 
@@ -32,6 +33,19 @@ _converter.register_structure_hook(str, _strict_str)
 # StrEnums are str subclasses: give them their own (more specific) hook back.
 for _enum in (m.ParticipantRole, m.TerminationReason):
     _converter.register_structure_hook(_enum, lambda value, cls: cls(value))
+
+# Rich-message fields are left out when empty, so a text message has the same JSON form as
+# before they existed (old readers, the transcript writer's hand-made hot path).
+_converter.register_unstructure_hook(
+    m.Message,
+    make_dict_unstructure_fn(
+        m.Message,
+        _converter,
+        attachments=override(omit_if_default=True),
+        quick_replies=override(omit_if_default=True),
+        choice=override(omit_if_default=True),
+    ),
+)
 
 TYPE_TAGS: dict[type[Any], str] = {
     m.MessageDraft: "message_draft",

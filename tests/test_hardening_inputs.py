@@ -236,15 +236,17 @@ def test_an_inline_flag_closing_phrase_loads_and_matches(
 ) -> None:
     # "(?i)..." only works at the start of an expression: joined with the others it used to
     # be a traceback (exit 1) instead of a working phrase.
-    patterns = ["(?s)all done.*thanks", "have a (nice|great) day", r"(\s?bye){2}"]
+    patterns = ["(?x) see \\s you \\s soon", "have a (nice|great) day", r"(\s?bye){2}"]
     toml = refund_toml().replace(
         "[termination]\n", f"[termination]\nclosing_phrases = {json.dumps(patterns)}\n"
     )
     code = main(["watch", str(scenario(tmp_path, toml)), "--headless", "--max-messages", "2"])
     assert code == 0, capsys.readouterr().err
     phrases = ClosingPhrases(tuple(patterns))
-    said = asyncio.run(phrases.check(state(convo((ParticipantRole.AGENT, "ALL DONE\nthanks")))))
-    assert said is not None and "ALL DONE" in said.detail
+    said = asyncio.run(
+        phrases.check(state(convo((ParticipantRole.AGENT, "Thanks, SEE YOU SOON."))))
+    )
+    assert said is not None and "SEE YOU SOON" in said.detail
     assert asyncio.run(phrases.check(state(convo((ParticipantRole.AGENT, "thanks"))))) is None
 
 

@@ -150,7 +150,9 @@ class BatchDashboard(App[int]):
     @staticmethod
     def _cells(status: RunStatus) -> tuple[str, str, str, str, str]:
         state = status.state.value
-        if status.state is RunState.ERROR and status.error:
+        if status.termination == "unreadable_replies":
+            state = "unreadable replies"
+        elif status.state is RunState.ERROR and status.error:
             state = f"error: {status.error[:40]}"
         return (
             status.run.run_id,
