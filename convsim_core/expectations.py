@@ -17,6 +17,7 @@ from typing import Any
 import attrs
 
 from convsim_core.models import Message, Outcomes, ParticipantRole
+from convsim_core.regexsafe import check_pattern
 from convsim_core.scenario_reader import ScenarioError, TableReader, describe_type
 
 
@@ -39,6 +40,7 @@ class PhraseCheck:
 
     def __attrs_post_init__(self) -> None:
         if self.regex:
+            check_pattern(self.text)  # runs on the bot's text: explosive patterns are refused
             compiled = re.compile(self.text, re.IGNORECASE)
         else:
             words = [re.escape(word) for word in self.text.split()]
@@ -215,10 +217,8 @@ def _phrases(reader: TableReader, name: str) -> tuple[PhraseCheck, ...]:
         if isinstance(item, dict) and set(item) == {"regex"} and isinstance(item["regex"], str):
             try:
                 checks.append(PhraseCheck(item["regex"], regex=True))
-            except re.error as exc:
-                raise ScenarioError(
-                    reader.source, key, f"invalid regular expression {item['regex']!r}: {exc}"
-                ) from None
+            except ValueError as exc:  # check_pattern's words: invalid or explosive
+                raise ScenarioError(reader.source, key, str(exc)) from None
             continue
         raise ScenarioError(
             reader.source,

@@ -5,7 +5,10 @@ stalled a simulation for a minute and even the wall-time cap could not interrupt
 patterns that do this are repeats over something that can match the same text in more than one
 way: a repeat inside a repeat (``(a+)+``) or alternatives inside a repeat (``(a|aa)+``). Those
 are refused when the scenario loads; possessive repeats and atomic groups, which never
-backtrack, are allowed.
+backtrack, are allowed. A counted repeat is no safer: ``(.*,){5}x`` against 200 commas
+(polynomial, n**5) and ``(a?){25}a{25}`` (2**25) each ran past 15 s, so a variable-length
+repeat inside any repeat of more than one copy is refused when either side is unbounded, and
+a bounded one when the outer count exceeds :data:`_SMALL_COUNT`.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from typing import Any
 _REPEATS = {_c.MAX_REPEAT, _c.MIN_REPEAT}
 _UNBOUNDED = 50
 """A repeat allowing more than this many copies counts as unbounded."""
+_SMALL_COUNT = 3
+"""A counted repeat of at most this many copies may hold a short optional part (``(\\s?a){2}``)."""
 
 
 def backtracking_risk(pattern: str) -> str | None:
@@ -44,24 +49,44 @@ def check_pattern(pattern: str) -> re.Pattern[str]:
     return compiled
 
 
-def _walk(items: list[tuple[Any, Any]], *, inside_repeat: bool) -> str | None:
+def _walk(items: list[tuple[Any, Any]], *, inside_repeat: bool, outer: int = 1) -> str | None:
+    """``outer``: the copies the nearest enclosing repeat allows (1: none encloses this)."""
     for op, av in items:
         if op in _REPEATS:
-            _low, high, body = av
+            low, high, body = av
             unbounded = high == _c.MAXREPEAT or high > _UNBOUNDED
             if unbounded and inside_repeat:
                 return "a repeat inside a repeat"
+            risk = _variable_inside(low, high, outer, unbounded=unbounded)
+            if risk is not None:
+                return risk
             if unbounded and _has_branch(list(body)):
                 return "alternatives inside a repeat"
-            found = _walk(list(body), inside_repeat=inside_repeat or unbounded)
+            found = _walk(
+                list(body),
+                inside_repeat=inside_repeat or unbounded,
+                outer=high if high > 1 else outer,
+            )
         elif op is _c.POSSESSIVE_REPEAT or op is _c.ATOMIC_GROUP:
             continue  # never backtracks into
         else:
             found = None
             for child in _children(op, av):
-                found = found or _walk(child, inside_repeat=inside_repeat)
+                found = found or _walk(child, inside_repeat=inside_repeat, outer=outer)
         if found is not None:
             return found
+    return None
+
+
+def _variable_inside(low: int, high: int, outer: int, *, unbounded: bool) -> str | None:
+    """A variable-length repeat inside a repeat of several copies: each copy can take a
+    different share of the text, so a failing match tries every split."""
+    if outer <= 1 or low == high:
+        return None
+    if outer == _c.MAXREPEAT or outer > _UNBOUNDED:
+        return "a repeat inside a repeat"
+    if unbounded or outer > _SMALL_COUNT:
+        return "a repeat inside a counted repeat"
     return None
 
 

@@ -262,11 +262,18 @@ def _termination(reader: TableReader | None, outcomes: Outcomes, source: str) ->
     closing_by = reader.string("closing_by", "either", choices=CLOSING_SIDES)
     for index, pattern in enumerate(closing):
         try:
-            check_pattern(pattern)
+            compiled = check_pattern(pattern)
         except ValueError as exc:
             raise ScenarioError(
                 source, f"{reader.key('closing_phrases')}[{index}]", str(exc)
             ) from None
+        if compiled.search("") is not None:
+            # "" or "a*" would end every chat at its first message as a "closing phrase".
+            raise ScenarioError(
+                source,
+                f"{reader.key('closing_phrases')}[{index}]",
+                f"{pattern!r} matches empty text, so it would end every chat at once",
+            )
     terminal = reader.strings("terminal_outcomes")
     for index, name in enumerate(terminal):
         if outcomes.get_outcome_by_name(name) is None:

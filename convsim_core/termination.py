@@ -71,7 +71,7 @@ class ClosingPhrases(TerminationStrategy):
 
     patterns: tuple[str, ...] = attrs.field(default=DEFAULT_CLOSING_PHRASES, converter=to_tuple)
     sender: ParticipantRole | None = None
-    _compiled: re.Pattern[str] = attrs.field(init=False, repr=False, eq=False)
+    _compiled: re.Pattern[str] | None = attrs.field(init=False, repr=False, eq=False)
     _each: tuple[re.Pattern[str], ...] = attrs.field(init=False, repr=False, eq=False)
     _plain: bool = attrs.field(init=False, repr=False, eq=False)
 
@@ -81,26 +81,35 @@ class ClosingPhrases(TerminationStrategy):
         # clause by clause.
         plain = all(re.escape(p) == p for p in self.patterns)
         source = "|".join(p.lower() if plain else f"(?:{p})" for p in self.patterns)
-        try:
-            compiled = re.compile(source, 0 if plain else re.IGNORECASE)
-            each = tuple(
-                re.compile(
-                    rf"\b{re.escape(normalise(p))}\b" if re.escape(p) == p else p, re.IGNORECASE
-                )
-                for p in self.patterns
-            )
-        except re.error as exc:
-            raise ValueError(f"invalid closing phrase pattern: {exc}") from exc
         if not plain:
             for pattern in self.patterns:
-                check_pattern(pattern)  # explosive patterns are refused, never run
+                try:
+                    check_pattern(pattern)  # invalid or explosive patterns are refused, never run
+                except ValueError as exc:
+                    raise ValueError(f"invalid closing phrase pattern: {exc}") from None
+        each = tuple(
+            re.compile(rf"\b{re.escape(normalise(p))}\b" if re.escape(p) == p else p, re.IGNORECASE)
+            for p in self.patterns
+        )
+        compiled: re.Pattern[str] | None
+        try:
+            compiled = re.compile(source, 0 if plain else re.IGNORECASE)
+        except re.error:
+            # Each pattern compiles alone (checked above) but not joined: a pattern with
+            # global flags such as "(?i)bye" only works at the start of an expression, so
+            # there is no pre-screen and every message is read clause by clause.
+            compiled = None
         object.__setattr__(self, "_compiled", compiled)
         object.__setattr__(self, "_each", each)
         object.__setattr__(self, "_plain", plain)
 
     def sign_off(self, content: str) -> SignOff | NotASignOff | None:
         """The farewell in ``content``, the near miss, or None (no closing phrase at all)."""
-        if self._compiled.search(content.lower() if self._plain else content) is None:
+        screen = self._compiled
+        if (
+            screen is not None
+            and screen.search(content.lower() if self._plain else content) is None
+        ):
             return None
         return find_sign_off(content, self._each)
 

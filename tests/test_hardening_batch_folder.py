@@ -237,3 +237,49 @@ def test_sigterm_stops_a_headless_watch_with_a_stopped_transcript(tmp_path: Path
     assert "Traceback" not in err
     last = json.loads(out.read_text().splitlines()[-1])
     assert last["type"] == "result" and last["termination_reason"] == "stopped"
+
+
+@pytest.mark.parametrize(
+    ("content", "why"),
+    [
+        (b"\x00\xff binary", "not UTF-8 text"),
+        (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+    ],
+)
+def test_a_binary_or_deeply_nested_manifest_is_one_line_for_every_reader(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: bytes, why: str
+) -> None:
+    # A binary batch.json was a UnicodeDecodeError traceback (exit 1) in report, batch and test.
+    folder = small_batch(tmp_path, capsys)
+    (folder / "batch.json").write_bytes(content)
+    for argv in (
+        ["report", str(folder)],
+        ["batch", "--resume", "--headless", "--out", str(folder)],
+        ["test", "--resume", "--out", str(folder)],
+    ):
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "batch.json" in err and why in err, (argv, err)
+
+
+@pytest.mark.parametrize(("command", "code"), [("report", 141), ("show", 0)])
+def test_a_reader_that_stops_reading_is_no_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str, code: int
+) -> None:
+    # `convsim report DIR | head -3` printed a BrokenPipeError traceback once head had exited.
+    # report now exits like a process stopped by SIGPIPE (141); show's printer already stopped
+    # quietly (exit 0, so a live run still finishes its transcript).
+    folder = small_batch(tmp_path, capsys)
+    target = folder if command == "report" else folder / "demo-0000.jsonl"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tui", command, str(target)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()  # the reader is gone before convsim writes a line
+    err = process.stderr.read().decode()
+    assert process.wait(timeout=TIMEOUT * 6) == code, err
+    assert err == ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from pathlib import Path
@@ -9,9 +10,11 @@ from pathlib import Path
 import pytest
 
 from convsim_core.batch.plan import BatchPlan, ScenarioEntry
+from convsim_core.models import ParticipantRole
 from convsim_core.scenario import ScenarioError, load_scenario
 from convsim_core.termination import ClosingPhrases
 from tests.support.refund_scenario import refund_toml
+from tests.test_strategies import convo, state
 from tui.cli import main
 
 
@@ -198,3 +201,62 @@ def test_a_manifest_bot_kind_that_names_no_transport(
     (folder / "batch.json").write_text(json.dumps(manifest))
     code = main(["batch", "--resume", "--headless", "--out", str(folder)])
     one_line_error(capsys, code, "settings.bot: kind must be")
+
+
+@pytest.mark.parametrize(
+    ("pattern", "text"),
+    [(r"(.*,){5}x", "," * 200), (r"(a?){25}a{25}", "a" * 25), (r"(a?)+b", "a" * 5000)],
+)
+def test_counted_and_optional_repeats_that_explode_are_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], pattern: str, text: str
+) -> None:
+    # Each of these ran for seconds to minutes against ``text`` (a hostile bot can send it).
+    toml = refund_toml().replace(
+        "[termination]\n", f"[termination]\nclosing_phrases = [{json.dumps(pattern)}]\n"
+    )
+    started = time.monotonic()
+    code = main(["watch", str(scenario(tmp_path, toml)), "--headless"])
+    one_line_error(capsys, code, "exponential time")
+    assert time.monotonic() - started < 5
+
+
+@pytest.mark.parametrize("pattern", ["", "a*", "(?:bye)?"])
+def test_a_closing_phrase_matching_empty_text_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], pattern: str
+) -> None:
+    toml = refund_toml().replace(
+        "[termination]\n", f"[termination]\nclosing_phrases = [{json.dumps(pattern)}]\n"
+    )
+    code = main(["watch", str(scenario(tmp_path, toml)), "--headless"])
+    one_line_error(capsys, code, "matches empty text")
+
+
+def test_an_inline_flag_closing_phrase_loads_and_matches(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # "(?i)..." only works at the start of an expression: joined with the others it used to
+    # be a traceback (exit 1) instead of a working phrase.
+    patterns = ["(?x) see \\s you \\s soon", "have a (nice|great) day", r"(\s?bye){2}"]
+    toml = refund_toml().replace(
+        "[termination]\n", f"[termination]\nclosing_phrases = {json.dumps(patterns)}\n"
+    )
+    code = main(["watch", str(scenario(tmp_path, toml)), "--headless", "--max-messages", "2"])
+    assert code == 0, capsys.readouterr().err
+    phrases = ClosingPhrases(tuple(patterns))
+    said = asyncio.run(
+        phrases.check(state(convo((ParticipantRole.AGENT, "Thanks, SEE YOU SOON."))))
+    )
+    assert said is not None and "SEE YOU SOON" in said.detail
+    assert asyncio.run(phrases.check(state(convo((ParticipantRole.AGENT, "thanks"))))) is None
+
+
+def test_an_explosive_expect_regex_is_refused_at_load(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # [expect] regexes run on every agent message, so a hostile bot's "aaaa...!" could stall
+    # `convsim test` on them just as on a closing phrase.
+    text = (
+        refund_toml() + '\n[expect]\npass = ["resolved"]\nmust_not_say = [{ regex = "(a|aa)+$" }]\n'
+    )
+    code = main(["watch", str(scenario(tmp_path, text)), "--headless"])
+    one_line_error(capsys, code, "expect.must_not_say[0]", "exponential time")

@@ -16,6 +16,7 @@ import asyncio
 import importlib
 import inspect
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from importlib.metadata import PackageNotFoundError, version
@@ -94,7 +95,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         outcome = handler(args)
         if inspect.iscoroutine(outcome):
             outcome = asyncio.run(outcome)
+        sys.stdout.flush()  # here, so a closed pipe is caught below and not at exit
         return int(outcome or 0)
+    except BrokenPipeError:
+        if not _stdout_gone():
+            raise
+        return 141  # like a process killed by SIGPIPE, as `git log | head` does
     except UserError as exc:
         print(f"convsim: error: {one_line(str(exc))}", file=sys.stderr)
         return 2
@@ -103,6 +109,38 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     finally:
         restore()
+
+
+def _stdout_gone() -> bool:
+    """Whether stdout's reader went away (``convsim report DIR | head``), not a socket.
+
+    When it did, stdout is pointed at /dev/null so the interpreter's own flush at exit does not
+    print a second traceback.
+    """
+    try:
+        sys.stdout.flush()
+        gone = _reader_closed(sys.stdout.fileno())
+    except BrokenPipeError:
+        gone = True
+    except (OSError, ValueError):  # no usable stdout at all: not ours to judge
+        return False
+    if gone:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    return gone
+
+
+def _reader_closed(fd: int) -> bool:
+    """A pipe whose reader closed polls as an error (the failed write already dropped its data,
+    so flushing again does not tell)."""
+    import select
+
+    if not hasattr(select, "poll"):
+        return True
+    poller = select.poll()
+    poller.register(fd, select.POLLOUT)
+    return any(events & (select.POLLERR | select.POLLHUP) for _fd, events in poller.poll(0))
 
 
 def _sigterm_like_ctrl_c() -> Callable[[], None]:

@@ -169,6 +169,10 @@ def read_manifest(folder: str | Path) -> BatchManifest:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise BatchFolderError(f"{folder} is not a batch folder (no {MANIFEST_NAME})") from None
+    except UnicodeDecodeError:
+        raise BatchFolderError(f"cannot read {path}: not UTF-8 text") from None
+    except RecursionError:
+        raise BatchFolderError(f"cannot read {path}: nested too deeply") from None
     except (OSError, json.JSONDecodeError) as exc:
         raise BatchFolderError(f"cannot read {path}: {exc}") from exc
     if not isinstance(data, dict):
