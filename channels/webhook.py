@@ -232,15 +232,17 @@ class WebhookChannel(Channel):
             session.deliver(Inbound(texts=(), turn_complete=True))
 
     def _handle_response(self, session: WebhookSession, status: int, payload: bytes) -> None:
+        if status in _WRONG_ENDPOINT:
+            # Not a malformed reply: the URL is not the bot's. Every later message would get
+            # the same answer, so end with channel_error now (one report, not one per turn)
+            # instead of letting the conversation run into its response timeout.
+            session.fail(
+                ChannelError(f"{self.profile.url} answered HTTP {status}: is it the bot's URL?")
+            )
+            return
         if not 200 <= status < 300:
             error = ProtocolError(f"bot answered HTTP {status}", excerpt(payload))
             self._turn_failed(session, error)
-            if status in _WRONG_ENDPOINT:
-                # Every later message would get the same answer: end with channel_error now
-                # instead of letting the conversation run into its response timeout.
-                session.fail(
-                    ChannelError(f"{self.profile.url} answered HTTP {status}: is it the bot's URL?")
-                )
             return
         if self.profile.response_mode == "callback":
             # Replies come by callback. A 200 (not 202) from a bot that holds its response until

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import attrs
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -156,13 +157,26 @@ def _run(app: ConvsimApp) -> int:
     return int(code if code is not None else (app.return_code or 0))
 
 
-def run_watch_app(scenario: Scenario, *, seed: int | None, mode: str = "watch") -> int:
-    """``convsim demo`` / ``convsim watch``: a full simulation, live."""
+def run_watch_app(
+    scenario: Scenario, *, seed: int | None, mode: str = "watch", speed: float | None = None
+) -> int:
+    """``convsim demo`` / ``convsim watch``: a full simulation, live (``--speed`` sets the pace)."""
     if mode not in ("watch", "demo"):
         raise ValueError(f"mode must be 'watch' or 'demo', got {mode!r}")
+    pace = pace_for(mode, speed)
     return _run(
-        ConvsimApp(lambda app: watch_screen(scenario, seed=seed, mode=mode, settings=app.settings))
+        ConvsimApp(
+            lambda app: watch_screen(
+                scenario, seed=seed, mode=mode, settings=app.settings, pace=pace
+            )
+        )
     )
+
+
+def pace_for(mode: str, speed: float | None) -> Pace:
+    """The mode's pace, at ``speed`` times real typing speed when given."""
+    base = DEMO_PACE if mode == "demo" else WATCH_PACE
+    return base if speed is None else attrs.evolve(base, speed=speed)
 
 
 def run_play_app(scenario: Scenario, *, seed: int | None) -> int:

@@ -37,6 +37,11 @@ class ScenarioInfo:
     customer_persona: str = ""
     agent_persona: str = ""
     description: str = ""
+    agent_facts: tuple[tuple[str, str], ...] = ()
+    """What the agent knows (play mode shows it to the person playing the agent)."""
+    judge_cues: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """Per outcome, the phrases the keyword judge listens for (play mode shows them)."""
+    judge_kind: str = "keyword"
 
     @classmethod
     def from_scenario(cls, scenario: Scenario) -> ScenarioInfo:
@@ -50,6 +55,9 @@ class ScenarioInfo:
             customer_persona=" ".join(scenario.customer.persona.split()),
             agent_persona=" ".join(scenario.agent.persona.split()),
             description=" ".join(scenario.description.split()),
+            agent_facts=tuple((str(k), str(v)) for k, v in scenario.agent.facts.items()),
+            judge_cues=tuple((k.outcome, tuple(k.phrases)) for k in scenario.judge.keywords),
+            judge_kind=scenario.judge.kind,
         )
 
 

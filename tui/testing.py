@@ -61,6 +61,7 @@ def snapshot_settings(**changes: object) -> ViewSettings:
         "cursor_blink": False,
         "animations": False,
         "freeze_gc": False,
+        "show_transcript_path": False,
     }
     base.update(changes)
     return ViewSettings(**base)  # type: ignore[arg-type]

@@ -91,7 +91,9 @@ class FullSimulationRunner(Runner):
             await self._finish(Termination(TerminationReason.STOPPED, "stopped by the user"))
             raise
         except Exception as exc:
-            logger.exception("full simulation failed")
+            # The result carries the error and every front end shows it in one line; the
+            # traceback is for -v (an unreachable LLM endpoint is not a bug in convsim).
+            logger.debug("full simulation failed", exc_info=exc)
             return await self._finish(
                 Termination(TerminationReason.PARTICIPANT_ERROR, type(exc).__name__),
                 error=f"{type(exc).__name__}: {exc}",

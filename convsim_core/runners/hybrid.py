@@ -278,7 +278,7 @@ class HybridSimulationRunner(Runner):
             self._note_channel_state(ChannelState.FAILED, str(exc))
             return Termination(TerminationReason.CHANNEL_ERROR, "the channel failed"), str(exc)
         except _CustomerFailed as exc:
-            logger.warning("the customer participant failed", exc_info=exc.error)
+            logger.debug("the customer participant failed", exc_info=exc.error)
             detail = "the customer participant failed"
             return Termination(TerminationReason.PARTICIPANT_ERROR, detail), str(exc)
         except Exception as exc:
@@ -286,7 +286,8 @@ class HybridSimulationRunner(Runner):
 
     def _failed(self, exc: Exception) -> tuple[Termination, str | None]:
         # Mirrors the full runner: a bug (a judge, a strategy) must not escape run().
-        logger.exception("hybrid simulation failed", exc_info=exc)
+        # The result carries the error (shown in one line); the traceback is for -v.
+        logger.debug("hybrid simulation failed", exc_info=exc)
         error = f"{type(exc).__name__}: {exc}"
         return Termination(TerminationReason.PARTICIPANT_ERROR, type(exc).__name__), error
 

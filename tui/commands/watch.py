@@ -55,7 +55,10 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
         "--speed",
         type=_positive_float,
         metavar="X",
-        help="headless: pace messages at X times real typing speed (default: no waiting)",
+        help=(
+            "pace messages at X times real typing speed (default: x8 in the terminal UI,"
+            " no waiting headless)"
+        ),
     )
     sides = parser.add_mutually_exclusive_group()
     sides.add_argument(
@@ -85,11 +88,19 @@ def handle_watch(args: argparse.Namespace) -> Any:
 
 
 def _rerun_batch_conversation(args: argparse.Namespace) -> Any:
-    from convsim_core.batch import BatchFolderError, load_run_spec, split_run_path
+    from convsim_core.batch import BatchFolderError, load_run_spec, read_manifest, split_run_path
+    from convsim_core.batch.rerun import is_hybrid, rerun_command
     from convsim_core.scenario import ScenarioError
 
     try:
         folder, run_id = split_run_path(args.from_run)
+        manifest = read_manifest(folder)
+        if is_hybrid(manifest):
+            # The offline agent in the bot's seat would not re-run this conversation at all.
+            raise UserError(
+                f"{args.from_run} was held with a bot, not simulated; re-run it with:"
+                f" {rerun_command(folder, run_id, manifest)}"
+            )
         scenario, seed = load_run_spec(folder, run_id)
     except (BatchFolderError, ScenarioError) as exc:
         raise UserError(str(exc)) from None
@@ -120,9 +131,9 @@ def _open_ui(scenario: Scenario, args: argparse.Namespace, mode: str) -> int | s
     except ImportError as exc:
         logger.debug("terminal UI unavailable", exc_info=True)
         return f"the terminal UI is not available ({exc})"
-    if args.out is not None or args.speed is not None:
-        print("convsim: --out and --speed apply to --headless runs only", file=sys.stderr)
-    return run_watch_app(scenario, seed=args.seed, mode=mode)
+    if args.out is not None:
+        print("convsim: --out applies to --headless runs only", file=sys.stderr)
+    return run_watch_app(scenario, seed=args.seed, mode=mode, speed=args.speed)
 
 
 def _apply_overrides(scenario: Scenario, args: argparse.Namespace) -> Scenario:

@@ -61,6 +61,7 @@ class RunScreen(Screen[None]):
             autostart=settings.autostart,
             max_live=settings.max_live,
             connection_target=connection_target,
+            show_transcript_path=settings.show_transcript_path,
             id="live",
         )
 
@@ -72,7 +73,7 @@ class RunScreen(Screen[None]):
         yield Header(icon="◆")
         yield self._live
         yield from self.compose_extra()
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def compose_extra(self) -> Iterable[Widget]:
         return ()

@@ -55,7 +55,7 @@ class TranscriptScreen(Screen[None]):
                 yield OutcomePanel(self._outcomes(), id="outcome")
                 yield Static(self._details(), id="run-details")
         yield ErrorPanel(id="error")
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.title = "convsim · transcript"

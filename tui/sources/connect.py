@@ -7,7 +7,7 @@ port) and the profile is pointed at it; it stops when the run ends.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from channels.factory import check_reachable, make_channel
 from convsim_core.persistence import TranscriptWriter
@@ -16,6 +16,19 @@ from tui.run_source import ActiveRun, Cleanup, RunHooks, RunSource, ScenarioInfo
 if TYPE_CHECKING:
     from channels.profile import BotProfile
     from convsim_core.scenario_models import Scenario
+
+
+def bot_header(profile: BotProfile, *, demo_bot: bool = False) -> dict[str, Any]:
+    """What a transcript records about the bot, so ``watch --from`` and reports know the run
+    was held with a bot (and which one) rather than with the offline agent."""
+    return {
+        "agent_kind": "real",
+        "mode": "connect",
+        "bot_url": profile.url,
+        "bot_transport": profile.kind,
+        "bot_preset": profile.preset or "",
+        "demo_bot": demo_bot,
+    }
 
 
 class ConnectRunSource(RunSource):
@@ -65,6 +78,7 @@ class ConnectRunSource(RunSource):
                 progress_callback=hooks.progress_callback,
                 event_callback=hooks.event_callback,
                 use_llm=self.use_llm,
+                header_extra=bot_header(profile, demo_bot=self.demo_bot),
             )
         except BaseException:
             await release(cleanups)

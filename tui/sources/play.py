@@ -63,6 +63,7 @@ class PlayRunSource(RunSource):
             event_callback=hooks.event_callback,
             use_llm=self.use_llm,
             timing=person_timing(self.scenario, seed=hooks.seed),
+            header_extra={"agent_kind": "person", "mode": "play"},
         )
 
         def session() -> TerminalSession | None:

@@ -66,6 +66,12 @@ class Composer(Widget):
         self.query_one("#composer-hint", Static).update(self._hint(reason))
 
     def action_send(self) -> None:
+        # The send key is a priority binding: it is handled as soon as it arrives, before the
+        # text area has processed keys typed just before it (a fast typist, a terminal batching
+        # input). Read the text once the text area's queue has caught up, or those keys are lost.
+        self.text_area.call_later(self._send_now)
+
+    def _send_now(self) -> None:
         text = self.text_area.text
         if not self._accepting:
             self.app.bell()

@@ -42,6 +42,7 @@ from tui.errors import ErrorReport, describe_error, describe_run_failure
 from tui.formatting import humanize
 from tui.pace import WATCH_PACE, Pace, UiPacer
 from tui.run_source import ActiveRun, RunHooks, RunSource
+from tui.widgets.agent_brief import AgentBrief
 from tui.widgets.connection_badge import ConnectionBadge
 from tui.widgets.error_panel import ErrorPanel
 from tui.widgets.outcome_panel import OutcomePanel
@@ -53,6 +54,14 @@ from tui.widgets.typing_indicator import TypingIndicator
 logger = logging.getLogger(__name__)
 
 ACTIVE_STATES = frozenset({"starting", "running", "paused"})
+
+
+def display_path(path: Path) -> str:
+    """The path as a person would type it: relative to the current folder when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
 
 
 class LiveRun(Widget):
@@ -106,9 +115,11 @@ class LiveRun(Widget):
         autostart: bool = True,
         max_live: int = DEFAULT_MAX_LIVE,
         connection_target: str = "",
+        show_transcript_path: bool = True,
         id: str | None = None,
     ) -> None:
         super().__init__(id=id)
+        self.show_transcript_path = show_transcript_path
         self.source = source
         self.seed = seed
         self.pace = pace
@@ -145,8 +156,15 @@ class LiveRun(Widget):
             with VerticalScroll(id="side", can_focus=False):
                 if self.source.kind == "connect":
                     yield ConnectionBadge(self.connection_target, id="connection")
+                if self.source.kind == "play":
+                    yield AgentBrief(info, id="agent-brief")
                 yield OutcomePanel(info.outcomes, id="outcome")
-                yield ProgressPanel(info.max_messages, clock=self.clock, id="progress")
+                yield ProgressPanel(
+                    info.max_messages,
+                    clock=self.clock,
+                    real_time=self.source.kind != "full",
+                    id="progress",
+                )
                 yield ScenarioPanel(info, id="scenario")
 
     def on_mount(self) -> None:
@@ -194,6 +212,7 @@ class LiveRun(Widget):
         self.error_panel.clear()
         self.outcome_panel.reset()
         self._progress_panel.reset()
+        self._progress_panel.set_transcript_path("")
         for badge in self.query(ConnectionBadge):
             badge.set_state(None)
         self.pacer = UiPacer.for_pace(
@@ -209,6 +228,9 @@ class LiveRun(Widget):
 
         The first start of a view that did not start by itself keeps its seed.
         """
+        # A restart starts at the pace the view was opened with: "fastest" chosen for one
+        # run is not silently kept for the next.
+        self.paced = self.pace.paced
         self.start(self.seed if self.status == "idle" else self.seed + 1)
 
     def stop(self) -> bool:
@@ -286,6 +308,8 @@ class LiveRun(Widget):
         if generation == self._generation:
             self.active = active
             self.transcript_path = active.transcript_path
+            if active.transcript_path is not None and self.show_transcript_path:
+                self._progress_panel.set_transcript_path(display_path(active.transcript_path))
         try:
             return await active.runner.run()
         finally:
@@ -380,8 +404,13 @@ class LiveRun(Widget):
             self._end_status("stopped" if stopped else "done")
             outcome = result.conversation.outcome
             reason = humanize(result.termination_reason.value) if result.termination_reason else ""
+            saved = (
+                f"\nTranscript: {display_path(self.transcript_path)}"
+                if self.transcript_path and self.show_transcript_path
+                else ""
+            )
             self.notify(
-                f"Finished: {outcome.name if outcome else 'no outcome'} ({reason})",
+                f"Finished: {outcome.name if outcome else 'no outcome'} ({reason}){saved}",
                 title="Conversation over",
                 timeout=4,
             )

@@ -321,6 +321,19 @@ class TranscriptView(VerticalScroll):
     def on_mount(self) -> None:
         self.anchor(False)
 
+    def on_resize(self) -> None:
+        # Textual 8's compositor sets an anchored widget's scroll offset to "content bottom
+        # minus height" unvalidated: once the terminal grows past the content it goes negative,
+        # blank rows above message #1 that stayed. Drop the anchor while everything fits (it
+        # comes back when the content overflows again, as on the first overflow).
+        self.call_after_refresh(self._unanchor_when_it_fits)
+
+    def _unanchor_when_it_fits(self) -> None:
+        if self.is_anchored and self.max_scroll_y <= 0 and self.following:
+            self.anchor(False)
+            self.set_scroll(None, 0)
+            self.refresh(layout=True)
+
     # -- public API -------------------------------------------------------------------------
 
     @property
