@@ -320,3 +320,72 @@ def test_show_names_a_person_and_their_override(
     assert "agent a person (play)" in out
     assert "Outcome:    escalated" in out
     assert "Set by:     a person (the judge said none)" in out
+
+
+# -- start screen ---------------------------------------------------------------------------------
+
+
+async def test_start_screen_warns_when_the_scenario_folder_does_not_exist(tmp_path: Path) -> None:
+    settings = snapshot_settings(runs_root=tmp_path)
+    missing = tmp_path / "no-such-folder"
+    app = ConvsimApp(lambda app: StartScreen(missing, settings=settings), settings=settings)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        scenario_list = app.screen.query_one("#scenario-list")
+        assert "does not exist" in str(scenario_list.border_subtitle)
+        assert any("does not exist" in n.message for n in app._notifications)
+
+
+def test_recent_runs_show_mode_and_status(tmp_path: Path) -> None:
+    import json
+
+    from tui.recent import list_recent
+
+    folder = tmp_path / "demo"
+    folder.mkdir()
+    header = {"schema_version": 1, "type": "header", "scenario": "demo", "seed": 7}
+    rows = {
+        "played": (
+            {"runner": "HybridSimulationRunner", "channel": "TerminalChannel"},
+            {"termination_reason": "participant_finished", "error": None},
+        ),
+        "connected": (
+            {"runner": "HybridSimulationRunner", "mode": "connect"},
+            {"termination_reason": "channel_error", "error": "lost the bot"},
+        ),
+        "watched": ({"runner": "FullSimulationRunner"}, None),
+    }
+    for name, (extra, result) in rows.items():
+        lines = [json.dumps({**header, **extra, "started_at": "2025-03-04T09:30:00"})]
+        if result is not None:
+            lines.append(json.dumps({"schema_version": 1, "type": "result", **result}))
+        (folder / f"{name}.jsonl").write_text("\n".join(lines) + "\n")
+    described = {run.path.stem: run.describe() for run in list_recent(tmp_path)}
+    assert described["played"].split()[2] == "play" and "done" not in described["played"]
+    assert "connect" in described["connected"] and "error" in described["connected"]
+    assert "watch" in described["watched"] and "partial" in described["watched"]
+
+
+async def test_start_screen_connects_to_a_typed_bot_url(tmp_path: Path) -> None:
+    from channels.demo_bot import DemoBotServer
+    from tui.screens.run_screens import ConnectScreen
+    from tui.sources.connect import ConnectRunSource
+
+    settings = snapshot_settings(autostart=True, runs_root=tmp_path)
+    async with DemoBotServer() as bot:
+        app = ConvsimApp(lambda app: StartScreen(tmp_path, settings=settings), settings=settings)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            await pilot.press("b")
+            assert app.focused is app.screen.query_one("#bot-input")
+            await pilot.press(*f"{bot.ws_url} demo-ws")
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: isinstance(app.screen, ConnectScreen))
+            screen = app.screen
+            assert isinstance(screen, ConnectScreen)
+            source = screen.source
+            assert isinstance(source, ConnectRunSource) and not source.demo_bot
+            assert source.profile.url == bot.ws_url and source.profile.preset == "demo-ws"
+            run = live(app)
+            await wait_until(pilot, lambda: run.status in ("done", "error"), within=30)
+            assert run.status == "done", run.last_error

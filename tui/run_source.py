@@ -109,6 +109,8 @@ class RunSource(abc.ABC):
 
     kind: str = "full"
     """``full`` (watch/demo), ``play`` (the person is the agent) or ``connect`` (a bot)."""
+    transport: str = ""
+    """Connect: how the bot is reached (the bot pane shows it)."""
 
     def __init__(self, info: ScenarioInfo) -> None:
         self.info = info

@@ -51,10 +51,17 @@ class ConnectRunSource(RunSource):
         self.runs_root = runs_root
         self.use_llm = use_llm
         self.check = check
+        self.transport = self.describe_transport(profile)
 
     @property
     def target(self) -> str:
         return "built-in demo bot" if self.demo_bot else self.profile.url
+
+    @staticmethod
+    def describe_transport(profile: BotProfile) -> str:
+        """How convsim talks to the bot, for the bot pane: ``WebSocket · demo-ws``."""
+        kind = "webhook" if profile.kind == "webhook" else "WebSocket"
+        return f"{kind} · {profile.preset}" if profile.preset else kind
 
     async def start(self, hooks: RunHooks) -> ActiveRun:
         from convsim_core.builder import default_transcript_path

@@ -35,7 +35,12 @@ from convsim_core.events import (
     StateChanged,
     TypingStarted,
 )
-from convsim_core.models import Conversation, ConversationResult, TerminationReason
+from convsim_core.models import (
+    Conversation,
+    ConversationResult,
+    ParticipantRole,
+    TerminationReason,
+)
 from convsim_core.models import Message as ChatMessage
 from tui.clock import Clock, monotonic_clock
 from tui.errors import ErrorReport, describe_error, describe_run_failure
@@ -155,7 +160,9 @@ class LiveRun(Widget):
                 yield ErrorPanel(id="error")
             with VerticalScroll(id="side", can_focus=False):
                 if self.source.kind == "connect":
-                    yield ConnectionBadge(self.connection_target, id="connection")
+                    yield ConnectionBadge(
+                        self.connection_target, transport=self.source.transport, id="connection"
+                    )
                 if self.source.kind == "play":
                     yield AgentBrief(info, id="agent-brief")
                 yield OutcomePanel(info.outcomes, id="outcome")
@@ -165,7 +172,7 @@ class LiveRun(Widget):
                     real_time=self.source.kind != "full",
                     id="progress",
                 )
-                yield ScenarioPanel(info, id="scenario")
+                yield ScenarioPanel(info, kind=self.source.kind, id="scenario")
 
     def on_mount(self) -> None:
         self._progress_panel.set_pace(self._pace_label())
@@ -347,6 +354,11 @@ class LiveRun(Widget):
     def _apply(self, event: RunnerEvent) -> None:
         if isinstance(event, MessageAdded):
             self.transcript.add_message(event.index, event.message)
+            for badge in self.query(ConnectionBadge):
+                if event.message.sender is ParticipantRole.AGENT:
+                    badge.bot_replied(event.message.timestamp)
+                else:
+                    badge.customer_spoke(event.message.timestamp)
             self.typing.hide(event.message.sender)
             self._progress_panel.set_message_count(event.index + 1)
             self._sync_status()
