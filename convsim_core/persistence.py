@@ -118,7 +118,9 @@ class TranscriptWriter(TranscriptSink):
             f'{{"schema_version":{SCHEMA_VERSION},"type":"message",'
             f'"content":{_encode(message.content)},'
             f'"timestamp":"{message.timestamp.isoformat()}",'
-            f'"sender":"{message.sender.value}","index":{index}}}\n'
+            f'"sender":"{message.sender.value}"'
+            + (f',"author":"{message.author}"' if message.author is not None else "")
+            + f',"index":{index}}}\n'
         )
 
     def finish(self, result: ConversationResult) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any, TypeVar, cast
 
+from cattrs.gen import make_dict_unstructure_fn, override
 from cattrs.preconf.json import make_converter
 
 from convsim_core.models import (
@@ -40,6 +41,11 @@ def _strict_str(value: Any, _cls: type[Any]) -> str:
 
 
 _converter.register_structure_hook(str, _strict_str)
+# ``author`` is new and optional: left out when None, so every other message keeps its form.
+_converter.register_unstructure_hook(
+    Message,
+    make_dict_unstructure_fn(Message, _converter, author=override(omit_if_default=True)),
+)
 # StrEnums are str subclasses: give them their own (more specific) hook back.
 for _enum in (ParticipantRole, TerminationReason):
     _converter.register_structure_hook(_enum, lambda value, cls: cls(value))

@@ -15,10 +15,11 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from convsim_core.models import Outcomes
+from convsim_core.models import Outcomes, ParticipantRole
 from convsim_core.pacing import Pacer
 from convsim_core.persistence import TranscriptSink, TranscriptWriter
 from convsim_core.runners.base import EventCallback, ProgressCallback, Runner
+from convsim_core.takeover import SeatedParticipant, Seats
 
 if TYPE_CHECKING:
     from channels.terminal import TerminalSession
@@ -69,6 +70,8 @@ class RunHooks:
     event_callback: EventCallback
     progress_callback: ProgressCallback
     pacer: Pacer
+    seats: Seats | None = None
+    """Take-over: the seats a person may take; sources wrap their simulated sides with it."""
 
 
 Cleanup = Callable[[], Awaitable[None]]
@@ -111,6 +114,8 @@ class RunSource(abc.ABC):
     """``full`` (watch/demo), ``play`` (the person is the agent) or ``connect`` (a bot)."""
     transport: str = ""
     """Connect: how the bot is reached (the bot pane shows it)."""
+    seatable: frozenset[ParticipantRole] = frozenset()
+    """The sides a person may take over (watch: both; connect: the customer)."""
 
     def __init__(self, info: ScenarioInfo) -> None:
         self.info = info
@@ -133,18 +138,32 @@ class PreparedRunSource(RunSource):
         *,
         kind: str = "full",
         transcript_path: Path | None = None,
+        seatable: frozenset[ParticipantRole] = frozenset(),
     ) -> None:
         super().__init__(info)
         self.factory = factory
         self.kind = kind
         self.transcript_path = transcript_path
+        self.seatable = seatable
 
     async def start(self, hooks: RunHooks) -> ActiveRun:
         return ActiveRun(self.factory(hooks), transcript_path=self.transcript_path)
 
 
+def seat_full_runner(runner: Runner, seats: Seats | None) -> Runner:
+    """Let a person take either side of a full simulation (no-op without seats)."""
+    from convsim_core.runners.full import FullSimulationRunner
+
+    if seats is not None and isinstance(runner, FullSimulationRunner):
+        runner.customer = SeatedParticipant(runner.customer, seats)
+        runner.agent = SeatedParticipant(runner.agent, seats)
+    return runner
+
+
 class ScenarioRunSource(RunSource):
     """A full simulation of a scenario (watch and demo); transcripts go to the runs folder."""
+
+    seatable = frozenset(ParticipantRole)
 
     def __init__(
         self,
@@ -180,4 +199,4 @@ class ScenarioRunSource(RunSource):
             pacer=hooks.pacer,
             use_llm=self.use_llm,
         )
-        return ActiveRun(runner, transcript_path=path)
+        return ActiveRun(seat_full_runner(runner, hooks.seats), transcript_path=path)

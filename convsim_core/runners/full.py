@@ -105,14 +105,22 @@ class FullSimulationRunner(Runner):
         role = last.sender.other
         if self._observed:
             self._emit(TypingStarted(role))
-        reply = await self._participant(role).get_next_message(self._conversation)
-        if reply is None:
-            return Termination(TerminationReason.PARTICIPANT_FINISHED, f"the {role.value} finished")
-        if not isinstance(reply, Message) or reply.sender is not role:
-            raise ParticipantError(f"the {role.value} participant returned {reply!r}")
-        delay = self._delay.seconds(role, reply.content, last.content)
-        await self.pacer.wait(delay)
+        participant = self._participant(role)
+        while True:
+            reply = await participant.get_next_message(self._conversation)
+            if reply is None:
+                return Termination(
+                    TerminationReason.PARTICIPANT_FINISHED, f"the {role.value} finished"
+                )
+            if not isinstance(reply, Message) or reply.sender is not role:
+                raise ParticipantError(f"the {role.value} participant returned {reply!r}")
+            delay = self._delay.seconds(role, reply.content, last.content)
+            if reply.author == "person":  # a person at the keys has spent real time already
+                break
+            await self.pacer.wait(delay)
+            if participant.draft_still_wanted(reply):
+                break
         self._current_timestamp += timedelta(seconds=delay)
         return await self._record(
-            Message(content=reply.content, timestamp=self._current_timestamp, sender=role)
+            Message(reply.content, self._current_timestamp, role, author=reply.author)
         )

@@ -349,10 +349,11 @@ class HybridSimulationRunner(Runner):
             raise _CustomerFailed(item.error)
         if item.reply is None:
             return Termination(TerminationReason.PARTICIPANT_FINISHED, "the customer finished")
-        if self._mailbox.has_arrival():
+        if self._mailbox.has_arrival() and item.reply.author != "person":
+            # A person's message is sent as typed: only a simulated draft is rewritten.
             logger.debug("agent spoke as the customer finished typing; rewriting the reply")
             return None
-        return await self._send(session, item.reply.content)
+        return await self._send(session, item.reply.content, author=item.reply.author)
 
     def _deadline(self) -> tuple[float | None, _Wait]:
         """How long the runner may wait for the next item, and what it means if none comes."""
@@ -403,8 +404,10 @@ class HybridSimulationRunner(Runner):
             message = attrs.evolve(message, timestamp=last.timestamp)
         return await self._record(message)
 
-    async def _send(self, session: Session, content: str) -> Termination | None:
-        message = Message(content=content, timestamp=self._now(), sender=CUSTOMER)
+    async def _send(
+        self, session: Session, content: str, *, author: str | None = None
+    ) -> Termination | None:
+        message = Message(content, self._now(), CUSTOMER, author=author)
         limit = (
             self.timing.inactivity_timeout if self._agent_answered else self.timing.response_timeout
         )
@@ -460,7 +463,7 @@ class HybridSimulationRunner(Runner):
                 if not isinstance(reply, Message) or reply.sender is not CUSTOMER:
                     raise ParticipantError(f"the customer participant returned {reply!r}")
                 delay = self.timing.typing_delay.seconds(CUSTOMER, reply.content, read)
-                if delay > 0:
+                if delay > 0 and reply.author != "person":  # a person has typed it already
                     await asyncio.sleep(delay)
         except Exception as exc:
             self._mailbox.put(_Crashed(generation, exc))

@@ -10,7 +10,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from channels.factory import check_reachable, make_channel
+from convsim_core.models import ParticipantRole
 from convsim_core.persistence import TranscriptWriter
+from convsim_core.takeover import SeatedParticipant
 from tui.run_source import ActiveRun, Cleanup, RunHooks, RunSource, ScenarioInfo, release
 
 if TYPE_CHECKING:
@@ -33,6 +35,7 @@ def bot_header(profile: BotProfile, *, demo_bot: bool = False) -> dict[str, Any]
 
 class ConnectRunSource(RunSource):
     kind = "connect"
+    seatable = frozenset({ParticipantRole.CUSTOMER})
 
     def __init__(
         self,
@@ -87,6 +90,8 @@ class ConnectRunSource(RunSource):
                 use_llm=self.use_llm,
                 header_extra=bot_header(profile, demo_bot=self.demo_bot),
             )
+            if hooks.seats is not None:  # the person may take the customer's seat
+                runner.customer = SeatedParticipant(runner.customer, hooks.seats)
         except BaseException:
             await release(cleanups)
             raise

@@ -38,15 +38,24 @@ class Composer(Widget):
         def control(self) -> Composer:
             return self.composer
 
-    def __init__(self, *, cursor_blink: bool = True, id: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        cursor_blink: bool = True,
+        title: str = "Your reply as the agent",
+        hint: str = "ctrl+s send · enter new line · ctrl+f end the chat",
+        id: str | None = None,
+    ) -> None:
         super().__init__(id=id)
         self._cursor_blink = cursor_blink
         self._accepting = True
+        self._title = title
+        self._ready_hint = hint
 
     def compose(self) -> Iterable[Widget]:
         area = TextArea(soft_wrap=True, show_line_numbers=False, id="composer-input")
         area.cursor_blink = self._cursor_blink
-        area.border_title = "Your reply as the agent"
+        area.border_title = self._title
         yield area
         yield Static(self._hint(), id="composer-hint")
 
@@ -85,4 +94,8 @@ class Composer(Widget):
     def _hint(self, reason: str = "") -> str:
         if not self._accepting:
             return reason or "The chat is over."
-        return "ctrl+s send · enter new line · ctrl+f end the chat"
+        return self._ready_hint
+
+    def set_title(self, title: str) -> None:
+        self._title = title
+        self.text_area.border_title = title

@@ -42,6 +42,7 @@ from convsim_core.models import (
     TerminationReason,
 )
 from convsim_core.models import Message as ChatMessage
+from convsim_core.takeover import Seats
 from tui.clock import Clock, monotonic_clock
 from tui.errors import ErrorReport, describe_error, describe_run_failure
 from tui.formatting import humanize
@@ -85,6 +86,18 @@ class LiveRun(Widget):
             self.live_run = live_run
             self.result = result
             self.transcript_path = transcript_path
+
+        @property
+        def control(self) -> LiveRun:
+            return self.live_run
+
+    class SeatsChanged(Message):
+        """A person took a seat or handed it back; the screen shows or hides the composer."""
+
+        def __init__(self, live_run: LiveRun, held: frozenset[ParticipantRole]) -> None:
+            super().__init__()
+            self.live_run = live_run
+            self.held = held
 
         @property
         def control(self) -> LiveRun:
@@ -141,6 +154,8 @@ class LiveRun(Widget):
         self.transcript_path: Path | None = None
         self._generation = 0
         self._worker: Worker[ConversationResult] | None = None
+        self.seats: Seats | None = None
+        """Take-over: the seats of the current run (None where the source has none)."""
 
     # -- layout ---------------------------------------------------------------------------------
 
@@ -226,9 +241,14 @@ class LiveRun(Widget):
             Pace(self.pace.speed, self.pace.max_wait, self.paced, self.pace.start_paused)
         )
         self._progress_panel.set_pace(self._pace_label())
+        had_seats = bool(self.seats and self.seats.held_roles)
+        self.seats = Seats() if self.source.seatable else None
+        self.typing.person_roles = frozenset()
+        if had_seats:
+            self.post_message(self.SeatsChanged(self, frozenset()))
         self.status = "starting"
         self._progress_panel.start_clock()
-        self._worker = self._run(self._generation, self.seed, self.pacer)
+        self._worker = self._run(self._generation, self.seed, self.pacer, self.seats)
 
     def restart(self) -> None:
         """Run again with the next seed, so a restart shows a different conversation.
@@ -272,6 +292,64 @@ class LiveRun(Widget):
             self.pacer.speed = self.pace.speed if self.paced else None
         self._progress_panel.set_pace(self._pace_label())
 
+    # -- take-over ------------------------------------------------------------------------------
+
+    def can_take(self, role: ParticipantRole) -> bool:
+        return self.seats is not None and role in self.source.seatable and self.is_active
+
+    def take_seat(self, role: ParticipantRole) -> bool:
+        """A person takes ``role``'s seat from its next turn on. False when it cannot be taken."""
+        if self.seats is None or not self.can_take(role) or self.seats.held(role):
+            return False
+        self.seats.take(role)
+        if self.pacer is not None and self.pacer.paused:
+            # A person in the chat makes it live: a paused run would hold their turn back
+            # (and space would type into the composer, not resume).
+            self.pacer.resume()
+            self._sync_status()
+        self._seats_changed()
+        return True
+
+    def hand_back(self, role: ParticipantRole | None = None) -> list[str]:
+        """Give ``role``'s seat (every seat when None) back to the simulation.
+
+        Returns what the person typed but was not sent yet.
+        """
+        if self.seats is None:
+            return []
+        unsent: list[str] = []
+        for held in sorted(self.seats.held_roles) if role is None else [role]:
+            unsent += self.seats.hand_back(held)
+        self._seats_changed()
+        return unsent
+
+    @property
+    def held_seats(self) -> frozenset[ParticipantRole]:
+        return self.seats.held_roles if self.seats is not None else frozenset()
+
+    def seat_to_type_for(self) -> ParticipantRole | None:
+        """The held seat the next typed message is for: the side whose turn comes next."""
+        held = self.held_seats
+        if len(held) <= 1:
+            return next(iter(held), None)
+        messages = self.conversation_messages()
+        last = messages[-1].sender if messages else ParticipantRole.AGENT
+        return last.other
+
+    def submit_seated(self, text: str) -> bool:
+        """The person's message for the seat they hold; sent on that side's turn."""
+        role = self.seat_to_type_for()
+        if self.seats is None or role is None or not self.is_active:
+            self.notify("Take a seat first (t: the customer's).", severity="warning", timeout=3)
+            return False
+        self.seats.type(role, text)
+        return True
+
+    def _seats_changed(self) -> None:
+        held = self.held_seats
+        self.typing.person_roles = held
+        self.post_message(self.SeatsChanged(self, held))
+
     async def submit_agent_message(self, text: str) -> bool:
         """Play mode: hand the person's message to the chat. False when it cannot be sent."""
         session = self.active.session if self.active is not None else None
@@ -301,7 +379,9 @@ class LiveRun(Widget):
     # -- the worker -----------------------------------------------------------------------------
 
     @work(exclusive=True, group="run", exit_on_error=False)
-    async def _run(self, generation: int, seed: int, pacer: UiPacer) -> ConversationResult:
+    async def _run(
+        self, generation: int, seed: int, pacer: UiPacer, seats: Seats | None = None
+    ) -> ConversationResult:
         def on_event(event: RunnerEvent) -> None:
             self.post_message(self.RunnerEventArrived(generation, event))
 
@@ -309,7 +389,11 @@ class LiveRun(Widget):
             self.post_message(self.ProgressReported(generation, progress))
 
         hooks = RunHooks(
-            seed=seed, event_callback=on_event, progress_callback=on_progress, pacer=pacer
+            seed=seed,
+            event_callback=on_event,
+            progress_callback=on_progress,
+            pacer=pacer,
+            seats=seats,
         )
         active = await self.source.start(hooks)
         if generation == self._generation:
@@ -435,6 +519,8 @@ class LiveRun(Widget):
         self._end_status("error")
 
     def _end_status(self, status: str) -> None:
+        if self.held_seats:
+            self.hand_back()
         self.status = status
         self._progress_panel.stop_clock()
         self._progress_panel.set_state(status)

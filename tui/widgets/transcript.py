@@ -105,8 +105,9 @@ class MessageBubble(Widget):
         label_style = self.get_component_rich_style("message-bubble--label")
         meta_style = self.get_component_rich_style("message-bubble--meta")
         name = Text(role_label(self.message.sender), style=label_style)
+        by = " · by a person" if self.message.author == "person" else ""
         meta = Text(
-            f"#{self.index + 1} · {format_clock(self.message.timestamp, self._tz)}",
+            f"#{self.index + 1} · {format_clock(self.message.timestamp, self._tz)}{by}",
             style=meta_style,
         )
         if self.message.sender is ParticipantRole.CUSTOMER:
