@@ -113,10 +113,8 @@ class WsLink:
             ping_interval=profile.ping_interval,
             ping_timeout=profile.ping_timeout,
             close_timeout=min(CLOSE_TIMEOUT, profile.connect_timeout),
-            # Frames between max_body_bytes and this are reported as protocol errors by the codec;
-            # only beyond it does the library drop the connection.
-            # Far above the codec's limit: an oversized reply becomes a protocol error with an
-            # excerpt instead of a closed connection (websockets closes on max_size).
+            # Far above the codec's limit: a reply between max_body_bytes and this becomes a
+            # protocol error with an excerpt; only beyond it does websockets close the connection.
             max_size=max(64 * 1024 * 1024, profile.max_body_bytes * 4),
         )
 

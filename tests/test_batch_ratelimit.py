@@ -6,7 +6,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-import httpx
+import openai
 import pytest
 from langchain_core.messages import HumanMessage
 from langchain_openai import ChatOpenAI
@@ -15,8 +15,6 @@ from pydantic import SecretStr
 from convsim_core.batch import (
     BatchRateLimiter,
     RateLimits,
-    apply_rate_limiter,
-    current_rate_limiter,
     rate_limit_scope,
 )
 from convsim_core.batch.ratelimit import retry_after_seconds
@@ -132,31 +130,28 @@ def _model(server: OpenAIServer, **kwargs: Any) -> ChatOpenAI:
         model="test-model",
         base_url=server.base_url,
         api_key=SecretStr("test"),
-        max_retries=3,
         cache=False,
-        **kwargs,
+        **{"max_retries": 3, **kwargs},
     )
 
 
-async def test_429s_seen_by_the_http_hook_pause_the_batch_and_the_call_succeeds() -> None:
+async def test_a_429_that_reaches_langchain_pauses_the_batch() -> None:
+    """The SDK's own retries used up, the 429 arrives as an LLM error: every request waits."""
     lim = BatchRateLimiter(RateLimits(requests_per_minute=6000))
-    async with OpenAIServer(responder=lambda _r: "hello there", failures=[429, 429]) as server:
-        client = httpx.AsyncClient(event_hooks={"response": [lim.on_http_response]})
-        model = apply_rate_limiter(_model(server, http_async_client=client), lim)
-        reply = await model.ainvoke([HumanMessage("hi")])
-        await client.aclose()
-    assert reply.text == "hello there"
-    assert server.statuses == [429, 429, 200]
-    assert lim.stats.rate_limited == 2  # both retried 429s were noticed
+    async with OpenAIServer(fail_always=429) as server:
+        model = _model(server, max_retries=0)
+        with rate_limit_scope(lim), pytest.raises(openai.RateLimitError):
+            await model.ainvoke([HumanMessage("hi")])
+    assert server.statuses == [429]
     assert lim.stats.acquired == 1  # the limiter is acquired once per model call
-    assert lim.tokens_per_request != 500.0  # settled with the real token count
+    assert lim.stats.rate_limited == 1
+    assert lim.cooldown_until > lim.clock()  # the whole batch now waits
 
 
 async def test_scope_limits_chat_models_that_do_not_know_about_the_limiter(tmp_path: Path) -> None:
     from convsim_core.llm.cache import ConvsimSQLiteCache
 
     lim = BatchRateLimiter(RateLimits(requests_per_minute=6000, tokens_per_minute=10**6))
-    assert current_rate_limiter() is None
     async with OpenAIServer(responder=lambda _r: "cached answer") as server:
         cache = ConvsimSQLiteCache(str(tmp_path / "cache.sqlite"))
         plain = ChatOpenAI(
@@ -166,13 +161,11 @@ async def test_scope_limits_chat_models_that_do_not_know_about_the_limiter(tmp_p
             cache=cache,
         )
         with rate_limit_scope(lim):
-            assert current_rate_limiter() is lim
             await plain.ainvoke([HumanMessage("same question")])
             await plain.ainvoke([HumanMessage("same question")])  # a cache hit
         await plain.ainvoke([HumanMessage("outside")])  # not limited any more
     assert len(server.requests) == 2
     assert lim.stats.acquired == 2 and lim.stats.refunds == 1  # the cache hit was given back
-    assert current_rate_limiter() is None
 
 
 async def test_rate_limited_llm_batch_keeps_to_the_requests_per_minute(

@@ -194,7 +194,9 @@ def test_default_transcript_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 
 def llm_side(scenario: Scenario, role: ParticipantRole) -> Scenario:
     spec = attrs.evolve(scenario.side(role), kind="llm")
-    return attrs.evolve(scenario, **{role.value: spec})
+    if role is ParticipantRole.CUSTOMER:
+        return attrs.evolve(scenario, customer=spec)
+    return attrs.evolve(scenario, agent=spec)
 
 
 def test_llm_side_falls_back_offline_without_a_key(caplog: pytest.LogCaptureFixture) -> None:

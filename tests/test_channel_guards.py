@@ -11,7 +11,7 @@ from channels.demo_bot import DemoBotServer
 from channels.factory import check_reachable
 from channels.profile import ProfileError, profile_for_url
 from channels.websocket import WebSocketChannel
-from convsim_core.channel import ChannelError
+from convsim_core.channel import ChannelError, ChannelState
 from convsim_core.models import Message, ParticipantRole
 from tests.support.timeouts import TIMEOUT
 from tests.support.wire_bots import Hooks, WsBot
@@ -35,7 +35,7 @@ async def test_a_frame_bigger_than_any_socket_limit_is_a_protocol_error_not_a_dr
         await channel.close()
     assert len(hooks.errors) == 1
     assert "exceeds max_body_bytes" in str(hooks.errors[0])
-    assert not any(hooks.saw(state) for state in ("reconnecting", "failed"))
+    assert not any(hooks.saw(state) for state in (ChannelState.RECONNECTING, ChannelState.FAILED))
 
 
 async def test_a_refused_websocket_upgrade_is_unreachable_before_the_run() -> None:

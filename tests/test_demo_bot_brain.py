@@ -308,7 +308,7 @@ async def test_convsims_own_offline_customer_gets_its_refund_from_the_demo_bot(s
     now = datetime(2025, 3, 1, 12, 0)
     opening = Message(scenario.initial_message.content, now, ParticipantRole.CUSTOMER)
     # (mypy cannot type attrs' ``converter=tuple``; core has the same complaint.)
-    conversation = Conversation(messages=(opening,))  # type: ignore[arg-type]
+    conversation = Conversation(messages=(opening,))
     judgement: Judgement | None = None
     for _ in range(8):
         customer_text = conversation.messages[-1].content

@@ -88,8 +88,9 @@ def make_runner(
         termination=termination or AnyOf(()),
         seed=seed,
         event_callback=events.append if events is not None else None,
-        **({"transcript": transcript} if transcript else {}),
     )
+    if transcript:
+        services.transcript = transcript
     return FullSimulationRunner(
         customer=ScriptedParticipant(C, CUSTOMER_LINES if customer is None else customer),
         agent=ScriptedParticipant(A, AGENT_LINES if agent is None else agent),

@@ -24,7 +24,6 @@ from convsim_core.termination import (
     ClosingPhrases,
     GoalCompletion,
     KeywordGoalChecker,
-    MaxMessages,
     OutcomeReached,
     TurnState,
 )
@@ -109,13 +108,6 @@ async def test_null_judge_never_decides() -> None:
 # -- termination ---------------------------------------------------------------------------
 
 
-async def test_max_messages() -> None:
-    c = convo((C, "a"), (A, "b"), (C, "c"))
-    assert await MaxMessages().check(state(c, max_messages=4)) is None
-    found = await MaxMessages().check(state(c, max_messages=3))
-    assert found is not None and found.reason is TerminationReason.MAX_MESSAGES
-
-
 async def test_closing_phrases_default_and_custom() -> None:
     bye = convo((A, "Anything else? Have a great day!"))
     found = await ClosingPhrases().check(state(bye))
@@ -156,7 +148,9 @@ async def test_goal_completion_with_keyword_checker() -> None:
 
 async def test_any_of_returns_first_that_fires() -> None:
     c = convo((A, "Goodbye"))
-    strategy = AnyOf.of([OutcomeReached(), ClosingPhrases(), MaxMessages()])
+    strategy = AnyOf.of(
+        [OutcomeReached(), ClosingPhrases(), GoalCompletion(KeywordGoalChecker(("refund",)))]
+    )
     found = await strategy.check(state(c, max_messages=1))
     assert found is not None and found.reason is TerminationReason.CLOSING_PHRASE
     assert await AnyOf(()).check(state(c)) is None

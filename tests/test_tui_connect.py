@@ -13,13 +13,13 @@ from convsim_core.persistence import read_transcript
 from convsim_core.scenario import builtin_scenario
 from convsim_core.scenario_models import Scenario
 from tui.app import ConvsimApp, connect_screen
-from tui.commands.connect import demo_bot_profile
 from tui.screens.run_screens import ConnectScreen
 from tui.settings import ViewSettings
 from tui.sources.connect import ConnectRunSource
 from tui.testing import snapshot_settings, wait_until
 from tui.widgets.connection_badge import ConnectionBadge
 from tui.widgets.live_run import LiveRun
+from tui.wiring.bots import demo_bot_profile
 
 
 def quick_demo(response_timeout: float = 30.0, inactivity_timeout: float = 30.0) -> Scenario:

@@ -9,6 +9,7 @@ from typing import Any
 import attrs
 import pytest
 from textual import events
+from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import Footer, Input
 
@@ -56,7 +57,7 @@ def live(app: ConvsimApp) -> LiveRun:
     return app.screen.query_one(LiveRun)
 
 
-def screen_line(app: ConvsimApp, y: int) -> str:
+def screen_line(app: App[Any], y: int) -> str:
     strips = app.screen._compositor.render_strips()
     return "".join(segment.text for segment in strips[y])
 
@@ -344,7 +345,7 @@ def test_recent_runs_show_mode_and_status(tmp_path: Path) -> None:
     folder = tmp_path / "demo"
     folder.mkdir()
     header = {"schema_version": 1, "type": "header", "scenario": "demo", "seed": 7}
-    rows = {
+    rows: dict[str, tuple[dict[str, Any], dict[str, Any] | None]] = {
         "played": (
             {"runner": "HybridSimulationRunner", "channel": "TerminalChannel"},
             {"termination_reason": "participant_finished", "error": None},

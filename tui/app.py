@@ -148,7 +148,8 @@ def connect_screen(
 # -- entry points (docs/architecture.md) -------------------------------------------------
 
 
-def _run(app: ConvsimApp) -> int:
+def run_app(app: ConvsimApp) -> int:
+    """Run ``app`` with logging routed into it; its exit code (1 when the last run failed)."""
     try:
         with routed_to(app):
             code = app.run()
@@ -164,7 +165,7 @@ def run_watch_app(
     if mode not in ("watch", "demo"):
         raise ValueError(f"mode must be 'watch' or 'demo', got {mode!r}")
     pace = pace_for(mode, speed)
-    return _run(
+    return run_app(
         ConvsimApp(
             lambda app: watch_screen(
                 scenario, seed=seed, mode=mode, settings=app.settings, pace=pace
@@ -181,14 +182,14 @@ def pace_for(mode: str, speed: float | None) -> Pace:
 
 def run_play_app(scenario: Scenario, *, seed: int | None) -> int:
     """``convsim play``: the person is the agent, the simulated customer answers."""
-    return _run(ConvsimApp(lambda app: play_screen(scenario, seed=seed, settings=app.settings)))
+    return run_app(ConvsimApp(lambda app: play_screen(scenario, seed=seed, settings=app.settings)))
 
 
 def run_connect_app(
     scenario: Scenario, profile: BotProfile, *, seed: int | None, demo_bot: bool
 ) -> int:
     """``convsim connect``: follow a conversation with a real bot (the demo bot when asked)."""
-    return _run(
+    return run_app(
         ConvsimApp(
             lambda app: connect_screen(
                 scenario, profile, seed=seed, demo_bot=demo_bot, settings=app.settings

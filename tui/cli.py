@@ -3,6 +3,10 @@
 Each module in ``tui.commands`` exposes ``register(subparsers)``; it adds its parser and sets
 ``handler`` (an ``async`` or plain callable taking the parsed namespace and returning an exit code).
 Modules are imported lazily by name so a missing optional part never breaks the others.
+
+:class:`UserError` lives in :mod:`tui.wiring.errors`; it is re-exported here for code written
+before it moved (``from tui.cli import UserError`` keeps working, but new code imports the
+canonical one: command modules must not import this module, see the import contracts).
 """
 
 from __future__ import annotations
@@ -14,9 +18,14 @@ import inspect
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from importlib.metadata import PackageNotFoundError, version
 from typing import Any, NoReturn
 
+from tui.wiring.errors import UserError
+
 logger = logging.getLogger(__name__)
+
+__all__ = ["COMMAND_MODULES", "UserError", "build_parser", "main"]
 
 COMMAND_MODULES = (
     "tui.commands.demo",
@@ -28,10 +37,6 @@ COMMAND_MODULES = (
     "tui.commands.batch",
     "tui.commands.report",
 )
-
-
-class UserError(Exception):
-    """An error the user can fix; printed as one line, exit code 2, no traceback."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -47,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Test customer-service chat agents with simulated customers.",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug output to stderr")
+    parser.add_argument("--version", action="version", version=f"convsim {_version()}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         try:
@@ -57,6 +63,13 @@ def build_parser() -> argparse.ArgumentParser:
             continue
         module.register(subparsers)
     return parser
+
+
+def _version() -> str:
+    try:
+        return version("convsim")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -34,7 +34,7 @@ SUPPORT_OUTCOMES = Outcomes(
         Outcome("resolved", "The customer's problem was solved."),
         Outcome("escalated", "The case went to a supervisor."),
         Outcome("abandoned", "The customer gave up."),
-    )  # type: ignore[arg-type]  # mypy 2 misreads attrs' converter=tuple
+    )
 )
 
 CUSTOMER_TURNS = (
@@ -112,7 +112,7 @@ def scripted_source(
             progress_callback=hooks.progress_callback,
             services=RunnerServices(
                 judge=judge,
-                termination=AnyOf((ClosingPhrases(),)),  # type: ignore[arg-type]
+                termination=AnyOf((ClosingPhrases(),)),
                 transcript=transcript,
                 event_callback=hooks.event_callback,
                 seed=hooks.seed,

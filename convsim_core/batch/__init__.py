@@ -48,8 +48,6 @@ from convsim_core.batch.summary import (
 _LAZY = {
     "BatchRateLimiter",
     "RateLimits",
-    "apply_rate_limiter",
-    "current_rate_limiter",
     "rate_limit_scope",
 }
 
@@ -66,8 +64,6 @@ def __getattr__(name: str) -> Any:
 if TYPE_CHECKING:
     from convsim_core.batch.ratelimit import (
         BatchRateLimiter,
-        apply_rate_limiter,
-        current_rate_limiter,
         rate_limit_scope,
     )
 
@@ -95,10 +91,8 @@ __all__ = [
     "ScenarioSummary",
     "ShardSpec",
     "TranscriptState",
-    "apply_rate_limiter",
     "collect",
     "compare",
-    "current_rate_limiter",
     "derive_seed",
     "format_comparison",
     "format_table",

@@ -64,13 +64,29 @@ def transcript_state(path: Path) -> TranscriptState:
     return TranscriptState.COMPLETE
 
 
+_TAIL_BLOCK = 64 * 1024
+
+
 def _last_line(path: Path) -> str | None:
-    last: str | None = None
-    with path.open(encoding="utf-8", errors="replace") as handle:
-        for line in handle:
-            if line.strip():
-                last = line
-    return last
+    """The last non-blank line, read backwards from the end one block at a time.
+
+    A finished transcript's result line can be long, and a resume looks at thousands of files:
+    reading only the tail keeps that cost independent of the conversations' length.
+    """
+    with path.open("rb") as handle:
+        position = handle.seek(0, os.SEEK_END)
+        tail = b""
+        while position > 0:
+            step = min(_TAIL_BLOCK, position)
+            position -= step
+            handle.seek(position)
+            tail = handle.read(step) + tail
+            content = tail.rstrip()
+            cut = max(content.rfind(b"\n"), content.rfind(b"\r"))
+            if cut >= 0:
+                return content[cut + 1 :].decode("utf-8", errors="replace")
+        content = tail.rstrip()
+        return content.decode("utf-8", errors="replace") if content else None
 
 
 def set_aside(path: Path) -> Path:

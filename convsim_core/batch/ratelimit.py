@@ -20,10 +20,10 @@ the one conversation, is over its limit. The openai SDK retries the failed reque
 
 The clock and sleep are injectable so tests run the limiter on a fake clock.
 
-How chat models get the limiter (see :func:`rate_limit_scope`): a model built with
-:func:`apply_rate_limiter` acquires after the cache lookup (cache hits are free); any other chat
-model called inside the scope is limited through a LangChain callback that acquires when the
-call starts, and is refunded if the call turns out to be a cache hit.
+How chat models get the limiter (see :func:`rate_limit_scope`): every chat model called inside
+the scope is limited through a LangChain callback that acquires when the call starts, and is
+refunded if the call turns out to be a cache hit. A 429 that reaches LangChain (the SDK's own
+retries used up) pauses the whole batch.
 """
 
 from __future__ import annotations
@@ -35,12 +35,11 @@ import math
 import time
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextvars import ContextVar
-from typing import Any, TypeVar
+from typing import Any
 from uuid import UUID
 
 import attrs
-from langchain_core.callbacks import AsyncCallbackHandler, BaseCallbackHandler
-from langchain_core.language_models import BaseChatModel
+from langchain_core.callbacks import AsyncCallbackHandler
 from langchain_core.outputs import ChatGeneration, LLMResult
 from langchain_core.rate_limiters import BaseRateLimiter
 from langchain_core.tracers.context import register_configure_hook
@@ -51,13 +50,9 @@ logger = logging.getLogger(__name__)
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
-M = TypeVar("M", bound=BaseChatModel)
 
 _EPSILON = 1e-6
 """Budget (requests, tokens, seconds) small enough to count as there."""
-
-LIMITED_METADATA_KEY = "convsim_rate_limited"
-"""Metadata flag on models that acquire the limiter themselves (set by apply_rate_limiter)."""
 
 
 @attrs.define
@@ -217,15 +212,6 @@ class BatchRateLimiter(BaseRateLimiter):
         logger.info("provider rate limit (429): pausing LLM requests for %.1fs", delay)
         return delay
 
-    async def on_http_response(self, response: Any) -> None:
-        """An httpx ``response`` event hook: notices every 429, including the ones the openai
-        SDK retries by itself (which LangChain callbacks never see).
-
-        Use: ``httpx.AsyncClient(event_hooks={"response": [limiter.on_http_response]})``.
-        """
-        if getattr(response, "status_code", None) == 429:
-            self.note_rate_limited(retry_after_seconds(getattr(response, "headers", None)))
-
 
 def _bucket(
     per_minute: float | None, burst: float, now: float, minimum: float
@@ -305,8 +291,6 @@ class RateLimitCallback(AsyncCallbackHandler):
         metadata: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
-        if metadata and metadata.get(LIMITED_METADATA_KEY):
-            return  # the model acquires after its cache lookup
         await self.limiter.aacquire()
         self._gated.add(run_id)
 
@@ -326,44 +310,10 @@ class RateLimitCallback(AsyncCallbackHandler):
             self.limiter.note_rate_limited(retry_after_seconds(getattr(response, "headers", None)))
 
 
-def apply_rate_limiter(model: M, limiter: BatchRateLimiter) -> M:
-    """A copy of ``model`` that acquires ``limiter`` after its cache lookup and reports usage.
-
-    For the LLM layer / builders: ``make_chat_model`` can call this with
-    :func:`current_rate_limiter` when it returns one.
-    """
-    callbacks: Any = model.callbacks
-    handlers: list[BaseCallbackHandler]
-    if callbacks is None:
-        handlers = []
-    elif isinstance(callbacks, list):
-        handlers = list(callbacks)
-    else:  # a callback manager
-        manager = callbacks.copy()
-        manager.add_handler(limiter.callback, inherit=True)
-        return _copy(model, limiter, manager)
-    if limiter.callback not in handlers:
-        handlers.append(limiter.callback)
-    return _copy(model, limiter, handlers)
-
-
-def _copy(model: M, limiter: BatchRateLimiter, callbacks: Any) -> M:
-    metadata = {**(model.metadata or {}), LIMITED_METADATA_KEY: True}
-    return model.model_copy(
-        update={"rate_limiter": limiter, "callbacks": callbacks, "metadata": metadata}
-    )
-
-
-_current: ContextVar[BatchRateLimiter | None] = ContextVar("convsim_batch_limiter", default=None)
 _hook_handler: ContextVar[RateLimitCallback | None] = ContextVar(
     "convsim_batch_limiter_hook", default=None
 )
 register_configure_hook(_hook_handler, inheritable=True)
-
-
-def current_rate_limiter() -> BatchRateLimiter | None:
-    """The limiter of the batch this code runs in (None outside a rate-limited batch)."""
-    return _current.get()
 
 
 @contextlib.contextmanager
@@ -375,10 +325,8 @@ def rate_limit_scope(limiter: BatchRateLimiter | None) -> Iterator[None]:
     if limiter is None:
         yield
         return
-    token = _current.set(limiter)
     hook = _hook_handler.set(limiter.callback)
     try:
         yield
     finally:
         _hook_handler.reset(hook)
-        _current.reset(token)

@@ -417,7 +417,9 @@ class HybridSimulationRunner(Runner):
         self._turn_complete = False
         timed_out = False
         try:
-            # A synchronous webhook answers inside send(): a slow bot must not hang the run.
+            # The built-in sessions only queue the message here (the webhook posts it from a
+            # worker, the WebSocket link keeps it while reconnecting), but a Session may block
+            # in send(): a stuck one must not hang the run past its timeout.
             async with asyncio.timeout(limit):
                 await session.send(message)
         except TimeoutError:

@@ -16,7 +16,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from channels.demo_bot import DemoBotServer
-from tui.cli import UserError
+from tui.numbers import ANY_WHOLE, NON_NEGATIVE, PORT, NumberAction
+from tui.wiring.errors import UserError
 
 DEFAULT_PORT = 8765
 
@@ -34,13 +35,15 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     parser.add_argument(
         "--port",
-        type=_port,
+        action=NumberAction,
+        rule=PORT,
         default=DEFAULT_PORT,
         help=f"port to listen on ({DEFAULT_PORT}; 0 picks a free one)",
     )
     parser.add_argument(
         "--reply-delay",
-        type=_seconds,
+        action=NumberAction,
+        rule=NON_NEGATIVE,
         default=0.0,
         metavar="S",
         help="seconds the bot 'types' before each reply message (0)",
@@ -51,28 +54,14 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         help="sign callbacks, and check signed requests, with the secret in environment variable "
         "NAME",
     )
-    parser.add_argument("--seed", type=int, default=0, help="seed for the bot's wording (0)")
+    parser.add_argument(
+        "--seed",
+        action=NumberAction,
+        rule=ANY_WHOLE,
+        default=0,
+        help="seed for the bot's wording (0)",
+    )
     parser.set_defaults(handler=run)
-
-
-def _port(value: str) -> int:
-    try:
-        port = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a port number: {value!r}") from None
-    if not 0 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"port must be between 0 and 65535, got {port}")
-    return port
-
-
-def _seconds(value: str) -> float:
-    try:
-        seconds = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {value!r}") from None
-    if seconds < 0:
-        raise argparse.ArgumentTypeError(f"cannot be negative, got {value}")
-    return seconds
 
 
 def _secret(name: str | None) -> str | None:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import logging
 import sys
 from pathlib import Path
@@ -22,8 +21,22 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from tui.cli import UserError
 from tui.commands.bot_options import add_bot_options
+from tui.numbers import ANY_WHOLE, POSITIVE_WHOLE, NumberAction
+from tui.wiring.bots import (
+    DEMO_PLACEHOLDER_URL,
+    check_preset_has_target,
+    demo_bot_profile,
+    profile_from_options,
+)
+from tui.wiring.errors import UserError, as_user_error
+from tui.wiring.scenarios import (
+    load_builtin,
+    load_scenario_file,
+    require_llm,
+    with_kinds,
+    with_max_messages,
+)
 
 if TYPE_CHECKING:
     from channels.profile import BotProfile
@@ -34,9 +47,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-_DEMO_PRESETS = {"websocket": "demo-ws", "webhook": "generic-json"}
-DEMO_PLACEHOLDER_URL = "http://127.0.0.1:0"
-"""Stands for the demo bot's address until it runs (it listens on a free port)."""
+# Moved to tui.wiring.bots; re-exported for code written before the move.
+__all__ = ["DEMO_PLACEHOLDER_URL", "demo_bot_profile", "handle_connect", "register", "run_headless"]
 
 
 def register(subparsers: Any) -> None:
@@ -56,7 +68,9 @@ def register(subparsers: Any) -> None:
         help="scenario file (.toml); optional with --demo-bot (default: the builtin demo)",
     )
     add_bot_options(parser)
-    parser.add_argument("--seed", type=int, help="random seed (default: the scenario's)")
+    parser.add_argument(
+        "--seed", action=NumberAction, rule=ANY_WHOLE, help="random seed (default: the scenario's)"
+    )
     parser.add_argument(
         "--out", type=Path, metavar="FILE", help="transcript file (default: runs/<scenario>/...)"
     )
@@ -64,7 +78,11 @@ def register(subparsers: Any) -> None:
         "--headless", action="store_true", help="print the chat as plain text, no terminal UI"
     )
     parser.add_argument(
-        "--max-messages", type=_positive_int, metavar="N", help="stop after N messages"
+        "--max-messages",
+        action=NumberAction,
+        rule=POSITIVE_WHOLE,
+        metavar="N",
+        help="stop after N messages",
     )
     sides = parser.add_mutually_exclusive_group()
     sides.add_argument(
@@ -78,13 +96,14 @@ def register(subparsers: Any) -> None:
 
 def handle_connect(args: argparse.Namespace) -> Any:
     """The UI's exit code, or the headless run as a coroutine for ``tui.cli`` to run."""
-    if args.preset and not (args.ws or args.webhook or args.demo_bot):
-        raise UserError("--preset needs --ws URL, --webhook URL or --demo-bot")
+    check_preset_has_target(args.preset, ws=args.ws, webhook=args.webhook, demo_bot=args.demo_bot)
     scenario = _apply_overrides(_load_scenario(args), args)
     if args.demo_bot:
         profile = demo_bot_profile(webhook=args.demo_bot == "webhook", preset=args.preset)
     else:
-        profile = _profile(args, scenario)
+        profile = profile_from_options(
+            scenario, ws=args.ws, webhook=args.webhook, profile=args.profile, preset=args.preset
+        )
     if not args.headless:
         opened = _open_ui(scenario, profile, args)
         if isinstance(opened, int):
@@ -97,84 +116,28 @@ def handle_connect(args: argparse.Namespace) -> Any:
 
 
 def _load_scenario(args: argparse.Namespace) -> Scenario:
-    from convsim_core.scenario import ScenarioError, builtin_scenario, load_scenario
-
-    try:
-        if args.scenario is not None:
-            return load_scenario(args.scenario)
-        if args.demo_bot:
-            return builtin_scenario("demo")
-    except ScenarioError as exc:
-        raise UserError(str(exc)) from None
+    if args.scenario is not None:
+        return load_scenario_file(args.scenario)
+    if args.demo_bot:
+        return load_builtin("demo")
     raise UserError("a scenario file is needed (it is optional only with --demo-bot)")
 
 
 def _apply_overrides(scenario: Scenario, args: argparse.Namespace) -> Scenario:
-    from convsim_core.builder import llm_available
-
-    if args.max_messages is not None:
-        scenario = attrs.evolve(scenario, max_messages=args.max_messages)
-    customer = scenario.customer
-    if customer.kind == "scripted" or not (args.llm or args.offline):
+    scenario = with_max_messages(scenario, args.max_messages)
+    if scenario.customer.kind == "scripted" or not (args.llm or args.offline):
         return scenario
-    if args.llm and not llm_available(scenario):
-        key = scenario.llm.api_key_env
-        raise UserError(f"--llm needs an API key: set {key} (and OPENAI_BASE_URL if needed)")
-    kind = "llm" if args.llm else "offline"
-    return attrs.evolve(scenario, customer=attrs.evolve(customer, kind=kind))
-
-
-def _profile(args: argparse.Namespace, scenario: Scenario) -> BotProfile:
-    """The bot to talk to: the command line first, then the scenario's ``[bot]`` table."""
-    from channels.profile import BotProfile, ProfileError, load_bot_profile, profile_for_url
-
-    try:
-        if args.ws:
-            return profile_for_url(args.ws, kind="ws", preset=args.preset, base=scenario.bot)
-        if args.webhook:
-            return profile_for_url(
-                args.webhook, kind="webhook", preset=args.preset, base=scenario.bot
-            )
-        if args.profile is not None:
-            return load_bot_profile(args.profile)
-        if scenario.bot is not None and "url" in scenario.bot:
-            # A [bot] table without a URL only tunes a bot named on the command line.
-            return BotProfile.from_mapping(scenario.bot, source=scenario.source)
-    except ProfileError as exc:
-        raise UserError(str(exc)) from None
-    raise UserError(
-        "which bot? give --ws URL, --webhook URL, --profile BOT.toml or --demo-bot"
-        " (or put a [bot] table in the scenario)"
-    )
-
-
-def demo_bot_profile(
-    base_url: str = DEMO_PLACEHOLDER_URL, *, webhook: bool = False, preset: str | None = None
-) -> BotProfile:
-    """How to reach the demo bot serving at ``base_url`` (its ``http://host:port``).
-
-    The URL gets no path, so the preset picks the endpoint (``demo-ws`` -> ``/ws``,
-    ``rasa-rest`` -> ``/webhooks/rest/webhook``...). Before the bot runs, the placeholder URL
-    (port 0) stands in: the UI starts the bot and calls this again with the real one.
-    """
-    from channels.profile import ProfileError, profile_for_url
-
-    kind = "webhook" if webhook else "websocket"
-    url = base_url if webhook else "ws" + base_url.removeprefix("http")
-    try:
-        return profile_for_url(url, kind=kind, preset=preset or _DEMO_PRESETS[kind])
-    except ProfileError as exc:
-        raise UserError(str(exc)) from None
+    if args.llm:
+        require_llm(scenario)
+    return with_kinds(scenario, "llm" if args.llm else "offline", roles=("customer",))
 
 
 async def _check_reachable(profile: BotProfile) -> None:
-    from channels.factory import check_reachable
     from convsim_core.channel import ChannelError
+    from tui.wiring.bots import check_reachable
 
-    try:
+    with as_user_error(ChannelError):
         await check_reachable(profile)
-    except ChannelError as exc:
-        raise UserError(str(exc)) from None
 
 
 # -- the terminal UI -------------------------------------------------------------------------------
@@ -202,52 +165,41 @@ def _open_ui(scenario: Scenario, profile: BotProfile, args: argparse.Namespace) 
 
 async def run_headless(scenario: Scenario, profile: BotProfile, args: argparse.Namespace) -> int:
     """Hold one conversation, printing it as it happens; see the module docstring for codes."""
-    from channels.demo_bot import DemoBotServer
-    from channels.factory import make_channel
     from convsim_core.builder import default_transcript_path
-    from convsim_core.hybrid_builder import build_hybrid_runner
-    from convsim_core.persistence import TranscriptWriter
+    from convsim_core.channel import ChannelError
     from convsim_core.scenario import ScenarioError
     from tui.headless import HeadlessPrinter
+    from tui.wiring.runs import RunWiring, open_bot_run
 
     seed = scenario.seed if args.seed is None else args.seed
     path: Path = args.out or default_transcript_path(scenario, seed)
     printer = HeadlessPrinter()
-    writer = TranscriptWriter(path)
-    async with contextlib.AsyncExitStack() as stack:
-        if args.demo_bot:
-            bot = await stack.enter_async_context(DemoBotServer())
-            profile = demo_bot_profile(
-                bot.url, webhook=args.demo_bot == "webhook", preset=args.preset
-            )
-        else:
-            await _check_reachable(profile)
-        channel = make_channel(profile)
-        stack.push_async_callback(channel.close)
+    wiring = RunWiring(
+        scenario,
+        seed,
+        path,
+        event_callback=_LivePrinter(printer).on_event,
+        use_llm=False if args.offline else None,
+    )
+    with as_user_error(ChannelError, ScenarioError):
+        run = await open_bot_run(wiring, profile, demo_bot=bool(args.demo_bot))
+    try:
+        customer = str(run.runner.services.header.get("customer_kind", "?"))
+        printer.intro(scenario, seed=seed, kinds={"customer": customer, "agent": run.profile.url})
         try:
-            runner = build_hybrid_runner(
-                scenario,
-                channel,
-                seed=seed,
-                transcript=writer,
-                event_callback=_LivePrinter(printer, profile.url).on_event,
-                use_llm=False if args.offline else None,
-            )
-        except ScenarioError as exc:
-            raise UserError(str(exc)) from None
-        customer = str(runner.services.header.get("customer_kind", "?"))
-        printer.intro(scenario, seed=seed, kinds={"customer": customer, "agent": profile.url})
-        try:
-            result = await runner.run()
+            result = await run.runner.run()
         except asyncio.CancelledError:
             print(f"convsim: stopped; transcript so far in {path}", file=sys.stderr)
             raise
+    finally:
+        await run.close()
+    writer = run.writer
     saved = path if writer.error is None else None
     printer.summary(result, transcript=saved)
     _print_extras(printer, result)
     if writer.error is not None:
         print(f"convsim: could not write the transcript {path}: {writer.error}", file=sys.stderr)
-    return _exit_code(result, profile.url, saved)
+    return _exit_code(result, run.profile.url, saved)
 
 
 @attrs.define
@@ -255,7 +207,6 @@ class _LivePrinter:
     """The headless printer plus what only a real bot does: reconnects and unreadable frames."""
 
     printer: HeadlessPrinter
-    url: str
 
     def on_event(self, event: RunnerEvent) -> None:
         from convsim_core.channel import ChannelState
@@ -296,10 +247,3 @@ def _exit_code(result: ConversationResult, url: str, transcript: Path | None) ->
     else:
         print(f"convsim: the conversation failed: {result.error}{kept}", file=sys.stderr)
     return 1
-
-
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value

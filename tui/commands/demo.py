@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from tui.cli import UserError
 from tui.commands.watch import add_run_options, run_scenario_command
+from tui.wiring.errors import UserError
 
 
 def register(subparsers: Any) -> None:

@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tui.cli import UserError
+from tui.numbers import ANY_WHOLE, NumberAction
+from tui.wiring.errors import UserError
+from tui.wiring.scenarios import resolve_scenario
+
+__all__ = ["handle_play", "register", "resolve_scenario"]
 
 if TYPE_CHECKING:
-    from convsim_core.scenario_models import Scenario
+    pass
 
 
 def register(subparsers: Any) -> None:
@@ -26,7 +29,9 @@ def register(subparsers: Any) -> None:
         ),
     )
     parser.add_argument("scenario", help="scenario file (.toml) or built-in name (demo)")
-    parser.add_argument("--seed", type=int, help="random seed (default: the scenario's)")
+    parser.add_argument(
+        "--seed", action=NumberAction, rule=ANY_WHOLE, help="random seed (default: the scenario's)"
+    )
     parser.set_defaults(handler=handle_play)
 
 
@@ -37,16 +42,3 @@ def handle_play(args: argparse.Namespace) -> int:
     from tui.app import run_play_app
 
     return run_play_app(scenario, seed=args.seed)
-
-
-def resolve_scenario(name: str) -> Scenario:
-    """A scenario file when ``name`` is a path (or ends in .toml), else a built-in scenario."""
-    from convsim_core.scenario import ScenarioError, builtin_scenario, load_scenario
-
-    path = Path(name)
-    try:
-        if path.suffix == ".toml" or path.exists():
-            return load_scenario(path)
-        return builtin_scenario(name)
-    except ScenarioError as exc:
-        raise UserError(str(exc)) from None

@@ -23,7 +23,8 @@ from convsim_core.batch import (
     summarize,
 )
 from convsim_core.batch.html import ReportBatch, write_html_report
-from tui.cli import UserError
+from tui.numbers import FINITE, NumberAction
+from tui.wiring.errors import UserError
 
 
 def register(subparsers: argparse._SubParsersAction[Any]) -> None:
@@ -46,7 +47,8 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     )
     parser.add_argument(
         "--alpha",
-        type=float,
+        action=NumberAction,
+        rule=FINITE,
         default=0.05,
         metavar="A",
         help="significance level for flagging changes (0.05)",

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from tui.cli import UserError
+from tui.wiring.errors import UserError
 
 
 def register(subparsers: Any) -> None:

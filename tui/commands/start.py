@@ -10,8 +10,8 @@ DEFAULT_FOLDER = Path("examples/scenarios")
 
 def run_start_screen(args: argparse.Namespace) -> int:
     """The start screen on ``args.scenarios`` (when the CLI has it), else examples/scenarios."""
-    from tui.app import ConvsimApp, _run
+    from tui.app import ConvsimApp, run_app
     from tui.screens.start import StartScreen
 
     folder = Path(getattr(args, "scenarios", None) or DEFAULT_FOLDER)
-    return _run(ConvsimApp(lambda app: StartScreen(folder, settings=app.settings)))
+    return run_app(ConvsimApp(lambda app: StartScreen(folder, settings=app.settings)))

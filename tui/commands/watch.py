@@ -13,9 +13,9 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import attrs
-
-from tui.cli import UserError
+from tui.numbers import ANY_WHOLE, POSITIVE, POSITIVE_WHOLE, NumberAction
+from tui.wiring.errors import UserError
+from tui.wiring.scenarios import load_scenario_file, require_llm, with_kinds, with_max_messages
 
 if TYPE_CHECKING:
     from convsim_core.scenario_models import Scenario
@@ -44,16 +44,23 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--headless", action="store_true", help="print the chat as plain text, no terminal UI"
     )
-    parser.add_argument("--seed", type=int, help="random seed (default: the scenario's)")
     parser.add_argument(
-        "--max-messages", type=_positive_int, metavar="N", help="stop after N messages"
+        "--seed", action=NumberAction, rule=ANY_WHOLE, help="random seed (default: the scenario's)"
+    )
+    parser.add_argument(
+        "--max-messages",
+        action=NumberAction,
+        rule=POSITIVE_WHOLE,
+        metavar="N",
+        help="stop after N messages",
     )
     parser.add_argument(
         "--out", type=Path, metavar="FILE", help="transcript file (default: runs/<scenario>/...)"
     )
     parser.add_argument(
         "--speed",
-        type=_positive_float,
+        action=NumberAction,
+        rule=POSITIVE,
         metavar="X",
         help=(
             "pace messages at X times real typing speed (default: x8 in the terminal UI,"
@@ -72,19 +79,13 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
 
 
 def handle_watch(args: argparse.Namespace) -> Any:
-    from convsim_core.scenario import ScenarioError, load_scenario
-
     if args.from_run is not None:
         if args.scenario is not None:
             raise UserError("give either a scenario file or --from DIR/ID, not both")
         return _rerun_batch_conversation(args)
     if args.scenario is None:
         raise UserError("a scenario file is needed (or --from DIR/ID to re-run a batch's run)")
-    try:
-        scenario = load_scenario(args.scenario)
-    except ScenarioError as exc:
-        raise UserError(str(exc)) from None
-    return run_scenario_command(scenario, args)
+    return run_scenario_command(load_scenario_file(args.scenario), args)
 
 
 def _rerun_batch_conversation(args: argparse.Namespace) -> Any:
@@ -137,26 +138,13 @@ def _open_ui(scenario: Scenario, args: argparse.Namespace, mode: str) -> int | s
 
 
 def _apply_overrides(scenario: Scenario, args: argparse.Namespace) -> Scenario:
-    from convsim_core.builder import llm_available
-
-    if args.max_messages is not None:
-        scenario = attrs.evolve(scenario, max_messages=args.max_messages)
+    scenario = with_max_messages(scenario, args.max_messages)
     if args.llm:
-        if not llm_available(scenario):
-            key = scenario.llm.api_key_env
-            raise UserError(f"--llm needs an API key: set {key} (and OPENAI_BASE_URL if needed)")
-        scenario = _with_kinds(scenario, "llm")
-    elif args.offline:
-        scenario = _with_kinds(scenario, "offline")
+        require_llm(scenario)
+        return with_kinds(scenario, "llm", roles=("customer", "agent"))
+    if args.offline:
+        return with_kinds(scenario, "offline", roles=("customer", "agent"))
     return scenario
-
-
-def _with_kinds(scenario: Scenario, kind: str) -> Scenario:
-    # Scripted sides stay scripted: they are the fixed part of a test.
-    def side(spec: Any) -> Any:
-        return spec if spec.kind == "scripted" else attrs.evolve(spec, kind=kind)
-
-    return attrs.evolve(scenario, customer=side(scenario.customer), agent=side(scenario.agent))
 
 
 async def run_headless(scenario: Scenario, args: argparse.Namespace) -> int:
@@ -196,17 +184,3 @@ async def run_headless(scenario: Scenario, args: argparse.Namespace) -> int:
     if writer.error is not None:
         print(f"convsim: could not write the transcript {path}: {writer.error}", file=sys.stderr)
     return 1 if result.error else 0
-
-
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    value = float(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError("must be greater than 0")
-    return value

@@ -314,8 +314,8 @@ class StartScreen(Screen[None]):
 def connect_profile(scenario: Scenario, typed: str = "") -> tuple[BotProfile, bool]:
     """The bot typed on the start screen (``URL [preset]``, or ``demo``/``demo webhook``), else
     the scenario's own bot when its ``[bot]`` table names a URL, else the demo bot."""
-    from channels.profile import BotProfile, profile_for_url
-    from tui.commands.connect import demo_bot_profile
+    from channels.profile import profile_for_url
+    from tui.wiring.bots import demo_bot_profile, scenario_bot_or_demo
 
     words = typed.split()
     if words and words[0] == "demo":
@@ -324,6 +324,4 @@ def connect_profile(scenario: Scenario, typed: str = "") -> tuple[BotProfile, bo
         url, preset = words[0], (words[1] if len(words) > 1 else None)
         kind = "ws" if url.startswith(("ws://", "wss://")) else "webhook"
         return profile_for_url(url, kind=kind, preset=preset, base=scenario.bot), False
-    if scenario.bot is not None and "url" in scenario.bot:
-        return BotProfile.from_mapping(scenario.bot, source=scenario.source), False
-    return demo_bot_profile(), True
+    return scenario_bot_or_demo(scenario)

@@ -86,7 +86,7 @@ class TranscriptScreen(Screen[None]):
         outcome = (
             transcript.result.conversation.outcome if transcript and transcript.result else None
         )
-        return Outcomes((outcome,) if outcome else ())  # type: ignore[arg-type]
+        return Outcomes((outcome,) if outcome else ())
 
     def _details(self) -> Content:
         transcript = self.transcript

@@ -7,30 +7,16 @@ port) and the profile is pointed at it; it stops when the run ends.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from channels.factory import check_reachable, make_channel
 from convsim_core.models import ParticipantRole
-from convsim_core.persistence import TranscriptWriter
 from convsim_core.takeover import SeatedParticipant
-from tui.run_source import ActiveRun, Cleanup, RunHooks, RunSource, ScenarioInfo, release
+from tui.run_source import ActiveRun, RunHooks, RunSource, ScenarioInfo
+from tui.wiring.runs import RunWiring, open_bot_run
 
 if TYPE_CHECKING:
     from channels.profile import BotProfile
     from convsim_core.scenario_models import Scenario
-
-
-def bot_header(profile: BotProfile, *, demo_bot: bool = False) -> dict[str, Any]:
-    """What a transcript records about the bot, so ``watch --from`` and reports know the run
-    was held with a bot (and which one) rather than with the offline agent."""
-    return {
-        "agent_kind": "real",
-        "mode": "connect",
-        "bot_url": profile.url,
-        "bot_transport": profile.kind,
-        "bot_preset": profile.preset or "",
-        "demo_bot": demo_bot,
-    }
 
 
 class ConnectRunSource(RunSource):
@@ -68,42 +54,16 @@ class ConnectRunSource(RunSource):
 
     async def start(self, hooks: RunHooks) -> ActiveRun:
         from convsim_core.builder import default_transcript_path
-        from convsim_core.hybrid_builder import build_hybrid_runner
 
-        cleanups: list[Cleanup] = []
-        profile = self.profile
-        try:
-            if self.demo_bot:
-                profile = await self._start_demo_bot(cleanups)
-            elif self.check:
-                await check_reachable(profile)
-            channel = make_channel(profile)
-            cleanups.append(channel.close)
-            path = default_transcript_path(self.scenario, hooks.seed, self.runs_root)
-            runner = build_hybrid_runner(
-                self.scenario,
-                channel,
-                seed=hooks.seed,
-                transcript=TranscriptWriter(path),
-                progress_callback=hooks.progress_callback,
-                event_callback=hooks.event_callback,
-                use_llm=self.use_llm,
-                header_extra=bot_header(profile, demo_bot=self.demo_bot),
-            )
-            if hooks.seats is not None:  # the person may take the customer's seat
-                runner.customer = SeatedParticipant(runner.customer, hooks.seats)
-        except BaseException:
-            await release(cleanups)
-            raise
-        return ActiveRun(runner, transcript_path=path, cleanups=cleanups)
-
-    async def _start_demo_bot(self, cleanups: list[Cleanup]) -> BotProfile:
-        from channels.demo_bot import DemoBotServer
-        from tui.commands.connect import demo_bot_profile
-
-        bot = DemoBotServer()
-        await bot.start()
-        cleanups.append(bot.stop)
-        return demo_bot_profile(
-            bot.url, webhook=self.profile.kind == "webhook", preset=self.profile.preset
+        wiring = RunWiring(
+            self.scenario,
+            hooks.seed,
+            default_transcript_path(self.scenario, hooks.seed, self.runs_root),
+            event_callback=hooks.event_callback,
+            progress_callback=hooks.progress_callback,
+            use_llm=self.use_llm,
         )
+        run = await open_bot_run(wiring, self.profile, demo_bot=self.demo_bot, check=self.check)
+        if hooks.seats is not None:  # the person may take the customer's seat
+            run.runner.customer = SeatedParticipant(run.runner.customer, hooks.seats)
+        return ActiveRun(run.runner, transcript_path=run.transcript_path, cleanups=[run.close])

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 import attrs
 
 from channels.terminal import TerminalChannel, TerminalSession
-from convsim_core.persistence import TranscriptWriter
 from tui.run_source import ActiveRun, RunHooks, RunSource, ScenarioInfo
+from tui.wiring.runs import RunWiring, hybrid_run
 
 if TYPE_CHECKING:
     from convsim_core.runners.hybrid import HybridTiming
@@ -50,21 +50,20 @@ class PlayRunSource(RunSource):
 
     async def start(self, hooks: RunHooks) -> ActiveRun:
         from convsim_core.builder import default_transcript_path
-        from convsim_core.hybrid_builder import build_hybrid_runner
 
         channel = TerminalChannel()
         path = default_transcript_path(self.scenario, hooks.seed, self.runs_root)
-        runner = build_hybrid_runner(
+        wiring = RunWiring(
             self.scenario,
-            channel,
-            seed=hooks.seed,
-            transcript=TranscriptWriter(path),
-            progress_callback=hooks.progress_callback,
+            hooks.seed,
+            path,
             event_callback=hooks.event_callback,
+            progress_callback=hooks.progress_callback,
             use_llm=self.use_llm,
             timing=person_timing(self.scenario, seed=hooks.seed),
             header_extra={"agent_kind": "person", "mode": "play"},
         )
+        runner, _writer = hybrid_run(wiring, channel)
 
         def session() -> TerminalSession | None:
             return channel.sessions[-1] if channel.sessions else None

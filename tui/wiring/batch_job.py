@@ -1,0 +1,132 @@
+"""What ``convsim batch`` runs: the plan, its scenarios, the bot target, the rate limits.
+
+Application logic, apart from the command line that builds it (``tui.commands.batch``) and the
+dashboard that shows it, so later commands and tests run a batch without argparse.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from convsim_core.batch import BatchFolderError, BatchPlan, BatchSession, PlannedRun
+from convsim_core.batch.limits import RateLimits
+from convsim_core.persistence import TranscriptSink
+from convsim_core.runners.base import Runner
+from tui.wiring.bots import BotTarget, check_reachable, open_channel, start_demo_bot
+from tui.wiring.errors import UserError
+
+if TYPE_CHECKING:
+    from convsim_core.batch.ratelimit import BatchRateLimiter
+    from convsim_core.channel import Channel
+    from convsim_core.scenario_models import Scenario
+
+
+@attrs.define
+class BatchJob:
+    """Everything ``convsim batch`` decided before running: plan, scenarios, target, limits."""
+
+    plan: BatchPlan
+    scenarios: dict[str, Scenario]
+    folder: Path
+    concurrency: int
+    resume: bool
+    target: BotTarget | None = None
+    limits: RateLimits = attrs.field(factory=RateLimits)
+    use_llm: bool | None = None
+    channels: dict[str, Channel] = attrs.field(factory=dict)
+
+    @property
+    def mode(self) -> str:
+        return "full" if self.target is None else "hybrid"
+
+    def settings(self) -> dict[str, Any]:
+        return {
+            "mode": self.mode,
+            "bot": self.target.to_dict() if self.target else None,
+            "rate_limits": self.limits.to_dict(),
+            "use_llm": self.use_llm,
+        }
+
+    def session(self) -> BatchSession:
+        try:
+            return BatchSession(
+                self.plan,
+                self.scenarios,
+                self.make_runner,
+                folder=self.folder,
+                concurrency=self.concurrency,
+                resume=self.resume,
+                mode=self.mode,
+                settings=self.settings(),
+            )
+        except BatchFolderError as exc:
+            raise UserError(str(exc)) from exc
+
+    def make_runner(
+        self, scenario: Scenario, run: PlannedRun, transcript: TranscriptSink
+    ) -> Runner:
+        """The batch's runner factory: one fresh runner per conversation."""
+        if self.target is None:
+            from convsim_core.builder import build_full_runner
+
+            return build_full_runner(
+                scenario, seed=run.seed, transcript=transcript, use_llm=self.use_llm
+            )
+        from convsim_core.hybrid_builder import build_hybrid_runner
+
+        return build_hybrid_runner(
+            scenario,
+            self.channels[run.scenario],
+            seed=run.seed,
+            transcript=transcript,
+            use_llm=self.use_llm,
+        )
+
+    def limiter(self) -> BatchRateLimiter | None:
+        if not self.limits.enabled:
+            return None
+        from convsim_core.batch.ratelimit import BatchRateLimiter
+
+        return BatchRateLimiter(self.limits)
+
+    def prepare_llm_cache(self) -> None:
+        """Open the shared LLM response cache once, before many conversations race to it."""
+        from convsim_core.builder import llm_available, llm_settings
+
+        if self.use_llm is False:
+            return
+        for scenario in self.scenarios.values():
+            if llm_available(scenario):
+                from convsim_core.llm import configure_cache
+
+                configure_cache(llm_settings(scenario))
+
+    @contextlib.asynccontextmanager
+    async def bot_channels(self) -> AsyncIterator[None]:
+        """Start the demo bot if asked, and open one channel per scenario for the batch."""
+        if self.target is None:
+            yield
+            return
+        from convsim_core.channel import ChannelError
+
+        async with contextlib.AsyncExitStack() as stack:
+            demo_url = await start_demo_bot(stack) if self.target.demo_bot else None
+            checked: set[str] = set()
+            for key, profile in self.target.profiles(self.scenarios, demo_url).items():
+                if profile.url not in checked:
+                    checked.add(profile.url)
+                    try:
+                        await check_reachable(profile)
+                    except ChannelError as exc:
+                        raise UserError(str(exc)) from exc
+                # One channel per scenario, shared by its conversations (one session each).
+                self.channels[key] = await open_channel(stack, profile)
+            try:
+                yield
+            finally:
+                self.channels.clear()
