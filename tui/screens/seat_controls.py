@@ -19,7 +19,7 @@ from tui.widgets.live_run import LiveRun
 if TYPE_CHECKING:
     from tui.settings import ViewSettings
 
-SEAT_HINT = "ctrl+s send · enter new line · ctrl+t hand back"
+SEAT_HINT = "ctrl+s send · ctrl+t hand back · enter new line"
 TAKE_ACTIONS = ("take_customer", "take_agent", "hand_back")
 
 
