@@ -16,15 +16,15 @@ from convsim_core.participant import Participant
 from convsim_core.persistence import read_transcript
 from convsim_core.scenario import builtin_scenario
 from convsim_core.serialization import from_json, to_json
-from convsim_core.takeover import PERSON, SIMULATION, Seats, SeatedParticipant
+from convsim_core.takeover import PERSON, SIMULATION, SeatedParticipant, Seats
 from tui.app import ConvsimApp
 from tui.pace import Pace
 from tui.screens.run_screens import ConnectScreen, WatchScreen
 from tui.sources.connect import ConnectRunSource
 from tui.testing import scripted_source, snapshot_settings, wait_until
-from tui.wiring.bots import demo_bot_profile
 from tui.widgets.composer import Composer
 from tui.widgets.live_run import LiveRun
+from tui.wiring.bots import demo_bot_profile
 
 CUSTOMER, AGENT = ParticipantRole.CUSTOMER, ParticipantRole.AGENT
 
