@@ -52,7 +52,7 @@ async def send(pilot: Pilot[Any], text: str) -> None:
     await pilot.press("ctrl+s")
 
 
-# -- the seats, without a UI ------------------------------------------------------------------------
+# -- the seats, without a UI ---------------------------------------------------------------------
 
 
 class Echo(Participant):
