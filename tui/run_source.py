@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from convsim_core.branching import Branch, apply_branch
 from convsim_core.models import Outcomes, ParticipantRole
 from convsim_core.pacing import Pacer
 from convsim_core.persistence import TranscriptSink, TranscriptWriter
@@ -173,8 +174,10 @@ class ScenarioRunSource(RunSource):
         base_timestamp: datetime | None = None,
         use_llm: bool | None = None,
         write_transcript: bool = True,
+        branch: Branch | None = None,
     ) -> None:
         super().__init__(ScenarioInfo.from_scenario(scenario))
+        self.branch = branch
         self.scenario = scenario
         self.runs_root = runs_root
         self.base_timestamp = base_timestamp
@@ -199,4 +202,5 @@ class ScenarioRunSource(RunSource):
             pacer=hooks.pacer,
             use_llm=self.use_llm,
         )
+        apply_branch(runner, self.branch)
         return ActiveRun(seat_full_runner(runner, hooks.seats), transcript_path=path)

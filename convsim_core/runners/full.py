@@ -53,6 +53,8 @@ class FullSimulationRunner(Runner):
     typing_delay: TypingDelay | None = attrs.field(kw_only=True, default=None)
     """Defaults to a human typing model seeded with the run's seed."""
     pacer: Pacer = attrs.field(factory=NoPacing, kw_only=True)
+    history: tuple[Message, ...] = attrs.field(default=(), kw_only=True)
+    """A branch's first messages: recorded (and judged) first, then the run goes on from them."""
 
     # Private state - managed internally
     _conversation: Conversation = attrs.field(init=False)
@@ -81,10 +83,16 @@ class FullSimulationRunner(Runner):
         """Execute the full simulation conversation."""
         self._current_timestamp = self.base_timestamp or datetime.now(UTC)
         first = Message.from_draft(self.initial_message, self._current_timestamp)
+        if self.history:
+            first = self.history[0]
+            self._current_timestamp = self.history[-1].timestamp
         await self._begin(first.timestamp)
         self._conversation = Conversation(messages=())
         try:
             termination = await self._record(first)
+            for earlier in self.history[1:]:
+                # Only where the history ends counts: the branch continues from there.
+                termination = await self._record(earlier)
             while termination is None:
                 termination = await self._take_turn()
         except asyncio.CancelledError:

@@ -195,6 +195,8 @@ class HybridSimulationRunner(Runner):
     services: RunnerServices = attrs.field(factory=RunnerServices, kw_only=True)
     timing: HybridTiming = attrs.field(factory=HybridTiming, kw_only=True)
     intent_inferer: IntentInferer | None = attrs.field(default=None, kw_only=True)
+    history: tuple[Message, ...] = attrs.field(default=(), kw_only=True)
+    """A branch's first messages: recorded (and judged) first; the agent never saw them."""
 
     # Private state - managed internally
     _conversation: Conversation = attrs.field(init=False)
@@ -317,6 +319,8 @@ class HybridSimulationRunner(Runner):
 
     async def _open_conversation(self, session: Session) -> Termination | None:
         self._customer_spoke_at = self._loop_time()
+        if self.history:
+            return await self._open_from_history(session)
         draft = self.initial_message
         if draft is None:
             self._start_typing()
@@ -324,6 +328,28 @@ class HybridSimulationRunner(Runner):
         if draft.sender is AGENT:
             return None  # the real agent opens with its own words
         return await self._send(session, draft.content)
+
+    async def _open_from_history(self, session: Session) -> Termination | None:
+        termination: Termination | None = None
+        for message in self.history:
+            termination = await self._record(message)  # only the last one's counts
+        if termination is not None:
+            return termination
+        last = self.history[-1]
+        if last.sender is AGENT:
+            self._agent_answered = True
+            self._start_typing()  # the customer answers the agent's last message
+            return None
+        # The agent has not seen the history: give it the customer's last message to answer.
+        self._customer_spoke = True
+        self._customer_spoke_at = self._loop_time()
+        try:
+            await session.send(last)
+        except ChannelError:
+            raise
+        except Exception as exc:
+            raise ChannelError(f"could not send the message: {type(exc).__name__}: {exc}") from exc
+        return None
 
     async def _step(self, session: Session) -> Termination | None:
         """Handle one mailbox item or one expired wait."""

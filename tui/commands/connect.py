@@ -22,6 +22,12 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from tui.commands.bot_options import add_bot_options
+from tui.commands.branch_options import (
+    add_branch_options,
+    branch_scenario,
+    load_branch_args,
+    wants_branch,
+)
 from tui.numbers import ANY_WHOLE, POSITIVE_WHOLE, NumberAction
 from tui.wiring.bots import (
     DEMO_PLACEHOLDER_URL,
@@ -68,6 +74,7 @@ def register(subparsers: Any) -> None:
         help="scenario file (.toml); optional with --demo-bot (default: the builtin demo)",
     )
     add_bot_options(parser)
+    add_branch_options(parser)
     parser.add_argument(
         "--seed", action=NumberAction, rule=ANY_WHOLE, help="random seed (default: the scenario's)"
     )
@@ -97,7 +104,10 @@ def register(subparsers: Any) -> None:
 def handle_connect(args: argparse.Namespace) -> Any:
     """The UI's exit code, or the headless run as a coroutine for ``tui.cli`` to run."""
     check_preset_has_target(args.preset, ws=args.ws, webhook=args.webhook, demo_bot=args.demo_bot)
-    scenario = _apply_overrides(_load_scenario(args), args)
+    branch = load_branch_args(args) if wants_branch(args) else None
+    args.branch = branch
+    loaded = branch_scenario(branch, args.scenario) if branch else _load_scenario(args)
+    scenario = _apply_overrides(loaded, args)
     if args.demo_bot:
         profile = demo_bot_profile(webhook=args.demo_bot == "webhook", preset=args.preset)
     else:
@@ -157,6 +167,13 @@ def _open_ui(scenario: Scenario, profile: BotProfile, args: argparse.Namespace) 
     if args.out is not None:
         print("convsim: --out applies to --headless runs only", file=sys.stderr)
     # With the demo bot the app starts it: the profile only names the kind and preset so far.
+    branch = getattr(args, "branch", None)
+    if branch is not None:
+        return int(
+            run_connect_app(
+                scenario, profile, seed=args.seed, demo_bot=bool(args.demo_bot), branch=branch
+            )
+        )
     return int(run_connect_app(scenario, profile, seed=args.seed, demo_bot=bool(args.demo_bot)))
 
 
@@ -165,6 +182,7 @@ def _open_ui(scenario: Scenario, profile: BotProfile, args: argparse.Namespace) 
 
 async def run_headless(scenario: Scenario, profile: BotProfile, args: argparse.Namespace) -> int:
     """Hold one conversation, printing it as it happens; see the module docstring for codes."""
+    from convsim_core.branching import apply_branch
     from convsim_core.builder import default_transcript_path
     from convsim_core.channel import ChannelError
     from convsim_core.scenario import ScenarioError
@@ -183,6 +201,7 @@ async def run_headless(scenario: Scenario, profile: BotProfile, args: argparse.N
     )
     with as_user_error(ChannelError, ScenarioError):
         run = await open_bot_run(wiring, profile, demo_bot=bool(args.demo_bot))
+    apply_branch(run.runner, getattr(args, "branch", None))
     try:
         customer = str(run.runner.services.header.get("customer_kind", "?"))
         printer.intro(scenario, seed=seed, kinds={"customer": customer, "agent": run.profile.url})

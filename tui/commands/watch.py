@@ -13,11 +13,18 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tui.commands.branch_options import (
+    add_branch_options,
+    branch_scenario,
+    load_branch_args,
+    wants_branch,
+)
 from tui.numbers import ANY_WHOLE, POSITIVE, POSITIVE_WHOLE, NumberAction
 from tui.wiring.errors import UserError
 from tui.wiring.scenarios import load_scenario_file, require_llm, with_kinds, with_max_messages
 
 if TYPE_CHECKING:
+    from convsim_core.branching import Branch
     from convsim_core.scenario_models import Scenario
 
 logger = logging.getLogger(__name__)
@@ -33,9 +40,13 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--from",
         dest="from_run",
-        metavar="DIR/ID",
-        help="re-run one conversation of a batch exactly (its scenario copy and seed)",
+        metavar="DIR/ID|TRANSCRIPT",
+        help=(
+            "re-run one conversation of a batch exactly (its scenario copy and seed), or branch"
+            " from a saved transcript (with --at N: its first N messages)"
+        ),
     )
+    add_branch_options(parser, with_from=False)
     add_run_options(parser)
     parser.set_defaults(handler=handle_watch)
 
@@ -79,6 +90,9 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
 
 
 def handle_watch(args: argparse.Namespace) -> Any:
+    if wants_branch(args):
+        branch = load_branch_args(args)
+        return run_scenario_command(branch_scenario(branch, args.scenario), args, branch=branch)
     if args.from_run is not None:
         if args.scenario is not None:
             raise UserError("give either a scenario file or --from DIR/ID, not both")
@@ -111,19 +125,25 @@ def _rerun_batch_conversation(args: argparse.Namespace) -> Any:
 
 
 def run_scenario_command(
-    scenario: Scenario, args: argparse.Namespace, *, mode: str = "watch"
+    scenario: Scenario,
+    args: argparse.Namespace,
+    *,
+    mode: str = "watch",
+    branch: Branch | None = None,
 ) -> Any:
     """Open the UI, or return the headless run (a coroutine ``tui.cli`` runs)."""
     scenario = _apply_overrides(scenario, args)
     if not args.headless:
-        note = _open_ui(scenario, args, mode)
+        note = _open_ui(scenario, args, mode, branch)
         if isinstance(note, int):
             return note
         print(f"convsim: {note}; running headless", file=sys.stderr)
-    return run_headless(scenario, args)
+    return run_headless(scenario, args, branch=branch)
 
 
-def _open_ui(scenario: Scenario, args: argparse.Namespace, mode: str) -> int | str:
+def _open_ui(
+    scenario: Scenario, args: argparse.Namespace, mode: str, branch: Branch | None = None
+) -> int | str:
     """The UI's exit code, or why it cannot run here."""
     if not sys.stdout.isatty():
         return "stdout is not a terminal"
@@ -134,6 +154,8 @@ def _open_ui(scenario: Scenario, args: argparse.Namespace, mode: str) -> int | s
         return f"the terminal UI is not available ({exc})"
     if args.out is not None:
         print("convsim: --out applies to --headless runs only", file=sys.stderr)
+    if branch is not None:
+        return run_watch_app(scenario, seed=args.seed, mode=mode, speed=args.speed, branch=branch)
     return run_watch_app(scenario, seed=args.seed, mode=mode, speed=args.speed)
 
 
@@ -147,8 +169,11 @@ def _apply_overrides(scenario: Scenario, args: argparse.Namespace) -> Scenario:
     return scenario
 
 
-async def run_headless(scenario: Scenario, args: argparse.Namespace) -> int:
+async def run_headless(
+    scenario: Scenario, args: argparse.Namespace, *, branch: Branch | None = None
+) -> int:
     """Run once, printing as it goes; exit code 1 when the run failed with an error."""
+    from convsim_core.branching import apply_branch
     from convsim_core.builder import build_full_runner, default_transcript_path
     from convsim_core.pacing import RealTimePacing
     from convsim_core.persistence import TranscriptWriter
@@ -171,6 +196,7 @@ async def run_headless(scenario: Scenario, args: argparse.Namespace) -> int:
         )
     except ScenarioError as exc:
         raise UserError(str(exc)) from None
+    apply_branch(runner, branch)
     header = runner.services.header
     kinds = {role: str(header.get(f"{role}_kind", "?")) for role in ("customer", "agent")}
     printer.intro(scenario, seed=seed, kinds=kinds)

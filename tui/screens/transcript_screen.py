@@ -18,15 +18,22 @@ from convsim_core.persistence import Transcript, read_transcript
 from convsim_core.serialization import SchemaError, from_json
 from tui.formatting import format_duration, humanize
 from tui.screens.help import HelpScreen
+from tui.screens.transcript_actions import TranscriptActions
 from tui.settings import ViewSettings
 from tui.widgets.error_panel import ErrorPanel
 from tui.widgets.outcome_panel import OutcomePanel
 from tui.widgets.transcript import TranscriptView
 
 
-class TranscriptScreen(Screen[None]):
+class TranscriptScreen(TranscriptActions, Screen[None]):
     BINDINGS = [
         Binding("escape", "back", "Back", tooltip="Back to the previous screen"),
+        Binding(
+            "b",
+            "branch",
+            "Branch",
+            tooltip="Branch: keep the messages up to the last one on screen, continue live",
+        ),
         Binding("question_mark,f1", "help", "Help", tooltip="Show every key"),
     ]
     AUTO_FOCUS = "#transcript"

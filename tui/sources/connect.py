@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from convsim_core.branching import Branch, apply_branch
 from convsim_core.models import ParticipantRole
 from convsim_core.takeover import SeatedParticipant
 from tui.run_source import ActiveRun, RunHooks, RunSource, ScenarioInfo
@@ -32,8 +33,10 @@ class ConnectRunSource(RunSource):
         runs_root: Path | None = None,
         use_llm: bool | None = None,
         check: bool = True,
+        branch: Branch | None = None,
     ) -> None:
         super().__init__(ScenarioInfo.from_scenario(scenario))
+        self.branch = branch
         self.scenario = scenario
         self.profile = profile
         self.demo_bot = demo_bot
@@ -64,6 +67,7 @@ class ConnectRunSource(RunSource):
             use_llm=self.use_llm,
         )
         run = await open_bot_run(wiring, self.profile, demo_bot=self.demo_bot, check=self.check)
+        apply_branch(run.runner, self.branch)
         if hooks.seats is not None:  # the person may take the customer's seat
             run.runner.customer = SeatedParticipant(run.runner.customer, hooks.seats)
         return ActiveRun(run.runner, transcript_path=run.transcript_path, cleanups=[run.close])

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from channels.terminal import TerminalChannel, TerminalSession
+from convsim_core.branching import Branch, apply_branch
 from tui.run_source import ActiveRun, RunHooks, RunSource, ScenarioInfo
 from tui.wiring.runs import RunWiring, hybrid_run
 
@@ -41,9 +42,15 @@ class PlayRunSource(RunSource):
     kind = "play"
 
     def __init__(
-        self, scenario: Scenario, *, runs_root: Path | None = None, use_llm: bool | None = None
+        self,
+        scenario: Scenario,
+        *,
+        runs_root: Path | None = None,
+        use_llm: bool | None = None,
+        branch: Branch | None = None,
     ) -> None:
         super().__init__(ScenarioInfo.from_scenario(scenario))
+        self.branch = branch
         self.scenario = scenario
         self.runs_root = runs_root
         self.use_llm = use_llm
@@ -64,6 +71,7 @@ class PlayRunSource(RunSource):
             header_extra={"agent_kind": "person", "mode": "play"},
         )
         runner, _writer = hybrid_run(wiring, channel)
+        apply_branch(runner, self.branch)
 
         def session() -> TerminalSession | None:
             return channel.sessions[-1] if channel.sessions else None

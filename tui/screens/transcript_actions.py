@@ -1,0 +1,78 @@
+"""What a person can do with a saved transcript in the viewer: branch from a message.
+
+Kept apart from the viewer's layout (``transcript_screen.py``) so each stays small.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from tui.screens.branch_dialog import BranchChoice, BranchDialog
+from tui.widgets.transcript import MessageBubble, TranscriptView
+
+if TYPE_CHECKING:
+    from convsim_core.persistence import Transcript
+
+
+class TranscriptActions:
+    """Mixed into the transcript viewer (which has ``path`` and ``transcript``)."""
+
+    path: Path
+    transcript: Transcript | None
+
+    if TYPE_CHECKING:
+
+        def query_one(self, selector: Any, expect_type: Any = None) -> Any: ...
+        def notify(self, message: str, **kwargs: Any) -> None: ...
+
+    @property
+    def _app(self) -> Any:
+        return self.query_one(TranscriptView).app
+
+    def last_message_on_screen(self) -> int:
+        """The number (1-based) of the last message shown: the one a branch goes on after."""
+        view: TranscriptView = self.query_one(TranscriptView)
+        top, bottom = view.region.y, view.region.bottom
+        shown = [
+            bubble.index + 1
+            for bubble in view.query(MessageBubble)
+            if bubble.region.height and bubble.region.y < bottom and bubble.region.bottom > top
+        ]
+        total = len(self.transcript.messages) if self.transcript else 0
+        return max(shown, default=total)
+
+    def action_branch(self) -> None:
+        transcript = self.transcript
+        if transcript is None or not transcript.messages:
+            self.notify("Nothing to branch from.", severity="warning")
+            return
+        dialog = BranchDialog(len(transcript.messages), self.last_message_on_screen())
+        self._app.push_screen(dialog, self._branch_chosen)
+
+    def _branch_chosen(self, choice: BranchChoice | None) -> None:
+        if choice is None:
+            return
+        from convsim_core.branching import BranchError, load_branch
+        from tui.wiring.errors import UserError
+        from tui.wiring.scenarios import resolve_scenario
+
+        try:
+            branch = load_branch(self.path, choice.at)
+            name = branch.scenario_ref
+            if name is None:
+                raise BranchError("the transcript does not say which scenario it ran")
+            scenario = resolve_scenario(name)
+        except (BranchError, UserError) as exc:
+            self.notify(str(exc), title="Cannot branch", severity="error")
+            return
+        app = self._app
+        if choice.mode == "play":
+            app.open_play(scenario, seed=branch.seed, branch=branch)
+        elif choice.mode == "connect":
+            from tui.wiring.bots import scenario_bot_or_demo
+
+            profile, demo_bot = scenario_bot_or_demo(scenario)
+            app.open_connect(scenario, profile, seed=branch.seed, demo_bot=demo_bot, branch=branch)
+        else:
+            app.open_watch(scenario, seed=branch.seed, branch=branch)
