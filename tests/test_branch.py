@@ -40,8 +40,18 @@ def test_watch_branches_from_a_transcript(
 ) -> None:
     child = tmp_path / "child.jsonl"
     code = main(
-        ["watch", "--from", str(parent), "--at", "4", "--seed", "99", "--headless"]
-        + ["--out", str(child)]
+        [
+            "watch",
+            "--from",
+            str(parent),
+            "--at",
+            "4",
+            "--seed",
+            "99",
+            "--headless",
+            "--out",
+            str(child),
+        ]
     )
     assert code == 0
     original, branched = read_transcript(parent), read_transcript(child)
@@ -81,8 +91,18 @@ async def test_connect_branches_against_the_demo_bot(
     child = tmp_path / "child.jsonl"
     async with DemoBotServer() as bot:
         code = await run_cli(
-            ["connect", "--from", str(parent), "--at", "3", "--ws", bot.ws_url]
-            + ["--headless", "--out", str(child)]
+            [
+                "connect",
+                "--from",
+                str(parent),
+                "--at",
+                "3",
+                "--ws",
+                bot.ws_url,
+                "--headless",
+                "--out",
+                str(child),
+            ]
         )
     assert code == 0, capsys.readouterr().err
     original, branched = read_transcript(parent), read_transcript(child)
