@@ -46,3 +46,33 @@ class TestTakeOverSnapshots:
             await pilot.pause()
 
         assert snap_compare(self.app(), terminal_size=size, run_before=take_over)
+
+
+class TestReplaySnapshots:
+    @staticmethod
+    def app() -> ConvsimApp:
+        from pathlib import Path
+
+        from convsim_core.replay import compare
+        from tests.test_replay import NEW, RECORDED
+        from tui.screens.replay_screen import ReplayScreen
+
+        changed = compare(
+            Path("refund-0001.jsonl"),
+            RECORDED,
+            NEW,
+            recorded_outcome="resolved",
+            new_outcome="refund_denied",
+        )
+        same = compare(
+            Path("refund-0002.jsonl"),
+            RECORDED,
+            RECORDED,
+            recorded_outcome="resolved",
+            new_outcome="resolved",
+        )
+        return ConvsimApp(lambda app: ReplayScreen([changed, same]))
+
+    @pytest.mark.parametrize("size", SIZES)
+    def test_the_replay_diff(self, snap_compare: SnapCompare, size: tuple[int, int]) -> None:
+        assert snap_compare(self.app(), terminal_size=size)

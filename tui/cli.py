@@ -36,6 +36,7 @@ COMMAND_MODULES = (
     "tui.commands.bot",
     "tui.commands.batch",
     "tui.commands.report",
+    "tui.commands.replay",
 )
 
 
