@@ -66,7 +66,7 @@ def test_the_script_keeps_the_recorded_gaps() -> None:
 async def record(tmp_path: Path, bot: DemoBotServer, name: str = "recorded.jsonl") -> Path:
     scenario, out = write_scenario(tmp_path), tmp_path / name
     code = await run_cli(
-        ["connect", str(scenario), "--ws", bot.ws_url, "--headless"] + ["--out", str(out)]
+        ["connect", str(scenario), "--ws", bot.ws_url, "--headless", "--out", str(out)]
     )
     assert code == 0
     return out
