@@ -48,6 +48,7 @@ from convsim_core.usage import UsageMeter
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
+    from convsim_core.chats.grounding import Pool
     from convsim_core.llm.settings import LLMSettings
 
 logger = logging.getLogger(__name__)
@@ -192,6 +193,25 @@ class _Builder:
         kind = self.kind(role)
         if kind == "scripted":
             return ScriptedParticipant(role, spec.turns)
+        pool = self._pool() if role is ParticipantRole.CUSTOMER else None
+        if kind == "llm" and pool is not None:
+            from convsim_core.chats.grounding import ExampleFinder, retriever_for
+            from convsim_core.chats.llm_customer import GroundedLLMCustomer
+
+            assert spec.rag is not None
+            finder = ExampleFinder(
+                pool, retriever_for(spec.rag, llm_settings(scenario)), self._pool_query()
+            )
+            return GroundedLLMCustomer(
+                role,
+                self._model(),
+                persona=spec.persona or f"A {role.value} in a customer-service chat.",
+                intents=scenario.intents_of(role),
+                facts=spec.facts,
+                usage=self.usage,
+                instructions=spec.instructions,
+                finder=finder,
+            )
         if kind == "llm":
             from convsim_core.llm import LLMParticipant
 
@@ -209,9 +229,12 @@ class _Builder:
             problem = first.content if first.sender is ParticipantRole.CUSTOMER else ""
             if not problem and scenario.intent is not None:
                 problem = scenario.intent.description
-            return OfflineCustomer(
-                spec.customer_rules, facts=spec.facts, problem=problem, seed=self.seed
-            )
+            rules = spec.customer_rules
+            if pool is not None:
+                from convsim_core.chats.grounding import grounded_rules, phrasings
+
+                rules = grounded_rules(rules, phrasings(pool, self._pool_query()))
+            return OfflineCustomer(rules, facts=spec.facts, problem=problem, seed=self.seed)
         return OfflineAgent(spec.agent_rules, facts=spec.facts, seed=self.seed)
 
     # -- services ---------------------------------------------------------------------------
@@ -233,6 +256,9 @@ class _Builder:
         }
         if self._models or "llm" in self._kinds.values():
             full_header["llm_model"] = llm_settings(self.scenario).model
+        pool = self._pool()
+        if pool is not None:
+            full_header["grounding"] = pool.header()
         full_header.update(header or {})
         return RunnerServices(
             judge=judge,
@@ -285,6 +311,32 @@ class _Builder:
             return LLMGoalChecker(self._model(temperature=0.0), usage=self.usage)
         # Offline: the intent counts as met when the agent says what satisfies the customer.
         return KeywordGoalChecker(self.scenario.customer.customer_rules.satisfied_when)
+
+    # -- real chats -------------------------------------------------------------------------
+
+    def _pool_query(self) -> str:
+        intent = self.scenario.intent
+        return " ".join(
+            part
+            for part in (
+                intent.description if intent else "",
+                self.scenario.initial_message.content,
+            )
+            if part
+        )
+
+    def _pool(self) -> Pool | None:
+        """The real chats the customer draws on; None without ``rag`` or for a script."""
+        spec = self.scenario.customer.rag
+        if spec is None or self.kind(ParticipantRole.CUSTOMER) == "scripted":
+            return None
+        from convsim_core.chats.grounding import cached_pool
+        from convsim_core.chats.library import ChatLibraryError
+
+        try:
+            return cached_pool(spec, self._pool_query())
+        except ChatLibraryError as exc:  # a missing or broken library: the scenario's problem
+            raise ScenarioError(self.scenario.source, "customer.rag.library", str(exc)) from None
 
     # -- LLM plumbing -----------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import attrs
 
+from convsim_core.chats.spec import RagSpec
 from convsim_core.llm.settings import LLMSettings
 from convsim_core.models import Intent, MessageDraft, Outcomes, ParticipantRole
 from convsim_core.offline.config import AgentRules, CustomerRules
@@ -29,6 +30,8 @@ class ParticipantSpec:
     instructions: str = ""
     offline: CustomerRules | AgentRules | None = None
     """The rule-based settings; None means the defaults for this role."""
+    rag: RagSpec | None = None
+    """Real chats the customer draws on (``rag = { library = ..., k = ... }``)."""
 
     @property
     def customer_rules(self) -> CustomerRules:
@@ -90,6 +93,9 @@ class Scenario:
     llm: LLMSettings = attrs.field(factory=LLMSettings)
     bot: Mapping[str, Any] | None = None
     """The raw ``[bot]`` table, parsed by the channels package's bot-profile reader."""
+    weight: float = 1.0
+    """The share of real chats with this scenario's intent (``convsim scenarios from-chats``);
+    reports weight pass rates by it."""
 
     @property
     def intent(self) -> Intent | None:

@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from convsim_core.chats.retrieval import DEFAULT_EMBEDDING_MODEL, METHODS
+from convsim_core.chats.spec import RagSpec
 from convsim_core.llm.settings import LLMSettings
 from convsim_core.models import Intent, MessageDraft, Outcome, Outcomes, ParticipantRole
 from convsim_core.offline.config import read_agent_rules, read_customer_rules
@@ -45,12 +47,13 @@ def parse(data: Mapping[str, Any], *, source: str, path: Path | None) -> Scenari
     outcomes, keywords = _outcomes(root)
     customer_reader = root.table("customer")
     agent_reader = root.table("agent")
-    customer = _participant(customer_reader, ParticipantRole.CUSTOMER, source, {})
+    customer = _participant(customer_reader, ParticipantRole.CUSTOMER, source, {}, path)
     agent = _participant(agent_reader, ParticipantRole.AGENT, source, customer.facts)
     judge = _judge(root.table("judge"), keywords, source)
     termination = _termination(root.table("termination"), outcomes, source)
     llm = _llm(root, source)
     bot = root.raw_table("bot")
+    weight = root.number("weight", 1.0, minimum=0.0)
     root.finish()
     return Scenario(
         name=name,
@@ -68,6 +71,7 @@ def parse(data: Mapping[str, Any], *, source: str, path: Path | None) -> Scenari
         termination=termination,
         llm=llm,
         bot=dict(bot) if bot is not None else None,
+        weight=weight,
     )
 
 
@@ -163,6 +167,7 @@ def _participant(
     role: ParticipantRole,
     source: str,
     customer_facts: Mapping[str, str],
+    path: Path | None = None,
 ) -> ParticipantSpec:
     if reader is None:
         reader = TableReader({}, role.value, source)
@@ -187,8 +192,28 @@ def _participant(
         turns=turns,
         instructions=reader.string("instructions", ""),
         offline=offline,
+        rag=_rag(reader, role, path),
     )
     reader.finish()
+    return spec
+
+
+def _rag(reader: TableReader, role: ParticipantRole, path: Path | None) -> RagSpec | None:
+    table = reader.table("rag")
+    if table is None:
+        return None
+    if role is not ParticipantRole.CUSTOMER:
+        raise reader.error("rag", "only the customer draws on real chats")
+    library = Path(table.string("library", non_empty=True))
+    if not library.is_absolute() and path is not None:
+        library = path.parent / library
+    spec = RagSpec(
+        library=library,
+        k=table.integer("k", 4, minimum=1),
+        method=table.string("method", "bm25", choices=METHODS),
+        embedding_model=table.string("embedding_model", DEFAULT_EMBEDDING_MODEL, non_empty=True),
+    )
+    table.finish()
     return spec
 
 

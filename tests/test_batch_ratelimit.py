@@ -196,10 +196,13 @@ async def test_rate_limited_llm_batch_keeps_to_the_requests_per_minute(
 
         lim = BatchRateLimiter(RateLimits(requests_per_minute=600))  # 10/s, burst 10
         session = BatchSession(plan, {"demo": scenario}, factory, folder=tmp_path, concurrency=20)
+        started = time.monotonic()
         summary = await session.run(limiter=lim)
     assert summary.total.runs == 20 and summary.total.errors == 0
     calls = summary.total.usage.llm_calls
     assert calls == len(arrivals) == lim.stats.acquired >= 20
-    span = arrivals[-1] - arrivals[0]
-    assert span >= (calls - 10) / 10 * 0.9  # 10 at once, then 10 per second
+    # 10 at once, then 10 per second. Measured from before the first grant: a loaded machine
+    # can delay the first request's arrival more than the last one's, which would shrink a
+    # first-to-last span without the limiter being at fault.
+    assert arrivals[-1] - started >= (calls - 10) / 10 * 0.95
     assert summary.total.usage.total_tokens > 0

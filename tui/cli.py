@@ -37,6 +37,9 @@ COMMAND_MODULES = (
     "tui.commands.batch",
     "tui.commands.report",
     "tui.commands.replay",
+    "tui.commands.chats",
+    "tui.commands.scenarios",
+    "tui.commands.realism",
 )
 
 

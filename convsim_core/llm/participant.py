@@ -52,7 +52,7 @@ offer to escalate instead of inventing policies or data.
 - When the conversation is over (the customer's request is handled or they have left, and \
 goodbyes are said), reply with exactly {END_MARKER} and nothing else."""
 
-_OPENING = {
+OPENING_LINES: dict[ParticipantRole, str] = {
     ParticipantRole.CUSTOMER: "(The chat window has just opened. Write your first message.)",
     ParticipantRole.AGENT: "(A customer has just opened the chat. Write your greeting.)",
 }
@@ -111,7 +111,7 @@ class LLMParticipant(Participant):
             else:
                 messages.append(HumanMessage(message.content))
         if not conversation.messages:
-            messages.append(HumanMessage(_OPENING[self.role]))
+            messages.append(HumanMessage(OPENING_LINES[self.role]))
         return messages
 
 

@@ -80,6 +80,11 @@ class CustomerRules:
     decline_offer: Lines = ()
     replies: tuple[Answer, ...] = ()
     """Scenario-specific replies to agent messages containing a phrase (instructions, etc.)."""
+    thanks: Lines = ()
+    confirm: Lines = ()
+    bye: Lines = ()
+    """Real customers' words for these moments (see :mod:`convsim_core.chats.grounding`);
+    empty: the built-in phrase banks."""
 
 
 @attrs.frozen

@@ -80,7 +80,7 @@ class OfflineCustomer(Participant):
             return None
         if reading.says_goodbye(agent_text) and not reading.asks_anything_else(agent_text):
             self._done = True
-            return self._say(phrases.BYE)
+            return self._say(self.rules.bye or phrases.BYE)
         if reading.escalates(agent_text):
             self._done = True
             return self._say(phrases.ESCALATED_OK)
@@ -120,13 +120,13 @@ class OfflineCustomer(Participant):
             return choice
         if reading.asks_to_confirm(agent_text):
             self._unhelpful = 0
-            return self._say(phrases.CONFIRM_YES)
+            return self._say(self.rules.confirm or phrases.CONFIRM_YES)
         if reading.asks_for_unknown_detail(agent_text):
             return self._no_such_fact()
         return self._unhelpful_reply(agent_text)
 
     def _after_resolution(self, agent_text: str, *, thanks: bool) -> str:
-        lead = self._say(phrases.THANKS) if thanks else ""
+        lead = self._say(self.rules.thanks or phrases.THANKS) if thanks else ""
         if self._follow_ups_asked < len(self.rules.follow_ups):
             question = self.rules.follow_ups[self._follow_ups_asked]
             self._follow_ups_asked += 1

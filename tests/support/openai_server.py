@@ -33,11 +33,16 @@ Responders can dispatch on ``structured_output_name(request)`` (the judge asks f
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import inspect
 import itertools
 import json
+import math
+import re
+import struct
 import time
+import zlib
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from types import TracebackType
 from typing import Any
@@ -124,6 +129,19 @@ def _forced_tool(request: dict[str, Any]) -> str | None:
     return str(first) if first else None
 
 
+EMBEDDING_DIMENSIONS = 512
+
+
+def hashed_embedding(text: str) -> list[float]:
+    """A deterministic bag-of-words vector: texts sharing words point the same way."""
+    vector = [0.0] * EMBEDDING_DIMENSIONS
+    for word in re.findall(r"[a-z0-9']+", text.lower()):
+        if len(word) > 2:
+            vector[zlib.crc32(word.encode()) % EMBEDDING_DIMENSIONS] += 1.0
+    norm = math.sqrt(sum(v * v for v in vector)) or 1.0
+    return [v / norm for v in vector]
+
+
 def count_tokens(text: str) -> int:
     """Deterministic stand-in for a tokenizer: one token per whitespace-separated word."""
     return len(text.split())
@@ -162,6 +180,8 @@ class OpenAIServer:
         """The HTTP status answered to each request (same order as ``requests``)."""
         self.usages: list[dict[str, int]] = []
         """The usage block of every successful answer."""
+        self.embedding_requests: list[dict[str, Any]] = []
+        """Every ``/v1/embeddings`` request body (kept apart from chat ``requests``)."""
         self._ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -178,6 +198,7 @@ class OpenAIServer:
     async def start(self) -> None:
         app = web.Application()
         app.router.add_post("/v1/chat/completions", self._chat_completions)
+        app.router.add_post("/v1/embeddings", self._embeddings)
         # Cancel handlers whose client went away (a timed-out request) and do not wait a
         # minute for them on shutdown.
         self._runner = web.AppRunner(app, handler_cancellation=True, shutdown_timeout=0.5)
@@ -244,6 +265,28 @@ class OpenAIServer:
                 "model": body.get("model", self.model_name),
                 "choices": [{"index": 0, "message": message, "finish_reason": finish_reason}],
                 "usage": usage,
+            }
+        )
+
+    async def _embeddings(self, request: web.Request) -> web.Response:
+        body: dict[str, Any] = await request.json()
+        self.embedding_requests.append(body)
+        texts = body["input"] if isinstance(body["input"], list) else [body["input"]]
+        data = []
+        for index, text in enumerate(texts):
+            vector = hashed_embedding(str(text))
+            if body.get("encoding_format") == "base64":
+                encoded: Any = base64.b64encode(struct.pack(f"<{len(vector)}f", *vector)).decode()
+            else:
+                encoded = vector
+            data.append({"object": "embedding", "index": index, "embedding": encoded})
+        tokens = sum(count_tokens(str(t)) for t in texts)
+        return web.json_response(
+            {
+                "object": "list",
+                "data": data,
+                "model": body.get("model", self.model_name),
+                "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
             }
         )
 

@@ -1,0 +1,75 @@
+"""`convsim realism`: real chats score above RAG-grounded customers, and those above templates."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from convsim_core.builder import build_full_runner
+from convsim_core.chats.importers import read_chats
+from convsim_core.chats.library import ChatLibrary
+from convsim_core.chats.realism import classifier_accuracy, ks_distance, measure
+from convsim_core.persistence import TranscriptWriter
+from convsim_core.scenario import load_scenario
+from tests.chat_fixtures import library_from_slice, write_sgd
+from tui.cli import main
+
+SCENARIO = """
+title = "{title}"
+name = "{name}"
+max_messages = 10
+[[intents]]
+role = "customer"
+description = "Reserve a table at a restaurant for dinner."
+[initial_message]
+sender = "customer"
+content = "Hi, I'd like to reserve a table at a restaurant tonight."
+[customer]
+kind = "offline"
+{rag}
+[customer.facts]
+party_size = "four"
+[agent]
+kind = "offline"
+[[outcomes]]
+name = "booked"
+keywords = ["table is reserved"]
+"""
+
+
+def test_measures_on_simple_cases() -> None:
+    assert ks_distance([1, 2, 3], [1, 2, 3]) == 0.0
+    assert ks_distance([1, 1, 1], [9, 9, 9]) == 1.0
+    same = [f"text number {i} about the weather" for i in range(40)]
+    assert classifier_accuracy(same, list(same)) <= 0.6
+    other = [f"zebra giraffe lion {i}" for i in range(40)]
+    assert classifier_accuracy(same, other) > 0.95
+
+
+async def test_real_chats_score_above_grounded_and_grounded_above_templates(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    library = library_from_slice(tmp_path, stop=120)
+    runs = tmp_path / "runs"
+    for name, rag in (("templated", ""), ("grounded", 'rag = { library = "lib", k = 4 }')):
+        path = tmp_path / f"{name}.toml"
+        path.write_text(SCENARIO.format(title=name, name=name, rag=rag), encoding="utf-8")
+        scenario = load_scenario(path)
+        for seed in range(25):
+            out = runs / name / f"{name}-{seed:04d}.jsonl"
+            await build_full_runner(scenario, seed=seed, transcript=TranscriptWriter(out)).run()
+    held_out = read_chats(write_sgd(tmp_path / "held.jsonl", 120, 160)).chats
+    real = [c.customer_texts for c in ChatLibrary.open(library).chats()]
+    real_score = measure([c.customer_texts for c in held_out], real).score
+
+    assert main(["realism", str(runs), "--library", str(library), "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert set(rows) == {"templated", "grounded"}
+    assert rows["grounded"]["conversations"] == 25
+    assert real_score > rows["grounded"]["score"] > rows["templated"]["score"]
+    assert main(["realism", str(runs), "--library", str(library)]) == 0
+    table = capsys.readouterr().out
+    assert "grounded" in table and "clf acc" in table
+    assert main(["realism", str(tmp_path / "none"), "--library", str(library)]) == 2
