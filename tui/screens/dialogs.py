@@ -110,16 +110,24 @@ class SaveDialog(ModalScreen[Path | None]):
     SaveDialog #save-warning { height: auto; }
     """
 
-    def __init__(self, suggestion: Path) -> None:
+    def __init__(
+        self,
+        suggestion: Path,
+        *,
+        title: str = "Save transcript",
+        label: str = "File name (.jsonl keeps the recorded form, .md is for reading):",
+    ) -> None:
         super().__init__()
         self.suggestion = suggestion
+        self.title_text = title
+        self.label_text = label
         self._replace: Path | None = None
         """An existing file the person has been warned about: saving again replaces it."""
 
     def compose(self) -> Iterable[Widget]:
         with Vertical() as box:
-            box.border_title = "Save transcript"
-            yield Label("File name (.jsonl keeps the recorded form, .md is for reading):")
+            box.border_title = self.title_text
+            yield Label(self.label_text)
             yield Input(str(self.suggestion), id="save-path")
             yield Static("", id="save-warning")
             with Horizontal():

@@ -50,6 +50,35 @@ class TranscriptActions:
         dialog = BranchDialog(len(transcript.messages), self.last_message_on_screen())
         self._app.push_screen(dialog, self._branch_chosen)
 
+    def action_save_scenario(self) -> None:
+        """Write a scenario whose scripted customer says what this session's customer said."""
+        if self.transcript is None or not self.transcript.messages:
+            self.notify("Nothing to save as a scenario.", severity="warning")
+            return
+        from tui.screens.dialogs import SaveDialog
+        from tui.wiring.scenario_export import default_out
+
+        dialog = SaveDialog(
+            default_out(self.path),
+            title="Save as a scenario",
+            label="Scenario file (.toml): the customer is scripted, the outcome expected:",
+        )
+        self._app.push_screen(dialog, self._save_scenario_to)
+
+    def _save_scenario_to(self, out: Path | None) -> None:
+        if out is None:
+            return
+        from tui.wiring.errors import UserError
+        from tui.wiring.scenario_export import save_scenario
+
+        try:
+            path, expect_table = save_scenario(self.path, out)
+        except UserError as exc:
+            self.notify(str(exc), title="Cannot save the scenario", severity="error")
+            return
+        how = "" if expect_table else " (expectation as a comment)"
+        self.notify(f"Saved {path}{how}", title="Scenario saved", timeout=5)
+
     def _branch_chosen(self, choice: BranchChoice | None) -> None:
         if choice is None:
             return

@@ -34,6 +34,12 @@ class TranscriptScreen(TranscriptActions, Screen[None]):
             "Branch",
             tooltip="Branch: keep the messages up to the last one on screen, continue live",
         ),
+        Binding(
+            "e",
+            "save_scenario",
+            "As scenario",
+            tooltip="Save as a scenario: the customer scripted, the outcome reached expected",
+        ),
         Binding("question_mark,f1", "help", "Help", tooltip="Show every key"),
     ]
     AUTO_FOCUS = "#transcript"
