@@ -98,5 +98,5 @@ async def test_the_viewer_saves_a_session_as_a_scenario(tmp_path: Path) -> None:
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, TranscriptScreen))
         await wait_until(pilot, target.exists)
-        assert any("Scenario saved" == n.title for n in app._notifications)
+        assert any(n.title == "Scenario saved" for n in app._notifications)
     assert load_scenario(target).customer.kind == "scripted"
