@@ -1,4 +1,4 @@
-"""``convsim scenarios from-transcript``: a session becomes a scripted scenario that loads and runs."""
+"""``convsim scenarios from-transcript``: a session becomes a scripted scenario that runs."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ async def connected(tmp_path: Path) -> Path:
 
 
 def expected_outcome(path: Path) -> str | None:
-    """The [expect] table's pass list, whether written as a table or (no loader support) a comment."""
+    """The [expect] pass list, written as a table or (no loader support) as a comment."""
     text = path.read_text()
     data = tomllib.loads(text)
     if "expect" in data:
