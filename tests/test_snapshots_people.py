@@ -76,3 +76,30 @@ class TestReplaySnapshots:
     @pytest.mark.parametrize("size", SIZES)
     def test_the_replay_diff(self, snap_compare: SnapCompare, size: tuple[int, int]) -> None:
         assert snap_compare(self.app(), terminal_size=size)
+
+
+class TestDashboardSnapshots:
+    @pytest.mark.parametrize("size", SIZES)
+    def test_the_finished_batch(
+        self,
+        snap_compare: SnapCompare,
+        size: tuple[int, int],
+        tmp_path: Any,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        from pathlib import Path
+
+        from tests.test_batch_dashboard_review import mixed_session
+        from tui.batch_dashboard import BatchDashboard
+
+        monkeypatch.chdir(tmp_path)
+        session = mixed_session(Path("batch"))  # relative: the subtitle shows it
+        app = BatchDashboard(session, session.run, settings=snapshot_settings())
+
+        async def done(pilot: Pilot[Any]) -> None:
+            await wait_until(pilot, lambda: session.summary is not None)
+            await pilot.pause(0.4)
+            pilot.app.clear_notifications()
+            await pilot.pause()
+
+        assert snap_compare(app, terminal_size=size, run_before=done)

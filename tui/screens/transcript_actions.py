@@ -105,3 +105,56 @@ class TranscriptActions:
             app.open_connect(scenario, profile, seed=branch.seed, demo_bot=demo_bot, branch=branch)
         else:
             app.open_watch(scenario, seed=branch.seed, branch=branch)
+
+
+class ReviewActions:
+    """Confirm or override a saved conversation's outcome; labels go to the folder's labels.csv."""
+
+    path: Path
+    transcript: Transcript | None
+
+    if TYPE_CHECKING:
+
+        def query_one(self, selector: Any, expect_type: Any = None) -> Any: ...
+        def notify(self, message: str, **kwargs: Any) -> None: ...
+
+    def show_existing_label(self) -> None:
+        from convsim_core.labels import read_labels
+        from tui.widgets.outcome_panel import OutcomePanel
+
+        label = read_labels(self.path.parent).get(self.path.stem)
+        if label is not None:
+            self.query_one(OutcomePanel).set_override(label.outcome)
+
+    def action_review(self) -> None:
+        from tui.screens.dialogs import OutcomeDialog
+        from tui.widgets.outcome_panel import OutcomePanel
+
+        transcript = self.transcript
+        if transcript is None:
+            self.notify("Nothing to review.", severity="warning")
+            return
+        panel = self.query_one(OutcomePanel)
+        judgement = transcript.result.judgement if transcript.result else None
+        dialog = OutcomeDialog(panel.outcomes, judgement)
+        self.query_one(TranscriptView).app.push_screen(dialog, self._reviewed)
+
+    def _reviewed(self, choice: str | None) -> None:
+        from convsim_core.labels import append_label, labels_path
+        from tui.screens.dialogs import NO_OUTCOME
+        from tui.widgets.outcome_panel import OutcomePanel
+
+        if choice is None:
+            return
+        outcome = None if choice == NO_OUTCOME else choice
+        try:
+            label = append_label(self.path.parent, self.path.stem, outcome)
+        except OSError as exc:
+            self.notify(f"Could not save the label: {exc}", severity="error")
+            return
+        self.query_one(OutcomePanel).set_override(label.outcome)
+        self.notify(
+            f"{self.path.stem}: {label.outcome} in {labels_path(self.path.parent)}",
+            title="Label saved",
+            timeout=4,
+        )
