@@ -141,7 +141,7 @@ async def test_help_and_the_row_view_with_its_sidebar(tmp_path: Path) -> None:
 async def test_the_transcript_viewer_reviews_and_reads_the_label_back(tmp_path: Path) -> None:
     session = mixed_session(tmp_path)
     await session.run()
-    path = next(tmp_path.glob("refund-*.jsonl"))
+    path = tmp_path / "refund-0000.jsonl"
     settings = snapshot_settings()
     app = ConvsimApp(lambda app: TranscriptScreen(path, settings=settings), settings=settings)
     async with app.run_test(size=(100, 30)) as pilot:
