@@ -6,19 +6,29 @@ size limit (413), signature (401); the channel's handler parses, routes and deli
 which status to answer (400 malformed, 404 unknown session). A rejected callback is logged and
 never delivered. The handler is synchronous and never waits for anything, so a bot that holds its
 own HTTP response until its callbacks were answered (Bot Framework) cannot deadlock the channel.
+
+Hostile or broken clients are bounded (:mod:`channels.connection_guard`): at most
+``max_connections`` at once, complete headers within ``header_timeout``, a body within
+``body_timeout``; a signed request is accepted once (its nonce is remembered, see
+:mod:`channels.signing`). Rejections are logged with the path made harmless and at most a few
+lines per window, however many arrive.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 import attrs
 from aiohttp import web
 
+from channels.connection_guard import LOG_WINDOW, ConnectionGuard, default_max_connections
 from channels.profile import CallbackSpec
-from channels.signing import SIGNATURE_HEADER, verify
+from channels.signing import SIGNATURE_HEADER, ReplayGuard
+from convsim_core.textsafe import one_line
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +60,9 @@ class CallbackServer:
         max_body_bytes: int,
         secret: bytes | None,
         handler: CallbackHandler,
+        max_connections: int | None = None,
+        header_timeout: float = 10.0,
+        body_timeout: float = 10.0,
     ) -> None:
         self._spec = spec
         self._max = max_body_bytes
@@ -57,6 +70,16 @@ class CallbackServer:
         self._handler = handler
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
+        self._body_timeout = body_timeout
+        self.guard = ConnectionGuard(
+            max_connections=max_connections or default_max_connections(),
+            header_timeout=header_timeout,
+        )
+        self._replays = ReplayGuard()
+        self.rejected = 0
+        self._unlogged_rejections = 0
+        self._rejections_logged_at = -LOG_WINDOW
+        self._rejections_in_window = 0
 
     @property
     def base_url(self) -> str:
@@ -78,14 +101,20 @@ class CallbackServer:
         return self._port
 
     async def start(self) -> None:
-        app = web.Application(client_max_size=self._max)
+        app = web.Application(client_max_size=self._max, middlewares=[self._timed])
         app.router.add_post(self._spec.path, self._generic)
         for route in BOTFRAMEWORK_ROUTES:
             app.router.add_post(route, self._botframework)
         # A callback still in flight at shutdown gets a second, not aiohttp's default minute.
-        runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
+        runner = web.AppRunner(
+            app,
+            access_log=None,
+            shutdown_timeout=1.0,
+            keepalive_timeout=self.guard.header_timeout,
+            lingering_time=self._body_timeout,
+        )
         await runner.setup()
-        site = web.TCPSite(runner, self._spec.host, self._spec.port)
+        site = _GuardedSite(runner, self._spec.host, self._spec.port, guard=self.guard)
         try:
             await site.start()
         except OSError:
@@ -100,6 +129,21 @@ class CallbackServer:
         runner, self._runner = self._runner, None
         if runner is not None:
             await runner.cleanup()
+
+    @property
+    def open_connections(self) -> int:
+        return len(self.guard.open)
+
+    @web.middleware
+    async def _timed(
+        self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
+        """Headers are complete here: stop their clock; start the next one after the answer."""
+        self.guard.request_started(request.transport)
+        try:
+            return await handler(request)
+        finally:
+            self.guard.arm(request.transport)
 
     async def _generic(self, request: web.Request) -> web.Response:
         verdict = await self._receive(request)
@@ -119,22 +163,69 @@ class CallbackServer:
         if length is not None and length > self._max:
             return Verdict(413, f"body of {length} bytes exceeds max_body_bytes ({self._max})")
         try:
-            body = await request.read()
+            async with asyncio.timeout(self._body_timeout):
+                body = await request.read()
         except web.HTTPRequestEntityTooLarge:
             return Verdict(413, f"body exceeds max_body_bytes ({self._max})")
-        if self._secret is not None and not verify(
-            self._secret, body, request.headers.get(SIGNATURE_HEADER)
-        ):
-            return Verdict(401, f"missing or bad {SIGNATURE_HEADER} header")
+        except TimeoutError:
+            self.guard.note_slow_body()
+            if request.transport is not None:
+                request.transport.abort()
+            return Verdict(408, f"body not received within {self._body_timeout:g} s")
+        if self._secret is not None:
+            problem = self._replays.check(self._secret, body, request.headers.get(SIGNATURE_HEADER))
+            if problem is not None:
+                return Verdict(401, f"{SIGNATURE_HEADER}: {problem}")
         return self._handler(body, conversation_id)
 
-    @staticmethod
-    def _reject(request: web.Request, verdict: Verdict) -> web.Response:
-        logger.warning(
-            "rejected callback %s %s with HTTP %d: %s",
-            request.method,
-            request.path,
-            verdict.status,
-            verdict.reason,
-        )
+    def _reject(self, request: web.Request, verdict: Verdict) -> web.Response:
+        self.rejected += 1
+        if verdict.status == 408:  # the connection guard counts and logs these
+            return web.json_response({"error": verdict.reason}, status=verdict.status)
+        now = time.monotonic()
+        if now - self._rejections_logged_at >= LOG_WINDOW:
+            self._rejections_logged_at = now
+            self._rejections_in_window = 0
+        self._rejections_in_window += 1
+        if self._rejections_in_window <= _LOGGED_PER_WINDOW:
+            held = self._unlogged_rejections
+            self._unlogged_rejections = 0
+            logger.warning(
+                "rejected callback %s %s with HTTP %d: %s%s",
+                request.method,
+                one_line(request.path[:200]),
+                verdict.status,
+                one_line(verdict.reason),
+                f" ({held} more rejected before this, not shown)" if held else "",
+            )
+        else:
+            self._unlogged_rejections += 1
         return web.json_response({"error": verdict.reason}, status=verdict.status)
+
+
+_LOGGED_PER_WINDOW = 5
+"""Rejected callbacks logged one by one per window; the rest are counted into the next line."""
+
+
+class _GuardedSite(web.TCPSite):
+    """aiohttp's TCP site with :class:`ConnectionGuard` between the socket and the protocol."""
+
+    def __init__(self, runner: web.AppRunner, host: str, port: int, *, guard: ConnectionGuard):
+        super().__init__(runner, host, port)
+        self._guard = guard
+
+    async def start(self) -> None:
+        await web.BaseSite.start(self)
+        loop = asyncio.get_running_loop()
+        server = self._runner.server
+        assert server is not None
+        guard = self._guard
+        self._server = await loop.create_server(
+            lambda: guard.protocol(server()),
+            self._host,
+            self._port,
+            backlog=self._backlog,
+            reuse_address=self._reuse_address,
+        )
+        sockets = self._server.sockets
+        self._bound_port = sockets[0].getsockname()[1] if sockets else self._port

@@ -12,9 +12,17 @@ __all__ = ["check_reachable", "make_channel", "profile_for_url"]
 
 
 def make_channel(profile: BotProfile) -> Channel:
-    """A :class:`WebSocketChannel` or :class:`WebhookChannel`; nothing connects yet."""
+    """The channel for the profile's kind; nothing connects yet."""
     if profile.kind == "websocket":
         return WebSocketChannel(profile)
     if profile.kind == "webhook":
         return WebhookChannel(profile)
+    if profile.kind == "socketio":
+        from channels.socketio import SocketIOChannel
+
+        return SocketIOChannel(profile)
+    if profile.kind == "directline":
+        from channels.directline import DirectLineChannel
+
+        return DirectLineChannel(profile)
     raise ValueError(f"no channel for bot kind {profile.kind!r}")

@@ -33,6 +33,12 @@ async def check_reachable(profile: BotProfile) -> None:
     if profile.kind == "websocket":
         await _handshake(profile)
         return
+    if profile.kind == "socketio" and "polling" in profile.socketio.transports:
+        await _engineio_handshake(profile)
+        return
+    if profile.kind == "directline" and profile.directline.secret_env is not None:
+        await _directline_token(profile)
+        return
     host = parts.hostname or ""
     port = parts.port or _DEFAULT_PORTS.get(parts.scheme, 80)
     try:
@@ -64,6 +70,69 @@ async def _handshake(profile: BotProfile) -> None:
         ) from exc
     except (OSError, TimeoutError, WebSocketException) as exc:
         raise unreachable(profile.url, exc) from exc
+
+
+async def _engineio_handshake(profile: BotProfile) -> None:
+    """Open (and drop) an Engine.IO session: a wrong Socket.IO path is caught before the run."""
+    from channels.socketio import split_url
+
+    try:
+        url, headers = profile.resolved_url(), profile.resolved_headers()
+    except ProfileError as exc:
+        raise ChannelError(str(exc)) from exc
+    server, path, _namespace = split_url(url, profile.socketio.path, profile.socketio.namespace)
+    probe = f"{server.split('?')[0]}{path.rstrip('/')}/?EIO=4&transport=polling"
+    timeout = aiohttp.ClientTimeout(total=profile.connect_timeout)
+    try:
+        async with (
+            aiohttp.ClientSession(headers=headers, timeout=timeout) as http,
+            http.get(probe) as response,
+        ):
+            status, body = response.status, await response.text(errors="replace")
+    except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+        raise unreachable(profile.url, exc) from exc
+    if status == 200 and body.lstrip().startswith("0{"):
+        return
+    if status == 400 and "protocol version" in body.lower():
+        cause = "the server speaks an older Engine.IO (Socket.IO 2); convsim needs Socket.IO 3+"
+    elif status == 404:
+        hint = (
+            "" if path.rstrip("/") == "/ws/socket.io" else "; Chainlit serves it at /ws/socket.io"
+        )
+        cause = f"no Socket.IO server at {path} (HTTP 404{hint})"
+    else:
+        cause = f"the Socket.IO handshake at {path} answered HTTP {status}"
+    raise unreachable(profile.url, cause)
+
+
+async def _directline_token(profile: BotProfile) -> None:
+    """``POST /tokens/generate`` with the secret: checks the URL and the secret, starts nothing."""
+    import os
+
+    name = profile.directline.secret_env or ""
+    secret = os.environ.get(name, "")
+    if not secret:
+        raise ChannelError(f"{profile.source}: environment variable {name} is not set")
+    try:
+        url, headers = profile.resolved_url(), profile.resolved_headers()
+    except ProfileError as exc:
+        raise ChannelError(str(exc)) from exc
+    headers["Authorization"] = f"Bearer {secret}"
+    timeout = aiohttp.ClientTimeout(total=profile.connect_timeout)
+    try:
+        async with (
+            aiohttp.ClientSession(headers=headers, timeout=timeout) as http,
+            http.post(url.rstrip("/") + "/tokens/generate") as response,
+        ):
+            status = response.status
+    except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+        raise unreachable(profile.url, exc) from exc
+    if status in (401, 403):
+        raise unreachable(profile.url, f"Direct Line refused the secret in ${name} (HTTP {status})")
+    if not 200 <= status < 300:
+        raise unreachable(
+            profile.url, f"no Direct Line 3.0 endpoint there (POST /tokens/generate: HTTP {status})"
+        )
 
 
 async def _get_health(profile: BotProfile, url: str) -> None:

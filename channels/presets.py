@@ -123,10 +123,104 @@ _PLAIN_WS = Preset(
     },
 )
 
+_RASA_SOCKETIO = Preset(
+    name="rasa-socketio",
+    description="Rasa's socket channel: user_uttered / bot_uttered, session_request/confirm",
+    kind="socketio",
+    default_path="",
+    settings={
+        # Rasa keys the conversation by session_id when session_persistence is on, so the same
+        # id is requested again after a reconnect and the bot's tracker carries on.
+        "request": {"body": {"message": "{text}", "session_id": "{session_id}"}},
+        "reply": {"text": "text"},
+        "socketio": {
+            "path": "/socket.io",
+            "user_event": "user_uttered",
+            "bot_events": ["bot_uttered"],
+            "session_request": "session_request",
+            "session_data": {"session_id": "{session_id}"},
+            "session_confirm": "session_confirm",
+            "quick_replies": "quick_replies[*].title",
+        },
+    },
+)
+
+_CHAINLIT = Preset(
+    name="chainlit",
+    description="Chainlit app: client_message / new_message, a turn ends with task_end",
+    kind="socketio",
+    default_path="",
+    settings={
+        "request": {
+            "body": {
+                "message": {
+                    "id": "{message_id}",
+                    "threadId": "",
+                    "name": "User",
+                    "type": "user_message",
+                    "output": "{text}",
+                    "createdAt": "{timestamp}",
+                },
+                "fileReferences": [],
+            }
+        },
+        # new_message also carries tool and run steps; only assistant messages are replies.
+        "reply": {
+            "text": "output",
+            "filter": {"path": "type", "equals": "assistant_message"},
+            "id": "id",
+        },
+        "socketio": {
+            "path": "/ws/socket.io",
+            "transports": ["websocket"],
+            "auth": {
+                "sessionId": "{session_id}",
+                "clientType": "webapp",
+                "userEnv": "{}",
+                "chatProfile": "",
+                "threadId": "",
+            },
+            "user_event": "client_message",
+            # A streamed answer is often sent empty first and completed by update_message (same
+            # id): empty steps are skipped and a repeated id is delivered once.
+            "bot_events": ["new_message", "update_message"],
+            "session_request": "connection_successful",
+            "turn_end": "task_end",
+        },
+    },
+)
+
+_DIRECTLINE = Preset(
+    name="directline",
+    description="Azure Bot Service via Direct Line 3.0: secret from an env var, stream + polling",
+    kind="directline",
+    default_path="/v3/directline",
+    settings={
+        "request": {"body": {"type": "message", "text": "{text}", "textFormat": "plain"}},
+        "reply": {"text": "text"},
+        "directline": {"secret_env": "DIRECTLINE_SECRET"},
+    },
+)
+
 PRESETS: dict[str, Preset] = {
-    p.name: p for p in (_GENERIC_JSON, _RASA_REST, _BOTFRAMEWORK, _DEMO_WS, _PLAIN_WS)
+    p.name: p
+    for p in (
+        _GENERIC_JSON,
+        _RASA_REST,
+        _BOTFRAMEWORK,
+        _DEMO_WS,
+        _PLAIN_WS,
+        _RASA_SOCKETIO,
+        _CHAINLIT,
+        _DIRECTLINE,
+    )
 }
-DEFAULT_PRESET = {"webhook": "generic-json", "websocket": "demo-ws"}
+DEFAULT_PRESET = {
+    "webhook": "generic-json",
+    "websocket": "demo-ws",
+    "socketio": "rasa-socketio",
+    "directline": "directline",
+}
 """Used when a profile names no preset: the generic JSON form for its kind."""
 
 

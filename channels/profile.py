@@ -5,7 +5,8 @@ an optional preset::
 
     [bot]
     preset = "generic-json"          # generic-json | rasa-rest | botframework | demo-ws | plain-ws
-    kind = "webhook"                 # webhook | websocket (alias ws); default: the preset's
+                                     # | rasa-socketio | chainlit | directline
+    kind = "webhook"                 # webhook | websocket (alias ws) | socketio | directline
     url = "http://127.0.0.1:8080"    # no path at all -> the preset's usual path is appended
     method = "POST"
     response_mode = "sync"           # webhook: sync (replies in the HTTP response) | callback
@@ -16,9 +17,12 @@ an optional preset::
     max_body_bytes = 1048576         # larger frames/bodies are protocol errors
     max_connections = 0              # webhook: open HTTP connections at most (0 = no limit)
     health_url = "/health"           # optional GET before the run (relative to the bot's origin)
-    signing_secret_env = "BOT_SECRET"  # HMAC-SHA256 signs requests and verifies callbacks
+    signing_secret_env = "BOT_SECRET"  # HMAC-SHA256 signs requests and verifies callbacks:
+                                     # X-Convsim-Signature: t=<unix>,n=<nonce>,sha256=<hex of
+                                     # HMAC("<t>.<n>." + raw body)>; stale (> 300 s) or
+                                     # replayed (nonce seen before) signatures are refused
 
-    [bot.headers]
+    [bot.headers]                    # names are HTTP tokens; values without CR/LF/NUL
     Authorization = "Bearer ${BOT_TOKEN}"   # ${NAME}: from the environment, required
 
     [bot.request]
@@ -51,13 +55,36 @@ an optional preset::
     path = "/callback"
     public_url = ""                  # optional: the base URL the bot must use to reach it
 
+    [bot.socketio]                   # kind = "socketio" (http(s):// or ws(s):// URL of the server)
+    path = "/socket.io"              # the Socket.IO endpoint (Chainlit: "/ws/socket.io")
+    namespace = "/"
+    transports = ["polling", "websocket"]   # or just ["websocket"]
+    auth = { token = "${BOT_TOKEN}" }       # CONNECT auth payload; {session_id}, ${NAME} allowed
+    query = { user = "{session_id}" }       # extra query parameters on the handshake
+    user_event = "user_uttered"      # the event a customer message is emitted as (request.body)
+    bot_events = ["bot_uttered"]     # events carrying bot messages (read with [bot.reply])
+    session_request = "session_request"     # optional set-up event, emitted after every connect
+    session_data = { session_id = "{session_id}" }
+    session_confirm = "session_confirm"     # optional: wait for this answer before chatting
+    turn_end = ""                    # optional event that ends the bot's turn (Chainlit: task_end)
+    quick_replies = "quick_replies[*].title"  # optional JSON path of button titles
+
+    [bot.directline]                 # kind = "directline" (URL: https://directline.botframework.com)
+    secret_env = "DIRECTLINE_SECRET" # env var with the secret or a token; "" = no Authorization
+    user_id = "convsim-{session_id}" # the customer's from.id (its echoed activities are dropped)
+    user_name = "Customer"
+    locale = "en-US"
+    stream = true                    # receive on the stream WebSocket (polling if it fails)
+    poll_interval = 1.0              # seconds between GET .../activities?watermark= when polling
+    refresh_margin = 120.0           # refresh the token this many seconds before it expires
+    start_event = ""                 # optional event activity sent first, e.g. "webchat/join"
+
 Unknown keys are errors so a typo never silently falls back to a default.
 """
 
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -66,6 +93,8 @@ from urllib.parse import urlsplit, urlunsplit
 import attrs
 
 from channels.presets import DEFAULT_PRESET, PRESETS, get_preset, preset_path, preset_settings
+from channels.profile_checks import check_header as _check_header
+from channels.profile_checks import split_url as _split_url
 from channels.profile_parts import (
     CallbackSpec,
     ReconnectPolicy,
@@ -77,21 +106,45 @@ from channels.profile_parts import (
     parse_request,
 )
 from channels.profile_reader import ProfileError, Table
+from channels.profile_transports import (
+    DirectLineSpec,
+    SocketIOSpec,
+    parse_directline,
+    parse_socketio,
+)
 from channels.templates import TemplateError, env_names_in, expand_env
+from convsim_core.toml_reader import read_toml_file
 
 __all__ = [
     "BotProfile",
     "CallbackSpec",
+    "DirectLineSpec",
     "ProfileError",
     "ReconnectPolicy",
     "ReplySpec",
     "RequestSpec",
+    "SocketIOSpec",
     "load_bot_profile",
     "profile_for_url",
 ]
 
-_KINDS = {"websocket": "websocket", "ws": "websocket", "webhook": "webhook"}
-_SECTIONS = ("headers", "request", "reply", "websocket", "reconnect", "callback")
+_KINDS = {
+    "websocket": "websocket",
+    "ws": "websocket",
+    "webhook": "webhook",
+    "socketio": "socketio",
+    "directline": "directline",
+}
+_SECTIONS = (
+    "headers",
+    "request",
+    "reply",
+    "websocket",
+    "reconnect",
+    "callback",
+    "socketio",
+    "directline",
+)
 _TOP_KEYS = (
     "preset",
     "kind",
@@ -108,7 +161,12 @@ _TOP_KEYS = (
     "signing_secret_env",
     *_SECTIONS,
 )
-_SCHEMES = {"websocket": ("ws", "wss"), "webhook": ("http", "https")}
+_SCHEMES = {
+    "websocket": ("ws", "wss"),
+    "webhook": ("http", "https"),
+    "socketio": ("http", "https", "ws", "wss"),
+    "directline": ("http", "https"),
+}
 
 
 @attrs.frozen
@@ -139,6 +197,8 @@ class BotProfile:
     ping_timeout: float | None = 20.0
     reconnect: ReconnectPolicy = attrs.field(factory=ReconnectPolicy)
     callback: CallbackSpec = attrs.field(factory=CallbackSpec)
+    socketio: SocketIOSpec = attrs.field(factory=SocketIOSpec)
+    directline: DirectLineSpec = attrs.field(factory=DirectLineSpec)
     source: str = attrs.field(default="<profile>", eq=False)
     """Where the profile came from, for error messages."""
 
@@ -203,12 +263,7 @@ class BotProfile:
 def load_bot_profile(path: str | Path, *, environ: Mapping[str, str] | None = None) -> BotProfile:
     """Read a profile file: its top level is the ``[bot]`` table, or it has a ``[bot]`` table."""
     file = Path(path)
-    try:
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ProfileError(f"{file}: cannot read bot profile: {exc.strerror or exc}") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ProfileError(f"{file}: not valid TOML: {exc}") from exc
+    data = read_toml_file(file, "bot profile", lambda problem: ProfileError(f"{file}: {problem}"))
     table = data.get("bot", data) if isinstance(data.get("bot"), dict) else data
     return BotProfile.from_mapping(table, source=str(file), environ=environ)
 
@@ -245,7 +300,8 @@ def _kind(top: Table, preset: str | None) -> str:
     if raw is not None:
         if raw not in _KINDS:
             raise ProfileError(
-                f"{top.where('kind')}: expected 'webhook' or 'websocket', got {raw!r}"
+                f"{top.where('kind')}: expected 'webhook' or 'websocket' (or 'socketio',"
+                f" 'directline'), got {raw!r}"
             )
         kind = _KINDS[raw]
         if preset is not None and get_preset(preset).kind != kind:
@@ -257,7 +313,7 @@ def _kind(top: Table, preset: str | None) -> str:
         return kind
     if preset is not None:
         return get_preset(preset).kind
-    scheme = urlsplit(top.text("url") or "").scheme
+    scheme = _split_url(top.text("url") or "", top.where("url")).scheme
     if scheme in ("ws", "wss"):
         return "websocket"
     if scheme in ("http", "https"):
@@ -285,12 +341,16 @@ def _build(top: Table, *, kind: str, preset: str, env: Mapping[str, str]) -> Bot
     headers = top.table("headers")
     header_pairs = tuple((name, headers.required(name)) for name in headers.keys())  # noqa: SIM118
     for name, value in header_pairs:
+        _check_header(name, value, env, headers.where(name))
         _check_env(value, env, headers.where(name))
     secret_env = top.text("signing_secret_env")
     if secret_env is not None and secret_env not in env:
         raise ProfileError(
             f"{top.where('signing_secret_env')}: environment variable {secret_env} is not set"
         )
+    for section in ("socketio", "directline"):
+        if top.table(section).keys() and kind != section:
+            raise ProfileError(f"{top.where(section)}: only for kind = '{section}' bots")
     ws = top.table("websocket")
     ws.only(("session_mode", "ping_interval", "ping_timeout"))
     profile = BotProfile(
@@ -315,6 +375,14 @@ def _build(top: Table, *, kind: str, preset: str, env: Mapping[str, str]) -> Bot
         ping_timeout=ws.seconds("ping_timeout", 20.0) or None,
         reconnect=parse_reconnect(top.table("reconnect")),
         callback=parse_callback(top.table("callback")),
+        socketio=parse_socketio(top.table("socketio"), env)
+        if kind == "socketio"
+        else SocketIOSpec(),
+        directline=(
+            parse_directline(top.table("directline"), env)
+            if kind == "directline"
+            else DirectLineSpec()
+        ),
         source=top.source,
     )
     _check_consistency(profile, top)
@@ -324,7 +392,7 @@ def _build(top: Table, *, kind: str, preset: str, env: Mapping[str, str]) -> Bot
 def _url(top: Table, kind: str, preset: str, env: Mapping[str, str]) -> str:
     url = top.required("url")
     _check_env(url, env, top.where("url"))
-    parts = urlsplit(expand_env(url, env, where=top.where("url")))
+    parts = _split_url(expand_env(url, env, where=top.where("url")), top.where("url"))
     if parts.scheme not in _SCHEMES[kind] or not parts.hostname:
         schemes = " or ".join(f"{s}://" for s in _SCHEMES[kind])
         raise ProfileError(

@@ -67,6 +67,11 @@ def parse_request(table: Table, *, kind: str, response_mode: str) -> RequestSpec
     fmt = table.choice("format", ("json", "text"), "json")
     if fmt == "text" and kind == "webhook":
         raise ProfileError(f"{table.where('format')}: webhooks send JSON; 'text' is for websockets")
+    raw_body = table.raw("body")
+    if raw_body is not None and not (raw_body.strip() if isinstance(raw_body, str) else raw_body):
+        raise ProfileError(
+            f"{table.where('body')}: empty; expected the message template (e.g. with {{text}})"
+        )
     body = _template(table, "body", fmt)
     if body is None:
         raise ProfileError(f"{table.where('body')}: missing; expected the message template")

@@ -1,21 +1,21 @@
 """Typed reading of a TOML table with errors that name the file, the key and what was expected.
 
 Split from :mod:`channels.profile` so the profile module reads as the list of settings it has.
+Errors are worded by :mod:`convsim_core.toml_reader`, exactly as scenario files' are (the same
+"expected ..., got ..." and the closest key for a misspelt one).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from typing import Any
+
+from convsim_core.toml_reader import MISSING, expected, unknown_key
 
 
 class ProfileError(ValueError):
     """A bot profile that cannot be used; the message names the file, the key and the fix."""
-
-
-def _shown(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 class Table:
@@ -29,9 +29,8 @@ class Table:
     def where(self, key: str) -> str:
         return f"{self.source}: {self.prefix}{key}"
 
-    def _fail(self, key: str, expected: str, value: Any) -> ProfileError:
-        got = type(value).__name__ if isinstance(value, dict | list) else _shown(value)
-        return ProfileError(f"{self.where(key)}: expected {expected}, got {got}")
+    def _fail(self, key: str, what: str, value: Any) -> ProfileError:
+        return ProfileError(f"{self.where(key)}: {expected(what, value)}")
 
     def keys(self) -> list[str]:
         return [str(key) for key in self.data]
@@ -43,9 +42,7 @@ class Table:
         allowed = tuple(allowed)
         for key in self.data:
             if key not in allowed:
-                raise ProfileError(
-                    f"{self.where(str(key))}: unknown key; expected one of {', '.join(allowed)}"
-                )
+                raise ProfileError(f"{self.where(str(key))}: {unknown_key(str(key), allowed)}")
 
     def text(self, key: str) -> str | None:
         value = self.data.get(key)
@@ -56,7 +53,7 @@ class Table:
     def required(self, key: str) -> str:
         value = self.text(key)
         if value is None:
-            raise ProfileError(f"{self.where(key)}: missing; expected a string")
+            raise ProfileError(f"{self.where(key)}: {MISSING} (a string)")
         return value
 
     def optional_choice(self, key: str, choices: tuple[str, ...]) -> str | None:
@@ -80,7 +77,7 @@ class Table:
     def seconds(self, key: str, default: float, *, positive: bool = False) -> float:
         value = self.data.get(key, default)
         ok = isinstance(value, int | float) and not isinstance(value, bool)
-        if not ok or value < 0 or (positive and value == 0):
+        if not ok or not math.isfinite(value) or value < 0 or (positive and value == 0):
             bound = "> 0" if positive else ">= 0"
             raise self._fail(key, f"a number of seconds {bound}", value)
         return float(value)
@@ -96,7 +93,7 @@ class Table:
             or (maximum is not None and value > maximum)
         ):
             bound = f">= {minimum}" if maximum is None else f"from {minimum} to {maximum}"
-            raise self._fail(key, f"a whole number {bound}", value)
+            raise self._fail(key, f"an integer {bound}", value)
         return value
 
     def text_list(self, key: str) -> tuple[str, ...]:

@@ -173,6 +173,14 @@ class FrameTemplate:
             return plan.fill(values) if isinstance(plan, _Leaf) else str(plan)
         return json.dumps(_render(plan, values), ensure_ascii=False, separators=(",", ":"))
 
+    def render_value(self, values: Mapping[str, str]) -> Any:
+        """The filled-in structure itself, for transports that serialise it themselves
+        (Socket.IO event data, Direct Line activities)."""
+        plan = self._plan
+        if self.format == "text":
+            return plan.fill(values) if isinstance(plan, _Leaf) else str(plan)
+        return _render(plan, values)
+
 
 def env_names_in(text: str) -> set[str]:
     """The environment variables a ``${NAME}`` string refers to."""

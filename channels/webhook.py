@@ -29,6 +29,7 @@ from channels.profile import BotProfile, ProfileError
 from channels.signing import SIGNATURE_HEADER, sign
 from convsim_core.channel import Channel, ChannelError, ChannelState, ProtocolError
 from convsim_core.models import Message
+from convsim_core.textsafe import one_line
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +58,11 @@ class WebhookSession(InboxSession):
         body = self._channel.encode(self, message.content, message.timestamp)
         self._record(message)
         self._outbox.put_nowait(body)
+
+    @property
+    def pending_posts(self) -> int:
+        """Messages queued behind the one being posted."""
+        return self._outbox.qsize()
 
     async def close(self) -> None:
         if not self._begin_close():
@@ -189,10 +195,15 @@ class WebhookChannel(Channel):
         attempt = 0
         while True:
             try:
-                request = self._http.request(profile.method, self._url, data=data, headers=headers)
+                # Never follow a redirect: aiohttp would turn the POST into a GET and take that
+                # page for the bot's reply.
+                request = self._http.request(
+                    profile.method, self._url, data=data, headers=headers, allow_redirects=False
+                )
                 async with asyncio.timeout(profile.response_timeout), request as resp:
                     status = resp.status
                     payload = await _read_capped(resp, profile.max_body_bytes)
+                    location = resp.headers.get("Location", "")
                 break
             except _RETRYABLE as exc:
                 attempt += 1
@@ -202,6 +213,7 @@ class WebhookChannel(Channel):
                         f" gave up after {profile.reconnect.attempts} retry attempt(s)"
                     )
                     session.report_state(ChannelState.FAILED, str(error))
+                    session.undelivered += 1 + session.pending_posts
                     session.fail(error)
                     return
                 session.report_state(
@@ -223,6 +235,17 @@ class WebhookChannel(Channel):
                 return
         if attempt:
             session.report_state(ChannelState.CONNECTED, "reachable again")
+        if 300 <= status < 400:
+            where = f" to {one_line(location[:200])}" if location else ""
+            self._turn_failed(
+                session,
+                ProtocolError(
+                    f"bot answered HTTP {status} (a redirect{where}); convsim does not follow"
+                    " redirects for POSTs: put the final URL in the profile",
+                    f"HTTP {status} redirect{where}",  # what transcripts and screens show
+                ),
+            )
+            return
         self._handle_response(session, status, payload)
 
     def _turn_failed(self, session: WebhookSession, error: ProtocolError) -> None:

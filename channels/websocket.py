@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from channels.codec import FrameCodec, Outgoing
 from channels.inbox import InboxSession
 from channels.profile import BotProfile, ProfileError
+from channels.unroutable import UnroutableLog
 from channels.ws_link import WsLink
 from convsim_core.channel import Channel, ChannelError, ChannelState, ProtocolError
 from convsim_core.models import Message
@@ -88,6 +89,7 @@ class WebSocketChannel(Channel):
         self._shared: WsLink | None = None
         self._shared_lock = asyncio.Lock()
         self._closed = False
+        self._unroutable = UnroutableLog()
 
     @property
     def multiplexed(self) -> bool:
@@ -102,10 +104,16 @@ class WebSocketChannel(Channel):
             link = await self._shared_link()
             session.attach(link, owns=False)
         else:
+
+            def failed(error: ChannelError) -> None:
+                # Frames still waiting for a connection never reached the bot.
+                session.undelivered += link.pending_frames
+                session.fail(error)
+
             link = self._new_link(
                 on_frame=session.handle_frame,
                 on_state=session.report_state,
-                on_failed=session.fail,
+                on_failed=failed,
                 greeting=lambda: self._greeting([session]),
             )
             await link.open()
@@ -177,11 +185,11 @@ class WebSocketChannel(Channel):
             for session in list(self._sessions.values()):
                 session.report_protocol_error(error)
             if not self._sessions:
-                logger.warning("unroutable frame: %s [%s]", error, error.excerpt)
+                self._unroutable.frame_dropped(str(error), f"[{error.excerpt}]")
             return
         target = self._sessions.get(session_id)
         if target is None:
-            logger.warning("frame for unknown session %r dropped", session_id)
+            self._unroutable.frame_dropped(f"for unknown session {session_id!r}")
             return
         try:
             inbound = self.codec.interpret(document)

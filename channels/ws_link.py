@@ -6,7 +6,9 @@ accepted is never written again, so a reconnect cannot duplicate a customer mess
 frames go to ``on_frame`` once each as they arrive; nothing is replayed from our side.
 
 The reconnect budget is reset only by a frame from the bot, so a bot that accepts connections and
-drops them at once still runs out of attempts instead of looping forever.
+drops them at once still runs out of attempts instead of looping forever. Those rules (budget,
+jittered backoff, outbox) live in :class:`~channels.link_state.LinkState`, without sockets; this
+module is the asyncio shell that moves the bytes.
 """
 
 from __future__ import annotations
@@ -14,13 +16,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import deque
 from collections.abc import Callable
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, WebSocketException
 
 from channels.errors import describe, unreachable
+from channels.link_state import LinkState, Retry
 from channels.profile import BotProfile
 from convsim_core.channel import ChannelError, ChannelState
 
@@ -63,12 +65,11 @@ class WsLink:
         self._on_failed = on_failed
         self._greeting = greeting or (lambda: [])
         self._conn: ClientConnection | None = None
-        self._pending: deque[str] = deque()
+        self._state = LinkState(profile.reconnect)
         self._lock = asyncio.Lock()
         self._reader: asyncio.Task[None] | None = None
         self._closing = False
         self._failed: ChannelError | None = None
-        self._strikes = 0
 
     @property
     def failed(self) -> bool:
@@ -80,7 +81,13 @@ class WsLink:
             self._conn = await self._connect()
         except CONNECT_ERRORS as exc:
             raise unreachable(self._profile.url, exc) from exc
+        self._state.connection_up()
         self._reader = asyncio.create_task(self._read_loop(), name=f"ws-reader {self._profile.url}")
+
+    @property
+    def pending_frames(self) -> int:
+        """Frames kept for the next connection (not yet written to any)."""
+        return self._state.unsent
 
     async def send(self, frame: str) -> None:
         """Write a frame now, or keep it for the next connection if the link is down."""
@@ -89,7 +96,7 @@ class WsLink:
         if self._closing:
             raise ChannelError(f"the connection to {self._profile.url} is closed")
         async with self._lock:
-            self._pending.append(frame)
+            self._state.queue(frame)
             await self._flush_locked()
 
     async def close(self) -> None:
@@ -119,13 +126,13 @@ class WsLink:
         )
 
     async def _flush_locked(self) -> None:
-        conn = self._conn
-        while self._pending and conn is not None:
+        conn, state = self._conn, self._state
+        while conn is not None and (frame := state.next_frame()) is not None:
             try:
-                await conn.send(self._pending[0])
+                await conn.send(frame)
             except ConnectionClosed:
                 return  # the reader notices the drop, reconnects and flushes again
-            self._pending.popleft()
+            state.frame_written()
 
     async def _read_loop(self) -> None:
         while True:
@@ -133,7 +140,7 @@ class WsLink:
             assert conn is not None
             try:
                 async for raw in conn:
-                    self._strikes = 0
+                    self._state.frame_received()
                     try:
                         self._on_frame(raw)
                     except Exception:  # one bad frame handler must not kill the connection
@@ -144,24 +151,25 @@ class WsLink:
                 return
 
     async def _reconnect(self, cause: str) -> bool:
-        policy = self._profile.reconnect
         logger.warning("%s: %s; reconnecting", self._profile.url, cause)
         self._on_state(ChannelState.RECONNECTING, cause)
         last = cause
-        while self._strikes < policy.attempts:
-            self._strikes += 1
-            await asyncio.sleep(policy.delay(self._strikes))
+        action = self._state.connection_lost()
+        while isinstance(action, Retry):
+            await asyncio.sleep(action.delay)
             try:
                 conn = await self._connect()
             except CONNECT_ERRORS as exc:
                 last = describe(exc)
                 self._on_state(
                     ChannelState.RECONNECTING,
-                    f"attempt {self._strikes}/{policy.attempts} failed: {last}",
+                    f"attempt {action.attempt}/{action.attempts} failed: {last}",
                 )
+                action = self._state.attempt_failed()
                 continue
             async with self._lock:
                 self._conn = conn
+                self._state.connection_up()
                 try:
                     for frame in self._greeting():
                         await conn.send(frame)
@@ -174,7 +182,7 @@ class WsLink:
             return True
         self._failed = ChannelError(
             f"lost the connection to {self._profile.url} ({last});"
-            f" gave up after {policy.attempts} reconnect attempt(s)"
+            f" gave up after {action.attempts} reconnect attempt(s)"
         )
         logger.error("%s", self._failed)
         self._on_state(ChannelState.FAILED, str(self._failed))

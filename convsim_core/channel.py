@@ -55,6 +55,13 @@ class Session(abc.ABC):
     async def close(self) -> None:  # noqa: B027 - optional hook, most sessions need none
         """Release the session's resources; safe to call twice."""
 
+    undelivered: int = 0
+    """Messages ``send()`` accepted that never reached the bot (the channel gave up first).
+
+    The transcript records a customer message when it is sent; when the channel fails, the
+    runner says in the result how many of the last ones the bot never got.
+    """
+
     # Hooks the hybrid runner sets; a channel reports through the ``_report_*`` helpers.
     on_state_change: Callable[[ChannelState, str], None] | None = None
     on_protocol_error: Callable[[ProtocolError], None] | None = None

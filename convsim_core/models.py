@@ -8,13 +8,14 @@ copies with ``attrs.evolve``.
 from __future__ import annotations
 
 import enum
-import re
 from collections.abc import Iterable
 from datetime import datetime
 from functools import cached_property
 from typing import Any
 
 import attrs
+
+from convsim_core.slugs import is_slug
 
 SCHEMA_VERSION = 1
 """Version of the JSON form of every model; bump it when a field changes meaning."""
@@ -28,9 +29,6 @@ def to_tuple(values: Iterable[Any]) -> tuple[Any, ...]:
 def to_frozenset(values: Iterable[Any]) -> frozenset[Any]:
     """A ``frozenset`` converter mypy's attrs plugin understands."""
     return values if isinstance(values, frozenset) else frozenset(values)
-
-
-_SLUG = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
 class ParticipantRole(enum.StrEnum):
@@ -61,7 +59,7 @@ def _is_datetime(_inst: object, attribute: attrs.Attribute[Any], value: object) 
 
 def _is_slug(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
     _is_str(_inst, attribute, value)
-    if not _SLUG.match(str(value)):
+    if not is_slug(str(value), dash=False):
         raise ValueError(
             f"outcome name {value!r} must be a lowercase slug (a-z, 0-9 and _, starting"
             " with a letter), e.g. 'resolved' or 'sale_completed'"

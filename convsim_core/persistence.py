@@ -63,6 +63,8 @@ class TranscriptWriter(TranscriptSink):
         self._opening: asyncio.Future[int] | None = None
         self._finished = False
         self._claimed = False
+        self._created: int | None = None
+        """Set by the creating thread as soon as the file exists, before the loop hears of it."""
         self.error: OSError | None = None
 
     async def start(self, header: dict[str, Any]) -> None:
@@ -93,7 +95,7 @@ class TranscriptWriter(TranscriptSink):
             return True
 
     def _opened(self, opening: asyncio.Future[int]) -> None:
-        if opening.cancelled() or self._file is not None:
+        if opening.cancelled() or self._file is not None or self.error is not None:
             return
         error = opening.exception()
         if error is not None:
@@ -149,8 +151,33 @@ class TranscriptWriter(TranscriptSink):
             if self._opening is None:
                 raise RuntimeError("transcript not started")
             self._pending.append(line)
+            if self.error is None and not self._finished:
+                self._open_now()
             return
         _write_all(self._file, line.encode())
+
+    def _open_now(self) -> None:
+        """A message is waiting: put it on disk now, not when the loop next hears from the thread.
+
+        A conversation that never waits (offline, no pacing) would otherwise keep every line in
+        memory until it ends, and a kill would leave an empty file. Either the thread has made
+        the file already (use it), or nobody has claimed it yet (make it here).
+        """
+        opening = self._opening
+        assert opening is not None
+        fd = self._created
+        if fd is None:
+            if opening.done() or not self._claim():
+                return  # the thread is creating it right now: its callback attaches it
+            try:
+                fd = self._create()
+            except OSError as exc:
+                self._failed(exc)
+                opening.set_exception(exc)
+                opening.exception()  # retrieved: the error is on self.error
+                return
+            opening.set_result(fd)
+        self._attach(fd)
 
 
 _Request = tuple[asyncio.AbstractEventLoop, "TranscriptWriter", asyncio.Future[int]]
@@ -198,6 +225,7 @@ class _FileCreator:
                 except Exception as exc:
                     settle = functools.partial(_fail, future, exc)
                 else:
+                    writer._created = handle
                     settle = functools.partial(_resolve, future, handle)
                 done.setdefault(loop, []).append(settle)
             for loop, settles in done.items():
@@ -285,6 +313,8 @@ def read_transcript(path: str | Path) -> Transcript:
                     problems.append(f"line {number}: unknown line type {kind!r}")
             except (json.JSONDecodeError, SchemaError) as exc:
                 problems.append(f"line {number}: {exc}")
+            except RecursionError:
+                problems.append(f"line {number}: nested too deeply to read")
     if not header and not messages and result is None:
         raise SchemaError(f"{path} is not a convsim transcript: {'; '.join(problems) or 'empty'}")
     return Transcript(path, header, tuple(messages), result, tuple(problems))

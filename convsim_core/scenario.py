@@ -71,7 +71,6 @@ to ``kind = "llm"`` to let a language model play it.
 from __future__ import annotations
 
 import logging
-import tomllib
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
@@ -88,6 +87,7 @@ from convsim_core.scenario_models import (
 )
 from convsim_core.scenario_parse import parse
 from convsim_core.scenario_reader import ScenarioError
+from convsim_core.toml_reader import parse_toml, read_toml_file
 
 logger = logging.getLogger(__name__)
 
@@ -118,13 +118,11 @@ def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario file; every problem is a :class:`ScenarioError`."""
     path = Path(path)
     source = str(path)
+    data = read_toml_file(path, "scenario", lambda problem: ScenarioError(source, "", problem))
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError(source, "", "no such scenario file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(source, "", f"cannot read the file: {exc}") from exc
-    return parse_scenario(_parse_toml(text, source), source=source, path=path)
+        return parse_scenario(data, source=source, path=path)
+    except RecursionError:
+        raise ScenarioError(source, "", "not a usable scenario (nested too deeply)") from None
 
 
 def builtin_scenario(name: str = "demo") -> Scenario:
@@ -159,7 +157,4 @@ def list_scenarios(folder: str | Path) -> list[Path]:
 
 
 def _parse_toml(text: str, source: str) -> dict[str, Any]:
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(source, "", f"invalid TOML: {exc}") from None
+    return parse_toml(text, lambda problem: ScenarioError(source, "", problem), "scenario")

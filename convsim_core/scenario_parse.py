@@ -6,7 +6,6 @@ key (``outcomes[2].name``), and keys nobody read are rejected.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ from convsim_core.chats.spec import RagSpec
 from convsim_core.llm.settings import LLMSettings
 from convsim_core.models import Intent, MessageDraft, Outcome, Outcomes, ParticipantRole
 from convsim_core.offline.config import read_agent_rules, read_customer_rules
+from convsim_core.regexsafe import check_pattern
 from convsim_core.scenario_models import (
     JUDGE_KINDS,
     PARTICIPANT_KINDS,
@@ -26,10 +26,9 @@ from convsim_core.scenario_models import (
     TerminationSpec,
 )
 from convsim_core.scenario_reader import ScenarioError, TableReader
+from convsim_core.slugs import is_slug
 from convsim_core.termination import DEFAULT_CLOSING_PHRASES
 
-_OUTCOME_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-_SCENARIO_NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
 _ROLES = tuple(role.value for role in ParticipantRole)
 
 
@@ -78,7 +77,7 @@ def parse(data: Mapping[str, Any], *, source: str, path: Path | None) -> Scenari
 def _name(root: TableReader, path: Path | None) -> str:
     if root.has("name"):
         name = root.string("name")
-        if not _SCENARIO_NAME.match(name):
+        if not is_slug(name):
             raise root.error(
                 "name",
                 "expected a lowercase slug (a-z, 0-9, '_' or '-', starting with a letter),"
@@ -89,7 +88,7 @@ def _name(root: TableReader, path: Path | None) -> str:
     stem = path.stem if path is not None else ""
     if not stem:
         raise root.error("name", "missing required key (no file name to default it from)")
-    if not _SCENARIO_NAME.match(stem):
+    if not is_slug(stem):
         raise root.error(
             "name",
             f"the file name {stem!r} is not a lowercase slug; rename the file or set"
@@ -139,7 +138,7 @@ def _outcomes(root: TableReader) -> tuple[Outcomes, tuple[OutcomeKeywords, ...]]
     first_seen: dict[str, str] = {}
     for reader in readers:
         name = reader.string("name")
-        if not _OUTCOME_NAME.match(name):
+        if not is_slug(name, dash=False):
             raise reader.error(
                 "name",
                 "expected a lowercase slug (a-z, 0-9 and '_', starting with a letter),"
@@ -240,12 +239,10 @@ def _termination(reader: TableReader | None, outcomes: Outcomes, source: str) ->
     closing = reader.strings("closing_phrases", DEFAULT_CLOSING_PHRASES)
     for index, pattern in enumerate(closing):
         try:
-            re.compile(pattern)
-        except re.error as exc:
+            check_pattern(pattern)
+        except ValueError as exc:
             raise ScenarioError(
-                source,
-                f"{reader.key('closing_phrases')}[{index}]",
-                f"invalid regular expression {pattern!r}: {exc}",
+                source, f"{reader.key('closing_phrases')}[{index}]", str(exc)
             ) from None
     terminal = reader.strings("terminal_outcomes")
     for index, name in enumerate(terminal):

@@ -7,13 +7,15 @@ rest, suggesting the closest allowed key.
 
 from __future__ import annotations
 
-import difflib
-import re
+import math
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime, time
 from typing import Any
 
-_SLUG = re.compile(r"^[a-z][a-z0-9_-]*$")
+from convsim_core.slugs import is_slug
+from convsim_core.toml_reader import MISSING, describe_type, expected, unknown_key
+
+__all__ = ["ScenarioError", "TableReader", "describe_type"]
+
 _MISSING: Any = object()
 
 
@@ -29,25 +31,6 @@ class ScenarioError(ValueError):
         self.problem = problem
         where = f"{source}: {key}" if key else source
         super().__init__(f"{where}: {problem}".replace("\n", " "))
-
-
-def describe_type(value: object) -> str:
-    """The TOML name of a value's type, for error messages."""
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int):
-        return "an integer"
-    if isinstance(value, float):
-        return "a float"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, Mapping):
-        return "a table"
-    if isinstance(value, datetime | date | time):
-        return "a date/time"
-    return type(value).__name__
 
 
 class TableReader:
@@ -73,11 +56,11 @@ class TableReader:
         if name in self.data:
             return self.data[name]
         if default is _MISSING:
-            raise self.error(name, "missing required key")
+            raise self.error(name, MISSING)
         return default
 
-    def _expect(self, name: str, value: object, expected: str) -> ScenarioError:
-        return self.error(name, f"expected {expected}, got {describe_type(value)} {value!r}")
+    def _expect(self, name: str, value: object, what: str) -> ScenarioError:
+        return self.error(name, expected(what, value))
 
     def string(
         self,
@@ -107,7 +90,7 @@ class TableReader:
 
     def slug(self, name: str, default: Any = _MISSING) -> str:
         value = self.string(name, default)
-        if not _SLUG.match(value):
+        if not is_slug(value):
             raise self.error(
                 name,
                 f"expected a lowercase slug (a-z, 0-9, '_' or '-', starting with a letter),"
@@ -133,6 +116,8 @@ class TableReader:
         value = self._get(name, default)
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise self._expect(name, value, "a number")
+        if not math.isfinite(value):
+            raise self.error(name, f"expected a finite number, got {value}")
         if minimum is not None and value < minimum:
             raise self.error(name, f"expected a number >= {minimum}, got {value}")
         return float(value)
@@ -155,7 +140,7 @@ class TableReader:
                 raise ScenarioError(
                     self.source,
                     f"{self.key(name)}[{index}]",
-                    f"expected a string, got {describe_type(item)} {item!r}",
+                    expected("a string", item),
                 )
         return tuple(value)
 
@@ -170,7 +155,7 @@ class TableReader:
                 raise ScenarioError(
                     self.source,
                     f"{self.key(name)}.{key}",
-                    f"expected a string or number, got {describe_type(value)} {value!r}",
+                    expected("a string or number", value),
                 )
             result[str(key)] = str(value)
         return result
@@ -210,8 +195,4 @@ class TableReader:
         unknown = [k for k in self.data if k not in self._seen]
         if not unknown:
             return
-        name = unknown[0]
-        allowed = sorted(self._seen)
-        close = difflib.get_close_matches(name, allowed, n=1)
-        hint = f"did you mean {close[0]!r}?" if close else f"allowed: {', '.join(allowed)}"
-        raise self.error(name, f"unknown key ({hint})")
+        raise self.error(unknown[0], unknown_key(unknown[0], self._seen))

@@ -8,10 +8,11 @@ tell a transcript line, a result and a message apart without guessing.
 from __future__ import annotations
 
 import json
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar, Union, cast
 
 from cattrs.gen import make_dict_unstructure_fn, override
 from cattrs.preconf.json import make_converter
+from cattrs.strategies import configure_tagged_union
 
 from convsim_core.models import (
     SCHEMA_VERSION,
@@ -61,7 +62,23 @@ TYPE_TAGS: dict[type[Any], str] = {
     Usage: "usage",
     Judgement: "judgement",
 }
-_TYPES_BY_TAG = {tag: cls for cls, tag in TYPE_TAGS.items()}
+"""The ``type`` tag of each top-level document (part of the schema: never rename one)."""
+
+Document = Union[  # noqa: UP007 - cattrs dispatches on a typing.Union of the documents
+    MessageDraft,
+    Message,
+    Intent,
+    Outcome,
+    Outcomes,
+    Conversation,
+    ConversationResult,
+    Usage,
+    Judgement,
+]
+"""Every model with a JSON form of its own; cattrs picks the class from the ``type`` tag."""
+
+configure_tagged_union(Document, _converter, tag_generator=TYPE_TAGS.__getitem__, tag_name="type")
+_TAGS = frozenset(TYPE_TAGS.values())
 
 
 class SchemaError(ValueError):
@@ -79,10 +96,11 @@ def structure(data: Any, cls: type[T]) -> T:
 
 def to_json(obj: Any) -> dict[str, Any]:
     """The model as a tagged, versioned JSON object."""
-    tag = TYPE_TAGS.get(type(obj))
-    if tag is None:
+    if type(obj) not in TYPE_TAGS:
         raise TypeError(f"{type(obj).__name__} has no JSON form")
-    return {"schema_version": SCHEMA_VERSION, "type": tag, **unstructure(obj)}
+    body = cast(dict[str, Any], _converter.unstructure(obj, unstructure_as=Document))
+    tag = body.pop("type")
+    return {"schema_version": SCHEMA_VERSION, "type": tag, **body}
 
 
 def from_json(data: dict[str, Any], cls: type[T] | None = None) -> T:
@@ -95,16 +113,23 @@ def from_json(data: dict[str, Any], cls: type[T] | None = None) -> T:
             f"unsupported schema_version {version!r} (this build reads {SCHEMA_VERSION})"
         )
     tag = data.get("type")
-    target = _TYPES_BY_TAG.get(str(tag))
-    if target is None:
+    if tag not in _TAGS:
         raise SchemaError(f"unknown type tag {tag!r}")
-    if cls is not None and target is not cls:
+    if cls is not None and TYPE_TAGS.get(cls) != tag:
         raise SchemaError(f"expected a {TYPE_TAGS.get(cls, cls.__name__)!r} document, got {tag!r}")
-    body = {k: v for k, v in data.items() if k not in ("schema_version", "type")}
+    body = {k: v for k, v in data.items() if k != "schema_version"}
     try:
-        return cast(T, _converter.structure(body, target))
+        return cast(T, _converter.structure(body, cast(Any, Document)))
     except Exception as exc:  # cattrs raises grouped errors; flatten them into one message
         raise SchemaError(f"invalid {tag} document: {_describe(exc)}") from exc
+
+
+def structure_record(data: Any, cls: type[T], *, what: str) -> T:
+    """A plain (untagged) record such as a manifest section; one-line SchemaError if invalid."""
+    try:
+        return _converter.structure(data, cls)
+    except Exception as exc:
+        raise SchemaError(f"invalid {what}: {_describe(exc)}") from exc
 
 
 def dumps(obj: Any) -> str:

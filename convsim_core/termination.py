@@ -22,6 +22,7 @@ from convsim_core.models import (
     to_frozenset,
     to_tuple,
 )
+from convsim_core.regexsafe import check_pattern
 
 DEFAULT_CLOSING_PHRASES = (
     "have a nice day",
@@ -77,6 +78,9 @@ class ClosingPhrases(TerminationStrategy):
             compiled = re.compile(source, 0 if plain else re.IGNORECASE)
         except re.error as exc:
             raise ValueError(f"invalid closing phrase pattern: {exc}") from exc
+        if not plain:
+            for pattern in self.patterns:
+                check_pattern(pattern)  # explosive patterns are refused, never run
         object.__setattr__(self, "_compiled", compiled)
         object.__setattr__(self, "_plain", plain)
 

@@ -193,7 +193,7 @@ async def test_slow_bot_ends_with_agent_timeout(
         (["connect", "{scenario}", "--ws", "http://x/ws"], "must start with ws:// or wss://"),
         (["connect", "{scenario}", "--webhook", "http://x", "--preset", "nope"], "unknown preset"),
         (["connect", "{missing}", "--demo-bot"], "no such scenario file"),
-        (["connect", "{scenario}", "--profile", "{missing}"], "cannot read bot profile"),
+        (["connect", "{scenario}", "--profile", "{missing}"], "no such bot profile file"),
     ],
 )
 async def test_usage_errors_are_one_line_with_exit_code_2(

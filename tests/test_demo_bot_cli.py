@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import json
 import re
 import signal
@@ -16,6 +14,7 @@ import aiohttp
 import pytest
 from websockets.asyncio.client import connect
 
+from channels.signing import verify
 from tests.support.timeouts import TIMEOUT
 from tests.test_demo_bot_protocols import Recorder, expected, ws_turn
 from tui.cli import build_parser, main
@@ -54,6 +53,9 @@ async def test_convsim_bot_prints_every_url_serves_them_and_stops_when_cancelled
         "Async webhook": f"{base}/webhook/async",
         "Rasa REST": f"{base}/webhooks/rest/webhook",
         "Bot Framework": f"{base}/api/messages",
+        "Rasa SocketIO": f"{base}/socket.io/",
+        "Chainlit SocketIO": f"{base}/ws/socket.io/",
+        "Direct Line": f"{base}/v3/directline",
         "Health": f"{base}/health",
     }
     async with aiohttp.ClientSession() as http:
@@ -89,8 +91,7 @@ async def test_secret_env_signs_async_callbacks_with_that_secret(
             async with http.post(async_url, json=body) as response:
                 assert response.status == 202
             post = await callback.next()
-        digest = hmac.new(b"from-the-env", post.body, hashlib.sha256).hexdigest()
-        assert post.headers["X-Convsim-Signature"] == f"sha256={digest}"
+        assert verify(b"from-the-env", post.body, post.headers["X-Convsim-Signature"])
     finally:
         task.cancel()
         with pytest.raises(asyncio.CancelledError):

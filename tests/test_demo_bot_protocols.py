@@ -24,6 +24,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from channels.demo_bot import DemoBotBrain, DemoBotServer
+from channels.signing import sign
 from tests.support.timeouts import TIMEOUT
 
 OPENING = "Hi, I was charged twice this month and I'd like to cancel my subscription."
@@ -285,10 +286,14 @@ async def test_async_webhook_posts_each_reply_to_the_callback(
         if secret is None:
             assert signature is None
         else:
-            digest = hmac.new(secret.encode(), post.body, hashlib.sha256).hexdigest()
-            assert signature == f"sha256={digest}"
-            forged = hmac.new(b"wrong", post.body, hashlib.sha256).hexdigest()
-            assert signature != f"sha256={forged}"
+            # Issue 16: t=<unix>,n=<nonce>,sha256=<HMAC of "t.n." + body> (replay-proof).
+            assert signature is not None
+            stamp, nonce, _ = signature.split(",")
+            signed = f"{stamp[2:]}.{nonce[2:]}.".encode() + post.body
+            digest = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+            assert signature == f"{stamp},{nonce},sha256={digest}"
+            forged = hmac.new(b"wrong", signed, hashlib.sha256).hexdigest()
+            assert signature != f"{stamp},{nonce},sha256={forged}"
 
 
 async def test_async_webhook_survives_an_unreachable_callback(http: aiohttp.ClientSession) -> None:
@@ -451,8 +456,9 @@ async def test_bad_requests_get_400_with_a_json_error(
 
 async def test_with_a_secret_a_signed_request_must_match(http: aiohttp.ClientSession) -> None:
     body = json.dumps({"session_id": "sig", "text": "hello"}).encode()
-    good = "sha256=" + hmac.new(b"k", body, hashlib.sha256).hexdigest()
-    bad = "sha256=" + hmac.new(b"other", body, hashlib.sha256).hexdigest()
+    # Issue 16: the signature format carries a timestamp and nonce (see channels.signing).
+    good = sign(b"k", body)
+    bad = sign(b"other", body)
     async with DemoBotServer(secret="k") as bot:
         statuses = []
         for signature in (good, bad, None):

@@ -38,7 +38,16 @@ def body_of(profile: BotProfile, **values: str) -> dict[str, Any]:
 
 
 def test_every_contract_preset_exists() -> None:
-    assert set(PRESETS) == {"generic-json", "rasa-rest", "botframework", "demo-ws", "plain-ws"}
+    assert set(PRESETS) == {
+        "generic-json",
+        "rasa-rest",
+        "botframework",
+        "demo-ws",
+        "plain-ws",
+        "rasa-socketio",
+        "chainlit",
+        "directline",
+    }
 
 
 @pytest.mark.parametrize(
@@ -176,12 +185,21 @@ def test_signing_secret_comes_from_the_named_variable() -> None:
 @pytest.mark.parametrize(
     ("bot", "message"),
     [
-        ({"url": "http://h/x", "respons_timeout": 1}, "bot.respons_timeout: unknown key; expected"),
+        (
+            {"url": "http://h/x", "respons_timeout": 1},
+            "bot.respons_timeout: unknown key (did you mean 'response_timeout'?)",
+        ),
         ({"url": "http://h/x", "reply": {"txt": "a"}}, "bot.reply.txt: unknown key"),
         ({"url": "http://h/x", "response_timeout": "soon"}, "expected a number of seconds > 0"),
         ({"url": "http://h/x", "response_timeout": 0}, "expected a number of seconds > 0"),
-        ({"url": "http://h/x", "reconnect": {"attempts": -1}}, "expected a whole number >= 0"),
-        ({"url": "http://h/x", "reconnect": {"attempts": True}}, "expected a whole number"),
+        (
+            {"url": "http://h/x", "reconnect": {"attempts": -1}},
+            "expected an integer >= 0, got an integer -1",
+        ),
+        (
+            {"url": "http://h/x", "reconnect": {"attempts": True}},
+            "expected an integer >= 0, got a boolean True",
+        ),
         ({"url": "http://h/x", "callback": {"port": 70000}}, "from 0 to 65535"),
         ({"url": "http://h/x", "response_mode": "later"}, "expected 'sync' or 'callback'"),
         ({"url": "http://h/x", "kind": "grpc"}, "expected 'webhook' or 'websocket'"),
@@ -204,7 +222,10 @@ def test_signing_secret_comes_from_the_named_variable() -> None:
         ),
         ({"url": "http://h/x", "callback": {"path": "cb"}}, "starting with '/'"),
         ({"url": "http://h/x", "headers": {"X": 1}}, "bot.headers.X: expected a string"),
-        ({"url": "http://h/x", "reply": "text"}, "bot.reply: expected a table, got 'text'"),
+        (
+            {"url": "http://h/x", "reply": "text"},
+            "bot.reply: expected a table, got a string 'text'",
+        ),
     ],
 )
 def test_errors_name_the_key_and_what_was_expected(bot: dict[str, Any], message: str) -> None:
@@ -235,9 +256,9 @@ def test_load_from_a_file_that_is_the_bot_table(tmp_path: Path) -> None:
 def test_load_errors_name_the_file(tmp_path: Path) -> None:
     broken = tmp_path / "broken.toml"
     broken.write_text("url = ", encoding="utf-8")
-    with pytest.raises(ProfileError, match=r"broken.toml: not valid TOML"):
+    with pytest.raises(ProfileError, match=r"broken.toml: invalid TOML"):
         load_bot_profile(broken)
-    with pytest.raises(ProfileError, match=r"missing.toml: cannot read bot profile"):
+    with pytest.raises(ProfileError, match=r"missing.toml: no such bot profile file"):
         load_bot_profile(tmp_path / "missing.toml")
     typo = tmp_path / "typo.toml"
     typo.write_text('[bot]\nurl = "http://h/x"\nsettle = 1\n', encoding="utf-8")

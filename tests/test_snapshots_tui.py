@@ -95,69 +95,47 @@ def at(seconds: float) -> Any:
 # -- start screen -------------------------------------------------------------------------------
 
 
-def test_start_screen(
-    snap_compare: SnapCompare, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.chdir(tmp_path)
-    folder = Path("scenarios")
-    folder.mkdir()
-    (folder / "billing.toml").write_text(
-        SCENARIO_TOML.format(title="Billing question", intent="Understand a charge.")
-    )
-    (folder / "password.toml").write_text(
-        SCENARIO_TOML.format(title="Password reset", intent="Get back into the account.")
-    )
-    (folder / "broken.toml").write_text("title = 3\n")
-    runs = Path("runs") / "demo"
-    runs.mkdir(parents=True)
-    for number, outcome in enumerate(("resolved", None)):
-        header = {
-            "schema_version": 1,
-            "type": "header",
-            "scenario": "demo",
-            "seed": 7 + number,
-            "started_at": f"2025-03-04T09:3{number}:00+00:00",
-        }
-        lines = [json.dumps(header)]
-        lines += [json.dumps({"schema_version": 1, "type": "message"})] * (4 + number)
-        if outcome:
-            result = {"schema_version": 1, "type": "result"}
-            result["conversation"] = {"outcome": {"name": outcome}}
-            lines.append(json.dumps(result))
-        path = runs / f"run{number}.jsonl"
-        path.write_text("\n".join(lines) + "\n")
-        os.utime(path, (1_700_000_000 + number, 1_700_000_000 + number))
-    settings = snapshot_settings(runs_root=Path("runs"))
-    app = ConvsimApp(lambda app: StartScreen(folder, settings=settings), settings=settings)
-    assert snap_compare(app, terminal_size=(80, 24))
+class TestStartScreen:
+    """The start screen: scenarios, a broken file, recent runs."""
+
+    def test_start_screen(
+        self, snap_compare: SnapCompare, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.chdir(tmp_path)
+        folder = Path("scenarios")
+        folder.mkdir()
+        (folder / "billing.toml").write_text(
+            SCENARIO_TOML.format(title="Billing question", intent="Understand a charge.")
+        )
+        (folder / "password.toml").write_text(
+            SCENARIO_TOML.format(title="Password reset", intent="Get back into the account.")
+        )
+        (folder / "broken.toml").write_text("title = 3\n")
+        runs = Path("runs") / "demo"
+        runs.mkdir(parents=True)
+        for number, outcome in enumerate(("resolved", None)):
+            header = {
+                "schema_version": 1,
+                "type": "header",
+                "scenario": "demo",
+                "seed": 7 + number,
+                "started_at": f"2025-03-04T09:3{number}:00+00:00",
+            }
+            lines = [json.dumps(header)]
+            lines += [json.dumps({"schema_version": 1, "type": "message"})] * (4 + number)
+            if outcome:
+                result = {"schema_version": 1, "type": "result"}
+                result["conversation"] = {"outcome": {"name": outcome}}
+                lines.append(json.dumps(result))
+            path = runs / f"run{number}.jsonl"
+            path.write_text("\n".join(lines) + "\n")
+            os.utime(path, (1_700_000_000 + number, 1_700_000_000 + number))
+        settings = snapshot_settings(runs_root=Path("runs"))
+        app = ConvsimApp(lambda app: StartScreen(folder, settings=settings), settings=settings)
+        assert snap_compare(app, terminal_size=(80, 24))
 
 
 # -- watch ----------------------------------------------------------------------------------------
-
-
-def test_watch_in_progress(snap_compare: SnapCompare, tmp_path: Path) -> None:
-    settings = snapshot_settings(autostart=True, runs_root=tmp_path)
-    app = demo_app(tmp_path, Pace(speed=1000.0, max_wait=0.01, start_paused=True), settings)
-
-    async def step_five(pilot: Pilot[Any]) -> None:
-        run = live(pilot)
-        await wait_until(pilot, lambda: run.status == "paused")
-        for count in range(2, 6):
-            await pilot.press("n")
-            await wait_until(pilot, partial(has_messages, run, count))
-        await wait_until(pilot, lambda: run.typing.role is ParticipantRole.AGENT)
-
-    assert snap_compare(app, terminal_size=(80, 24), run_before=step_five)
-
-
-def test_watch_finished_with_outcome(snap_compare: SnapCompare, tmp_path: Path) -> None:
-    settings = snapshot_settings(autostart=True, runs_root=tmp_path)
-    app = demo_app(tmp_path, Pace(paced=False), settings)
-
-    async def finish(pilot: Pilot[Any]) -> None:
-        await wait_until(pilot, lambda: live(pilot).status == "done")
-
-    assert snap_compare(app, terminal_size=(130, 40), run_before=finish)
 
 
 class FailingSource(RunSource):
@@ -165,18 +143,44 @@ class FailingSource(RunSource):
         raise ScenarioError("scenarios/broken.toml", "outcomes", "at least one outcome is needed")
 
 
-def test_error_panel(snap_compare: SnapCompare) -> None:
-    info = ScenarioInfo.from_scenario(builtin_scenario("demo"))
-    settings = snapshot_settings(autostart=True)
-    app = ConvsimApp(
-        lambda app: WatchScreen(FailingSource(info), seed=7, settings=settings),
-        settings=settings,
-    )
+class TestWatch:
+    """Watch mode: a run in progress, a finished run, a run that could not start."""
 
-    async def failed(pilot: Pilot[Any]) -> None:
-        await wait_until(pilot, lambda: live(pilot).status == "error")
+    def test_watch_in_progress(self, snap_compare: SnapCompare, tmp_path: Path) -> None:
+        settings = snapshot_settings(autostart=True, runs_root=tmp_path)
+        app = demo_app(tmp_path, Pace(speed=1000.0, max_wait=0.01, start_paused=True), settings)
 
-    assert snap_compare(app, terminal_size=(80, 24), run_before=failed)
+        async def step_five(pilot: Pilot[Any]) -> None:
+            run = live(pilot)
+            await wait_until(pilot, lambda: run.status == "paused")
+            for count in range(2, 6):
+                await pilot.press("n")
+                await wait_until(pilot, partial(has_messages, run, count))
+            await wait_until(pilot, lambda: run.typing.role is ParticipantRole.AGENT)
+
+        assert snap_compare(app, terminal_size=(80, 24), run_before=step_five)
+
+    def test_watch_finished_with_outcome(self, snap_compare: SnapCompare, tmp_path: Path) -> None:
+        settings = snapshot_settings(autostart=True, runs_root=tmp_path)
+        app = demo_app(tmp_path, Pace(paced=False), settings)
+
+        async def finish(pilot: Pilot[Any]) -> None:
+            await wait_until(pilot, lambda: live(pilot).status == "done")
+
+        assert snap_compare(app, terminal_size=(130, 40), run_before=finish)
+
+    def test_error_panel(self, snap_compare: SnapCompare) -> None:
+        info = ScenarioInfo.from_scenario(builtin_scenario("demo"))
+        settings = snapshot_settings(autostart=True)
+        app = ConvsimApp(
+            lambda app: WatchScreen(FailingSource(info), seed=7, settings=settings),
+            settings=settings,
+        )
+
+        async def failed(pilot: Pilot[Any]) -> None:
+            await wait_until(pilot, lambda: live(pilot).status == "error")
+
+        assert snap_compare(app, terminal_size=(80, 24), run_before=failed)
 
 
 # -- play and connect (real time: their states are replayed with fixed timestamps) ---------------
@@ -190,70 +194,85 @@ def replay(events: list[RunnerEvent]) -> Callable[[Pilot[Any]], Any]:
     return run_before
 
 
-def test_play_waiting_for_input(snap_compare: SnapCompare, tmp_path: Path) -> None:
-    scenario = quick(builtin_scenario("demo"))
-    settings = snapshot_settings(runs_root=tmp_path)
-    source = PlayRunSource(scenario, runs_root=tmp_path)
-    app = ConvsimApp(lambda app: PlayScreen(source, seed=7, settings=settings), settings=settings)
-    opening = Message(scenario.initial_message.content, at(0), ParticipantRole.CUSTOMER)
-    events: list[RunnerEvent] = [StateChanged(RunnerState.RUNNING), MessageAdded(0, opening)]
-    assert snap_compare(
-        app, terminal_size=(100, 30), run_before=replay(events), press=["H", "i", "!"]
-    )
+class TestPlay:
+    """Play mode: the person types the agent's reply."""
+
+    def test_play_waiting_for_input(self, snap_compare: SnapCompare, tmp_path: Path) -> None:
+        scenario = quick(builtin_scenario("demo"))
+        settings = snapshot_settings(runs_root=tmp_path)
+        source = PlayRunSource(scenario, runs_root=tmp_path)
+        app = ConvsimApp(
+            lambda app: PlayScreen(source, seed=7, settings=settings), settings=settings
+        )
+        opening = Message(scenario.initial_message.content, at(0), ParticipantRole.CUSTOMER)
+        events: list[RunnerEvent] = [StateChanged(RunnerState.RUNNING), MessageAdded(0, opening)]
+        assert snap_compare(
+            app, terminal_size=(100, 30), run_before=replay(events), press=["H", "i", "!"]
+        )
 
 
-def test_connect_reconnecting(snap_compare: SnapCompare, tmp_path: Path) -> None:
-    scenario = builtin_scenario("demo")
-    profile = profile_for_url("ws://127.0.0.1:8765/ws", kind="ws", preset="demo-ws")
-    source = ConnectRunSource(scenario, profile, runs_root=tmp_path, check=False)
-    settings = snapshot_settings(runs_root=tmp_path)
-    app = ConvsimApp(
-        lambda app: ConnectScreen(
-            source, seed=7, settings=settings, connection_target=source.target
-        ),
-        settings=settings,
-    )
-    customer, agent = ParticipantRole.CUSTOMER, ParticipantRole.AGENT
-    events: list[RunnerEvent] = [
-        ChannelStateChanged(ChannelState.CONNECTING),
-        ChannelStateChanged(ChannelState.CONNECTED),
-        StateChanged(RunnerState.RUNNING),
-        MessageAdded(0, Message(scenario.initial_message.content, at(0), customer)),
-        MessageAdded(1, Message("Hi! I can help with billing. What's your email?", at(2), agent)),
-        Judged(Judgement(None, "no outcome yet")),
-        MessageAdded(2, Message("It's dana.whitfield@example.com.", at(9), customer)),
-        ChannelStateChanged(ChannelState.RECONNECTING, "dropped without a close frame; try 1/3"),
-    ]
-    assert snap_compare(app, terminal_size=(100, 30), run_before=replay(events))
+class TestConnect:
+    """Connect mode: a real bot's connection dropping."""
+
+    def test_connect_reconnecting(self, snap_compare: SnapCompare, tmp_path: Path) -> None:
+        scenario = builtin_scenario("demo")
+        profile = profile_for_url("ws://127.0.0.1:8765/ws", kind="ws", preset="demo-ws")
+        source = ConnectRunSource(scenario, profile, runs_root=tmp_path, check=False)
+        settings = snapshot_settings(runs_root=tmp_path)
+        app = ConvsimApp(
+            lambda app: ConnectScreen(
+                source, seed=7, settings=settings, connection_target=source.target
+            ),
+            settings=settings,
+        )
+        customer, agent = ParticipantRole.CUSTOMER, ParticipantRole.AGENT
+        events: list[RunnerEvent] = [
+            ChannelStateChanged(ChannelState.CONNECTING),
+            ChannelStateChanged(ChannelState.CONNECTED),
+            StateChanged(RunnerState.RUNNING),
+            MessageAdded(0, Message(scenario.initial_message.content, at(0), customer)),
+            MessageAdded(
+                1, Message("Hi! I can help with billing. What's your email?", at(2), agent)
+            ),
+            Judged(Judgement(None, "no outcome yet")),
+            MessageAdded(2, Message("It's dana.whitfield@example.com.", at(9), customer)),
+            ChannelStateChanged(
+                ChannelState.RECONNECTING, "dropped without a close frame; try 1/3"
+            ),
+        ]
+        assert snap_compare(app, terminal_size=(100, 30), run_before=replay(events))
 
 
 # -- read-only transcript -----------------------------------------------------------------------
 
 
-def test_transcript_viewer(
-    snap_compare: SnapCompare, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    settings = snapshot_settings(autostart=True, runs_root=tmp_path)
-    app = demo_app(tmp_path, Pace(paced=False), settings)
-    import asyncio
+class TestTranscriptViewer:
+    """The read-only transcript viewer."""
 
-    async def record() -> Path:
-        async with app.run_test(size=(80, 24)) as pilot:
-            run = pilot.app.screen.query_one(LiveRun)
-            await wait_until(pilot, lambda: run.status == "done")
-            assert run.transcript_path is not None
-            return run.transcript_path
+    def test_transcript_viewer(
+        self, snap_compare: SnapCompare, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        settings = snapshot_settings(autostart=True, runs_root=tmp_path)
+        app = demo_app(tmp_path, Pace(paced=False), settings)
+        import asyncio
 
-    path = asyncio.run(record())
-    lines = [json.loads(line) for line in path.read_text().splitlines()]
-    lines[0]["started_at"] = "2025-03-04T09:30:00+00:00"  # wall-clock fields, pinned
-    lines[-1]["duration_seconds"] = 12.5
-    stable = tmp_path / "demo-seed7.jsonl"
-    stable.write_text("".join(json.dumps(line) + "\n" for line in lines))
-    viewer_settings = snapshot_settings()
-    viewer = ConvsimApp(
-        lambda app: TranscriptScreen(Path(stable.name), settings=viewer_settings),
-        settings=viewer_settings,
-    )
-    monkeypatch.chdir(tmp_path)
-    assert snap_compare(viewer, terminal_size=(100, 30))
+        async def record() -> Path:
+            async with app.run_test(size=(80, 24)) as pilot:
+                run = pilot.app.screen.query_one(LiveRun)
+                await wait_until(pilot, lambda: run.status == "done")
+                assert run.transcript_path is not None
+                return run.transcript_path
+
+        path = asyncio.run(record())
+        lines = [json.loads(line) for line in path.read_text().splitlines()]
+        lines[0]["started_at"] = "2025-03-04T09:30:00+00:00"  # wall-clock fields, pinned
+        lines[-1]["duration_seconds"] = 12.5
+        stable = tmp_path / "demo-seed7.jsonl"
+        stable.write_text("".join(json.dumps(line) + "\n" for line in lines))
+        viewer_settings = snapshot_settings()
+        viewer = ConvsimApp(
+            lambda app: TranscriptScreen(Path(stable.name), settings=viewer_settings),
+            settings=viewer_settings,
+        )
+        monkeypatch.chdir(tmp_path)
+        assert snap_compare(viewer, terminal_size=(100, 30))

@@ -79,10 +79,12 @@ def _version() -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
+    from convsim_core.logsafe import console_handler
+    from convsim_core.textsafe import one_line
+
+    level = logging.DEBUG if args.verbose else logging.WARNING
+    logging.basicConfig(level=level, handlers=[console_handler(level)])
+    restore = _sigterm_like_ctrl_c()
     handler: Callable[[argparse.Namespace], Any] | None = getattr(args, "handler", None)
     if handler is None:
         handler = _start_screen_handler()
@@ -92,11 +94,38 @@ def main(argv: Sequence[str] | None = None) -> int:
             outcome = asyncio.run(outcome)
         return int(outcome or 0)
     except UserError as exc:
-        print(f"convsim: error: {exc}", file=sys.stderr)
+        print(f"convsim: error: {one_line(str(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("convsim: interrupted", file=sys.stderr)
         return 130
+    finally:
+        restore()
+
+
+def _sigterm_like_ctrl_c() -> Callable[[], None]:
+    """SIGTERM (``kill``, a CI timeout, systemd) stops a run the way Ctrl-C does.
+
+    The handler raises SIGINT, so whatever handles Ctrl-C at that moment (asyncio's runner
+    cancelling the main task, or the plain KeyboardInterrupt) also handles SIGTERM: runs write
+    their "stopped" lines, a batch writes its summary and says how to resume.
+    """
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    previous = signal.getsignal(signal.SIGTERM)
+    try:
+        signal.signal(signal.SIGTERM, lambda _signum, _frame: signal.raise_signal(signal.SIGINT))
+    except (ValueError, OSError):  # pragma: no cover - not settable here
+        logger.debug("cannot handle SIGTERM", exc_info=True)
+        return lambda: None
+
+    def restore() -> None:
+        signal.signal(signal.SIGTERM, previous)
+
+    return restore
 
 
 def _start_screen_handler() -> Callable[[argparse.Namespace], Any]:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from convsim_core.events import Judged, MessageAdded, RunnerEvent
 from convsim_core.models import ConversationResult, Judgement, Message, ParticipantRole
+from convsim_core.textsafe import one_line, printable
 from tui.formatting import format_duration, humanize, role_label
 
 if TYPE_CHECKING:
@@ -84,12 +85,12 @@ class HeadlessPrinter:
 
     def intro(self, scenario: Scenario, *, seed: int, kinds: dict[str, str]) -> None:
         sides = ", ".join(f"{role} {kind}" for role, kind in kinds.items())
-        self.line(self.style.bold(scenario.title))
+        self.line(self.style.bold(one_line(scenario.title)))
         details = f"scenario {scenario.name}, seed {seed}, {sides}"
-        self.line(self.style.dim(details))
+        self.line(self.style.dim(one_line(details)))
         intent = scenario.intent
         if intent is not None:
-            self.line(self.style.dim(f"goal: {intent.description}"))
+            self.line(self.style.dim(printable(f"goal: {intent.description}")))
         self.line()
 
     def on_event(self, event: RunnerEvent) -> None:
@@ -106,7 +107,7 @@ class HeadlessPrinter:
         label = role_label(message.sender).ljust(_LABEL_WIDTH)
         indent = " " * (_TIME_WIDTH + 1 + _LABEL_WIDTH + 1)
         body = textwrap.wrap(
-            " ".join(message.content.split()) or "(empty message)",
+            printable(" ".join(message.content.split())) or "(empty message)",
             width=max(30, self.width - len(indent)),
         )
         prefix = f"{self.style.dim(clock)} {self.style.role(message.sender, label)} "
@@ -121,7 +122,7 @@ class HeadlessPrinter:
         self._outcome = name
         indent = " " * (_TIME_WIDTH + 1)
         why = f" ({judgement.rationale})" if judgement.rationale else ""
-        self.line(self.style.dim(f"{indent}-> outcome: {name or 'none yet'}{why}"))
+        self.line(self.style.dim(printable(f"{indent}-> outcome: {name or 'none yet'}{why}")))
 
     def summary(self, result: ConversationResult, *, transcript: Path | None = None) -> None:
         conversation = result.conversation
@@ -129,7 +130,7 @@ class HeadlessPrinter:
         rows: list[tuple[str, str]] = [
             (
                 "Outcome",
-                f"{outcome.name} - {outcome.description}" if outcome else "none reached",
+                printable(f"{outcome.name} - {outcome.description}") if outcome else "none reached",
             ),
         ]
         if result.outcome_overridden_by:
@@ -142,10 +143,10 @@ class HeadlessPrinter:
                 )
             )
         if result.judgement is not None and result.judgement.rationale:
-            rows.append(("Why", result.judgement.rationale))
+            rows.append(("Why", printable(result.judgement.rationale)))
         if result.termination_reason is not None:
             detail = f" ({result.termination_detail})" if result.termination_detail else ""
-            rows.append(("Ended by", humanize(result.termination_reason.value) + detail))
+            rows.append(("Ended by", printable(humanize(result.termination_reason.value) + detail)))
         messages = conversation.messages
         simulated = (
             (messages[-1].timestamp - messages[0].timestamp).total_seconds() if messages else 0.0
@@ -161,7 +162,7 @@ class HeadlessPrinter:
                 )
             )
         if result.error:
-            rows.append(("Error", self.style.warn(result.error)))
+            rows.append(("Error", self.style.warn(printable(result.error))))
         if transcript is not None:
             rows.append(("Transcript", str(transcript)))
         self.line()
@@ -176,8 +177,8 @@ class HeadlessPrinter:
     def transcript(self, transcript: Transcript) -> None:
         header = transcript.header
         title = header.get("scenario_title") or header.get("scenario") or transcript.path.name
-        self.line(self.style.bold(str(title)))
-        self.line(self.style.dim(_describe_header(header)))
+        self.line(self.style.bold(one_line(str(title))))
+        self.line(self.style.dim(one_line(_describe_header(header))))
         self.line()
         judgement = transcript.result.judgement if transcript.result else None
         decided_at = judgement.message_index if judgement else None
@@ -196,7 +197,7 @@ class HeadlessPrinter:
                 )
             )
         for problem in transcript.problems:
-            self.line(self.style.warn(f"warning: {problem}"))
+            self.line(self.style.warn(one_line(f"warning: {problem}")))
 
 
 def _silence(out: TextIO) -> None:

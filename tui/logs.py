@@ -16,6 +16,8 @@ from typing import Any
 
 from textual.app import App
 
+from convsim_core.textsafe import one_line
+
 
 class _AppHandler(logging.Handler):
     def __init__(self, app: App[Any]) -> None:
@@ -32,7 +34,7 @@ class _AppHandler(logging.Handler):
             return
         try:
             self.app.notify(
-                record.getMessage()[:300],
+                one_line(record.getMessage()[:300]),
                 title=record.levelname.capitalize(),
                 severity="error" if record.levelno >= logging.ERROR else "warning",
                 timeout=6,

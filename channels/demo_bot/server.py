@@ -10,6 +10,9 @@ Endpoints (all on one port)::
     POST /webhook/async            202, then one callback POST per reply (HMAC-signed with a secret)
     POST /webhooks/rest/webhook    Rasa REST
     POST /api/messages             Bot Framework: reply activities POSTed to the serviceUrl
+    /socket.io/                    Socket.IO, Rasa's socket channel (socketio_front.py)
+    /ws/socket.io/                 Socket.IO, a Chainlit app
+    /v3/directline/...             Direct Line 3.0 REST + stream (directline_front.py)
 
 Bad HTTP requests get a 400 with ``{"error": ...}`` and a log line, never a crash; a bad ``/ws``
 frame gets ``{"type": "error", "error": ...}`` and the connection stays open. A ``start`` frame
@@ -43,8 +46,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
-import hmac
 import json
 import logging
 import uuid
@@ -56,7 +57,9 @@ from typing import Any, Self
 import aiohttp
 from aiohttp import web
 
+from channels import signing
 from channels.demo_bot.brain import DemoBotBrain
+from channels.demo_bot.directline_front import DirectLineFront
 from channels.demo_bot.protocols import (
     BadRequest,
     BadSignature,
@@ -68,6 +71,7 @@ from channels.demo_bot.protocols import (
     parse_sync_webhook,
     parse_ws_frame,
 )
+from channels.demo_bot.socketio_front import SocketIOFront
 from channels.demo_bot.turns import TurnEngine
 
 logger = logging.getLogger(__name__)
@@ -78,8 +82,8 @@ GARBAGE_BYTES = b"\xff\xfe demo bot garbage \x00"
 
 
 def sign(secret: str, body: bytes) -> str:
-    """The ``X-Convsim-Signature`` value for ``body``: ``sha256=<hex HMAC-SHA256>``."""
-    return "sha256=" + hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
+    """The ``X-Convsim-Signature`` value for ``body`` (``t=...,n=...,sha256=...``)."""
+    return signing.sign(secret.encode("utf-8"), body)
 
 
 class DeliveryFailed(Exception):
@@ -113,6 +117,7 @@ class DemoBotServer:
         self._requested_port = port
         self.typing_events = typing_events
         self.secret = secret
+        self._replays = signing.ReplayGuard()
         self.hold_response = hold_response
         self.shutdown_timeout = shutdown_timeout
         self.brain = DemoBotBrain(seed=brain_seed)
@@ -135,6 +140,7 @@ class DemoBotServer:
         self._background: set[asyncio.Task[None]] = set()
         self._websockets: weakref.WeakSet[web.WebSocketResponse] = weakref.WeakSet()
         self._activity_ids = 0
+        self.directline = DirectLineFront(self.turns, typing_events=typing_events)
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -153,6 +159,7 @@ class DemoBotServer:
             raise
         self._runner = runner
         self._port = int(runner.addresses[0][1])
+        self.directline.base_url = self.url
         self._client = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
         logger.info("demo bot listening on %s", self.url)
 
@@ -210,6 +217,9 @@ class DemoBotServer:
             "Async webhook": f"{self.url}/webhook/async",
             "Rasa REST": f"{self.url}/webhooks/rest/webhook",
             "Bot Framework": f"{self.url}/api/messages",
+            "Rasa SocketIO": f"{self.url}/socket.io/",
+            "Chainlit SocketIO": f"{self.url}/ws/socket.io/",
+            "Direct Line": f"{self.url}/v3/directline",
             "Health": f"{self.url}/health",
         }
 
@@ -249,7 +259,13 @@ class DemoBotServer:
         app.router.add_post("/webhooks/rest/webhook", self._rasa)
         app.router.add_post("/api/messages", self._bot_framework)
         app.on_shutdown.append(self._close_websockets)
+        SocketIOFront(self.turns, bad_request=self._bad_event).attach(app)
+        self.directline.attach(app)
         return app
+
+    def _bad_event(self, problem: str) -> None:
+        self.bad_requests += 1
+        logger.warning("bad Socket.IO event: %s", problem)
 
     @web.middleware
     async def _bad_requests_middleware(
@@ -268,14 +284,10 @@ class DemoBotServer:
         """The decoded body; with a secret, a signature that is present must also be right."""
         body = await request.read()
         signature = request.headers.get(SIGNATURE_HEADER)
-        if (
-            self.secret is not None
-            and signature is not None
-            and not hmac.compare_digest(
-                sign(self.secret, body).encode("ascii"), signature.strip().encode("utf-8")
-            )
-        ):
-            raise BadSignature(f"{SIGNATURE_HEADER} does not match the request body")
+        if self.secret is not None and signature is not None:
+            problem = self._replays.check(self.secret.encode("utf-8"), body, signature)
+            if problem is not None:
+                raise BadSignature(f"{SIGNATURE_HEADER}: {problem}")
         return parse_json(body)
 
     async def _close_websockets(self, _app: web.Application) -> None:
@@ -336,6 +348,7 @@ class DemoBotServer:
         (``TurnEngine`` locks per session) while other sessions answer concurrently.
         """
         tasks: set[asyncio.Task[None]] = set()
+        seen: set[str] = set()
         inbound = 0
         try:
             async for msg in ws:
@@ -349,6 +362,7 @@ class DemoBotServer:
                 if routed is None:
                     continue
                 session_id, text = routed
+                seen.add(session_id)
                 self.turns.count(session_id)
                 inbound += 1
                 if self.turns.take_drop(inbound):
@@ -361,6 +375,8 @@ class DemoBotServer:
                 task.add_done_callback(tasks.discard)
         finally:
             await _cancel_all(tasks)
+            for session_id in seen:  # every conversation of a connection ends with it
+                self.turns.forget(session_id)
 
     async def _ws_json(self, request: web.Request) -> web.WebSocketResponse:
         ws = await self._open_ws(request)
@@ -420,10 +436,7 @@ class DemoBotServer:
         async def turn(session_id: str, text: str) -> None:
             await self.turns.run(session_id, text, deliver, garbage=garbage)
 
-        try:
-            await self._serve_ws(request, ws, route, turn)
-        finally:
-            self.turns.forget(session_id)  # the conversation ends with its connection
+        await self._serve_ws(request, ws, route, turn)  # which forgets the session at the end
         return ws
 
     # -- HTTP ------------------------------------------------------------------------------------

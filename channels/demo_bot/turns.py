@@ -8,6 +8,8 @@ and ``drop_after`` behave identically everywhere they apply.
 from __future__ import annotations
 
 import asyncio
+import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
 from types import MappingProxyType
 
@@ -32,6 +34,9 @@ class TurnEngine:
         garbage_every: int | None = None,
         slow_seconds: float = 0.0,
         burst: int | None = None,
+        idle_forget: float = 600.0,
+        max_sessions: int = 10_000,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         for name, value in (
             ("drop_after", drop_after),
@@ -53,6 +58,11 @@ class TurnEngine:
         self.dropped = False
         self._received: dict[str, int] = {}
         self._locks: dict[str, asyncio.Lock] = {}
+        self.idle_forget = idle_forget
+        """HTTP protocols never say a conversation ended: a session idle this long is over."""
+        self.max_sessions = max_sessions
+        self._clock = clock
+        self._last_used: OrderedDict[str, float] = OrderedDict()
 
     @property
     def received(self) -> Mapping[str, int]:
@@ -66,10 +76,31 @@ class TurnEngine:
         """Drop a finished session's conversation state (its message count stays)."""
         self.brain.forget(session_id)
         self._locks.pop(session_id, None)
+        self._last_used.pop(session_id, None)
+
+    @property
+    def session_count(self) -> int:
+        """Sessions whose conversation state is kept (what memory grows with)."""
+        return len(self._last_used)
 
     def count(self, session_id: str) -> None:
         """Record one inbound customer message (including one that is then dropped)."""
         self._received[session_id] = self._received.get(session_id, 0) + 1
+        while len(self._received) > self.max_sessions:  # counts of the oldest sessions go
+            del self._received[next(iter(self._received))]
+
+    def _touch(self, session_id: str) -> None:
+        now = self._clock()
+        self._last_used[session_id] = now
+        self._last_used.move_to_end(session_id)
+        while self._last_used:
+            oldest, used = next(iter(self._last_used.items()))
+            if now - used < self.idle_forget and len(self._last_used) <= self.max_sessions:
+                break
+            lock = self._locks.get(oldest)
+            if oldest == session_id or (lock is not None and lock.locked()):
+                break  # a turn is running there; look again next time
+            self.forget(oldest)
 
     def take_drop(self, inbound: int) -> bool:
         """Whether a connection's ``inbound``-th message triggers the one-off ``drop_after``."""
@@ -89,6 +120,7 @@ class TurnEngine:
     ) -> None:
         """Answer one customer message through ``deliver``."""
         lock = self._locks.setdefault(session_id, asyncio.Lock())
+        self._touch(session_id)
         async with lock:
             if self.slow_seconds:
                 await asyncio.sleep(self.slow_seconds)

@@ -23,7 +23,9 @@ from typing import Any
 
 import attrs
 
+from convsim_core.batch.folder import set_aside
 from convsim_core.batch.plan import PlannedRun
+from convsim_core.batch.retry import OutageGate, RetryPolicy, is_infrastructure_error
 from convsim_core.channel import ChannelError
 from convsim_core.models import Conversation, ConversationResult, Message, TerminationReason
 from convsim_core.persistence import TranscriptSink, TranscriptWriter
@@ -98,7 +100,16 @@ BatchListener = Callable[[RunStatus], None]
 class _BatchSink(TranscriptSink):
     """Forwards to the transcript writer and keeps the run's live status current."""
 
-    __slots__ = ("_executor", "_extra", "_status", "_writer", "finished", "started")
+    __slots__ = (
+        "_executor",
+        "_extra",
+        "_status",
+        "_writer",
+        "finished",
+        "held",
+        "may_hold",
+        "started",
+    )
 
     def __init__(
         self,
@@ -106,6 +117,8 @@ class _BatchSink(TranscriptSink):
         writer: TranscriptSink,
         status: RunStatus,
         extra: dict[str, Any],
+        *,
+        may_hold: bool = False,
     ) -> None:
         self._executor = executor
         self._writer = writer
@@ -113,6 +126,9 @@ class _BatchSink(TranscriptSink):
         self._extra = extra
         self.started = False
         self.finished = False
+        self.may_hold = may_hold
+        """Whether an infrastructure error is kept back for a retry instead of being counted."""
+        self.held: ConversationResult | None = None
 
     async def start(self, header: dict[str, Any]) -> None:
         self.started = True
@@ -130,7 +146,10 @@ class _BatchSink(TranscriptSink):
         try:
             self._writer.finish(result)
         finally:
-            self._executor._on_result(self._status, result)
+            if self.may_hold and is_infrastructure_error(result):
+                self.held = result
+            else:
+                self._executor._on_result(self._status, result)
 
     async def closed(self) -> None:
         await self._writer.closed()
@@ -151,6 +170,7 @@ class BatchExecutor:
         listener: BatchListener | None = None,
         skipped: Iterable[PlannedRun] = (),
         writer_factory: Callable[[Path], TranscriptSink] = TranscriptWriter,
+        retry: RetryPolicy | None = None,
     ) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
@@ -164,6 +184,10 @@ class BatchExecutor:
         self.header = dict(header or {})
         self.listener = listener
         self.writer_factory = writer_factory
+        self.retry = retry
+        """Pause-and-retry on an unreachable bot; None records such runs as errors at once."""
+        self.retried = 0
+        self._gate: OutageGate | None = None
         self.statuses: dict[str, RunStatus] = {}
         self.counts = BatchCounts()
         for run in skipped:
@@ -185,6 +209,7 @@ class BatchExecutor:
         self.folder.mkdir(parents=True, exist_ok=True)
         ensure_open_files(min(self.concurrency, len(self._queue)) + 64)
         self.started_at = time.monotonic()
+        self._gate = OutageGate(self.retry) if self.retry is not None else None
         workers = [
             asyncio.create_task(self._worker(), name=f"batch-worker-{i}")
             for i in range(min(self.concurrency, len(self._queue)))
@@ -201,6 +226,8 @@ class BatchExecutor:
                     task.cancel()
             if pending:
                 await asyncio.wait(pending)
+            if self._gate is not None:
+                await self._gate.close()
             self.elapsed = time.monotonic() - self.started_at
         return self.counts
 
@@ -210,6 +237,9 @@ class BatchExecutor:
             await self._run_one(queue.popleft())
 
     async def _run_one(self, status: RunStatus) -> None:
+        gate = self._gate
+        if gate is not None:
+            await gate.wait_open()  # the bot is away: do not start what would fail
         run = status.run
         counts = self.counts
         counts.pending -= 1
@@ -217,10 +247,34 @@ class BatchExecutor:
         status.state = RunState.RUNNING
         status.started = time.monotonic()
         self._notify(status)
+        attempt = 0
+        while True:
+            may_hold = self.retry is not None and attempt < self.retry.attempts
+            held = await self._attempt(status, may_hold=may_hold)
+            if held is None:
+                return
+            attempt += 1
+            self.retried += 1
+            assert gate is not None
+            gate.report_failure(held.error or "channel error")
+            try:
+                set_aside(status.path)
+                await gate.wait_open()
+            except asyncio.CancelledError:
+                self._on_result(status, _stopped(run))
+                raise
+            except OSError:
+                logger.warning("could not set %s aside before retrying it", status.path)
+            status.messages = 0
+            self._notify(status)
+
+    async def _attempt(self, status: RunStatus, *, may_hold: bool) -> ConversationResult | None:
+        """Run the conversation once; the result when it was held back for a retry."""
+        run = status.run
         extra = {**self.header, "run_id": run.run_id, "scenario": run.scenario}
         extra["run_index"] = run.run_index
         extra["seed"] = run.seed
-        sink = _BatchSink(self, self.writer_factory(status.path), status, extra)
+        sink = _BatchSink(self, self.writer_factory(status.path), status, extra, may_hold=may_hold)
         try:
             built = self.factory(self.scenarios[run.scenario], run, sink)
             runner = await built if inspect.isawaitable(built) else built
@@ -231,12 +285,18 @@ class BatchExecutor:
                 self._on_result(status, _stopped(run))
             raise
         except Exception as exc:
-            logger.exception("conversation %s failed", run.run_id)
+            if isinstance(exc, ChannelError):  # the reason is the whole story: no traceback
+                logger.warning("conversation %s could not run: %s", run.run_id, exc)
+            else:
+                logger.exception("conversation %s failed", run.run_id)
             if not sink.finished:
                 await self._write_failure(sink, run, exc)
         else:
             if not sink.finished:  # a runner that returned without writing its result
                 await self._write_failure(sink, run, RuntimeError("runner ended without a result"))
+        if sink.held is not None:
+            await sink.closed()
+        return sink.held
 
     async def _write_failure(self, sink: _BatchSink, run: PlannedRun, exc: BaseException) -> None:
         reason = (

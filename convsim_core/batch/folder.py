@@ -55,13 +55,28 @@ def transcript_state(path: Path) -> TranscriptState:
         return TranscriptState.PARTIAL
     try:
         data = json.loads(last)
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):
         return TranscriptState.PARTIAL  # a crash in the middle of writing the last line
     if not isinstance(data, dict) or data.get("type") != "result":
         return TranscriptState.PARTIAL
     if data.get("termination_reason") == TerminationReason.STOPPED.value:
         return TranscriptState.STOPPED
     return TranscriptState.COMPLETE
+
+
+def termination_of(path: Path) -> TerminationReason | None:
+    """The termination reason on the transcript's result line, if it has a readable one."""
+    try:
+        last = _last_line(path)
+        data = json.loads(last) if last else None
+    except (OSError, json.JSONDecodeError, RecursionError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    try:
+        return TerminationReason(str(data.get("termination_reason")))
+    except ValueError:
+        return None
 
 
 _TAIL_BLOCK = 64 * 1024
@@ -106,8 +121,17 @@ class ResumeState:
     set_aside: tuple[Path, ...]
 
 
-def prepare_resume(folder: str | Path, runs: Iterable[PlannedRun]) -> ResumeState:
-    """Split planned runs into finished and to-do, setting unfinished transcripts aside."""
+def prepare_resume(
+    folder: str | Path,
+    runs: Iterable[PlannedRun],
+    *,
+    retry: frozenset[TerminationReason] = frozenset(),
+) -> ResumeState:
+    """Split planned runs into finished and to-do, setting unfinished transcripts aside.
+
+    A finished conversation whose termination reason is in ``retry`` (``--retry-errors``:
+    channel and participant errors) is set aside and run again too.
+    """
     folder = Path(folder)
     todo: list[PlannedRun] = []
     done: list[PlannedRun] = []
@@ -115,6 +139,11 @@ def prepare_resume(folder: str | Path, runs: Iterable[PlannedRun]) -> ResumeStat
     for run in runs:
         path = folder / run.file_name
         state = transcript_state(path)
+        if state is TranscriptState.COMPLETE and retry and termination_of(path) in retry:
+            moved.append(set_aside(path))
+            logger.info("set aside %s to run it again (it ended in an error)", path.name)
+            todo.append(run)
+            continue
         if state is TranscriptState.COMPLETE:
             done.append(run)
             continue

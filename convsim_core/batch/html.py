@@ -18,7 +18,9 @@ from urllib.parse import quote
 
 import attrs
 
+from convsim_core.atomic import write_text_atomic
 from convsim_core.batch.compare import ERROR, Comparison
+from convsim_core.batch.plan import safe_name
 from convsim_core.batch.records import BatchRecords, ConversationRecord
 from convsim_core.batch.summary import BatchSummary, ScenarioSummary
 from convsim_core.models import ParticipantRole
@@ -190,7 +192,7 @@ def _stats_table(row: ScenarioSummary) -> str:
 
 
 def conversation_href(assets: str, label: str, run_id: str) -> str:
-    return f"{quote(assets)}/{quote(label)}/{quote(run_id)}.html"
+    return f"{quote(assets)}/{quote(label)}/{quote(safe_name(run_id))}.html"
 
 
 def _conversation_rows(records: Sequence[ConversationRecord], assets: str, label: str) -> str:
@@ -364,14 +366,14 @@ def write_html_report(
         folder = path.parent / assets / batch.label
         folder.mkdir(parents=True, exist_ok=True)
         for record in batch.records.records:
-            page = folder / f"{record.run_id}.html"
+            page = folder / f"{safe_name(record.run_id)}.html"  # run ids come from files
             back = "../../" + quote(path.name)
             rerun = _rerun_hint(record)
             page.write_text(render_conversation(record, back=back, rerun=rerun), encoding="utf-8")
             written.append(page)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(
-        render_index(batches, assets=assets, title=title, comparison=comparison), encoding="utf-8"
+    write_text_atomic(
+        path, render_index(batches, assets=assets, title=title, comparison=comparison)
     )
     written.insert(0, path)
     return written

@@ -5,7 +5,6 @@ re-run one conversation at a time long after the process that wrote it is gone.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -14,7 +13,10 @@ from typing import Any
 
 import attrs
 
-from convsim_core.batch.plan import BatchPlan, PlannedRun, ScenarioEntry, ShardSpec
+from convsim_core.atomic import write_text_atomic
+from convsim_core.batch.plan import BatchPlan, PlannedRun, ScenarioEntry, ShardSpec, safe_name
+from convsim_core.safepath import OutsideFolderError, inside
+from convsim_core.serialization import structure_record, unstructure
 
 MANIFEST_NAME = "batch.json"
 MANIFEST_VERSION = 1
@@ -24,6 +26,44 @@ BUILTIN_PREFIX = "builtin:"
 
 class BatchFolderError(ValueError):
     """A folder is not a batch folder, or does not match what the command asked for."""
+
+
+# -- the file's layout, read and written by the project's one cattrs converter ---------------
+
+
+@attrs.frozen
+class _ScenarioRecord:
+    key: str
+    source: str
+    seed: int
+    title: str = ""
+    copy: str | None = None
+    """The scenario file's copy inside the folder (relative path), if one was kept."""
+
+
+@attrs.frozen
+class _PlannedRecord:
+    id: str
+    scenario: str
+    run_index: int
+    seed: int
+
+
+@attrs.frozen(kw_only=True)
+class _ManifestFile:
+    """``batch.json`` as stored; the field order is the file's key order."""
+
+    convsim_batch: int
+    batch_id: str | None = None
+    created_at: str = ""
+    mode: str = "full"
+    runs: int
+    shard: str | None = None
+    scenarios: tuple[_ScenarioRecord, ...]
+    settings: dict[str, Any] = attrs.field(factory=dict)
+    attempts: tuple[dict[str, Any], ...] = ()
+    planned: tuple[_PlannedRecord, ...] = ()
+    """Every conversation's id and seed, for people and tools (recomputed from the plan)."""
 
 
 @attrs.frozen
@@ -45,58 +85,61 @@ class BatchManifest:
 
     def to_dict(self) -> dict[str, Any]:
         plan = self.plan
-        return {
-            "convsim_batch": MANIFEST_VERSION,
-            "batch_id": plan.batch_id,
-            "created_at": self.created_at,
-            "mode": self.mode,
-            "runs": plan.runs,
-            "shard": str(plan.shard) if plan.shard else None,
-            "scenarios": [
-                {
-                    "key": e.key,
-                    "source": e.source,
-                    "seed": e.seed,
-                    "title": e.title,
-                    "copy": self.copies.get(e.key),
-                }
+        record = _ManifestFile(
+            convsim_batch=MANIFEST_VERSION,
+            batch_id=plan.batch_id,
+            created_at=self.created_at,
+            mode=self.mode,
+            runs=plan.runs,
+            shard=str(plan.shard) if plan.shard else None,
+            scenarios=tuple(
+                _ScenarioRecord(e.key, e.source, e.seed, e.title, self.copies.get(e.key))
                 for e in plan.scenarios
-            ],
-            "settings": dict(self.settings),
-            "attempts": [dict(a) for a in self.attempts],
-            "planned": [
-                {"id": r.run_id, "scenario": r.scenario, "run_index": r.run_index, "seed": r.seed}
+            ),
+            settings=dict(self.settings),
+            attempts=tuple(dict(a) for a in self.attempts),
+            planned=tuple(
+                _PlannedRecord(r.run_id, r.scenario, r.run_index, r.seed)
                 for r in plan.planned_runs()
-            ],
-        }
+            ),
+        )
+        return unstructure(record)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], *, source: str) -> BatchManifest:
         if data.get("convsim_batch") != MANIFEST_VERSION:
             raise BatchFolderError(f"{source}: not a convsim batch manifest of version 1")
         try:
-            shard = ShardSpec.parse(data["shard"]) if data.get("shard") else None
+            record = structure_record(data, _ManifestFile, what="batch manifest")
+            shard = ShardSpec.parse(record.shard) if record.shard else None
             scenarios = tuple(
-                ScenarioEntry(
-                    key=str(s["key"]),
-                    source=str(s["source"]),
-                    seed=int(s["seed"]),
-                    title=str(s.get("title", "")),
-                )
-                for s in data["scenarios"]
+                ScenarioEntry(key=s.key, source=s.source, seed=s.seed, title=s.title)
+                for s in record.scenarios
             )
-            plan = BatchPlan(scenarios, int(data["runs"]), shard)
-            copies = {str(s["key"]): str(s["copy"]) for s in data["scenarios"] if s.get("copy")}
-        except (KeyError, TypeError, ValueError) as exc:
+            plan = BatchPlan(scenarios, record.runs, shard)
+        except ValueError as exc:
             raise BatchFolderError(f"{source}: malformed batch manifest: {exc}") from exc
-        if data.get("batch_id") not in (None, plan.batch_id):
+        copies = {s.key: s.copy for s in record.scenarios if s.copy}
+        for entry in scenarios:
+            if entry.key != safe_name(entry.key):
+                raise BatchFolderError(
+                    f"{source}: scenario key {entry.key!r} is not a plain name"
+                    " (letters, digits, '-', '_', '.'); refusing a manifest that could write"
+                    " outside its folder"
+                )
+        for key, copy in copies.items():
+            try:
+                inside(Path(source).parent, copy)
+            except OutsideFolderError as exc:
+                raise BatchFolderError(f"{source}: copy of scenario {key!r}: {exc}") from None
+        if record.batch_id not in (None, plan.batch_id):
             raise BatchFolderError(f"{source}: batch_id does not match its scenarios and runs")
         return cls(
             plan=plan,
-            mode=str(data.get("mode", "full")),
-            settings=dict(data.get("settings") or {}),
-            created_at=str(data.get("created_at", "")),
-            attempts=tuple(data.get("attempts") or ()),
+            mode=record.mode,
+            settings=record.settings,
+            created_at=record.created_at,
+            attempts=record.attempts,
             copies=copies,
         )
 
@@ -117,10 +160,7 @@ def write_manifest(folder: str | Path, manifest: BatchManifest) -> Path:
     """Write atomically (temp file + rename) so a crash never leaves half a manifest."""
     path = manifest_path(folder)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(manifest.to_dict(), indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+    return write_text_atomic(path, json.dumps(manifest.to_dict(), indent=2) + "\n")
 
 
 def read_manifest(folder: str | Path) -> BatchManifest:
@@ -164,8 +204,13 @@ def find_run(manifest: BatchManifest, run_id: str) -> PlannedRun:
 def scenario_location(folder: str | Path, manifest: BatchManifest, key: str) -> str:
     """Where to load scenario ``key`` from: the folder's copy, else its original source."""
     copy = manifest.copies.get(key)
-    if copy and (Path(folder) / copy).is_file():
-        return str(Path(folder) / copy)
+    if copy:
+        try:
+            path = inside(folder, copy)
+        except OutsideFolderError as exc:
+            raise BatchFolderError(f"{folder}: copy of scenario {key!r}: {exc}") from None
+        if path.is_file():
+            return str(path)
     return manifest.plan.entry(key).source
 
 

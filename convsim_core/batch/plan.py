@@ -15,6 +15,8 @@ from collections.abc import Iterable, Sequence
 import attrs
 
 _SEED_SPACE = 2**31
+MAX_PLANNED_RUNS = 1_000_000
+"""Conversations one batch may plan: its manifest lists every one, so it must fit in memory."""
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
@@ -102,6 +104,12 @@ class BatchPlan:
     def __attrs_post_init__(self) -> None:
         if self.runs < 1:
             raise ValueError("runs must be at least 1")
+        if self.runs * max(1, len(self.scenarios)) > MAX_PLANNED_RUNS:
+            raise ValueError(
+                f"a batch of {self.runs} runs x {len(self.scenarios)} scenario(s) is too large"
+                f" (at most {MAX_PLANNED_RUNS:,} conversations per batch; split it with --shard"
+                " or run several batches)"
+            )
         if not self.scenarios:
             raise ValueError("a batch needs at least one scenario")
         keys = [entry.key for entry in self.scenarios]

@@ -81,7 +81,7 @@ def read_record(path: Path) -> ConversationRecord:
         parsed = json.loads(first)
         if isinstance(parsed, dict) and parsed.get("type") == "header":
             header = parsed
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):
         pass
     result: ConversationResult | None = None
     if last is not None:
@@ -89,7 +89,7 @@ def read_record(path: Path) -> ConversationRecord:
             data = json.loads(last)
             if isinstance(data, dict) and data.get("type") == "result":
                 result = from_json(data, ConversationResult)
-        except (json.JSONDecodeError, SchemaError) as exc:
+        except (json.JSONDecodeError, SchemaError, RecursionError) as exc:
             logger.warning("%s: unreadable result line: %s", path, exc)
     batch = header.get("batch") if isinstance(header.get("batch"), dict) else {}
     assert isinstance(batch, dict)
@@ -133,17 +133,26 @@ def collect(folders: Sequence[str | Path]) -> BatchRecords:
     paths = tuple(Path(f) for f in folders)
     problems: list[str] = []
     manifests: list[BatchManifest] = []
+    planned: dict[Path, set[str]] = {}
     for folder in paths:
         if not folder.is_dir():
             raise BatchFolderError(f"{folder} is not a folder")
         try:
-            manifests.append(read_manifest(folder))
+            manifest = read_manifest(folder)
         except BatchFolderError as exc:
             problems.append(str(exc))
+            continue
+        manifests.append(manifest)
+        planned[folder] = {run.run_id for run in manifest.plan.planned_runs()}
     problems.extend(_shard_problems(manifests))
     chosen: dict[str, ConversationRecord] = {}
     for folder in paths:
+        ours = planned.get(folder)
+        foreign = 0
         for path in transcript_files(folder):
+            if ours is not None and path.name.removesuffix(".jsonl") not in ours:
+                foreign += 1  # someone else's file in the folder: not one of this batch's runs
+                continue
             try:
                 record = read_record(path)
             except (OSError, UnicodeDecodeError) as exc:
@@ -154,6 +163,8 @@ def collect(folders: Sequence[str | Path]) -> BatchRecords:
                 chosen[record.run_id] = record
             if previous is not None:
                 problems.append(f"{record.run_id} appears in more than one folder; counted once")
+        if foreign:
+            problems.append(f"{folder}: ignored {foreign} .jsonl file(s) that are not this batch's")
     records = tuple(sorted(chosen.values(), key=lambda r: (r.scenario, r.run_index or 0, r.run_id)))
     return BatchRecords(paths, records, tuple(manifests), tuple(problems))
 

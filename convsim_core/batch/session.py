@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from convsim_core.batch.executor import BatchExecutor, BatchListener, RunnerFactory
 from convsim_core.batch.folder import ResumeState, prepare_resume
+from convsim_core.batch.lock import BatchLock
 from convsim_core.batch.manifest import (
     BatchFolderError,
     BatchManifest,
@@ -18,6 +19,7 @@ from convsim_core.batch.manifest import (
     write_manifest,
 )
 from convsim_core.batch.plan import BatchPlan, interleave
+from convsim_core.batch.retry import RESUME_RETRYABLE
 from convsim_core.batch.summary import BatchSummary, summarize_folder
 
 logger = logging.getLogger(__name__)
@@ -41,9 +43,36 @@ class BatchSession:
         mode: str = "full",
         settings: Mapping[str, Any] | None = None,
         listener: BatchListener | None = None,
+        retry_errors: bool = False,
     ) -> None:
         self.plan = plan
+        self.retry_errors = retry_errors
         self.folder = Path(folder)
+        self.lock = BatchLock(self.folder)
+        if has_manifest(self.folder) and not resume:
+            raise BatchFolderError(
+                f"{self.folder} already holds a batch; pass --resume to finish it"
+                " or choose another --out folder"
+            )
+        self.lock.acquire()  # before anything looks at or moves the transcripts
+        try:
+            self._prepare(plan, scenarios, factory, concurrency, resume, mode, settings, listener)
+        except BaseException:
+            self.lock.release()
+            raise
+        self.summary: BatchSummary | None = None
+
+    def _prepare(
+        self,
+        plan: BatchPlan,
+        scenarios: Mapping[str, Any],
+        factory: RunnerFactory,
+        concurrency: int,
+        resume: bool,
+        mode: str,
+        settings: Mapping[str, Any] | None,
+        listener: BatchListener | None,
+    ) -> None:
         settings = {"concurrency": concurrency, **(settings or {})}
         if has_manifest(self.folder):
             if not resume:
@@ -68,7 +97,10 @@ class BatchSession:
             copies=copies,
         )
         write_manifest(self.folder, self.manifest)
-        self.resume_state: ResumeState = prepare_resume(self.folder, plan.planned_runs())
+        retry = RESUME_RETRYABLE if self.retry_errors else frozenset()
+        self.resume_state: ResumeState = prepare_resume(
+            self.folder, plan.planned_runs(), retry=retry
+        )
         header = {"batch_id": plan.batch_id, "shard": str(plan.shard) if plan.shard else None}
         self.executor = BatchExecutor(
             interleave(self.resume_state.todo),
@@ -80,7 +112,6 @@ class BatchSession:
             listener=listener,
             skipped=self.resume_state.done,
         )
-        self.summary: BatchSummary | None = None
 
     async def run(self, *, limiter: BatchRateLimiter | None = None) -> BatchSummary:
         """Run what is left; the summary is written even when the batch is interrupted."""
@@ -94,8 +125,15 @@ class BatchSession:
                 with rate_limit_scope(limiter):
                     await self.executor.run()
         finally:
-            self.summary = summarize_folder(self.folder)
+            try:
+                self.summary = summarize_folder(self.folder)
+            finally:
+                self.lock.release()
         return self.summary
+
+    def close(self) -> None:
+        """Let go of the folder without running (the lock is also dropped at process exit)."""
+        self.lock.release()
 
 
 def _check_same_batch(manifest: BatchManifest, plan: BatchPlan, folder: Path) -> None:

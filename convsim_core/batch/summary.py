@@ -19,6 +19,7 @@ from typing import Any
 
 import attrs
 
+from convsim_core.atomic import write_text_atomic
 from convsim_core.batch.executor import NO_OUTCOME
 from convsim_core.batch.records import BatchRecords, ConversationRecord, collect
 from convsim_core.models import Usage
@@ -228,8 +229,8 @@ def write_summary(folder: str | Path, summary: BatchSummary) -> tuple[Path, Path
     folder = Path(folder)
     json_path = folder / SUMMARY_JSON
     csv_path = folder / SUMMARY_CSV
-    json_path.write_text(json.dumps(summary.to_dict(), indent=2) + "\n", encoding="utf-8")
-    csv_path.write_text(csv_text(summary), encoding="utf-8")
+    write_text_atomic(json_path, json.dumps(summary.to_dict(), indent=2) + "\n")
+    write_text_atomic(csv_path, csv_text(summary))
     return json_path, csv_path
 
 

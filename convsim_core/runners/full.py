@@ -46,7 +46,7 @@ class FullSimulationRunner(Runner):
     initial_message: MessageDraft
     intent: Intent | None
     outcomes: Outcomes
-    max_messages: int = 100
+    max_messages: int = attrs.field(default=100, validator=attrs.validators.ge(1))
     base_timestamp: datetime | None = None  # If None, use current time when run() starts
     progress_callback: ProgressCallback | None = None
     services: RunnerServices = attrs.field(factory=RunnerServices, kw_only=True)
@@ -68,8 +68,6 @@ class FullSimulationRunner(Runner):
     _delay: TypingDelay = attrs.field(init=False)
 
     def __attrs_post_init__(self) -> None:
-        if self.max_messages < 1:
-            raise ValueError("max_messages must be at least 1")
         self._delay = self.typing_delay or HumanTypingDelay(seed=self.services.seed or 0)
         self._init_state()
         self._current_timestamp = self.base_timestamp or datetime.now(UTC)

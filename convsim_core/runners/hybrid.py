@@ -25,13 +25,15 @@ Timing rules (all times are real seconds):
   queue, or it considers the chat over).
 * **Wall time.** The whole run, connecting included, is capped by ``max_wall_time``.
 
+The rules above are :class:`~convsim_core.runners.turns.TurnTaking` (no I/O, tested on a fake
+clock); this module is the asyncio shell around them: the mailbox, the tasks, the session.
+
 The runner closes the session it created (never the channel: whoever made the channel owns it).
 """
 
 from __future__ import annotations
 
 import asyncio
-import enum
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -56,16 +58,16 @@ from convsim_core.models import (
 from convsim_core.participant import Participant
 from convsim_core.runners.base import ProgressCallback, Runner, RunnerServices
 from convsim_core.runners.full import ParticipantError
+from convsim_core.runners.turns import TURN_GRACE_SECONDS, Draft, TurnTaking, Wait, in_order
 from convsim_core.termination import Termination
 from convsim_core.timing import NoDelay, TypingDelay
+
+__all__ = ["TURN_GRACE_SECONDS", "HybridSimulationRunner", "HybridTiming", "IntentInferer"]
 
 logger = logging.getLogger(__name__)
 
 IntentInferer = Callable[[Conversation], Awaitable[str]]
 """Names the customer's intent from a finished conversation (an LLM call, usually)."""
-
-TURN_GRACE_SECONDS = 0.05
-"""After a turn-complete signal, how long to wait for a final message that is still in flight."""
 
 _MAX_PROTOCOL_ERRORS = 100
 _EXCERPT_CHARS = 200
@@ -73,14 +75,9 @@ _EXCERPT_CHARS = 200
 AGENT, CUSTOMER = ParticipantRole.AGENT, ParticipantRole.CUSTOMER
 
 
-def _positive_or_none(_inst: object, attribute: attrs.Attribute[Any], value: float | None) -> None:
-    if value is not None and value <= 0:
-        raise ValueError(f"{attribute.name} must be positive (or None for no limit), got {value}")
-
-
-def _non_negative(_inst: object, attribute: attrs.Attribute[Any], value: float) -> None:
-    if value < 0:
-        raise ValueError(f"{attribute.name} must not be negative, got {value}")
+_non_negative: Any = attrs.validators.ge(0.0)
+_positive_or_none: Any = attrs.validators.optional(attrs.validators.gt(0.0))
+"""A limit in seconds, or None for no limit."""
 
 
 @attrs.frozen
@@ -162,12 +159,6 @@ class _Mailbox:
         return self._items.popleft()
 
 
-class _Wait(enum.Enum):
-    SETTLED = "settled"
-    AGENT_TIMEOUT = "agent_timeout"
-    INACTIVITY = "inactivity"
-
-
 class _CustomerFailed(Exception):
     def __init__(self, error: Exception) -> None:
         super().__init__(f"{type(error).__name__}: {error}")
@@ -188,7 +179,7 @@ class HybridSimulationRunner(Runner):
     """Sent first when it is the customer's; the agent's is not sent - the real agent opens."""
     intent: Intent | None
     outcomes: Outcomes
-    max_messages: int = 100
+    max_messages: int = attrs.field(default=100, validator=attrs.validators.ge(1))
     base_timestamp: datetime | None = None
     """Stamps count real elapsed time from here; None: the real UTC clock."""
     progress_callback: ProgressCallback | None = None
@@ -213,22 +204,17 @@ class HybridSimulationRunner(Runner):
     _session: Session | None = attrs.field(init=False, default=None)
     _listener: asyncio.Task[None] | None = attrs.field(init=False, default=None)
     _typing: asyncio.Task[None] | None = attrs.field(init=False, default=None)
-    _generation: int = attrs.field(init=False, default=0)
     _clock_base: datetime = attrs.field(init=False)
     _loop_base: float = attrs.field(init=False, default=0.0)
-    # Turn bookkeeping, in event-loop seconds.
-    _customer_spoke_at: float = attrs.field(init=False, default=0.0)
-    _customer_spoke: bool = attrs.field(init=False, default=False)
-    _last_agent_at: float = attrs.field(init=False, default=0.0)
-    _agent_pending: int = attrs.field(init=False, default=0)
-    """Agent messages since the customer last spoke."""
-    _agent_answered: bool = attrs.field(init=False, default=False)
-    _turn_complete: bool = attrs.field(init=False, default=False)
+    _turns: TurnTaking = attrs.field(init=False)
+    """Turn and deadline rules (no I/O), in event-loop seconds."""
 
     def __attrs_post_init__(self) -> None:
-        if self.max_messages < 1:
-            raise ValueError("max_messages must be at least 1")
         self._init_state()
+        timing = self.timing
+        self._turns = TurnTaking(
+            timing.settle_seconds, timing.response_timeout, timing.inactivity_timeout
+        )
         self._clock_base = self.base_timestamp or datetime.now(UTC)
         self._conversation = Conversation(messages=())
 
@@ -278,7 +264,11 @@ class HybridSimulationRunner(Runner):
         except ChannelError as exc:
             logger.info("channel failed: %s", exc)
             self._note_channel_state(ChannelState.FAILED, str(exc))
-            return Termination(TerminationReason.CHANNEL_ERROR, "the channel failed"), str(exc)
+            detail = "the channel failed"
+            lost = self._session.undelivered if self._session is not None else 0
+            if lost:
+                detail += f"; the last {lost} customer message(s) were not delivered to the bot"
+            return Termination(TerminationReason.CHANNEL_ERROR, detail), str(exc)
         except _CustomerFailed as exc:
             logger.debug("the customer participant failed", exc_info=exc.error)
             detail = "the customer participant failed"
@@ -318,7 +308,7 @@ class HybridSimulationRunner(Runner):
         return session
 
     async def _open_conversation(self, session: Session) -> Termination | None:
-        self._customer_spoke_at = self._loop_time()
+        self._turns.begin(self._loop_time())
         if self.history:
             return await self._open_from_history(session)
         draft = self.initial_message
@@ -337,12 +327,12 @@ class HybridSimulationRunner(Runner):
             return termination
         last = self.history[-1]
         if last.sender is AGENT:
-            self._agent_answered = True
+            self._turns.customer_spoke = True
+            self._turns.agent_answered = True
             self._start_typing()  # the customer answers the agent's last message
             return None
         # The agent has not seen the history: give it the customer's last message to answer.
-        self._customer_spoke = True
-        self._customer_spoke_at = self._loop_time()
+        self._turns.customer_sends(self._loop_time())
         try:
             await session.send(last)
         except ChannelError:
@@ -360,7 +350,7 @@ class HybridSimulationRunner(Runner):
         if isinstance(item, _Arrival):
             return await self._agent_said(item)
         if isinstance(item, _TurnComplete):
-            self._turn_complete = True
+            self._turns.turn_completed()
             return None
         if isinstance(item, _Ended):
             return Termination(
@@ -368,79 +358,48 @@ class HybridSimulationRunner(Runner):
             )
         if isinstance(item, _Failed):
             raise item.error
-        if item.generation != self._generation:
+        verdict = self._turns.draft_ready(
+            item.generation, agent_waiting=self._mailbox.has_arrival()
+        )
+        if verdict is Draft.STALE:
             return None  # a draft the customer already threw away
         self._typing = None
         if isinstance(item, _Crashed):
             raise _CustomerFailed(item.error)
         if item.reply is None:
             return Termination(TerminationReason.PARTICIPANT_FINISHED, "the customer finished")
-        if self._mailbox.has_arrival() and item.reply.author != "person":
+        if verdict is Draft.REWRITE and item.reply.author != "person":
             # A person's message is sent as typed: only a simulated draft is rewritten.
             logger.debug("agent spoke as the customer finished typing; rewriting the reply")
             return None
         return await self._send(session, item.reply.content, author=item.reply.author)
 
-    def _deadline(self) -> tuple[float | None, _Wait]:
+    def _deadline(self) -> tuple[float | None, Wait]:
         """How long the runner may wait for the next item, and what it means if none comes."""
-        now = self._loop_time()
-        if self._typing is not None:
-            return None, _Wait.SETTLED
-        if self._agent_pending:
-            settle = self.timing.settle_seconds
-            if self._turn_complete:
-                settle = min(settle, TURN_GRACE_SECONDS)
-            return self._last_agent_at + settle - now, _Wait.SETTLED
-        if self._agent_answered:
-            limit, kind = self.timing.inactivity_timeout, _Wait.INACTIVITY
-        else:
-            limit, kind = self.timing.response_timeout, _Wait.AGENT_TIMEOUT
-        if limit is None:
-            return None, kind
-        return self._customer_spoke_at + limit - now, kind
+        return self._turns.deadline(self._loop_time())
 
-    def _expired(self, kind: _Wait) -> Termination | None:
-        if kind is _Wait.SETTLED:
+    def _expired(self, kind: Wait) -> Termination | None:
+        termination = self._turns.expired(kind)
+        if termination is None:
             self._start_typing()
-            return None
-        if kind is _Wait.AGENT_TIMEOUT:
-            limit = self.timing.response_timeout
-            what = "answer" if self._customer_spoke else "open the conversation"
-            return Termination(
-                TerminationReason.AGENT_TIMEOUT, f"the agent did not {what} within {limit:g} s"
-            )
-        limit = self.timing.inactivity_timeout
-        return Termination(
-            TerminationReason.INACTIVITY_TIMEOUT,
-            f"the conversation went quiet: no agent message for {limit:g} s",
-        )
+        return termination
 
     async def _agent_said(self, arrival: _Arrival) -> Termination | None:
-        if self._typing is not None:
+        if self._turns.agent_spoke(arrival.at):
             logger.debug("agent spoke while the customer was typing; the draft is dropped")
-            self._drop_draft()
-        self._agent_pending += 1
-        self._last_agent_at = arrival.at
-        if self._customer_spoke:
-            self._agent_answered = True
+            self._cancel_typing()
         message = arrival.message
         last = self._conversation.last_message
-        if last is not None and message.timestamp < last.timestamp:
-            # Arrived while the customer's message was going out: keep the transcript in order.
-            message = attrs.evolve(message, timestamp=last.timestamp)
+        stamp = in_order(message.timestamp, last.timestamp if last else None)
+        if stamp != message.timestamp:
+            message = attrs.evolve(message, timestamp=stamp)
         return await self._record(message)
 
     async def _send(
         self, session: Session, content: str, *, author: str | None = None
     ) -> Termination | None:
         message = Message(content, self._now(), CUSTOMER, author=author)
-        limit = (
-            self.timing.inactivity_timeout if self._agent_answered else self.timing.response_timeout
-        )
-        self._customer_spoke_at = self._loop_time()
-        self._customer_spoke = True
-        self._agent_pending = 0
-        self._turn_complete = False
+        limit = self._turns.customer_sends(self._loop_time())
         timed_out = False
         try:
             # The built-in sessions only queue the message here (the webhook posts it from a
@@ -456,24 +415,23 @@ class HybridSimulationRunner(Runner):
             raise ChannelError(f"could not send the message: {type(exc).__name__}: {exc}") from exc
         termination = await self._record(message)
         if timed_out and termination is None:
-            return self._expired(_Wait.INACTIVITY if self._agent_answered else _Wait.AGENT_TIMEOUT)
+            return self._turns.timed_out_sending()
         return termination
 
     # -- the customer's typing ------------------------------------------------------------------
 
     def _start_typing(self) -> None:
-        self._generation += 1
+        generation = self._turns.start_typing()
         self._emit(TypingStarted(CUSTOMER))
         self._typing = asyncio.create_task(
-            self._compose(self._generation, self._conversation, self._unanswered_text()),
+            self._compose(generation, self._conversation, self._unanswered_text()),
             name="convsim-hybrid-customer",
         )
 
-    def _drop_draft(self) -> None:
+    def _cancel_typing(self) -> None:
         if self._typing is not None:
             self._typing.cancel()
             self._typing = None
-        self._generation += 1
 
     def _unanswered_text(self) -> str:
         lines: list[str] = []

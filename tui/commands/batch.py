@@ -32,11 +32,14 @@ from convsim_core.batch import (
 from convsim_core.batch.limits import RateLimits
 from convsim_core.batch.manifest import has_manifest, scenario_location
 from convsim_core.batch.progress import ProgressPrinter
+from convsim_core.batch.retry import RetryPolicy
+from tui.batch_checks import bot_probe, check_llm_keys, recorded_concurrency
 from tui.commands.bot_options import add_bot_options
 from tui.numbers import ANY_WHOLE, CONCURRENCY, POSITIVE, POSITIVE_WHOLE, RUNS, NumberAction
+from tui.outputs import check_out_folder
 from tui.wiring.batch_job import BatchJob
 from tui.wiring.bots import BotTarget
-from tui.wiring.errors import UserError
+from tui.wiring.errors import UserError, as_user_error
 from tui.wiring.scenarios import load_batch_entry, load_scenarios
 
 __all__ = ["BatchJob", "BotTarget", "build_job", "execute", "load_scenarios", "register", "run"]
@@ -52,7 +55,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
             "Run every SCENARIO --runs times with its own reproducible seed per run, at most "
             "--concurrency conversations at once, writing one transcript per conversation plus "
             "batch.json and summary.json/summary.csv to --out. Full simulations unless a bot "
-            "is given with --ws, --webhook, --profile or --demo-bot."
+            "is given with --ws, --webhook, --socketio, --directline, --profile or --demo-bot."
         ),
         epilog=(
             "exit codes: 0 every conversation ran, 1 some ended in an error (see the summary), "
@@ -74,9 +77,8 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         "-c",
         action=NumberAction,
         rule=CONCURRENCY,
-        default=10,
         metavar="C",
-        help="conversations at once (10)",
+        help="conversations at once (10; on --resume, what the batch was started with)",
     )
     parser.add_argument("--out", type=Path, metavar="DIR", help="batch folder (a new one)")
     parser.add_argument(
@@ -89,6 +91,12 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     parser.add_argument("--shard", type=_shard, metavar="K/N", help="run only shard K of N")
     parser.add_argument(
         "--resume", action="store_true", help="finish an interrupted batch in --out"
+    )
+    parser.add_argument(
+        "--retry-errors",
+        action="store_true",
+        help="with --resume: also run again the conversations that ended in an error"
+        " (bot unreachable, LLM failure)",
     )
     parser.add_argument(
         "--headless", action="store_true", help="print progress instead of the dashboard"
@@ -132,11 +140,16 @@ def build_job(args: argparse.Namespace) -> BatchJob:
     if args.resume and args.out is None:
         raise UserError("--resume needs --out DIR (the folder of the batch to finish)")
     folder: Path = args.out or _default_folder()
+    if args.retry_errors and not args.resume:
+        raise UserError("--retry-errors goes with --resume (it re-runs a batch's failed runs)")
     if args.resume and not args.scenarios and has_manifest(folder):
-        return _job_from_manifest(args, folder, target, limits, use_llm)
+        job = _job_from_manifest(args, folder, target, limits, use_llm)
+        check_llm_keys(job.scenarios.values(), job.use_llm)
+        return job
     if not args.scenarios:
         raise UserError("name at least one SCENARIO (a file, a folder or a built-in name)")
     loaded = load_scenarios(args.scenarios)
+    check_llm_keys((scenario for _, scenario in loaded), use_llm)
     keys = unique_keys([scenario.name for _, scenario in loaded])
     entries = tuple(
         ScenarioEntry(
@@ -147,9 +160,15 @@ def build_job(args: argparse.Namespace) -> BatchJob:
         )
         for key, (source, scenario) in zip(keys, loaded, strict=True)
     )
-    plan = BatchPlan(entries, args.runs or 10, args.shard)
+    try:
+        plan = BatchPlan(entries, args.runs or 10, args.shard)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
     scenarios = {key: scenario for key, (_, scenario) in zip(keys, loaded, strict=True)}
-    return BatchJob(plan, scenarios, folder, args.concurrency, args.resume, target, limits, use_llm)
+    concurrency = args.concurrency or 10
+    job = BatchJob(plan, scenarios, folder, concurrency, args.resume, target, limits, use_llm)
+    job.retry_errors = args.retry_errors
+    return job
 
 
 def _job_from_manifest(
@@ -167,18 +186,21 @@ def _job_from_manifest(
     if args.runs is not None and args.runs != plan.runs:
         raise UserError(f"{folder} was started with --runs {plan.runs}")
     settings = manifest.settings
-    if target is None and isinstance(settings.get("bot"), Mapping):
-        target = BotTarget.from_dict(settings["bot"])
-    if not limits.enabled and isinstance(settings.get("rate_limits"), Mapping):
-        recorded = settings["rate_limits"]
-        limits = RateLimits(recorded.get("requests_per_minute"), recorded.get("tokens_per_minute"))
+    with as_user_error(ValueError, prefix=f"{folder}: "):
+        if target is None and isinstance(settings.get("bot"), Mapping):
+            target = BotTarget.from_dict(settings["bot"])
+        if not limits.enabled and isinstance(settings.get("rate_limits"), Mapping):
+            limits = RateLimits.from_dict(settings["rate_limits"])
     if use_llm is None and isinstance(settings.get("use_llm"), bool):
         use_llm = settings["use_llm"]
     scenarios = {
         entry.key: load_batch_entry(folder, scenario_location(folder, manifest, entry.key))
         for entry in plan.scenarios
     }
-    return BatchJob(plan, scenarios, folder, args.concurrency, True, target, limits, use_llm)
+    concurrency = args.concurrency or recorded_concurrency(settings) or 10
+    job = BatchJob(plan, scenarios, folder, concurrency, True, target, limits, use_llm)
+    job.retry_errors = args.retry_errors
+    return job
 
 
 def _target(args: argparse.Namespace) -> BotTarget | None:
@@ -188,6 +210,8 @@ def _target(args: argparse.Namespace) -> BotTarget | None:
         profile=args.profile,
         demo_bot=args.demo_bot,
         preset=args.preset,
+        socketio=args.socketio,
+        directline=args.directline,
     )
 
 
@@ -203,11 +227,14 @@ async def execute(job: BatchJob, session: BatchSession) -> BatchSummary:
     """Run the prepared session inside the bot/channel setup the job needs."""
     job.prepare_llm_cache()
     async with job.bot_channels():
+        if job.target is not None:
+            session.executor.retry = RetryPolicy(probe=bot_probe(job.profiles))
         return await session.run(limiter=job.limiter())
 
 
 def run(args: argparse.Namespace) -> int:
     job = build_job(args)
+    check_out_folder(job.folder)
     session = job.session()
     resumed = session.resume_state
     if resumed.done or resumed.set_aside:
@@ -244,4 +271,5 @@ def run(args: argparse.Namespace) -> int:
     print(format_table(summary))
     print(f"batch folder: {job.folder}")
     counts = session.executor.counts
-    return 1 if counts.errors else 0
+    # Errors recorded by an earlier attempt count too: --resume must not turn them into a 0.
+    return 1 if counts.errors or summary.total.errors else 0

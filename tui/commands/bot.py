@@ -28,8 +28,9 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         help="run the built-in demo support bot on a local port",
         description=(
             "Run convsim's rule-based demo support bot. It speaks WebSocket (JSON and plain "
-            "text), generic webhooks (sync and callback), Rasa REST and Bot Framework on one "
-            "port, so you can point convsim or your own client at it. Stop it with Ctrl-C."
+            "text), generic webhooks (sync and callback), Rasa REST, Bot Framework, Socket.IO "
+            "(Rasa and Chainlit) and Direct Line 3.0 on one port, so you can point convsim or "
+            "your own client at it. Stop it with Ctrl-C."
         ),
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")

@@ -5,12 +5,15 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-PRESET_NAMES = "generic-json, rasa-rest, botframework, demo-ws, plain-ws"
-DEMO_TRANSPORTS = ("ws", "webhook")
+PRESET_NAMES = (
+    "generic-json, rasa-rest, botframework, demo-ws, plain-ws, rasa-socketio, chainlit, directline"
+)
+DEMO_TRANSPORTS = ("ws", "webhook", "socketio", "directline")
 
 
 def add_bot_options(parser: argparse.ArgumentParser, *, prefix: str = "") -> None:
-    """``--ws``, ``--webhook``, ``--profile``, ``--demo-bot`` (one of them) and ``--preset``.
+    """``--ws``, ``--webhook``, ``--socketio``, ``--directline``, ``--profile``, ``--demo-bot``
+    (one of them) and ``--preset``.
 
     ``prefix`` starts each help line ("hybrid: " where the bot is optional).
     """
@@ -22,6 +25,18 @@ def add_bot_options(parser: argparse.ArgumentParser, *, prefix: str = "") -> Non
         "--webhook", metavar="URL", help=f"{prefix}the bot's webhook URL (http(s)://)"
     )
     target.add_argument(
+        "--socketio",
+        metavar="URL",
+        help=f"{prefix}the bot's Socket.IO server (http(s)://; Rasa's socket channel by default,"
+        " --preset chainlit for Chainlit)",
+    )
+    target.add_argument(
+        "--directline",
+        metavar="URL",
+        help=f"{prefix}a Direct Line 3.0 endpoint (https://directline.botframework.com); the"
+        " secret is read from $DIRECTLINE_SECRET",
+    )
+    target.add_argument(
         "--profile", type=Path, metavar="BOT.toml", help=f"{prefix}a bot profile file"
     )
     target.add_argument(
@@ -29,7 +44,7 @@ def add_bot_options(parser: argparse.ArgumentParser, *, prefix: str = "") -> Non
         nargs="?",
         const="ws",
         choices=DEMO_TRANSPORTS,
-        metavar="ws|webhook",
+        metavar="ws|webhook|socketio|directline",
         help=f"{prefix}start the built-in demo bot in-process and talk to it (ws by default)",
     )
     parser.add_argument(

@@ -103,16 +103,29 @@ def register(subparsers: Any) -> None:
 
 def handle_connect(args: argparse.Namespace) -> Any:
     """The UI's exit code, or the headless run as a coroutine for ``tui.cli`` to run."""
-    check_preset_has_target(args.preset, ws=args.ws, webhook=args.webhook, demo_bot=args.demo_bot)
+    check_preset_has_target(
+        args.preset,
+        ws=args.ws,
+        webhook=args.webhook,
+        demo_bot=args.demo_bot,
+        socketio=args.socketio,
+        directline=args.directline,
+    )
     branch = load_branch_args(args) if wants_branch(args) else None
     args.branch = branch
     loaded = branch_scenario(branch, args.scenario) if branch else _load_scenario(args)
     scenario = _apply_overrides(loaded, args)
     if args.demo_bot:
-        profile = demo_bot_profile(webhook=args.demo_bot == "webhook", preset=args.preset)
+        profile = demo_bot_profile(kind=args.demo_bot, preset=args.preset)
     else:
         profile = profile_from_options(
-            scenario, ws=args.ws, webhook=args.webhook, profile=args.profile, preset=args.preset
+            scenario,
+            ws=args.ws,
+            webhook=args.webhook,
+            profile=args.profile,
+            preset=args.preset,
+            socketio=args.socketio,
+            directline=args.directline,
         )
     if not args.headless:
         opened = _open_ui(scenario, profile, args)
@@ -147,7 +160,7 @@ async def _check_reachable(profile: BotProfile) -> None:
     from tui.wiring.bots import check_reachable
 
     with as_user_error(ChannelError):
-        await check_reachable(profile)
+        await check_reachable(profile)  # also "cannot listen on ..." for our callback port
 
 
 # -- the terminal UI -------------------------------------------------------------------------------
@@ -187,10 +200,12 @@ async def run_headless(scenario: Scenario, profile: BotProfile, args: argparse.N
     from convsim_core.channel import ChannelError
     from convsim_core.scenario import ScenarioError
     from tui.headless import HeadlessPrinter
+    from tui.outputs import check_out
     from tui.wiring.runs import RunWiring, open_bot_run
 
     seed = scenario.seed if args.seed is None else args.seed
     path: Path = args.out or default_transcript_path(scenario, seed)
+    check_out(path)
     printer = HeadlessPrinter()
     wiring = RunWiring(
         scenario,
@@ -218,6 +233,7 @@ async def run_headless(scenario: Scenario, profile: BotProfile, args: argparse.N
     _print_extras(printer, result)
     if writer.error is not None:
         print(f"convsim: could not write the transcript {path}: {writer.error}", file=sys.stderr)
+        return max(1, _exit_code(result, run.profile.url, saved))
     return _exit_code(result, run.profile.url, saved)
 
 
@@ -230,14 +246,15 @@ class _LivePrinter:
     def on_event(self, event: RunnerEvent) -> None:
         from convsim_core.channel import ChannelState
         from convsim_core.events import ChannelStateChanged, ProtocolErrorSeen
+        from convsim_core.textsafe import one_line
 
         style = self.printer.style
         if isinstance(event, ChannelStateChanged):
             if event.state in (ChannelState.RECONNECTING, ChannelState.FAILED):
-                detail = f": {event.detail}" if event.detail else ""
+                detail = f": {one_line(event.detail)}" if event.detail else ""
                 self.printer.line(style.warn(f"        [connection {event.state.value}{detail}]"))
             elif event.state is ChannelState.CONNECTED and event.detail:
-                self.printer.line(style.dim(f"        [connected: {event.detail}]"))
+                self.printer.line(style.dim(f"        [connected: {one_line(event.detail)}]"))
         elif isinstance(event, ProtocolErrorSeen):
             self.printer.line(style.warn(f"        [unreadable bot message: {event.excerpt!r}]"))
         else:

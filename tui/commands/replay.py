@@ -54,8 +54,18 @@ def handle_replay(args: argparse.Namespace) -> int:
     from tui.replaying.run import BotChoice, transcripts_in
     from tui.wiring.bots import check_preset_has_target
 
-    check_preset_has_target(args.preset, ws=args.ws, webhook=args.webhook, demo_bot=args.demo_bot)
-    choice = BotChoice(args.ws, args.webhook, args.profile, args.demo_bot, args.preset)
+    socketio, directline = getattr(args, "socketio", None), getattr(args, "directline", None)
+    check_preset_has_target(
+        args.preset,
+        ws=args.ws,
+        webhook=args.webhook,
+        demo_bot=args.demo_bot,
+        socketio=socketio,
+        directline=directline,
+    )
+    choice = BotChoice(
+        args.ws, args.webhook, args.profile, args.demo_bot, args.preset, socketio, directline
+    )
     paths = transcripts_in(args.target)
     results = asyncio.run(_replay_all(paths, choice, fast=args.fast))
     if not args.headless and sys.stdout.isatty():

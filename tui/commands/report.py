@@ -24,6 +24,7 @@ from convsim_core.batch import (
 )
 from convsim_core.batch.html import ReportBatch, write_html_report
 from tui.numbers import FINITE, NumberAction
+from tui.outputs import check_out
 from tui.wiring.errors import UserError
 
 
@@ -84,6 +85,8 @@ def group_folders(folders: list[Path]) -> list[list[Path]]:
 def run(args: argparse.Namespace) -> int:
     if not 0 < args.alpha < 1:
         raise UserError("--alpha must be between 0 and 1")
+    if args.html is not None:
+        check_out(args.html, what="the HTML report")
     for folder in args.folders:
         if not folder.is_dir():
             raise UserError(f"{folder} is not a folder")
@@ -95,6 +98,8 @@ def run(args: argparse.Namespace) -> int:
             "give one batch (or the shard folders of one batch), or two batches to compare;"
             f" got {len(groups)} batches (use --merge to add them all up)"
         )
+    for folder in args.folders:
+        check_batch_folder(folder)
     try:
         batches = [collect(group) for group in groups]
     except BatchFolderError as exc:
@@ -125,6 +130,32 @@ def run(args: argparse.Namespace) -> int:
         written = write_html_report(args.html, report, comparison=comparison)
         print(f"HTML report: {written[0]} ({len(written) - 1} conversation pages)")
     return 0
+
+
+def check_batch_folder(folder: Path) -> None:
+    """A folder that is not a batch (nothing of one in it) or whose manifest is corrupt: exit 2.
+
+    A folder of batch transcripts without ``batch.json`` (copied, or written by the library)
+    is still reported.
+    """
+    from convsim_core.batch.folder import transcript_files
+    from convsim_core.batch.manifest import has_manifest
+    from convsim_core.batch.records import read_record
+
+    try:
+        read_manifest(folder)
+        return
+    except BatchFolderError as exc:
+        if has_manifest(folder):
+            raise UserError(str(exc)) from None
+    for path in transcript_files(folder):
+        try:
+            record = read_record(path)
+        except (OSError, UnicodeDecodeError):
+            continue
+        if record.batch_id is not None or record.result is not None:
+            return
+    raise UserError(f"{folder} is not a batch folder (no batch.json and no convsim transcripts)")
 
 
 def _comparison_json(comparison: Any) -> dict[str, Any]:

@@ -179,9 +179,11 @@ async def run_headless(
     from convsim_core.persistence import TranscriptWriter
     from convsim_core.scenario import ScenarioError
     from tui.headless import HeadlessPrinter
+    from tui.outputs import check_out
 
     seed = scenario.seed if args.seed is None else args.seed
     path: Path = args.out or default_transcript_path(scenario, seed)
+    check_out(path)
     use_llm = False if args.offline else None
     printer = HeadlessPrinter()
     writer = TranscriptWriter(path)
@@ -209,4 +211,5 @@ async def run_headless(
     printer.summary(result, transcript=saved)
     if writer.error is not None:
         print(f"convsim: could not write the transcript {path}: {writer.error}", file=sys.stderr)
+        return 1
     return 1 if result.error else 0

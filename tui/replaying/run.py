@@ -31,10 +31,14 @@ class BotChoice:
     profile: Path | None = None
     demo_bot: str | None = None
     preset: str | None = None
+    socketio: str | None = None
+    directline: str | None = None
 
     @property
     def given(self) -> bool:
-        return any((self.ws, self.webhook, self.profile, self.demo_bot))
+        return any(
+            (self.ws, self.webhook, self.profile, self.demo_bot, self.socketio, self.directline)
+        )
 
 
 def transcripts_in(target: Path) -> list[Path]:
@@ -81,7 +85,7 @@ def bot_for(
     from tui.wiring.bots import demo_bot_profile, profile_from_options
 
     if choice.demo_bot:
-        return demo_bot_profile(webhook=choice.demo_bot == "webhook", preset=choice.preset), True
+        return demo_bot_profile(kind=choice.demo_bot, preset=choice.preset), True
     if choice.given:
         profile = profile_from_options(
             scenario,
@@ -89,6 +93,8 @@ def bot_for(
             webhook=choice.webhook,
             profile=choice.profile,
             preset=choice.preset,
+            socketio=choice.socketio,
+            directline=choice.directline,
         )
         return profile, False
     header = transcript.header

@@ -9,6 +9,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from convsim_core.channel import ChannelState
+from convsim_core.textsafe import one_line
 
 _LOOK = {
     ChannelState.CONNECTING: ("◌", "$text-muted", "connecting"),
@@ -69,7 +70,9 @@ class ConnectionBadge(Static):
             line = Content.from_markup(f"[b {style}]$icon $word[/]", icon=icon, word=word)
         lines = [line]
         if self.detail:
-            lines.append(Content.from_markup("[$text-muted]$detail[/]", detail=self.detail))
+            lines.append(
+                Content.from_markup("[$text-muted]$detail[/]", detail=one_line(self.detail))
+            )
         if self.transport:
             lines.append(Content.from_markup("[b]$transport[/b]", transport=self.transport))
         if self.target:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from textual.content import Content
 from textual.widgets import Static
 
+from convsim_core.textsafe import printable
+
 
 class ErrorPanel(Static):
     DEFAULT_CSS = """
@@ -31,7 +33,7 @@ class ErrorPanel(Static):
         self.detail = detail
         lines = [Content.from_markup("[b $text-error]$title[/]", title=title)]
         if detail:
-            lines.append(Content(detail))
+            lines.append(Content(printable(detail)))
         if hint:
             lines.append(Content.from_markup("[$text-muted]$hint[/]", hint=hint))
         self.update(Content("\n").join(lines))

@@ -27,6 +27,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from convsim_core.models import Message, ParticipantRole
+from convsim_core.textsafe import printable
 from tui.formatting import format_clock, role_label
 
 DEFAULT_MAX_LIVE = 24
@@ -52,6 +53,7 @@ def looks_like_markdown(text: str) -> bool:
 
 def message_body(content: str) -> RenderableType:
     """A message's text, Markdown rendered when it uses Markdown."""
+    content = printable(content)
     if looks_like_markdown(content):
         return Markdown(content)
     return Text(content)
@@ -221,7 +223,7 @@ class EarlierMessages(Widget):
         console = self.app.console
         for _index, message in self._entries[first:]:
             self._starts.append(total)
-            lines = len(Text(message.content).wrap(console, wrap_width))
+            lines = len(Text(printable(message.content)).wrap(console, wrap_width))
             total += lines + (0 if self._hanging(self._width) else 1)
         self._total = total
 
@@ -271,7 +273,7 @@ class EarlierMessages(Widget):
         if not hanging:
             lines.append(Strip(list(prefix.render(console))))
         indent = [Segment(" " * hanging)]
-        wrapped = Text(message.content).wrap(console, self._wrap_width(width))
+        wrapped = Text(printable(message.content)).wrap(console, self._wrap_width(width))
         for number, line in enumerate(wrapped):
             segments = list(line.render(console))
             if hanging:

@@ -17,10 +17,12 @@ from convsim_core.batch import BatchFolderError, BatchPlan, BatchSession, Planne
 from convsim_core.batch.limits import RateLimits
 from convsim_core.persistence import TranscriptSink
 from convsim_core.runners.base import Runner
+from tui.batch_checks import check_channel_setup
 from tui.wiring.bots import BotTarget, check_reachable, open_channel, start_demo_bot
 from tui.wiring.errors import UserError
 
 if TYPE_CHECKING:
+    from channels.profile import BotProfile
     from convsim_core.batch.ratelimit import BatchRateLimiter
     from convsim_core.channel import Channel
     from convsim_core.scenario_models import Scenario
@@ -39,6 +41,10 @@ class BatchJob:
     limits: RateLimits = attrs.field(factory=RateLimits)
     use_llm: bool | None = None
     channels: dict[str, Channel] = attrs.field(factory=dict)
+    retry_errors: bool = False
+    """``--resume --retry-errors``: run again what ended in a channel or participant error."""
+    profiles: dict[str, BotProfile] = attrs.field(factory=dict)
+    """Scenario key -> the bot profile its conversations use (hybrid batches, while running)."""
 
     @property
     def mode(self) -> str:
@@ -63,6 +69,7 @@ class BatchJob:
                 resume=self.resume,
                 mode=self.mode,
                 settings=self.settings(),
+                retry_errors=self.retry_errors,
             )
         except BatchFolderError as exc:
             raise UserError(str(exc)) from exc
@@ -117,16 +124,24 @@ class BatchJob:
         async with contextlib.AsyncExitStack() as stack:
             demo_url = await start_demo_bot(stack) if self.target.demo_bot else None
             checked: set[str] = set()
-            for key, profile in self.target.profiles(self.scenarios, demo_url).items():
+            profiles = self.target.profiles(self.scenarios, demo_url)
+            check_channel_setup(profiles)
+            shared: dict[BotProfile, Channel] = {}
+            for key, profile in profiles.items():
                 if profile.url not in checked:
                     checked.add(profile.url)
                     try:
                         await check_reachable(profile)
                     except ChannelError as exc:
                         raise UserError(str(exc)) from exc
-                # One channel per scenario, shared by its conversations (one session each).
-                self.channels[key] = await open_channel(stack, profile)
+                # One channel per bot profile, shared by its conversations (one session each):
+                # scenarios with the same profile share it, and its callback server.
+                if profile not in shared:
+                    shared[profile] = await open_channel(stack, profile)
+                self.channels[key] = shared[profile]
+            self.profiles = profiles
             try:
                 yield
             finally:
                 self.channels.clear()
+                self.profiles = {}

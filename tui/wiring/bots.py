@@ -14,31 +14,48 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from channels.profile import BotProfile, ProfileError, load_bot_profile, profile_for_url
+from convsim_core.serialization import SchemaError, structure_record, unstructure
 from tui.wiring.errors import UserError, as_user_error
 
 if TYPE_CHECKING:
     from convsim_core.channel import Channel
     from convsim_core.scenario_models import Scenario
 
-DEMO_PRESETS = {"websocket": "demo-ws", "webhook": "generic-json"}
+DEMO_PRESETS = {
+    "websocket": "demo-ws",
+    "webhook": "generic-json",
+    "socketio": "rasa-socketio",
+    "directline": "directline",
+}
+_DEMO_KINDS = {"ws": "websocket"}
+URL_OPTIONS = ("ws", "webhook", "socketio", "directline")
+"""The options that name a bot by URL; each is also the bot kind ``profile_for_url`` takes."""
+_WHICH = "--ws URL, --webhook URL, --socketio URL, --directline URL"
 DEMO_PLACEHOLDER_URL = "http://127.0.0.1:0"
 """Stands for the demo bot's address until it runs (it listens on a free port)."""
 
 
 def demo_bot_profile(
-    base_url: str = DEMO_PLACEHOLDER_URL, *, webhook: bool = False, preset: str | None = None
+    base_url: str = DEMO_PLACEHOLDER_URL,
+    *,
+    webhook: bool = False,
+    preset: str | None = None,
+    kind: str | None = None,
 ) -> BotProfile:
     """How to reach the demo bot serving at ``base_url`` (its ``http://host:port``).
 
-    The URL gets no path, so the preset picks the endpoint (``demo-ws`` -> ``/ws``,
-    ``rasa-rest`` -> ``/webhooks/rest/webhook``...). Before the bot runs, the placeholder URL
-    (port 0) stands in: :func:`start_demo_bot` starts it and this is called again with the
-    real one.
+    ``kind`` is the transport (``ws``/``websocket``, ``webhook``, ``socketio``, ``directline``;
+    ``webhook=True`` is the older spelling). The URL gets no path, so the preset picks the
+    endpoint (``demo-ws`` -> ``/ws``, ``rasa-rest`` -> ``/webhooks/rest/webhook``, ``chainlit``
+    -> ``/ws/socket.io``...). Before the bot runs, the placeholder URL (port 0) stands in:
+    :func:`start_demo_bot` starts it and this is called again with the real one.
     """
-    kind = "webhook" if webhook else "websocket"
-    url = base_url if webhook else "ws" + base_url.removeprefix("http")
+    kind = _DEMO_KINDS.get(kind or "", kind) or ("webhook" if webhook else "websocket")
+    url = "ws" + base_url.removeprefix("http") if kind == "websocket" else base_url
+    # The demo's Direct Line front takes anyone: no secret to set for an offline demo.
+    base = {"directline": {"secret_env": ""}} if kind == "directline" else None
     with as_user_error(ProfileError):
-        return profile_for_url(url, kind=kind, preset=preset or DEMO_PRESETS[kind])
+        return profile_for_url(url, kind=kind, preset=preset or DEMO_PRESETS[kind], base=base)
 
 
 def profile_from_options(
@@ -48,20 +65,22 @@ def profile_from_options(
     webhook: str | None = None,
     profile: Path | None = None,
     preset: str | None = None,
+    socketio: str | None = None,
+    directline: str | None = None,
 ) -> BotProfile:
     """The bot to talk to: the command line first, then the scenario's ``[bot]`` table."""
+    urls = {"ws": ws, "webhook": webhook, "socketio": socketio, "directline": directline}
     with as_user_error(ProfileError):
-        if ws:
-            return profile_for_url(ws, kind="ws", preset=preset, base=scenario.bot)
-        if webhook:
-            return profile_for_url(webhook, kind="webhook", preset=preset, base=scenario.bot)
+        for kind, url in urls.items():
+            if url:
+                return profile_for_url(url, kind=kind, preset=preset, base=scenario.bot)
         if profile is not None:
             return load_bot_profile(profile)
         if scenario.bot is not None and "url" in scenario.bot:
             # A [bot] table without a URL only tunes a bot named on the command line.
             return BotProfile.from_mapping(scenario.bot, source=scenario.source)
     raise UserError(
-        "which bot? give --ws URL, --webhook URL, --profile BOT.toml or --demo-bot"
+        f"which bot? give {_WHICH}, --profile BOT.toml or --demo-bot"
         " (or put a [bot] table in the scenario)"
     )
 
@@ -77,10 +96,16 @@ def scenario_bot_or_demo(scenario: Scenario) -> tuple[BotProfile, bool]:
 
 
 def check_preset_has_target(
-    preset: str | None, *, ws: str | None, webhook: str | None, demo_bot: str | None
+    preset: str | None,
+    *,
+    ws: str | None,
+    webhook: str | None,
+    demo_bot: str | None,
+    socketio: str | None = None,
+    directline: str | None = None,
 ) -> None:
-    if preset and not (ws or webhook or demo_bot):
-        raise UserError("--preset needs --ws URL, --webhook URL or --demo-bot")
+    if preset and not (ws or webhook or socketio or directline or demo_bot):
+        raise UserError(f"--preset needs {_WHICH} or --demo-bot")
 
 
 async def start_demo_bot(stack: contextlib.AsyncExitStack) -> str:
@@ -93,7 +118,7 @@ async def start_demo_bot(stack: contextlib.AsyncExitStack) -> str:
 
 def demo_bot_like(profile: BotProfile, base_url: str) -> BotProfile:
     """The demo bot at ``base_url``, reached the way ``profile`` says (kind and preset)."""
-    return demo_bot_profile(base_url, webhook=profile.kind == "webhook", preset=profile.preset)
+    return demo_bot_profile(base_url, kind=profile.kind, preset=profile.preset)
 
 
 async def open_channel(stack: contextlib.AsyncExitStack, profile: BotProfile) -> Channel:
@@ -108,7 +133,9 @@ async def open_channel(stack: contextlib.AsyncExitStack, profile: BotProfile) ->
 async def check_reachable(profile: BotProfile) -> None:
     """Fail before the chat starts when the bot cannot be reached (a ChannelError naming it)."""
     from channels.factory import check_reachable as check
+    from channels.preflight import check_can_listen
 
+    check_can_listen(profile)  # our own callback port first: "cannot listen on ...", exit 2
     await check(profile)
 
 
@@ -117,7 +144,8 @@ class BotTarget:
     """Where hybrid batch conversations go: a URL, a bot profile file, or the demo bot."""
 
     kind: str
-    """``ws`` or ``webhook`` (as ``profile_for_url`` takes it); ``profile`` for a file."""
+    """``ws``, ``webhook``, ``socketio`` or ``directline`` (as ``profile_for_url`` takes it);
+    ``profile`` for a file."""
     url: str | None = None
     preset: str | None = None
     demo_bot: bool = False
@@ -132,13 +160,22 @@ class BotTarget:
         profile: Path | None,
         demo_bot: str | None,
         preset: str | None,
+        socketio: str | None = None,
+        directline: str | None = None,
     ) -> BotTarget | None:
         """The target the command line names, or None for full simulations."""
-        check_preset_has_target(preset, ws=ws, webhook=webhook, demo_bot=demo_bot)
-        if ws:
-            return cls("ws", ws, preset)
-        if webhook:
-            return cls("webhook", webhook, preset)
+        check_preset_has_target(
+            preset,
+            ws=ws,
+            webhook=webhook,
+            demo_bot=demo_bot,
+            socketio=socketio,
+            directline=directline,
+        )
+        urls = {"ws": ws, "webhook": webhook, "socketio": socketio, "directline": directline}
+        for kind, url in urls.items():
+            if url:
+                return cls(kind, url, preset)
         if profile:
             return cls("profile", profile=str(profile.resolve()))
         if demo_bot:
@@ -146,23 +183,16 @@ class BotTarget:
         return None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "url": self.url,
-            "preset": self.preset,
-            "demo_bot": self.demo_bot,
-            "profile": self.profile,
-        }
+        """As a batch manifest records it (``settings.bot``)."""
+        return unstructure(self)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> BotTarget:
-        return cls(
-            kind=str(data["kind"]),
-            url=data.get("url"),
-            preset=data.get("preset"),
-            demo_bot=bool(data.get("demo_bot")),
-            profile=data.get("profile"),
-        )
+        """What :meth:`to_dict` wrote; ``SchemaError`` (a ValueError) when it is not that."""
+        problem = bot_target_problem(data)
+        if problem is not None:
+            raise SchemaError(f"batch.json: settings.bot: {problem} (not a bot target)")
+        return structure_record(data, cls, what="bot target")
 
     def profiles(
         self, scenarios: Mapping[str, Scenario], demo_url: str | None
@@ -171,9 +201,7 @@ class BotTarget:
         with as_user_error(ProfileError, OSError):
             if self.demo_bot:
                 assert demo_url is not None
-                shared = demo_bot_profile(
-                    demo_url, webhook=self.kind == "webhook", preset=self.preset
-                )
+                shared = demo_bot_profile(demo_url, kind=self.kind, preset=self.preset)
                 return dict.fromkeys(scenarios, shared)
             if self.profile is not None:
                 return dict.fromkeys(scenarios, load_bot_profile(self.profile))
@@ -182,3 +210,20 @@ class BotTarget:
                 key: profile_for_url(self.url, kind=self.kind, preset=self.preset, base=sc.bot)
                 for key, sc in scenarios.items()
             }
+
+
+def bot_target_problem(data: Mapping[str, Any]) -> str | None:
+    """Why a recorded bot target cannot be used (a hand-edited or corrupt manifest)."""
+    kind = data.get("kind")
+    if kind not in ("ws", "webhook", "websocket", "profile"):
+        return f"kind must be 'ws', 'webhook', 'websocket' or 'profile', got {kind!r}"
+    for key in ("url", "preset", "profile"):
+        if data.get(key) is not None and not isinstance(data.get(key), str):
+            return f"{key} must be a string, got {data.get(key)!r}"
+    if data.get("demo_bot"):
+        return None
+    if kind == "profile" and not data.get("profile"):
+        return "kind 'profile' needs the profile file"
+    if kind != "profile" and not data.get("url"):
+        return f"kind {kind!r} needs a url"
+    return None
