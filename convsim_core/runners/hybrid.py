@@ -372,6 +372,9 @@ class HybridSimulationRunner(Runner):
             # A person's message is sent as typed: only a simulated draft is rewritten.
             logger.debug("agent spoke as the customer finished typing; rewriting the reply")
             return None
+        if not self.customer.draft_still_wanted(item.reply):
+            self._start_typing()  # a person took the seat while this draft was being typed
+            return None
         return await self._send(session, item.reply.content, author=item.reply.author)
 
     def _deadline(self) -> tuple[float | None, Wait]:
