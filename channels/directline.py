@@ -24,8 +24,6 @@ import uuid
 from typing import Any
 
 import aiohttp
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed, WebSocketException
 
 from channels.codec import FrameCodec, Outgoing
 from channels.directline_activities import ActivityReader, parse_activity_set
@@ -35,6 +33,7 @@ from channels.directline_api import (
     DirectLineError,
     ExpiredToken,
 )
+from channels.directline_stream import ActivityStream, redact
 from channels.errors import describe, unreachable
 from channels.inbox import InboxSession
 from channels.profile import BotProfile, ProfileError
@@ -42,27 +41,6 @@ from convsim_core.channel import Channel, ChannelError, ChannelState, ProtocolEr
 from convsim_core.models import Message
 
 logger = logging.getLogger(__name__)
-
-
-class _NoDebug(logging.LoggerAdapter):  # type: ignore[type-arg]
-    """websockets logs the request line (with the stream URL's token) at DEBUG: never that."""
-
-    def isEnabledFor(self, level: int) -> bool:
-        return level > logging.DEBUG and super().isEnabledFor(level)
-
-    def debug(self, *_args: Any, **_kwargs: Any) -> None:
-        return None
-
-
-_WIRE_LOGGER = _NoDebug(logging.getLogger(__name__ + ".stream"), {})
-
-
-def redact(text: str, *credentials: str | None) -> str:
-    """Some library messages quote the URL: never let a token (or the secret) through."""
-    for credential in credentials:
-        if credential:
-            text = text.replace(credential, "***")
-    return text
 
 
 class DirectLineSession(InboxSession):
@@ -81,7 +59,10 @@ class DirectLineSession(InboxSession):
         self._secret: str | None = None
         self._outbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self._tasks: list[asyncio.Task[None]] = []
-        self._stream: ClientConnection | None = None
+        self._stream = ActivityStream(
+            self._profile, on_frame=self._on_frame, on_open=self._stream_opened, redact=self._redact
+        )
+        self._stream_lost = False
         self.polling = False
         self._poke = asyncio.Event()
         """Set after each message was posted: a bot often has its answer ready by then."""
@@ -232,7 +213,7 @@ class DirectLineSession(InboxSession):
             url = self._conversation.stream_url
             if url is None:
                 break
-            cause = await self._read_stream(url)
+            cause = await self._stream.read(url)
             if cause is None:
                 failures = 0
                 cause = "the stream closed"
@@ -240,6 +221,7 @@ class DirectLineSession(InboxSession):
                 failures += 1
             if failures > policy.attempts:
                 break
+            self._stream_lost = True
             self.report_state(ChannelState.RECONNECTING, cause)
             await asyncio.sleep(policy.delay(max(failures, 1)))
             with contextlib.suppress(DirectLineError):
@@ -258,34 +240,10 @@ class DirectLineSession(InboxSession):
             assert self._conversation is not None
             return self._conversation
 
-    async def _read_stream(self, url: str) -> str | None:
-        """Read the stream until it ends; the cause of a failure, None after a good session."""
-        profile = self._profile
-        try:
-            stream = await connect(
-                url,
-                open_timeout=profile.connect_timeout,
-                ping_interval=profile.ping_interval,
-                ping_timeout=profile.ping_timeout,
-                max_size=max(64 * 1024 * 1024, profile.max_body_bytes * 4),
-                logger=_WIRE_LOGGER,
-            )
-        except (OSError, TimeoutError, WebSocketException) as exc:
-            return f"cannot open the stream: {self._redact(describe(exc))}"
-        self._stream = stream
-        good = False
-        try:
-            async for raw in stream:
-                good = True
-                self._on_frame(raw)
-        except ConnectionClosed:
-            pass
-        finally:
-            self._stream = None
-        if good:
+    def _stream_opened(self) -> None:
+        if self._stream_lost:
+            self._stream_lost = False
             self.report_state(ChannelState.CONNECTED, "stream reconnected")
-            return None
-        return "the stream dropped before anything arrived"
 
     def _redact(self, text: str) -> str:
         token = self._conversation.token if self._conversation else None
@@ -358,8 +316,7 @@ class DirectLineSession(InboxSession):
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        if self._stream is not None:
-            await self._stream.close()
+        await self._stream.close()
         if was_open:
             self.report_state(ChannelState.CLOSED, "session closed")
 

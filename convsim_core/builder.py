@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from convsim_core.batch.confighash import run_config_hash
 from convsim_core.judging import KeywordJudge, KeywordRule, NullJudge, OutcomeJudge
 from convsim_core.models import ParticipantRole
 from convsim_core.offline.agent import OfflineAgent
@@ -256,6 +257,7 @@ class _Builder:
         }
         if self._models or "llm" in self._kinds.values():
             full_header["llm_model"] = llm_settings(self.scenario).model
+        full_header["config_hash"] = run_config_hash(self.scenario, self.use_llm)
         pool = self._pool()
         if pool is not None:
             full_header["grounding"] = pool.header()

@@ -9,6 +9,7 @@ from typing import Any
 import attrs
 
 from convsim_core.chats.spec import RagSpec
+from convsim_core.expectations import Expectations
 from convsim_core.llm.settings import LLMSettings
 from convsim_core.models import Intent, MessageDraft, Outcomes, ParticipantRole
 from convsim_core.offline.config import AgentRules, CustomerRules
@@ -93,6 +94,8 @@ class Scenario:
     llm: LLMSettings = attrs.field(factory=LLMSettings)
     bot: Mapping[str, Any] | None = None
     """The raw ``[bot]`` table, parsed by the channels package's bot-profile reader."""
+    expect: Expectations | None = None
+    """The ``[expect]`` table: what a passing conversation is (``convsim test``)."""
     weight: float = 1.0
     """The share of real chats with this scenario's intent (``convsim scenarios from-chats``);
     reports weight pass rates by it."""

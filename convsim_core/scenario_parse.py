@@ -12,6 +12,7 @@ from typing import Any
 
 from convsim_core.chats.retrieval import DEFAULT_EMBEDDING_MODEL, METHODS
 from convsim_core.chats.spec import RagSpec
+from convsim_core.expectations import read_expectations
 from convsim_core.llm.settings import LLMSettings
 from convsim_core.models import Intent, MessageDraft, Outcome, Outcomes, ParticipantRole
 from convsim_core.offline.config import read_agent_rules, read_customer_rules
@@ -52,6 +53,7 @@ def parse(data: Mapping[str, Any], *, source: str, path: Path | None) -> Scenari
     termination = _termination(root.table("termination"), outcomes, source)
     llm = _llm(root, source)
     bot = root.raw_table("bot")
+    expect = read_expectations(root.table("expect"), outcomes, source)
     weight = root.number("weight", 1.0, minimum=0.0)
     root.finish()
     return Scenario(
@@ -70,6 +72,7 @@ def parse(data: Mapping[str, Any], *, source: str, path: Path | None) -> Scenari
         termination=termination,
         llm=llm,
         bot=dict(bot) if bot is not None else None,
+        expect=expect,
         weight=weight,
     )
 

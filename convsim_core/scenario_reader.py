@@ -175,6 +175,10 @@ class TableReader:
             raise self._expect(name, value, "a table")
         return value
 
+    def raw_value(self, name: str, default: Any = None) -> Any:
+        """A value of any type, checked by the caller (e.g. an array mixing strings and tables)."""
+        return self._get(name, default)
+
     def tables(self, name: str, *, required: bool = False) -> list[TableReader]:
         """An array of tables (``[[name]]``), each reader named ``name[index]``."""
         value = self._get(name, _MISSING if required else [])

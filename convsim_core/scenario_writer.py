@@ -87,7 +87,11 @@ def scenario_toml(
     lines += _bot(header)
     expect = ["[expect]", f"pass = [{_q(outcome)}]"]
     lines.append("")
-    if expect_table:
+    if outcome == "none":
+        # [expect] passes on named outcomes only: say so rather than write a file that fails.
+        lines.append("# The session reached no outcome; [expect] needs the outcome(s) that pass:")
+        lines += ["# [expect]", "# pass = []"]
+    elif expect_table:
         lines += expect
     else:
         lines.append("# The outcome this session reached (uncomment when [expect] is supported):")

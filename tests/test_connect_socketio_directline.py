@@ -166,3 +166,11 @@ async def test_wrong_directline_secret_is_exit_2_before_the_run(
     assert code == 2
     assert seen.err.count("\n") == 1 and "refused the secret in $DIRECTLINE_SECRET" in seen.err
     assert "not-it" not in seen.err and started == []
+
+
+@pytest.mark.parametrize("kind", ["socketio", "directline"])
+def test_a_recorded_batch_target_of_the_new_kinds_reads_back(kind: str) -> None:
+    from tui.wiring.bots import BotTarget
+
+    target = BotTarget(kind, "http://127.0.0.1:9", None)
+    assert BotTarget.from_dict(target.to_dict()) == target

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from channels.directline import DirectLineChannel, DirectLineSession, redact
+from channels.directline import DirectLineChannel, DirectLineSession
+from channels.directline_stream import redact
 from channels.factory import check_reachable, make_channel
 from channels.profile import BotProfile, ProfileError, profile_for_url
 from convsim_core.channel import ChannelError, ChannelState
@@ -138,6 +139,7 @@ async def test_dropped_stream_reconnects_from_the_watermark(server: DirectLineSe
     ]
     assert server.stream_connections >= 2
     assert hooks.saw(ChannelState.RECONNECTING)
+    assert (ChannelState.CONNECTED, "stream reconnected") in hooks.states
 
 
 async def test_refused_stream_falls_back_to_polling(server: DirectLineServer) -> None:

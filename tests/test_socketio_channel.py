@@ -247,8 +247,12 @@ async def test_chainlit_bad_step_is_a_protocol_error(chainlit: ChainlitSocketBot
     assert "no reply text at 'output'" in str(hooks.errors[0])
 
 
-async def test_two_hundred_concurrent_conversations_lose_nothing(rasa: RasaSocketBot) -> None:
-    channel = make_channel(rasa_profile(rasa.url, socketio={"transports": ["websocket"]}))
+@pytest.mark.parametrize("transports", [["websocket"], ["polling", "websocket"]])
+async def test_two_hundred_concurrent_conversations_lose_nothing(
+    rasa: RasaSocketBot, transports: list[str]
+) -> None:
+    """The default (long-polling first, then the upgrade) and WebSocket only."""
+    channel = make_channel(rasa_profile(rasa.url, socketio={"transports": transports}))
     per_session = 3
 
     async def converse(index: int) -> tuple[str, list[str]]:

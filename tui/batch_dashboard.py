@@ -21,6 +21,7 @@ from textual.worker import Worker, WorkerState
 
 from convsim_core.batch import BatchSession, BatchSummary, RunState, RunStatus
 from convsim_core.batch.progress import format_progress
+from convsim_core.batch.verdict import verdict_line
 from convsim_core.labels import append_label, read_labels
 from tui.screens.batch_conversation import ConversationView
 from tui.screens.help import HelpScreen
@@ -166,7 +167,14 @@ class BatchDashboard(App[int]):
         started = executor.started_at
         elapsed = 0.0 if started is None else executor.elapsed or _since(started)
         progress = format_progress(executor.counts, elapsed)
-        self.query_one(ScenarioCounts).show(executor.statuses.values(), progress)
+        verdicts = self.summary.verdicts if self._finished and self.summary is not None else ()
+        if verdicts:
+            progress += "\n" + verdict_line(verdicts)
+        self.query_one(ScenarioCounts).show(
+            executor.statuses.values(),
+            progress,
+            verdicts={v.scenario: v.status.value for v in verdicts},
+        )
         if not self._dirty:
             return
         table = self.query_one(RunTable)
@@ -178,7 +186,9 @@ class BatchDashboard(App[int]):
             self._fill()
             return
         for run_id in dirty:
-            if run_id not in table.rows:
+            if run_id not in table.rows:  # a run added while the batch ran (a retry)
+                if self._visible(statuses[run_id]):
+                    table.add_row(*self._cells(statuses[run_id]), key=run_id)
                 continue
             for column, value in zip(COLUMNS, self._cells(statuses[run_id]), strict=True):
                 table.update_cell(run_id, column, value)

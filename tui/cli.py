@@ -37,6 +37,7 @@ COMMAND_MODULES = (
     "tui.commands.batch",
     "tui.commands.report",
     "tui.commands.replay",
+    "tui.commands.test",
     "tui.commands.chats",
     "tui.commands.scenarios",
     "tui.commands.realism",

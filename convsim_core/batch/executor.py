@@ -19,7 +19,7 @@ import time
 from collections import Counter, deque
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import attrs
 
@@ -52,6 +52,8 @@ class RunState(enum.StrEnum):
     STOPPED = "stopped"
     SKIPPED = "skipped"
     """Finished by an earlier attempt (resume)."""
+    NOT_RUN = "not_run"
+    """Left out by the run policy: its scenario was decided, or a budget ran out."""
 
 
 @attrs.define(slots=True)
@@ -86,6 +88,8 @@ class BatchCounts:
     errors: int = 0
     stopped: int = 0
     skipped: int = 0
+    not_run: int = 0
+    """Left out by the run policy (not part of ``total``)."""
     outcomes: Counter[str] = attrs.field(factory=Counter)
 
     @property
@@ -97,6 +101,25 @@ BatchListener = Callable[[RunStatus], None]
 """Called on every change of a run (start, message, finish); must be cheap and not block."""
 
 
+class RunPolicy(Protocol):
+    """Decides, as results come in, which queued runs still start and which runs to add.
+
+    ``convsim test`` uses one for retries, ``--until-decided`` and LLM budgets; plain batches
+    have none and run exactly their plan. Both methods are called on the event loop and must
+    not block.
+    """
+
+    def wanted(self, run: PlannedRun) -> bool:
+        """Whether a queued run should still start (False leaves it without a transcript)."""
+        ...
+
+    def finished(
+        self, run: PlannedRun, result: ConversationResult, header: Mapping[str, Any]
+    ) -> Sequence[PlannedRun]:
+        """Runs to add to the queue after ``run`` ended with ``result``."""
+        ...
+
+
 class _BatchSink(TranscriptSink):
     """Forwards to the transcript writer and keeps the run's live status current."""
 
@@ -106,6 +129,7 @@ class _BatchSink(TranscriptSink):
         "_status",
         "_writer",
         "finished",
+        "header",
         "held",
         "may_hold",
         "started",
@@ -126,12 +150,14 @@ class _BatchSink(TranscriptSink):
         self._extra = extra
         self.started = False
         self.finished = False
+        self.header: dict[str, Any] = {}
         self.may_hold = may_hold
         """Whether an infrastructure error is kept back for a retry instead of being counted."""
         self.held: ConversationResult | None = None
 
     async def start(self, header: dict[str, Any]) -> None:
         self.started = True
+        self.header = header
         await self._writer.start({**header, "batch": self._extra})
 
     def message(self, index: int, message: Message) -> None:
@@ -149,7 +175,7 @@ class _BatchSink(TranscriptSink):
             if self.may_hold and is_infrastructure_error(result):
                 self.held = result
             else:
-                self._executor._on_result(self._status, result)
+                self._executor._on_result(self._status, result, self.header)
 
     async def closed(self) -> None:
         await self._writer.closed()
@@ -171,6 +197,8 @@ class BatchExecutor:
         skipped: Iterable[PlannedRun] = (),
         writer_factory: Callable[[Path], TranscriptSink] = TranscriptWriter,
         retry: RetryPolicy | None = None,
+        scenario_headers: Mapping[str, Mapping[str, Any]] | None = None,
+        policy: RunPolicy | None = None,
     ) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
@@ -188,6 +216,9 @@ class BatchExecutor:
         """Pause-and-retry on an unreachable bot; None records such runs as errors at once."""
         self.retried = 0
         self._gate: OutageGate | None = None
+        self.scenario_headers = dict(scenario_headers or {})
+        """Added to the transcript header of each run of that scenario (e.g. its config hash)."""
+        self.policy = policy
         self.statuses: dict[str, RunStatus] = {}
         self.counts = BatchCounts()
         for run in skipped:
@@ -234,7 +265,29 @@ class BatchExecutor:
     async def _worker(self) -> None:
         queue = self._queue
         while queue:
-            await self._run_one(queue.popleft())
+            status = queue.popleft()
+            if self.policy is not None and not self.policy.wanted(status.run):
+                self._leave_out(status)
+                continue
+            await self._run_one(status)
+
+    def _leave_out(self, status: RunStatus) -> None:
+        counts = self.counts
+        counts.pending -= 1
+        counts.total -= 1
+        counts.not_run += 1
+        status.state = RunState.NOT_RUN
+        self._notify(status)
+
+    def _add_runs(self, runs: Sequence[PlannedRun]) -> None:
+        for run in runs:
+            if run.run_id in self.statuses:
+                continue
+            status = RunStatus(run, self.folder)
+            self.statuses[run.run_id] = status
+            self._queue.append(status)
+            self.counts.total += 1
+            self.counts.pending += 1
 
     async def _run_one(self, status: RunStatus) -> None:
         gate = self._gate
@@ -274,6 +327,9 @@ class BatchExecutor:
         extra = {**self.header, "run_id": run.run_id, "scenario": run.scenario}
         extra["run_index"] = run.run_index
         extra["seed"] = run.seed
+        if run.attempt:
+            extra["attempt"] = run.attempt
+        extra.update(self.scenario_headers.get(run.scenario, {}))
         sink = _BatchSink(self, self.writer_factory(status.path), status, extra, may_hold=may_hold)
         try:
             built = self.factory(self.scenarios[run.scenario], run, sink)
@@ -322,7 +378,12 @@ class BatchExecutor:
                 sink.finished = True
                 self._on_result(sink._status, result)
 
-    def _on_result(self, status: RunStatus, result: ConversationResult) -> None:
+    def _on_result(
+        self,
+        status: RunStatus,
+        result: ConversationResult,
+        header: Mapping[str, Any] | None = None,
+    ) -> None:
         counts = self.counts
         if status.state is RunState.RUNNING:
             counts.running -= 1
@@ -342,6 +403,11 @@ class BatchExecutor:
             status.state = RunState.DONE
             counts.done += 1
             counts.outcomes[status.outcome or NO_OUTCOME] += 1
+        if self.policy is not None and status.state is not RunState.STOPPED:
+            try:
+                self._add_runs(self.policy.finished(status.run, result, header or {}))
+            except Exception:
+                logger.exception("run policy failed after %s", status.run.run_id)
         self._notify(status)
 
     def _notify(self, status: RunStatus) -> None:

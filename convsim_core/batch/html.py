@@ -20,6 +20,7 @@ import attrs
 
 from convsim_core.atomic import write_text_atomic
 from convsim_core.batch.compare import ERROR, Comparison
+from convsim_core.batch.html_verdict import verdict_block
 from convsim_core.batch.plan import safe_name
 from convsim_core.batch.records import BatchRecords, ConversationRecord
 from convsim_core.batch.summary import BatchSummary, ScenarioSummary
@@ -274,6 +275,7 @@ def render_index(
             body.append(
                 f'<section class="card" id="{_e(anchor)}"><h3>{_e(row.scenario)}</h3>'
                 f"{outcome_chart(row, other=other)}{_stats_table(row)}"
+                f"{verdict_block(summary.verdict(row.scenario))}"
                 "<h3>Conversations</h3>"
                 f"{_conversation_rows(records, assets, batch.label)}</section>"
             )

@@ -89,10 +89,24 @@ class PlannedRun:
     """The :attr:`ScenarioEntry.key` it belongs to."""
     run_index: int
     seed: int
+    attempt: int = 0
+    """0 for the planned run; n for its n-th retry (a fresh sample with its own seed)."""
 
     @property
     def file_name(self) -> str:
         return f"{self.run_id}.jsonl"
+
+    def retry(self) -> PlannedRun:
+        """The next attempt at this run: its own id and a seed derived from this one's."""
+        attempt = self.attempt + 1
+        base = planned_id(self.run_id)
+        return PlannedRun(
+            run_id=f"{base}-retry{attempt}",
+            scenario=self.scenario,
+            run_index=self.run_index,
+            seed=derive_seed(self.seed, 1_000_000 + attempt),
+            attempt=attempt,
+        )
 
 
 @attrs.frozen
@@ -150,6 +164,15 @@ class BatchPlan:
             if entry.key == key:
                 return entry
         raise KeyError(key)
+
+
+_RETRY = re.compile(r"^(?P<base>.+)-retry\d+$")
+
+
+def planned_id(run_id: str) -> str:
+    """The planned run a transcript belongs to: itself, or the run a retry re-runs."""
+    match = _RETRY.match(run_id)
+    return match.group("base") if match else run_id
 
 
 def unique_keys(names: Sequence[str]) -> list[str]:

@@ -18,6 +18,7 @@ import attrs
 
 from convsim_core.batch.folder import transcript_files
 from convsim_core.batch.manifest import BatchFolderError, BatchManifest, read_manifest
+from convsim_core.batch.plan import planned_id
 from convsim_core.models import ConversationResult, TerminationReason
 from convsim_core.serialization import SchemaError, from_json
 
@@ -36,6 +37,8 @@ class ConversationRecord:
     batch_id: str | None = None
     result: ConversationResult | None = None
     """None while the transcript has no result line."""
+    attempt: int = 0
+    """0 for a planned run; 1, 2, ... for its retries (``convsim test --retries``)."""
 
     @property
     def finished(self) -> bool:
@@ -104,6 +107,7 @@ def read_record(path: Path) -> ConversationRecord:
         seed=batch.get("seed", header.get("seed")),
         batch_id=batch.get("batch_id"),
         result=result,
+        attempt=int(batch.get("attempt") or 0),
     )
 
 
@@ -150,7 +154,7 @@ def collect(folders: Sequence[str | Path]) -> BatchRecords:
         ours = planned.get(folder)
         foreign = 0
         for path in transcript_files(folder):
-            if ours is not None and path.name.removesuffix(".jsonl") not in ours:
+            if ours is not None and planned_id(path.name.removesuffix(".jsonl")) not in ours:
                 foreign += 1  # someone else's file in the folder: not one of this batch's runs
                 continue
             try:

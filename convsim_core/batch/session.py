@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from convsim_core.batch.executor import BatchExecutor, BatchListener, RunnerFactory
+from convsim_core.batch.confighash import batch_config, describe_change, scenario_config_headers
+from convsim_core.batch.executor import BatchExecutor, BatchListener, RunnerFactory, RunPolicy
 from convsim_core.batch.folder import ResumeState, prepare_resume
 from convsim_core.batch.lock import BatchLock
 from convsim_core.batch.manifest import (
@@ -18,9 +19,10 @@ from convsim_core.batch.manifest import (
     read_manifest,
     write_manifest,
 )
-from convsim_core.batch.plan import BatchPlan, interleave
+from convsim_core.batch.plan import BatchPlan, PlannedRun, interleave
 from convsim_core.batch.retry import RESUME_RETRYABLE
 from convsim_core.batch.summary import BatchSummary, summarize_folder
+from convsim_core.scenario_models import Scenario
 
 logger = logging.getLogger(__name__)
 
@@ -44,9 +46,14 @@ class BatchSession:
         settings: Mapping[str, Any] | None = None,
         listener: BatchListener | None = None,
         retry_errors: bool = False,
+        policy: RunPolicy | None = None,
+        extra_runs: Callable[[BatchSession], Sequence[PlannedRun]] | None = None,
     ) -> None:
         self.plan = plan
         self.retry_errors = retry_errors
+        self._policy = policy
+        """Which queued runs start and which are added (``convsim test``); None: the plan."""
+        self._extra_runs = extra_runs
         self.folder = Path(folder)
         self.lock = BatchLock(self.folder)
         if has_manifest(self.folder) and not resume:
@@ -74,6 +81,10 @@ class BatchSession:
         listener: BatchListener | None,
     ) -> None:
         settings = {"concurrency": concurrency, **(settings or {})}
+        if "config" not in settings and all(isinstance(s, Scenario) for s in scenarios.values()):
+            settings["config"] = batch_config(
+                scenarios, target=settings.get("bot"), use_llm=settings.get("use_llm")
+            )
         if has_manifest(self.folder):
             if not resume:
                 raise BatchFolderError(
@@ -82,6 +93,7 @@ class BatchSession:
                 )
             manifest = read_manifest(self.folder)
             _check_same_batch(manifest, plan, self.folder)
+            _check_same_config(manifest, settings, self.folder)
             manifest = manifest.with_attempt(resumed=True, **settings)
         else:
             manifest = BatchManifest(plan=plan, mode=mode, settings=settings)
@@ -102,8 +114,11 @@ class BatchSession:
             self.folder, plan.planned_runs(), retry=retry
         )
         header = {"batch_id": plan.batch_id, "shard": str(plan.shard) if plan.shard else None}
+        todo = interleave(self.resume_state.todo)
+        if self._extra_runs is not None:  # e.g. retries an earlier attempt still owes
+            todo = [*self._extra_runs(self), *todo]
         self.executor = BatchExecutor(
-            interleave(self.resume_state.todo),
+            todo,
             scenarios,
             factory,
             folder=self.folder,
@@ -111,6 +126,8 @@ class BatchSession:
             header=header,
             listener=listener,
             skipped=self.resume_state.done,
+            scenario_headers=scenario_config_headers(settings),
+            policy=self._policy,
         )
 
     async def run(self, *, limiter: BatchRateLimiter | None = None) -> BatchSummary:
@@ -145,4 +162,14 @@ def _check_same_batch(manifest: BatchManifest, plan: BatchPlan, folder: Path) ->
     if manifest.plan.shard != plan.shard:
         raise BatchFolderError(
             f"{folder} holds shard {manifest.plan.shard or 'none'}, not {plan.shard or 'none'}"
+        )
+
+
+def _check_same_config(manifest: BatchManifest, settings: Mapping[str, Any], folder: Path) -> None:
+    """Never mix results of a changed configuration into one batch (one line naming the change)."""
+    change = describe_change(manifest.settings.get("config"), settings.get("config"))
+    if change is not None:
+        raise BatchFolderError(
+            f"{folder} was run with a different configuration ({change}); resume with the"
+            " same configuration or choose another --out folder"
         )

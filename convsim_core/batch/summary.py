@@ -20,8 +20,16 @@ from typing import Any
 import attrs
 
 from convsim_core.atomic import write_text_atomic
+from convsim_core.batch.evaluate import evaluate
 from convsim_core.batch.executor import NO_OUTCOME
 from convsim_core.batch.records import BatchRecords, ConversationRecord, collect
+from convsim_core.batch.verdict import (
+    ScenarioVerdict,
+    format_verdicts,
+    pass_at_k,
+    pass_hat_k,
+    weighted_pass_rate,
+)
 from convsim_core.models import Usage
 
 logger = logging.getLogger(__name__)
@@ -88,9 +96,16 @@ class BatchSummary:
     folders: tuple[str, ...] = ()
     batch_ids: tuple[str, ...] = ()
     problems: tuple[str, ...] = ()
+    verdicts: tuple[ScenarioVerdict, ...] = ()
+    """One per scenario with an ``[expect]`` table."""
+    config_hashes: tuple[str, ...] = ()
+    """The configuration fingerprint of each batch read (see ``confighash``)."""
 
     def scenario(self, name: str) -> ScenarioSummary | None:
         return next((s for s in self.scenarios if s.scenario == name), None)
+
+    def verdict(self, name: str) -> ScenarioVerdict | None:
+        return next((v for v in self.verdicts if v.scenario == name), None)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -98,8 +113,11 @@ class BatchSummary:
             "folders": list(self.folders),
             "batch_ids": list(self.batch_ids),
             "problems": list(self.problems),
+            "config_hashes": list(self.config_hashes),
             "scenarios": [s.to_dict() for s in self.scenarios],
             "total": self.total.to_dict(),
+            "verdicts": [v.to_dict() for v in self.verdicts],
+            "weighted_pass_rate": weighted_pass_rate(self.verdicts),
         }
 
 
@@ -164,12 +182,21 @@ def summarize(batch: BatchRecords) -> BatchSummary:
         ALL, batch.records, sum(planned.values()) if batch.manifests else None
     )
     batch_ids = tuple(dict.fromkeys(m.batch_id for m in batch.manifests))
+    config_hashes = tuple(
+        dict.fromkeys(
+            str(m.settings["config"].get("hash"))
+            for m in batch.manifests
+            if isinstance(m.settings.get("config"), dict)
+        )
+    )
     return BatchSummary(
         scenarios,
         total,
         tuple(str(f) for f in batch.folders),
         batch_ids,
         batch.problems,
+        evaluate(batch),
+        config_hashes,
     )
 
 
@@ -198,9 +225,11 @@ def csv_text(summary: BatchSummary) -> str:
             "cache_hits",
             *(f"outcome:{name}" for name in outcome_names),
             *(f"termination:{name}" for name in reasons),
+            *VERDICT_COLUMNS,
         ]
     )
     for row in rows:
+        verdict = summary.verdict(row.scenario) if row is not summary.total else None
         writer.writerow(
             [
                 row.scenario,
@@ -220,9 +249,52 @@ def csv_text(summary: BatchSummary) -> str:
                 row.usage.cache_hits,
                 *(row.outcomes.get(name, 0) for name in outcome_names),
                 *(row.terminations.get(name, 0) for name in reasons),
+                *_verdict_cells(verdict),
             ]
         )
     return out.getvalue()
+
+
+VERDICT_COLUMNS = (
+    "verdict",
+    "min_pass_rate",
+    "passes",
+    "counted",
+    "pass_rate",
+    "wilson_low",
+    "wilson_high",
+    "pass^k",
+    "pass@k",
+    "decided_after",
+    "simulator_faults",
+    "infrastructure_faults",
+)
+
+
+def _verdict_cells(verdict: ScenarioVerdict | None) -> list[Any]:
+    if verdict is None:
+        return [""] * len(VERDICT_COLUMNS)
+    from convsim_core.batch.attribution import Fault
+
+    low, high = verdict.interval
+    rate = verdict.pass_rate
+    hat = pass_hat_k(verdict.passes, verdict.runs, verdict.k)
+    at = pass_at_k(verdict.passes, verdict.runs, verdict.k)
+    decided = verdict.decided_after
+    return [
+        verdict.status.value,
+        verdict.min_pass_rate,
+        verdict.passes,
+        verdict.runs,
+        "" if rate is None else round(rate, 6),
+        round(low, 6),
+        round(high, 6),
+        "" if hat is None else round(hat, 6),
+        "" if at is None else round(at, 6),
+        "" if decided is None else decided,
+        len(verdict.faults(Fault.SIMULATOR)),
+        len(verdict.faults(Fault.INFRASTRUCTURE)),
+    ]
 
 
 def write_summary(folder: str | Path, summary: BatchSummary) -> tuple[Path, Path]:
@@ -283,6 +355,10 @@ def format_table(summary: BatchSummary) -> str:
     for row in rows:
         parts = [f"{name} {count}" for name, count in row.terminations.items()]
         lines.append(f"  {row.scenario}: {', '.join(parts) or '-'}")
+    if summary.verdicts:
+        lines.append("")
+        lines.append("verdicts ([expect]; simulator/infrastructure faults not counted):")
+        lines.append(format_verdicts(summary.verdicts))
     for problem in summary.problems:
         lines.append(f"note: {problem}")
     return "\n".join(lines)

@@ -62,7 +62,8 @@ def register(subparsers: Any) -> None:
         "connect",
         help="let a scenario's simulated customer chat with a real bot",
         description=(
-            "Connect a scenario's simulated customer to a real bot (WebSocket or webhook) and"
+            "Connect a scenario's simulated customer to a real bot (WebSocket, webhook, Socket.IO"
+            " or Direct Line) and"
             " hold the conversation in real time."
         ),
         epilog="exit codes: 0 conversation held, 1 it broke off with an error, 2 usage error",

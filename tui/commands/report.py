@@ -23,6 +23,7 @@ from convsim_core.batch import (
     summarize,
 )
 from convsim_core.batch.html import ReportBatch, write_html_report
+from tui.commands.regression import SHARE, regression_exit
 from tui.numbers import FINITE, NumberAction
 from tui.outputs import check_out
 from tui.wiring.errors import UserError
@@ -55,6 +56,19 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         help="significance level for flagging changes (0.05)",
     )
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+    parser.add_argument(
+        "--fail-on-regression",
+        action="store_true",
+        help="OLD NEW: exit 1 when a scenario's [expect] pass rate dropped beyond chance",
+    )
+    parser.add_argument(
+        "--min-drop",
+        action=NumberAction,
+        rule=SHARE,
+        default=0.2,
+        metavar="SHARE",
+        help="warn when the runs cannot detect a pass-rate drop this large (0.2)",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -105,6 +119,8 @@ def run(args: argparse.Namespace) -> int:
     except BatchFolderError as exc:
         raise UserError(str(exc)) from exc
     summaries = [summarize(batch) for batch in batches]
+    if args.fail_on_regression and len(batches) != 2:
+        raise UserError("--fail-on-regression needs two batches: OLD NEW")
     if len(batches) == 1:
         report = [ReportBatch("batch", batches[0], summaries[0])]
         if args.json:
@@ -129,6 +145,10 @@ def run(args: argparse.Namespace) -> int:
     if args.html is not None:
         written = write_html_report(args.html, report, comparison=comparison)
         print(f"HTML report: {written[0]} ({len(written) - 1} conversation pages)")
+    if args.fail_on_regression:
+        return regression_exit(
+            groups, summaries, alpha=args.alpha, min_drop=args.min_drop, quiet_stdout=args.json
+        )
     return 0
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from textual.content import Content
 from textual.widgets import Static
@@ -42,7 +42,15 @@ class ScenarioCounts(Static):
             self._colours[outcome] = PALETTE[len(self._colours) % len(PALETTE)]
         return self._colours[outcome]
 
-    def show(self, statuses: Iterable[RunStatus], progress: str) -> None:
+    def show(
+        self,
+        statuses: Iterable[RunStatus],
+        progress: str,
+        *,
+        verdicts: Mapping[str, str] | None = None,
+    ) -> None:
+        """``verdicts``: scenario -> pass/fail/... once the batch has expectations to check."""
+        verdicts = verdicts or {}
         per: dict[str, Counter[str]] = {}
         totals: Counter[str] = Counter()
         finished: Counter[str] = Counter()
@@ -68,6 +76,12 @@ class ScenarioCounts(Static):
                     total=str(totals[scenario]),
                 )
             ]
+            verdict = verdicts.get(scenario)
+            if verdict:
+                style = {"pass": "$text-success", "fail": "$text-error"}.get(
+                    verdict, "$text-warning"
+                )
+                parts.append(Content.from_markup(f"[b {style}]$v[/] ", v=verdict.upper()))
             for outcome, count in sorted(per[scenario].items(), key=lambda kv: (-kv[1], kv[0])):
                 parts.append(
                     Content.from_markup(

@@ -215,8 +215,11 @@ class BotTarget:
 def bot_target_problem(data: Mapping[str, Any]) -> str | None:
     """Why a recorded bot target cannot be used (a hand-edited or corrupt manifest)."""
     kind = data.get("kind")
-    if kind not in ("ws", "webhook", "websocket", "profile"):
-        return f"kind must be 'ws', 'webhook', 'websocket' or 'profile', got {kind!r}"
+    if kind not in ("ws", "webhook", "websocket", "socketio", "directline", "profile"):
+        return (
+            "kind must be 'ws', 'webhook', 'websocket', 'socketio', 'directline' or 'profile',"
+            f" got {kind!r}"
+        )
     for key in ("url", "preset", "profile"):
         if data.get(key) is not None and not isinstance(data.get(key), str):
             return f"{key} must be a string, got {data.get(key)!r}"
