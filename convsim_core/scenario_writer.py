@@ -4,8 +4,8 @@
 it. The customer is ``kind = "scripted"`` with the recorded turns; outcomes (and the keyword
 judge's phrases, when the original scenario can still be read) come from the run; a connected
 session keeps its bot as the ``[bot]`` table. The expectation is the outcome the session reached:
-an ``[expect]`` table (``pass = ["<outcome>"]``) when the scenario loader knows it, otherwise the
-same lines as a comment, to uncomment once it does.
+an ``[expect]`` table (``pass = ["<outcome>"]``); a session without an outcome, or a scenario
+loader that does not know ``[expect]``, gets the same lines as a comment.
 """
 
 from __future__ import annotations
