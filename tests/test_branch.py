@@ -158,3 +158,18 @@ async def test_the_viewer_branches_from_the_last_message_on_screen(
     branched = read_transcript(path)
     assert same(branched.messages[:6], read_transcript(parent).messages[:6])
     assert branched.header["branch_at"] == 6
+
+
+def test_watch_from_a_batch_transcript_file_still_reruns_it_exactly(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    scenario = Path(__file__).parent.parent / "examples" / "scenarios" / "customer-gives-up.toml"
+    batch = tmp_path / "batch"
+    assert main(["batch", str(scenario), "--runs", "1", "--out", str(batch), "--headless"]) == 0
+    rerun = tmp_path / "rerun.jsonl"
+    target = batch / "customer-gives-up-0000.jsonl"
+    code = main(["watch", "--from", str(target), "--headless", "--out", str(rerun)])
+    assert code == 0
+    header = read_transcript(rerun).header
+    assert "branched_from" not in header  # an exact re-run, not a branch
+    assert same(read_transcript(rerun).messages, read_transcript(target).messages)

@@ -42,7 +42,15 @@ def wants_branch(args: argparse.Namespace) -> bool:
         if getattr(args, "at", None) is not None:
             raise UserError("--at needs --from TRANSCRIPT")
         return False
-    return args.at is not None or Path(source).is_file()
+    if args.at is not None:
+        return True
+    path = Path(source)
+    if not path.is_file():
+        return False
+    # watch --from DIR/ID.jsonl of a batch folder re-runs it exactly, as it always did.
+    from convsim_core.batch.manifest import has_manifest
+
+    return not (getattr(args, "command", None) == "watch" and has_manifest(path.parent))
 
 
 def load_branch_args(args: argparse.Namespace) -> Branch:
