@@ -76,3 +76,25 @@ async def test_cli_writes_drafts_that_load_and_run(
     assert main(["scenarios", "from-chats", str(library), "--out", str(out), "--count", "4"]) == 2
     assert "exists (use --force" in capsys.readouterr().err
     assert main(["scenarios", "from-chats", str(tmp_path / "x"), "--out", str(out)]) == 2
+
+
+def test_drafts_with_expectations_give_a_weighted_pass_rate(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    library = library_from_slice(tmp_path, stop=160)
+    out = tmp_path / "drafts"
+    assert main(["scenarios", "from-chats", str(library), "--out", str(out), "--count", "3"]) == 0
+    for path in out.glob("*.toml"):
+        text = path.read_text(encoding="utf-8")
+        assert "# [expect]" in text  # a template: which outcome is good is the user's call
+        path.write_text(
+            text.replace("# [expect]", "[expect]").replace("# pass = ", "pass = "),
+            encoding="utf-8",
+        )
+    runs = tmp_path / "runs"
+    files = [str(p) for p in sorted(out.glob("*.toml"))]
+    main(["batch", *files, "--runs", "3", "--out", str(runs), "--headless"])
+    capsys.readouterr()
+    main(["report", str(runs)])
+    report = capsys.readouterr().out
+    assert "pass rate weighted by scenario weight:" in report

@@ -309,4 +309,12 @@ def scenario_toml(draft: DraftScenario) -> str:
         if outcome.keywords:
             lines.append(f"keywords = [{', '.join(_q(k) for k in outcome.keywords)}]")
             lines.append('said_by = "agent"')
+    # Which outcome is the good one is the user's call, not the logs': a template to uncomment
+    # (convsim test needs it; the weighted pass rate of `convsim report` is built on it).
+    lines += [
+        "",
+        "# Uncomment once you have checked which outcomes count as a pass:",
+        "# [expect]",
+        f"# pass = [{_q(outcomes[0].name)}]",
+    ]
     return "\n".join(lines) + "\n"
