@@ -390,3 +390,14 @@ async def test_start_screen_connects_to_a_typed_bot_url(tmp_path: Path) -> None:
             run = live(app)
             await wait_until(pilot, lambda: run.status in ("done", "error"), within=30)
             assert run.status == "done", run.last_error
+
+
+async def test_the_play_footer_says_how_to_quit(tmp_path: Path) -> None:
+    app = play_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await chat_open(pilot)
+        await pilot.pause()
+        line = screen_line(app, app.screen.query_one(Footer).region.y)
+        assert "^q Quit" in line  # q types into the composer: ctrl+q is the key here
+        await pilot.press("ctrl+q")
+    assert app.return_code == 0

@@ -283,7 +283,7 @@ class PlayScreen(RunScreen):
         Binding("ctrl+f", "end_chat", "End chat", tooltip="End the chat as the agent"),
         Binding("ctrl+r", "restart", "New chat", tooltip="Start a new chat with the next seed"),
         Binding("f1", "help", "Help", tooltip="Show every key"),
-        Binding("ctrl+q", "app.quit", "Quit", tooltip="Quit convsim"),
+        Binding("ctrl+q", "app.quit", "Quit", priority=True, tooltip="Quit convsim"),
     ]
 
     def compose_extra(self) -> Iterable[Widget]:
