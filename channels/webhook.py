@@ -25,6 +25,7 @@ from channels.codec import FrameCodec, Inbound, Outgoing, excerpt
 from channels.errors import describe
 from channels.health import check_reachable
 from channels.inbox import InboxSession
+from channels.preflight import ListenError
 from channels.profile import BotProfile, ProfileError
 from channels.signing import SIGNATURE_HEADER, sign
 from convsim_core.channel import Channel, ChannelError, ChannelState, ProtocolError
@@ -155,9 +156,9 @@ class WebhookChannel(Channel):
                 try:
                     await server.start()
                 except OSError as exc:
-                    raise ChannelError(
-                        f"cannot start the callback server on {profile.callback.host}:"
-                        f"{profile.callback.port}: {describe(exc)}"
+                    raise ListenError(
+                        f"cannot listen on {profile.callback.host}:{profile.callback.port}"
+                        f" for the bot's callbacks: {describe(exc)}"
                     ) from exc
                 self._server = server
             timeout = aiohttp.ClientTimeout(total=None, sock_connect=profile.connect_timeout)

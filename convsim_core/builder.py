@@ -195,36 +195,8 @@ class _Builder:
         if kind == "scripted":
             return ScriptedParticipant(role, spec.turns)
         pool = self._pool() if role is ParticipantRole.CUSTOMER else None
-        if kind == "llm" and pool is not None:
-            from convsim_core.chats.grounding import ExampleFinder, retriever_for
-            from convsim_core.chats.llm_customer import GroundedLLMCustomer
-
-            assert spec.rag is not None
-            finder = ExampleFinder(
-                pool, retriever_for(spec.rag, llm_settings(scenario)), self._pool_query()
-            )
-            return GroundedLLMCustomer(
-                role,
-                self._model(),
-                persona=spec.persona or f"A {role.value} in a customer-service chat.",
-                intents=scenario.intents_of(role),
-                facts=spec.facts,
-                usage=self.usage,
-                instructions=spec.instructions,
-                finder=finder,
-            )
         if kind == "llm":
-            from convsim_core.llm import LLMParticipant
-
-            return LLMParticipant(
-                role,
-                self._model(),
-                persona=spec.persona or f"A {role.value} in a customer-service chat.",
-                intents=scenario.intents_of(role),
-                facts=spec.facts,
-                usage=self.usage,
-                instructions=spec.instructions,
-            )
+            return self._llm_participant(scenario, role, spec, pool)
         if role is ParticipantRole.CUSTOMER:
             first = scenario.initial_message
             problem = first.content if first.sender is ParticipantRole.CUSTOMER else ""
@@ -326,6 +298,30 @@ class _Builder:
             )
             if part
         )
+
+    def _llm_participant(
+        self, scenario: Scenario, role: ParticipantRole, spec: Any, pool: Any
+    ) -> Participant:
+        """An LLM side; a customer with a pool of real chats is grounded in examples from it."""
+        from convsim_core.llm import LLMParticipant
+
+        common: dict[str, Any] = {
+            "persona": spec.persona or f"A {role.value} in a customer-service chat.",
+            "intents": scenario.intents_of(role),
+            "facts": spec.facts,
+            "usage": self.usage,
+            "instructions": spec.instructions,
+        }
+        if pool is None:
+            return LLMParticipant(role, self._model(), **common)
+        from convsim_core.chats.grounding import ExampleFinder, retriever_for
+        from convsim_core.chats.llm_customer import GroundedLLMCustomer
+
+        assert spec.rag is not None
+        finder = ExampleFinder(
+            pool, retriever_for(spec.rag, llm_settings(scenario)), self._pool_query()
+        )
+        return GroundedLLMCustomer(role, self._model(), finder=finder, **common)
 
     def _pool(self) -> Pool | None:
         """The real chats the customer draws on; None without ``rag`` or for a script."""

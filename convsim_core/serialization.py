@@ -14,20 +14,8 @@ from cattrs.gen import make_dict_unstructure_fn, override
 from cattrs.preconf.json import make_converter
 from cattrs.strategies import configure_tagged_union
 
-from convsim_core.models import (
-    SCHEMA_VERSION,
-    Conversation,
-    ConversationResult,
-    Intent,
-    Judgement,
-    Message,
-    MessageDraft,
-    Outcome,
-    Outcomes,
-    ParticipantRole,
-    TerminationReason,
-    Usage,
-)
+from convsim_core import models as m
+from convsim_core.models import SCHEMA_VERSION
 
 T = TypeVar("T")
 
@@ -44,37 +32,27 @@ def _strict_str(value: Any, _cls: type[Any]) -> str:
 _converter.register_structure_hook(str, _strict_str)
 # ``author`` is new and optional: left out when None, so every other message keeps its form.
 _converter.register_unstructure_hook(
-    Message,
-    make_dict_unstructure_fn(Message, _converter, author=override(omit_if_default=True)),
+    m.Message,
+    make_dict_unstructure_fn(m.Message, _converter, author=override(omit_if_default=True)),
 )
 # StrEnums are str subclasses: give them their own (more specific) hook back.
-for _enum in (ParticipantRole, TerminationReason):
+for _enum in (m.ParticipantRole, m.TerminationReason):
     _converter.register_structure_hook(_enum, lambda value, cls: cls(value))
 
 TYPE_TAGS: dict[type[Any], str] = {
-    MessageDraft: "message_draft",
-    Message: "message",
-    Intent: "intent",
-    Outcome: "outcome",
-    Outcomes: "outcomes",
-    Conversation: "conversation",
-    ConversationResult: "result",
-    Usage: "usage",
-    Judgement: "judgement",
+    m.MessageDraft: "message_draft",
+    m.Message: "message",
+    m.Intent: "intent",
+    m.Outcome: "outcome",
+    m.Outcomes: "outcomes",
+    m.Conversation: "conversation",
+    m.ConversationResult: "result",
+    m.Usage: "usage",
+    m.Judgement: "judgement",
 }
 """The ``type`` tag of each top-level document (part of the schema: never rename one)."""
 
-Document = Union[  # noqa: UP007 - cattrs dispatches on a typing.Union of the documents
-    MessageDraft,
-    Message,
-    Intent,
-    Outcome,
-    Outcomes,
-    Conversation,
-    ConversationResult,
-    Usage,
-    Judgement,
-]
+Document: Any = Union[tuple(TYPE_TAGS)]  # noqa: UP007 - cattrs dispatches on a typing.Union
 """Every model with a JSON form of its own; cattrs picks the class from the ``type`` tag."""
 
 configure_tagged_union(Document, _converter, tag_generator=TYPE_TAGS.__getitem__, tag_name="type")
@@ -119,7 +97,7 @@ def from_json(data: dict[str, Any], cls: type[T] | None = None) -> T:
         raise SchemaError(f"expected a {TYPE_TAGS.get(cls, cls.__name__)!r} document, got {tag!r}")
     body = {k: v for k, v in data.items() if k != "schema_version"}
     try:
-        return cast(T, _converter.structure(body, cast(Any, Document)))
+        return cast(T, _converter.structure(body, Document))
     except Exception as exc:  # cattrs raises grouped errors; flatten them into one message
         raise SchemaError(f"invalid {tag} document: {_describe(exc)}") from exc
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from textual.widgets import DataTable, Static
 
 from convsim_core.batch import BatchSession, RunState
+from tests.support.timeouts import MS
 from tests.test_batch_helpers import plan_of, scripted_factory
 from tui.batch_dashboard import BatchDashboard, ConversationView
 from tui.screens.quit_batch import QuitBatchDialog
@@ -25,7 +26,7 @@ def _session(folder: Path, delay: float) -> BatchSession:
 
 
 async def test_dashboard_shows_every_conversation_and_opens_one(tmp_path: Path) -> None:
-    session = _session(tmp_path, delay=0.01)
+    session = _session(tmp_path, delay=10 * MS)
     app = BatchDashboard(session, session.run)
     async with app.run_test(size=(110, 30)) as pilot:
         table = app.query_one(DataTable)
@@ -60,7 +61,7 @@ async def test_dashboard_shows_every_conversation_and_opens_one(tmp_path: Path) 
 async def test_quitting_mid_batch_stops_it_and_keeps_finished_conversations(
     tmp_path: Path,
 ) -> None:
-    session = _session(tmp_path, delay=0.2)
+    session = _session(tmp_path, delay=200 * MS)
     app = BatchDashboard(session, session.run)
     async with app.run_test(size=(110, 30)) as pilot:
         await wait_until(pilot, lambda: session.executor.counts.running == 3)

@@ -31,7 +31,7 @@ from convsim_core.batch import (
 from convsim_core.batch.folder import transcript_files
 from convsim_core.models import TerminationReason
 from convsim_core.persistence import TranscriptSink, read_transcript
-from tests.support.timeouts import TIMEOUT
+from tests.support.timeouts import MS, TIMEOUT
 from tests.test_batch_helpers import Speaker, plan_of, scripted_factory
 
 REPO = Path(__file__).resolve().parents[1]
@@ -44,7 +44,7 @@ async def test_batch_runs_every_conversation_at_most_c_at_once(tmp_path: Path) -
     session = BatchSession(
         plan,
         dict.fromkeys(["refund", "cancel", "upgrade"]),
-        scripted_factory(delay=0.02),
+        scripted_factory(delay=20 * MS),
         folder=tmp_path,
         concurrency=4,
         listener=lambda s: seen.append((s.run.run_id, s.state.value)),
@@ -168,7 +168,7 @@ async def test_cancelled_batch_resumes_running_only_what_is_missing(tmp_path: Pa
     session = BatchSession(
         plan,
         scenarios,
-        scripted_factory(delay=0.05),
+        scripted_factory(delay=50 * MS),
         folder=tmp_path,
         concurrency=3,
         listener=listener,
@@ -208,6 +208,7 @@ async def test_cancelled_batch_resumes_running_only_what_is_missing(tmp_path: Pa
 KILLED_BATCH = """
 import asyncio, sys
 from convsim_core.batch import BatchSession
+from tests.support.timeouts import MS
 from tests.test_batch_helpers import plan_of, scripted_factory
 
 def listener(status):
@@ -215,7 +216,7 @@ def listener(status):
         print("done", status.run.run_id, flush=True)
 
 session = BatchSession(
-    plan_of(["a", "b"], runs=8), {"a": None, "b": None}, scripted_factory(delay=0.1),
+    plan_of(["a", "b"], runs=8), {"a": None, "b": None}, scripted_factory(delay=100 * MS),
     folder=sys.argv[1], concurrency=4, listener=listener,
 )
 asyncio.run(session.run())
@@ -241,7 +242,7 @@ async def test_batch_killed_mid_run_resumes_and_keeps_partial_transcripts(tmp_pa
                 line = await process.stdout.readline()
                 assert line, "the batch process ended early"
                 finished += line.startswith(b"done")
-        await asyncio.sleep(0.15)  # let the next conversations write a few lines
+        await asyncio.sleep(150 * MS)  # let the next conversations write a few lines
     finally:
         process.send_signal(signal.SIGKILL)  # no chance to clean up: like a power cut
         await process.wait()

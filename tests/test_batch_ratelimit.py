@@ -140,12 +140,14 @@ async def test_a_429_that_reaches_langchain_pauses_the_batch() -> None:
     lim = BatchRateLimiter(RateLimits(requests_per_minute=6000))
     async with OpenAIServer(fail_always=429) as server:
         model = _model(server, max_retries=0)
+        before = lim.clock()
         with rate_limit_scope(lim), pytest.raises(openai.RateLimitError):
             await model.ainvoke([HumanMessage("hi")])
     assert server.statuses == [429]
     assert lim.stats.acquired == 1  # the limiter is acquired once per model call
     assert lim.stats.rate_limited == 1
-    assert lim.cooldown_until > lim.clock()  # the whole batch now waits
+    # The whole batch was paused (for the server's Retry-After, 1 ms here: it may be over now).
+    assert lim.cooldown_until > before
 
 
 async def test_scope_limits_chat_models_that_do_not_know_about_the_limiter(tmp_path: Path) -> None:

@@ -128,3 +128,64 @@ async def test_a_replayed_signed_callback_is_refused() -> None:
     assert statuses[1][0] == 401 and "replayed" in statuses[1][1]
     assert statuses[2][0] == 401 and "timestamp" in statuses[2][1]
     assert delivered == [body]
+
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CHILD = """
+import asyncio, logging, os, resource, sys
+resource.setrlimit(resource.RLIMIT_NOFILE, (96, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
+from channels.callback_server import CallbackServer, Verdict
+from channels.profile import CallbackSpec
+from convsim_core.logsafe import console_handler
+logging.basicConfig(level=logging.WARNING, handlers=[console_handler(logging.WARNING)])
+
+async def main():
+    unit = float(sys.argv[1])
+    server = CallbackServer(CallbackSpec(path="/callback"), max_body_bytes=200000, secret=None,
+                            handler=lambda body, cid: Verdict(200), header_timeout=unit,
+                            body_timeout=unit)
+    await server.start()
+    print("port", server.port, server.guard.max_connections, flush=True)
+    peak = 0
+    for _ in range(int(float(sys.argv[1]) * 60)):
+        peak = max(peak, len(os.listdir("/proc/self/fd")))
+        await asyncio.sleep(0.05)
+    print("peak", peak, flush=True)
+    await server.stop()
+
+asyncio.run(main())
+"""
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc")
+async def test_near_the_open_file_limit_the_server_caps_itself_and_stays_quiet() -> None:
+    import subprocess
+    import sys
+
+    child = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        CHILD,
+        str(UNIT),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": ROOT},
+    )
+    assert child.stdout is not None
+    first = (await asyncio.wait_for(child.stdout.readline(), TIMEOUT * 2)).split()
+    port, cap = int(first[1]), int(first[2])
+    assert cap == 24  # a quarter of the 96 descriptors the process may open
+    writers = []
+    for _ in range(300):
+        with contextlib.suppress(OSError):
+            _reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(b"POST /callback HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\nx")
+            writers.append(writer)
+    out, err = await asyncio.wait_for(child.communicate(), TIMEOUT * 4)
+    for writer in writers:
+        writer.close()
+    peak = int(out.split()[-1])
+    assert peak < 96  # never at the limit, so accept() never fails
+    lines = err.decode().splitlines()
+    assert len(lines) <= 6, lines
+    assert "Traceback" not in err.decode()

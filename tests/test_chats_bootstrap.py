@@ -87,6 +87,7 @@ def test_drafts_with_expectations_give_a_weighted_pass_rate(
     for path in out.glob("*.toml"):
         text = path.read_text(encoding="utf-8")
         assert "# [expect]" in text  # a template: which outcome is good is the user's call
+        assert '# pass = ["completed"]' in text  # the guess avoids failure-like names
         path.write_text(
             text.replace("# [expect]", "[expect]").replace("# pass = ", "pass = "),
             encoding="utf-8",

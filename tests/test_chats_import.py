@@ -95,7 +95,7 @@ def test_convsim_transcripts_are_chats(tmp_path: Path) -> None:
         ("list.jsonl", "[1, 2]\n", "list.jsonl:1: expected a JSON object per line"),
         ("nocol.csv", "chat,who,words\n1,user,hi\n", "nocol.csv:2: no conversation id column"),
         ("sgd.jsonl", '{"turns": [["robot", "hi", []]]}\n', "sgd.jsonl:1: unknown speaker 'robot'"),
-        ("oa.jsonl", '{"messages": [{"role": "user"}]}\n', "oa.jsonl:1: a message needs a role"),
+        ("oa.jsonl", '{"messages": [{"role": "user"}]}\n', "oa.jsonl:1: a message needs text"),
         ("empty.jsonl", "\n\n", "empty.jsonl: empty file"),
     ],
 )
@@ -125,6 +125,32 @@ def test_scrubbing_removes_emails_phones_and_cards_but_not_dates_or_orders() -> 
     assert "[CARD]" in scrubbed and "4111" not in scrubbed
     assert "ORD-558201" in scrubbed and "2019-03-11" in scrubbed and "11:30" in scrubbed
     assert "1234567890123" in scrubbed  # 13 digits failing the Luhn check: not a card
+    assert scrub("call 4155551234 or 555-1234") == "call [PHONE] or [PHONE]"
+
+
+def test_openai_chat_with_an_unknown_role_is_skipped_not_fatal(tmp_path: Path) -> None:
+    path = tmp_path / "oa.jsonl"
+    lines = [
+        {"messages": [{"role": "narrator", "content": "x"}, {"role": "user", "content": "hi"}]},
+        {"messages": [{"role": "user", "content": "my bill is wrong"}]},
+    ]
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    result = read_chats(path)
+    assert len(result.chats) == 1
+    (skip,) = result.skipped
+    assert str(skip) == f"{path}:1: unknown role 'narrator'"
+
+
+def test_a_library_with_nothing_to_index_searches_empty(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "hi.csv"
+    path.write_text("conversation_id,role,text\n1,user,hi\n1,agent,hello\n", encoding="utf-8")
+    lib = tmp_path / "lib"
+    assert main(["chats", "import", str(path), "--into", str(lib)]) == 0
+    capsys.readouterr()
+    assert main(["chats", "search", str(lib), "hi"]) == 0
+    assert "no customer turn shares a word" in capsys.readouterr().out
 
 
 def test_cli_import_appends_reports_duplicates_and_indexes(

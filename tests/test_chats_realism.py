@@ -73,3 +73,32 @@ async def test_real_chats_score_above_grounded_and_grounded_above_templates(
     table = capsys.readouterr().out
     assert "grounded" in table and "clf acc" in table
     assert main(["realism", str(tmp_path / "none"), "--library", str(library)]) == 2
+
+
+def test_files_that_are_not_transcripts_are_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    library = library_from_slice(tmp_path, stop=40)
+    runs = tmp_path / "runs"
+    runs.mkdir()
+    held = read_chats(write_sgd(tmp_path / "held.jsonl", 40, 45)).chats
+    for index, chat in enumerate(held):
+        lines = [json.dumps({"schema_version": 1, "type": "header", "scenario": "real"})]
+        lines += [
+            json.dumps(
+                {
+                    "schema_version": 1,
+                    "type": "message",
+                    "content": turn.text,
+                    "timestamp": "2026-01-01T00:00:00+00:00",
+                    "sender": turn.role.value,
+                }
+            )
+            for turn in chat.turns
+        ]
+        (runs / f"real-{index}.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (runs / "zz.jsonl").write_text("garbage\n", encoding="utf-8")
+    assert main(["realism", str(runs), "--library", str(library)]) == 0
+    captured = capsys.readouterr()
+    assert "skipped" in captured.err and "zz.jsonl" in captured.err
+    assert "real" in captured.out

@@ -114,3 +114,16 @@ def test_cli_search_prints_hits(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert len(lines) == 3 and all("#" in line for line in lines)
     assert main(["chats", "search", str(tmp_path / "nope"), "x"]) == 2
     assert "is not a chat library" in capsys.readouterr().err
+
+
+def test_an_unreachable_embedding_endpoint_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tui.cli import main
+
+    folder = library_from_slice(tmp_path, stop=5)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")  # nothing listens there
+    assert main(["chats", "index", str(folder), "--method", "embeddings"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "text-embedding-3-small" in err and "127.0.0.1:9" in err

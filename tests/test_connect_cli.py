@@ -16,7 +16,7 @@ from channels.demo_bot import DemoBotServer
 from convsim_core import TerminationReason
 from convsim_core.persistence import read_transcript
 from tests.support.refund_scenario import refund_toml
-from tests.support.timeouts import TIMEOUT
+from tests.support.timeouts import MS, TIMEOUT
 from tui.cli import build_parser, main
 
 
@@ -143,7 +143,7 @@ async def test_dropped_connection_saves_the_transcript_and_says_so(
         for _ in range(int(TIMEOUT * 3 / 0.005)):
             if bot.dropped:
                 break
-            await asyncio.sleep(0.005)
+            await asyncio.sleep(5 * MS)
         await bot.stop()
 
     stopper = asyncio.create_task(stop_after_the_drop())
@@ -171,14 +171,14 @@ async def test_dropped_connection_saves_the_transcript_and_says_so(
 async def test_slow_bot_ends_with_agent_timeout(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    scenario, out = write_scenario(tmp_path, response_timeout=0.3), tmp_path / "run.jsonl"
+    scenario, out = write_scenario(tmp_path, response_timeout=300 * MS), tmp_path / "run.jsonl"
     async with DemoBotServer(slow_seconds=1.5) as bot:
         code = await run_cli(
             ["connect", str(scenario), "--ws", bot.ws_url, "--headless", "--out", str(out)]
         )
     seen = capsys.readouterr()
     assert code == 0
-    assert "Ended by:   agent timeout (the agent did not answer within 0.3 s)" in seen.out
+    assert f"Ended by:   agent timeout (the agent did not answer within {300 * MS:g} s)" in seen.out
     saved = read_transcript(out)
     assert saved.result is not None
     assert saved.result.termination_reason is TerminationReason.AGENT_TIMEOUT
@@ -269,7 +269,7 @@ async def test_a_malformed_reply_is_reported_and_the_chat_goes_on(
 async def test_a_webhook_url_that_is_not_the_bot_ends_at_once(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    scenario, out = write_scenario(tmp_path, response_timeout=20), tmp_path / "run.jsonl"
+    scenario, out = write_scenario(tmp_path, response_timeout=20000 * MS), tmp_path / "run.jsonl"
     async with DemoBotServer() as bot:
         url = f"{bot.url}/not-the-webhook"
         started = asyncio.get_running_loop().time()
@@ -279,7 +279,7 @@ async def test_a_webhook_url_that_is_not_the_bot_ends_at_once(
         elapsed = asyncio.get_running_loop().time() - started
     seen = capsys.readouterr()
     assert code == 1
-    assert elapsed < 10  # not the 20 s response timeout
+    assert elapsed < 10000 * MS  # not the 20 s response timeout
     assert "Traceback" not in seen.err
     saved = read_transcript(out)
     assert saved.result is not None

@@ -15,7 +15,7 @@ import pytest
 from websockets.asyncio.client import connect
 
 from channels.signing import verify
-from tests.support.timeouts import TIMEOUT
+from tests.support.timeouts import MS, TIMEOUT
 from tests.test_demo_bot_protocols import Recorder, expected, ws_turn
 from tui.cli import build_parser, main
 
@@ -29,7 +29,7 @@ async def wait_for_output(capsys: pytest.CaptureFixture[str], marker: str) -> st
         seen += capsys.readouterr().out
         if marker in seen:
             return seen
-        await asyncio.sleep(0.02)
+        await asyncio.sleep(20 * MS)
     raise AssertionError(f"{marker!r} never printed; got:\n{seen}")
 
 

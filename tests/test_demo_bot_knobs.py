@@ -13,7 +13,7 @@ from websockets.exceptions import ConnectionClosedError
 
 from channels.demo_bot import DemoBotServer
 from channels.demo_bot.server import GARBAGE_BYTES, GARBAGE_TEXT
-from tests.support.timeouts import TIMEOUT
+from tests.support.timeouts import MS, TIMEOUT
 from tests.test_demo_bot_protocols import Recorder, expected, recv_json, ws_turn
 
 
@@ -115,7 +115,7 @@ async def test_slow_seconds_delays_the_whole_turn_typing_included() -> None:
 
 
 async def test_reply_delay_paces_each_message_after_its_typing_frame() -> None:
-    async with DemoBotServer(reply_delay=0.2) as bot, connect(bot.ws_url) as ws:
+    async with DemoBotServer(reply_delay=200 * MS) as bot, connect(bot.ws_url) as ws:
         started = time.monotonic()
         await ws.send(message("p", "hello"))
         frames = await ws_turn(ws)

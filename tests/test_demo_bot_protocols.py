@@ -25,7 +25,7 @@ from websockets.exceptions import ConnectionClosed
 
 from channels.demo_bot import DemoBotBrain, DemoBotServer
 from channels.signing import sign
-from tests.support.timeouts import TIMEOUT
+from tests.support.timeouts import MS, TIMEOUT
 
 OPENING = "Hi, I was charged twice this month and I'd like to cancel my subscription."
 
@@ -306,7 +306,7 @@ async def test_async_webhook_survives_an_unreachable_callback(http: aiohttp.Clie
         for _ in range(100):
             if bot.callback_failures:
                 break
-            await asyncio.sleep(0.02)
+            await asyncio.sleep(20 * MS)
         assert bot.callback_failures == 1
         async with http.get(f"{bot.url}/health") as response:
             assert response.status == 200
@@ -346,7 +346,7 @@ async def test_bot_framework_posts_replies_before_answering_the_held_request(
 ) -> None:
     (replies,) = expected(OPENING)
     async with (
-        DemoBotServer(reply_delay=0.05) as bot,
+        DemoBotServer(reply_delay=50 * MS) as bot,
         Recorder() as service,
         http.post(f"{bot.url}/api/messages", json=activity(service.url, OPENING)) as response,
     ):
@@ -375,7 +375,7 @@ async def test_bot_framework_without_holding_answers_202_at_once(
 ) -> None:
     (replies,) = expected("hello")
     async with (
-        DemoBotServer(hold_response=False, typing_events=False, reply_delay=0.5) as bot,
+        DemoBotServer(hold_response=False, typing_events=False, reply_delay=500 * MS) as bot,
         Recorder() as service,
     ):
         async with http.post(f"{bot.url}/api/messages", json=activity(service.url, "hello")) as r:

@@ -45,6 +45,7 @@ from convsim_core.termination import (
     TurnState,
 )
 from convsim_core.timing import HumanTypingDelay, NoDelay
+from tests.support.timeouts import MS
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 A, C = ParticipantRole.AGENT, ParticipantRole.CUSTOMER
@@ -301,7 +302,7 @@ async def test_transcript_written_as_it_happens(tmp_path: Path) -> None:
     task = asyncio.create_task(runner.run())
     for _ in range(3):
         pacer.step()
-        await asyncio.sleep(0.01)
+        await asyncio.sleep(10 * MS)
     partial = read_transcript(path)
     assert partial.partial
     assert len(partial.messages) == 4
@@ -321,7 +322,7 @@ async def test_cancellation_records_stopped(tmp_path: Path) -> None:
     runner = make_runner(transcript=TranscriptWriter(path), pacer=pacer)
     pacer.pause()
     task = asyncio.create_task(runner.run())
-    await asyncio.sleep(0.01)
+    await asyncio.sleep(10 * MS)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task

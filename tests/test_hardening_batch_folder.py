@@ -200,3 +200,40 @@ def test_report_on_a_folder_that_is_not_a_batch_or_is_corrupt_exits_2(
     assert main(["report", str(folder)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "batch.json" in err
+
+
+def test_resume_uses_the_recorded_concurrency(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "batch"
+    argv = ["batch", "demo", "--runs", "4", "-c", "3", "--headless", "--out", str(folder)]
+    assert main(argv) == 0
+    next(folder.glob("demo-*.jsonl")).unlink()
+    assert main(["batch", "--resume", "--headless", "--out", str(folder)]) == 0
+    assert read_manifest(folder).attempts[-1]["concurrency"] == 3
+    assert main(["batch", "--resume", "-c", "2", "--headless", "--out", str(folder)]) == 0
+    assert read_manifest(folder).attempts[-1]["concurrency"] == 2
+    capsys.readouterr()
+
+
+def test_sigterm_stops_a_headless_watch_with_a_stopped_transcript(tmp_path: Path) -> None:
+    out = tmp_path / "run.jsonl"
+    scenario = ROOT / "examples" / "scenarios" / "angry-supervisor.toml"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, "-m", "tui", "watch", str(scenario), "--headless"]
+    process = subprocess.Popen(
+        [*command, "--speed", "0.2", "--out", str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    deadline = time.monotonic() + TIMEOUT * 6
+    while time.monotonic() < deadline and (not out.exists() or out.read_text().count("\n") < 2):
+        time.sleep(0.05)
+    process.send_signal(signal.SIGTERM)
+    _out, err = process.communicate(timeout=TIMEOUT * 6)
+    assert process.returncode == 130, err
+    assert "Traceback" not in err
+    last = json.loads(out.read_text().splitlines()[-1])
+    assert last["type"] == "result" and last["termination_reason"] == "stopped"

@@ -143,3 +143,26 @@ async def test_a_callback_path_cannot_forge_log_lines(caplog: pytest.LogCaptureF
     message = warnings[0].getMessage()
     assert "\n" not in message and "\x1b" not in message
     assert "x\\nCRITICAL forged\\x1b[2J" in message
+
+
+async def test_the_tui_transcript_shows_escapes_not_terminal_commands() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from convsim_core.models import Message, ParticipantRole
+    from tests.test_tui_transcript import TranscriptApp
+    from tui.testing import wait_until
+
+    start = datetime(2025, 3, 4, 9, 30, tzinfo=UTC)
+    app = TranscriptApp(max_live=2)
+    async with app.run_test(size=(100, 30)) as pilot:
+        for index in range(5):  # some end up archived (compact lines), some live bubbles
+            sender = ParticipantRole.AGENT if index % 2 else ParticipantRole.CUSTOMER
+            text = f"reply {index} {HOSTILE}"
+            app.view.add_message(index, Message(text, start + timedelta(seconds=index), sender))
+            await pilot.pause()
+        await wait_until(pilot, lambda: app.view.archived_count == 3)
+        screen = app.export_screenshot()
+        shown = [m.content for _, m in app.view.messages_shown()]
+    assert all(HOSTILE in text for text in shown)  # the model keeps the exact text
+    assert "\x1b" not in screen and "\x07" not in screen
+    assert "x1b]0;pwned" in screen

@@ -107,7 +107,7 @@ def test_a_manifest_bot_kind_that_is_a_number(
     manifest["settings"]["bot"]["kind"] = 5
     (folder / "batch.json").write_text(json.dumps(manifest))
     code = main(["batch", "--resume", "--headless", "--out", str(folder)])
-    one_line_error(capsys, code, "settings.bot: kind must be")
+    one_line_error(capsys, code, "bot target", "kind")
 
 
 def test_a_huge_runs_count_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -184,3 +184,17 @@ def test_safe_closing_phrase_regexes_still_load(tmp_path: Path) -> None:
         "[termination]\n", f"[termination]\nclosing_phrases = {json.dumps(patterns)}\n"
     )
     assert load_scenario(scenario(tmp_path, text)).termination.closing_phrases == tuple(patterns)
+
+
+def test_a_manifest_bot_kind_that_names_no_transport(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "b"
+    argv = ["batch", "demo", "--runs", "1", "--headless", "--demo-bot", "--out", str(folder)]
+    assert main(argv) == 0
+    capsys.readouterr()
+    manifest = json.loads((folder / "batch.json").read_text())
+    manifest["settings"]["bot"].update(kind="carrier-pigeon", demo_bot=False, url=None)
+    (folder / "batch.json").write_text(json.dumps(manifest))
+    code = main(["batch", "--resume", "--headless", "--out", str(folder)])
+    one_line_error(capsys, code, "settings.bot: kind must be")

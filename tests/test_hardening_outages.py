@@ -172,3 +172,68 @@ async def test_a_callback_port_in_use_is_cannot_listen_exit_2(
     assert len(lines) == 2
     assert all(f"cannot listen on 127.0.0.1:{port}" in line for line in lines)
     assert "lost the bot" not in err
+
+
+async def test_a_port_taken_after_the_check_still_says_cannot_listen_and_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from channels.factory import make_channel
+    from convsim_core.hybrid_builder import build_hybrid_runner
+    from convsim_core.scenario import load_scenario
+    from tui.commands.connect import _exit_code
+    from tui.wiring.bots import profile_from_options
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = int(taken.getsockname()[1])
+        scenario = load_scenario(refund(tmp_path, "a.toml", callback_extra(port, 0.05)))
+        async with DemoBotServer() as bot:
+            profile = profile_from_options(scenario, webhook=bot.url)
+            channel = make_channel(profile)
+            try:
+                result = await build_hybrid_runner(scenario, channel, seed=1).run()
+            finally:
+                await channel.close()
+    assert result.error is not None
+    assert result.error.startswith(f"cannot listen on 127.0.0.1:{port} for the bot's callbacks")
+    assert _exit_code(result, profile.url, None) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("convsim: error: cannot listen on") and "lost the bot" not in err
+
+
+async def test_a_bot_that_never_comes_back_ends_the_pause_and_records_errors(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from convsim_core.batch import BatchExecutor, PlannedRun
+    from convsim_core.batch.retry import RetryPolicy
+    from convsim_core.channel import ChannelError
+
+    probes = 0
+
+    async def probe() -> bool:
+        nonlocal probes
+        probes += 1
+        return False
+
+    def factory(_scenario: object, _run: PlannedRun, _transcript: object) -> object:
+        raise ChannelError("cannot reach ws://127.0.0.1:1/ws: connection refused")
+
+    runs = [PlannedRun(f"x-{i:04d}", "x", i, i) for i in range(12)]
+    executor = BatchExecutor(
+        runs,
+        {"x": None},
+        factory,  # type: ignore[arg-type]
+        folder=tmp_path,
+        concurrency=4,
+        retry=RetryPolicy(attempts=3, base_delay=0.02, max_delay=0.05, max_pause=0.3, probe=probe),
+    )
+    async with asyncio.timeout(TIMEOUT * 2):
+        counts = await executor.run()
+    # One pause of max_pause for the whole batch, not one per conversation and attempt.
+    assert executor.outages == 1
+    assert counts.errors == 12 and counts.done == 0
+    assert probes >= 1
+    assert any("still unreachable" in r.getMessage() for r in caplog.records)
+    records = collect([tmp_path]).records
+    assert len(records) == 12 and all(r.termination == "channel_error" for r in records)

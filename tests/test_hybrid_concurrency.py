@@ -37,7 +37,7 @@ from convsim_core.models import (
     ParticipantRole,
     TerminationReason,
 )
-from tests.support.timeouts import TIMEOUT
+from tests.support.timeouts import MS, TIMEOUT
 
 CONVERSATIONS = 30
 A, C = ParticipantRole.AGENT, ParticipantRole.CUSTOMER
@@ -63,7 +63,7 @@ async def test_concurrent_conversations_lose_and_duplicate_nothing(
         )
     finally:
         await channel.close()
-    await asyncio.sleep(0.05)  # a reply still being recorded by the bot after its write
+    await asyncio.sleep(50 * MS)  # a reply still being recorded by the bot after its write
 
     session_ids = [session_id for session_id, _ in runs]
     assert None not in session_ids and len(set(session_ids)) == CONVERSATIONS

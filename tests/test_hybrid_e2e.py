@@ -31,7 +31,7 @@ from convsim_core.scenario import builtin_scenario, parse_scenario
 from convsim_core.scenario_models import Scenario
 from convsim_core.timing import NoDelay
 from tests.support.refund_scenario import refund_toml
-from tests.support.timeouts import TIMEOUT
+from tests.support.timeouts import MS, TIMEOUT
 
 A, C = ParticipantRole.AGENT, ParticipantRole.CUSTOMER
 
@@ -110,7 +110,10 @@ async def test_the_builtin_demo_scenario_talks_to_the_demo_bot(bot: DemoBotServe
     """The no-arguments demo path: builtin scenario, demo bot over WebSocket, fast timing."""
     channel = make_channel(profile_for_url(bot.ws_url, kind="ws", preset="demo-ws"))
     timing = HybridTiming(
-        settle_seconds=0.05, response_timeout=3, inactivity_timeout=3, max_wall_time=20
+        settle_seconds=50 * MS,
+        response_timeout=3000 * MS,
+        inactivity_timeout=3000 * MS,
+        max_wall_time=20000 * MS,
     )
     runner = build_hybrid_runner(builtin_scenario("demo"), channel, use_llm=False, timing=timing)
     try:
@@ -136,7 +139,7 @@ async def test_slow_bot_is_an_agent_timeout_over_websocket_and_webhook(tmp_path:
         for url, kind in ((slow.ws_url, "ws"), (slow.url + "/webhook", "webhook")):
             channel = make_channel(profile_for_url(url, kind=kind))
             runner = build_hybrid_runner(
-                refund_scenario(response_timeout=0.3), channel, use_llm=False
+                refund_scenario(response_timeout=300 * MS), channel, use_llm=False
             )
             started = asyncio.get_running_loop().time()
             try:
@@ -144,7 +147,7 @@ async def test_slow_bot_is_an_agent_timeout_over_websocket_and_webhook(tmp_path:
             finally:
                 await channel.close()
             assert result.termination_reason is TerminationReason.AGENT_TIMEOUT, kind
-            assert result.termination_detail == "the agent did not answer within 0.3 s"
+            assert result.termination_detail == f"the agent did not answer within {300 * MS:g} s"
             assert asyncio.get_running_loop().time() - started < 1.5  # before the bot spoke
             assert [m.sender for m in result.conversation.messages] == [C]
 
@@ -170,7 +173,9 @@ async def test_bursts_are_answered_once_per_bot_turn(bot: DemoBotServer) -> None
 
 
 def test_scenario_timing_becomes_the_hybrid_timing() -> None:
-    scenario = refund_scenario(settle_seconds=0.5, response_timeout=4, typing_delay=True)
+    scenario = refund_scenario(
+        settle_seconds=500 * MS, response_timeout=4000 * MS, typing_delay=True
+    )
     timing = hybrid_timing(scenario, seed=1)
     assert timing.settle_seconds == 0.5
     assert timing.response_timeout == 4

@@ -16,6 +16,7 @@ import attrs
 from convsim_core.models import Conversation, Message
 from convsim_core.participant import Participant
 from convsim_core.runners.hybrid import HybridSimulationRunner
+from tests.support.timeouts import MS
 from tests.test_hybrid_runner import (
     OPENING,
     C,
@@ -53,7 +54,7 @@ class SpeaksOverTheAgent(Participant):
 async def test_a_draft_ready_as_the_agent_speaks_is_rewritten_not_sent() -> None:
     channel = FakeChannel(script([(0.0, "Let me look.")], [(0.0, "Found it.")]))
     customer = SpeaksOverTheAgent(channel)
-    runner = make_runner(channel, customer=customer, timing=fast(response_timeout=2.0))
+    runner = make_runner(channel, customer=customer, timing=fast(response_timeout=2000 * MS))
     result = await runner.run()
     sent = [m.content for m in channel.sessions[0].sent]
     assert "stale: thanks!" not in sent
@@ -85,7 +86,7 @@ async def test_an_arrival_stamped_before_the_last_message_is_kept_in_order() -> 
     # back); everything after moves forward again.
     stamps = iter([base + timedelta(seconds=s) for s in (10, 4, 12, 13, 14, 15, 16, 17)])
     channel = FakeChannel(script([(0.0, "Hello, how can I help?")]))
-    template = make_runner(channel, timing=fast(response_timeout=2.0))
+    template = make_runner(channel, timing=fast(response_timeout=2000 * MS))
     runner = SteppedBackClock(
         template.customer,
         channel,

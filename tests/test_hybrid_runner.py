@@ -53,7 +53,7 @@ from convsim_core.termination import (
     TurnState,
 )
 from convsim_core.timing import TypingDelay
-from tests.support.timeouts import TIMEOUT
+from tests.support.timeouts import MS, TIMEOUT
 
 A, C = ParticipantRole.AGENT, ParticipantRole.CUSTOMER
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
@@ -66,7 +66,10 @@ OUTCOMES = Outcomes(
 INTENT = Intent(C, "Get a refund for a double charge")
 OPENING = MessageDraft("Hi, I was charged twice this month.", C)
 FAST = HybridTiming(
-    settle_seconds=0.05, inactivity_timeout=0.3, response_timeout=1.0, max_wall_time=10.0
+    settle_seconds=50 * MS,
+    inactivity_timeout=300 * MS,
+    response_timeout=1000 * MS,
+    max_wall_time=10000 * MS,
 )
 """Short enough that a run ending in silence is over in a third of a second."""
 
@@ -165,7 +168,7 @@ async def until(condition: Callable[[], bool], seconds: float = TIMEOUT) -> None
     for _ in range(int(seconds / 0.005)):
         if condition():
             return
-        await asyncio.sleep(0.005)
+        await asyncio.sleep(5 * MS)
     raise AssertionError("condition not met in time")
 
 
@@ -288,10 +291,10 @@ async def test_alternating_conversation_in_real_time() -> None:
 
 
 async def test_a_burst_of_agent_messages_is_answered_once() -> None:
-    burst = [(0.0, "Hi!"), (0.02, "I'm the billing assistant."), (0.04, "How can I help?")]
+    burst = [(0.0, "Hi!"), (20 * MS, "I'm the billing assistant."), (40 * MS, "How can I help?")]
     channel = FakeChannel(script(burst, [(0.0, "Done, refunded.")]))
     customer = Echo(limit=2)
-    timing = fast(settle_seconds=0.15, response_timeout=2.0)
+    timing = fast(settle_seconds=150 * MS, response_timeout=2000 * MS)
     result = await make_runner(channel, customer=customer, timing=timing).run()
     assert senders(result)[:5] == [C, A, A, A, C]
     assert contents(result)[4] == "re: How can I help?"
@@ -301,10 +304,10 @@ async def test_a_burst_of_agent_messages_is_answered_once() -> None:
 
 
 async def test_typing_delay_reads_every_unanswered_message() -> None:
-    burst = [(0.0, "one"), (0.01, "two")]
-    delay = FixedDelay(0.01)
+    burst = [(0.0, "one"), (10 * MS, "two")]
+    delay = FixedDelay(10 * MS)
     channel = FakeChannel(script(burst))
-    timing = fast(settle_seconds=0.05, typing_delay=delay, response_timeout=0.3)
+    timing = fast(settle_seconds=50 * MS, typing_delay=delay, response_timeout=300 * MS)
     events: list[object] = []
     await make_runner(channel, customer=Echo(), timing=timing, events=events).run()
     assert delay.calls[0] == ("re: two", "one\ntwo")
@@ -314,10 +317,12 @@ async def test_typing_delay_reads_every_unanswered_message() -> None:
 async def test_agent_message_during_typing_is_kept_and_answered() -> None:
     # The customer starts typing after the first reply has settled (0.05 s) and types for
     # 0.4 s; the second reply lands in the middle of that.
-    channel = FakeChannel(script([(0.0, "Let me check."), (0.2, "Found it: charged twice.")]))
+    channel = FakeChannel(script([(0.0, "Let me check."), (200 * MS, "Found it: charged twice.")]))
     customer = Echo(limit=1)
     events: list[object] = []
-    timing = fast(settle_seconds=0.05, typing_delay=FixedDelay(0.4), response_timeout=2)
+    timing = fast(
+        settle_seconds=50 * MS, typing_delay=FixedDelay(400 * MS), response_timeout=2000 * MS
+    )
     runner = make_runner(channel, customer=customer, timing=timing, events=events)
     result = await runner.run()
     assert contents(result)[:4] == [
@@ -354,13 +359,13 @@ async def test_turn_complete_signal_ends_the_settle_wait_early() -> None:
             session.push = push  # type: ignore[method-assign]
             return session
 
-    channel = Flagging(script([(0.0, "Hello."), (0.01, "What's up?")], [(0.0, "Bye now")]))
-    timing = fast(settle_seconds=5.0, response_timeout=2.0)
+    channel = Flagging(script([(0.0, "Hello."), (10 * MS, "What's up?")], [(0.0, "Bye now")]))
+    timing = fast(settle_seconds=5000 * MS, response_timeout=2000 * MS)
     start = asyncio.get_running_loop().time()
     result = await make_runner(
         channel, customer=Echo(), timing=timing, termination=ClosingPhrases(("bye now",))
     ).run()
-    assert asyncio.get_running_loop().time() - start < 2.0
+    assert asyncio.get_running_loop().time() - start < 2000 * MS
     assert contents(result) == [
         OPENING.content,
         "Hello.",
@@ -404,28 +409,30 @@ async def test_agent_opens_when_the_initial_message_is_the_agents() -> None:
 
 async def test_agent_that_never_answers_is_an_agent_timeout() -> None:
     channel = FakeChannel(script())
-    timing = fast(settle_seconds=0.05, response_timeout=0.2, inactivity_timeout=5)
+    timing = fast(settle_seconds=50 * MS, response_timeout=200 * MS, inactivity_timeout=5000 * MS)
     start = asyncio.get_running_loop().time()
     result = await make_runner(channel, timing=timing).run()
-    assert 0.15 < asyncio.get_running_loop().time() - start < 2
+    assert 150 * MS < asyncio.get_running_loop().time() - start < 2000 * MS
     assert result.termination_reason is TerminationReason.AGENT_TIMEOUT
-    assert result.termination_detail == "the agent did not answer within 0.2 s"
+    assert result.termination_detail == f"the agent did not answer within {200 * MS:g} s"
     assert contents(result) == [OPENING.content]
 
 
 async def test_agent_that_never_opens_is_an_agent_timeout() -> None:
-    timing = fast(response_timeout=0.1)
+    timing = fast(response_timeout=100 * MS)
     draft = MessageDraft("Hello, how can I help?", A)
     result = await make_runner(FakeChannel(), initial=draft, timing=timing).run()
     assert result.termination_reason is TerminationReason.AGENT_TIMEOUT
-    assert result.termination_detail == "the agent did not open the conversation within 0.1 s"
+    assert result.termination_detail == (
+        f"the agent did not open the conversation within {100 * MS:g} s"
+    )
     assert result.conversation.messages == ()
 
 
 async def test_send_that_hangs_is_an_agent_timeout_with_the_message_kept() -> None:
     channel = FakeChannel()
     channel.send_hangs = True  # a synchronous webhook whose bot never answers the POST
-    timing = fast(response_timeout=0.15)
+    timing = fast(response_timeout=150 * MS)
     result = await make_runner(channel, timing=timing).run()
     assert result.termination_reason is TerminationReason.AGENT_TIMEOUT
     assert contents(result) == [OPENING.content]
@@ -433,24 +440,28 @@ async def test_send_that_hangs_is_an_agent_timeout_with_the_message_kept() -> No
 
 async def test_quiet_after_the_agent_had_answered_is_inactivity() -> None:
     channel = FakeChannel(script([(0.0, "What's your email?")]))
-    timing = fast(settle_seconds=0.05, response_timeout=0.1, inactivity_timeout=0.3)
+    timing = fast(settle_seconds=50 * MS, response_timeout=100 * MS, inactivity_timeout=300 * MS)
     start = asyncio.get_running_loop().time()
     result = await make_runner(channel, timing=timing).run()
     waited = asyncio.get_running_loop().time() - start
     assert result.termination_reason is TerminationReason.INACTIVITY_TIMEOUT
-    assert result.termination_detail == "the conversation went quiet: no agent message for 0.3 s"
+    assert result.termination_detail == (
+        f"the conversation went quiet: no agent message for {300 * MS:g} s"
+    )
     assert contents(result) == [OPENING.content, "What's your email?", "It's dana@example.com."]
     assert waited >= 0.3  # not the shorter response timeout: the agent had answered
 
 
 async def test_max_wall_time_caps_a_chat_that_never_ends() -> None:
     channel = FakeChannel(lambda text, index: [(0.0, f"Tell me more ({index})")])
-    timing = fast(settle_seconds=0.02, max_wall_time=0.4)
+    timing = fast(settle_seconds=20 * MS, max_wall_time=400 * MS)
     start = asyncio.get_running_loop().time()
     result = await make_runner(channel, customer=Echo(), timing=timing).run()
-    assert asyncio.get_running_loop().time() - start < 2
+    assert asyncio.get_running_loop().time() - start < 2000 * MS
     assert result.termination_reason is TerminationReason.MAX_WALL_TIME
-    assert result.termination_detail == "the conversation reached the 0.4 s wall-time limit"
+    assert result.termination_detail == (
+        f"the conversation reached the {400 * MS:g} s wall-time limit"
+    )
     assert len(result.conversation.messages) > 4
     assert channel.sessions[0].closed == 1
 
@@ -471,7 +482,9 @@ async def test_customer_closing_phrase_ends_after_it_is_sent() -> None:
 
 
 async def test_outcome_reached_ends_the_run() -> None:
-    channel = FakeChannel(script([(0.0, "Email?")], [(0.0, "I've refunded you."), (0.01, "More?")]))
+    channel = FakeChannel(
+        script([(0.0, "Email?")], [(0.0, "I've refunded you."), (10 * MS, "More?")])
+    )
     result = await make_runner(channel, termination=OutcomeReached({"resolved"})).run()
     assert result.termination_reason is TerminationReason.OUTCOME_REACHED
     assert result.termination_detail == "outcome 'resolved' reached"
@@ -505,7 +518,7 @@ async def test_agent_hanging_up_finishes_the_conversation() -> None:
 async def test_connection_lost_mid_run_keeps_the_transcript(tmp_path: Path) -> None:
     path = tmp_path / "t.jsonl"
     lost = ChannelError("connection to ws://127.0.0.1:9/ws lost: reconnect failed 3 times")
-    channel = FakeChannel(script([(0.0, "What's your email?")], [(0.05, "one sec"), lost]))
+    channel = FakeChannel(script([(0.0, "What's your email?")], [(50 * MS, "one sec"), lost]))
     events: list[object] = []
     result = await make_runner(channel, transcript=TranscriptWriter(path), events=events).run()
     assert result.termination_reason is TerminationReason.CHANNEL_ERROR
@@ -603,7 +616,9 @@ async def test_failing_termination_strategy_does_not_escape_run() -> None:
 async def test_cancellation_is_stopped_with_the_result_line_written(tmp_path: Path) -> None:
     path = tmp_path / "t.jsonl"
     channel = FakeChannel(script([(0.0, "What's your email?")]))
-    timing = fast(settle_seconds=0.05, response_timeout=30, inactivity_timeout=30)
+    timing = fast(
+        settle_seconds=50 * MS, response_timeout=30000 * MS, inactivity_timeout=30000 * MS
+    )
     runner = make_runner(channel, transcript=TranscriptWriter(path), timing=timing)
     task = asyncio.create_task(runner.run())
     await until(lambda: len(runner.conversation.messages) >= 3)
@@ -620,7 +635,7 @@ async def test_cancellation_is_stopped_with_the_result_line_written(tmp_path: Pa
 
 async def test_cancellation_while_the_customer_types_stops_the_typing() -> None:
     channel = FakeChannel(script([(0.0, "Hi")]))
-    timing = fast(settle_seconds=0.01, typing_delay=FixedDelay(30.0))
+    timing = fast(settle_seconds=10 * MS, typing_delay=FixedDelay(30000 * MS))
     events: list[object] = []
     runner = make_runner(channel, timing=timing, events=events)
     task = asyncio.create_task(runner.run())
@@ -637,7 +652,7 @@ async def test_cancellation_while_the_customer_types_stops_the_typing() -> None:
 
 
 async def test_runner_is_single_use() -> None:
-    runner = make_runner(FakeChannel(script()), timing=fast(response_timeout=0.05))
+    runner = make_runner(FakeChannel(script()), timing=fast(response_timeout=50 * MS))
     await runner.run()
     with pytest.raises(RunnerAlreadyUsed):
         await runner.run()
@@ -748,8 +763,8 @@ async def test_transcript_header_names_the_runner(tmp_path: Path) -> None:
 
 
 async def test_base_timestamp_offsets_real_elapsed_time() -> None:
-    channel = FakeChannel(script([(0.1, "Refunded.")]))
+    channel = FakeChannel(script([(100 * MS, "Refunded.")]))
     result = await make_runner(channel, base_timestamp=T0).run()
     first, second = result.conversation.messages[:2]
     assert T0 <= first.timestamp < second.timestamp
-    assert 0.08 < (second.timestamp - first.timestamp).total_seconds() < 1.0
+    assert 80 * MS < (second.timestamp - first.timestamp).total_seconds() < 1000 * MS

@@ -1,5 +1,8 @@
 """The WebSocket link's rules: reconnect budget, jittered backoff, outbox, with no sockets.
 
+The rules take no time at all, so their delays are plain seconds; the tests through real
+sockets below use the suite's time unit.
+
 Then the same rules through the asyncio shell against real servers on 127.0.0.1: a bot that
 keeps answering and dropping must never exhaust the budget; a bot that accepts connections
 and drops them at once, never sending a frame, must.
@@ -19,7 +22,7 @@ from websockets.asyncio.server import ServerConnection, serve
 from channels.link_state import GiveUp, LinkState, Retry, jittered_delay
 from channels.profile_parts import ReconnectPolicy
 from convsim_core.channel import ChannelError, ChannelState
-from tests.support.timeouts import TIMEOUT
+from tests.support.timeouts import MS, TIMEOUT
 from tests.support.wire_bots import Hooks, WsBot
 from tests.test_ws_channel import customer, demo_profile, open_session
 
@@ -146,7 +149,7 @@ def test_a_frame_the_socket_accepted_is_never_written_again() -> None:
 
 async def test_a_bot_that_answers_before_each_drop_never_exhausts_the_budget() -> None:
     async with WsBot() as bot:
-        profile = demo_profile(bot.url(), reconnect={"attempts": 1, "backoff": 0.02})
+        profile = demo_profile(bot.url(), reconnect={"attempts": 1, "backoff": 20 * MS})
         channel, session, hooks = await open_session(profile)
         async with asyncio.timeout(TIMEOUT):
             for round_ in range(1, 4):
@@ -180,7 +183,7 @@ class AcceptAndDropBot:
                 data = json.loads(raw)
             reply = {"type": "message", "text": "hi", "final": True}
             await ws.send(json.dumps(reply | {"session_id": data.get("session_id")}))
-            await asyncio.sleep(0.02)
+            await asyncio.sleep(20 * MS)
         ws.transport.abort()
 
 
@@ -196,7 +199,7 @@ async def test_a_bot_that_accepts_and_drops_without_a_frame_runs_out(
     dropper: tuple[AcceptAndDropBot, str],
 ) -> None:
     bot, url = dropper
-    profile = demo_profile(url, reconnect={"attempts": 2, "backoff": 0.02})
+    profile = demo_profile(url, reconnect={"attempts": 2, "backoff": 20 * MS})
     channel, session, hooks = await open_session(profile)
     async with asyncio.timeout(TIMEOUT):
         await session.send(customer("hello"))

@@ -28,6 +28,7 @@ from convsim_core.llm.cache import ConvsimSQLiteCache
 from convsim_core.models import Conversation, Message, Outcome, Outcomes, ParticipantRole
 from convsim_core.usage import UsageMeter
 from tests.support.openai_server import OpenAIServer, isolated_llm
+from tests.support.timeouts import MS
 
 CUSTOMER = ParticipantRole.CUSTOMER
 AGENT = ParticipantRole.AGENT
@@ -106,7 +107,7 @@ async def test_cache_survives_a_restart_and_seed_is_part_of_the_key(cache_file: 
 
 async def test_concurrent_identical_calls_are_sent_once(cache_file: Path) -> None:
     meter = UsageMeter()
-    async with OpenAIServer(responder=_numbered(), delay=0.3) as server:  # type: ignore[arg-type]
+    async with OpenAIServer(responder=_numbered(), delay=300 * MS) as server:  # type: ignore[arg-type]
         settings = _settings(server, cache_file)
         agents = [
             LLMParticipant(AGENT, make_chat_model(settings), persona="Sam", usage=meter)

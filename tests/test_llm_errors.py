@@ -14,6 +14,7 @@ from convsim_core.llm import LLMError, LLMParticipant, LLMSettings, make_chat_mo
 from convsim_core.models import Conversation, Message, ParticipantRole
 from convsim_core.usage import UsageMeter
 from tests.support.openai_server import OpenAIServer, isolated_llm
+from tests.support.timeouts import MS
 
 AGENT = ParticipantRole.AGENT
 HISTORY = Conversation(
@@ -69,7 +70,7 @@ async def test_permanent_failure_is_not_retried_and_says_why() -> None:
 
 
 async def test_timeout_fails_cleanly() -> None:
-    async with OpenAIServer(responder=lambda r: "too late", delay=3.0) as server:
+    async with OpenAIServer(responder=lambda r: "too late", delay=3000 * MS) as server:
         started = time.monotonic()
         with pytest.raises(LLMError) as error:
             await _agent(server.base_url, timeout_seconds=0.3, max_retries=1).get_next_message(

@@ -13,6 +13,7 @@ from langchain_core.outputs import ChatGeneration, ChatResult
 
 from convsim_core import Conversation, Message, ParticipantRole
 from convsim_core.llm import LLMParticipant
+from tests.support.timeouts import MS
 
 BLOCKING_SECONDS = 0.05
 
@@ -49,7 +50,7 @@ async def test_sync_only_model_runs_off_the_event_loop() -> None:
     async def ticker() -> None:
         last = loop.time()
         while not done.is_set():
-            await asyncio.sleep(0.005)
+            await asyncio.sleep(5 * MS)
             now = loop.time()
             gaps.append(now - last)
             last = now

@@ -29,6 +29,7 @@ from convsim_core.events import (
 from convsim_core.models import Judgement, Message, ParticipantRole
 from convsim_core.scenario import ScenarioError, builtin_scenario
 from convsim_core.scenario_models import Scenario
+from tests.support.timeouts import MS
 from tui.app import ConvsimApp, watch_screen
 from tui.pace import Pace
 from tui.run_source import ActiveRun, RunHooks, RunSource, ScenarioInfo, ScenarioRunSource
@@ -148,7 +149,7 @@ class TestWatch:
 
     def test_watch_in_progress(self, snap_compare: SnapCompare, tmp_path: Path) -> None:
         settings = snapshot_settings(autostart=True, runs_root=tmp_path)
-        app = demo_app(tmp_path, Pace(speed=1000.0, max_wait=0.01, start_paused=True), settings)
+        app = demo_app(tmp_path, Pace(speed=1000.0, max_wait=10 * MS, start_paused=True), settings)
 
         async def step_five(pilot: Pilot[Any]) -> None:
             run = live(pilot)

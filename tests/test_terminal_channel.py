@@ -24,10 +24,12 @@ from convsim_core.events import ChannelStateChanged, MessageAdded, TypingStarted
 from convsim_core.offline.scripted import ScriptedParticipant
 from convsim_core.runners.hybrid import HybridSimulationRunner, HybridTiming
 from convsim_core.timing import TypingDelay
-from tests.support.timeouts import TIMEOUT
+from tests.support.timeouts import MS, TIMEOUT
 
 A, C = ParticipantRole.AGENT, ParticipantRole.CUSTOMER
-TIMING = HybridTiming(settle_seconds=0.05, response_timeout=2.0, inactivity_timeout=2.0)
+TIMING = HybridTiming(
+    settle_seconds=50 * MS, response_timeout=2000 * MS, inactivity_timeout=2000 * MS
+)
 
 
 async def until(condition: Callable[[], bool], seconds: float = TIMEOUT) -> None:
@@ -35,7 +37,7 @@ async def until(condition: Callable[[], bool], seconds: float = TIMEOUT) -> None
     for _ in range(int(seconds / 0.005)):
         if condition():
             return
-        await asyncio.sleep(0.005)
+        await asyncio.sleep(5 * MS)
     raise AssertionError("condition not met in time")
 
 

@@ -12,6 +12,7 @@ from convsim_core.channel import ChannelState
 from convsim_core.persistence import read_transcript
 from convsim_core.scenario import builtin_scenario
 from convsim_core.scenario_models import Scenario
+from tests.support.timeouts import MS
 from tui.app import ConvsimApp, connect_screen
 from tui.screens.run_screens import ConnectScreen
 from tui.settings import ViewSettings
@@ -27,7 +28,7 @@ def quick_demo(response_timeout: float = 30.0, inactivity_timeout: float = 30.0)
     termination = attrs.evolve(
         scenario.termination,
         typing_delay=False,
-        settle_seconds=0.05,
+        settle_seconds=50 * MS,
         response_timeout=response_timeout,
         inactivity_timeout=inactivity_timeout,
     )
@@ -75,7 +76,7 @@ async def test_a_chat_with_the_builtin_demo_bot(tmp_path: Path) -> None:
 async def test_a_dropped_connection_shows_reconnecting(tmp_path: Path) -> None:
     async with DemoBotServer(drop_after=2) as bot:
         # A reply lost with the connection would otherwise be waited for 30 s.
-        scenario = quick_demo(response_timeout=2.0, inactivity_timeout=2.0)
+        scenario = quick_demo(response_timeout=2000 * MS, inactivity_timeout=2000 * MS)
         source = ConnectRunSource(scenario, demo_bot_profile(bot.url), runs_root=tmp_path)
         app = app_for(source, snapshot_settings(autostart=True, runs_root=tmp_path))
         async with app.run_test(size=(100, 30)) as pilot:

@@ -10,6 +10,7 @@ from convsim_core.models import ParticipantRole, TerminationReason
 from convsim_core.persistence import read_transcript
 from convsim_core.scenario import builtin_scenario
 from convsim_core.scenario_models import Scenario
+from tests.support.timeouts import MS
 from tui.app import ConvsimApp, play_screen
 from tui.screens.dialogs import OutcomeDialog
 from tui.screens.run_screens import PlayScreen
@@ -22,7 +23,7 @@ from tui.widgets.live_run import LiveRun
 def quick_demo() -> Scenario:
     """The demo scenario with a customer who answers at once (no typing delay)."""
     scenario = builtin_scenario("demo")
-    termination = attrs.evolve(scenario.termination, typing_delay=False, settle_seconds=0.05)
+    termination = attrs.evolve(scenario.termination, typing_delay=False, settle_seconds=50 * MS)
     return attrs.evolve(scenario, termination=termination)
 
 

@@ -13,6 +13,7 @@ from convsim_core.participant import Participant
 from convsim_core.persistence import read_transcript
 from convsim_core.runners.full import FullSimulationRunner
 from convsim_core.scenario import ScenarioError, builtin_scenario
+from tests.support.timeouts import MS
 from tui.app import ConvsimApp, watch_screen
 from tui.pace import Pace
 from tui.run_source import ActiveRun, PreparedRunSource, RunHooks, RunSource, ScenarioRunSource
@@ -80,7 +81,7 @@ async def test_a_full_run_shows_messages_outcome_and_progress(tmp_path: Path) ->
 
 
 async def test_pause_step_resume_and_speed() -> None:
-    app = watch_app(scripted_source(), Pace(speed=1000.0, max_wait=0.01, start_paused=True))
+    app = watch_app(scripted_source(), Pace(speed=1000.0, max_wait=10 * MS, start_paused=True))
     async with app.run_test(size=(100, 30)) as pilot:
         run = live(app)
         await wait_until(pilot, lambda: run.transcript.message_count == 1)

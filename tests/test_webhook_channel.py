@@ -14,10 +14,10 @@ from channels.profile import BotProfile, profile_for_url
 from channels.webhook import WebhookChannel
 from convsim_core.channel import ChannelError, ChannelState, Session
 from convsim_core.models import Message, ParticipantRole
-from tests.support.timeouts import TIMEOUT
+from tests.support.timeouts import MS, TIMEOUT
 from tests.support.wire_bots import Hooks, HttpBot
 
-FAST_RETRY = {"attempts": 4, "backoff": 0.05, "max_backoff": 0.2}
+FAST_RETRY = {"attempts": 4, "backoff": 50 * MS, "max_backoff": 200 * MS}
 
 
 def customer(text: str) -> Message:
@@ -161,7 +161,9 @@ async def test_bad_responses_are_protocol_errors_and_the_conversation_goes_on(
 
 
 async def test_a_slow_bot_times_out_without_hanging(bot: HttpBot) -> None:
-    channel, session, hooks = await open_session(profile(bot.url("/webhook"), response_timeout=0.2))
+    channel, session, hooks = await open_session(
+        profile(bot.url("/webhook"), response_timeout=200 * MS)
+    )
     async with asyncio.timeout(TIMEOUT):
         await session.send(customer("slow"))
         await session.send(customer("quick"))
@@ -210,7 +212,7 @@ async def test_a_bot_that_comes_back_gets_the_message_once(bot: HttpBot) -> None
 
 async def test_a_bot_that_stays_away_fails_the_session(bot: HttpBot) -> None:
     channel, session, hooks = await open_session(
-        profile(bot.url("/webhook"), reconnect={"attempts": 2, "backoff": 0.02})
+        profile(bot.url("/webhook"), reconnect={"attempts": 2, "backoff": 20 * MS})
     )
     await bot.stop()
     async with asyncio.timeout(TIMEOUT):

@@ -16,7 +16,7 @@ from channels.signing import SIGNATURE_HEADER, sign
 from channels.webhook import WebhookChannel
 from convsim_core.channel import Session
 from convsim_core.models import Message, ParticipantRole
-from tests.support.timeouts import TIMEOUT
+from tests.support.timeouts import MS, TIMEOUT
 from tests.support.wire_bots import Hooks, HttpBot
 
 SECRET = b"callback-secret"
@@ -115,7 +115,7 @@ async def test_botframework_bot_answering_202_does_not_end_the_turn() -> None:
         async with asyncio.timeout(TIMEOUT):
             await session.send(customer("hello"))
             assert await hooks.texts_after(1) == ["echo: hello"]
-            await asyncio.sleep(0.05)
+            await asyncio.sleep(50 * MS)
         await channel.close()
     assert hooks.turns == 0  # without a flag, the runner's settle time decides
 

@@ -13,10 +13,10 @@ from channels.profile import BotProfile, profile_for_url
 from channels.websocket import WebSocketChannel, WebSocketSession
 from convsim_core.channel import ChannelError, ChannelState
 from convsim_core.models import Message, ParticipantRole
-from tests.support.timeouts import TIMEOUT
+from tests.support.timeouts import MS, TIMEOUT
 from tests.support.wire_bots import Hooks, MutePingBot, WsBot
 
-FAST_RECONNECT = {"attempts": 3, "backoff": 0.05, "max_backoff": 0.2}
+FAST_RECONNECT = {"attempts": 3, "backoff": 50 * MS, "max_backoff": 200 * MS}
 
 
 def customer(text: str) -> Message:
@@ -222,7 +222,7 @@ async def test_connection_mode_session_reconnects_too(bot: WsBot) -> None:
 
 
 async def test_permanent_drop_fails_after_the_configured_attempts(bot: WsBot) -> None:
-    profile = demo_profile(bot.url(), reconnect={"attempts": 2, "backoff": 0.02})
+    profile = demo_profile(bot.url(), reconnect={"attempts": 2, "backoff": 20 * MS})
     channel, session, hooks = await open_session(profile)
     async with asyncio.timeout(TIMEOUT):
         await session.send(customer("die"))
@@ -259,9 +259,9 @@ async def test_keepalive_pings_detect_a_bot_that_stopped_answering() -> None:
     async with MutePingBot() as mute:
         profile = demo_profile(
             mute.url(),
-            websocket={"ping_interval": 0.05, "ping_timeout": 0.1},
-            reconnect={"attempts": 1, "backoff": 0.01},
-            connect_timeout=0.3,
+            websocket={"ping_interval": 50 * MS, "ping_timeout": 100 * MS},
+            reconnect={"attempts": 1, "backoff": 10 * MS},
+            connect_timeout=300 * MS,
         )
         channel, _session, hooks = await open_session(profile)
         async with asyncio.timeout(TIMEOUT):
@@ -276,9 +276,11 @@ async def test_keepalive_pings_detect_a_bot_that_stopped_answering() -> None:
 
 
 async def test_pings_keep_an_idle_connection_open(bot: WsBot) -> None:
-    profile = demo_profile(bot.url(), websocket={"ping_interval": 0.02, "ping_timeout": 0.5})
+    profile = demo_profile(
+        bot.url(), websocket={"ping_interval": 20 * MS, "ping_timeout": 500 * MS}
+    )
     channel, session, hooks = await open_session(profile)
-    await asyncio.sleep(0.2)  # ten ping rounds
+    await asyncio.sleep(200 * MS)  # ten ping rounds
     async with asyncio.timeout(TIMEOUT):
         await session.send(customer("still here"))
         assert await hooks.texts_after(1) == ["echo: still here"]

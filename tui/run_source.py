@@ -15,16 +15,17 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from convsim_core.branching import Branch, apply_branch
+from convsim_core.branching import Branch
 from convsim_core.models import Outcomes, ParticipantRole
 from convsim_core.pacing import Pacer
-from convsim_core.persistence import TranscriptSink, TranscriptWriter
 from convsim_core.runners.base import EventCallback, ProgressCallback, Runner
 from convsim_core.takeover import SeatedParticipant, Seats
 
 if TYPE_CHECKING:
     from channels.terminal import TerminalSession
+    from convsim_core.runners.hybrid import HybridTiming
     from convsim_core.scenario_models import Scenario
+    from tui.wiring.runs import RunWiring
 
 
 @attrs.frozen
@@ -161,7 +162,44 @@ def seat_full_runner(runner: Runner, seats: Seats | None) -> Runner:
     return runner
 
 
-class ScenarioRunSource(RunSource):
+class ScenarioSource(RunSource):
+    """A source that runs a scenario: what every mode's source shares (watch, play, connect)."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        *,
+        runs_root: Path | None = None,
+        use_llm: bool | None = None,
+        branch: Branch | None = None,
+    ) -> None:
+        super().__init__(ScenarioInfo.from_scenario(scenario))
+        self.scenario = scenario
+        self.runs_root = runs_root
+        self.use_llm = use_llm
+        self.branch = branch
+
+    def wiring(
+        self, hooks: RunHooks, *, transcript: bool = True, timing: HybridTiming | None = None
+    ) -> RunWiring:
+        """How to build this start's runner: the hooks' seed and callbacks, a fresh transcript."""
+        from convsim_core.builder import default_transcript_path
+        from tui.wiring.runs import RunWiring
+
+        path = default_transcript_path(self.scenario, hooks.seed, self.runs_root)
+        return RunWiring(
+            self.scenario,
+            hooks.seed,
+            path if transcript else None,
+            event_callback=hooks.event_callback,
+            progress_callback=hooks.progress_callback,
+            use_llm=self.use_llm,
+            timing=timing,
+            branch=self.branch,
+        )
+
+
+class ScenarioRunSource(ScenarioSource):
     """A full simulation of a scenario (watch and demo); transcripts go to the runs folder."""
 
     seatable = frozenset(ParticipantRole)
@@ -176,31 +214,15 @@ class ScenarioRunSource(RunSource):
         write_transcript: bool = True,
         branch: Branch | None = None,
     ) -> None:
-        super().__init__(ScenarioInfo.from_scenario(scenario))
-        self.branch = branch
-        self.scenario = scenario
-        self.runs_root = runs_root
+        super().__init__(scenario, runs_root=runs_root, use_llm=use_llm, branch=branch)
         self.base_timestamp = base_timestamp
-        self.use_llm = use_llm
         self.write_transcript = write_transcript
 
     async def start(self, hooks: RunHooks) -> ActiveRun:
-        from convsim_core.builder import build_full_runner, default_transcript_path
+        from tui.wiring.runs import full_run
 
-        path: Path | None = None
-        transcript: TranscriptSink | None = None
-        if self.write_transcript:
-            path = default_transcript_path(self.scenario, hooks.seed, self.runs_root)
-            transcript = TranscriptWriter(path)
-        runner = build_full_runner(
-            self.scenario,
-            seed=hooks.seed,
-            base_timestamp=self.base_timestamp,
-            transcript=transcript,
-            progress_callback=hooks.progress_callback,
-            event_callback=hooks.event_callback,
-            pacer=hooks.pacer,
-            use_llm=self.use_llm,
+        wiring = self.wiring(hooks, transcript=self.write_transcript)
+        runner, _writer = full_run(wiring, pacer=hooks.pacer, base_timestamp=self.base_timestamp)
+        return ActiveRun(
+            seat_full_runner(runner, hooks.seats), transcript_path=wiring.transcript_path
         )
-        apply_branch(runner, self.branch)
-        return ActiveRun(seat_full_runner(runner, hooks.seats), transcript_path=path)

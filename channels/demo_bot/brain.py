@@ -8,6 +8,9 @@ three messages per turn, as real bots often do.
 
 Everything is deterministic for a seed: each session gets its own ``random.Random(seed)``, so the
 same customer lines give the same replies whatever the session id is.
+
+Over 400 lines on purpose: it is one dialogue policy (intents, slots, confirmations, closing) of a
+test fixture bot; the phrases and the slot reading already live in their own modules.
 """
 
 from __future__ import annotations

@@ -40,6 +40,9 @@ Misbehaviour knobs, all off by default, let other tests exercise a client's fail
 
 ``reply_delay`` is not a misbehaviour: it is the pause before each reply message (after its
 typing frame), so a human watching the demo sees the bot "type".
+
+Over 400 lines on purpose: it is one aiohttp app, one handler per protocol listed above, so a
+reader sees every wire format the demo bot speaks in one place.
 """
 
 from __future__ import annotations

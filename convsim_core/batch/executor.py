@@ -235,6 +235,11 @@ class BatchExecutor:
         self.started_at: float | None = None
         self.elapsed = 0.0
 
+    @property
+    def outages(self) -> int:
+        """Times this attempt paused because the bot was unreachable."""
+        return self._gate.outages if self._gate is not None else 0
+
     async def run(self) -> BatchCounts:
         """Run every queued conversation; on cancellation, stop the ones in flight and re-raise."""
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -302,7 +307,11 @@ class BatchExecutor:
         self._notify(status)
         attempt = 0
         while True:
-            may_hold = self.retry is not None and attempt < self.retry.attempts
+            may_hold = (
+                self.retry is not None
+                and attempt < self.retry.attempts
+                and not (gate is not None and gate.given_up)
+            )
             held = await self._attempt(status, may_hold=may_hold)
             if held is None:
                 return

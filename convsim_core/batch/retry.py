@@ -61,6 +61,8 @@ class OutageGate:
         self._open.set()
         self._recovering: asyncio.Task[None] | None = None
         self.outages = 0
+        self.given_up = False
+        """The bot stayed away for a whole ``max_pause``: stop pausing, record errors as such."""
 
     @property
     def is_open(self) -> bool:
@@ -71,7 +73,7 @@ class OutageGate:
 
     def report_failure(self, detail: str) -> None:
         """A conversation lost the bot: close the gate and start probing (once per outage)."""
-        if not self._open.is_set():
+        if not self._open.is_set() or self.given_up:
             return
         self.outages += 1
         logger.warning(
@@ -93,8 +95,11 @@ class OutageGate:
                 if self.policy.probe is None or await self.policy.probe():
                     logger.warning("the bot answers again; resuming the batch")
                     return
+            self.given_up = True
             logger.warning(
-                "the bot is still unreachable after %g s; going on", self.policy.max_pause
+                "the bot is still unreachable after %g s; recording the remaining conversations"
+                " as they end (finish later with --resume --retry-errors)",
+                self.policy.max_pause,
             )
         finally:
             self._open.set()

@@ -215,14 +215,48 @@ def _agent_endings(chat: Chat) -> list[str]:
     return [t.text for t in chat.turns if t.role is ParticipantRole.AGENT][-3:]
 
 
+_COURTESY_WORDS = """
+sorry thanks thank please great nice wonderful enjoy good day else anything help welcome
+glad happy okay sure assist today time
+"""
+_COURTESY = frozenset(_COURTESY_WORDS.split())
+_CALENDAR_WORDS = """
+monday tuesday wednesday thursday friday saturday sunday january february march april may
+june july august september october november december tomorrow tonight
+"""
+_CALENDAR = frozenset(_CALENDAR_WORDS.split())
+_GLUE_WORDS = """
+a an the and or but if of to in on at for with by from is are was were be been am i me my
+you your we our it its this that do does did have has had can could would will should just
+so there here what when which who how
+"""
+_GLUE = frozenset(_GLUE_WORDS.split())
+_TOKEN = re.compile(r"[a-z']+")
+
+
+def _phrases(text: str) -> set[str]:
+    """Words and word pairs an outcome could be recognised by: no courtesy ("sorry for the
+    trouble" opens chats of every outcome), no dates, no pair of glue words."""
+    tokens = _TOKEN.findall(text.lower())
+    found: set[str] = set()
+    for index, word in enumerate(tokens):
+        if len(word) >= 4 and word not in _GLUE | _COURTESY | _CALENDAR:
+            found.add(word)
+        if index + 1 < len(tokens):
+            pair = (word, tokens[index + 1])
+            if not set(pair) <= _GLUE and not set(pair) & (_COURTESY | _CALENDAR):
+                found.add(" ".join(pair))
+    return found
+
+
 def _distinctive(members: Sequence[Chat], others: Sequence[Chat], n: int = 4) -> tuple[str, ...]:
-    """Words the agents' last turns use in these chats more than in the others (log-odds)."""
-    mine = Counter(w for c in members for w in set(words(" ".join(_agent_endings(c)))))
-    theirs = Counter(w for c in others for w in set(words(" ".join(_agent_endings(c)))))
-    floor = max(2, math.ceil(len(members) * 0.15))
+    """Phrases the agents' last turns use in these chats more than in the others (log-odds)."""
+    mine = Counter(p for c in members for p in _phrases(" ".join(_agent_endings(c))))
+    theirs = Counter(p for c in others for p in _phrases(" ".join(_agent_endings(c))))
+    floor = max(2, math.ceil(len(members) * 0.1))
     scored = []
     for word, count in mine.items():
-        if count < floor or len(word) < 4:
+        if count < floor:
             continue
         odds = math.log((count + 0.5) / (len(members) - count + 0.5)) - math.log(
             (theirs[word] + 0.5) / (len(others) - theirs[word] + 0.5)
@@ -244,6 +278,15 @@ def _closing_agent_line(members: Sequence[Chat], keywords: Sequence[str]) -> str
 
 
 # -- writing -------------------------------------------------------------------------------
+
+
+_FAILURE_NAMES = re.compile(r"fail|unresolv|abandon|escalat|error|refus|declin|lost|timeout")
+
+
+def _likely_pass(outcomes: Sequence[DraftOutcome]) -> str:
+    """A guess for the template only: the most common outcome whose name is not a failure's."""
+    good = [o.name for o in outcomes if not _FAILURE_NAMES.search(o.name)]
+    return good[0] if good else outcomes[0].name
 
 
 def _slug(text: str) -> str:
@@ -315,6 +358,6 @@ def scenario_toml(draft: DraftScenario) -> str:
         "",
         "# Uncomment once you have checked which outcomes count as a pass:",
         "# [expect]",
-        f"# pass = [{_q(outcomes[0].name)}]",
+        f"# pass = [{_q(_likely_pass(outcomes))}]",
     ]
     return "\n".join(lines) + "\n"

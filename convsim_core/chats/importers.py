@@ -257,21 +257,26 @@ def _read_openai(path: Path, text: str) -> ReadResult:
         if not isinstance(messages, list):
             raise ChatImportError(f"{path}:{number}: expected a 'messages' list")
         turns: list[ChatTurn] = []
+        chat_id = str(data.get("id", number))
+        unknown: str | None = None
         for message in messages:
             if not isinstance(message, Mapping):
                 raise ChatImportError(f"{path}:{number}: every message must be an object")
             role_name = message.get("role")
-            if role_name == "system":
-                continue  # the system prompt, not a turn
+            if role_name in ("system", "developer", "tool"):
+                continue  # instructions and tool output, not turns of the chat
             role = normalise_role(role_name)
             content = _openai_content(message.get("content"))
-            if role is None or content is None:
-                raise ChatImportError(
-                    f"{path}:{number}: a message needs a role (user/assistant) and text content"
-                )
+            if content is None:
+                raise ChatImportError(f"{path}:{number}: a message needs text content")
+            if role is None:
+                unknown = str(role_name)
+                break
             if content.strip():
                 turns.append(ChatTurn(role, content))
-        chat_id = str(data.get("id", number))
+        if unknown is not None:
+            result.skipped.append(Skipped(str(path), str(number), f"unknown role {unknown!r}"))
+            continue
         outcome = data.get("outcome")
         result.chats.append(
             Chat(

@@ -14,10 +14,12 @@ of many conversations loads one once.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import re
 import threading
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -109,14 +111,22 @@ class BM25Retriever:
         folder = library.folder / BM25_FOLDER
         turns = customer_turns(library)
         if _is_fresh(folder, library.count, version=INDEX_VERSION) and turns:
-            model = bm25s.BM25.load(str(folder))
-            return cls(turns, model)
+            if not (folder / "empty").exists():
+                return cls(turns, bm25s.BM25.load(str(folder)))
+            return cls([], bm25s.BM25())
         model = bm25s.BM25()
+        tokens = _tokenize([t.text for t in turns])
+        if not any(tokens):  # only "hi" and "ok": nothing to index, every search finds nothing
+            turns = []
         if turns:
-            model.index(_tokenize([t.text for t in turns]), show_progress=False)
+            model.index(tokens, show_progress=False)
             folder.mkdir(exist_ok=True)
             model.save(str(folder))
-            _write_meta(folder, library.count, version=INDEX_VERSION)
+            (folder / "empty").unlink(missing_ok=True)
+        else:
+            folder.mkdir(exist_ok=True)
+            (folder / "empty").touch()
+        _write_meta(folder, library.count, version=INDEX_VERSION)
         return cls(turns, model)
 
     def search_now(self, query: str, k: int) -> list[TurnHit]:
@@ -180,8 +190,10 @@ def _tokenize(texts: list[str]) -> list[list[str]]:
 class EmbeddingRetriever:
     method = "embeddings"
 
-    def __init__(self, store: InMemoryVectorStore) -> None:
+    def __init__(self, store: InMemoryVectorStore, settings: LLMSettings, model: str) -> None:
         self._store = store
+        self._settings = settings
+        self._model = model
 
     @classmethod
     async def for_library(
@@ -194,23 +206,25 @@ class EmbeddingRetriever:
         dump = folder / "vectors.json"
         if _is_fresh(folder, library.count, model=model) and dump.exists():
             store = await asyncio.to_thread(InMemoryVectorStore.load, str(dump), embeddings)
-            return cls(store)
+            return cls(store, settings, model)
         store = InMemoryVectorStore(embedding=embeddings)
         turns = customer_turns(library)
         if turns:
-            await store.aadd_texts(
-                [t.text for t in turns],
-                metadatas=[{"chat_id": t.chat_id, "turn_index": t.turn_index} for t in turns],
-            )
+            async with _embedding_errors(settings, model, "indexing a chat library"):
+                await store.aadd_texts(
+                    [t.text for t in turns],
+                    metadatas=[{"chat_id": t.chat_id, "turn_index": t.turn_index} for t in turns],
+                )
         folder.mkdir(parents=True, exist_ok=True)
         await asyncio.to_thread(store.dump, str(dump))
         _write_meta(folder, library.count, model=model)
-        return cls(store)
+        return cls(store, settings, model)
 
     async def search(self, query: str, k: int) -> list[TurnHit]:
         if k <= 0 or not query.strip():
             return []
-        found = await self._store.asimilarity_search_with_score(query, k=k)
+        async with _embedding_errors(self._settings, self._model, "a chat-library search"):
+            found = await self._store.asimilarity_search_with_score(query, k=k)
         return [
             TurnHit(
                 str(doc.metadata["chat_id"]),
@@ -260,6 +274,24 @@ def cached_embeddings(
         query_embedding_cache=True,
         key_encoder="sha256",
     )
+
+
+@contextlib.asynccontextmanager
+async def _embedding_errors(settings: LLMSettings, model: str, purpose: str) -> AsyncIterator[None]:
+    """An endpoint that fails after the SDK's retries is one line naming model and URL, like
+    every other LLM call (not the openai SDK's traceback)."""
+    from convsim_core.llm.errors import LLMError
+
+    try:
+        yield
+    except LLMError:
+        raise
+    except Exception as exc:
+        if type(exc).__module__.split(".")[0] not in {"openai", "httpx", "httpcore"}:
+            raise
+        raise LLMError.from_exception(
+            exc, model=model, base_url=settings.with_env().base_url, purpose=purpose
+        ) from None
 
 
 def _slug(text: str) -> str:

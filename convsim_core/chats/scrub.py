@@ -17,7 +17,9 @@ _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 _CARD = re.compile(r"(?<![\w-])\d(?:[ -]?\d){12,18}(?![\w-])")
 _PHONE = re.compile(
     r"(?<![\w+])(?:\+\d{1,3}[ .-]?)?(?:\(\d{2,4}\)[ .-]?)?\d{2,4}(?:[ .-]\d{2,4}){1,4}(?![\w-])"
+    r"|(?<![\w+-])\+?\d{10,12}(?![\w-])"  # written without separators: 4155551234
 )
+_LOCAL_PHONE = re.compile(r"(?<![\w-])\d{3}-\d{4}(?![\w-])")  # 555-1234
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$|^\d{1,2}[./-]\d{1,2}[./-]\d{2,4}$")
 
 
@@ -25,9 +27,12 @@ def scrub(text: str) -> str:
     # Most turns hold neither an "@" nor nine digits: skip the regexes for them (10x faster).
     if "@" in text:
         text = _EMAIL.sub(EMAIL, text)
-    if sum(char.isdigit() for char in text) >= 9:
+    digits = sum(char.isdigit() for char in text)
+    if digits >= 9:
         text = _CARD.sub(_card, text)
         text = _PHONE.sub(_phone, text)
+    if digits >= 7:
+        text = _LOCAL_PHONE.sub(PHONE, text)
     return text
 
 

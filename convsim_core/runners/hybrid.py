@@ -29,13 +29,17 @@ The rules above are :class:`~convsim_core.runners.turns.TurnTaking` (no I/O, tes
 clock); this module is the asyncio shell around them: the mailbox, the tasks, the session.
 
 The runner closes the session it created (never the channel: whoever made the channel owns it).
+
+Over 400 lines on purpose: a third of it is this description of the rules; the rest is one
+asyncio shell (session, listener, typing task, shutdown) whose parts share the runner's state.
+The rules are in :mod:`~convsim_core.runners.turns`, the mailbox in
+:mod:`~convsim_core.runners.mailbox`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections import deque
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -58,6 +62,15 @@ from convsim_core.models import (
 from convsim_core.participant import Participant
 from convsim_core.runners.base import ProgressCallback, Runner, RunnerServices
 from convsim_core.runners.full import ParticipantError
+from convsim_core.runners.mailbox import (
+    Arrival,
+    Crashed,
+    Ended,
+    Failed,
+    Mailbox,
+    Ready,
+    TurnComplete,
+)
 from convsim_core.runners.turns import TURN_GRACE_SECONDS, Draft, TurnTaking, Wait, in_order
 from convsim_core.termination import Termination
 from convsim_core.timing import NoDelay, TypingDelay
@@ -89,74 +102,6 @@ class HybridTiming:
     inactivity_timeout: float | None = attrs.field(default=30.0, validator=_positive_or_none)
     response_timeout: float | None = attrs.field(default=30.0, validator=_positive_or_none)
     max_wall_time: float | None = attrs.field(default=600.0, validator=_positive_or_none)
-
-
-# -- the mailbox ------------------------------------------------------------------------------
-
-
-@attrs.frozen
-class _Arrival:
-    message: Message
-    at: float
-    """Event-loop time of arrival, for settling."""
-
-
-@attrs.frozen
-class _TurnComplete:
-    pass
-
-
-@attrs.frozen
-class _Ended:
-    pass
-
-
-@attrs.frozen
-class _Failed:
-    error: ChannelError
-
-
-@attrs.frozen
-class _Ready:
-    generation: int
-    reply: Message | None
-
-
-@attrs.frozen
-class _Crashed:
-    generation: int
-    error: Exception
-
-
-_Item = _Arrival | _TurnComplete | _Ended | _Failed | _Ready | _Crashed
-
-
-class _Mailbox:
-    """A FIFO the runner can peek into (an agent message queued behind a finished draft)."""
-
-    def __init__(self) -> None:
-        self._items: deque[_Item] = deque()
-        self._nonempty = asyncio.Event()
-
-    def put(self, item: _Item) -> None:
-        self._items.append(item)
-        self._nonempty.set()
-
-    def has_arrival(self) -> bool:
-        return any(isinstance(item, _Arrival) for item in self._items)
-
-    async def get(self, within: float | None) -> _Item | None:
-        """The next item, or None when ``within`` seconds pass first (None: wait forever)."""
-        if not self._items:
-            if within is not None and within <= 0:
-                return None
-            self._nonempty.clear()
-            try:
-                async with asyncio.timeout(within):
-                    await self._nonempty.wait()
-            except TimeoutError:
-                return None
-        return self._items.popleft()
 
 
 class _CustomerFailed(Exception):
@@ -200,7 +145,7 @@ class HybridSimulationRunner(Runner):
     _channel_state: ChannelState | None = attrs.field(init=False, default=None)
     _protocol_errors: list[str] = attrs.field(init=False, factory=list)
     _inferred_intent: str | None = attrs.field(init=False, default=None)
-    _mailbox: _Mailbox = attrs.field(init=False, factory=_Mailbox)
+    _mailbox: Mailbox = attrs.field(init=False, factory=Mailbox)
     _session: Session | None = attrs.field(init=False, default=None)
     _listener: asyncio.Task[None] | None = attrs.field(init=False, default=None)
     _typing: asyncio.Task[None] | None = attrs.field(init=False, default=None)
@@ -302,7 +247,7 @@ class HybridSimulationRunner(Runner):
         self._session = session
         session.on_state_change = self._note_channel_state
         session.on_protocol_error = self._note_protocol_error
-        session.on_turn_complete = lambda: self._mailbox.put(_TurnComplete())
+        session.on_turn_complete = lambda: self._mailbox.put(TurnComplete())
         if self._channel_state is ChannelState.CONNECTING:
             self._note_channel_state(ChannelState.CONNECTED)
         return session
@@ -347,16 +292,16 @@ class HybridSimulationRunner(Runner):
         item = await self._mailbox.get(timeout)
         if item is None:
             return self._expired(kind)
-        if isinstance(item, _Arrival):
+        if isinstance(item, Arrival):
             return await self._agent_said(item)
-        if isinstance(item, _TurnComplete):
+        if isinstance(item, TurnComplete):
             self._turns.turn_completed()
             return None
-        if isinstance(item, _Ended):
+        if isinstance(item, Ended):
             return Termination(
                 TerminationReason.PARTICIPANT_FINISHED, "agent ended the conversation"
             )
-        if isinstance(item, _Failed):
+        if isinstance(item, Failed):
             raise item.error
         verdict = self._turns.draft_ready(
             item.generation, agent_waiting=self._mailbox.has_arrival()
@@ -364,7 +309,7 @@ class HybridSimulationRunner(Runner):
         if verdict is Draft.STALE:
             return None  # a draft the customer already threw away
         self._typing = None
-        if isinstance(item, _Crashed):
+        if isinstance(item, Crashed):
             raise _CustomerFailed(item.error)
         if item.reply is None:
             return Termination(TerminationReason.PARTICIPANT_FINISHED, "the customer finished")
@@ -387,7 +332,7 @@ class HybridSimulationRunner(Runner):
             self._start_typing()
         return termination
 
-    async def _agent_said(self, arrival: _Arrival) -> Termination | None:
+    async def _agent_said(self, arrival: Arrival) -> Termination | None:
         if self._turns.agent_spoke(arrival.at):
             logger.debug("agent spoke while the customer was typing; the draft is dropped")
             self._cancel_typing()
@@ -455,9 +400,9 @@ class HybridSimulationRunner(Runner):
                 if delay > 0 and reply.author != "person":  # a person has typed it already
                     await asyncio.sleep(delay)
         except Exception as exc:
-            self._mailbox.put(_Crashed(generation, exc))
+            self._mailbox.put(Crashed(generation, exc))
             return
-        self._mailbox.put(_Ready(generation, reply))
+        self._mailbox.put(Ready(generation, reply))
 
     # -- the channel ----------------------------------------------------------------------------
 
@@ -470,14 +415,14 @@ class HybridSimulationRunner(Runner):
                     logger.debug("ignoring a non-agent message from the channel: %r", message)
                     continue
                 stamped = Message(content=message.content, timestamp=self._now(), sender=AGENT)
-                mailbox.put(_Arrival(stamped, self._loop_time()))
+                mailbox.put(Arrival(stamped, self._loop_time()))
         except ChannelError as exc:
-            mailbox.put(_Failed(exc))
+            mailbox.put(Failed(exc))
         except Exception as exc:
             logger.exception("the channel's subscribe() failed")
-            mailbox.put(_Failed(ChannelError(f"the channel failed: {type(exc).__name__}: {exc}")))
+            mailbox.put(Failed(ChannelError(f"the channel failed: {type(exc).__name__}: {exc}")))
         else:
-            mailbox.put(_Ended())
+            mailbox.put(Ended())
 
     def _note_channel_state(self, state: ChannelState, detail: str = "") -> None:
         if state is self._channel_state:

@@ -25,6 +25,7 @@ from websockets.server import ServerProtocol
 
 from channels.signing import SIGNATURE_HEADER, sign, verify
 from convsim_core.channel import ChannelError, ChannelState, ProtocolError, Session
+from tests.support.timeouts import MS
 
 HOST = "127.0.0.1"
 
@@ -176,7 +177,7 @@ class WsBot:
             await ws.send(echo)  # same id: a bot re-sending what it is unsure was delivered
         elif text == "drop":  # answer, then vanish without a close frame
             await ws.send(echo)
-            await asyncio.sleep(0.05)
+            await asyncio.sleep(50 * MS)
             ws.transport.abort()
             return False
         elif text == "close":  # answer, then a clean close (a bot restarting)

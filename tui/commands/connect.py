@@ -28,7 +28,8 @@ from tui.commands.branch_options import (
     load_branch_args,
     wants_branch,
 )
-from tui.numbers import ANY_WHOLE, POSITIVE_WHOLE, NumberAction
+from tui.commands.chat_options import add_chat_options
+from tui.commands.terminal_ui import terminal_app
 from tui.wiring.bots import (
     DEMO_PLACEHOLDER_URL,
     check_preset_has_target,
@@ -76,29 +77,7 @@ def register(subparsers: Any) -> None:
     )
     add_bot_options(parser)
     add_branch_options(parser)
-    parser.add_argument(
-        "--seed", action=NumberAction, rule=ANY_WHOLE, help="random seed (default: the scenario's)"
-    )
-    parser.add_argument(
-        "--out", type=Path, metavar="FILE", help="transcript file (default: runs/<scenario>/...)"
-    )
-    parser.add_argument(
-        "--headless", action="store_true", help="print the chat as plain text, no terminal UI"
-    )
-    parser.add_argument(
-        "--max-messages",
-        action=NumberAction,
-        rule=POSITIVE_WHOLE,
-        metavar="N",
-        help="stop after N messages",
-    )
-    sides = parser.add_mutually_exclusive_group()
-    sides.add_argument(
-        "--llm", action="store_true", help="let the LLM play the customer (needs OPENAI_API_KEY)"
-    )
-    sides.add_argument(
-        "--offline", action="store_true", help="play the customer offline, even a kind = 'llm' one"
-    )
+    add_chat_options(parser, sides="the customer")
     parser.set_defaults(handler=handle_connect)
 
 
@@ -169,13 +148,9 @@ async def _check_reachable(profile: BotProfile) -> None:
 
 def _open_ui(scenario: Scenario, profile: BotProfile, args: argparse.Namespace) -> int | str:
     """The UI's exit code, or why it cannot run here."""
-    if not sys.stdout.isatty():
-        return "stdout is not a terminal"
-    try:
-        from tui.app import run_connect_app  # type: ignore[import-not-found,unused-ignore]
-    except ImportError as exc:
-        logger.debug("terminal UI unavailable", exc_info=True)
-        return f"the terminal UI is not available ({exc})"
+    app = terminal_app()
+    if isinstance(app, str):
+        return app
     if not args.demo_bot:
         asyncio.run(_check_reachable(profile))
     if args.out is not None:
@@ -184,11 +159,11 @@ def _open_ui(scenario: Scenario, profile: BotProfile, args: argparse.Namespace) 
     branch = getattr(args, "branch", None)
     if branch is not None:
         return int(
-            run_connect_app(
+            app.run_connect_app(
                 scenario, profile, seed=args.seed, demo_bot=bool(args.demo_bot), branch=branch
             )
         )
-    return int(run_connect_app(scenario, profile, seed=args.seed, demo_bot=bool(args.demo_bot)))
+    return int(app.run_connect_app(scenario, profile, seed=args.seed, demo_bot=bool(args.demo_bot)))
 
 
 # -- headless --------------------------------------------------------------------------------------
@@ -196,7 +171,6 @@ def _open_ui(scenario: Scenario, profile: BotProfile, args: argparse.Namespace) 
 
 async def run_headless(scenario: Scenario, profile: BotProfile, args: argparse.Namespace) -> int:
     """Hold one conversation, printing it as it happens; see the module docstring for codes."""
-    from convsim_core.branching import apply_branch
     from convsim_core.builder import default_transcript_path
     from convsim_core.channel import ChannelError
     from convsim_core.scenario import ScenarioError
@@ -214,10 +188,10 @@ async def run_headless(scenario: Scenario, profile: BotProfile, args: argparse.N
         path,
         event_callback=_LivePrinter(printer).on_event,
         use_llm=False if args.offline else None,
+        branch=getattr(args, "branch", None),
     )
     with as_user_error(ChannelError, ScenarioError):
         run = await open_bot_run(wiring, profile, demo_bot=bool(args.demo_bot))
-    apply_branch(run.runner, getattr(args, "branch", None))
     try:
         customer = str(run.runner.services.header.get("customer_kind", "?"))
         printer.intro(scenario, seed=seed, kinds={"customer": customer, "agent": run.profile.url})
@@ -275,10 +249,15 @@ def _print_extras(printer: HeadlessPrinter, result: ConversationResult) -> None:
 
 def _exit_code(result: ConversationResult, url: str, transcript: Path | None) -> int:
     from convsim_core.models import TerminationReason
+    from convsim_core.textsafe import one_line
 
     if result.error is None:
         return 0
     kept = f"; the transcript so far is saved in {transcript}" if transcript else ""
+    if result.error.startswith("cannot listen on "):
+        # Our own callback port (taken after the check before the run): a setup problem.
+        print(f"convsim: error: {one_line(result.error)}", file=sys.stderr)
+        return 2
     if result.termination_reason is TerminationReason.CHANNEL_ERROR:
         print(f"convsim: lost the bot at {url}: {result.error}{kept}", file=sys.stderr)
     else:

@@ -15,7 +15,7 @@ from tui.commands.branch_options import (
     load_branch_args,
     wants_branch,
 )
-from tui.numbers import ANY_WHOLE, NumberAction
+from tui.commands.chat_options import add_seed
 from tui.wiring.errors import UserError
 from tui.wiring.scenarios import resolve_scenario
 
@@ -40,9 +40,7 @@ def register(subparsers: Any) -> None:
         help="scenario file (.toml) or built-in name (demo); optional with --from",
     )
     add_branch_options(parser)
-    parser.add_argument(
-        "--seed", action=NumberAction, rule=ANY_WHOLE, help="random seed (default: the scenario's)"
-    )
+    add_seed(parser)
     parser.set_defaults(handler=handle_play)
 
 

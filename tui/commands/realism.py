@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ def register(subparsers: Any) -> None:
         help="score simulated customers against real chats",
         description="Per scenario: length and turn-count distributions, vocabulary overlap,"
         " similarity to the nearest real turn and how well a classifier tells simulated from"
-        " real turns (50%% = indistinguishable), against the most alike chats of a library.",
+        " real turns (50% = indistinguishable), against the most alike chats of a library.",
     )
     parser.add_argument("folder", type=Path, metavar="DIR", help="a folder of transcripts")
     parser.add_argument("--library", type=Path, required=True, metavar="LIB")
@@ -38,18 +39,24 @@ def handle_realism(args: argparse.Namespace) -> int:
         ChatLibrary.open(args.library)
     except ChatLibraryError as exc:
         raise UserError(str(exc)) from None
+    skipped: list[str] = []
     by_scenario: dict[str, list[list[str]]] = {}
     openings: dict[str, list[str]] = {}
     for path in sorted(folder.rglob("*.jsonl")):
         try:
             transcript = read_transcript(path)
-        except (OSError, UnicodeDecodeError, SchemaError):
-            continue  # not a transcript: a summary, a label file, a chat library
+        except (OSError, UnicodeDecodeError, SchemaError) as exc:
+            skipped.append(f"{path}: {exc}")
+            continue
         name = str(transcript.header.get("scenario") or path.parent.name)
         turns = [m.content for m in transcript.messages if m.sender is ParticipantRole.CUSTOMER]
         if turns:
             by_scenario.setdefault(name, []).append(turns)
             openings.setdefault(name, []).append(turns[0])
+    for line in skipped[:10]:
+        print(f"convsim: skipped {line}", file=sys.stderr)
+    if len(skipped) > 10:
+        print(f"convsim: ... and {len(skipped) - 10} more files skipped", file=sys.stderr)
     if not by_scenario:
         raise UserError(f"{folder}: no transcript with customer messages")
     rows: dict[str, dict[str, Any]] = {}

@@ -19,8 +19,10 @@ from tui.commands.branch_options import (
     load_branch_args,
     wants_branch,
 )
-from tui.numbers import ANY_WHOLE, POSITIVE, POSITIVE_WHOLE, NumberAction
-from tui.wiring.errors import UserError
+from tui.commands.chat_options import add_chat_options
+from tui.commands.terminal_ui import terminal_app
+from tui.numbers import POSITIVE, NumberAction
+from tui.wiring.errors import UserError, as_user_error
 from tui.wiring.scenarios import load_scenario_file, require_llm, with_kinds, with_max_messages
 
 if TYPE_CHECKING:
@@ -52,22 +54,7 @@ def register(subparsers: Any) -> None:
 
 
 def add_run_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--headless", action="store_true", help="print the chat as plain text, no terminal UI"
-    )
-    parser.add_argument(
-        "--seed", action=NumberAction, rule=ANY_WHOLE, help="random seed (default: the scenario's)"
-    )
-    parser.add_argument(
-        "--max-messages",
-        action=NumberAction,
-        rule=POSITIVE_WHOLE,
-        metavar="N",
-        help="stop after N messages",
-    )
-    parser.add_argument(
-        "--out", type=Path, metavar="FILE", help="transcript file (default: runs/<scenario>/...)"
-    )
+    add_chat_options(parser, sides="both sides")
     parser.add_argument(
         "--speed",
         action=NumberAction,
@@ -77,15 +64,6 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
             "pace messages at X times real typing speed (default: x8 in the terminal UI,"
             " no waiting headless)"
         ),
-    )
-    sides = parser.add_mutually_exclusive_group()
-    sides.add_argument(
-        "--llm",
-        action="store_true",
-        help="let the LLM play both sides (needs OPENAI_API_KEY)",
-    )
-    sides.add_argument(
-        "--offline", action="store_true", help="play both sides offline, even kind = 'llm' ones"
     )
 
 
@@ -145,18 +123,16 @@ def _open_ui(
     scenario: Scenario, args: argparse.Namespace, mode: str, branch: Branch | None = None
 ) -> int | str:
     """The UI's exit code, or why it cannot run here."""
-    if not sys.stdout.isatty():
-        return "stdout is not a terminal"
-    try:
-        from tui.app import run_watch_app
-    except ImportError as exc:
-        logger.debug("terminal UI unavailable", exc_info=True)
-        return f"the terminal UI is not available ({exc})"
+    app = terminal_app()
+    if isinstance(app, str):
+        return app
     if args.out is not None:
         print("convsim: --out applies to --headless runs only", file=sys.stderr)
     if branch is not None:
-        return run_watch_app(scenario, seed=args.seed, mode=mode, speed=args.speed, branch=branch)
-    return run_watch_app(scenario, seed=args.seed, mode=mode, speed=args.speed)
+        return int(
+            app.run_watch_app(scenario, seed=args.seed, mode=mode, speed=args.speed, branch=branch)
+        )
+    return int(app.run_watch_app(scenario, seed=args.seed, mode=mode, speed=args.speed))
 
 
 def _apply_overrides(scenario: Scenario, args: argparse.Namespace) -> Scenario:
@@ -173,32 +149,28 @@ async def run_headless(
     scenario: Scenario, args: argparse.Namespace, *, branch: Branch | None = None
 ) -> int:
     """Run once, printing as it goes; exit code 1 when the run failed with an error."""
-    from convsim_core.branching import apply_branch
-    from convsim_core.builder import build_full_runner, default_transcript_path
+    from convsim_core.builder import default_transcript_path
     from convsim_core.pacing import RealTimePacing
-    from convsim_core.persistence import TranscriptWriter
     from convsim_core.scenario import ScenarioError
     from tui.headless import HeadlessPrinter
     from tui.outputs import check_out
+    from tui.wiring.runs import RunWiring, full_run
 
     seed = scenario.seed if args.seed is None else args.seed
     path: Path = args.out or default_transcript_path(scenario, seed)
     check_out(path)
-    use_llm = False if args.offline else None
     printer = HeadlessPrinter()
-    writer = TranscriptWriter(path)
-    try:
-        runner = build_full_runner(
-            scenario,
-            seed=seed,
-            transcript=writer,
-            event_callback=printer.on_event,
-            pacer=RealTimePacing(args.speed) if args.speed else None,
-            use_llm=use_llm,
-        )
-    except ScenarioError as exc:
-        raise UserError(str(exc)) from None
-    apply_branch(runner, branch)
+    wiring = RunWiring(
+        scenario,
+        seed,
+        path,
+        event_callback=printer.on_event,
+        use_llm=False if args.offline else None,
+        branch=branch,
+    )
+    with as_user_error(ScenarioError):
+        runner, writer = full_run(wiring, pacer=RealTimePacing(args.speed) if args.speed else None)
+    assert writer is not None  # a path was given
     header = runner.services.header
     kinds = {role: str(header.get(f"{role}_kind", "?")) for role in ("customer", "agent")}
     printer.intro(scenario, seed=seed, kinds=kinds)

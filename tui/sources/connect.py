@@ -9,18 +9,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from convsim_core.branching import Branch, apply_branch
 from convsim_core.models import ParticipantRole
 from convsim_core.takeover import SeatedParticipant
-from tui.run_source import ActiveRun, RunHooks, RunSource, ScenarioInfo
-from tui.wiring.runs import RunWiring, open_bot_run
+from tui.run_source import ActiveRun, RunHooks, ScenarioSource
+from tui.wiring.runs import open_bot_run
 
 if TYPE_CHECKING:
     from channels.profile import BotProfile
+    from convsim_core.branching import Branch
     from convsim_core.scenario_models import Scenario
 
 
-class ConnectRunSource(RunSource):
+class ConnectRunSource(ScenarioSource):
     kind = "connect"
     seatable = frozenset({ParticipantRole.CUSTOMER})
 
@@ -35,13 +35,9 @@ class ConnectRunSource(RunSource):
         check: bool = True,
         branch: Branch | None = None,
     ) -> None:
-        super().__init__(ScenarioInfo.from_scenario(scenario))
-        self.branch = branch
-        self.scenario = scenario
+        super().__init__(scenario, runs_root=runs_root, use_llm=use_llm, branch=branch)
         self.profile = profile
         self.demo_bot = demo_bot
-        self.runs_root = runs_root
-        self.use_llm = use_llm
         self.check = check
         self.transport = self.describe_transport(profile)
 
@@ -56,18 +52,9 @@ class ConnectRunSource(RunSource):
         return f"{kind} · {profile.preset}" if profile.preset else kind
 
     async def start(self, hooks: RunHooks) -> ActiveRun:
-        from convsim_core.builder import default_transcript_path
-
-        wiring = RunWiring(
-            self.scenario,
-            hooks.seed,
-            default_transcript_path(self.scenario, hooks.seed, self.runs_root),
-            event_callback=hooks.event_callback,
-            progress_callback=hooks.progress_callback,
-            use_llm=self.use_llm,
+        run = await open_bot_run(
+            self.wiring(hooks), self.profile, demo_bot=self.demo_bot, check=self.check
         )
-        run = await open_bot_run(wiring, self.profile, demo_bot=self.demo_bot, check=self.check)
-        apply_branch(run.runner, self.branch)
         if hooks.seats is not None:  # the person may take the customer's seat
             run.runner.customer = SeatedParticipant(run.runner.customer, hooks.seats)
         return ActiveRun(run.runner, transcript_path=run.transcript_path, cleanups=[run.close])

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import attrs
 
 from channels.terminal import TerminalChannel, TerminalSession
-from convsim_core.branching import Branch, apply_branch
-from tui.run_source import ActiveRun, RunHooks, RunSource, ScenarioInfo
-from tui.wiring.runs import RunWiring, hybrid_run
+from tui.run_source import ActiveRun, RunHooks, ScenarioSource
+from tui.wiring.runs import hybrid_run
 
 if TYPE_CHECKING:
     from convsim_core.runners.hybrid import HybridTiming
@@ -38,40 +36,18 @@ def person_timing(scenario: Scenario, *, seed: int) -> HybridTiming:
     )
 
 
-class PlayRunSource(RunSource):
+class PlayRunSource(ScenarioSource):
     kind = "play"
 
-    def __init__(
-        self,
-        scenario: Scenario,
-        *,
-        runs_root: Path | None = None,
-        use_llm: bool | None = None,
-        branch: Branch | None = None,
-    ) -> None:
-        super().__init__(ScenarioInfo.from_scenario(scenario))
-        self.branch = branch
-        self.scenario = scenario
-        self.runs_root = runs_root
-        self.use_llm = use_llm
-
     async def start(self, hooks: RunHooks) -> ActiveRun:
-        from convsim_core.builder import default_transcript_path
-
         channel = TerminalChannel()
-        path = default_transcript_path(self.scenario, hooks.seed, self.runs_root)
-        wiring = RunWiring(
-            self.scenario,
-            hooks.seed,
-            path,
-            event_callback=hooks.event_callback,
-            progress_callback=hooks.progress_callback,
-            use_llm=self.use_llm,
-            timing=person_timing(self.scenario, seed=hooks.seed),
+        timing = person_timing(self.scenario, seed=hooks.seed)
+        wiring = attrs.evolve(
+            self.wiring(hooks, timing=timing),
             header_extra={"agent_kind": "person", "mode": "play"},
         )
-        runner, _writer = hybrid_run(wiring, channel)
-        apply_branch(runner, self.branch)
+        runner, writer = hybrid_run(wiring, channel)
+        path = writer.path
 
         def session() -> TerminalSession | None:
             return channel.sessions[-1] if channel.sessions else None

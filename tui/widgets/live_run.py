@@ -4,6 +4,10 @@ The runner's callbacks only post messages (never touch widgets); the handlers he
 panes. Progress reports can come faster than the screen refreshes, so they replace each other
 in the queue (``can_replace``). Every message carries the run's generation so a restart never
 shows the tail end of the previous run.
+
+Over 400 lines on purpose: it is one widget's message handlers (one per runner event) and the
+worker that feeds them; splitting the handlers from the messages they handle would only make
+each half harder to follow.
 """
 
 from __future__ import annotations

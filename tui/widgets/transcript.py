@@ -8,6 +8,9 @@ number of widgets the layout has to visit stays constant.
 
 The container uses ``layout: stream`` and ``anchor()``: it follows new messages until the user
 scrolls up, and follows again once they scroll back to the bottom (``end`` jumps there).
+
+Over 400 lines on purpose: the live bubbles and the pre-wrapped history must agree line for line
+on wrapping and styling, so they are kept side by side.
 """
 
 from __future__ import annotations

@@ -16,13 +16,19 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from convsim_core.branching import apply_branch
 from convsim_core.persistence import TranscriptWriter
 from tui.wiring.bots import check_reachable, demo_bot_like, open_channel, start_demo_bot
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from channels.profile import BotProfile
+    from convsim_core.branching import Branch
     from convsim_core.channel import Channel
+    from convsim_core.pacing import Pacer
     from convsim_core.runners.base import EventCallback, ProgressCallback
+    from convsim_core.runners.full import FullSimulationRunner
     from convsim_core.runners.hybrid import HybridSimulationRunner, HybridTiming
     from convsim_core.scenario_models import Scenario
 
@@ -33,13 +39,16 @@ class RunWiring:
 
     scenario: Scenario
     seed: int
-    transcript_path: Path
+    transcript_path: Path | None
+    """None: no transcript (full simulations only; a run with a real bot always keeps one)."""
     event_callback: EventCallback | None = None
     progress_callback: ProgressCallback | None = None
     use_llm: bool | None = None
     timing: HybridTiming | None = None
     header_extra: Mapping[str, Any] | None = None
     """Who the agent is, for readers of the transcript (play: a person; connect: the bot)."""
+    branch: Branch | None = None
+    """``--from TRANSCRIPT --at N``: the parent's first messages, recorded first."""
 
 
 @attrs.define
@@ -58,24 +67,49 @@ class BotRun:
         await self.stack.aclose()
 
 
+def _shared(wiring: RunWiring, transcript: TranscriptWriter | None) -> dict[str, Any]:
+    """What full and hybrid runners are built with alike."""
+    return {
+        "seed": wiring.seed,
+        "transcript": transcript,
+        "progress_callback": wiring.progress_callback,
+        "event_callback": wiring.event_callback,
+        "use_llm": wiring.use_llm,
+    }
+
+
 def hybrid_run(
     wiring: RunWiring, channel: Channel
 ) -> tuple[HybridSimulationRunner, TranscriptWriter]:
     """The scenario's customer against the agent behind ``channel``, writing a transcript."""
     from convsim_core.hybrid_builder import build_hybrid_runner
 
+    if wiring.transcript_path is None:
+        raise ValueError("a conversation with a real agent always keeps a transcript")
     writer = TranscriptWriter(wiring.transcript_path)
     runner = build_hybrid_runner(
         wiring.scenario,
         channel,
-        seed=wiring.seed,
-        transcript=writer,
-        progress_callback=wiring.progress_callback,
-        event_callback=wiring.event_callback,
-        use_llm=wiring.use_llm,
         timing=wiring.timing,
         header_extra=dict(wiring.header_extra or {}),
+        **_shared(wiring, writer),
     )
+    apply_branch(runner, wiring.branch)
+    return runner, writer
+
+
+def full_run(
+    wiring: RunWiring, *, pacer: Pacer | None = None, base_timestamp: datetime | None = None
+) -> tuple[FullSimulationRunner, TranscriptWriter | None]:
+    """Both sides simulated (watch, demo, batch), with a transcript unless the path is None."""
+    from convsim_core.builder import build_full_runner
+
+    path = wiring.transcript_path
+    writer = TranscriptWriter(path) if path is not None else None
+    runner = build_full_runner(
+        wiring.scenario, pacer=pacer, base_timestamp=base_timestamp, **_shared(wiring, writer)
+    )
+    apply_branch(runner, wiring.branch)
     return runner, writer
 
 
@@ -112,4 +146,4 @@ async def open_bot_run(
     except BaseException:
         await stack.aclose()
         raise
-    return BotRun(runner, profile, wiring.transcript_path, writer, stack)
+    return BotRun(runner, profile, writer.path, writer, stack)
