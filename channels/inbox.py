@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 
 import attrs
@@ -43,6 +43,21 @@ class InboxSession(Session):
         """None while open; a ChannelError once the channel failed; True once closed."""
         self._seen_ids: set[str] = set()
         self._closing = False
+        self._hook: Callable[[ProtocolError], None] | None = None
+        self._early_errors: list[ProtocolError] = []
+
+    @property
+    def on_protocol_error(self) -> Callable[[ProtocolError], None] | None:
+        return self._hook
+
+    @on_protocol_error.setter
+    def on_protocol_error(self, hook: Callable[[ProtocolError], None] | None) -> None:
+        """Errors seen before anyone listened (a failed session-start message) come now."""
+        self._hook = hook
+        if hook is not None:
+            early, self._early_errors = self._early_errors, []
+            for error in early:
+                hook(error)
 
     def _begin_close(self) -> bool:
         """True the first time ``close()`` is called (even after a failure), False after."""
@@ -86,7 +101,12 @@ class InboxSession(Session):
             self._seen_ids.add(reply_id)
         last = len(inbound.texts) - 1
         for index, text in enumerate(inbound.texts):
+            extras = inbound.extras_at(index)
             message = Message(content=text, timestamp=datetime.now(UTC), sender=_AGENT)
+            if extras is not None:
+                message = attrs.evolve(
+                    message, attachments=extras.attachments, quick_replies=extras.quick_replies
+                )
             self._messages.append(message)
             self._inbox.put_nowait(_Item(message, inbound.turn_complete and index == last))
         if not inbound.texts and inbound.turn_complete:
@@ -94,6 +114,9 @@ class InboxSession(Session):
 
     def report_protocol_error(self, error: ProtocolError) -> None:
         logger.warning("session %s: protocol error: %s [%s]", self.session_id, error, error.excerpt)
+        if self._hook is None:
+            self._early_errors.append(error)
+            return
         self._report_protocol_error(error)
 
     def report_state(self, state: ChannelState, detail: str = "") -> None:

@@ -33,7 +33,8 @@ _GENERIC_JSON = Preset(
     settings={
         "response_mode": "sync",
         "request": {"body": {"session_id": "{session_id}", "text": "{text}"}},
-        "reply": {"text": "replies[*].text", "session": "session_id"},
+        # "auto": {"replies": [{"text"}]}, a bare JSON array, {"text"} and plain text all read.
+        "reply": {"format": "auto", "session": "session_id"},
     },
     # The async form: the bot answers 202 and later POSTs each reply to callback_url.
     callback_settings={
@@ -44,7 +45,7 @@ _GENERIC_JSON = Preset(
                 "callback_url": "{callback_url}",
             }
         },
-        "reply": {"text": "text", "turn_complete": "final", "session": "session_id"},
+        "reply": {"format": "auto", "turn_complete": "final", "session": "session_id"},
     },
     callback_path="/webhook/async",
 )
@@ -57,9 +58,15 @@ _RASA_REST = Preset(
     settings={
         "response_mode": "sync",
         "request": {"body": {"sender": "{session_id}", "message": "{text}"}},
-        # Rasa also sends image/button-only items; those have no text and are skipped.
-        "reply": {"text": "$[*].text"},
+        # Items may be text, image, buttons (title/payload) or custom: "auto" reads them all.
+        "reply": {"format": "auto"},
     },
+    # Rasa's callback channel: answers "success", then POSTs each message (with its
+    # recipient_id) to the URL in the bot's credentials.yml.
+    callback_settings={
+        "reply": {"format": "auto", "session": "recipient_id"},
+    },
+    callback_path="/webhooks/callback/webhook",
 )
 
 _BOTFRAMEWORK = Preset(
@@ -78,16 +85,33 @@ _BOTFRAMEWORK = Preset(
                 "timestamp": "{timestamp}",
                 "channelId": "convsim",
                 "serviceUrl": "{service_url}",
-                "from": {"id": "convsim-customer", "name": "Customer", "role": "user"},
+                "from": {"id": "customer-{session_id}", "name": "Customer", "role": "user"},
                 "recipient": {"id": "bot", "name": "Bot", "role": "bot"},
                 "conversation": {"id": "{session_id}"},
                 "text": "{text}",
                 "textFormat": "plain",
                 "locale": "en-US",
-            }
+            },
+            # What a channel sends when a user opens the chat: the bot's welcome is tested too.
+            # [bot.request] send_setup = false switches it off.
+            "setup": {
+                "type": "conversationUpdate",
+                "id": "{message_id}",
+                "timestamp": "{timestamp}",
+                "channelId": "convsim",
+                "serviceUrl": "{service_url}",
+                "from": {"id": "customer-{session_id}", "name": "Customer", "role": "user"},
+                "recipient": {"id": "bot", "name": "Bot", "role": "bot"},
+                "conversation": {"id": "{session_id}"},
+                "membersAdded": [
+                    {"id": "bot", "name": "Bot"},
+                    {"id": "customer-{session_id}", "name": "Customer"},
+                ],
+                "locale": "en-US",
+            },
         },
         "reply": {
-            "text": "text",
+            "format": "auto",
             "filter": {"path": "type", "equals": "message"},
             "session": "conversation.id",
         },
@@ -108,6 +132,29 @@ _DEMO_WS = Preset(
             "session": "session_id",
         },
         "websocket": {"session_mode": "multiplexed"},
+    },
+)
+
+_GENERIC_WS = Preset(
+    name="generic-ws",
+    description=(
+        "WebSocket, one session per connection: sends JSON {type, text, user, session_id};"
+        " reads each reply frame as JSON (text at the usual places) or as plain text"
+    ),
+    kind="websocket",
+    default_path="",
+    settings={
+        # Botkit's web adapter keys conversations by "user" and wants type = "message".
+        "request": {
+            "body": {
+                "type": "message",
+                "text": "{text}",
+                "user": "{session_id}",
+                "session_id": "{session_id}",
+            }
+        },
+        "reply": {"format": "auto"},
+        "websocket": {"session_mode": "connection"},
     },
 )
 
@@ -208,6 +255,7 @@ PRESETS: dict[str, Preset] = {
         _GENERIC_JSON,
         _RASA_REST,
         _BOTFRAMEWORK,
+        _GENERIC_WS,
         _DEMO_WS,
         _PLAIN_WS,
         _RASA_SOCKETIO,
@@ -217,11 +265,12 @@ PRESETS: dict[str, Preset] = {
 }
 DEFAULT_PRESET = {
     "webhook": "generic-json",
-    "websocket": "demo-ws",
+    "websocket": "generic-ws",
     "socketio": "rasa-socketio",
     "directline": "directline",
 }
-"""Used when a profile names no preset: the generic JSON form for its kind."""
+"""Used when a profile names no preset: the generic form for its kind (never the demo bot's
+multiplexed protocol, which only ``preset = "demo-ws"`` asks for)."""
 
 
 def get_preset(name: str) -> Preset:

@@ -1,59 +1,78 @@
 """A bot profile: everything convsim needs to know to talk to one real bot over the wire.
 
 Profiles are written as a TOML ``[bot]`` table (in a scenario, or a file of their own) on top of
-an optional preset::
+a preset. Only ``url`` is required: ``convsim probe URL`` prints a ready profile. Below, every
+value shown is the real default for ``url = "http://127.0.0.1:8080/webhook"`` (a webhook, so the
+``generic-json`` preset); commented-out keys have no default. Where a preset sets a key
+differently, the comment says so (tests/test_profile.py checks this block against the code)::
 
     [bot]
-    preset = "generic-json"          # generic-json | rasa-rest | botframework | demo-ws | plain-ws
-                                     # | rasa-socketio | chainlit | directline
-    kind = "webhook"                 # webhook | websocket (alias ws) | socketio | directline
-    url = "http://127.0.0.1:8080"    # no path at all -> the preset's usual path is appended
+    url = "http://127.0.0.1:8080/webhook"  # no path at all -> the preset's usual path is appended
+    preset = "generic-json"     # default: generic-json (http) | generic-ws (ws); also rasa-rest,
+                                # botframework, demo-ws (the demo bot only), plain-ws,
+                                # rasa-socketio, chainlit, directline
+    kind = "webhook"            # webhook | websocket (alias ws) | socketio | directline; default:
+                                # the preset's, else the URL's scheme
     method = "POST"
-    response_mode = "sync"           # webhook: sync (replies in the HTTP response) | callback
-    response_ends_turn = false       # callback: an HTTP 200 (not 202) answer ends the bot's turn
-    response_timeout = 30.0          # seconds to wait for an HTTP response
+    response_mode = "sync"      # webhook: sync (replies in the HTTP response) | callback;
+                                # botframework: callback
+    response_ends_turn = false  # callback: any 2xx but 202 ends the bot's turn; botframework: true
+    response_timeout = 30.0     # seconds to wait for an HTTP response
     connect_timeout = 10.0
-    settle_seconds = 1.0             # quiet time after which the bot's turn is taken as over
-    max_body_bytes = 1048576         # larger frames/bodies are protocol errors
-    max_connections = 0              # webhook: open HTTP connections at most (0 = no limit)
-    health_url = "/health"           # optional GET before the run (relative to the bot's origin)
-    signing_secret_env = "BOT_SECRET"  # HMAC-SHA256 signs requests and verifies callbacks:
-                                     # X-Convsim-Signature: t=<unix>,n=<nonce>,sha256=<hex of
-                                     # HMAC("<t>.<n>." + raw body)>; stale (> 300 s) or
-                                     # replayed (nonce seen before) signatures are refused
+    settle_seconds = 1.0        # quiet time after which the bot's turn is taken as over
+    max_body_bytes = 1048576    # larger frames/bodies are protocol errors
+    max_connections = 0         # webhook: open HTTP connections at most (0 = no limit)
+    # health_url = "/health"    # a GET before the run (relative to the bot's origin)
+    # signing_secret_env = "BOT_SECRET"  # HMAC-SHA256 signs requests and verifies callbacks:
+                                # X-Convsim-Signature: t=<unix>,n=<nonce>,sha256=<hex of
+                                # HMAC("<t>.<n>." + raw body)>; stale (> 300 s) or
+                                # replayed (nonce seen before) signatures are refused
 
-    [bot.headers]                    # names are HTTP tokens; values without CR/LF/NUL
-    Authorization = "Bearer ${BOT_TOKEN}"   # ${NAME}: from the environment, required
+    # [bot.headers]             # names are HTTP tokens; values without CR/LF/NUL
+    # Authorization = "Bearer ${BOT_TOKEN}"   # ${NAME}: from the environment, required
 
     [bot.request]
-    format = "json"                  # json | text
-    body = { session_id = "{session_id}", text = "{text}" }
-    setup = { type = "start", session_id = "{session_id}" }   # optional, sent first
-    resend_setup = false             # websocket: send the setup frame again after a reconnect
+    format = "json"             # json | text (plain-ws)
+    body = { session_id = "{session_id}", text = "{text}" }   # the preset's; generic-ws sends
+                                # { type = "message", text, user, session_id }, rasa-rest
+                                # { sender, message }, botframework a message Activity
+    # setup = { type = "start" }  # sent once at the start; botframework: a conversationUpdate
+    send_setup = true           # false: leave the setup message out (no conversationUpdate)
+    resend_setup = false        # websocket: send the setup frame again after a reconnect
 
     [bot.reply]
-    format = "json"                  # json | text (every text frame is one reply)
-    text = "replies[*].text"         # JSON path, or a list of paths
-    turn_complete = "final"          # optional boolean flag: the bot's turn is over
-    filter = { path = "type", equals = "message" }   # other frames (typing, acks) are dropped
-    session = "session_id"           # routes multiplexed frames and callbacks to their session
-    id = "id"                        # optional: a reply id seen twice is delivered once
+    format = "auto"             # auto (JSON with the text at the usual places - text, message,
+                                # content, reply, lists of those, Rasa and Bot Framework shapes -
+                                # and images/buttons; on websockets plain text, decided per frame)
+                                # | json (the paths below) | text; demo-ws: json, plain-ws: text
+    # text = "replies[*].text"  # JSON path(s) of the reply text; required with format = "json"
+    # turn_complete = "final"   # a boolean flag: the bot's turn is over (demo-ws, callbacks)
+    # filter = { path = "type", equals = "message" }  # other frames are dropped (demo-ws,
+                                # botframework); one that carries a text is a protocol error
+    session = "session_id"      # routes callbacks and multiplexed frames to their session;
+                                # botframework: conversation.id; rasa-rest callback: recipient_id
+    # id = "id"                 # a reply id seen twice is delivered once
 
     [bot.websocket]
-    session_mode = "connection"      # connection (one per session) | multiplexed
-    ping_interval = 20.0             # 0 disables keep-alive pings
+    session_mode = "connection" # connection (one per session) | multiplexed (demo-ws)
+    ping_interval = 20.0        # 0 disables keep-alive pings
     ping_timeout = 20.0
 
     [bot.reconnect]
     attempts = 3
-    backoff = 0.5                    # doubled per attempt, capped at max_backoff
+    backoff = 0.5               # doubled per attempt, capped at max_backoff
     max_backoff = 8.0
+    retry_sent = false          # webhook: also retry a request that may have reached the bot
+                                # (server disconnected mid-request); off: never sent twice
 
-    [bot.callback]                   # the server convsim runs for callback bots
+    [bot.callback]              # the server convsim runs for callback bots
     host = "127.0.0.1"
-    port = 0                         # 0: any free port
+    port = 0                    # 0: any free port (Rasa's callback channel needs a fixed one)
     path = "/callback"
-    public_url = ""                  # optional: the base URL the bot must use to reach it
+    # public_url = "https://..."  # the base URL the bot must use to reach it
+
+Socket.IO and Direct Line bots (``kind = "socketio"`` / ``"directline"``, presets
+``rasa-socketio``, ``chainlit``, ``directline``) have a table of their own::
 
     [bot.socketio]                   # kind = "socketio" (http(s):// or ws(s):// URL of the server)
     path = "/socket.io"              # the Socket.IO endpoint (Chainlit: "/ws/socket.io")
@@ -423,7 +442,7 @@ def _check_consistency(profile: BotProfile, top: Table) -> None:
     needs_routing = profile.response_mode == "callback" or (
         profile.kind == "websocket" and profile.session_mode == "multiplexed"
     )
-    if needs_routing and reply.format == "json" and reply.session is None:
+    if needs_routing and reply.format != "text" and reply.session is None:
         raise ProfileError(
             f"{top.where('reply.session')}: missing; callbacks and multiplexed websockets need the"
             " JSON path of the session id in each frame (e.g. 'session_id')"

@@ -19,6 +19,7 @@ from channels.templates import FrameTemplate, TemplateError
 class RequestSpec:
     body: FrameTemplate
     setup: FrameTemplate | None = None
+    """Sent once when a session starts (``send_setup = false`` leaves it out)."""
     resend_setup: bool = False
 
 
@@ -38,6 +39,9 @@ class ReconnectPolicy:
     attempts: int = 3
     backoff: float = 0.5
     max_backoff: float = 8.0
+    retry_sent: bool = False
+    """Webhooks: also retry a request that may have reached the bot (the server disconnected
+    mid-request). Off: the bot could process the message twice."""
 
     def delay(self, attempt: int) -> float:
         """Seconds to wait before reconnect attempt ``attempt`` (1-based): exponential, capped."""
@@ -63,7 +67,7 @@ def _template(table: Table, key: str, fmt: str) -> FrameTemplate | None:
 
 
 def parse_request(table: Table, *, kind: str, response_mode: str) -> RequestSpec:
-    table.only(("format", "body", "setup", "resend_setup"))
+    table.only(("format", "body", "setup", "resend_setup", "send_setup"))
     fmt = table.choice("format", ("json", "text"), "json")
     if fmt == "text" and kind == "webhook":
         raise ProfileError(f"{table.where('format')}: webhooks send JSON; 'text' is for websockets")
@@ -75,7 +79,7 @@ def parse_request(table: Table, *, kind: str, response_mode: str) -> RequestSpec
     body = _template(table, "body", fmt)
     if body is None:
         raise ProfileError(f"{table.where('body')}: missing; expected the message template")
-    setup = _template(table, "setup", fmt)
+    setup = _template(table, "setup", fmt) if table.boolean("send_setup", True) else None
     for template, key in ((body, "body"), (setup, "setup")):
         if template is None:
             continue
@@ -99,7 +103,7 @@ def _path(table: Table, key: str) -> JsonPath | None:
 
 def parse_reply(table: Table) -> ReplySpec:
     table.only(("format", "text", "turn_complete", "filter", "session", "id"))
-    fmt = table.choice("format", ("json", "text"), "json")
+    fmt = table.choice("format", ("json", "text", "auto"), "json")
     texts: list[JsonPath] = []
     for text in table.text_list("text"):
         try:
@@ -126,11 +130,12 @@ def parse_reply(table: Table) -> ReplySpec:
 
 
 def parse_reconnect(table: Table) -> ReconnectPolicy:
-    table.only(("attempts", "backoff", "max_backoff"))
+    table.only(("attempts", "backoff", "max_backoff", "retry_sent"))
     return ReconnectPolicy(
         attempts=table.integer("attempts", 3, minimum=0),
         backoff=table.seconds("backoff", 0.5),
         max_backoff=table.seconds("max_backoff", 8.0),
+        retry_sent=table.boolean("retry_sent", False),
     )
 
 

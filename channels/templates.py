@@ -21,7 +21,7 @@ from typing import Any
 import attrs
 
 PLACEHOLDERS = frozenset(
-    {"text", "session_id", "message_id", "timestamp", "callback_url", "service_url"}
+    {"text", "session_id", "message_id", "timestamp", "callback_url", "service_url", "value"}
 )
 """Names a template may use; see :class:`channels.codec.FrameCodec` for their values."""
 

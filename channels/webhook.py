@@ -16,9 +16,12 @@ import asyncio
 import contextlib
 import logging
 import uuid
+from collections import OrderedDict
 from datetime import UTC, datetime
+from typing import Any
 
 import aiohttp
+import attrs
 
 from channels.callback_server import CallbackServer, Verdict
 from channels.codec import FrameCodec, Inbound, Outgoing, excerpt
@@ -28,16 +31,24 @@ from channels.inbox import InboxSession
 from channels.preflight import ListenError
 from channels.profile import BotProfile, ProfileError
 from channels.signing import SIGNATURE_HEADER, sign
+from channels.where import describe_profile, wire_ids
 from convsim_core.channel import Channel, ChannelError, ChannelState, ProtocolError
 from convsim_core.models import Message
 from convsim_core.textsafe import one_line
 
 logger = logging.getLogger(__name__)
 
-# Failures where the request certainly or most likely never reached the bot's handler, so
-# sending it again cannot duplicate a message. (A keep-alive connection the server closed while
-# idle surfaces as ServerDisconnectedError on reuse.)
-_RETRYABLE = (aiohttp.ClientConnectorError, aiohttp.ServerDisconnectedError)
+# Failures where the request cannot have reached the bot (connection refused, DNS, TLS: all
+# ClientConnectorError), so sending it again cannot make the bot process a message twice.
+_RETRYABLE: tuple[type[Exception], ...] = (aiohttp.ClientConnectorError,)
+# Failures after the request may have been read ("Server disconnected" mid-request); retried
+# only when the profile opts in with [bot.reconnect] retry_sent = true.
+_MAYBE_DELIVERED: tuple[type[Exception], ...] = (
+    aiohttp.ServerDisconnectedError,
+    aiohttp.ClientOSError,
+)
+_FINISHED_KEPT = 10_000
+"""Ids of finished sessions remembered, so their late callbacks are acknowledged, not 404."""
 
 
 class WebhookSession(InboxSession):
@@ -49,16 +60,17 @@ class WebhookSession(InboxSession):
         self._outbox: asyncio.Queue[str] = asyncio.Queue()
         self._worker: asyncio.Task[None] | None = None
 
-    def start(self, setup_body: str | None) -> None:
-        if setup_body is not None:
-            self._outbox.put_nowait(setup_body)
+    def start(self) -> None:
         self._worker = asyncio.create_task(self._work(), name=f"webhook {self.session_id}")
 
     async def send(self, message: Message) -> None:
         self._check_open()
-        body = self._channel.encode(self, message.content, message.timestamp)
+        body = self._channel.encode(self, message)
         self._record(message)
         self._outbox.put_nowait(body)
+
+    def describe(self) -> dict[str, str]:
+        return wire_ids(self._channel.profile.request.body, self.session_id)
 
     @property
     def pending_posts(self) -> int:
@@ -97,6 +109,7 @@ class WebhookChannel(Channel):
         self.profile = profile
         self.codec = FrameCodec(profile)
         self._sessions: dict[str, WebhookSession] = {}
+        self._finished: OrderedDict[str, None] = OrderedDict()
         self._http: aiohttp.ClientSession | None = None
         self._server: CallbackServer | None = None
         self._url = ""
@@ -114,11 +127,22 @@ class WebhookChannel(Channel):
         await self._start()
         session = WebhookSession(self, uuid.uuid4().hex)
         self._sessions[session.session_id] = session
-        session.start(self._render_setup(session))
+        setup = self._render_setup(session)
+        if setup is not None:
+            # Posted before the session is handed out, so the bot's welcome (Bot Framework's
+            # answer to conversationUpdate) is in the inbox before the customer says a word.
+            await self.post(session, setup, setup=True)
+        session.start()
         return session
+
+    def describe(self) -> dict[str, Any]:
+        return describe_profile(self.profile)
 
     def forget(self, session: WebhookSession) -> None:
         self._sessions.pop(session.session_id, None)
+        self._finished[session.session_id] = None
+        while len(self._finished) > _FINISHED_KEPT:
+            self._finished.popitem(last=False)
 
     async def close(self) -> None:
         self._closed = True
@@ -169,7 +193,9 @@ class WebhookChannel(Channel):
                 headers=headers, timeout=timeout, connector=connector
             )
 
-    def _outgoing(self, session: WebhookSession, text: str, timestamp: datetime) -> Outgoing:
+    def _outgoing(
+        self, session: WebhookSession, text: str, timestamp: datetime, message: Message | None
+    ) -> Outgoing:
         server = self._server
         return Outgoing(
             text=text,
@@ -177,18 +203,24 @@ class WebhookChannel(Channel):
             timestamp=timestamp,
             callback_url=server.callback_url if server else "",
             service_url=server.base_url if server else "",
+            choice=message.choice if message is not None else None,
         )
 
-    def encode(self, session: WebhookSession, text: str, timestamp: datetime) -> str:
-        return self.codec.encode(self._outgoing(session, text, timestamp))
+    def encode(self, session: WebhookSession, message: Message) -> str:
+        outgoing = self._outgoing(session, message.content, message.timestamp, message)
+        return self.codec.encode(outgoing)
 
     def _render_setup(self, session: WebhookSession) -> str | None:
-        return self.codec.encode_setup(self._outgoing(session, "", datetime.now(UTC)))
+        return self.codec.encode_setup(self._outgoing(session, "", datetime.now(UTC), None))
 
-    async def post(self, session: WebhookSession, body: str) -> None:
-        """POST one body, retrying only failures that cannot have reached the bot's handler."""
+    async def post(self, session: WebhookSession, body: str, *, setup: bool = False) -> None:
+        """POST one body, retrying only failures that cannot have reached the bot's handler.
+
+        ``setup``: the session-start message; its answer is no bot turn.
+        """
         assert self._http is not None
         profile = self.profile
+        retryable = _RETRYABLE + (_MAYBE_DELIVERED if profile.reconnect.retry_sent else ())
         data = body.encode("utf-8")
         headers = {"Content-Type": "application/json"}
         if self._secret is not None:
@@ -206,7 +238,7 @@ class WebhookChannel(Channel):
                     payload = await _read_capped(resp, profile.max_body_bytes)
                     location = resp.headers.get("Location", "")
                 break
-            except _RETRYABLE as exc:
+            except retryable as exc:
                 attempt += 1
                 if attempt > profile.reconnect.attempts:
                     error = ChannelError(
@@ -226,13 +258,16 @@ class WebhookChannel(Channel):
                 self._turn_failed(
                     session,
                     ProtocolError(f"no HTTP response within {profile.response_timeout:g} s"),
+                    setup=setup,
                 )
                 return
             except ProtocolError as error:  # oversized response
-                self._turn_failed(session, error)
+                self._turn_failed(session, error, setup=setup)
                 return
             except aiohttp.ClientError as exc:
-                self._turn_failed(session, ProtocolError(f"HTTP request failed: {describe(exc)}"))
+                # Not retried: the bot may have processed the message already.
+                failure = ProtocolError(f"HTTP request failed: {describe(exc)}")
+                self._turn_failed(session, failure, setup=setup)
                 return
         if attempt:
             session.report_state(ChannelState.CONNECTED, "reachable again")
@@ -245,33 +280,40 @@ class WebhookChannel(Channel):
                     " redirects for POSTs: put the final URL in the profile",
                     f"HTTP {status} redirect{where}",  # what transcripts and screens show
                 ),
+                setup=setup,
             )
             return
-        self._handle_response(session, status, payload)
+        self._handle_response(session, status, payload, setup=setup)
 
-    def _turn_failed(self, session: WebhookSession, error: ProtocolError) -> None:
+    def _turn_failed(
+        self, session: WebhookSession, error: ProtocolError, *, setup: bool = False
+    ) -> None:
         session.report_protocol_error(error)
-        if self.profile.response_mode == "sync":
+        if self.profile.response_mode == "sync" and not setup:
             # The exchange is over either way; say so rather than leave the runner waiting.
             session.deliver(Inbound(texts=(), turn_complete=True))
 
-    def _handle_response(self, session: WebhookSession, status: int, payload: bytes) -> None:
-        if status in _WRONG_ENDPOINT:
-            # Not a malformed reply: the URL is not the bot's. Every later message would get
-            # the same answer, so end with channel_error now (one report, not one per turn)
-            # instead of letting the conversation run into its response timeout.
-            session.fail(
-                ChannelError(f"{self.profile.url} answered HTTP {status}: is it the bot's URL?")
-            )
-            return
+    def _handle_response(
+        self, session: WebhookSession, status: int, payload: bytes, *, setup: bool = False
+    ) -> None:
         if not 200 <= status < 300:
-            error = ProtocolError(f"bot answered HTTP {status}", excerpt(payload))
-            self._turn_failed(session, error)
+            what = " to the session-start message" if setup else ""
+            error = ProtocolError(f"bot answered HTTP {status}{what}", excerpt(payload))
+            if status in _WRONG_ENDPOINT:
+                session.report_protocol_error(error)
+                # Every later message would get the same answer: end with channel_error now
+                # instead of letting the conversation run into its response timeout.
+                session.fail(
+                    ChannelError(f"{self.profile.url} answered HTTP {status}: is it the bot's URL?")
+                )
+            else:
+                self._turn_failed(session, error, setup=setup)
             return
         if self.profile.response_mode == "callback":
-            # Replies come by callback. A 200 (not 202) from a bot that holds its response until
-            # its turn handler finished means the turn is over.
-            if self.profile.response_ends_turn and status == 200:
+            # Replies come by callback. Any 2xx but 202 Accepted ("still working on it") from a
+            # bot that holds its response until its turn handler finished ends the turn (Bot
+            # Framework SDKs answer 200 or 201).
+            if self.profile.response_ends_turn and status != 202 and not setup:
                 session.deliver(Inbound(texts=(), turn_complete=True))
             return
         inbound: Inbound | None = Inbound(texts=())
@@ -279,12 +321,12 @@ class WebhookChannel(Channel):
             try:
                 inbound = self.codec.decode(payload)
             except ProtocolError as error:
-                self._turn_failed(session, error)
+                self._turn_failed(session, error, setup=setup)
                 return
         # A sync response is one whole bot turn.
-        texts = inbound.texts if inbound is not None else ()
-        message_id = inbound.message_id if inbound is not None else None
-        session.deliver(Inbound(texts=texts, turn_complete=True, message_id=message_id))
+        if inbound is None:
+            inbound = Inbound(texts=())
+        session.deliver(attrs.evolve(inbound, turn_complete=not setup))
 
     def _on_callback(self, body: bytes, conversation_id: str | None) -> Verdict:
         """Route one callback to its session; the verdict becomes the HTTP answer."""
@@ -300,6 +342,15 @@ class WebhookChannel(Channel):
             session_id = conversation_id
         session = self._sessions.get(session_id)
         if session is None or not session.is_open:
+            if session is not None or session_id in self._finished:
+                # A conversation convsim started and already ended: the bot did nothing wrong
+                # (an answer to the closing message that came after the grace period).
+                logger.info(
+                    "late reply for finished conversation %s acknowledged, not recorded: %s",
+                    session_id,
+                    excerpt(body),
+                )
+                return Verdict(200)
             return Verdict(404, f"unknown session {session_id!r}")
         try:
             inbound = self.codec.interpret(document)

@@ -12,11 +12,13 @@ import logging
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from channels.codec import FrameCodec, Outgoing
 from channels.inbox import InboxSession
 from channels.profile import BotProfile, ProfileError
 from channels.unroutable import UnroutableLog
+from channels.where import describe_profile, wire_ids
 from channels.ws_link import WsLink
 from convsim_core.channel import Channel, ChannelError, ChannelState, ProtocolError
 from convsim_core.models import Message
@@ -35,9 +37,14 @@ class WebSocketSession(InboxSession):
         self._owns_link = False
         self.setup_frame: str | None = self._codec.encode_setup(self._outgoing(""))
 
-    def _outgoing(self, text: str, timestamp: datetime | None = None) -> Outgoing:
+    def _outgoing(
+        self, text: str, timestamp: datetime | None = None, message: Message | None = None
+    ) -> Outgoing:
         return Outgoing(
-            text=text, session_id=self.session_id, timestamp=timestamp or datetime.now(UTC)
+            text=text,
+            session_id=self.session_id,
+            timestamp=timestamp or datetime.now(UTC),
+            choice=message.choice if message is not None else None,
         )
 
     def attach(self, link: WsLink, *, owns: bool) -> None:
@@ -57,13 +64,16 @@ class WebSocketSession(InboxSession):
         """Hand the message to the link; if the link is down it is sent after the reconnect."""
         self._check_open()
         assert self._link is not None
-        frame = self._codec.encode(self._outgoing(message.content, message.timestamp))
+        frame = self._codec.encode(self._outgoing(message.content, message.timestamp, message))
         self._record(message)  # before the await: a quick reply must come after it
         try:
             await self._link.send(frame)
         except ChannelError:
             self._unrecord(message)
             raise
+
+    def describe(self) -> dict[str, str]:
+        return wire_ids(self._channel.profile.request.body, self.session_id)
 
     async def close(self) -> None:
         if not self._begin_close():
@@ -122,6 +132,9 @@ class WebSocketChannel(Channel):
         if session.setup_frame is not None:
             await link.send(session.setup_frame)
         return session
+
+    def describe(self) -> dict[str, Any]:
+        return describe_profile(self.profile)
 
     def forget(self, session: WebSocketSession) -> None:
         self._sessions.pop(session.session_id, None)

@@ -28,6 +28,7 @@ from convsim_core.models import ParticipantRole
 from convsim_core.offline.agent import OfflineAgent
 from convsim_core.offline.customer import OfflineCustomer
 from convsim_core.offline.scripted import ScriptedParticipant
+from convsim_core.offline_judge import OfflineJudge, OutcomeWords
 from convsim_core.pacing import NoPacing, Pacer
 from convsim_core.participant import Participant
 from convsim_core.persistence import TranscriptSink
@@ -177,7 +178,7 @@ class _Builder:
         self.seed = seed
         self.usage = usage
         self.use_llm = use_llm
-        self._models: dict[float | None, BaseChatModel] = {}
+        self._models: dict[tuple[float | None, LLMSettings | None], BaseChatModel] = {}
         self._kinds: dict[ParticipantRole, str] = {}
 
     def kind(self, role: ParticipantRole) -> str:
@@ -193,7 +194,9 @@ class _Builder:
         spec = scenario.side(role)
         kind = self.kind(role)
         if kind == "scripted":
-            return ScriptedParticipant(role, spec.turns)
+            initial = scenario.initial_message
+            opening = initial.content if initial is not None and initial.sender is role else None
+            return ScriptedParticipant(role, spec.turns, opening=opening)
         pool = self._pool() if role is ParticipantRole.CUSTOMER else None
         if kind == "llm":
             return self._llm_participant(scenario, role, spec, pool)
@@ -249,16 +252,22 @@ class _Builder:
         if spec.kind == "llm" and self._llm_for("judge.kind"):
             from convsim_core.llm import LLMOutcomeJudge
 
-            model = self._model(temperature=0.0)
+            model = self._model(temperature=0.0, settings=spec.llm)
             return LLMOutcomeJudge(
-                model, usage=self.usage, every_n_messages=spec.every_n_messages
+                model,
+                usage=self.usage,
+                every_n_messages=spec.every_n_messages,
+                min_messages=spec.min_messages,
             ), "llm"
         if spec.kind == "none":
             return NullJudge(), "none"
-        if not spec.keywords:
-            return NullJudge(), "none"
-        rules = tuple(KeywordRule(k.outcome, k.phrases, k.said_by) for k in spec.keywords)
-        return KeywordJudge(rules), "keyword"
+        if spec.kind == "keyword":
+            rules = tuple(
+                KeywordRule(k.outcome, k.phrases, k.said_by) for k in spec.keywords if k.phrases
+            )
+            return (KeywordJudge(rules), "keyword") if rules else (NullJudge(), "none")
+        words = tuple(OutcomeWords(k.outcome, k.phrases, k.said_by) for k in spec.keywords)
+        return OfflineJudge(words), "offline"
 
     def _termination(self) -> TerminationStrategy:
         spec = self.scenario.termination
@@ -266,7 +275,8 @@ class _Builder:
         if spec.terminal_outcomes:
             strategies.append(OutcomeReached(frozenset(spec.terminal_outcomes)))
         if spec.closing_phrases:
-            strategies.append(ClosingPhrases(spec.closing_phrases))
+            sender = None if spec.closing_by == "either" else ParticipantRole(spec.closing_by)
+            strategies.append(ClosingPhrases(spec.closing_phrases, sender))
         if spec.goal_completion:
             strategies.append(GoalCompletion(self._goal_checker()))
         if spec.llm_completion and self._llm_for("termination.llm_completion"):
@@ -354,16 +364,20 @@ class _Builder:
         )
         return False
 
-    def _model(self, *, temperature: float | None = None) -> BaseChatModel:
-        model = self._models.get(temperature)
+    def _model(
+        self, *, temperature: float | None = None, settings: LLMSettings | None = None
+    ) -> BaseChatModel:
+        """A chat model; ``settings`` (``[judge.llm]``) overrides the scenario's ``[llm]``."""
+        key = (temperature, settings)
+        model = self._models.get(key)
         if model is None:
             from convsim_core.llm import configure_cache, make_chat_model
 
-            settings = llm_settings(self.scenario)
+            resolved = settings.with_env() if settings else llm_settings(self.scenario)
             if not self._models:
-                configure_cache(settings)
-            model = make_chat_model(settings, temperature=temperature, seed=self.seed)
-            self._models[temperature] = model
+                configure_cache(resolved)
+            model = make_chat_model(resolved, temperature=temperature, seed=self.seed)
+            self._models[key] = model
         return model
 
 

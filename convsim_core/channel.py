@@ -8,6 +8,7 @@ from __future__ import annotations
 import abc
 import enum
 from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 from convsim_core.models import Conversation, Message
 
@@ -55,6 +56,11 @@ class Session(abc.ABC):
     async def close(self) -> None:  # noqa: B027 - optional hook, most sessions need none
         """Release the session's resources; safe to call twice."""
 
+    def describe(self) -> dict[str, str]:
+        """The ids the agent saw for this conversation (``sender``, ``conversation.id``...),
+        recorded in the transcript header so it can be found in the bot's own logs."""
+        return {}
+
     undelivered: int = 0
     """Messages ``send()`` accepted that never reached the bot (the channel gave up first).
 
@@ -88,3 +94,8 @@ class Channel(abc.ABC):
 
     async def close(self) -> None:  # noqa: B027 - optional hook
         """Release shared resources (HTTP client, callback server); safe to call twice."""
+
+    def describe(self) -> dict[str, Any]:
+        """Where the agent is (kind, URL without secrets, preset, profile file), for the
+        transcript header; empty when there is nothing to say (a person in play mode)."""
+        return {}

@@ -53,6 +53,8 @@ class ChannelStateChanged:
 @attrs.frozen
 class ProtocolErrorSeen:
     excerpt: str
+    reason: str = attrs.field(default="", eq=False)
+    """What was wrong ("frame is not JSON: ..."); the excerpt shows the frame itself."""
 
 
 @attrs.frozen

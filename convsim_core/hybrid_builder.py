@@ -18,6 +18,7 @@ from convsim_core.builder import (
     llm_available,
     llm_settings,
 )
+from convsim_core.buttons import ButtonChooser
 from convsim_core.channel import Channel
 from convsim_core.models import Conversation, ParticipantRole
 from convsim_core.persistence import TranscriptSink
@@ -121,6 +122,7 @@ def build_hybrid_runner(
         services=services,
         timing=timing or hybrid_timing(scenario, seed=seed),
         intent_inferer=inferer,
+        buttons=ButtonChooser(),
     )
 
 

@@ -84,6 +84,36 @@ def _is_author(_inst: object, attribute: attrs.Attribute[Any], value: object) ->
 
 
 @attrs.frozen
+class Attachment:
+    """Something a bot sent besides text: an image, a card, a file; shown as ``[image] URL``."""
+
+    kind: str = attrs.field(validator=_is_str)
+    """``image``, ``card``, ``file``, ``video``, ``audio`` or ``custom``."""
+    url: str | None = None
+    title: str | None = None
+    content_type: str | None = None
+
+    def describe(self) -> str:
+        detail = " ".join(part for part in (self.title, self.url) if part)
+        return f"[{self.kind}] {detail}".rstrip()
+
+
+@attrs.frozen
+class QuickReply:
+    """A button or quick reply the bot offered; ``payload`` is what pressing it sends."""
+
+    title: str = attrs.field(validator=_is_str)
+    payload: str | None = None
+    """Sent instead of the title when pressed (a Rasa intent, a Botkit payload); None: the title."""
+    action: str = "postBack"
+    """The platform's button type (Bot Framework ``imBack``/``messageBack``/``postBack``...)."""
+
+    @property
+    def value(self) -> str:
+        return self.title if self.payload is None else self.payload
+
+
+@attrs.frozen
 class Message:
     content: str = attrs.field(validator=_is_str)
     timestamp: datetime = attrs.field(validator=_is_datetime)
@@ -91,10 +121,33 @@ class Message:
     author: str | None = attrs.field(default=None, validator=_is_author)
     """``person`` or ``simulation`` in runs where a person may take a seat; None elsewhere
     (and in older transcripts). Left out of the JSON form when None."""
+    attachments: tuple[Attachment, ...] = attrs.field(default=(), converter=to_tuple)
+    """Images, cards and files that came with the text (agent messages from real bots)."""
+    quick_replies: tuple[QuickReply, ...] = attrs.field(default=(), converter=to_tuple)
+    """Buttons the agent offered with this message."""
+    choice: QuickReply | None = None
+    """Set on a customer message that pressed one of the agent's buttons."""
 
     @classmethod
     def from_draft(cls, draft: MessageDraft, timestamp: datetime) -> Message:
         return cls(content=draft.content, timestamp=timestamp, sender=draft.sender)
+
+    @property
+    def rich(self) -> bool:
+        """Whether the message carries more than text (kept out of the JSON form otherwise)."""
+        return bool(self.attachments or self.quick_replies or self.choice is not None)
+
+    def display_text(self) -> str:
+        """The text plus one line per attachment and the buttons, as people and LLMs read it."""
+        if not self.rich:
+            return self.content
+        lines = [self.content] if self.content else []
+        lines.extend(attachment.describe() for attachment in self.attachments)
+        if self.quick_replies:
+            lines.append("[buttons: " + " | ".join(q.title for q in self.quick_replies) + "]")
+        if self.choice is not None and not self.content:
+            lines.append(f"[pressed: {self.choice.title}]")
+        return "\n".join(lines)
 
 
 @attrs.frozen
@@ -168,6 +221,8 @@ class TerminationReason(enum.StrEnum):
     AGENT_TIMEOUT = "agent_timeout"
     MAX_WALL_TIME = "max_wall_time"
     CHANNEL_ERROR = "channel_error"
+    UNREADABLE_REPLIES = "unreadable_replies"
+    """The bot answered, but convsim could read none of its replies (see protocol_errors)."""
     PARTICIPANT_ERROR = "participant_error"
     STOPPED = "stopped"
 
@@ -195,6 +250,19 @@ class Usage:
 
 
 @attrs.frozen
+class NearMiss:
+    """The closest a chat came to an outcome that did not count, and why (for "no outcome")."""
+
+    outcome: str
+    message_index: int
+    text: str
+    """The clause of the message that came close."""
+    reason: str
+    """Why it did not count: "negated", "a question or an offer", ..."""
+    score: float | None = None
+
+
+@attrs.frozen
 class Judgement:
     """What an outcome judge sees after a message: an outcome (or none yet) and why."""
 
@@ -202,6 +270,14 @@ class Judgement:
     rationale: str = ""
     message_index: int | None = None
     """Index of the message at which the outcome was reached."""
+    evidence: str = ""
+    """The phrase or words that decided it."""
+    score: float | None = None
+    """The judge's confidence in it, where the judge has one (0..1)."""
+    nearest_miss: NearMiss | None = None
+    """With no outcome (or before it): the closest candidate that did not count."""
+    failures: int = 0
+    """Judge answers that could not be used (invalid labels, errors); the previous stands."""
 
 
 @attrs.frozen

@@ -115,6 +115,9 @@ class TranscriptWriter(TranscriptSink):
         logger.error("cannot write transcript %s: %s", self.path, error)
 
     def message(self, index: int, message: Message) -> None:
+        if message.rich:  # images, buttons: the rare case goes through cattrs
+            self._write(_line({**to_json(message), "index": index}))
+            return
         # Hot path: the same bytes as dumps(to_json(message)) + index, without cattrs.
         self._write(
             f'{{"schema_version":{SCHEMA_VERSION},"type":"message",'

@@ -16,7 +16,8 @@ from convsim_core.offline.config import AgentRules, CustomerRules
 from convsim_core.termination import DEFAULT_CLOSING_PHRASES
 
 PARTICIPANT_KINDS = ("offline", "llm", "scripted")
-JUDGE_KINDS = ("keyword", "llm", "none")
+JUDGE_KINDS = ("offline", "keyword", "llm", "none")
+CLOSING_SIDES = ("either", "agent", "customer")
 
 
 @attrs.frozen
@@ -54,9 +55,15 @@ class OutcomeKeywords:
 
 @attrs.frozen
 class JudgeSpec:
-    kind: str = "keyword"
+    kind: str = "offline"
     keywords: tuple[OutcomeKeywords, ...] = ()
+    """Per outcome: its keywords (may be empty) and which side's words count."""
     every_n_messages: int = 1
+    min_messages: int = 1
+    """LLM judge: messages in the chat before it may decide."""
+    llm: LLMSettings | None = None
+    """``[judge.llm]`` as written (merged over ``[llm]`` by the builder); None: use ``[llm]``."""
+    llm_table: Mapping[str, Any] | None = None
 
 
 @attrs.frozen
@@ -64,6 +71,8 @@ class TerminationSpec:
     """When a chat is over, beyond ``max_messages`` and a participant saying it is finished."""
 
     closing_phrases: tuple[str, ...] = DEFAULT_CLOSING_PHRASES
+    closing_by: str = "either"
+    """Whose farewell ends the chat: "either" side (default), only the "agent" or the "customer"."""
     terminal_outcomes: tuple[str, ...] = ()
     """Outcomes that end the chat as soon as the judge reports them; empty: none do."""
     llm_completion: bool = False

@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import attrs
+
 from convsim_core.chats.retrieval import DEFAULT_EMBEDDING_MODEL, METHODS
 from convsim_core.chats.spec import RagSpec
 from convsim_core.expectations import read_expectations
@@ -18,6 +20,7 @@ from convsim_core.models import Intent, MessageDraft, Outcome, Outcomes, Partici
 from convsim_core.offline.config import read_agent_rules, read_customer_rules
 from convsim_core.regexsafe import check_pattern
 from convsim_core.scenario_models import (
+    CLOSING_SIDES,
     JUDGE_KINDS,
     PARTICIPANT_KINDS,
     JudgeSpec,
@@ -52,6 +55,10 @@ def parse(data: Mapping[str, Any], *, source: str, path: Path | None) -> Scenari
     judge = _judge(root.table("judge"), keywords, source)
     termination = _termination(root.table("termination"), outcomes, source)
     llm = _llm(root, source)
+    if judge.llm is not None and judge.llm_table is not None:
+        # [judge.llm] overrides [llm] key by key, so the judge can use its own model.
+        overrides = {key: getattr(judge.llm, key) for key in judge.llm_table}
+        judge = attrs.evolve(judge, llm=attrs.evolve(llm, **overrides))
     bot = root.raw_table("bot")
     expect = read_expectations(root.table("expect"), outcomes, source)
     weight = root.number("weight", 1.0, minimum=0.0)
@@ -156,9 +163,7 @@ def _outcomes(root: TableReader) -> tuple[Outcomes, tuple[OutcomeKeywords, ...]]
             raise reader.error("keywords", "expected non-empty phrases")
         said_by = _role(reader, "said_by") if reader.has("said_by") else None
         reader.string("said_by", "")  # mark as read when absent
-        if said_by is not None and not phrases:
-            raise reader.error("said_by", "only applies together with keywords")
-        if phrases:
+        if phrases or said_by is not None:
             keywords.append(OutcomeKeywords(name, phrases, said_by))
         reader.finish()
     return Outcomes(tuple(outcomes)), tuple(keywords)
@@ -224,22 +229,37 @@ def _judge(
 ) -> JudgeSpec:
     if reader is None:
         reader = TableReader({}, "judge", source)
-    kind = reader.string("kind", "keyword", choices=JUDGE_KINDS)
+    kind = reader.string("kind", "offline", choices=JUDGE_KINDS)
     every = reader.integer("every_n_messages", 1, minimum=1)
+    min_messages = reader.integer("min_messages", 1, minimum=1)
+    llm = reader.raw_table("llm")
     reader.finish()
-    if kind == "keyword" and not keywords:
+    if kind == "keyword" and not any(k.phrases for k in keywords):
         raise reader.error(
             "kind",
             "the keyword judge needs keywords = [...] on at least one [[outcomes]] table"
             " (or set judge.kind = 'llm' or 'none')",
         )
-    return JudgeSpec(kind=kind, keywords=keywords, every_n_messages=every)
+    try:
+        llm_settings = LLMSettings.from_mapping(llm, source=f"{source}: judge.llm") if llm else None
+    except ValueError as exc:
+        problem = str(exc).removeprefix(f"{source}: judge.llm: ")
+        raise ScenarioError(source, "judge.llm", problem) from None
+    return JudgeSpec(
+        kind=kind,
+        keywords=keywords,
+        every_n_messages=every,
+        min_messages=min_messages,
+        llm=llm_settings,
+        llm_table=dict(llm) if llm else None,
+    )
 
 
 def _termination(reader: TableReader | None, outcomes: Outcomes, source: str) -> TerminationSpec:
     if reader is None:
         return TerminationSpec()
     closing = reader.strings("closing_phrases", DEFAULT_CLOSING_PHRASES)
+    closing_by = reader.string("closing_by", "either", choices=CLOSING_SIDES)
     for index, pattern in enumerate(closing):
         try:
             check_pattern(pattern)
@@ -257,6 +277,7 @@ def _termination(reader: TableReader | None, outcomes: Outcomes, source: str) ->
             )
     spec = TerminationSpec(
         closing_phrases=closing,
+        closing_by=closing_by,
         terminal_outcomes=terminal,
         llm_completion=reader.boolean("llm_completion", False),
         goal_completion=reader.boolean("goal_completion", False),

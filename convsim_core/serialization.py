@@ -30,14 +30,23 @@ def _strict_str(value: Any, _cls: type[Any]) -> str:
 
 
 _converter.register_structure_hook(str, _strict_str)
-# ``author`` is new and optional: left out when None, so every other message keeps its form.
-_converter.register_unstructure_hook(
-    m.Message,
-    make_dict_unstructure_fn(m.Message, _converter, author=override(omit_if_default=True)),
-)
 # StrEnums are str subclasses: give them their own (more specific) hook back.
 for _enum in (m.ParticipantRole, m.TerminationReason):
     _converter.register_structure_hook(_enum, lambda value, cls: cls(value))
+
+# Rich-message fields and ``author`` (take-over) are left out when empty, so a text message has
+# the same JSON form as before they existed (old readers, the transcript writer's hot path).
+_converter.register_unstructure_hook(
+    m.Message,
+    make_dict_unstructure_fn(
+        m.Message,
+        _converter,
+        attachments=override(omit_if_default=True),
+        quick_replies=override(omit_if_default=True),
+        choice=override(omit_if_default=True),
+        author=override(omit_if_default=True),
+    ),
+)
 
 TYPE_TAGS: dict[type[Any], str] = {
     m.MessageDraft: "message_draft",

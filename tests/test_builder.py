@@ -24,6 +24,7 @@ from convsim_core.models import ParticipantRole, TerminationReason
 from convsim_core.offline.agent import OfflineAgent
 from convsim_core.offline.customer import OfflineCustomer
 from convsim_core.offline.scripted import ScriptedParticipant
+from convsim_core.offline_judge import OfflineJudge
 from convsim_core.persistence import TranscriptWriter, read_transcript
 from convsim_core.scenario import Scenario, ScenarioError, builtin_scenario, load_scenario
 from convsim_core.termination import (
@@ -220,11 +221,11 @@ def test_forcing_the_llm_without_a_key_is_an_error() -> None:
         build_services(scenario, seed=1, usage=UsageMeter(), use_llm=True)
 
 
-def test_llm_judge_falls_back_to_keywords_without_a_key() -> None:
+def test_llm_judge_falls_back_to_the_offline_judge_without_a_key() -> None:
     scenario = attrs.evolve(demo(), judge=attrs.evolve(demo().judge, kind="llm"))
     services = build_services(scenario, seed=1, usage=UsageMeter())
-    assert isinstance(services.judge, KeywordJudge)
-    assert services.header["judge"] == "keyword"
+    assert isinstance(services.judge, OfflineJudge)
+    assert services.header["judge"] == "offline"
 
 
 def test_scripted_sides_stay_scripted_even_when_forcing_the_llm() -> None:

@@ -13,6 +13,7 @@ from channels.paths import JsonPath, PathError
 from channels.profile import BotProfile
 from channels.templates import FrameTemplate, TemplateError
 from convsim_core.channel import ProtocolError
+from convsim_core.models import Attachment
 
 STAMP = datetime(2025, 3, 4, 5, 6, 7, tzinfo=UTC)
 
@@ -128,8 +129,11 @@ def test_filter_compares_type_strictly_and_accepts_a_list() -> None:
     )
     assert c.decode('{"kind": 1, "t": "a", "session_id": "s"}') == Inbound(texts=("a",))
     assert c.decode('{"kind": "text", "t": "b", "session_id": "s"}') == Inbound(texts=("b",))
-    assert c.decode('{"kind": "1", "t": "c", "session_id": "s"}') is None
-    assert c.decode('{"kind": true, "t": "d", "session_id": "s"}') is None
+    # Issue 10 ("never silent"): a filtered-out frame that carries a reply text is reported.
+    for frame in ('{"kind": "1", "t": "c", "session_id": "s"}', '{"kind": true, "t": "d"}'):
+        with pytest.raises(ProtocolError, match="filtered out by reply\\.filter"):
+            c.decode(frame)
+    assert c.decode('{"kind": "1", "session_id": "s"}') is None  # no text: not a reply
 
 
 def test_missing_filter_field_is_a_protocol_error() -> None:
@@ -144,12 +148,16 @@ def test_generic_json_replies_list() -> None:
     assert c.decode('{"session_id": "s", "replies": []}') == Inbound(texts=())
 
 
-def test_rasa_array_skips_items_without_text() -> None:
+def test_rasa_array_keeps_image_items_as_messages() -> None:
+    # Issue 10: an image item is a message of its own (it used to be skipped silently).
     c = codec(url="http://127.0.0.1:1/x", preset="rasa-rest")
     body = (
         '[{"recipient_id": "s", "text": "a"}, {"recipient_id": "s", "image": "u"}, {"text": "b"}]'
     )
-    assert c.decode(body) == Inbound(texts=("a", "b"))
+    inbound = c.decode(body)
+    assert inbound is not None and inbound.texts == ("a", "", "b")
+    extras = inbound.extras_at(1)
+    assert extras is not None and extras.attachments == (Attachment("image", url="u"),)
     assert c.decode("[]") == Inbound(texts=())
 
 

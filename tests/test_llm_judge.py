@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from convsim_core.llm import (
+    INCONCLUSIVE,
     JUDGE_SCHEMA_NAME,
     NONE_YET,
     LLMOutcomeJudge,
@@ -101,7 +102,12 @@ async def test_judge_requests_the_legal_labels_and_picks_one() -> None:
     assert request["response_format"]["json_schema"]["strict"] is True
     schema = structured_output_schema(request)
     assert schema is not None
-    assert schema["properties"]["outcome"]["enum"] == ["resolved", "escalated", NONE_YET]
+    assert schema["properties"]["outcome"]["enum"] == [
+        "resolved",
+        "escalated",
+        NONE_YET,
+        INCONCLUSIVE,
+    ]
     question = last_user_text(request)
     assert "resolved: The customer's issue was fully resolved" in question
     assert "Get a refund for a double charge." in question

@@ -28,7 +28,7 @@ def parse(env: dict[str, str] | None = None, **bot: Any) -> BotProfile:
     return BotProfile.from_mapping(bot, source="bot.toml", environ=ENV if env is None else env)
 
 
-def body_of(profile: BotProfile, **values: str) -> dict[str, Any]:
+def body_of(profile: BotProfile, **values: Any) -> dict[str, Any]:
     outgoing = Outgoing(text="hi", session_id="s", message_id="m", timestamp=STAMP, **values)
     decoded: dict[str, Any] = json.loads(FrameCodec(profile).encode(outgoing))
     return decoded
@@ -40,6 +40,7 @@ def body_of(profile: BotProfile, **values: str) -> dict[str, Any]:
 def test_every_contract_preset_exists() -> None:
     assert set(PRESETS) == {
         "generic-json",
+        "generic-ws",  # issue 10: the default for --ws URL
         "rasa-rest",
         "botframework",
         "demo-ws",
@@ -209,13 +210,16 @@ def test_signing_secret_comes_from_the_named_variable() -> None:
         ({"kind": "webhook"}, "bot.url: missing"),
         ({"url": "http://h/x", "reply": {"text": "a[*"}}, "bot.reply.text: invalid JSON path"),
         ({"url": "http://h/x", "reply": {"text": 3}}, "a string or a list of strings"),
-        ({"url": "http://h/x", "reply": {"text": []}}, "bot.reply.text: missing"),
+        ({"url": "http://h/x", "reply": {"format": "json", "text": []}}, "bot.reply.text: missing"),
         ({"url": "http://h/x", "request": {"body": {"t": "{txt}"}}}, "unknown placeholder"),
         ({"url": "http://h/x", "request": {"body": {"c": "{callback_url}"}}}, "need response_mode"),
         ({"url": "http://h/x", "method": "GET"}, "expected POST, PUT or PATCH"),
         ({"url": "http://h/x", "reply": {"filter": {"path": "t"}}}, "both 'path' and 'equals'"),
         ({"url": "ws://h/x", "response_mode": "callback"}, "'callback' needs kind = 'webhook'"),
-        ({"url": "ws://h/x", "reply": {"session": ""}}, "bot.reply.session: missing"),
+        (
+            {"url": "ws://h/x", "preset": "demo-ws", "reply": {"session": ""}},
+            "bot.reply.session: missing",
+        ),
         (
             {"url": "ws://h/x", "preset": "plain-ws", "websocket": {"session_mode": "multiplexed"}},
             "plain-text frames carry no session id",
@@ -300,3 +304,22 @@ def test_callback_settings() -> None:
     assert profile.callback.port == 8099
     assert profile.callback.public_url == "https://tunnel.example"
     assert profile.response_ends_turn is True
+
+
+def test_the_documented_defaults_are_the_real_defaults() -> None:
+    # Issue 10: the docstring once showed session_mode = "connection" as the default of a
+    # profile whose real default was the demo bot's multiplexed mode.
+    import tomllib
+
+    import channels.profile as module
+
+    doc = module.__doc__ or ""
+    lines = []
+    for line in doc.split("::\n", 1)[1].splitlines():
+        if line.strip() and not line.startswith("    "):
+            break  # the end of the first literal block (the webhook example)
+        lines.append(line[4:])
+    example = tomllib.loads("\n".join(lines))["bot"]
+    documented = BotProfile.from_mapping(example, source="doc", environ={})
+    bare = BotProfile.from_mapping({"url": example["url"]}, source="bare", environ={})
+    assert documented == bare

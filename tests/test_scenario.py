@@ -83,7 +83,7 @@ def test_every_example_loads_and_is_complete(name: str) -> None:
     assert scenario.intent is not None
     assert 3 <= len(scenario.outcomes.outcomes) <= 5
     assert all(outcome.description for outcome in scenario.outcomes.outcomes)
-    assert scenario.judge.kind == "keyword"
+    assert scenario.judge.kind == "offline"  # the examples use the default judge
     assert {k.outcome for k in scenario.judge.keywords} == set(scenario.outcomes.names)
     assert scenario.customer.kind == scenario.agent.kind == "offline"
     assert scenario.customer.persona and scenario.customer.facts

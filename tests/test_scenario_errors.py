@@ -140,7 +140,8 @@ def test_the_good_base_file_loads(tmp_path: Path) -> None:
             GOOD.split("[[outcomes]]")[0], "outcomes", "missing required key", id="no-outcomes"
         ),
         pytest.param(
-            GOOD.replace('keywords = ["refunded"]', "").replace('keywords = ["supervisor"]', ""),
+            GOOD.replace('keywords = ["refunded"]', "").replace('keywords = ["supervisor"]', "")
+            + '\n[judge]\nkind = "keyword"\n',
             "judge.kind",
             "the keyword judge needs keywords",
             id="keyword-judge-without-keywords",
@@ -184,7 +185,7 @@ def test_the_good_base_file_loads(tmp_path: Path) -> None:
         pytest.param(
             GOOD + '\n[judge]\nkind = "magic"\n',
             "judge.kind",
-            "expected one of 'keyword', 'llm', 'none'",
+            "expected one of 'offline', 'keyword', 'llm', 'none'",
             id="bad-judge-kind",
         ),
         pytest.param(

@@ -70,7 +70,8 @@ async def test_rasa_rest_server(bot: HttpBot) -> None:
     channel, session, hooks = await open_session(profile(bot.url(""), preset="rasa-rest"))
     async with asyncio.timeout(TIMEOUT):
         await session.send(customer("burst"))  # the bot adds an image-only item in the middle
-        assert await hooks.texts_after(3) == ["part 1", "part 2", "part 3"]
+        # Issue 10: the image is a message of its own, no longer skipped.
+        assert await hooks.texts_after(4) == ["part 1", "", "part 2", "part 3"]
         await hooks.wait_for(lambda: hooks.turns == 1)
     await channel.close()
     assert bot.received == [

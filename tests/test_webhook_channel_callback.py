@@ -212,14 +212,19 @@ async def test_oversized_chunked_callback_is_413(bot: HttpBot) -> None:
     assert (await session.get_conversation()).messages == ()
 
 
-async def test_callbacks_for_a_closed_session_are_404(bot: HttpBot) -> None:
+async def test_late_callbacks_for_a_finished_session_are_acknowledged_not_404(
+    bot: HttpBot,
+) -> None:
+    # Issue 10: a conversation convsim started is never answered 404 (it was before).
     channel, session = await _callback_channel(bot)
     server = channel.callback_server
     assert server is not None
     await session.close()
     body = json.dumps({"session_id": session.session_id, "text": "late"}).encode()
+    stranger = json.dumps({"session_id": "never-started", "text": "who?"}).encode()
     async with asyncio.timeout(TIMEOUT):
-        assert await _post(server.callback_url, body) == 404
+        assert await _post(server.callback_url, body) == 200
+        assert await _post(server.callback_url, stranger) == 404
     await channel.close()
     assert (await session.get_conversation()).messages == ()
 

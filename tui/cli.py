@@ -37,6 +37,8 @@ COMMAND_MODULES = (
     "tui.commands.batch",
     "tui.commands.report",
     "tui.commands.replay",
+    "tui.commands.probe",
+    "tui.commands.judge",
     "tui.commands.test",
     "tui.commands.chats",
     "tui.commands.scenarios",

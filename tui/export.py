@@ -59,7 +59,7 @@ def to_markdown(title: str, messages: Sequence[Message], result: ConversationRes
         stamp = format_clock(message.timestamp)
         lines.append(f"**{role_label(message.sender)}** · #{index + 1} · {stamp}")
         lines.append("")
-        lines.append(message.content)
+        lines.append(message.display_text())
         lines.append("")
     if result is not None:
         outcome = result.conversation.outcome

@@ -17,8 +17,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from convsim_core.events import Judged, MessageAdded, RunnerEvent
-from convsim_core.models import ConversationResult, Judgement, Message, ParticipantRole
+from convsim_core.models import ConversationResult, Judgement, Message, Outcomes, ParticipantRole
+from convsim_core.serialization import SchemaError, from_json
 from convsim_core.textsafe import one_line, printable
+from convsim_core.verdict_why import why
 from tui.formatting import format_duration, humanize, role_label
 
 if TYPE_CHECKING:
@@ -106,10 +108,12 @@ class HeadlessPrinter:
         clock = f"[{format_duration(offset)}]".rjust(_TIME_WIDTH)
         label = role_label(message.sender).ljust(_LABEL_WIDTH)
         indent = " " * (_TIME_WIDTH + 1 + _LABEL_WIDTH + 1)
-        body = textwrap.wrap(
-            printable(" ".join(message.content.split())) or "(empty message)",
-            width=max(30, self.width - len(indent)),
-        )
+        width = max(30, self.width - len(indent))
+        body = [
+            wrapped
+            for line in (message.display_text() or "(empty message)").splitlines()
+            for wrapped in (textwrap.wrap(printable(" ".join(line.split())), width=width) or [""])
+        ] or ["(empty message)"]
         prefix = f"{self.style.dim(clock)} {self.style.role(message.sender, label)} "
         self.line(prefix + body[0])
         for rest in body[1:]:
@@ -124,7 +128,13 @@ class HeadlessPrinter:
         why = f" ({judgement.rationale})" if judgement.rationale else ""
         self.line(self.style.dim(printable(f"{indent}-> outcome: {name or 'none yet'}{why}")))
 
-    def summary(self, result: ConversationResult, *, transcript: Path | None = None) -> None:
+    def summary(
+        self,
+        result: ConversationResult,
+        *,
+        transcript: Path | None = None,
+        outcomes: Outcomes | None = None,
+    ) -> None:
         conversation = result.conversation
         outcome = conversation.outcome
         rows: list[tuple[str, str]] = [
@@ -142,8 +152,8 @@ class HeadlessPrinter:
                     f" {judged.name if judged else 'none'})",
                 )
             )
-        if result.judgement is not None and result.judgement.rationale:
-            rows.append(("Why", printable(result.judgement.rationale)))
+        if result.judgement is not None:
+            rows.append(("Why", printable(why(result.judgement, outcomes))))
         if result.termination_reason is not None:
             detail = f" ({result.termination_detail})" if result.termination_detail else ""
             rows.append(("Ended by", printable(humanize(result.termination_reason.value) + detail)))
@@ -159,6 +169,16 @@ class HeadlessPrinter:
                     "LLM usage",
                     f"{usage.llm_calls} calls, {usage.total_tokens} tokens,"
                     f" {usage.cache_hits} cache hits",
+                )
+            )
+        errors = result.protocol_errors
+        if errors:
+            shown = "; ".join(repr(e) for e in errors[:3])
+            more = f" and {len(errors) - 3} more" if len(errors) > 3 else ""
+            rows.append(
+                (
+                    "Unreadable",
+                    self.style.warn(printable(f"{len(errors)} bot message(s): {shown}{more}")),
                 )
             )
         if result.error:
@@ -179,6 +199,8 @@ class HeadlessPrinter:
         title = header.get("scenario_title") or header.get("scenario") or transcript.path.name
         self.line(self.style.bold(one_line(str(title))))
         self.line(self.style.dim(one_line(_describe_header(header))))
+        for line in bot_lines(header):
+            self.line(self.style.dim(one_line(line)))
         self.line()
         judgement = transcript.result.judgement if transcript.result else None
         decided_at = judgement.message_index if judgement else None
@@ -187,7 +209,7 @@ class HeadlessPrinter:
             if judgement is not None and index == decided_at:
                 self.judgement(judgement)
         if transcript.result is not None:
-            self.summary(transcript.result)
+            self.summary(transcript.result, outcomes=_outcomes(transcript.header))
         else:
             self.line()
             count = len(transcript.messages)
@@ -198,6 +220,14 @@ class HeadlessPrinter:
             )
         for problem in transcript.problems:
             self.line(self.style.warn(one_line(f"warning: {problem}")))
+
+
+def _outcomes(header: dict[str, Any]) -> Outcomes | None:
+    """The scenario's outcomes as the transcript header recorded them."""
+    try:
+        return from_json(header["outcomes"], Outcomes) if header.get("outcomes") else None
+    except (SchemaError, KeyError, TypeError):
+        return None
 
 
 def _silence(out: TextIO) -> None:
@@ -230,6 +260,22 @@ def side_description(header: dict[str, Any], role: str) -> str | None:
             return "the built-in demo bot"
         return f"the bot at {url}" if url else "a real bot"
     return None if kind is None else str(kind)
+
+
+def bot_lines(header: dict[str, Any]) -> list[str]:
+    """Where the conversation went (from the header's ``bot`` entry): URL, preset, ids."""
+    bot = header.get("bot")
+    if not isinstance(bot, dict):
+        return []
+    where = " ".join(str(bot[key]) for key in ("kind", "url") if bot.get(key))
+    extras = [f"preset {bot['preset']}"] if bot.get("preset") else []
+    if bot.get("profile"):
+        extras.append(f"profile {bot['profile']}")
+    lines = [f"bot: {where}" + (f" ({', '.join(extras)})" if extras else "")]
+    ids = bot.get("ids")
+    if isinstance(ids, dict) and ids:
+        lines.append("ids the bot saw: " + ", ".join(f"{k} = {v}" for k, v in ids.items()))
+    return lines
 
 
 def _describe_header(header: dict[str, Any]) -> str:

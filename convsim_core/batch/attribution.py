@@ -8,7 +8,8 @@ reported apart and re-run (``convsim test --retries``).
 The rules, in order (the first that applies wins):
 
 - ``infrastructure``: the channel failed, the bot or the LLM endpoint timed out, the
-  conversation hit its wall-time cap, an LLM call was rate limited or could not connect.
+  conversation hit its wall-time cap, none of the bot's replies could be read
+  (``unreadable_replies``), an LLM call was rate limited or could not connect.
 - ``simulator``: any other failure of the simulated customer, the judge or a termination
   check (an LLM error, a crash); the customer left its role (spoke as the agent or as an AI);
   a scripted customer ran out of script before an outcome was reached.
@@ -47,6 +48,8 @@ _INFRA_TERMINATIONS = {
     TerminationReason.CHANNEL_ERROR: "channel error",
     TerminationReason.AGENT_TIMEOUT: "the bot did not answer in time",
     TerminationReason.MAX_WALL_TIME: "the conversation hit its wall-time limit",
+    # The bot answered in a shape the profile cannot read: the wiring, not the bot's answers.
+    TerminationReason.UNREADABLE_REPLIES: "no bot reply could be read (check [bot.reply])",
 }
 _INFRA_ERROR = re.compile(
     r"rate.?limit|\b429\b|too many requests|timeout|timed out|APIConnectionError|"

@@ -91,6 +91,10 @@ class BatchCounts:
     not_run: int = 0
     """Left out by the run policy (not part of ``total``)."""
     outcomes: Counter[str] = attrs.field(factory=Counter)
+    protocol_errors: int = 0
+    """Bot replies convsim could not read, over all finished conversations."""
+    unreadable: int = 0
+    """Conversations that ended with ``unreadable_replies`` (also counted in ``errors``)."""
 
     @property
     def finished(self) -> int:
@@ -400,6 +404,9 @@ class BatchExecutor:
         status.messages = len(result.conversation.messages) or status.messages
         status.termination = result.termination_reason.value if result.termination_reason else None
         status.error = result.error
+        counts.protocol_errors += len(result.protocol_errors)
+        if result.termination_reason is TerminationReason.UNREADABLE_REPLIES:
+            counts.unreadable += 1
         outcome = result.conversation.outcome
         status.outcome = outcome.name if outcome else None
         if result.termination_reason is TerminationReason.STOPPED:

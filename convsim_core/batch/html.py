@@ -14,6 +14,7 @@ import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import attrs
@@ -27,6 +28,7 @@ from convsim_core.batch.summary import BatchSummary, ScenarioSummary
 from convsim_core.models import ParticipantRole
 from convsim_core.persistence import read_transcript
 from convsim_core.serialization import SchemaError
+from convsim_core.verdict_why import why
 
 logger = logging.getLogger(__name__)
 
@@ -187,6 +189,11 @@ def _stats_table(row: ScenarioSummary) -> str:
             f"{row.usage.prompt_tokens} + {row.usage.completion_tokens}",
         ),
         ("cache hits", row.usage.cache_hits),
+        (
+            "unreadable bot replies",
+            f"{row.protocol_errors} in {row.protocol_error_runs} conversation(s),"
+            f" {row.unreadable} ended unreadable_replies",
+        ),
     ]
     facts = "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in cells)
     return f'<dl class="facts">{facts}<dt>termination</dt><dd>{terminations}</dd></dl>'
@@ -289,9 +296,11 @@ def render_conversation(record: ConversationRecord, *, back: str, rerun: str) ->
     try:
         transcript = read_transcript(record.path)
         messages = transcript.messages
+        transcript_header: dict[str, Any] | None = transcript.header
     except (OSError, SchemaError) as exc:
         logger.warning("cannot read %s: %s", record.path, exc)
         messages = ()
+        transcript_header = None
     result = record.result
     judgement = result.judgement if result else None
     reached = judgement.message_index if judgement else None
@@ -300,16 +309,17 @@ def render_conversation(record: ConversationRecord, *, back: str, rerun: str) ->
         side = "customer" if message.sender is ParticipantRole.CUSTOMER else "agent"
         mark = " reached" if index == reached else ""
         stamp = message.timestamp.strftime("%H:%M:%S")
+        text = _e(message.display_text()).replace("\n", "<br>")
         bubbles.append(
             f'<div class="bubble {side}{mark}"><span class="meta">{_e(side)} &middot; {stamp}'
-            f"</span>{_e(message.content)}</div>"
+            f"</span>{text}</div>"
         )
     facts = [
         ("scenario", record.scenario),
         ("seed", "-" if record.seed is None else record.seed),
         ("outcome", record.outcome or "-"),
         ("termination", _termination(record)),
-        ("judge", judgement.rationale if judgement else "-"),
+        ("why", why(judgement) if result else "-"),
         ("duration", f"{record.duration:.2f} s"),
     ]
     if result is not None:
@@ -320,6 +330,22 @@ def render_conversation(record: ConversationRecord, *, back: str, rerun: str) ->
                 f"{u.llm_calls} calls, {u.total_tokens} tokens, {u.cache_hits} cache hits",
             )
         )
+    if result is not None and result.protocol_errors:
+        shown = "; ".join(result.protocol_errors[:5])
+        more = (
+            f" and {len(result.protocol_errors) - 5} more"
+            if len(result.protocol_errors) > 5
+            else ""
+        )
+        facts.append(("unreadable replies", f"{len(result.protocol_errors)}: {shown}{more}"))
+    bot = transcript_header.get("bot") if transcript_header else None
+    if isinstance(bot, dict):
+        facts.append(
+            ("bot", " ".join(str(bot.get(k)) for k in ("kind", "url", "preset") if bot.get(k)))
+        )
+        ids = bot.get("ids")
+        if isinstance(ids, dict) and ids:
+            facts.append(("ids the bot saw", ", ".join(f"{k} = {v}" for k, v in ids.items())))
     if record.error:
         facts.append(("error", record.error))
     dl = "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in facts)

@@ -29,6 +29,10 @@ def format_progress(counts: BatchCounts, elapsed: float, *, width: int = _BAR) -
     if outcomes:
         parts.append(outcomes)
     parts.append(f"errors {counts.errors}")
+    if counts.unreadable:
+        parts.append(f"unreadable {counts.unreadable}")
+    if counts.protocol_errors:
+        parts.append(f"protocol errors {counts.protocol_errors}")
     if counts.stopped:
         parts.append(f"stopped {counts.stopped}")
     if counts.skipped:

@@ -31,6 +31,7 @@ from convsim_core.batch.verdict import (
     weighted_pass_rate,
 )
 from convsim_core.models import Usage
+from convsim_core.verdict_why import miss_category
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +58,14 @@ class ScenarioSummary:
     duration_mean: float
     duration_median: float
     usage: Usage
+    protocol_errors: int = 0
+    """Bot replies convsim could not read, over the scenario's finished conversations."""
+    protocol_error_runs: int = 0
+    """Finished conversations with at least one unreadable reply."""
+    unreadable: int = 0
+    """Conversations that ended with ``unreadable_replies`` (the bot was never understood)."""
+    no_outcome_why: dict[str, int] = attrs.field(factory=dict)
+    """Conversations with no outcome by nearest miss ("refunded: negated"), most common first."""
 
     @property
     def missing(self) -> int | None:
@@ -86,6 +95,10 @@ class ScenarioSummary:
             "completion_tokens": self.usage.completion_tokens,
             "tokens": self.usage.total_tokens,
             "cache_hits": self.usage.cache_hits,
+            "protocol_errors": self.protocol_errors,
+            "protocol_error_runs": self.protocol_error_runs,
+            "unreadable_replies": self.unreadable,
+            "no_outcome_why": dict(self.no_outcome_why),
         }
 
 
@@ -139,14 +152,21 @@ def summarize_records(
     terminations: Counter[str] = Counter()
     error_runs: list[str] = []
     usage = Usage()
+    protocol_errors = protocol_error_runs = 0
+    misses: Counter[str] = Counter()
     for record in finished:
         assert record.result is not None
         terminations[record.termination or "unknown"] += 1
+        seen = len(record.result.protocol_errors)
+        protocol_errors += seen
+        protocol_error_runs += 1 if seen else 0
         usage = usage + record.result.usage
         if record.error is not None:
             error_runs.append(record.run_id)
         else:
             outcomes[record.outcome or NO_OUTCOME] += 1
+            if record.outcome is None:
+                misses[miss_category(record.result.judgement)] += 1
     messages = [r.messages for r in finished]
     durations = [r.duration for r in finished]
     return ScenarioSummary(
@@ -163,6 +183,10 @@ def summarize_records(
         duration_mean=_round(statistics.fmean(durations)) if durations else 0.0,
         duration_median=_round(statistics.median(durations)) if durations else 0.0,
         usage=usage,
+        protocol_errors=protocol_errors,
+        protocol_error_runs=protocol_error_runs,
+        unreadable=terminations.get("unreadable_replies", 0),
+        no_outcome_why=dict(sorted(misses.items(), key=lambda kv: (-kv[1], kv[0]))),
     )
 
 
@@ -223,9 +247,13 @@ def csv_text(summary: BatchSummary) -> str:
             "completion_tokens",
             "tokens",
             "cache_hits",
+            "protocol_errors",
+            "protocol_error_runs",
+            "unreadable_replies",
             *(f"outcome:{name}" for name in outcome_names),
             *(f"termination:{name}" for name in reasons),
             *VERDICT_COLUMNS,
+            "no_outcome_why",
         ]
     )
     for row in rows:
@@ -247,9 +275,13 @@ def csv_text(summary: BatchSummary) -> str:
                 row.usage.completion_tokens,
                 row.usage.total_tokens,
                 row.usage.cache_hits,
+                row.protocol_errors,
+                row.protocol_error_runs,
+                row.unreadable,
                 *(row.outcomes.get(name, 0) for name in outcome_names),
                 *(row.terminations.get(name, 0) for name in reasons),
                 *_verdict_cells(verdict),
+                "; ".join(f"{why} ({count})" for why, count in row.no_outcome_why.items()),
             ]
         )
     return out.getvalue()
@@ -355,6 +387,15 @@ def format_table(summary: BatchSummary) -> str:
     for row in rows:
         parts = [f"{name} {count}" for name, count in row.terminations.items()]
         lines.append(f"  {row.scenario}: {', '.join(parts) or '-'}")
+    unreadable = [row for row in rows if row.protocol_errors]
+    if unreadable:
+        lines.append("unreadable bot replies (protocol errors):")
+        for row in unreadable:
+            ended = f", {row.unreadable} ended unreadable_replies" if row.unreadable else ""
+            lines.append(
+                f"  {row.scenario}: {row.protocol_errors} in {row.protocol_error_runs}"
+                f" conversation(s){ended}"
+            )
     if summary.verdicts:
         lines.append("")
         lines.append("verdicts ([expect]; simulator/infrastructure faults not counted):")

@@ -19,7 +19,12 @@ if TYPE_CHECKING:
         infer_intent,
     )
     from convsim_core.llm.errors import LLMError
-    from convsim_core.llm.judge import JUDGE_SCHEMA_NAME, NONE_YET, LLMOutcomeJudge
+    from convsim_core.llm.judge import (
+        INCONCLUSIVE,
+        JUDGE_SCHEMA_NAME,
+        NONE_YET,
+        LLMOutcomeJudge,
+    )
     from convsim_core.llm.models import configure_cache, forget_caches, make_chat_model
     from convsim_core.llm.participant import END_MARKER, LLMParticipant
     from convsim_core.llm.settings import LLMSettings
@@ -36,6 +41,7 @@ _HOMES = {
     "LLMError": "errors",
     "JUDGE_SCHEMA_NAME": "judge",
     "NONE_YET": "judge",
+    "INCONCLUSIVE": "judge",
     "LLMOutcomeJudge": "judge",
     "configure_cache": "models",
     "forget_caches": "models",
@@ -60,6 +66,7 @@ __all__ = [
     "COMPLETION_SCHEMA_NAME",
     "END_MARKER",
     "GOAL_SCHEMA_NAME",
+    "INCONCLUSIVE",
     "JUDGE_SCHEMA_NAME",
     "NONE_YET",
     "LLMCompletionCheck",

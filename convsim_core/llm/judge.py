@@ -1,9 +1,11 @@
 """The LLM outcome judge: after each message, which of the scenario's outcomes has been reached.
 
-The answer is structured output restricted to the legal labels plus ``none_yet``. A model
-that still answers something else gets one corrective follow-up; a second bad answer is
-recorded as undecided rather than failing the run, because a judge hiccup should cost one
-judgement, not the conversation.
+The answer is structured output restricted to the legal labels plus ``none_yet`` and
+``inconclusive``, validated against that schema. A model that still answers something else
+gets one corrective follow-up; a second bad answer (or an error) keeps the previous judgement
+and counts a failure on it, because a judge hiccup should cost one judgement, never an outcome
+already reached. ``none_yet`` and ``inconclusive`` do not erase a reached outcome either: a
+conversation that got its refund stays refunded while the chat winds down.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import json
 import logging
 from typing import Any
 
+import attrs
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 from langchain_core.runnables import Runnable
@@ -30,14 +33,16 @@ from convsim_core.usage import UsageMeter
 logger = logging.getLogger(__name__)
 
 NONE_YET = "none_yet"
+INCONCLUSIVE = "inconclusive"
 JUDGE_SCHEMA_NAME = "OutcomeJudgement"
 """Name of the structured-output schema the judge requests (test servers dispatch on it)."""
 
 _SYSTEM = f"""\
 You label customer-service chat transcripts for a testing tool. Decide which outcome the \
 conversation has reached so far, judging only by what the transcript shows.
-Answer with exactly one label from the list you are given, or "{NONE_YET}" when none of the \
-outcomes has been reached yet (the conversation is still in progress or undecided).
+Answer with exactly one label from the list you are given, "{NONE_YET}" when none of the \
+outcomes has been reached yet (the conversation is still in progress), or "{INCONCLUSIVE}" \
+when the transcript does not let you tell.
 Give a one-line rationale that points at the message that decided it."""
 
 _NOT_JUDGED = Judgement(outcome=None, rationale="not judged yet")
@@ -56,12 +61,16 @@ class LLMOutcomeJudge(OutcomeJudge):
         *,
         usage: UsageMeter | None = None,
         every_n_messages: int = 1,
+        min_messages: int = 1,
     ) -> None:
         if every_n_messages < 1:
             raise ValueError(f"every_n_messages must be at least 1, got {every_n_messages}")
+        if min_messages < 1:
+            raise ValueError(f"min_messages must be at least 1, got {min_messages}")
         self.model = model
         self.usage = usage
         self.every_n_messages = every_n_messages
+        self.min_messages = min_messages
         self._runnables: dict[tuple[str, ...], Runnable[Any, dict[str, Any]]] = {}
 
     async def judge(
@@ -72,14 +81,15 @@ class LLMOutcomeJudge(OutcomeJudge):
         previous: Judgement | None,
     ) -> Judgement:
         count = len(conversation.messages)
-        if count == 0 or count % self.every_n_messages != 0:
+        if count < self.min_messages or count % self.every_n_messages != 0:
             return previous or _NOT_JUDGED
-        labels = (*outcomes.names, NONE_YET)
+        labels = (*outcomes.names, NONE_YET, INCONCLUSIVE)
         runnable = self._runnable(labels)
         messages: list[BaseMessage] = [
             SystemMessage(_SYSTEM),
             HumanMessage(_question(conversation, outcomes, intent)),
         ]
+        # A call that fails for good (LLMError) still fails the run: it is not a bad answer.
         answer = await self._ask(runnable, messages)
         label = _label(answer, labels)
         if label is None:
@@ -88,20 +98,22 @@ class LLMOutcomeJudge(OutcomeJudge):
                 AIMessage(answer.raw_text or json.dumps(answer.data)),
                 HumanMessage(
                     f"That answer is not valid: the outcome must be exactly one of"
-                    f" {', '.join(labels)}. Answer again."
+                    f" {', '.join(labels)}, with a one-line string rationale. Answer again."
                 ),
             ]
             answer = await self._ask(runnable, messages)
             label = _label(answer, labels)
         if label is None:
             logger.warning("judge returned an invalid label twice: %s", _shown(answer))
-            return Judgement(
-                outcome=None, rationale=f"judge returned invalid label {_shown(answer)}"
-            )
+            return _kept(previous, f"judge returned invalid label {_shown(answer)}")
         rationale = one_line(str((answer.data or {}).get("rationale", "")))
         outcome = outcomes.get_outcome_by_name(label)
         if outcome is None:
-            return Judgement(outcome=None, rationale=rationale)
+            if previous is not None and previous.outcome is not None:
+                # none_yet / inconclusive never erase an outcome already reached.
+                return previous
+            shown = "inconclusive: " if label == INCONCLUSIVE else ""
+            return Judgement(outcome=None, rationale=f"{shown}{rationale}")
         if previous is not None and previous.outcome == outcome:
             return Judgement(outcome, rationale, previous.message_index)
         return Judgement(outcome, rationale, count - 1)
@@ -121,6 +133,13 @@ class LLMOutcomeJudge(OutcomeJudge):
         )
 
 
+def _kept(previous: Judgement | None, why: str) -> Judgement:
+    """The previous judgement, with one more recorded failure."""
+    if previous is None:
+        return Judgement(outcome=None, rationale=why, failures=1)
+    return attrs.evolve(previous, failures=previous.failures + 1)
+
+
 def _schema(labels: tuple[str, ...]) -> dict[str, Any]:
     return object_schema(
         JUDGE_SCHEMA_NAME,
@@ -129,7 +148,10 @@ def _schema(labels: tuple[str, ...]) -> dict[str, Any]:
             "outcome": {
                 "type": "string",
                 "enum": list(labels),
-                "description": f"One of the outcome labels, or {NONE_YET!r} if none yet.",
+                "description": (
+                    f"One of the outcome labels, {NONE_YET!r} if none yet, or"
+                    f" {INCONCLUSIVE!r} if the transcript does not tell."
+                ),
             },
             "rationale": {"type": "string", "description": "One line: why this label."},
         },
@@ -140,6 +162,7 @@ def _question(conversation: Conversation, outcomes: Outcomes, intent: Intent | N
     labels = bullets(
         [f"{o.name}: {o.description}" for o in outcomes.outcomes]
         + [f"{NONE_YET}: none of the outcomes above has been reached yet"]
+        + [f"{INCONCLUSIVE}: the transcript does not let you tell"]
     )
     return (
         f"Intent: {intent_line(intent)}\n\n"
@@ -150,8 +173,10 @@ def _question(conversation: Conversation, outcomes: Outcomes, intent: Intent | N
 
 
 def _label(answer: StructuredAnswer, labels: tuple[str, ...]) -> str | None:
-    value = (answer.data or {}).get("outcome")
-    if not isinstance(value, str):
+    """The answer's label if the answer fits the schema (a known label, a string rationale)."""
+    data = answer.data or {}
+    value = data.get("outcome")
+    if not isinstance(value, str) or not isinstance(data.get("rationale", ""), str):
         return None
     normalized = value.strip().lower()
     return normalized if normalized in labels else None

@@ -107,9 +107,12 @@ class LLMParticipant(Participant):
         messages: list[BaseMessage] = [SystemMessage(self.system_prompt)]
         for message in conversation.messages:
             if message.sender is self.role:
-                messages.append(AIMessage(message.content))
+                messages.append(AIMessage(message.display_text()))
+            elif message.quick_replies:
+                hint = "(To press one of these buttons, answer with its title exactly.)"
+                messages.append(HumanMessage(f"{message.display_text()}\n{hint}"))
             else:
-                messages.append(HumanMessage(message.content))
+                messages.append(HumanMessage(message.display_text()))
         if not conversation.messages:
             messages.append(HumanMessage(OPENING_LINES[self.role]))
         return messages

@@ -19,7 +19,7 @@ def format_transcript(conversation: Conversation) -> str:
     if not conversation.messages:
         return "(no messages yet)"
     return "\n".join(
-        f"[{i}] {role_label(m.sender)}: {m.content}"
+        f"[{i}] {role_label(m.sender)}: {m.display_text()}"
         for i, m in enumerate(conversation.messages, start=1)
     )
 

@@ -94,6 +94,11 @@ class OfflineCustomer(Participant):
         if not self._satisfied and not newly_satisfied:
             self._unresolved_replies += 1
             if self._wants_supervisor():
+                asked = self._matcher.asked(agent_text) if self._demanded_supervisor else []
+                if asked and reading.is_request(agent_text):
+                    # Once a supervisor is on the way, even an angry customer gives the
+                    # details the agent needs to pass the case on.
+                    return self._answer(asked)
                 return self._demand_supervisor()
         scripted = self._scripted_reply(agent_text)
         if scripted and not newly_satisfied:
@@ -261,7 +266,7 @@ def _unread(conversation: Conversation, role: ParticipantRole) -> str:
     for message in reversed(conversation.messages):
         if message.sender is role:
             break
-        texts.append(message.content.strip())
+        texts.append(message.display_text().strip())
     return " ".join(reversed(texts))
 
 

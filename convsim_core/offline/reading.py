@@ -13,6 +13,8 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import attrs
 
+from convsim_core.signoff import SignOff, find_sign_off
+
 BUILTIN_ALIASES: Mapping[str, tuple[str, ...]] = {
     "email": ("email", "e-mail", "email address", "e-mail address", "mail address"),
     "name": ("name", "full name", "who am i speaking", "who i'm speaking"),
@@ -220,7 +222,10 @@ def asks_for_unknown_detail(text: str) -> bool:
 
 
 def says_goodbye(text: str) -> bool:
-    return bool(_CLOSING.search(text))
+    """A farewell that takes leave, not "I'll take care of that" (:mod:`convsim_core.signoff`)."""
+    if not _CLOSING.search(text):
+        return False
+    return isinstance(find_sign_off(text, (_CLOSING,)), SignOff)
 
 
 def escalates(text: str) -> bool:

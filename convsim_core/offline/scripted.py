@@ -15,15 +15,24 @@ class ScriptedParticipant(Participant):
     gives the same answer for the same history.
     """
 
-    def __init__(self, role: ParticipantRole, turns: Sequence[str]) -> None:
+    def __init__(
+        self, role: ParticipantRole, turns: Sequence[str], *, opening: str | None = None
+    ) -> None:
         self.role = role
         self.turns = tuple(turns)
+        self.opening = opening
+        """The scenario's initial message when this side sends it: not one of ``turns``."""
 
     async def get_next_message(self, conversation: Conversation) -> Message | None:
         spoken = sum(1 for m in conversation.messages if m.sender is self.role)
         # The scenario's initial message is this side's first line when it opened the chat.
+        # (A real bot's welcome may come before it, so with ``opening`` known, look for it.)
+        own = [m for m in conversation.messages if m.sender is self.role]
         first = conversation.messages[0] if conversation.messages else None
-        if first is not None and first.sender is self.role:
+        if self.opening is not None:
+            if own and own[0].content == self.opening:
+                spoken -= 1
+        elif first is not None and first.sender is self.role:
             spoken -= 1
         if spoken >= len(self.turns):
             return None

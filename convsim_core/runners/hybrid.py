@@ -24,6 +24,19 @@ Timing rules (all times are real seconds):
   answering and then the conversation went quiet for ``inactivity_timeout`` (handed over to a
   queue, or it considers the chat over).
 * **Wall time.** The whole run, connecting included, is capped by ``max_wall_time``.
+* **The last word.** When a termination rule fires on the customer's message (a goodbye, an
+  outcome reached), the runner still waits - up to ``response_timeout``, capped by
+  ``last_word_timeout``, then by the usual settling - for the agent's answer and records it, so
+  a bot's "Bye!" is in the transcript and its reply is not thrown away. (A rule that fires on
+  the agent's message ends the chat there, as before; replies after the end are acknowledged
+  by the channel and logged, not recorded.)
+* **Unreadable replies.** When the agent answered but none of its replies could be read (every
+  frame a protocol error), the conversation ends with ``unreadable_replies`` and an error that
+  names the first problem, instead of reading as "the agent said nothing".
+
+The session is opened before the transcript header is written, so the header can record the
+ids the bot saw (its ``sender``, ``user`` or ``conversation.id``) for finding the conversation in
+the bot's own logs; the events seen while connecting are reported right after ``RUNNING``.
 
 The rules above are :class:`~convsim_core.runners.turns.TurnTaking` (no I/O, tested on a fake
 clock); this module is the asyncio shell around them: the mailbox, the tasks, the session.
@@ -46,8 +59,15 @@ from typing import Any
 
 import attrs
 
+from convsim_core.buttons import ButtonChooser
 from convsim_core.channel import Channel, ChannelError, ChannelState, ProtocolError, Session
-from convsim_core.events import ChannelStateChanged, ProtocolErrorSeen, RunnerState, TypingStarted
+from convsim_core.events import (
+    ChannelStateChanged,
+    ProtocolErrorSeen,
+    RunnerEvent,
+    RunnerState,
+    TypingStarted,
+)
 from convsim_core.models import (
     Conversation,
     ConversationResult,
@@ -60,7 +80,7 @@ from convsim_core.models import (
     TerminationReason,
 )
 from convsim_core.participant import Participant
-from convsim_core.runners.base import ProgressCallback, Runner, RunnerServices
+from convsim_core.runners.base import ProgressCallback, Runner, RunnerAlreadyUsed, RunnerServices
 from convsim_core.runners.full import ParticipantError
 from convsim_core.runners.mailbox import (
     Arrival,
@@ -87,6 +107,27 @@ _EXCERPT_CHARS = 200
 
 AGENT, CUSTOMER = ParticipantRole.AGENT, ParticipantRole.CUSTOMER
 
+_LAST_WORD_REASONS = frozenset(
+    {
+        TerminationReason.CLOSING_PHRASE,
+        TerminationReason.OUTCOME_REACHED,
+        TerminationReason.LLM_JUDGEMENT,
+        TerminationReason.GOAL_COMPLETED,
+        TerminationReason.PARTICIPANT_FINISHED,
+    }
+)
+"""Endings after which the agent may still answer the customer's last message."""
+_SILENT_ENDS = frozenset(
+    {
+        TerminationReason.AGENT_TIMEOUT,
+        TerminationReason.INACTIVITY_TIMEOUT,
+        TerminationReason.MAX_WALL_TIME,
+        TerminationReason.MAX_MESSAGES,
+        TerminationReason.PARTICIPANT_FINISHED,
+    }
+)
+"""Endings that would read as "the agent said nothing" when it answered unreadably."""
+
 
 _non_negative: Any = attrs.validators.ge(0.0)
 _positive_or_none: Any = attrs.validators.optional(attrs.validators.gt(0.0))
@@ -102,6 +143,8 @@ class HybridTiming:
     inactivity_timeout: float | None = attrs.field(default=30.0, validator=_positive_or_none)
     response_timeout: float | None = attrs.field(default=30.0, validator=_positive_or_none)
     max_wall_time: float | None = attrs.field(default=600.0, validator=_positive_or_none)
+    last_word_timeout: float | None = attrs.field(default=10.0, validator=_positive_or_none)
+    """Cap on the wait for the agent's answer to the customer's closing message."""
 
 
 class _CustomerFailed(Exception):
@@ -133,6 +176,8 @@ class HybridSimulationRunner(Runner):
     intent_inferer: IntentInferer | None = attrs.field(default=None, kw_only=True)
     history: tuple[Message, ...] = attrs.field(default=(), kw_only=True)
     """A branch's first messages: recorded (and judged) first; the agent never saw them."""
+    buttons: ButtonChooser | None = attrs.field(default=None, kw_only=True)
+    """Turns a reply that picks one of the agent's quick replies into a button press."""
 
     # Private state - managed internally
     _conversation: Conversation = attrs.field(init=False)
@@ -153,6 +198,12 @@ class HybridSimulationRunner(Runner):
     _loop_base: float = attrs.field(init=False, default=0.0)
     _turns: TurnTaking = attrs.field(init=False)
     """Turn and deadline rules (no I/O), in event-loop seconds."""
+    _errors_pending: int = attrs.field(init=False, default=0)
+    """Protocol errors since the customer last spoke."""
+    _first_error: str | None = attrs.field(init=False, default=None)
+    _held_events: list[Any] | None = attrs.field(init=False, factory=list)
+    """Events seen while connecting, before the header and ``RUNNING``; None once released."""
+    _used: bool = attrs.field(init=False, default=False)
 
     def __attrs_post_init__(self) -> None:
         self._init_state()
@@ -174,11 +225,25 @@ class HybridSimulationRunner(Runner):
 
     async def run(self) -> ConversationResult:
         """Hold the conversation until a termination rule, a timeout or a failure ends it."""
+        if self._used:
+            raise RunnerAlreadyUsed(
+                f"{type(self).__name__} is single-use; create a new runner to run again"
+            )
+        self._used = True
         self._loop_base = asyncio.get_running_loop().time()
         self._clock_base = self.base_timestamp or datetime.now(UTC)
-        await self._begin(self._clock_base)
+        begun = False
         try:
-            termination, error = await self._converse_safely()
+            failed = await self._safely(self._open_session)
+            await self._begin_with_session()
+            begun = True
+            if failed is not None:
+                termination, error = failed
+            else:
+                termination, error = await self._safely(self._converse) or (
+                    Termination(TerminationReason.STOPPED),
+                    None,
+                )
             await self._shutdown()
             await self._infer_intent()
         except asyncio.CancelledError:
@@ -186,21 +251,47 @@ class HybridSimulationRunner(Runner):
                 await self._shutdown()
             finally:
                 # Written even if a second cancellation cuts the shutdown short.
+                if not begun:
+                    await self._begin_with_session()
                 if not self._is_complete:
                     stopped = Termination(TerminationReason.STOPPED, "stopped by the user")
                     await self._finish(stopped, **self._extras())
             raise
+        termination, error = self._unreadable(termination, error)
         return await self._finish(termination, error, **self._extras())
+
+    async def _begin_with_session(self) -> None:
+        """Write the header (with where the bot is and the ids it saw), then the held events."""
+        info = dict(self.channel.describe())
+        if self._session is not None:
+            ids = self._session.describe()
+            if ids:
+                info["ids"] = ids
+        if info:
+            self.services.header = {**self.services.header, "bot": info}
+        held, self._held_events = self._held_events, None
+        await self._begin(self._clock_base)
+        for event in held or ():
+            self._emit(event)
+
+    def _emit(self, event: RunnerEvent) -> None:
+        if self._held_events is not None:
+            self._held_events.append(event)
+            return
+        super()._emit(event)
 
     # -- the conversation ---------------------------------------------------------------------
 
-    async def _converse_safely(self) -> tuple[Termination, str | None]:
-        """The conversation under the wall-time cap; failures become terminations."""
+    async def _safely(
+        self, step: Callable[[], Awaitable[Termination | Session | None]]
+    ) -> tuple[Termination, str | None] | None:
+        """One phase under the wall-time cap (from the start of the run); failures become
+        terminations, None when the phase ended without one (a session was opened)."""
         limit = self.timing.max_wall_time
-        wall = asyncio.timeout(limit)
+        wall = asyncio.timeout_at(None if limit is None else self._loop_base + limit)
         try:
             async with wall:
-                return await self._converse(), None
+                done = await step()
         except TimeoutError as exc:
             if not wall.expired():
                 return self._failed(exc)
@@ -220,6 +311,9 @@ class HybridSimulationRunner(Runner):
             return Termination(TerminationReason.PARTICIPANT_ERROR, detail), str(exc)
         except Exception as exc:
             return self._failed(exc)
+        if isinstance(done, Termination):
+            return done, None
+        return None
 
     def _failed(self, exc: Exception) -> tuple[Termination, str | None]:
         # Mirrors the full runner: a bug (a judge, a strategy) must not escape run().
@@ -229,12 +323,73 @@ class HybridSimulationRunner(Runner):
         return Termination(TerminationReason.PARTICIPANT_ERROR, type(exc).__name__), error
 
     async def _converse(self) -> Termination:
-        session = await self._open_session()
+        session = self._session
+        assert session is not None
         self._listener = asyncio.create_task(self._listen(session), name="convsim-hybrid-listener")
-        termination = await self._open_conversation(session)
+        termination = await self._take_early_arrivals()
+        if termination is None:
+            termination = await self._open_conversation(session)
         while termination is None:
             termination = await self._step(session)
+        if self._wants_last_word(termination):
+            await self._last_word()
         return termination
+
+    async def _take_early_arrivals(self) -> Termination | None:
+        """Record what the agent said while the session opened (a welcome) before anyone else."""
+        for _ in range(3):  # let the listener move already-queued messages into the mailbox
+            await asyncio.sleep(0)
+        while self._mailbox.has_arrival():
+            item = await self._mailbox.get(0)
+            if isinstance(item, Arrival):
+                termination = await self._agent_said(item)
+                if termination is not None:
+                    return termination
+            elif isinstance(item, TurnComplete):
+                self._turns.turn_completed()
+            elif isinstance(item, Failed):
+                raise item.error
+            elif isinstance(item, Ended):
+                return Termination(
+                    TerminationReason.PARTICIPANT_FINISHED, "agent ended the conversation"
+                )
+        return None
+
+    def _wants_last_word(self, termination: Termination) -> bool:
+        last = self._conversation.last_message
+        return (
+            last is not None
+            and last.sender is CUSTOMER
+            and termination.reason in _LAST_WORD_REASONS
+            and self._session is not None
+        )
+
+    async def _last_word(self) -> None:
+        """Wait, bounded, for the agent's answer to the customer's last message and record it."""
+        turns = self._turns
+        limit = (
+            self.timing.inactivity_timeout if turns.agent_answered else self.timing.response_timeout
+        )
+        caps = [v for v in (limit, self.timing.last_word_timeout) if v is not None]
+        first_by = turns.customer_spoke_at + min(caps) if caps else None
+        while True:
+            now = self._loop_time()
+            if turns.agent_pending:
+                settle = self.timing.settle_seconds
+                if turns.turn_complete:
+                    settle = min(settle, TURN_GRACE_SECONDS)
+                wait: float | None = turns.last_agent_at + settle - now
+            else:
+                if turns.turn_complete:
+                    return  # the bot's turn is over and it said nothing more
+                wait = None if first_by is None else first_by - now
+            item = await self._mailbox.get(wait)
+            if item is None or isinstance(item, Ended | Failed):
+                return
+            if isinstance(item, TurnComplete):
+                turns.turn_completed()
+            elif isinstance(item, Arrival):
+                await self._agent_said(item)  # recorded and judged; no new termination
 
     async def _open_session(self) -> Session:
         self._note_channel_state(ChannelState.CONNECTING)
@@ -296,6 +451,11 @@ class HybridSimulationRunner(Runner):
             return await self._agent_said(item)
         if isinstance(item, TurnComplete):
             self._turns.turn_completed()
+            turns = self._turns
+            if not turns.agent_pending and self._errors_pending and not turns.agent_answered:
+                # The bot's turn is over and everything it sent was unreadable: waiting for the
+                # response timeout would only hide that.
+                return self._unreadable_termination()
             return None
         if isinstance(item, Ended):
             return Termination(
@@ -320,13 +480,18 @@ class HybridSimulationRunner(Runner):
         if not self.customer.draft_still_wanted(item.reply):
             self._start_typing()  # a person took the seat while this draft was being typed
             return None
-        return await self._send(session, item.reply.content, author=item.reply.author)
+        reply = item.reply
+        if self.buttons is not None and reply.author != "person":
+            reply = self.buttons.press(reply, self._conversation)
+        return await self._send(session, reply)
 
     def _deadline(self) -> tuple[float | None, Wait]:
         """How long the runner may wait for the next item, and what it means if none comes."""
         return self._turns.deadline(self._loop_time())
 
     def _expired(self, kind: Wait) -> Termination | None:
+        if kind is Wait.AGENT_TIMEOUT and self._protocol_errors:
+            return self._unreadable_termination()
         termination = self._turns.expired(kind)
         if termination is None:
             self._start_typing()
@@ -343,11 +508,19 @@ class HybridSimulationRunner(Runner):
             message = attrs.evolve(message, timestamp=stamp)
         return await self._record(message)
 
-    async def _send(
-        self, session: Session, content: str, *, author: str | None = None
-    ) -> Termination | None:
-        message = Message(content, self._now(), CUSTOMER, author=author)
+    async def _send(self, session: Session, reply: str | Message) -> Termination | None:
+        if isinstance(reply, str):
+            message = Message(content=reply, timestamp=self._now(), sender=CUSTOMER)
+        else:  # keeps a pressed button (``choice``) and who typed it (``author``)
+            message = Message(
+                content=reply.content,
+                timestamp=self._now(),
+                sender=CUSTOMER,
+                choice=reply.choice,
+                author=reply.author,
+            )
         limit = self._turns.customer_sends(self._loop_time())
+        self._errors_pending = 0
         timed_out = False
         try:
             # The built-in sessions only queue the message here (the webhook posts it from a
@@ -386,7 +559,7 @@ class HybridSimulationRunner(Runner):
         for message in reversed(self._conversation.messages):
             if message.sender is CUSTOMER:
                 break
-            lines.append(message.content)
+            lines.append(message.display_text())
         return "\n".join(reversed(lines))
 
     async def _compose(self, generation: int, conversation: Conversation, read: str) -> None:
@@ -414,7 +587,10 @@ class HybridSimulationRunner(Runner):
                 if message.sender is not AGENT:
                     logger.debug("ignoring a non-agent message from the channel: %r", message)
                     continue
-                stamped = Message(content=message.content, timestamp=self._now(), sender=AGENT)
+                if message.rich:
+                    stamped = attrs.evolve(message, timestamp=self._now())
+                else:
+                    stamped = Message(content=message.content, timestamp=self._now(), sender=AGENT)
                 mailbox.put(Arrival(stamped, self._loop_time()))
         except ChannelError as exc:
             mailbox.put(Failed(exc))
@@ -434,7 +610,34 @@ class HybridSimulationRunner(Runner):
         excerpt = (error.excerpt or str(error))[:_EXCERPT_CHARS]
         if len(self._protocol_errors) < _MAX_PROTOCOL_ERRORS:
             self._protocol_errors.append(excerpt)
-        self._emit(ProtocolErrorSeen(excerpt))
+        self._errors_pending += 1
+        if self._first_error is None:
+            self._first_error = f"{error}" + (f" [{error.excerpt}]" if error.excerpt else "")
+        self._emit(ProtocolErrorSeen(excerpt, reason=str(error)))
+
+    def _unreadable_termination(self) -> Termination:
+        count = len(self._protocol_errors)
+        return Termination(
+            TerminationReason.UNREADABLE_REPLIES,
+            f"the bot answered, but none of its {count} repl{'y' if count == 1 else 'ies'}"
+            " could be read",
+        )
+
+    def _unreadable(
+        self, termination: Termination, error: str | None
+    ) -> tuple[Termination, str | None]:
+        """A run whose every agent reply was unreadable says so, whatever else ended it."""
+        answered = any(m.sender is AGENT for m in self._conversation.messages)
+        if (
+            self._protocol_errors
+            and not answered
+            and error is None
+            and termination.reason in _SILENT_ENDS
+        ):
+            termination = self._unreadable_termination()
+        if termination.reason is TerminationReason.UNREADABLE_REPLIES and error is None:
+            error = f"no reply from the bot could be read: {self._first_error}"
+        return termination, error
 
     async def _shutdown(self) -> None:
         """Stop the background tasks and close the session; safe to call twice."""

@@ -265,6 +265,7 @@ class HttpBot:
         self.slow_seconds = slow_seconds
         self.huge_size = huge_size
         self.received: list[tuple[str, dict[str, Any]]] = []
+        self.other_activities: list[dict[str, Any]] = []
         self.headers: list[dict[str, str]] = []
         self.bad_signatures = 0
         self.callback_answers: list[tuple[int, Any]] = []
@@ -411,6 +412,12 @@ class HttpBot:
         activity = await self._read(request)
         if activity is None:
             return web.json_response({"error": "bad signature"}, status=401)
+        if activity.get("type") != "message":
+            # conversationUpdate and other activities: acknowledged, as a bot without a
+            # handler for them does; kept apart so `received` stays the customer's messages.
+            self.received.pop()
+            self.other_activities.append(activity)
+            return web.Response(status=200)
         conversation = activity["conversation"]["id"]
         url = (
             f"{activity['serviceUrl']}/v3/conversations/{conversation}/activities/{activity['id']}"

@@ -6,7 +6,8 @@ import argparse
 from pathlib import Path
 
 PRESET_NAMES = (
-    "generic-json, rasa-rest, botframework, demo-ws, plain-ws, rasa-socketio, chainlit, directline"
+    "generic-json, generic-ws, rasa-rest, botframework, demo-ws, plain-ws, rasa-socketio,"
+    " chainlit, directline"
 )
 DEMO_TRANSPORTS = ("ws", "webhook", "socketio", "directline")
 

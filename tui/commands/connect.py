@@ -6,8 +6,9 @@ table, or the built-in demo bot started in-process (``--demo-bot``). The bot is 
 chat starts, so an unreachable bot is one line naming the URL, not a timeout half a minute later.
 
 Exit codes: 0 the conversation ran (whatever its outcome, timeouts included), 1 it broke off
-with an error (connection lost for good, a participant failed), 2 a usage problem (bad scenario
-or profile, bot unreachable).
+with an error (connection lost for good, a participant failed) or the bot answered but none of
+its replies could be read (``unreadable_replies``), 2 a usage problem (bad scenario or profile,
+bot unreachable).
 """
 
 from __future__ import annotations
@@ -67,7 +68,10 @@ def register(subparsers: Any) -> None:
             " or Direct Line) and"
             " hold the conversation in real time."
         ),
-        epilog="exit codes: 0 conversation held, 1 it broke off with an error, 2 usage error",
+        epilog=(
+            "exit codes: 0 conversation held, 1 it broke off with an error or no bot reply"
+            " could be read, 2 usage error"
+        ),
     )
     parser.add_argument(
         "scenario",
@@ -231,7 +235,10 @@ class _LivePrinter:
             elif event.state is ChannelState.CONNECTED and event.detail:
                 self.printer.line(style.dim(f"        [connected: {one_line(event.detail)}]"))
         elif isinstance(event, ProtocolErrorSeen):
-            self.printer.line(style.warn(f"        [unreadable bot message: {event.excerpt!r}]"))
+            why = f" ({event.reason})" if event.reason and event.reason != event.excerpt else ""
+            self.printer.line(
+                style.warn(f"        [unreadable bot message: {event.excerpt!r}{why}]")
+            )
         else:
             self.printer.on_event(event)
 
@@ -240,11 +247,6 @@ def _print_extras(printer: HeadlessPrinter, result: ConversationResult) -> None:
     bold = printer.style.bold
     if result.inferred_intent:
         printer.line(f"{bold('Intent:'.ljust(12))}{result.inferred_intent} (inferred)")
-    errors = result.protocol_errors
-    if errors:
-        shown = "; ".join(repr(e) for e in errors[:3])
-        more = f" and {len(errors) - 3} more" if len(errors) > 3 else ""
-        printer.line(f"{bold('Unreadable:'.ljust(12))}{len(errors)} bot message(s): {shown}{more}")
 
 
 def _exit_code(result: ConversationResult, url: str, transcript: Path | None) -> int:
@@ -260,6 +262,12 @@ def _exit_code(result: ConversationResult, url: str, transcript: Path | None) ->
         return 2
     if result.termination_reason is TerminationReason.CHANNEL_ERROR:
         print(f"convsim: lost the bot at {url}: {result.error}{kept}", file=sys.stderr)
+    elif result.termination_reason is TerminationReason.UNREADABLE_REPLIES:
+        print(
+            f"convsim: the bot at {url} answered, but {result.error}; check [bot.reply] in the"
+            f" profile, or run `convsim probe {url}`{kept}",
+            file=sys.stderr,
+        )
     else:
         print(f"convsim: the conversation failed: {result.error}{kept}", file=sys.stderr)
     return 1

@@ -461,7 +461,8 @@ class LiveRun(Widget):
         elif isinstance(event, ProtocolErrorSeen):
             self._progress_panel.count_protocol_error()
             self.notify(
-                f"Malformed bot reply skipped: {event.excerpt[:80]}",
+                f"Unreadable bot reply ({(event.reason or 'protocol error')[:60]}):"
+                f" {event.excerpt[:60]}",
                 severity="warning",
                 timeout=4,
             )

@@ -6,6 +6,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from convsim_core.models import ConversationResult, Judgement, Outcomes
+from convsim_core.verdict_why import why
 from tui.formatting import humanize
 
 
@@ -86,11 +87,13 @@ class OutcomePanel(Static):
                 if judgement.message_index is not None
                 else ""
             )
+            score = f" score {judgement.score:.2f}" if judgement.score is not None else ""
             lines.append(
                 Content.from_markup(
-                    "$rationale[$text-muted]$where[/]",
+                    "$rationale[$text-muted]$where$score[/]",
                     rationale=judgement.rationale or "reached",
                     where=where,
+                    score=score,
                 )
             )
         elif self.override not in (None, "none"):
@@ -99,6 +102,12 @@ class OutcomePanel(Static):
             lines.append(Content.from_markup("[$text-muted]No outcome yet[/]"))
         else:
             lines.append(Content.from_markup("[$text-warning]No outcome reached[/]"))
+            lines.append(
+                Content.from_markup(
+                    "[$text-muted]$why[/]",
+                    why=why(judgement, self.outcomes).removeprefix("no outcome; "),
+                )
+            )
         result = self.result
         if result is not None and result.termination_reason is not None:
             lines.append(

@@ -95,7 +95,7 @@ class MessageBubble(Widget):
         self.index = index
         self.message = message
         self._tz = tz
-        self._body = message_body(message.content)
+        self._body = message_body(message.display_text())
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         # The stream layout measures children at the full width, then places them inside their
@@ -226,7 +226,7 @@ class EarlierMessages(Widget):
         console = self.app.console
         for _index, message in self._entries[first:]:
             self._starts.append(total)
-            lines = len(Text(printable(message.content)).wrap(console, wrap_width))
+            lines = len(Text(printable(message.display_text())).wrap(console, wrap_width))
             total += lines + (0 if self._hanging(self._width) else 1)
         self._total = total
 
@@ -276,7 +276,7 @@ class EarlierMessages(Widget):
         if not hanging:
             lines.append(Strip(list(prefix.render(console))))
         indent = [Segment(" " * hanging)]
-        wrapped = Text(printable(message.content)).wrap(console, self._wrap_width(width))
+        wrapped = Text(printable(message.display_text())).wrap(console, self._wrap_width(width))
         for number, line in enumerate(wrapped):
             segments = list(line.render(console))
             if hanging:

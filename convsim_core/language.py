@@ -1,0 +1,287 @@
+"""Reading chat messages as sentences of stemmed words: what the offline judges look at.
+
+Judges and termination rules must hold on a real bot's own wording, so they compare word stems
+(refund / refunded / refunding) instead of literal substrings, one sentence (clause) at a time,
+and they ask of each clause what a reader would: is it a question or an offer, is it negated,
+does it say something has happened or only that it could? This module answers those questions
+with small, explainable rules; it knows nothing about outcomes or scenarios.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable, Sequence
+
+import attrs
+import snowballstemmer
+
+_STEMMER = snowballstemmer.stemmer("english")
+
+_CONTRACTIONS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), replacement)
+    for pattern, replacement in (
+        (r"\bcan['\u2019]t\b", "can not"),
+        (r"\bcannot\b", "can not"),
+        (r"\bwon['\u2019]t\b", "will not"),
+        (r"\bshan['\u2019]t\b", "shall not"),
+        (r"n['\u2019]t\b", " not"),
+        (r"\b(i)['\u2019]m\b", r"\1 am"),
+        (r"['\u2019]ve\b", " have"),
+        (r"['\u2019]ll\b", " will"),
+        (r"['\u2019]re\b", " are"),
+        (r"['\u2019]d\b", " would"),
+        (r"\b(it|that|there|here|what|he|she|this|everything)['\u2019]s\b", r"\1 is"),
+        (r"['\u2019]s\b", ""),
+        (r"\b(?:no|not a|not any) (?:problem|problems|worries|issue)\b", "sure"),
+    )
+)
+_WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_CLAUSE_BREAK = re.compile(
+    r"(?<=[.!?;:])\s+|\n+|,?\s+\b(?:but|however|although|though|whereas)\b[,]?\s+"
+)
+_CLAUSE_BREAK_ANY_CASE = re.compile(_CLAUSE_BREAK.pattern, re.IGNORECASE)
+_SEGMENT_BREAK = re.compile(r",|\s[-\u2013\u2014]\s|\(|\)")
+
+NEGATORS = frozenset({"not", "no", "never", "unable", "nobody", "nothing", "neither", "nor"})
+"""Words that negate what follows them in their segment."""
+
+FAILURE_STEMS = frozenset(
+    {
+        "fail",
+        "unabl",
+        "unsuccess",
+        "unfortun",
+        "declin",
+        "reject",
+        "unavail",
+        "imposs",
+        "error",
+        "problem",
+    }
+)
+"""Stems that say on their own that something did not happen."""
+
+MODAL_WORDS = frozenset({"can", "could", "would", "might", "may", "should", "shall", "must"})
+FUTURE_WORDS = frozenset({"will", "going", "gonna", "about", "let", "plan", "try", "tri"})
+INTENTION_WORDS = frozenset({"help", "happy", "glad", "want", "wants", "like", "need", "ready"})
+_QUESTION_OPENERS = frozenset(
+    {
+        "shall", "should", "would", "could", "can", "do", "does", "did", "will", "may", "is",
+        "are", "was", "were", "have", "has", "want", "how", "what", "which", "when", "where",
+        "who", "why", "anything", "any",
+    }
+)  # fmt: skip
+_OFFER_PHRASES: tuple[tuple[str, ...], ...] = (
+    ("would", "you", "like"),
+    ("do", "you", "want"),
+    ("want", "me", "to"),
+    ("shall", "i"),
+    ("should", "i"),
+    ("if", "you"),
+    ("please", "confirm"),
+    ("can", "you", "confirm"),
+    ("to", "confirm"),
+    ("let", "me", "know"),
+    ("would", "you", "prefer"),
+    ("is", "that", "right"),
+    ("is", "that", "correct"),
+)
+
+_OFFER_STARTS = frozenset(p[0] for p in _OFFER_PHRASES)
+
+
+@functools.lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """The English stem of a lower-case word (cached: chats repeat their words)."""
+    return str(_STEMMER.stemWord(word))
+
+
+def normalise(text: str) -> str:
+    """Lower-case with contractions spelled out, so "couldn't" reads as "could not"."""
+    lowered = text.lower()
+    if "'" in lowered or "\u2019" in lowered:
+        for pattern, replacement in _CONTRACTIONS[:-1]:
+            lowered = pattern.sub(replacement, lowered)
+    if "cannot" in lowered:
+        lowered = _CONTRACTIONS[1][0].sub(_CONTRACTIONS[1][1], lowered)
+    if "problem" in lowered or "worries" in lowered or "issue" in lowered:
+        lowered = _CONTRACTIONS[-1][0].sub(_CONTRACTIONS[-1][1], lowered)
+    return lowered
+
+
+def words(text: str) -> list[str]:
+    """Lower-case words of already normalised text (hyphenated words kept whole)."""
+    return _WORD.findall(text)
+
+
+def stems(text: str) -> tuple[str, ...]:
+    """Stems of a phrase, for comparing it with clauses (``"refunds issued"`` -> refund, issu)."""
+    return tuple(stem(w) for w in words(normalise(text)))
+
+
+@attrs.frozen
+class Clause:
+    """One sentence or clause of a message, read once and shared by every rule."""
+
+    text: str
+    """Normalised (lower case, contractions spelled out): what the rules read."""
+    words: tuple[str, ...]
+    stems: tuple[str, ...]
+    segments: tuple[int, ...]
+    """Segment number of each word (commas and dashes separate segments)."""
+    question: bool
+    written: str = ""
+    """As the speaker wrote it (for rationales); falls back to ``text``."""
+
+    @property
+    def shown(self) -> str:
+        return self.written or self.text
+
+    @property
+    def is_question(self) -> bool:
+        """Asks rather than tells: ends with '?' or opens like a question."""
+        return self.question or (bool(self.words) and self.words[0] in _QUESTION_OPENERS)
+
+    @property
+    def is_offer(self) -> bool:
+        """Offers or asks to confirm something that has not happened yet."""
+        return self.is_question or self.offer_phrase
+
+    @property
+    def offer_phrase(self) -> bool:
+        return _has_offer_phrase(self.words)
+
+    def find(self, phrase: Sequence[str], *, use_stems: bool = False) -> int | None:
+        """Start index of ``phrase`` (words, or stems with ``use_stems``) in this clause."""
+        seq = self.stems if use_stems else self.words
+        size = len(phrase)
+        if not size or size > len(seq):
+            return None
+        first = phrase[0]
+        for start, token in enumerate(seq[: len(seq) - size + 1]):
+            if token == first and tuple(seq[start : start + size]) == tuple(phrase):
+                return start
+        return None
+
+    def negated_at(self, index: int) -> str | None:
+        """The negating word governing the word at ``index``, if any.
+
+        A negator counts before the word within its segment ("I could not refund"), or right
+        after it ("the refund was not successful", "booking failed").
+        """
+        segment = self.segments[index]
+        start = index
+        while start > 0 and self.segments[start - 1] == segment:
+            start -= 1
+        for position in range(start, min(len(self.words), index + 4)):
+            if self.segments[position] != segment:
+                break
+            word = self.words[position]
+            if position != index and (word in NEGATORS or self.stems[position] in FAILURE_STEMS):
+                return word
+        return None
+
+    def hedged_at(self, index: int, *, allow_future: bool = False) -> str | None:
+        """A word before ``index`` that makes it a possibility or plan, not a fact.
+
+        "I can refund that", "I'll book it", "to book" (an infinitive) all say it has not
+        happened yet. "was able to book" and "managed to book" did happen.
+        """
+        segment = self.segments[index]
+        position = index - 1
+        while position >= 0 and self.segments[position] == segment and index - position <= 5:
+            word = self.words[position]
+            if word in MODAL_WORDS or (word in FUTURE_WORDS and not allow_future):
+                return word
+            if word in INTENTION_WORDS and index - position <= 3:
+                return word  # "happy to help you set it up", "I want to book"
+            infinitive = position == index - 1 or (
+                position == index - 2 and self.words[index - 1] == "be"
+            )
+            if (
+                word == "to"
+                and infinitive
+                and (position == 0 or self.words[position - 1] not in ("able", "managed"))
+            ):
+                return "to"
+            position -= 1
+        return None
+
+
+@functools.lru_cache(maxsize=8192)
+def _has_offer_phrase(words: tuple[str, ...]) -> bool:
+    size = len(words)
+    for start, word in enumerate(words):
+        if word in _OFFER_STARTS:
+            for phrase in _OFFER_PHRASES:
+                end = start + len(phrase)
+                if phrase[0] == word and end <= size and words[start:end] == phrase:
+                    return True
+    return False
+
+
+@functools.lru_cache(maxsize=4096)
+def clauses(text: str) -> tuple[Clause, ...]:
+    """The clauses of a message, in order (cached per distinct text)."""
+    result = []
+    normalised = normalise(text)
+    pieces = [p for p in _CLAUSE_BREAK.split(normalised) if p and p.strip()]
+    originals = [p.strip() for p in _CLAUSE_BREAK_ANY_CASE.split(text) if p and p.strip()]
+    if len(originals) != len(pieces):
+        originals = []
+    for position, piece in enumerate(pieces):
+        stripped = piece.strip()
+        question = stripped.endswith("?")
+        clause_words: list[str] = []
+        segment_ids: list[int] = []
+        for number, segment in enumerate(_SEGMENT_BREAK.split(stripped)):
+            found = words(segment)
+            clause_words += found
+            segment_ids += [number] * len(found)
+        if clause_words:
+            result.append(
+                Clause(
+                    text=stripped,
+                    words=tuple(clause_words),
+                    stems=tuple(stem(w) for w in clause_words),
+                    segments=tuple(segment_ids),
+                    question=question,
+                    written=originals[position] if originals else "",
+                )
+            )
+    return tuple(result)
+
+
+def ngrams(items: Sequence[str], sizes: Iterable[int] = (1, 2, 3)) -> set[tuple[str, ...]]:
+    """Every contiguous run of ``sizes`` items (for phrase lookups by set intersection)."""
+    found: set[tuple[str, ...]] = set()
+    for size in sizes:
+        for start in range(len(items) - size + 1):
+            found.add(tuple(items[start : start + size]))
+    return found
+
+
+_AFFIRMATIONS = frozenset(
+    {
+        "yes", "yeah", "yep", "yup", "sure", "correct", "right", "ok", "okay", "perfect",
+        "great", "absolutely", "definitely", "confirm", "confirmed",
+    }
+)  # fmt: skip
+_AFFIRMING_PHRASES = (
+    ("that", "is", "correct"), ("that", "is", "right"), ("that", "works"), ("sounds", "good"),
+    ("go", "ahead"), ("please", "do"), ("book", "it"), ("do", "it"), ("that", "suits"),
+)  # fmt: skip
+
+
+def affirms(text: str) -> bool:
+    """Whether a reply opens by saying yes ("Yes, that's right", "Sounds good", "Go ahead")."""
+    parts = clauses(text)
+    if not parts:
+        return False
+    first = parts[0]
+    if "not" in first.words[:3] or "no" in first.words[:1]:
+        return False
+    return first.words[0] in _AFFIRMATIONS or any(
+        first.words[: len(p)] == p for p in _AFFIRMING_PHRASES
+    )

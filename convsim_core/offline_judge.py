@@ -1,0 +1,238 @@
+"""The default offline outcome judge: recognises outcomes in the speaker's own words.
+
+The keyword judge (``judge.kind = "keyword"``) needs the exact phrase a bot will say. This one
+(``judge.kind = "offline"``) reads each new message clause by clause with
+:mod:`convsim_core.outcome_reader`: word forms, the outcome's description and a general
+vocabulary, negation, questions and offers. It is pure Python, needs no download, and reads
+only the newest message (the earlier ones were read when they arrived): a cheap pre-screen
+skips messages that share no word stem with any outcome.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Mapping, Sequence
+
+import attrs
+
+from convsim_core.judging import NO_OUTCOME_YET, OutcomeJudge
+from convsim_core.language import affirms, clauses, stem, stems
+from convsim_core.lexicon import IRREGULAR_PAST, STOPWORDS
+from convsim_core.models import (
+    Conversation,
+    Intent,
+    Judgement,
+    Message,
+    NearMiss,
+    Outcome,
+    Outcomes,
+    ParticipantRole,
+)
+from convsim_core.outcome_reader import OutcomeSense, Reading, read_message
+
+
+@attrs.frozen
+class OutcomeWords:
+    """An outcome's keywords and speaker, as the scenario gives them."""
+
+    outcome: str
+    keywords: tuple[str, ...] = ()
+    said_by: ParticipantRole | None = None
+
+
+class OfflineJudge(OutcomeJudge):
+    """Later reports win, like the keyword judge: "couldn't book" then "booked it" is booked.
+
+    Within one message a failure does not undo a success reported before it ("Your table is
+    booked. Unfortunately they don't have live music." stays booked).
+    """
+
+    def __init__(self, words: Sequence[OutcomeWords] = ()) -> None:
+        self._words: Mapping[str, OutcomeWords] = {w.outcome: w for w in words}
+        self._senses: dict[int, tuple[OutcomeSense, ...]] = {}
+        self._screens: dict[int, _Screen] = {}
+
+    def senses(self, outcomes: Outcomes) -> tuple[OutcomeSense, ...]:
+        """The outcomes as the reader sees them (built once per ``Outcomes``)."""
+        key = id(outcomes)
+        found = self._senses.get(key)
+        if found is None:
+            built = []
+            for outcome in outcomes.outcomes:
+                spec = self._words.get(outcome.name, OutcomeWords(outcome.name))
+                built.append(_sense(outcome, spec.keywords, spec.said_by))
+            found = tuple(built)
+            self._senses[key] = found
+            self._screens[key] = _Screen.of(found)
+        return found
+
+    async def judge(
+        self,
+        conversation: Conversation,
+        outcomes: Outcomes,
+        intent: Intent | None,
+        previous: Judgement | None,
+    ) -> Judgement:
+        return self.judge_latest(conversation, outcomes, previous)
+
+    def judge_latest(
+        self, conversation: Conversation, outcomes: Outcomes, previous: Judgement | None
+    ) -> Judgement:
+        """Synchronous core of :meth:`judge` (re-judging and benchmarks call it directly)."""
+        previous = previous or NO_OUTCOME_YET
+        messages = conversation.messages
+        if not messages:
+            return previous
+        last = messages[-1]
+        senses = self.senses(outcomes)
+        if all(s.said_by is not None and s.said_by is not last.sender for s in senses):
+            return previous  # no outcome this side can report
+        confirmed = _confirmed(messages, senses)
+        if not confirmed and not self._screens[id(outcomes)].passes(last.content):
+            return previous
+        hit, miss = _read(last.content, last.sender, senses, confirmed)
+        index = len(messages) - 1
+        if hit is not None:
+            return Judgement(
+                outcome=hit.outcome,
+                rationale=f"{last.sender.value} said {hit.evidence}: {_quote(hit.clause)}",
+                message_index=index,
+                evidence=hit.evidence,
+                score=round(hit.score, 2),
+            )
+        if miss is not None and _better(miss, previous.nearest_miss):
+            return attrs.evolve(previous, nearest_miss=_near_miss(miss, index))
+        return previous
+
+
+@functools.lru_cache(maxsize=1024)
+def _sense(
+    outcome: Outcome, keywords: tuple[str, ...], said_by: ParticipantRole | None
+) -> OutcomeSense:
+    # A batch builds one judge per conversation of the same scenario: read each outcome once.
+    return OutcomeSense.build(outcome, keywords, said_by)
+
+
+_Found = tuple[Reading | None, Reading | None]
+_READINGS: dict[tuple[object, ...], tuple[tuple[OutcomeSense, ...], _Found]] = {}
+_READINGS_MAX = 4096
+
+
+def _read(
+    text: str,
+    sender: ParticipantRole,
+    senses: tuple[OutcomeSense, ...],
+    confirmed: frozenset[str],
+) -> tuple[Reading | None, Reading | None]:
+    """:func:`read_message`, remembered per line: bots repeat their templates across a batch.
+
+    Keyed by the senses' identities (each outcome's sense is built once, see :func:`_sense`);
+    an entry keeps its senses alive, so an identity cannot be reused while it is remembered.
+    """
+    key = (text, sender, tuple(map(id, senses)), confirmed)
+    entry = _READINGS.get(key)
+    if entry is None:
+        entry = (senses, read_message(text, sender, senses, confirmed=confirmed))
+        if len(_READINGS) >= _READINGS_MAX:
+            _READINGS.clear()
+        _READINGS[key] = entry
+    return entry[1]
+
+
+def forget_readings() -> None:
+    """Drop remembered readings (benchmarks measure the first reading of each line)."""
+    _READINGS.clear()
+
+
+_WORDS = re.compile(r"[a-z0-9]+")
+_GENERAL_TRIGGERS = (
+    frozenset(
+        {"now", "way", "route", "sorry", "unfortunately", "apologize", "apologise", "apologies"}
+    )
+    | IRREGULAR_PAST
+)
+
+
+@attrs.frozen
+class _Screen:
+    """A cheap first look: does the message share a word stem with any outcome?
+
+    Most messages share none and skip the clause-by-clause reading. With an outcome about a
+    request in general, past forms ("-ed"), "now" and apologies also pass.
+    """
+
+    stems: frozenset[str]
+    general: bool
+
+    @classmethod
+    def of(cls, senses: Sequence[OutcomeSense]) -> _Screen:
+        found: set[str] = set()
+        for sense in senses:
+            for phrase in sense.keywords:
+                found.update(phrase)
+            for group in sense.groups:
+                for phrase in group.phrases:
+                    found.update(phrase)
+            found.update(sense.words)
+        general = any(g.name == "request" for sense in senses for g in sense.groups)
+        return cls(frozenset(found - STOPWORDS), general)
+
+    def passes(self, text: str) -> bool:
+        wanted = self.stems
+        for word in _WORDS.findall(text.lower()):
+            if stem(word) in wanted:
+                return True
+            if self.general and (word in _GENERAL_TRIGGERS or word.endswith(("ed", "un"))):
+                return True
+        return False
+
+
+def _confirmed(messages: Sequence[Message], senses: Sequence[OutcomeSense]) -> frozenset[str]:
+    """Failure outcomes whose request the agent offered ("Shall I book it?") and the customer
+    just accepted ("Yes, please"): a refusal now is that request failing."""
+    if len(messages) < 3 or not any(s.failure for s in senses):
+        return frozenset()
+    offer, answer, last = messages[-3], messages[-2], messages[-1]
+    if last.sender is not ParticipantRole.AGENT or answer.sender is not ParticipantRole.CUSTOMER:
+        return frozenset()
+    if offer.sender is not ParticipantRole.AGENT or not affirms(answer.content):
+        return frozenset()
+    offers = [clause for clause in clauses(offer.content) if clause.is_offer]
+    found = set()
+    for sense in senses:
+        if not sense.failure:
+            continue
+        vocabulary = [
+            phrase
+            for group in sense.groups
+            if not group.act and group.name not in ("complete", "request")
+            for phrase in group.phrases
+        ]
+        if any(c.find(p, use_stems=True) is not None for c in offers for p in vocabulary):
+            found.add(sense.outcome.name)
+    return frozenset(found)
+
+
+def _better(miss: Reading, current: NearMiss | None) -> bool:
+    return current is None or (current.score or 0.0) <= miss.score
+
+
+def _near_miss(miss: Reading, index: int) -> NearMiss:
+    return NearMiss(
+        outcome=miss.outcome.name,
+        message_index=index,
+        text=miss.clause,
+        reason=f"{miss.evidence}: {miss.reason}",
+        score=round(miss.score, 2),
+    )
+
+
+def _quote(text: str, limit: int = 100) -> str:
+    text = " ".join(text.split())
+    return f'"{text}"' if len(text) <= limit else f'"{text[: limit - 1]}…"'
+
+
+def keyword_stems(phrases: Sequence[str]) -> tuple[tuple[str, ...], ...]:
+    """Stem phrases of keywords (for goal phrases and callers outside the judge)."""
+    return tuple(s for s in (stems(p) for p in phrases) if s)

@@ -1,0 +1,387 @@
+"""Reading one message for the outcomes it reports, in the speaker's own words.
+
+Each outcome becomes an :class:`OutcomeSense`: its keywords as stem phrases, the vocabulary
+groups (:mod:`convsim_core.lexicon`) its description and keywords use, the description's other
+content words, and whether it is a *failure* outcome ("could not be enabled"). A clause
+reports an outcome when it
+
+- contains one of its keywords (by stems, so "refunds issued" matches "refund issued"), not
+  negated and not asked or offered ("Shall I book it?"); or
+- uses its vocabulary *and* says it happened: a past form ("refunded", "booked"), a result word
+  ("is confirmed", "went through"), or an act that is its own event ("I'm transferring you to
+  a supervisor"); failure outcomes instead need the clause to be negated ("I couldn't book").
+
+A negated success is never a success; when no failure outcome fits it, nothing is reached.
+Every decision keeps the clause and why, and the best rejected candidate is kept as the
+"nearest miss" so a report can say why a chat ended with no outcome.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import attrs
+
+from convsim_core.language import FAILURE_STEMS, NEGATORS, Clause, clauses, ngrams, stem, stems
+from convsim_core.lexicon import (
+    FAILURE_PHRASES,
+    GROUPS,
+    INFORMATION_VERBS,
+    IRREGULAR_PAST,
+    RESULT_WORDS,
+    STOPWORDS,
+    Group,
+)
+from convsim_core.models import Outcome, ParticipantRole
+
+
+@attrs.frozen
+class OutcomeSense:
+    """What the offline judge knows about one outcome."""
+
+    outcome: Outcome
+    said_by: ParticipantRole | None
+    keywords: tuple[tuple[str, ...], ...]
+    keyword_text: tuple[str, ...]
+    groups: tuple[Group, ...]
+    words: frozenset[str]
+    """Content stems of the description that belong to no group."""
+    failure: bool
+
+    @classmethod
+    def build(
+        cls, outcome: Outcome, keywords: Sequence[str], said_by: ParticipantRole | None
+    ) -> OutcomeSense:
+        # The description is the author's definition; the name (a slug) stands in without one.
+        described_as = outcome.description or outcome.name.replace("_", " ")
+        text = " ".join((described_as, *keywords))
+        described = stems(text)
+        grams = ngrams(described)
+        groups = tuple(g for g in GROUPS if any(p in grams for p in g.phrases))
+        in_groups = {s for g in groups for p in g.phrases for s in p}
+        content = frozenset(
+            s for s in stems(outcome.description) if s not in STOPWORDS and s not in in_groups
+        )
+        failure = any(w in NEGATORS or w in FAILURE_STEMS for w in described) or any(
+            p in grams for p in FAILURE_PHRASES
+        )
+        return cls(
+            outcome=outcome,
+            said_by=said_by,
+            keywords=tuple(stems(k) for k in keywords if stems(k)),
+            keyword_text=tuple(k for k in keywords if stems(k)),
+            groups=groups,
+            words=content - {"not", "no", "never"},
+            failure=failure,
+        )
+
+
+@attrs.frozen
+class Reading:
+    """One outcome found (or narrowly missed) in a clause."""
+
+    outcome: Outcome
+    score: float
+    clause: str
+    evidence: str
+    """The phrase or words that decided it."""
+    reason: str = ""
+    """Why it did not count; empty for a hit."""
+
+    @property
+    def is_hit(self) -> bool:
+        return not self.reason
+
+
+def read_message(
+    text: str,
+    sender: ParticipantRole,
+    senses: Iterable[OutcomeSense],
+    *,
+    confirmed: frozenset[str] = frozenset(),
+) -> tuple[Reading | None, Reading | None]:
+    """(the outcome this message reports, the nearest miss); the last reporting clause wins.
+
+    ``confirmed``: failure outcomes whose request the customer has just accepted ("Shall I
+    book it?" - "Yes"), so an answer that it is not available reports that failure.
+    """
+    eligible = [s for s in senses if s.said_by is None or s.said_by is sender]
+    hit: Reading | None = None
+    miss: Reading | None = None
+    if not eligible:
+        return None, None
+    failures = {s.outcome.name for s in eligible if s.failure}
+    for position, clause in enumerate(clauses(text)):
+        best: Reading | None = None
+        grams = ngrams(clause.stems)
+        answering = confirmed if position < 2 else frozenset()  # the direct answer
+        for sense in eligible:
+            found = _read_clause(clause, sense, grams, answering)
+            if found is None:
+                continue
+            if found.is_hit:
+                if best is None or found.score > best.score:
+                    best = found
+            elif miss is None or found.score >= miss.score:
+                miss = found
+        if best is not None and not (
+            hit is not None and best.outcome.name in failures and hit.outcome.name not in failures
+        ):
+            hit = best  # later clauses win, but a failure does not undo a success
+    return hit, miss
+
+
+def _read_clause(
+    clause: Clause,
+    sense: OutcomeSense,
+    grams: set[tuple[str, ...]],
+    confirmed: frozenset[str] = frozenset(),
+) -> Reading | None:
+    keyword = _keyword(clause, sense, grams)
+    if keyword is not None and keyword.is_hit:
+        return keyword
+    concept = _concept(clause, sense, grams, confirmed)
+    if concept is not None and concept.is_hit:
+        return concept
+    return keyword or concept
+
+
+def _keyword(clause: Clause, sense: OutcomeSense, grams: set[tuple[str, ...]]) -> Reading | None:
+    for phrase, written in zip(sense.keywords, sense.keyword_text, strict=True):
+        start = clause.find(phrase, use_stems=True) if len(phrase) > 3 or phrase in grams else None
+        if start is None:
+            continue
+        negative = any(s in NEGATORS or s in FAILURE_STEMS for s in phrase)
+        reason = ""
+        if clause.words and clause.words[0] in _ASKING and not negative:
+            reason = "asked, not told"
+        elif clause.is_offer and not negative:
+            reason = "a question or an offer"
+        elif not negative and (word := clause.negated_at(start)):
+            reason = f'negated ("{word}")'
+        elif not negative and (word := clause.hedged_at(start, allow_future=True)):
+            reason = f'not done yet ("{word}")'
+        return Reading(sense.outcome, 1.0, clause.shown, f'"{written}"', reason)
+    return None
+
+
+_ASKING = frozenset({"can", "could", "would", "shall", "should", "do", "does", "did", "will"})
+
+
+def _concept(
+    clause: Clause,
+    sense: OutcomeSense,
+    grams: set[tuple[str, ...]],
+    confirmed: frozenset[str] = frozenset(),
+) -> Reading | None:
+    positions: list[tuple[int, Group | None]] = []
+    spans: list[str] = []
+    for group in sense.groups:
+        for phrase in group.phrases:
+            if phrase not in grams:
+                continue
+            start = clause.find(phrase, use_stems=True)
+            if start is not None:
+                positions.append((start, group))
+                spans.append(" ".join(clause.words[start : start + len(phrase)]))
+                break
+    residual = (
+        [i for i, s in enumerate(clause.stems) if s in sense.words]
+        if not sense.words.isdisjoint(clause.stems)
+        else []
+    )
+    general_request = any(g.name == "request" for g in sense.groups) and not any(
+        g.act for g in sense.groups
+    )
+    answering = sense.outcome.name in confirmed
+    if not positions and (general_request or answering):
+        general = _reports_refusal(clause, answering) if sense.failure else _reports_action(clause)
+        if general is not None:
+            return Reading(sense.outcome, 0.6, clause.shown, f'"{general}"')
+    specific = [g for _, g in positions if g is not None and g.name != "complete"]
+    if not positions and len(residual) < 2:
+        return None
+    matched = sorted(set(spans) | {clause.words[i] for i in residual})
+    evidence = ", ".join(matched)
+    score = min(0.95, 0.5 + 0.15 * len(positions) + 0.05 * len(residual))
+    anchors = [i for i, _ in positions] or residual
+    negation = next((w for i in anchors if (w := clause.negated_at(i))), None)
+    negation = negation or _failure_phrase(clause)
+    if sense.failure:
+        if negation is None:
+            return Reading(sense.outcome, score - 0.3, clause.shown, evidence, "not negated")
+        if clause.words and clause.words[0] in _ASKING:
+            return Reading(sense.outcome, score - 0.2, clause.shown, evidence, "asked, not told")
+        return Reading(sense.outcome, score, clause.shown, evidence)
+    if negation is not None:
+        return Reading(
+            sense.outcome, score - 0.2, clause.shown, evidence, f'negated ("{negation}")'
+        )
+    if clause.is_offer:
+        return Reading(sense.outcome, score - 0.2, clause.shown, evidence, "a question or an offer")
+    if (
+        not specific
+        and not residual
+        and len(positions) < 2
+        and not any(g.name == "complete" for g in sense.groups)
+    ):
+        return None  # only "confirmed"/"done": enough when the outcome is about completion
+    acts = [i for i, g in positions if g is not None and g.act]
+    for index in acts:
+        if clause.hedged_at(index, allow_future=True) is None:
+            return Reading(sense.outcome, score, clause.shown, evidence)
+    why = _not_happened(clause, anchors)
+    if why:
+        return Reading(sense.outcome, score - 0.2, clause.shown, evidence, why)
+    return Reading(sense.outcome, score, clause.shown, evidence)
+
+
+_WENT = frozenset({"went", "gone", "got", "gotten", "come", "came"})
+_AFTER_OPENING_VERB = frozenset(
+    {"the", "a", "an", "your", "it", "to", "for", "on", "in", "up", "that", "this", "you"}
+) | frozenset({"playing", "booking", "sending", "processing"})
+_BE = frozenset({"is", "are", "was", "were", "now", "been"})
+
+
+def _reports_action(clause: Clause) -> str | None:
+    """A report that a request has been carried out, for outcomes about a request in general.
+
+    First-person past ("I've started it", "I added it"), a clause opening with a past verb
+    ("Added to your list"), a perfect ("the song has begun", "it has been added"), an action
+    under way now ("playing now", "it is starting now") or a dispatch ("it is on its way").
+    Information found ("I found 3 hotels") is not an action carried out.
+    """
+    ws = clause.words
+    if clause.is_offer or not ws:
+        return None
+    for phrase in _UNDER_WAY:
+        if clause.find(phrase) is not None and not clause.negated_at(clause.find(phrase) or 0):
+            return " ".join(phrase)
+    for index, word in enumerate(ws):
+        now = (index + 1 < len(ws) and ws[index + 1] == "now") or (index and ws[index - 1] == "now")
+        if (
+            word.endswith("ing")
+            and now
+            and not clause.hedged_at(index)
+            and not clause.negated_at(index)
+        ):
+            return f"{word} now"
+    perfect = _perfect(clause)
+    if perfect is not None:
+        return perfect
+    position = 1 if ws[0] == "i" else 0
+    if position < len(ws) and ws[position] == "just":
+        position += 1
+    if position >= len(ws):
+        return None
+    verb = ws[position]
+    if position == 0 and (len(ws) < 2 or ws[1] not in _AFTER_OPENING_VERB):
+        return None  # "Started playing it", "Added to your list"; not "United Airlines has..."
+    if not _participle(verb) or clause.negated_at(position):
+        return None
+    return verb
+
+
+def _participle(word: str) -> bool:
+    regular = word.endswith("ed") and len(word) > 3 and not word.endswith("eed")
+    return word not in INFORMATION_VERBS and (
+        regular or word in IRREGULAR_PAST or word in ("begun", "agreed", "succeeded")
+    )
+
+
+_UNDER_WAY = (("on", "its", "way"), ("on", "the", "way"), ("on", "their", "way"), ("en", "route"))
+_REGRET = frozenset(
+    {"sorry", "unfortunately", "apologize", "apologise", "apologies", "afraid", "regret"}
+)
+_SEARCHING = frozenset(
+    {"find", "found", "search", "searched", "look", "looked", "see", "match", "matching"}
+)
+
+
+def _reports_refusal(clause: Clause, confirmed: bool = False) -> str | None:
+    """A request that could not be done: "Sorry, I can't do that", "it cannot be played".
+
+    Inability, not any negation: "Sorry, the flat is not furnished" describes the flat, and
+    "Sorry, I couldn't find any" reports a search, not a request that failed. Right after the
+    customer confirmed the request, "sorry, there are no rooms left" is its failure too.
+    """
+    ws = clause.words
+    if not ws or ws[0] in _ASKING or clause.is_question:
+        return None
+    regret = next((w for w in ws if w in _REGRET), None)
+    if confirmed:
+        negator = next((w for w in ws if w in NEGATORS or stem(w) in FAILURE_STEMS), None)
+        if negator is not None:
+            return f"{regret} ... {negator}" if regret else negator
+    if any(w in _SEARCHING for w in ws) or "there" in ws:
+        return None
+    for index, word in enumerate(ws):
+        before = ws[index - 1] if index else ""
+        after = ws[index + 1] if index + 1 < len(ws) else ""
+        unable = word in ("unable", "failed") or (
+            word == "not" and (before in _MODAL_BEFORE_NOT or (before in _BE and after == "able"))
+        )
+        if not unable:
+            continue
+        passive = index + 2 < len(ws) and ws[index + 1] == "be" and _participle(ws[index + 2])
+        if regret is not None or passive:
+            said = f"{ws[index - 1]} not" if word == "not" else word
+            return f"{regret} ... {said}" if regret else said
+    return None
+
+
+_MODAL_BEFORE_NOT = frozenset({"can", "could", "will", "did"})
+
+
+def _perfect(clause: Clause) -> str | None:
+    """ "I've added it", "your visit has been scheduled", "your event was added"."""
+    ws = clause.words
+    for index, word in enumerate(ws[:-1]):
+        auxiliary = word in ("has", "have") or (word in ("was", "were") and ws[0] == "your")
+        if not auxiliary:
+            continue
+        following = ws[index + 1]
+        if following == "been" and index + 2 < len(ws):
+            following = ws[index + 2]
+        if (
+            _participle(following)
+            and not clause.hedged_at(index)
+            and not clause.negated_at(index + 1)
+        ):
+            return f"{word} {following}"
+    return None
+
+
+_MANAGED = (("was", "able", "to"), ("were", "able", "to"), ("managed", "to"))
+
+
+def _failure_phrase(clause: Clause) -> str | None:
+    grams = ngrams(clause.stems)
+    for phrase in FAILURE_PHRASES:
+        if phrase in grams:
+            return " ".join(phrase)
+    return None
+
+
+def _not_happened(clause: Clause, anchors: Sequence[int]) -> str:
+    """Why the clause does not say it happened; empty when it does."""
+    if clause.words[:2] in (("there", "is"), ("there", "are")):
+        return "describes what there is"  # "there are 3 events scheduled"
+    if _perfect(clause) is not None or any(clause.find(p) is not None for p in _MANAGED):
+        return ""
+    for index, word in enumerate(clause.words):
+        happened = word in RESULT_WORDS or (
+            (word.endswith("ed") or word in IRREGULAR_PAST) and index in anchors
+        )
+        if word == "now" and any(0 < a - index <= 3 for a in anchors):
+            happened = True
+        if word == "through" and index and clause.words[index - 1] in _WENT:
+            happened = True
+        if word in ("complete", "set") and index and clause.words[index - 1] in _BE | {"all"}:
+            happened = True  # "is complete", "you're all set", "the alarm is set"
+        if happened:
+            hedge = clause.hedged_at(index)
+            if hedge is None:
+                return ""
+            return f'not done yet ("{hedge}")'
+    return "does not say it happened"
