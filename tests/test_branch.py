@@ -84,19 +84,31 @@ def test_load_branch_keeps_the_parents_seed_and_scenario(parent: Path) -> None:
 
 
 async def test_connect_branches_against_the_demo_bot(
-    parent: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from tests.test_connect_cli import run_cli
+    from tests.test_connect_cli import run_cli, write_scenario
 
-    child = tmp_path / "child.jsonl"
+    scenario = write_scenario(tmp_path)  # quick real-time settings
+    recorded, child = tmp_path / "recorded.jsonl", tmp_path / "child.jsonl"
     async with DemoBotServer() as bot:
+        code = await run_cli(
+            ["connect", str(scenario), "--ws", bot.ws_url, "--headless", "--out", str(recorded)]
+        )
+        assert code == 0
+        customers = [
+            i
+            for i, m in enumerate(read_transcript(recorded).messages)
+            if m.sender is ParticipantRole.CUSTOMER
+        ]
+        at = customers[1] + 1  # the history ends with the customer's second message
         code = await run_cli(
             [
                 "connect",
+                str(scenario),
                 "--from",
-                str(parent),
+                str(recorded),
                 "--at",
-                "3",
+                str(at),
                 "--ws",
                 bot.ws_url,
                 "--headless",
@@ -105,10 +117,10 @@ async def test_connect_branches_against_the_demo_bot(
             ]
         )
     assert code == 0, capsys.readouterr().err
-    original, branched = read_transcript(parent), read_transcript(child)
-    assert same(branched.messages[:3], original.messages[:3])
-    assert branched.messages[3].sender is ParticipantRole.AGENT  # the bot answered #3
-    assert branched.header["branch_at"] == 3 and branched.header["bot_url"] == bot.ws_url
+    original, branched = read_transcript(recorded), read_transcript(child)
+    assert same(branched.messages[:at], original.messages[:at])
+    assert branched.messages[at].sender is ParticipantRole.AGENT  # the bot answered it
+    assert branched.header["branch_at"] == at and branched.header["bot_url"] == bot.ws_url
 
 
 async def test_play_continues_from_the_history(parent: Path, tmp_path: Path) -> None:
