@@ -77,17 +77,21 @@ class BatchDashboard(App[int]):
         self.labels = {k: v.outcome for k, v in read_labels(session.folder).items()}
         self._dirty: set[str] = set()
         self._finished = False
+        # Kept, not queried: App.query_one looks at the screen on top (a dialog, a row view)
+        # while the redraw timer keeps running.
+        self.counts_view = ScenarioCounts(id="counts")
+        self.table = RunTable(id="runs", cursor_type="row", zebra_stripes=True)
         session.executor.listener = self._on_status
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield ScenarioCounts(id="counts")
-        yield RunTable(id="runs", cursor_type="row", zebra_stripes=True)
+        yield self.counts_view
+        yield self.table
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.sub_title = str(self.session.folder)
-        table = self.query_one(RunTable)
+        table = self.table
         ids = self.session.executor.statuses
         longest = max((len(run_id) for run_id in ids), default=0)
         widths = {"conversation": min(22, max(len("conversation"), longest))}
@@ -151,7 +155,7 @@ class BatchDashboard(App[int]):
         return not self.failures_only or is_failure(status)
 
     def _fill(self) -> None:
-        table = self.query_one(RunTable)
+        table = self.table
         table.clear()
         for run_id, status in self.session.executor.statuses.items():
             if self._visible(status):
@@ -170,14 +174,14 @@ class BatchDashboard(App[int]):
         verdicts = self.summary.verdicts if self._finished and self.summary is not None else ()
         if verdicts:
             progress += "\n" + verdict_line(verdicts)
-        self.query_one(ScenarioCounts).show(
+        self.counts_view.show(
             executor.statuses.values(),
             progress,
             verdicts={v.scenario: v.status.value for v in verdicts},
         )
         if not self._dirty:
             return
-        table = self.query_one(RunTable)
+        table = self.table
         statuses = executor.statuses
         dirty, self._dirty = self._dirty, set()
         if self.failures_only and any(
@@ -194,7 +198,7 @@ class BatchDashboard(App[int]):
                 table.update_cell(run_id, column, value)
 
     def selected_status(self) -> RunStatus | None:
-        table = self.query_one(RunTable)
+        table = self.table
         if table.row_count == 0:
             return None
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
@@ -211,7 +215,7 @@ class BatchDashboard(App[int]):
     def action_sort(self) -> None:
         current = SORTS.index(self.sort_column) if self.sort_column in SORTS else -1
         self.sort_column = SORTS[(current + 1) % len(SORTS)]
-        self.query_one(RunTable).sort(self.sort_column)
+        self.table.sort(self.sort_column)
         self.notify(f"Sorted by {self.sort_column}", timeout=2)
 
     def action_failures(self) -> None:
