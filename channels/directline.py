@@ -1,13 +1,15 @@
 """Direct Line 3.0 channel: how production Bot Framework bots on Azure Bot Service are reached.
 
 Each session starts its own Direct Line conversation (``POST /conversations`` with the secret),
-then uses the conversation's token only. Replies arrive on the conversation's stream WebSocket
-(``streamUrl``: activity sets and empty keep-alive frames); when the stream drops, the session
-reconnects from its watermark (``GET /conversations/{id}?watermark=``) so nothing is missed, and
-when the stream cannot be had at all it polls ``GET .../activities?watermark=`` every
-``poll_interval`` and right after each message was posted. Replays are
-dropped by activity id (:mod:`channels.directline_activities`). Customer messages are POSTed one
-at a time, in order, by a per-session task; the token is refreshed before it expires.
+then uses the conversation's token only. In token mode (``token_env``) the one conversation the
+token is for is started with it, and a second session is refused. Replies arrive on the
+conversation's stream WebSocket (``streamUrl``: activity sets and empty keep-alive frames);
+when the stream drops, the session reconnects from its watermark
+(``GET /conversations/{id}?watermark=``) so nothing is missed, and when the stream cannot be
+had at all it polls ``GET .../activities?watermark=`` every ``poll_interval`` and right after
+each message was posted. Replays are dropped by activity id
+(:mod:`channels.directline_activities`). Customer messages are POSTed one at a time, in order,
+by a per-session task; the token is refreshed before it expires.
 
 The secret is read from the environment variable the profile names, only when a conversation
 starts; neither it, nor a token, nor the stream URL (which carries a token) is ever logged or
@@ -21,6 +23,7 @@ import contextlib
 import logging
 import os
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
@@ -57,6 +60,7 @@ class DirectLineSession(InboxSession):
         self._conversation: DirectLineConversation | None = None
         self._watermark: str | None = None
         self._secret: str | None = None
+        self._given_token: str | None = None
         self._outbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self._tasks: list[asyncio.Task[None]] = []
         self._stream = ActivityStream(
@@ -79,30 +83,38 @@ class DirectLineSession(InboxSession):
 
     # -- starting -------------------------------------------------------------------------------
 
-    async def start(self, secret: str | None) -> None:
-        self._secret = secret
+    async def start(self, bearer: str | None, *, renew_with_secret: bool = True) -> None:
+        """Start the conversation with the secret, or the one conversation of a token.
+
+        Only a secret is kept (to renew an expired token); a token is replaced by the
+        conversation's own at once and refreshed before it expires.
+        """
+        self._secret = bearer if renew_with_secret else None
+        self._given_token = None if renew_with_secret else bearer
         try:
-            self._conversation = await self._api.start(secret)
+            self._conversation = await self._api.start(bearer)
         except DirectLineError as exc:
             if exc.status in (0, 404, 405):
                 raise unreachable(self._profile.url, str(exc)) from exc
             raise ChannelError(str(exc)) from exc
         logger.info("Direct Line conversation %s started", self.conversation_id)
         spawn = self._spawn
-        spawn(self._send_loop(), "sender")
-        spawn(self._receive_loop(), "receiver")
-        spawn(self._refresh_loop(), "token refresh")
+        spawn(self._send_loop, "sender")
+        spawn(self._receive_loop, "receiver")
+        spawn(self._refresh_loop, "token refresh")
         if self._spec.start_event:
             self._outbox.put_nowait(
                 {"type": "event", "name": self._spec.start_event, **self._sender()}
             )
 
-    def _spawn(self, coro: Any, what: str) -> None:
-        self._tasks.append(asyncio.create_task(self._guard(coro, what), name=f"directline {what}"))
+    def _spawn(self, loop: Callable[[], Awaitable[None]], what: str) -> None:
+        # The loop's coroutine is made inside the task: a session closed before the task ran
+        # leaves no never-awaited coroutine behind (a RuntimeWarning at exit).
+        self._tasks.append(asyncio.create_task(self._guard(loop, what), name=f"directline {what}"))
 
-    async def _guard(self, coro: Any, what: str) -> None:
+    async def _guard(self, loop: Callable[[], Awaitable[None]], what: str) -> None:
         try:
-            await coro
+            await loop()
         except asyncio.CancelledError:
             raise
         except ChannelError as exc:
@@ -193,9 +205,11 @@ class DirectLineSession(InboxSession):
     async def _renew(self) -> None:
         """The token expired: a new one from the secret (reconnecting), if there is one."""
         if self._secret is None:
+            given = self._spec.token_env
+            hint = f" (a token from ${given} cannot be renewed once expired)" if given else ""
             raise ChannelError(
                 f"the Direct Line token for {self._profile.url} expired and there is no secret"
-                " to get a new one"
+                f" to get a new one{hint}"
             )
         self._conversation = await self._api.reconnect(
             self._secret, self.conversation_id, self._watermark
@@ -247,7 +261,7 @@ class DirectLineSession(InboxSession):
 
     def _redact(self, text: str) -> str:
         token = self._conversation.token if self._conversation else None
-        return redact(text, self._secret, token)
+        return redact(text, self._secret or self._given_token, token)
 
     def _on_frame(self, raw: str | bytes) -> None:
         try:
@@ -333,28 +347,40 @@ class DirectLineChannel(Channel):
         self._api: DirectLineApi | None = None
         self._sessions: dict[str, DirectLineSession] = {}
         self._closed = False
+        self._token_used = False
+        """Token mode: the one conversation the token is for has been started."""
 
     @property
     def api(self) -> DirectLineApi:
         assert self._api is not None
         return self._api
 
-    def _secret(self) -> str | None:
-        name = self.profile.directline.secret_env
+    def _credential(self) -> tuple[str | None, bool]:
+        """The bearer for ``POST /conversations`` and whether it is a secret (not a token)."""
+        spec = self.profile.directline
+        name = spec.credential_env
         if name is None:
-            return None
+            return None, False
+        key, what = ("token_env", "token") if spec.token_env else ("secret_env", "secret")
         value = os.environ.get(name)
         if not value:
             raise ChannelError(
-                f"{self.profile.source}: bot.directline.secret_env: environment variable {name}"
-                " is not set (it holds the Direct Line secret)"
+                f"{self.profile.source}: bot.directline.{key}: environment variable {name}"
+                f" is not set (it holds the Direct Line {what})"
             )
-        return value
+        return value, spec.token_env is None
 
     async def create_session(self) -> DirectLineSession:
         if self._closed:
             raise ChannelError("the channel is closed")
-        secret = self._secret()
+        bearer, is_secret = self._credential()
+        if self.profile.directline.token_env is not None:
+            if self._token_used:
+                raise ChannelError(
+                    f"a Direct Line token (${self.profile.directline.token_env}) is for one"
+                    " conversation and it is taken: use secret_env for more than one"
+                )
+            self._token_used = True
         if self._http is None:
             try:
                 base = self.profile.resolved_url()
@@ -365,7 +391,7 @@ class DirectLineChannel(Channel):
             self._http = aiohttp.ClientSession(headers=headers, connector=connector)
             self._api = DirectLineApi(self._http, base, timeout=self.profile.response_timeout)
         session = DirectLineSession(self, uuid.uuid4().hex)
-        await session.start(secret)
+        await session.start(bearer, renew_with_secret=is_secret)
         self._sessions[session.session_id] = session
         return session
 

@@ -10,11 +10,20 @@ import aiohttp
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus, WebSocketException
 
+from channels.engineio_sniff import (
+    SocketIOEndpoint,
+    is_engineio_open,
+    is_engineio_refusal,
+    looks_like_engineio,
+)
 from channels.errors import unreachable
 from channels.profile import BotProfile, ProfileError
 from convsim_core.channel import ChannelError
 
 _DEFAULT_PORTS = {"http": 80, "ws": 80, "https": 443, "wss": 443}
+_OPEN_PACKET_WAIT = 2.0
+"""Seconds the check waits for an Engine.IO open packet (sent at once) on a socket.io-like URL:
+a plain WebSocket bot there that speaks second is delayed this long, not connect_timeout."""
 
 
 async def check_reachable(profile: BotProfile) -> None:
@@ -39,6 +48,8 @@ async def check_reachable(profile: BotProfile) -> None:
     if profile.kind == "directline" and profile.directline.secret_env is not None:
         await _directline_token(profile)
         return
+    # A Direct Line *token* cannot call /tokens/generate (that needs the secret), and POST
+    # /conversations would start its one conversation: it is checked when the chat starts.
     host = parts.hostname or ""
     port = parts.port or _DEFAULT_PORTS.get(parts.scheme, 80)
     try:
@@ -62,8 +73,16 @@ async def _handshake(profile: BotProfile) -> None:
         async with connect(
             url, additional_headers=headers, open_timeout=profile.connect_timeout
         ) as websocket:
+            if looks_like_engineio(url):  # its open packet comes at once: wait for it
+                with contextlib.suppress(TimeoutError, WebSocketException):
+                    wait = min(profile.connect_timeout, _OPEN_PACKET_WAIT)
+                    first = await asyncio.wait_for(websocket.recv(), wait)
+                    if is_engineio_open(first):
+                        raise SocketIOEndpoint(profile.url)
             await websocket.close()
     except InvalidStatus as exc:
+        if is_engineio_refusal(exc.response.body):
+            raise SocketIOEndpoint(profile.url) from exc
         status = exc.response.status_code
         raise unreachable(
             profile.url, f"the WebSocket upgrade was refused with HTTP {status}"

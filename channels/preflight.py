@@ -48,6 +48,28 @@ def callback_port_clash(profiles: Mapping[str, BotProfile]) -> str | None:
     return None
 
 
+def token_conversation_clash(
+    profiles: Mapping[str, BotProfile], conversations: Mapping[str, int]
+) -> str | None:
+    """Why a Direct Line token cannot serve this batch (None: it can, or no token is used).
+
+    A token is for one conversation; every further one would fail, one by one, mid-batch.
+    ``conversations`` is the number of conversations per profile key.
+    """
+    users: dict[str, int] = {}
+    for key, profile in profiles.items():
+        name = profile.directline.token_env if profile.kind == "directline" else None
+        if name is not None:
+            users[name] = users.get(name, 0) + conversations.get(key, 0)
+    for name, count in users.items():
+        if count > 1:
+            return (
+                f"a Direct Line token (${name}) is for one conversation and this batch has"
+                f" {count}: use secret_env (the Direct Line secret) or --runs 1"
+            )
+    return None
+
+
 def check_can_listen(profile: BotProfile) -> None:
     """Raise :class:`ListenError` when the profile's fixed callback port cannot be bound now."""
     address = fixed_callback_port(profile)

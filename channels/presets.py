@@ -239,13 +239,13 @@ _CHAINLIT = Preset(
 
 _DIRECTLINE = Preset(
     name="directline",
-    description="Azure Bot Service via Direct Line 3.0: secret from an env var, stream + polling",
+    description="Azure Bot Service via Direct Line 3.0: secret or token from env, stream + polling",
     kind="directline",
     default_path="/v3/directline",
     settings={
         "request": {"body": {"type": "message", "text": "{text}", "textFormat": "plain"}},
         "reply": {"text": "text"},
-        "directline": {"secret_env": "DIRECTLINE_SECRET"},
+        # secret_env defaults to DIRECTLINE_SECRET; token_env (one conversation) replaces it
     },
 )
 

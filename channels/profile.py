@@ -89,7 +89,12 @@ Socket.IO and Direct Line bots (``kind = "socketio"`` / ``"directline"``, preset
     quick_replies = "quick_replies[*].title"  # optional JSON path of button titles
 
     [bot.directline]                 # kind = "directline" (URL: https://directline.botframework.com)
-    secret_env = "DIRECTLINE_SECRET" # env var with the secret or a token; "" = no Authorization
+    secret_env = "DIRECTLINE_SECRET" # env var with the secret (any number of conversations;
+                                     # checked with POST /tokens/generate); "" = no Authorization
+    token_env = ""                   # OR: env var with a token, instead of secret_env: a token
+                                     # is for ONE conversation (a batch of more is refused); it
+                                     # starts it with POST /conversations, /tokens/refresh keeps
+                                     # it alive, and it is first checked when the chat starts
     user_id = "convsim-{session_id}" # the customer's from.id (its echoed activities are dropped)
     user_name = "Customer"
     locale = "en-US"

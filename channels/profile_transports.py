@@ -61,7 +61,13 @@ class DirectLineSpec:
     """How to reach a bot through Direct Line 3.0 (Azure Bot Service)."""
 
     secret_env: str | None = "DIRECTLINE_SECRET"
-    """The environment variable holding the Direct Line secret (or a token); never the value."""
+    """The environment variable holding the Direct Line secret; never the value. A secret
+    starts any number of conversations (and renews an expired token)."""
+    token_env: str | None = None
+    """Token mode: the environment variable holding a Direct Line token (from ``POST
+    /tokens/generate`` or a bot's token endpoint). A token is for ONE conversation: it is sent
+    as the bearer of ``POST /conversations``, which answers with that conversation, and kept
+    alive with ``/tokens/refresh``; there is no secret to renew it once it expired."""
     user_id: str = "convsim-{session_id}"
     user_name: str = "Customer"
     locale: str = "en-US"
@@ -75,6 +81,11 @@ class DirectLineSpec:
 
     def user(self, session_id: str) -> str:
         return self.user_id.replace("{session_id}", session_id)
+
+    @property
+    def credential_env(self) -> str | None:
+        """The variable the bearer credential is read from (None: no Authorization at all)."""
+        return self.token_env or self.secret_env
 
 
 def _fill(value: Any, session_id: str, environ: Mapping[str, str], where: str) -> Any:
@@ -197,6 +208,7 @@ def parse_directline(table: Table, env: Mapping[str, str]) -> DirectLineSpec:
     table.only(
         (
             "secret_env",
+            "token_env",
             "user_id",
             "user_name",
             "locale",
@@ -207,6 +219,19 @@ def parse_directline(table: Table, env: Mapping[str, str]) -> DirectLineSpec:
         )
     )
     secret_env = table.text("secret_env")
+    token_env = table.text("token_env") or None
+    if token_env is not None:
+        if secret_env:
+            raise ProfileError(
+                f"{table.where('token_env')}: set secret_env or token_env, not both"
+                " (a secret starts any number of conversations, a token exactly one)"
+            )
+        secret_env = ""
+        if token_env not in env:
+            raise ProfileError(
+                f"{table.where('token_env')}: environment variable {token_env} is not set"
+                " (it holds a Direct Line token; the token itself never goes in a profile)"
+            )
     if secret_env is None:
         secret_env = "DIRECTLINE_SECRET"
     if secret_env and secret_env not in env:
@@ -216,6 +241,7 @@ def parse_directline(table: Table, env: Mapping[str, str]) -> DirectLineSpec:
         )
     return DirectLineSpec(
         secret_env=secret_env or None,
+        token_env=token_env,
         user_id=table.text("user_id") or "convsim-{session_id}",
         user_name=table.text("user_name") or "Customer",
         locale=table.text("locale") or "en-US",

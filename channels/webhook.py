@@ -298,7 +298,10 @@ class WebhookChannel(Channel):
     ) -> None:
         if not 200 <= status < 300:
             what = " to the session-start message" if setup else ""
-            error = ProtocolError(f"bot answered HTTP {status}{what}", excerpt(payload))
+            # The status leads the excerpt: a transcript that says only "crash" hides that the
+            # bot answered HTTP 500, and attribution names 5xx answers from it.
+            shown = excerpt(f"HTTP {status}: ".encode() + payload if payload.strip() else b"")
+            error = ProtocolError(f"bot answered HTTP {status}{what}", shown or f"HTTP {status}")
             if status in _WRONG_ENDPOINT:
                 session.report_protocol_error(error)
                 # Every later message would get the same answer: end with channel_error now

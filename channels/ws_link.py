@@ -21,6 +21,7 @@ from collections.abc import Callable
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, WebSocketException
 
+from channels.engineio_sniff import SocketIOEndpoint, is_engineio_open
 from channels.errors import describe, unreachable
 from channels.link_state import LinkState, Retry
 from channels.profile import BotProfile
@@ -141,6 +142,9 @@ class WsLink:
             try:
                 async for raw in conn:
                     self._state.frame_received()
+                    if is_engineio_open(raw):
+                        await self._wrong_protocol(conn)
+                        return
                     try:
                         self._on_frame(raw)
                     except Exception:  # one bad frame handler must not kill the connection
@@ -149,6 +153,15 @@ class WsLink:
                 pass
             if self._closing or not await self._reconnect(_close_cause(conn)):
                 return
+
+    async def _wrong_protocol(self, conn: ClientConnection) -> None:
+        """A Socket.IO server: fail now with the hint (a reconnect would meet it again)."""
+        self._failed = SocketIOEndpoint(self._profile.url)
+        logger.error("%s", self._failed)
+        self._closing = True
+        await conn.close()
+        self._on_state(ChannelState.FAILED, str(self._failed))
+        self._on_failed(self._failed)
 
     async def _reconnect(self, cause: str) -> bool:
         logger.warning("%s: %s; reconnecting", self._profile.url, cause)

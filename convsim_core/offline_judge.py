@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 import attrs
 
 from convsim_core.judging import NO_OUTCOME_YET, OutcomeJudge
-from convsim_core.language import affirms, clauses, stem, stems
+from convsim_core.language import Clause, affirms, clauses, stem, stems
 from convsim_core.lexicon import IRREGULAR_PAST, STOPWORDS
 from convsim_core.models import (
     Conversation,
@@ -150,6 +150,8 @@ _GENERAL_TRIGGERS = (
     frozenset(
         {"now", "way", "route", "sorry", "unfortunately", "apologize", "apologise", "apologies"}
     )
+    | frozenset({"no", "not", "nothing", "none", "cannot", "unable", "unavailable", "out"})
+    | frozenset({"being", "getting", "arrive", "shortly", "momentarily", "soon", "minutes"})
     | IRREGULAR_PAST
 )
 
@@ -209,9 +211,20 @@ def _confirmed(messages: Sequence[Message], senses: Sequence[OutcomeSense]) -> f
             if not group.act and group.name not in ("complete", "request")
             for phrase in group.phrases
         ]
-        if any(c.find(p, use_stems=True) is not None for c in offers for p in vocabulary):
+        if any(c.find(p, use_stems=True) is not None for c in offers for p in vocabulary) or any(
+            _asks_to_confirm(c) for c in offers
+        ):
             found.add(sense.outcome.name)
     return frozenset(found)
+
+
+_CONFIRMING = (("confirm",), ("is", "that", "correct"), ("is", "that", "right"), ("verifi",))
+
+
+def _asks_to_confirm(clause: Clause) -> bool:
+    """ "Please confirm: 2 seats at 7 pm", "Is that correct?": the agent asks to go ahead with
+    a request as stated, whatever its words, so a yes makes the request the customer's."""
+    return any(clause.find(p, use_stems=True) is not None for p in _CONFIRMING)
 
 
 def _better(miss: Reading, current: NearMiss | None) -> bool:

@@ -33,6 +33,7 @@ from convsim_core.lexicon import (
     Group,
 )
 from convsim_core.models import Outcome, ParticipantRole
+from convsim_core.report_cues import arriving, exhausted, only_one, unavailable
 
 
 @attrs.frozen
@@ -266,6 +267,20 @@ def _reports_action(clause: Clause) -> str | None:
             and not clause.negated_at(index)
         ):
             return f"{word} now"
+        if (
+            word in ("being", "getting")
+            and index + 1 < len(ws)
+            and _participle(ws[index + 1])
+            and not clause.negated_at(index)
+            and not clause.hedged_at(index)
+        ):
+            return f"{word} {ws[index + 1]}"  # progressive passive: "it is being processed"
+        imminent = word == "now" and index == len(ws) - 1 and index >= 2 and ws[index - 2] == "will"
+        if imminent and not clause.negated_at(index - 1):
+            return f"will {ws[index - 1]} now"  # imminent: "the show will start now"
+    arrival = arriving(clause)
+    if arrival is not None:
+        return arrival
     perfect = _perfect(clause)
     if perfect is not None:
         return perfect
@@ -301,20 +316,35 @@ _SEARCHING = frozenset(
 def _reports_refusal(clause: Clause, confirmed: bool = False) -> str | None:
     """A request that could not be done: "Sorry, I can't do that", "it cannot be played".
 
-    Inability, not any negation: "Sorry, the flat is not furnished" describes the flat, and
-    "Sorry, I couldn't find any" reports a search, not a request that failed. Right after the
-    customer confirmed the request, "sorry, there are no rooms left" is its failure too.
+    Inability, not any negation: "Sorry, the flat is not furnished" describes the flat. An
+    apology with inability ("Sorry, I couldn't find any") or with unavailability ("sorry, that
+    slot is fully booked") is the request failing; so are options that ran out ("no other
+    times"). Right after the customer confirmed the request, "there are no rooms left" is its
+    failure too, apology or not.
     """
     ws = clause.words
-    if not ws or ws[0] in _ASKING or clause.is_question:
+    if not ws or ws[0] in _ASKING:
         return None
+    if clause.is_question:
+        # "Sorry, there is no room left, can I help with anything else?": the statement
+        # before the closing question still tells.
+        last = clause.segments[-1]
+        ws = tuple(w for w, n in zip(ws, clause.segments, strict=True) if n != last)
+        if not ws or ws[0] in _QUESTION_START:
+            return None
     regret = next((w for w in ws if w in _REGRET), None)
+    ran_out = exhausted(ws) or (only_one(ws) if regret or ws[0] == "no" else None)
+    if ran_out is not None:
+        return f"{regret} ... {ran_out}" if regret else ran_out
     if confirmed:
         negator = next((w for w in ws if w in NEGATORS or stem(w) in FAILURE_STEMS), None)
         if negator is not None:
             return f"{regret} ... {negator}" if regret else negator
-    if any(w in _SEARCHING for w in ws) or "there" in ws:
-        return None
+    gone = unavailable(clause)
+    if gone is not None and (regret is not None or confirmed):
+        return f"{regret} ... {gone}" if regret else gone
+    if regret is None and (any(w in _SEARCHING for w in ws) or "there" in ws):
+        return None  # "I could not find it in the FAQ" alone is a report, not a refusal
     for index, word in enumerate(ws):
         before = ws[index - 1] if index else ""
         after = ws[index + 1] if index + 1 < len(ws) else ""
@@ -331,6 +361,7 @@ def _reports_refusal(clause: Clause, confirmed: bool = False) -> str | None:
 
 
 _MODAL_BEFORE_NOT = frozenset({"can", "could", "will", "did"})
+_QUESTION_START = _ASKING | frozenset({"is", "are", "what", "which", "how", "any", "anything"})
 
 
 def _perfect(clause: Clause) -> str | None:

@@ -125,6 +125,20 @@ async def test_a_customer_that_leaves_its_role_is_the_simulators_fault(tmp_path:
     assert verdict.reason == "the simulated customer left its role (message 2)"
 
 
+async def test_a_role_break_does_not_hide_an_earlier_forbidden_phrase(tmp_path: Path) -> None:
+    # Message 1 is the agent's "Sorry to hear that! Let me sort it out.", message 2 the
+    # customer's role break: the agent's forbidden phrase came first and is its fault.
+    async with OpenAIServer(
+        responder=lambda _r: "As an AI language model, how can I help you today?"
+    ) as server:
+        forbid = 'must_not_say = ["sort it out"]'
+        scenario = _scenario(tmp_path, customer="llm", llm=_llm_table(server), forbid=forbid)
+        verdict = await _judge(scenario)
+    assert verdict.fault is Fault.AGENT
+    assert verdict.reason == "the agent said 'sort it out' (message 1)"
+    assert verdict.message_index == 1 and verdict.counted
+
+
 async def test_an_llm_error_of_the_customer_is_the_simulators_fault(tmp_path: Path) -> None:
     async with OpenAIServer(failures=[401] * 5) as server:
         verdict = await _judge(_scenario(tmp_path, customer="llm", llm=_llm_table(server)))

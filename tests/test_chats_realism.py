@@ -102,3 +102,52 @@ def test_files_that_are_not_transcripts_are_named(
     captured = capsys.readouterr()
     assert "skipped" in captured.err and "zz.jsonl" in captured.err
     assert "real" in captured.out
+
+
+async def test_realism_scores_llm_customers_with_and_without_rag(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The LLM path end to end (the local OpenAI-compatible server plays the model): a grounded
+    customer's prompt carries real turns, and realism scores both kinds of run per scenario."""
+    from typing import Any
+
+    from tests.support.openai_server import OpenAIServer, isolated_llm, system_text
+
+    library = library_from_slice(tmp_path, stop=120)
+
+    def reply(request: dict[str, Any]) -> str:
+        if len(request["messages"]) > 6:
+            return "[END]"
+        examples = [
+            line[2:]
+            for line in system_text(request).splitlines()
+            if line.startswith("- ") and "similar chats" in system_text(request)
+        ]
+        return examples[-1] if examples else "I would like to book a table for four, please."
+
+    runs = tmp_path / "runs"
+    with isolated_llm(monkeypatch, None):
+        async with OpenAIServer(responder=reply) as server:
+            for name, rag in (("llm-plain", ""), ("llm-grounded", 'rag = { library = "lib" }')):
+                text = SCENARIO.format(title=name, name=name, rag=rag).replace(
+                    'kind = "offline"\n' + rag, 'kind = "llm"\n' + rag, 1
+                )
+                text += (
+                    f'[llm]\nbase_url = "{server.base_url}"\nmax_retries = 0\ncache_path = "off"\n'
+                )
+                path = tmp_path / f"{name}.toml"
+                path.write_text(text, encoding="utf-8")
+                scenario = load_scenario(path)
+                assert scenario.customer.kind == "llm"
+                for seed in range(6):
+                    out = runs / name / f"{name}-{seed:04d}.jsonl"
+                    runner = build_full_runner(
+                        scenario, seed=seed, transcript=TranscriptWriter(out)
+                    )
+                    await runner.run()
+    assert main(["realism", str(runs), "--library", str(library), "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert set(rows) == {"llm-plain", "llm-grounded"}
+    assert all(0.0 <= row["score"] <= 1.0 for row in rows.values())
+    # The grounded "model" answered with the real turns it was shown: closer to real chats.
+    assert rows["llm-grounded"]["nearest"] > rows["llm-plain"]["nearest"]

@@ -174,3 +174,31 @@ def test_a_recorded_batch_target_of_the_new_kinds_reads_back(kind: str) -> None:
 
     target = BotTarget(kind, "http://127.0.0.1:9", None)
     assert BotTarget.from_dict(target.to_dict()) == target
+
+
+@pytest.mark.parametrize("command", ["connect", "batch"])
+@pytest.mark.parametrize(
+    ("demo", "preset", "kinds"),
+    [
+        ("socketio", "directline", "directline bots, but --demo-bot socketio speaks socketio"),
+        ("directline", "chainlit", "socketio bots, but --demo-bot directline speaks directline"),
+        ("ws", "rasa-socketio", "socketio bots, but --demo-bot ws speaks websocket"),
+    ],
+)
+async def test_demo_bot_with_a_preset_of_another_transport_is_one_line(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    command: str,
+    demo: str,
+    preset: str,
+    kinds: str,
+) -> None:
+    scenario, out = write_scenario(tmp_path), tmp_path / "out"
+    argv = [command, str(scenario), "--demo-bot", demo, "--preset", preset, "--headless"]
+    code = await run_cli([*argv, "--out", str(out)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2
+    assert len(err) == 1
+    assert f"convsim: error: --preset {preset} is for {kinds} (its presets: " in err[0]
+    assert "127.0.0.1" not in err[0]
+    assert not out.exists()

@@ -245,9 +245,15 @@ def test_the_secret_comes_only_from_the_named_variable() -> None:
         )
 
 
-async def test_two_hundred_concurrent_conversations_lose_nothing(server: DirectLineServer) -> None:
+@pytest.mark.parametrize("stream", [True, False], ids=["stream", "polling"])
+async def test_two_hundred_concurrent_conversations_lose_nothing(
+    server: DirectLineServer, stream: bool
+) -> None:
+    """Over the stream WebSocket, and by polling ``GET .../activities?watermark=`` only."""
     server.welcome = None
-    channel = make_channel(dl_profile(server.url))
+    # polling: each session polls right after it posted, else every 0.5 s (bounded load)
+    directline = {"stream": stream, "poll_interval": 0.05 if stream else 0.5}
+    channel = make_channel(dl_profile(server.url, directline=directline))
     per_session = 3
 
     async def converse(index: int) -> tuple[str, list[str]]:
@@ -264,6 +270,8 @@ async def test_two_hundred_concurrent_conversations_lose_nothing(server: DirectL
     async with asyncio.timeout(TIMEOUT * 12):
         results = await asyncio.gather(*(converse(i) for i in range(200)))
     await channel.close()
+    assert len(server.received) == 200
+    assert (server.stream_connections > 0) is stream
     for index, (conversation_id, texts) in enumerate(results):
         sent = [f"c{index} m{turn}" for turn in range(per_session)]
         assert server.received[conversation_id] == sent

@@ -128,3 +128,127 @@ def test_a_refusal_right_after_a_confirmed_request_is_a_failure() -> None:
 def test_a_failure_does_not_undo_a_success_in_the_same_message() -> None:
     text = "Your table is booked. Unfortunately they don't have live music."
     assert _judge((C, "Book it"), (A, text)) == "booked"
+
+
+# Outcomes about a request in general, as a user describes them once for any bot.
+REQUEST_OUTCOMES = Outcomes(
+    (
+        Outcome("done", "The agent confirms the request went through."),
+        Outcome("failed", "The agent says the request could not be completed."),
+    )
+)
+REQUEST_WORDS = (OutcomeWords("done", (), A), OutcomeWords("failed", (), A))
+
+
+def _judge_request(*lines: tuple[ParticipantRole, str]) -> str | None:
+    judge = OfflineJudge(REQUEST_WORDS)
+    conversation = Conversation(())
+    judgement = None
+    for role, text in lines:
+        conversation = conversation.with_message(Message(text, T0, role))
+        judgement = judge.judge_latest(conversation, REQUEST_OUTCOMES, judgement)
+    assert judgement is not None
+    return judgement.outcome.name if judgement.outcome else None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Sorry, I couldn't find any other flights for that day.",
+        "I'm sorry, I can't find a plumber who matches that.",
+        "Apologies, we are not able to find a slot for you.",
+    ],
+)
+def test_an_apology_with_inability_is_a_failure_even_for_a_search(text: str) -> None:
+    assert _judge_request((C, "Can you look for another one?"), (A, text)) == "failed"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "There are no other times that day.",
+        "Sorry, there aren't any more dates for this show.",
+        "No other seats are left for that evening.",
+        "Nothing else matches what you asked for, I'm afraid.",
+    ],
+)
+def test_options_run_out_is_a_failure(text: str) -> None:
+    assert _judge_request((C, "Any other options?"), (A, text)) == "failed"
+
+
+def test_no_more_than_is_a_limit_not_options_running_out() -> None:
+    assert (
+        _judge_request((C, "Any rules?"), (A, "There is no more than 4 guests per table.")) is None
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Sorry, that time is not available.",
+        "Unfortunately the 7 pm slot is fully booked.",
+        "I apologize, the concert is sold out.",
+        "Sorry, that room is no longer available.",
+    ],
+)
+def test_an_apology_with_unavailability_is_a_failure(text: str) -> None:
+    assert _judge_request((C, "I'd like the 7 pm one."), (A, text)) == "failed"
+
+
+def test_after_a_confirmed_request_unavailability_alone_is_a_failure() -> None:
+    assert (
+        _judge_request(
+            (A, "Please confirm: 2 seats on the 9 am train."),
+            (C, "Yes, that's right."),
+            (A, "That train is fully booked."),
+        )
+        == "failed"
+    )
+    # A confirmation request needs no outcome vocabulary to make the request the customer's.
+    assert (
+        _judge_request(
+            (A, "To confirm: the Grand Hotel from Friday for 2 nights. Is that correct?"),
+            (C, "Yes."),
+            (A, "Sorry, there is nothing free that weekend."),
+        )
+        == "failed"
+    )
+
+
+def test_a_statement_before_a_closing_question_still_tells() -> None:
+    text = "Sorry there are no rooms available at that hotel, can I help with something else?"
+    assert _judge_request((C, "Book the Grand, please."), (A, text)) == "failed"
+    assert _judge_request((C, "Hi"), (A, "Sorry, is there anything else, can I help?")) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Your order is being processed.",
+        "The song is getting played on the speaker.",
+        "The movie will start now.",
+        "Your driver will be there in 4 minutes.",
+        "The courier should arrive shortly.",
+    ],
+)
+def test_under_way_and_arriving_report_a_request_carried_out(text: str) -> None:
+    assert _judge_request((C, "Go ahead."), (A, text)) == "done"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "A driver could be there in 10 minutes.",
+        "Nobody will be there in 5 minutes, the shop is closed.",
+        "Will it start now?",
+        "Your order is not being processed yet.",
+    ],
+)
+def test_possible_or_negated_arrivals_are_not_reports(text: str) -> None:
+    assert _judge_request((C, "Go ahead."), (A, text)) != "done"
+
+
+def test_the_only_option_is_a_failure_only_when_said_as_a_refusal() -> None:
+    assert _judge_request((C, "Any other?"), (A, "No, that is the only one I have.")) == "failed"
+    assert _judge_request((C, "More?"), (A, "Sorry, that is all we have today.")) == "failed"
+    assert _judge_request((C, "A pool?"), (A, "The only hotel with a pool is the Grand.")) is None

@@ -247,30 +247,42 @@ async def test_chainlit_bad_step_is_a_protocol_error(chainlit: ChainlitSocketBot
     assert "no reply text at 'output'" in str(hooks.errors[0])
 
 
-@pytest.mark.parametrize("transports", [["websocket"], ["polling", "websocket"]])
+@pytest.mark.parametrize(
+    ("bot_kind", "transports"),
+    [("rasa", ["websocket"]), ("rasa", ["polling", "websocket"]), ("chainlit", None)],
+)
 async def test_two_hundred_concurrent_conversations_lose_nothing(
-    rasa: RasaSocketBot, transports: list[str]
+    bot_kind: str, transports: list[str] | None
 ) -> None:
-    """The default (long-polling first, then the upgrade) and WebSocket only."""
-    channel = make_channel(rasa_profile(rasa.url, socketio={"transports": transports}))
+    """Rasa's events (long-polling first, then the upgrade; WebSocket only) and Chainlit's
+    (task_start / new_message / task_end turns on /ws/socket.io)."""
+    bot: RasaSocketBot | ChainlitSocketBot
+    bot = RasaSocketBot() if bot_kind == "rasa" else ChainlitSocketBot()
     per_session = 3
+    async with bot:
+        if isinstance(bot, RasaSocketBot):
+            profile = rasa_profile(bot.url, socketio={"transports": transports})
+        else:
+            profile = chainlit_profile(bot.url)
+        channel = make_channel(profile)
 
-    async def converse(index: int) -> tuple[str, list[str]]:
-        session = await channel.create_session()
-        hooks = Hooks(session)
-        for turn in range(per_session):
-            await session.send(customer(f"c{index} m{turn}"))
-            await hooks.texts_after(turn + 1)
-        await hooks.stop()
-        await session.close()
-        return session.session_id, hooks.texts
+        async def converse(index: int) -> tuple[str, list[str]]:
+            session = await channel.create_session()
+            hooks = Hooks(session)
+            for turn in range(per_session):
+                await session.send(customer(f"c{index} m{turn}"))
+                await hooks.texts_after(turn + 1)
+            await hooks.stop()
+            await session.close()
+            return session.session_id, hooks.texts
 
-    async with asyncio.timeout(TIMEOUT * 12):
-        results = await asyncio.gather(*(converse(i) for i in range(200)))
-    await channel.close()
+        async with asyncio.timeout(TIMEOUT * 12):
+            results = await asyncio.gather(*(converse(i) for i in range(200)))
+        await channel.close()
+    assert len(bot.received) == 200
     for index, (session_id, texts) in enumerate(results):
         sent = [f"c{index} m{turn}" for turn in range(per_session)]
-        assert rasa.received[session_id] == sent
+        assert bot.received[session_id] == sent
         assert texts == [f"echo: {text}" for text in sent]
 
 

@@ -83,12 +83,13 @@ def test_retries_replace_faults_and_faults_are_not_counted() -> None:
         ],
     )
     assert (verdict.passes, verdict.runs) == (1, 2)
-    assert verdict.status is Status.PASS
+    # Run 2 stayed broken after its retry: no counted result, so no PASS (an error).
+    assert verdict.status is Status.ERROR
     assert [r.run_id for r in verdict.excluded] == ["s-2-1"]
     assert len(verdict.faults(Fault.SIMULATOR)) == 2
     assert len(verdict.faults(Fault.INFRASTRUCTURE)) == 1
     data = verdict.to_dict()
-    assert data["verdict"] == "pass" and data["faults"]["simulator"] == 2
+    assert data["verdict"] == "error" and data["faults"]["simulator"] == 2
     only_faults = build_verdict("s", 1.0, 1, [_run(0, 0, False, Fault.INFRASTRUCTURE)])
     assert only_faults.status is Status.ERROR
 

@@ -33,11 +33,21 @@ def check_llm_keys(scenarios: Iterable[Scenario], use_llm: bool | None) -> None:
         )
 
 
-def check_channel_setup(profiles: Mapping[str, BotProfile]) -> None:
-    """A callback port two scenarios would both open, or one that is taken: exit 2 now."""
-    from channels.preflight import ListenError, callback_port_clash, check_can_listen
+def check_channel_setup(
+    profiles: Mapping[str, BotProfile], conversations: Mapping[str, int] | None = None
+) -> None:
+    """A callback port two scenarios would both open, or one that is taken, or a Direct Line
+    token (one conversation) for many conversations: exit 2 now."""
+    from channels.preflight import (
+        ListenError,
+        callback_port_clash,
+        check_can_listen,
+        token_conversation_clash,
+    )
 
     clash = callback_port_clash(profiles)
+    if clash is None and conversations is not None:
+        clash = token_conversation_clash(profiles, conversations)
     if clash is not None:
         raise UserError(clash)
     for profile in set(profiles.values()):

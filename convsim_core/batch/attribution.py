@@ -10,6 +10,8 @@ The rules, in order (the first that applies wins):
 - ``infrastructure``: the channel failed, the bot or the LLM endpoint timed out, the
   conversation hit its wall-time cap, none of the bot's replies could be read
   (``unreadable_replies``), an LLM call was rate limited or could not connect.
+- ``agent`` (first): the agent already missed an expectation in a message before the customer
+  left its role (a forbidden phrase it said); the role break cannot excuse that.
 - ``simulator``: any other failure of the simulated customer, the judge or a termination
   check (an LLM error, a crash); the customer left its role (spoke as the agent or as an AI);
   a scripted customer ran out of script before an outcome was reached.
@@ -27,7 +29,7 @@ from typing import Any
 
 import attrs
 
-from convsim_core.expectations import ConversationCheck, FindingKind
+from convsim_core.expectations import ConversationCheck, Finding, FindingKind
 from convsim_core.models import ConversationResult, Message, ParticipantRole, TerminationReason
 
 
@@ -92,6 +94,11 @@ def attribute(
     if reason in _INFRA_TERMINATIONS:
         assert reason is not None
         detail = _INFRA_TERMINATIONS[reason]
+        server_error = _server_error(result.protocol_errors)
+        if server_error is not None and reason is not TerminationReason.MAX_WALL_TIME:
+            # The bot did answer: with a server error. Waiting for a reply afterwards is a
+            # consequence, not the fault; name what the bot said.
+            detail = f"protocol error: the bot answered {server_error}"
         return Attribution(Fault.INFRASTRUCTURE, _with_error(detail, result.error))
     if result.error is not None:
         if _INFRA_ERROR.search(result.error):
@@ -102,6 +109,11 @@ def attribute(
         return Attribution(Fault.SIMULATOR, result.error)
     broke = role_break(messages)
     if broke is not None:
+        earlier = _agent_finding_before(check, broke)
+        if earlier is not None:
+            # The agent had already failed before the customer left its role: what came after
+            # cannot excuse it, and a re-run would hide a forbidden phrase.
+            return Attribution(Fault.AGENT, earlier.detail, earlier.message_index)
         return Attribution(
             Fault.SIMULATOR, f"the simulated customer left its role (message {broke})", broke
         )
@@ -116,6 +128,27 @@ def attribute(
         return Attribution(Fault.SIMULATOR, "the scripted customer ran out of script")
     first = check.findings[0]
     return Attribution(Fault.AGENT, check.summary, first.message_index)
+
+
+def _agent_finding_before(check: ConversationCheck | None, index: int) -> Finding | None:
+    """A finding the agent earned in a message before ``index`` (a phrase it said)."""
+    if check is None or check.passed:
+        return None
+    for finding in check.findings:
+        if finding.message_index is not None and finding.message_index < index:
+            return finding
+    return None
+
+
+_SERVER_ERROR = re.compile(r"^HTTP (5\d\d)\b")
+
+
+def _server_error(protocol_errors: Sequence[str]) -> str | None:
+    """The first HTTP 5xx answer among a conversation's protocol errors, as recorded."""
+    for excerpt in protocol_errors:
+        if _SERVER_ERROR.match(excerpt):
+            return excerpt
+    return None
 
 
 def _with_error(detail: str, error: str | None) -> str:

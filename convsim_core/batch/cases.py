@@ -45,11 +45,23 @@ def rate_line(v: ScenarioVerdict) -> str:
     hat = pass_hat_k(v.passes, v.runs, v.k)
     at = pass_at_k(v.passes, v.runs, v.k)
     decided = v.decided_after
-    needed = f"decided after {decided} runs" if decided is not None else "undecided"
-    return (
+    line = (
         f"pass rate {v.passes}/{v.runs} ({v.pass_rate:.0%}, 95% CI {low:.0%}-{high:.0%}),"
-        f" required {v.min_pass_rate:.0%}; pass^{v.k} {hat:.2f}, pass@{v.k} {at:.2f}; {needed}"
+        f" required {v.min_pass_rate:.0%}; pass^{v.k} {_share(hat)}, pass@{v.k} {_share(at)}"
     )
+    if not v.sequential:
+        return line  # "runs needed" means something only with --until-decided
+    if decided is not None:
+        return f"{line}; decided after {_runs(decided)}"
+    return f"{line}; undecided after {_runs(v.runs)}"
+
+
+def _share(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
+def _runs(n: int) -> str:
+    return f"{n} run" if n == 1 else f"{n} runs"
 
 
 def detail_lines(v: ScenarioVerdict) -> tuple[str, ...]:
@@ -65,6 +77,17 @@ def detail_lines(v: ScenarioVerdict) -> tuple[str, ...]:
     return tuple(lines)
 
 
+def _unfinished(v: ScenarioVerdict) -> str:
+    broken = v.excluded
+    first = broken[0]
+    assert first.fault is not None
+    return (
+        f"the run failed: {len(broken)} of {v.planned} planned runs have no counted result"
+        f" after their retries (first: {first.run_id}, {first.fault.value} fault: {first.reason});"
+        f" {rate_line(v)}"
+    )
+
+
 def build_cases(
     verdicts: Sequence[ScenarioVerdict],
     *,
@@ -76,7 +99,9 @@ def build_cases(
     cases: list[TestCase] = []
     for v in verdicts:
         time = (seconds or {}).get(v.scenario, 0.0)
-        if v.status is Status.ERROR:
+        if v.status is Status.ERROR and v.runs:
+            state, message = CaseState.ERROR, _unfinished(v)
+        elif v.status is Status.ERROR:
             state, message = (
                 CaseState.ERROR,
                 (
@@ -85,6 +110,11 @@ def build_cases(
                     f" {len(v.faults(Fault.SIMULATOR))} simulator faults)"
                 ),
             )
+        elif gate is not None and v.scenario in gate.ungated:
+            # Nothing to compare against: a new scenario must still meet its own min_pass_rate.
+            passed = v.status is Status.PASS
+            state = CaseState.PASSED if passed else CaseState.FAILED
+            message = f"not in the baseline, judged by its own expectations; {rate_line(v)}"
         elif gate is not None:
             drop = regressed.get(v.scenario)
             if drop is not None:

@@ -112,7 +112,21 @@ def evaluate(
     expectations: Mapping[str, Expectations] | None = None,
     weights: Mapping[str, float] | None = None,
 ) -> tuple[ScenarioVerdict, ...]:
-    """A verdict for every scenario of ``batch`` that has expectations, in batch order."""
+    """A verdict for every scenario of ``batch`` that has expectations, in batch order.
+
+    ``k`` and ``sequential`` come from the manifest's settings (``convsim test --k`` and
+    ``--until-decided``), so ``convsim report`` shows the same figures as the run did.
+    """
+    k: int | None = None
+    sequential = False
+    for folder in batch.folders:
+        try:
+            settings = read_manifest(folder).settings
+        except BatchFolderError:
+            continue
+        if isinstance(settings.get("k"), int) and k is None:
+            k = settings["k"]
+        sequential = sequential or settings.get("until_decided") is True
     if expectations is None:
         found: dict[str, Expectations] = {}
         found_weights: dict[str, float] = {}
@@ -142,6 +156,8 @@ def evaluate(
             planned.get(key) or len({r.run_index for r in runs}),
             runs,
             weight=(weights or {}).get(key, 1.0),
+            k=k,
+            sequential=sequential,
         )
         for key, runs in by_scenario.items()
     )

@@ -57,6 +57,9 @@ class GateResult:
     rows: tuple[Regression, ...]
     warnings: tuple[str, ...]
     alpha: float
+    ungated: tuple[str, ...] = ()
+    """NEW scenarios the baseline cannot judge (absent there, or no counted runs on a side):
+    ``convsim test`` judges them by their own expectations instead of letting them through."""
 
     @property
     def regressions(self) -> tuple[Regression, ...]:
@@ -141,15 +144,22 @@ def regression_gate(
             f"OLD and NEW ran against different targets (OLD: {old_target}; NEW: {new_target})"
         )
     raw: list[tuple[str, int, int, int, int, float]] = []
+    ungated: list[str] = []
     by_name = {v.scenario: v for v in old}
     for verdict in new:
         base = by_name.get(verdict.scenario)
         if base is None:
-            warnings.append(f"{verdict.scenario}: not in the baseline; not gated")
+            ungated.append(verdict.scenario)
+            warnings.append(
+                f"{verdict.scenario}: not in the baseline; judged by its own expectations"
+            )
             continue
         k1, n1, k2, n2 = base.passes, base.runs, verdict.passes, verdict.runs
         if n1 == 0 or n2 == 0:
-            warnings.append(f"{verdict.scenario}: no counted runs on one side; not gated")
+            ungated.append(verdict.scenario)
+            warnings.append(
+                f"{verdict.scenario}: no counted runs on one side; judged by its own expectations"
+            )
             continue
         raw.append((verdict.scenario, k1, n1, k2, n2, fisher_exact(k1, n1, k2, n2)))
         power = drop_power(k1 / n1, min_drop, n1, n2, alpha)
@@ -165,7 +175,7 @@ def regression_gate(
         Regression(s, k1, n1, k2, n2, p, adj, adj < alpha and k2 / n2 < k1 / n1)
         for (s, k1, n1, k2, n2, p), adj in zip(raw, adjusted, strict=True)
     )
-    return GateResult(rows, tuple(warnings), alpha)
+    return GateResult(rows, tuple(warnings), alpha, tuple(ungated))
 
 
 def format_gate(gate: GateResult) -> str:

@@ -24,6 +24,13 @@ def verdict_block(verdict: ScenarioVerdict | None) -> str:
     hat = pass_hat_k(verdict.passes, verdict.runs, verdict.k)
     at = pass_at_k(verdict.passes, verdict.runs, verdict.k)
     decided = verdict.decided_after
+    needed = (
+        f"{decided} of {verdict.planned}"
+        if decided is not None
+        else f"undecided after {verdict.runs}"
+        if verdict.sequential
+        else f"{verdict.runs} of {verdict.planned} (no --until-decided)"
+    )
     cells = [
         ("verdict", verdict.status.value.upper()),
         ("pass rate", rate),
@@ -33,12 +40,7 @@ def verdict_block(verdict: ScenarioVerdict | None) -> str:
             f"pass^{verdict.k} / pass@{verdict.k}",
             "-" if hat is None or at is None else f"{hat:.2f} / {at:.2f}",
         ),
-        (
-            "runs needed",
-            f"{decided} of {verdict.planned}"
-            if decided is not None
-            else f"undecided after {verdict.runs}",
-        ),
+        ("runs needed" if verdict.sequential else "runs", needed),
         ("simulator faults (not counted)", len(verdict.faults(Fault.SIMULATOR))),
         ("infrastructure faults (not counted)", len(verdict.faults(Fault.INFRASTRUCTURE))),
     ]

@@ -26,7 +26,7 @@ def markdown_summary(
     head = f"### {title}: {len(cases) - failed}/{len(cases)} scenarios passed"
     lines = [head, ""]
     lines.append(
-        "| scenario | verdict | pass rate | 95% CI | required | runs needed | sim. / infra faults |"
+        "| scenario | verdict | pass rate | 95% CI | required | runs | sim. / infra faults |"
     )
     lines.append("|---|---|---|---|---|---|---|")
     for case in cases:
@@ -37,10 +37,7 @@ def markdown_summary(
         low, high = v.interval
         rate = "-" if v.pass_rate is None else f"{v.passes}/{v.runs} ({v.pass_rate:.0%})"
         ci = f"{low:.0%}-{high:.0%}" if v.runs else "-"
-        decided = v.decided_after
-        runs = (
-            f"{decided}/{v.planned}" if decided is not None else f"{v.runs}/{v.planned} (undecided)"
-        )
+        runs = v.runs_text
         faults = f"{len(v.faults(Fault.SIMULATOR))} / {len(v.faults(Fault.INFRASTRUCTURE))}"
         lines.append(
             f"| {_cell(case.scenario)} | {_ICON[case.state]} | {rate} | {ci} |"

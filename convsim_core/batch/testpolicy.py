@@ -64,6 +64,7 @@ class TestPolicy:
         retries: int = 2,
         until_decided: bool = False,
         budget: Budget | None = None,
+        k: int | None = None,
         prior: Iterable[RunVerdict] = (),
         prior_scenarios: Mapping[str, str] | None = None,
     ) -> None:
@@ -71,6 +72,8 @@ class TestPolicy:
         self.retries = retries
         self.until_decided = until_decided
         self.budget = budget or Budget()
+        self.k = k
+        """``--k`` for pass^k/pass@k, recorded in the batch settings (None: the default)."""
         self.rules = {
             key: SequentialRule(expect.min_pass_rate, planned.get(key, 1))
             for key, expect in expectations.items()

@@ -27,6 +27,9 @@ import attrs
 from convsim_core.batch.attribution import Fault
 
 Z95 = 1.959963984540054
+DEFAULT_K = 3
+"""pass^k/pass@k use k = min(3, counted runs) unless ``convsim test --k`` says otherwise: with k
+equal to the runs they would only restate "all passed" and "any passed"."""
 INDIFFERENCE = 0.1
 ALPHA = 0.05
 BETA = 0.05
@@ -153,7 +156,8 @@ class Status(enum.StrEnum):
     PASS = "pass"
     FAIL = "fail"
     ERROR = "error"
-    """Nothing to judge: every conversation was the simulator's or the infrastructure's fault."""
+    """Nothing to judge (every conversation was the simulator's or the infrastructure's fault),
+    or a planned run still had no counted result after its retries."""
 
 
 @attrs.frozen
@@ -167,6 +171,10 @@ class ScenarioVerdict:
     """Every attempt, retries included."""
     weight: float = 1.0
     """The scenario's share of real traffic (``weight`` in the file; see ``weighted_pass_rate``)."""
+    k_wanted: int | None = None
+    """``--k``: the k of pass^k/pass@k (None: ``DEFAULT_K``); capped at the counted runs."""
+    sequential: bool = False
+    """Sampled with ``--until-decided``: only then is "runs needed" a figure worth showing."""
 
     @property
     def counted(self) -> tuple[RunVerdict, ...]:
@@ -190,7 +198,7 @@ class ScenarioVerdict:
 
     @property
     def k(self) -> int:
-        return self.runs
+        return min(self.k_wanted or DEFAULT_K, self.runs)
 
     @property
     def failures(self) -> tuple[RunVerdict, ...]:
@@ -209,7 +217,11 @@ class ScenarioVerdict:
         rate = self.pass_rate
         if rate is None:
             return Status.ERROR
-        return Status.PASS if rate >= self.min_pass_rate - 1e-12 else Status.FAIL
+        if rate < self.min_pass_rate - 1e-12:
+            return Status.FAIL
+        # A planned run that stayed broken after its retries has no result: passing on the
+        # others would let a bot that crashes on every second conversation through.
+        return Status.ERROR if self.excluded else Status.PASS
 
     @property
     def rule(self) -> SequentialRule:
@@ -217,8 +229,20 @@ class ScenarioVerdict:
 
     @property
     def decided_after(self) -> int | None:
-        """Runs the sequential rule needed to decide (None: undecided after all of them)."""
+        """Runs the sequential rule needed to decide (None: undecided after all of them, or
+        not sampled with ``--until-decided``)."""
+        if not self.sequential:
+            return None
         return self.rule.decided_after(r.passed for r in self.counted)
+
+    @property
+    def runs_text(self) -> str:
+        """The runs column: with ``--until-decided`` how many the rule needed, else the count."""
+        decided = self.decided_after
+        if decided is not None:
+            return f"{decided}/{self.planned}"
+        suffix = " (undecided)" if self.sequential else ""
+        return f"{self.runs}/{self.planned}{suffix}"
 
     def to_dict(self) -> dict[str, Any]:
         low, high = self.interval
@@ -251,6 +275,8 @@ def build_verdict(
     attempts: Sequence[RunVerdict],
     *,
     weight: float = 1.0,
+    k: int | None = None,
+    sequential: bool = False,
 ) -> ScenarioVerdict:
     """Group attempts by planned run; the last finished attempt of each is its result."""
     ordered = sorted(attempts, key=lambda r: (r.run_index, r.attempt))
@@ -258,7 +284,9 @@ def build_verdict(
     for verdict in ordered:
         last[verdict.run_index] = verdict
     final = tuple(last[i] for i in sorted(last))
-    return ScenarioVerdict(scenario, min_pass_rate, planned, final, tuple(ordered), weight)
+    return ScenarioVerdict(
+        scenario, min_pass_rate, planned, final, tuple(ordered), weight, k, sequential
+    )
 
 
 def weighted_pass_rate(verdicts: Sequence[ScenarioVerdict]) -> float | None:
@@ -292,7 +320,6 @@ def format_verdicts(verdicts: Sequence[ScenarioVerdict]) -> str:
         rate = "-" if v.pass_rate is None else f"{v.passes}/{v.runs} {v.pass_rate:.0%}"
         hat = pass_hat_k(v.passes, v.runs, v.k)
         at = pass_at_k(v.passes, v.runs, v.k)
-        decided = v.decided_after
         table.append(
             [
                 v.scenario,
@@ -302,8 +329,7 @@ def format_verdicts(verdicts: Sequence[ScenarioVerdict]) -> str:
                 f">={v.min_pass_rate:.0%}",
                 "-" if hat is None else f"{hat:.2f}",
                 "-" if at is None else f"{at:.2f}",
-                f"{decided if decided is not None else v.runs}/{v.planned}"
-                + ("" if decided is not None else " (undecided)"),
+                v.runs_text,
                 str(len(v.faults(Fault.SIMULATOR))),
                 str(len(v.faults(Fault.INFRASTRUCTURE))),
             ]

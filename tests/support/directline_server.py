@@ -3,7 +3,9 @@
 Written from Microsoft's Direct Line 3.0 reference and BotFramework-DirectLineJS: secrets and
 expiring conversation tokens (``Authorization: Bearer``), ``POST /v3/directline/conversations``
 -> 201 ``{conversationId, token, expires_in, streamUrl}``, ``POST /tokens/refresh``,
-``GET /conversations/{id}?watermark=`` (reconnect), activities with ids ``<conversation>|0000001``
+``GET /conversations/{id}?watermark=`` (reconnect), ``POST /tokens/generate`` (the secret only:
+a token for one not yet started conversation, which ``POST /conversations`` with that token
+starts, 201, or returns again, 200), activities with ids ``<conversation>|0000001``
 and numeric watermarks, the user's own messages echoed back in the activity stream, typing
 activities, and a stream WebSocket that sends ``{activities, watermark}`` sets and empty
 keep-alive frames. A 403 means an expired or wrong credential, as on the real service.
@@ -38,6 +40,8 @@ class _Conversation:
     activities: list[dict[str, Any]] = attrs.field(factory=list)
     streams: list[tuple[web.WebSocketResponse, web.Request]] = attrs.field(factory=list)
     changed: asyncio.Event = attrs.field(factory=asyncio.Event)
+    started: bool = False
+    """``/tokens/generate`` makes a conversation that starts when its token first starts it."""
 
 
 class DirectLineServer:
@@ -63,6 +67,10 @@ class DirectLineServer:
         self.received: dict[str, list[str]] = defaultdict(list)
         self.authorizations: list[str] = []
         self.refreshes = 0
+        self.generated = 0
+        """Tokens made by ``POST /tokens/generate``."""
+        self.token_starts = 0
+        """``POST /conversations`` calls made with a token (not the secret)."""
         self._refreshed = asyncio.Event()
         self.rejected = 0
         self.stream_connections = 0
@@ -153,21 +161,37 @@ class DirectLineServer:
     # -- REST ------------------------------------------------------------------------------------
 
     async def _start(self, request: web.Request) -> web.Response:
+        """The secret starts a new conversation; a token starts (or returns) ITS conversation.
+
+        As on the real service: 201 when a conversation was started, 200 when the token's
+        conversation had already been started (nothing new is created).
+        """
         denied = self._authorized(request, None)
         if denied is not None:
             return denied
-        cid = secrets.token_hex(8) + "-us"
-        conversation = _Conversation(cid)
-        self.conversations[cid] = conversation
-        grant = self._issue(cid)
-        if self.welcome is not None:  # the bot greets on conversationUpdate (membersAdded)
-            self._bot_says(conversation, {"type": "message", "text": self.welcome})
+        bearer = self._bearer(request) or ""
+        if bearer == SECRET:
+            cid = secrets.token_hex(8) + "-us"
+            conversation = _Conversation(cid)
+            self.conversations[cid] = conversation
+            grant = self._issue(cid)
+        else:
+            cid, expiry = self.tokens[bearer]
+            conversation = self.conversations[cid]
+            left = max(0, round(expiry - time.monotonic()))
+            grant = {"conversationId": cid, "token": bearer, "expires_in": left}
+            self.token_starts += 1
+        status = 200 if conversation.started else 201
+        if not conversation.started:
+            conversation.started = True
+            if self.welcome is not None:  # the bot greets on conversationUpdate (membersAdded)
+                self._bot_says(conversation, {"type": "message", "text": self.welcome})
         body = {
             **grant,
             "streamUrl": self._stream_url(cid, grant["token"], None),
             "referenceGrammarId": "c7c0f8d5-0000-0000-0000-000000000000",
         }
-        return web.json_response(body, status=201)
+        return web.json_response(body, status=status)
 
     async def _reconnect(self, request: web.Request) -> web.Response:
         cid = request.match_info["cid"]
@@ -184,9 +208,10 @@ class DirectLineServer:
 
     async def _generate(self, request: web.Request) -> web.Response:
         """A token for a conversation that starts when it is first used (secret only)."""
-        if self._bearer(request) != SECRET:
+        if self._bearer(request) != SECRET:  # a token cannot make tokens
             self.rejected += 1
             return self._error(403, "BadArgument", "Secret is invalid")
+        self.generated += 1
         cid = secrets.token_hex(8) + "-us"
         self.conversations[cid] = _Conversation(cid)
         return web.json_response(self._issue(cid))
@@ -196,6 +221,9 @@ class DirectLineServer:
         if denied is not None:
             return denied
         bearer = self._bearer(request) or ""
+        if bearer not in self.tokens:  # the secret never expires: there is nothing to refresh
+            self.rejected += 1
+            return self._error(403, "BadArgument", "Only a token can be refreshed")
         cid, _ = self.tokens[bearer]
         self.refreshes += 1
         self._refreshed.set()

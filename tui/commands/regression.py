@@ -56,6 +56,14 @@ def regression_exit(
     )
     print(file=out)
     print(format_gate(gate), file=out)
+    if not gate.rows:
+        # A gate that compared nothing must not pass: the folders are the wrong pair.
+        print(
+            "convsim: error: --fail-on-regression: OLD and NEW have no scenario with counted"
+            " runs in common; nothing was compared",
+            file=sys.stderr,
+        )
+        return 2
     if gate.failed:
         names = ", ".join(r.scenario for r in gate.regressions)
         print(f"regression: {names}", file=sys.stderr)

@@ -50,7 +50,7 @@ from tui.numbers import (
     NumberAction,
     NumberRule,
 )
-from tui.outputs import check_out_folder
+from tui.outputs import check_out, check_out_folder
 from tui.wiring.batch_job import BatchJob
 from tui.wiring.errors import UserError
 
@@ -119,6 +119,13 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         default=DEFAULT_MIN_DROP,
         metavar="SHARE",
         help="with --baseline: warn when the runs cannot detect a drop this large (0.2)",
+    )
+    parser.add_argument(
+        "--k",
+        action=NumberAction,
+        rule=POSITIVE_WHOLE,
+        metavar="K",
+        help="the k of pass^k and pass@k (3; capped at the counted runs)",
     )
     parser.add_argument(
         "--until-decided",
@@ -224,13 +231,16 @@ def _policy(
         retries=args.retries,
         until_decided=args.until_decided,
         budget=budget,
+        k=args.k,
         prior=prior,
         prior_scenarios=run_scenarios,
     )
 
 
 def _session(job: BatchJob, policy: TestPolicy) -> BatchSession:
-    settings = {**job.settings(), "test": True}
+    settings = {**job.settings(), "test": True, "until_decided": policy.until_decided}
+    if policy.k is not None:
+        settings["k"] = policy.k
     try:
         return BatchSession(
             job.plan,
@@ -287,6 +297,11 @@ def _incomplete(
 
 
 def run(args: argparse.Namespace) -> int:
+    # A folder or a path under a file would only fail after the whole run: refuse it now.
+    if args.junit is not None:
+        check_out(args.junit, what="the JUnit report (--junit)")
+    if args.markdown is not None:
+        check_out(args.markdown, what="the Markdown summary (--markdown)")
     if args.baseline is not None:  # checked before spending a whole run on it
         if not args.baseline.is_dir():
             raise UserError(f"--baseline: {args.baseline} is not a folder")
@@ -314,6 +329,7 @@ def run(args: argparse.Namespace) -> int:
     except UserError as exc:
         printer.close()
         print(f"convsim: error: {exc}", file=sys.stderr)
+        _report_failed_run(args, job, str(exc))
         print(f"batch folder: {job.folder}", file=sys.stderr)
         return EXIT_RUN_FAILED
     except KeyboardInterrupt:
@@ -377,6 +393,19 @@ def _report(args: argparse.Namespace, outcome: TestRun) -> None:
     if args.markdown is not None:
         print(f"Markdown: {write_markdown(args.markdown, outcome.cases, notes=notes)}")
     print(f"batch folder: {outcome.folder}")
+
+
+def _report_failed_run(args: argparse.Namespace, job: BatchJob, reason: str) -> None:
+    """The run never got going (the bot unreachable): CI still gets its reports, one error
+    per scenario, so the build shows why instead of a missing file."""
+    message = f"the run failed: {reason}"
+    cases = tuple(TestCase(key, CaseState.ERROR, message, ()) for key in job.scenarios)
+    if args.junit is not None:
+        properties = {"batch_folder": str(job.folder)}
+        print(f"JUnit: {write_junit(args.junit, cases, properties=properties)}", file=sys.stderr)
+    if args.markdown is not None:
+        written = write_markdown(args.markdown, cases, notes=[f"convsim test: {message}"])
+        print(f"Markdown: {written}", file=sys.stderr)
 
 
 def _exit_code(outcome: TestRun) -> int:

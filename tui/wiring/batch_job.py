@@ -125,7 +125,10 @@ class BatchJob:
             demo_url = await start_demo_bot(stack) if self.target.demo_bot else None
             checked: set[str] = set()
             profiles = self.target.profiles(self.scenarios, demo_url)
-            check_channel_setup(profiles)
+            counts: dict[str, int] = {}
+            for run in self.plan.planned_runs():
+                counts[run.scenario] = counts.get(run.scenario, 0) + 1
+            check_channel_setup(profiles, counts)
             shared: dict[BotProfile, Channel] = {}
             for key, profile in profiles.items():
                 if profile.url not in checked:

@@ -50,12 +50,29 @@ def demo_bot_profile(
     -> ``/ws/socket.io``...). Before the bot runs, the placeholder URL (port 0) stands in:
     :func:`start_demo_bot` starts it and this is called again with the real one.
     """
+    asked = kind
     kind = _DEMO_KINDS.get(kind or "", kind) or ("webhook" if webhook else "websocket")
+    if preset:
+        _check_demo_preset(preset, kind, asked or kind)
     url = "ws" + base_url.removeprefix("http") if kind == "websocket" else base_url
     # The demo's Direct Line front takes anyone: no secret to set for an offline demo.
     base = {"directline": {"secret_env": ""}} if kind == "directline" else None
     with as_user_error(ProfileError):
         return profile_for_url(url, kind=kind, preset=preset or DEMO_PRESETS[kind], base=base)
+
+
+def _check_demo_preset(preset: str, kind: str, asked: str) -> None:
+    """A preset of another transport: one line before the demo bot starts (no "port 0" URL)."""
+    from channels.presets import PRESETS
+
+    spec = PRESETS.get(preset)
+    if spec is None or spec.kind == kind:
+        return  # an unknown name gets the profile's "unknown preset" error
+    fitting = ", ".join(sorted(name for name, p in PRESETS.items() if p.kind == kind))
+    raise UserError(
+        f"--preset {preset} is for {spec.kind} bots, but --demo-bot {asked} speaks {kind}"
+        f" (its presets: {fitting})"
+    )
 
 
 def profile_from_options(
@@ -179,6 +196,8 @@ class BotTarget:
         if profile:
             return cls("profile", profile=str(profile.resolve()))
         if demo_bot:
+            if preset:  # before a batch folder is made
+                _check_demo_preset(preset, _DEMO_KINDS.get(demo_bot, demo_bot), demo_bot)
             return cls(demo_bot, None, preset, demo_bot=True)
         return None
 

@@ -1,0 +1,91 @@
+"""Cues that a request failed or went through, in general English, for the outcome reader.
+
+Kept apart from :mod:`convsim_core.outcome_reader` (one job each): these read a clause for
+unavailability ("sold out", "not available"), options that ran out ("no other times") and an
+announced arrival ("your driver will be there in 5 minutes"). None of them knows an outcome.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from convsim_core.language import Clause
+
+_AVAILABLE = frozenset({"available", "availability", "open", "opening", "openings", "free"})
+_USED_UP = (
+    ("fully", "booked"), ("sold", "out"), ("none", "left"), ("no", "longer"),
+    ("booked", "up"), ("no", "more"), ("nothing", "left"),
+)  # fmt: skip
+
+
+_ALTERNATIVE = frozenset({"other", "others", "more", "else", "another"})
+
+
+def exhausted(ws: Sequence[str]) -> str | None:
+    """The options asked for have run out: "no other times", "there aren't any more dates",
+    "nothing else matches". A search that cannot go on is a request that could not be met."""
+    for index, word in enumerate(ws):
+        if word not in _ALTERNATIVE or index == 0:
+            continue
+        before = ws[max(0, index - 3) : index]
+        if ws[index - 1] in ("no", "nothing") or ("not" in before and "any" in before):
+            if word == "more" and index + 1 < len(ws) and ws[index + 1] in ("than", "about"):
+                continue  # "no more than 2 people"
+            return " ".join(ws[index - 1 : index + 1])
+    return None
+
+
+def only_one(ws: Sequence[str]) -> str | None:
+    """A restriction that closes the choice: "that is the only one", "that is all I have".
+
+    Only a run-out when said as a refusal (after "no" or an apology): "the only hotel with
+    a pool is the Grand" on its own is information.
+    """
+    for index, word in enumerate(ws):
+        if word == "only" and index and ws[index - 1] == "the":
+            return "the only"
+        following = ws[index + 1] if index + 1 < len(ws) else ""
+        if word == "all" and index and ws[index - 1] == "is" and following in ("i", "we", "there"):
+            return f"is all {following}"
+    return None
+
+
+def unavailable(clause: Clause) -> str | None:
+    """Availability negated: "not available", "no seats available", "it is sold out".
+
+    General English for "what was asked for does not exist any more"; whether that is a
+    failed request depends on the context (an apology, or a request just confirmed).
+    """
+    ws = clause.words
+    for phrase in _USED_UP:
+        if clause.find(phrase) is not None:
+            return " ".join(phrase)
+    for index, word in enumerate(ws):
+        if word == "unavailable":
+            return word
+        if word in _AVAILABLE and (negator := clause.negated_at(index)) in ("not", "no"):
+            return f"{negator} ... {word}"
+    return None
+
+
+_ARRIVE = frozenset({"arrive", "arrives", "arriving", "here", "there", "outside"})
+_POSSIBLE = frozenset({"can", "could", "might", "may", "would", "if"})
+_SOON = frozenset({"shortly", "momentarily", "soon", "minutes", "minute", "mins"})
+
+
+def arriving(clause: Clause) -> str | None:
+    """A dispatch announced by its arrival: "your driver will be there in 5 minutes", "it
+    should arrive shortly". Someone is on the way, so the request went through."""
+    ws = clause.words
+    for index, word in enumerate(ws):
+        if word not in _ARRIVE or index == 0:
+            continue
+        after = ws[index + 1 : index + 4]
+        if not any(w in _SOON for w in after):
+            continue
+        if word in ("here", "there", "outside") and ws[index - 1] != "be":
+            continue
+        if clause.negated_at(index) or _POSSIBLE.intersection(ws[max(0, index - 4) : index]):
+            return None  # "a driver could be there in 5 minutes" is only a possibility
+        return " ".join(ws[index : index + 1 + len(after)])
+    return None
