@@ -84,11 +84,17 @@ def build_hybrid_runner(
     event_callback: EventCallback | None = None,
     use_llm: bool | None = None,
     timing: HybridTiming | None = None,
+    header_extra: dict[str, Any] | None = None,
 ) -> HybridSimulationRunner:
-    """A single-use runner: the scenario's customer against the agent behind ``channel``."""
+    """A single-use runner: the scenario's customer against the agent behind ``channel``.
+
+    ``header_extra`` says who the agent is for readers of the transcript (play mode records
+    ``agent_kind = "person"``; connect records the bot's URL and transport).
+    """
     seed = scenario.seed if seed is None else seed
     usage = UsageMeter()
     header: dict[str, Any] = {"agent_kind": "real", "channel": type(channel).__name__}
+    header.update(header_extra or {})
     services = build_services(
         scenario,
         seed=seed,

@@ -74,6 +74,15 @@ class MessageDraft:
     sender: ParticipantRole = attrs.field(validator=_is_role)
 
 
+AUTHORS = ("person", "simulation")
+"""Who typed a message when a person can take a seat: a person, or the simulated participant."""
+
+
+def _is_author(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None and value not in AUTHORS:
+        raise ValueError(f"{attribute.name} must be one of {', '.join(AUTHORS)} or None")
+
+
 @attrs.frozen
 class Attachment:
     """Something a bot sent besides text: an image, a card, a file; shown as ``[image] URL``."""
@@ -109,6 +118,9 @@ class Message:
     content: str = attrs.field(validator=_is_str)
     timestamp: datetime = attrs.field(validator=_is_datetime)
     sender: ParticipantRole = attrs.field(validator=_is_role)
+    author: str | None = attrs.field(default=None, validator=_is_author)
+    """``person`` or ``simulation`` in runs where a person may take a seat; None elsewhere
+    (and in older transcripts). Left out of the JSON form when None."""
     attachments: tuple[Attachment, ...] = attrs.field(default=(), converter=to_tuple)
     """Images, cards and files that came with the text (agent messages from real bots)."""
     quick_replies: tuple[QuickReply, ...] = attrs.field(default=(), converter=to_tuple)

@@ -21,6 +21,14 @@ class Participant(abc.ABC):
     async def get_next_message(self, conversation: Conversation) -> Message | None:
         """The next message given the history, or None when this participant is finished."""
 
+    def draft_still_wanted(self, draft: Message) -> bool:
+        """Whether a reply written before the runner's pause is still this side's to send.
+
+        Always, for a plain participant; a seat a person took in the meantime says no, and the
+        runner asks again (the person's message, then).
+        """
+        return True
+
     def message(self, content: str) -> Message:
         """A message from this participant; the runner replaces the timestamp."""
         return Message(content=content, timestamp=datetime.now(UTC), sender=self.role)

@@ -105,6 +105,8 @@ class _Lines:
             f'"timestamp":"{message.timestamp.isoformat()}",'
             f'"sender":"{message.sender}"'  # a StrEnum formats as its value
         )
+        if message.author is not None:  # who typed it, when a person took a seat
+            part += f',"author":{_encode(str(message.author))}'
         if index == len(self.parts):
             self.messages.append(message)
             self.parts.append(part)

@@ -34,8 +34,8 @@ _converter.register_structure_hook(str, _strict_str)
 for _enum in (m.ParticipantRole, m.TerminationReason):
     _converter.register_structure_hook(_enum, lambda value, cls: cls(value))
 
-# Rich-message fields are left out when empty, so a text message has the same JSON form as
-# before they existed (old readers, the transcript writer's hand-made hot path).
+# Rich-message fields and ``author`` (take-over) are left out when empty, so a text message has
+# the same JSON form as before they existed (old readers, the transcript writer's hot path).
 _converter.register_unstructure_hook(
     m.Message,
     make_dict_unstructure_fn(
@@ -44,6 +44,7 @@ _converter.register_unstructure_hook(
         attachments=override(omit_if_default=True),
         quick_replies=override(omit_if_default=True),
         choice=override(omit_if_default=True),
+        author=override(omit_if_default=True),
     ),
 )
 

@@ -10,6 +10,7 @@ from convsim_core.batch import BatchSession, RunState
 from tests.support.timeouts import MS
 from tests.test_batch_helpers import plan_of, scripted_factory
 from tui.batch_dashboard import BatchDashboard, ConversationView
+from tui.screens.quit_batch import QuitBatchDialog
 from tui.testing import wait_until
 from tui.widgets.transcript import TranscriptView
 
@@ -33,9 +34,11 @@ async def test_dashboard_shows_every_conversation_and_opens_one(tmp_path: Path) 
         await wait_until(pilot, lambda: session.summary is not None)
         await pilot.pause(0.4)  # one refresh tick after the end
         rows = [table.get_row(key) for key in table.rows]
-        assert {row[2] for row in rows} == {"done"}
-        assert {row[4] for row in rows} == {"resolved"}
-        assert {row[3] for row in rows} == {"4"}
+        # Columns: conversation, status, msgs, outcome, ended, label (the scenario column went:
+        # the per-scenario counts above the table name it, and the table fits 80 columns).
+        assert {row[1] for row in rows} == {"done"}
+        assert {row[3] for row in rows} == {"resolved"}
+        assert {row[2] for row in rows} == {"4"}
         counts = str(app.query_one("#counts", Static).render())
         assert "8/8" in counts and "resolved 8" in counts
         assert "press q" in app.sub_title
@@ -74,7 +77,10 @@ async def test_quitting_mid_batch_stops_it_and_keeps_finished_conversations(
         view = app.screen.query_one(TranscriptView)
         await wait_until(pilot, lambda: view.message_count >= 2, within=5)
         await pilot.press("escape")
-        await pilot.press("q")
+        await pilot.press("q")  # while running, q asks first (with the --resume hint)
+        await wait_until(pilot, lambda: isinstance(app.screen, QuitBatchDialog))
+        assert "--resume" in str(app.screen.query_one("#quit-text").render())
+        await pilot.press("y")
         await wait_until(pilot, lambda: session.summary is not None)
     assert app.return_value == 130
     assert session.summary is not None and session.summary.total.unfinished >= 1

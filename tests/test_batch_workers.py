@@ -236,7 +236,7 @@ async def test_workers_that_cannot_set_up_fail_the_batch_in_one_line(tmp_path: P
 async def test_the_dashboard_shows_each_workers_conversations_live(tmp_path: Path) -> None:
     from textual.widgets import DataTable, Static
 
-    from tui.batch_dashboard import BatchDashboard
+    from tui.batch_dashboard import COLUMNS, BatchDashboard
     from tui.testing import wait_until
 
     session = _pool_session(tmp_path, 12)
@@ -251,7 +251,8 @@ async def test_the_dashboard_shows_each_workers_conversations_live(tmp_path: Pat
         await wait_until(pilot, lambda: session.summary is not None, within=12 * TIMEOUT)
         await pilot.pause(0.4)
         table = app.query_one(DataTable)
-        assert {table.get_row(key)[2] for key in table.rows} == {"done"}
+        status = COLUMNS.index("status")
+        assert {table.get_row(key)[status] for key in table.rows} == {"done"}
         assert "12/12" in str(app.query_one("#counts", Static).render())
         await pilot.press("q")
     assert app.return_value == 0

@@ -108,3 +108,38 @@ async def test_an_unreachable_bot_is_an_error_panel(tmp_path: Path) -> None:
         assert run.error_panel.title == "Cannot reach the bot"
         assert "127.0.0.1" in run.error_panel.detail
         assert run.transcript.message_count == 0
+
+
+async def test_a_webhook_404_is_one_clear_failure_not_malformed_replies(tmp_path: Path) -> None:
+    from channels.profile import profile_for_url
+
+    async with DemoBotServer() as bot:
+        profile = profile_for_url(f"{bot.url}/not-the-webhook", kind="webhook")
+        source = ConnectRunSource(quick_demo(), profile, runs_root=tmp_path, check=False)
+        app = app_for(source, snapshot_settings(autostart=True, runs_root=tmp_path))
+        async with app.run_test(size=(100, 30)) as pilot:
+            run = live(app)
+            await wait_until(pilot, lambda: run.status == "error", within=20)
+            await pilot.pause(0.2)
+            notices = [n.message for n in app._notifications]
+            assert not any("alformed" in text for text in notices), notices
+            assert len(notices) <= 2, notices
+            assert run.last_error is not None
+            shown = f"{run.last_error.title} {run.last_error.detail}"
+            assert "404" in shown and "malformed" not in shown.lower()
+
+
+async def test_the_bot_pane_shows_transport_url_and_reply_latency(tmp_path: Path) -> None:
+    async with DemoBotServer() as bot:
+        source = ConnectRunSource(quick_demo(), demo_bot_profile(bot.url), runs_root=tmp_path)
+        app = app_for(source, snapshot_settings(autostart=True, runs_root=tmp_path))
+        async with app.run_test(size=(120, 40)) as pilot:
+            run = live(app)
+            await wait_until(pilot, lambda: run.status in ("done", "error"), within=30)
+            badge = run.query_one(ConnectionBadge)
+            text = str(badge.render())
+            assert "WebSocket · demo-ws" in text and bot.ws_url.split("//")[1] in text
+            assert badge.latencies and all(seconds >= 0 for seconds in badge.latencies)
+            assert "median" in text and "slowest" in text
+            scenario = str(run.query_one("#scenario").render())
+            assert "the real bot" in scenario and "Sam, a friendly" not in scenario

@@ -33,11 +33,17 @@ def test_entry_points_have_the_contract_signatures() -> None:
         return {p.name: p.default for p in parameters if p.kind is p.KEYWORD_ONLY}
 
     assert next(iter(inspect.signature(app_module.run_watch_app).parameters)) == "scenario"
-    assert keyword_only(app_module.run_watch_app) == {"seed": inspect._empty, "mode": "watch"}
-    assert keyword_only(app_module.run_play_app) == {"seed": inspect._empty}
+    assert keyword_only(app_module.run_watch_app) == {
+        "seed": inspect._empty,
+        "mode": "watch",
+        "speed": None,  # additive: --speed paces the terminal UI too
+        "branch": None,  # additive: --from TRANSCRIPT --at N
+    }
+    assert keyword_only(app_module.run_play_app) == {"seed": inspect._empty, "branch": None}
     assert keyword_only(app_module.run_connect_app) == {
         "seed": inspect._empty,
         "demo_bot": inspect._empty,
+        "branch": None,
     }
     assert list(inspect.signature(run_start_screen).parameters) == ["args"]
 

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import attrs
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -26,6 +27,7 @@ from tui.settings import ViewSettings
 
 if TYPE_CHECKING:
     from channels.profile import BotProfile
+    from convsim_core.branching import Branch
     from convsim_core.scenario_models import Scenario
 
 logger = logging.getLogger(__name__)
@@ -75,17 +77,41 @@ class ConvsimApp(App[int]):
 
     # -- opening modes (the start screen uses these too) ------------------------------------------
 
-    def open_watch(self, scenario: Scenario, *, seed: int | None, mode: str = "watch") -> None:
-        self.push_screen(watch_screen(scenario, seed=seed, mode=mode, settings=self.settings))
-
-    def open_play(self, scenario: Scenario, *, seed: int | None) -> None:
-        self.push_screen(play_screen(scenario, seed=seed, settings=self.settings))
-
-    def open_connect(
-        self, scenario: Scenario, profile: BotProfile, *, seed: int | None, demo_bot: bool
+    def open_watch(
+        self,
+        scenario: Scenario,
+        *,
+        seed: int | None,
+        mode: str = "watch",
+        branch: Branch | None = None,
     ) -> None:
         self.push_screen(
-            connect_screen(scenario, profile, seed=seed, demo_bot=demo_bot, settings=self.settings)
+            watch_screen(scenario, seed=seed, mode=mode, settings=self.settings, branch=branch)
+        )
+
+    def open_play(
+        self, scenario: Scenario, *, seed: int | None, branch: Branch | None = None
+    ) -> None:
+        self.push_screen(play_screen(scenario, seed=seed, settings=self.settings, branch=branch))
+
+    def open_connect(
+        self,
+        scenario: Scenario,
+        profile: BotProfile,
+        *,
+        seed: int | None,
+        demo_bot: bool,
+        branch: Branch | None = None,
+    ) -> None:
+        self.push_screen(
+            connect_screen(
+                scenario,
+                profile,
+                seed=seed,
+                demo_bot=demo_bot,
+                settings=self.settings,
+                branch=branch,
+            )
         )
 
     def open_transcript(self, path: Path) -> None:
@@ -105,10 +131,11 @@ def watch_screen(
     settings: ViewSettings,
     source: RunSource | None = None,
     pace: Pace | None = None,
+    branch: Branch | None = None,
 ) -> WatchScreen:
     if mode not in ("watch", "demo"):
         raise ValueError(f"mode must be 'watch' or 'demo', got {mode!r}")
-    source = source or ScenarioRunSource(scenario, runs_root=settings.runs_root)
+    source = source or ScenarioRunSource(scenario, runs_root=settings.runs_root, branch=branch)
     return WatchScreen(
         source,
         seed=scenario.seed if seed is None else seed,
@@ -118,10 +145,16 @@ def watch_screen(
     )
 
 
-def play_screen(scenario: Scenario, *, seed: int | None, settings: ViewSettings) -> PlayScreen:
+def play_screen(
+    scenario: Scenario,
+    *,
+    seed: int | None,
+    settings: ViewSettings,
+    branch: Branch | None = None,
+) -> PlayScreen:
     from tui.sources.play import PlayRunSource
 
-    source = PlayRunSource(scenario, runs_root=settings.runs_root)
+    source = PlayRunSource(scenario, runs_root=settings.runs_root, branch=branch)
     return PlayScreen(source, seed=scenario.seed if seed is None else seed, settings=settings)
 
 
@@ -132,10 +165,13 @@ def connect_screen(
     seed: int | None,
     demo_bot: bool,
     settings: ViewSettings,
+    branch: Branch | None = None,
 ) -> ConnectScreen:
     from tui.sources.connect import ConnectRunSource
 
-    source = ConnectRunSource(scenario, profile, demo_bot=demo_bot, runs_root=settings.runs_root)
+    source = ConnectRunSource(
+        scenario, profile, demo_bot=demo_bot, runs_root=settings.runs_root, branch=branch
+    )
     return ConnectScreen(
         source,
         seed=scenario.seed if seed is None else seed,
@@ -157,28 +193,60 @@ def run_app(app: ConvsimApp) -> int:
     return int(code if code is not None else (app.return_code or 0))
 
 
-def run_watch_app(scenario: Scenario, *, seed: int | None, mode: str = "watch") -> int:
-    """``convsim demo`` / ``convsim watch``: a full simulation, live."""
+def run_watch_app(
+    scenario: Scenario,
+    *,
+    seed: int | None,
+    mode: str = "watch",
+    speed: float | None = None,
+    branch: Branch | None = None,
+) -> int:
+    """``convsim demo`` / ``convsim watch``: a full simulation, live (``--speed`` sets the pace)."""
     if mode not in ("watch", "demo"):
         raise ValueError(f"mode must be 'watch' or 'demo', got {mode!r}")
+    pace = pace_for(mode, speed)
     return run_app(
-        ConvsimApp(lambda app: watch_screen(scenario, seed=seed, mode=mode, settings=app.settings))
+        ConvsimApp(
+            lambda app: watch_screen(
+                scenario, seed=seed, mode=mode, settings=app.settings, pace=pace, branch=branch
+            )
+        )
     )
 
 
-def run_play_app(scenario: Scenario, *, seed: int | None) -> int:
+def pace_for(mode: str, speed: float | None) -> Pace:
+    """The mode's pace, at ``speed`` times real typing speed when given."""
+    base = DEMO_PACE if mode == "demo" else WATCH_PACE
+    return base if speed is None else attrs.evolve(base, speed=speed)
+
+
+def run_play_app(scenario: Scenario, *, seed: int | None, branch: Branch | None = None) -> int:
     """``convsim play``: the person is the agent, the simulated customer answers."""
-    return run_app(ConvsimApp(lambda app: play_screen(scenario, seed=seed, settings=app.settings)))
+    return run_app(
+        ConvsimApp(
+            lambda app: play_screen(scenario, seed=seed, settings=app.settings, branch=branch)
+        )
+    )
 
 
 def run_connect_app(
-    scenario: Scenario, profile: BotProfile, *, seed: int | None, demo_bot: bool
+    scenario: Scenario,
+    profile: BotProfile,
+    *,
+    seed: int | None,
+    demo_bot: bool,
+    branch: Branch | None = None,
 ) -> int:
     """``convsim connect``: follow a conversation with a real bot (the demo bot when asked)."""
     return run_app(
         ConvsimApp(
             lambda app: connect_screen(
-                scenario, profile, seed=seed, demo_bot=demo_bot, settings=app.settings
+                scenario,
+                profile,
+                seed=seed,
+                demo_bot=demo_bot,
+                settings=app.settings,
+                branch=branch,
             )
         )
     )

@@ -1,127 +1,109 @@
-"""The batch dashboard: a live table of every conversation of a batch, with outcome counts.
+"""The batch dashboard: per-scenario outcome counts, a table of every conversation, review.
 
-Thin by design: the batch runs in a worker on the app's event loop; the executor's listener
-only marks rows dirty, and a timer redraws the dirty rows a few times a second, so a thousand
-conversations exchanging messages cost a handful of table updates per tick. Enter opens one
-conversation, read from its transcript on disk (live while it is still running).
+The batch runs in a worker on the app's event loop; the executor's listener only marks rows
+dirty, and a timer redraws the dirty rows a few times a second, so a thousand conversations
+exchanging messages cost a handful of table updates per tick. The table fits 80 columns
+(conversation, status, messages, outcome, how it ended, a person's label); ``o`` sorts, ``f``
+shows failures only, ``l`` labels the selected conversation (``labels.csv`` in the batch
+folder), enter opens it in the transcript screen, ``q`` asks before stopping a running batch.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from pathlib import Path
+from typing import Any
 
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Footer, Header
 from textual.worker import Worker, WorkerState
 
 from convsim_core.batch import BatchSession, BatchSummary, RunState, RunStatus
 from convsim_core.batch.progress import format_progress
 from convsim_core.batch.verdict import verdict_line
-from convsim_core.persistence import read_transcript
-from convsim_core.serialization import SchemaError
-from tui.widgets.transcript import TranscriptView
+from convsim_core.labels import append_label, read_labels
+from tui.screens.batch_conversation import ConversationView
+from tui.screens.help import HelpScreen
+from tui.screens.quit_batch import QuitBatchDialog
+from tui.settings import ViewSettings
+from tui.widgets.scenario_counts import ScenarioCounts, is_failure
 
-COLUMNS = ("conversation", "scenario", "status", "messages", "outcome")
+__all__ = ["COLUMNS", "BatchDashboard", "ConversationView", "RunTable", "run_batch_dashboard"]
+
+COLUMNS = ("conversation", "status", "msgs", "outcome", "ended", "label")
+WIDTHS = {"status": 7, "msgs": 4, "outcome": 12, "ended": 14, "label": 9}
+"""With a conversation column of at most 22 and one cell of padding each side: 80 columns."""
+SORTS = ("conversation", "status", "outcome", "ended")
 REFRESH_SECONDS = 0.25
-
-
-class ConversationView(Screen[None]):
-    """One conversation of the batch, read from its transcript; follows it while it runs."""
-
-    BINDINGS = [Binding("escape,q", "app.pop_screen", "Back")]
-    DEFAULT_CSS = """
-    ConversationView #facts { padding: 0 1; color: $text-muted; }
-    """
-
-    def __init__(self, status: RunStatus) -> None:
-        super().__init__()
-        self.status = status
-        self.shown = 0
-
-    def compose(self) -> ComposeResult:
-        yield Header()
-        yield Static(id="facts")
-        yield TranscriptView(id="messages")
-        yield Footer()
-
-    def on_mount(self) -> None:
-        self.title = self.status.run.run_id
-        self.refresh_transcript()
-        self.set_interval(0.5, self.refresh_transcript)
-
-    def refresh_transcript(self) -> None:
-        path: Path = self.status.path
-        facts = f"{self.status.state.value} | seed {self.status.run.seed}"
-        try:
-            transcript = read_transcript(path)
-        except FileNotFoundError:
-            self.query_one("#facts", Static).update(f"{facts} | not started yet")
-            return
-        except (OSError, SchemaError) as exc:
-            self.query_one("#facts", Static).update(f"{facts} | cannot read: {exc}")
-            return
-        result = transcript.result
-        if result is not None:
-            outcome = result.conversation.outcome
-            reason = result.termination_reason.value if result.termination_reason else "-"
-            facts += f" | outcome {outcome.name if outcome else '-'} | {reason}"
-            if result.error:
-                facts += f" | error: {result.error}"
-        self.query_one("#facts", Static).update(facts)
-        view = self.query_one(TranscriptView)
-        for index, message in enumerate(transcript.messages[self.shown :], start=self.shown):
-            view.add_message(index, message)
-        self.shown = len(transcript.messages)
 
 
 class RunTable(DataTable[str]):
     """The conversations table; Enter (shown in the footer) opens the selected one."""
 
-    BINDINGS = [Binding("enter", "select_cursor", "Open conversation")]
+    BINDINGS = [Binding("enter", "select_cursor", "Open", tooltip="Open the conversation")]
 
 
 class BatchDashboard(App[int]):
     """Runs ``execute`` (which runs ``session``) and shows its conversations as they go."""
 
     TITLE = "convsim batch"
-    BINDINGS = [Binding("q", "quit_batch", "Stop / quit")]
+    BINDINGS = [
+        Binding("q", "quit_batch", "Quit", tooltip="Quit (asks first while the batch runs)"),
+        Binding("o", "sort", "Sort", tooltip="Sort by the next column"),
+        Binding("f", "failures", "Failures", tooltip="Show only failures / every conversation"),
+        Binding("l", "review", "Review", tooltip="Confirm or override the selected outcome"),
+        Binding("question_mark,f1", "help", "Help", tooltip="Show every key"),
+    ]
     DEFAULT_CSS = """
-    #counts { height: auto; padding: 0 1; }
-    DataTable { height: 1fr; }
+    RunTable { height: 1fr; }
     """
 
     def __init__(
-        self, session: BatchSession, execute: Callable[[], Awaitable[BatchSummary]]
+        self,
+        session: BatchSession,
+        execute: Callable[[], Awaitable[BatchSummary]],
+        *,
+        settings: ViewSettings | None = None,
     ) -> None:
         super().__init__()
         self.session = session
         self.execute = execute
+        self.settings = settings or ViewSettings()
         self.summary: BatchSummary | None = None
         self.error: BaseException | None = None
+        self.failures_only = False
+        self.sort_column: str | None = None
+        self.labels = {k: v.outcome for k, v in read_labels(session.folder).items()}
         self._dirty: set[str] = set()
         self._finished = False
+        # Kept, not queried: App.query_one looks at the screen on top (a dialog, a row view)
+        # while the redraw timer keeps running.
+        self.counts_view = ScenarioCounts(id="counts")
+        self.table = RunTable(id="runs", cursor_type="row", zebra_stripes=True)
         session.executor.listener = self._on_status
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static(id="counts")
-        yield RunTable(id="runs", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield self.counts_view
+        yield self.table
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.sub_title = str(self.session.folder)
-        table = self.query_one(RunTable)
+        table = self.table
+        ids = self.session.executor.statuses
+        longest = max((len(run_id) for run_id in ids), default=0)
+        widths = {"conversation": min(22, max(len("conversation"), longest))}
+        widths.update(WIDTHS)
         for column in COLUMNS:
-            table.add_column(column, key=column)
-        for run_id, status in self.session.executor.statuses.items():
-            table.add_row(*self._cells(status), key=run_id)
+            table.add_column(column, key=column, width=widths[column])
+        self._fill()
         self._redraw()
         self.set_interval(REFRESH_SECONDS, self._redraw)
         self._run_batch()
+
+    # -- the batch ------------------------------------------------------------------------------
 
     @work(exclusive=True, group="batch", exit_on_error=False)
     async def _run_batch(self) -> BatchSummary:
@@ -144,59 +126,169 @@ class BatchDashboard(App[int]):
 
     def _done(self, how: str) -> None:
         self._finished = True
+        self._dirty.update(self.session.executor.statuses)
         self._redraw()
         self.sub_title = f"{self.session.folder} | {how}; press q to leave"
 
-    @staticmethod
-    def _cells(status: RunStatus) -> tuple[str, str, str, str, str]:
+    @property
+    def resume_hint(self) -> str:
+        return f"convsim batch --resume --out {self.session.folder}"
+
+    # -- the table ------------------------------------------------------------------------------
+
+    def _cells(self, status: RunStatus) -> tuple[str, ...]:
         state = status.state.value
-        if status.termination == "unreadable_replies":
-            state = "unreadable replies"
-        elif status.state is RunState.ERROR and status.error:
-            state = f"error: {status.error[:40]}"
+        ended = (status.termination or "-").replace("_", " ")
+        if status.state is RunState.ERROR and status.error:
+            ended = status.error
+        label = self.labels.get(status.run.run_id, "")
         return (
             status.run.run_id,
-            status.run.scenario,
             state,
             str(status.messages),
             status.outcome or "-",
+            ended,
+            label,
         )
+
+    def _visible(self, status: RunStatus) -> bool:
+        return not self.failures_only or is_failure(status)
+
+    def _fill(self) -> None:
+        table = self.table
+        table.clear()
+        for run_id, status in self.session.executor.statuses.items():
+            if self._visible(status):
+                table.add_row(*self._cells(status), key=run_id)
+        if self.sort_column is not None:
+            table.sort(self.sort_column)
 
     def _on_status(self, status: RunStatus) -> None:
         self._dirty.add(status.run.run_id)
 
     def _redraw(self) -> None:
-        counts = self.session.executor.counts
-        started = self.session.executor.started_at
-        elapsed = 0.0 if started is None else self.session.executor.elapsed or _since(started)
-        workers = self.session.executor.workers  # one entry per worker process / Ray actor
-        progress = format_progress(counts, elapsed, workers=workers)
-        if self._finished and self.summary is not None and self.summary.verdicts:
-            progress += "\n" + verdict_line(self.summary.verdicts)
-        self.query_one("#counts", Static).update(progress)
+        executor = self.session.executor
+        started = executor.started_at
+        elapsed = 0.0 if started is None else executor.elapsed or _since(started)
+        workers = executor.workers  # one entry per worker process / Ray actor
+        progress = format_progress(executor.counts, elapsed, workers=workers)
+        verdicts = self.summary.verdicts if self._finished and self.summary is not None else ()
+        if verdicts:
+            progress += "\n" + verdict_line(verdicts)
+        self.counts_view.show(
+            executor.statuses.values(),
+            progress,
+            verdicts={v.scenario: v.status.value for v in verdicts},
+        )
         if not self._dirty:
             return
-        table = self.query_one(RunTable)
-        statuses = self.session.executor.statuses
+        table = self.table
+        statuses = executor.statuses
         dirty, self._dirty = self._dirty, set()
+        if self.failures_only and any(
+            (run_id in table.rows) != self._visible(statuses[run_id]) for run_id in dirty
+        ):
+            self._fill()
+            return
         for run_id in dirty:
             if run_id not in table.rows:  # a run added while the batch ran (a retry)
-                table.add_row(*self._cells(statuses[run_id]), key=run_id)
+                if self._visible(statuses[run_id]):
+                    table.add_row(*self._cells(statuses[run_id]), key=run_id)
                 continue
             for column, value in zip(COLUMNS, self._cells(statuses[run_id]), strict=True):
-                table.update_cell(run_id, column, value, update_width=True)
+                table.update_cell(run_id, column, value)
+
+    def selected_status(self) -> RunStatus | None:
+        table = self.table
+        if table.row_count == 0:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return self.session.executor.statuses.get(key) if key is not None else None
+
+    # -- actions --------------------------------------------------------------------------------
 
     @on(DataTable.RowSelected)
     def _row_selected(self, event: DataTable.RowSelected) -> None:
         if event.row_key.value is not None:
-            self.push_screen(ConversationView(self.session.executor.statuses[event.row_key.value]))
+            status = self.session.executor.statuses[event.row_key.value]
+            self.push_screen(ConversationView(status, settings=self.settings))
+
+    def action_sort(self) -> None:
+        current = SORTS.index(self.sort_column) if self.sort_column in SORTS else -1
+        self.sort_column = SORTS[(current + 1) % len(SORTS)]
+        self.table.sort(self.sort_column)
+        self.notify(f"Sorted by {self.sort_column}", timeout=2)
+
+    def action_failures(self) -> None:
+        self.failures_only = not self.failures_only
+        self._fill()
+        shown = "failures only" if self.failures_only else "every conversation"
+        self.notify(f"Showing {shown}", timeout=2)
+
+    def action_review(self) -> None:
+        status = self.selected_status()
+        if status is None or status.state in (RunState.PENDING, RunState.RUNNING):
+            self.notify("Pick a finished conversation to review.", severity="warning")
+            return
+        from tui.screens.dialogs import OutcomeDialog
+
+        outcomes, judgement = _outcomes_of(status)
+        self.push_screen(
+            OutcomeDialog(outcomes, judgement), lambda choice: self._reviewed(status, choice)
+        )
+
+    def _reviewed(self, status: RunStatus, choice: str | None) -> None:
+        from tui.screens.dialogs import NO_OUTCOME
+
+        if choice is None:
+            return
+        run_id = status.run.run_id
+        try:
+            label = append_label(
+                self.session.folder, run_id, None if choice == NO_OUTCOME else choice
+            )
+        except OSError as exc:
+            self.notify(f"Could not save the label: {exc}", severity="error")
+            return
+        self.labels[run_id] = label.outcome
+        self._dirty.add(run_id)
+        self._redraw()
+        self.notify(f"{run_id}: {label.outcome}", title="Label saved", timeout=3)
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(self.screen))
 
     def action_quit_batch(self) -> None:
         if self._finished:
             self.exit(1 if self.session.executor.counts.errors else 0)
             return
-        # Stopping cancels the conversations in flight; finished ones stay on disk.
-        self.workers.cancel_group(self, "batch")
+        counts = self.session.executor.counts
+        dialog = QuitBatchDialog(counts.finished, counts.total, self.resume_hint)
+        self.push_screen(dialog, self._quit_answered)
+
+    def _quit_answered(self, stop: bool | None) -> None:
+        if stop:
+            # Stopping cancels the conversations in flight; finished ones stay on disk.
+            self.workers.cancel_group(self, "batch")
+
+
+def _outcomes_of(status: RunStatus) -> tuple[Any, Any]:
+    """The scenario's outcomes and the judge's verdict, as the transcript recorded them."""
+    from convsim_core.models import Outcomes
+    from convsim_core.persistence import read_transcript
+    from convsim_core.serialization import SchemaError, from_json
+
+    try:
+        transcript = read_transcript(status.path)
+    except (OSError, SchemaError, UnicodeDecodeError):
+        return Outcomes(()), None
+    data = transcript.header.get("outcomes")
+    try:
+        outcomes = from_json(data, Outcomes) if isinstance(data, dict) else Outcomes(())
+    except SchemaError:
+        outcomes = Outcomes(())
+    judgement = transcript.result.judgement if transcript.result else None
+    return outcomes, judgement
 
 
 def _since(started: float) -> float:
@@ -213,4 +305,8 @@ def run_batch_dashboard(
     code = app.run()
     if app.error is not None:
         raise app.error
+    if code == 130:
+        import sys
+
+        print(f"convsim: batch stopped; finish it with: {app.resume_hint}", file=sys.stderr)
     return 130 if code is None else code

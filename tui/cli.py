@@ -37,6 +37,7 @@ COMMAND_MODULES = (
     "tui.commands.bot",
     "tui.commands.batch",
     "tui.commands.report",
+    "tui.commands.replay",
     "tui.commands.probe",
     "tui.commands.judge",
     "tui.commands.test",

@@ -143,6 +143,15 @@ class HeadlessPrinter:
                 printable(f"{outcome.name} - {outcome.description}") if outcome else "none reached",
             ),
         ]
+        if result.outcome_overridden_by:
+            judged = result.judgement.outcome if result.judgement else None
+            rows.append(
+                (
+                    "Set by",
+                    f"a {result.outcome_overridden_by} (the judge said"
+                    f" {judged.name if judged else 'none'})",
+                )
+            )
         if result.judgement is not None:
             rows.append(("Why", printable(why(result.judgement, outcomes))))
         if result.termination_reason is not None:
@@ -237,6 +246,22 @@ def _started(value: object) -> str:
         return str(value)
 
 
+_MODES = {"play": "play (a person was the agent)", "connect": "connect (a real bot)"}
+
+
+def side_description(header: dict[str, Any], role: str) -> str | None:
+    """Who played a side, in a reader's words: a person, a bot at a URL, or a kind of simulation."""
+    kind = header.get(f"{role}_kind")
+    if role == "agent" and kind in ("person", "real", "bot"):
+        if kind == "person" or header.get("mode") == "play":
+            return "a person (play)"
+        url = header.get("bot_url")
+        if header.get("demo_bot"):
+            return "the built-in demo bot"
+        return f"the bot at {url}" if url else "a real bot"
+    return None if kind is None else str(kind)
+
+
 def bot_lines(header: dict[str, Any]) -> list[str]:
     """Where the conversation went (from the header's ``bot`` entry): URL, preset, ids."""
     bot = header.get("bot")
@@ -267,6 +292,10 @@ def _describe_header(header: dict[str, Any]) -> str:
         value = header.get(key)
         if key == "started_at" and value:
             value = _started(value)
+        elif key == "runner" and value == "HybridSimulationRunner":
+            value = _MODES.get(str(header.get("mode")), "live chat with a real agent")
+        elif key.endswith("_kind") and value:
+            value = side_description(header, key.removesuffix("_kind"))
         if value is not None and value != "":
             parts.append(f"{label} {value}")
     return ", ".join(parts) or "no header"

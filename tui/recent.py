@@ -33,6 +33,10 @@ class RecentRun:
     outcome: str | None
     finished: bool
     error: str | None = None
+    mode: str = ""
+    """watch, play or connect (what the header says; older transcripts: from the runner)."""
+    status: str = ""
+    """done, stopped, error or partial."""
 
     def describe(self) -> str:
         when = self.started[:16].replace("T", " ") if self.started else "?"
@@ -43,8 +47,11 @@ class RecentRun:
             state = "partial"
         else:
             state = self.outcome or "no outcome"
+            if self.status and self.status != "done":
+                state = f"{self.status} · {state}"
         noun = "message" if self.messages == 1 else "messages"
-        return f"{when}  {self.scenario}  {seed}  {self.messages} {noun}  {state}"
+        mode = f"{self.mode:<7} " if self.mode else ""
+        return f"{when}  {mode}{self.scenario}  {seed}  {self.messages} {noun}  {state}"
 
 
 def list_recent(root: Path, *, limit: int = 30) -> list[RecentRun]:
@@ -86,6 +93,8 @@ def summarise(path: Path) -> RecentRun:
         outcome = found.get("name") if isinstance(found, dict) else None
     seed = header.get("seed")
     return RecentRun(
+        mode=run_mode(header),
+        status=run_status(result),
         path=path,
         scenario=str(header.get("scenario") or path.parent.name),
         seed=seed if isinstance(seed, int) else None,
@@ -94,6 +103,27 @@ def summarise(path: Path) -> RecentRun:
         outcome=outcome,
         finished=result is not None,
     )
+
+
+def run_mode(header: dict[str, Any]) -> str:
+    """Which mode wrote a transcript: its header says so; older ones are told by their runner."""
+    mode = header.get("mode")
+    if isinstance(mode, str) and mode:
+        return mode
+    runner = header.get("runner")
+    if runner == "FullSimulationRunner":
+        return "watch"
+    if runner == "HybridSimulationRunner":
+        return "play" if header.get("channel") == "TerminalChannel" else "connect"
+    return ""
+
+
+def run_status(result: dict[str, Any] | None) -> str:
+    if result is None:
+        return "partial"
+    if result.get("termination_reason") == "stopped":
+        return "stopped"
+    return "error" if result.get("error") else "done"
 
 
 _TYPE = re.compile(r'"type"\s*:\s*"(header|message|result)"')

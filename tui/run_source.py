@@ -15,9 +15,11 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from convsim_core.models import Outcomes
+from convsim_core.branching import Branch
+from convsim_core.models import Outcomes, ParticipantRole
 from convsim_core.pacing import Pacer
 from convsim_core.runners.base import EventCallback, ProgressCallback, Runner
+from convsim_core.takeover import SeatedParticipant, Seats
 
 if TYPE_CHECKING:
     from channels.terminal import TerminalSession
@@ -38,6 +40,11 @@ class ScenarioInfo:
     customer_persona: str = ""
     agent_persona: str = ""
     description: str = ""
+    agent_facts: tuple[tuple[str, str], ...] = ()
+    """What the agent knows (play mode shows it to the person playing the agent)."""
+    judge_cues: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """Per outcome, the phrases the keyword judge listens for (play mode shows them)."""
+    judge_kind: str = "keyword"
 
     @classmethod
     def from_scenario(cls, scenario: Scenario) -> ScenarioInfo:
@@ -51,6 +58,9 @@ class ScenarioInfo:
             customer_persona=" ".join(scenario.customer.persona.split()),
             agent_persona=" ".join(scenario.agent.persona.split()),
             description=" ".join(scenario.description.split()),
+            agent_facts=tuple((str(k), str(v)) for k, v in scenario.agent.facts.items()),
+            judge_cues=tuple((k.outcome, tuple(k.phrases)) for k in scenario.judge.keywords),
+            judge_kind=scenario.judge.kind,
         )
 
 
@@ -62,6 +72,8 @@ class RunHooks:
     event_callback: EventCallback
     progress_callback: ProgressCallback
     pacer: Pacer
+    seats: Seats | None = None
+    """Take-over: the seats a person may take; sources wrap their simulated sides with it."""
 
 
 Cleanup = Callable[[], Awaitable[None]]
@@ -102,6 +114,10 @@ class RunSource(abc.ABC):
 
     kind: str = "full"
     """``full`` (watch/demo), ``play`` (the person is the agent) or ``connect`` (a bot)."""
+    transport: str = ""
+    """Connect: how the bot is reached (the bot pane shows it)."""
+    seatable: frozenset[ParticipantRole] = frozenset()
+    """The sides a person may take over (watch: both; connect: the customer)."""
 
     def __init__(self, info: ScenarioInfo) -> None:
         self.info = info
@@ -124,26 +140,44 @@ class PreparedRunSource(RunSource):
         *,
         kind: str = "full",
         transcript_path: Path | None = None,
+        seatable: frozenset[ParticipantRole] = frozenset(),
     ) -> None:
         super().__init__(info)
         self.factory = factory
         self.kind = kind
         self.transcript_path = transcript_path
+        self.seatable = seatable
 
     async def start(self, hooks: RunHooks) -> ActiveRun:
         return ActiveRun(self.factory(hooks), transcript_path=self.transcript_path)
+
+
+def seat_full_runner(runner: Runner, seats: Seats | None) -> Runner:
+    """Let a person take either side of a full simulation (no-op without seats)."""
+    from convsim_core.runners.full import FullSimulationRunner
+
+    if seats is not None and isinstance(runner, FullSimulationRunner):
+        runner.customer = SeatedParticipant(runner.customer, seats)
+        runner.agent = SeatedParticipant(runner.agent, seats)
+    return runner
 
 
 class ScenarioSource(RunSource):
     """A source that runs a scenario: what every mode's source shares (watch, play, connect)."""
 
     def __init__(
-        self, scenario: Scenario, *, runs_root: Path | None = None, use_llm: bool | None = None
+        self,
+        scenario: Scenario,
+        *,
+        runs_root: Path | None = None,
+        use_llm: bool | None = None,
+        branch: Branch | None = None,
     ) -> None:
         super().__init__(ScenarioInfo.from_scenario(scenario))
         self.scenario = scenario
         self.runs_root = runs_root
         self.use_llm = use_llm
+        self.branch = branch
 
     def wiring(
         self, hooks: RunHooks, *, transcript: bool = True, timing: HybridTiming | None = None
@@ -161,11 +195,14 @@ class ScenarioSource(RunSource):
             progress_callback=hooks.progress_callback,
             use_llm=self.use_llm,
             timing=timing,
+            branch=self.branch,
         )
 
 
 class ScenarioRunSource(ScenarioSource):
     """A full simulation of a scenario (watch and demo); transcripts go to the runs folder."""
+
+    seatable = frozenset(ParticipantRole)
 
     def __init__(
         self,
@@ -175,8 +212,9 @@ class ScenarioRunSource(ScenarioSource):
         base_timestamp: datetime | None = None,
         use_llm: bool | None = None,
         write_transcript: bool = True,
+        branch: Branch | None = None,
     ) -> None:
-        super().__init__(scenario, runs_root=runs_root, use_llm=use_llm)
+        super().__init__(scenario, runs_root=runs_root, use_llm=use_llm, branch=branch)
         self.base_timestamp = base_timestamp
         self.write_transcript = write_transcript
 
@@ -185,4 +223,6 @@ class ScenarioRunSource(ScenarioSource):
 
         wiring = self.wiring(hooks, transcript=self.write_transcript)
         runner, _writer = full_run(wiring, pacer=hooks.pacer, base_timestamp=self.base_timestamp)
-        return ActiveRun(runner, transcript_path=wiring.transcript_path)
+        return ActiveRun(
+            seat_full_runner(runner, hooks.seats), transcript_path=wiring.transcript_path
+        )

@@ -25,5 +25,7 @@ class ViewSettings:
     """Off: no animations at all (snapshots), whatever TEXTUAL_ANIMATIONS says."""
     freeze_gc: bool = True
     """Freeze start-up objects out of the garbage collector (off in tests: it is global)."""
+    show_transcript_path: bool = True
+    """Say where the transcript is written (off in snapshots: the file name has the time)."""
     runs_root: Path | None = None
     """Where transcripts are written and listed; None: $CONVSIM_HOME or ./runs."""

@@ -19,12 +19,12 @@ from convsim_core.judging import KeywordJudge
 from convsim_core.models import Intent, MessageDraft, Outcome, Outcomes, ParticipantRole
 from convsim_core.offline.scripted import ScriptedParticipant
 from convsim_core.persistence import TranscriptSink, TranscriptWriter
-from convsim_core.runners.base import RunnerServices
+from convsim_core.runners.base import Runner, RunnerServices
 from convsim_core.runners.full import FullSimulationRunner
 from convsim_core.termination import AnyOf, ClosingPhrases
 from convsim_core.timing import HumanTypingDelay
 from tui.clock import FrozenClock
-from tui.run_source import PreparedRunSource, RunHooks, ScenarioInfo
+from tui.run_source import PreparedRunSource, RunHooks, ScenarioInfo, seat_full_runner
 from tui.settings import ViewSettings
 
 BASE_TIMESTAMP = datetime(2025, 3, 4, 9, 30, tzinfo=UTC)
@@ -61,6 +61,7 @@ def snapshot_settings(**changes: object) -> ViewSettings:
         "cursor_blink": False,
         "animations": False,
         "freeze_gc": False,
+        "show_transcript_path": False,
     }
     base.update(changes)
     return ViewSettings(**base)  # type: ignore[arg-type]
@@ -121,7 +122,12 @@ def scripted_source(
             pacer=hooks.pacer,
         )
 
-    return PreparedRunSource(info, build, transcript_path=transcript_path)
+    def build_seated(hooks: RunHooks) -> Runner:
+        return seat_full_runner(build(hooks), hooks.seats)
+
+    return PreparedRunSource(
+        info, build_seated, transcript_path=transcript_path, seatable=frozenset(ParticipantRole)
+    )
 
 
 async def wait_until(

@@ -367,6 +367,18 @@ def _termination(record: ConversationRecord) -> str:
     return f"{record.termination or '-'}{detail}"
 
 
+def _rerun_hint(record: ConversationRecord) -> str:
+    """``watch --from`` for a full simulation; ``connect`` against the recorded bot otherwise."""
+    from convsim_core.batch.manifest import BatchFolderError
+    from convsim_core.batch.rerun import rerun_command
+
+    folder = record.path.parent.resolve()
+    try:
+        return rerun_command(folder, record.run_id)
+    except BatchFolderError:
+        return f"convsim watch --from {folder / record.run_id}"
+
+
 def write_html_report(
     path: str | Path,
     batches: Sequence[ReportBatch],
@@ -384,7 +396,7 @@ def write_html_report(
         for record in batch.records.records:
             page = folder / f"{safe_name(record.run_id)}.html"  # run ids come from files
             back = "../../" + quote(path.name)
-            rerun = f"convsim watch --from {record.path.parent.resolve() / record.run_id}"
+            rerun = _rerun_hint(record)
             page.write_text(render_conversation(record, back=back, rerun=rerun), encoding="utf-8")
             written.append(page)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -53,6 +53,8 @@ class FullSimulationRunner(Runner):
     typing_delay: TypingDelay | None = attrs.field(kw_only=True, default=None)
     """Defaults to a human typing model seeded with the run's seed."""
     pacer: Pacer = attrs.field(factory=NoPacing, kw_only=True)
+    history: tuple[Message, ...] = attrs.field(default=(), kw_only=True)
+    """A branch's first messages: recorded (and judged) first, then the run goes on from them."""
 
     # Private state - managed internally
     _conversation: Conversation = attrs.field(init=False)
@@ -79,17 +81,25 @@ class FullSimulationRunner(Runner):
         """Execute the full simulation conversation."""
         self._current_timestamp = self.base_timestamp or datetime.now(UTC)
         first = Message.from_draft(self.initial_message, self._current_timestamp)
+        if self.history:
+            first = self.history[0]
+            self._current_timestamp = self.history[-1].timestamp
         await self._begin(first.timestamp)
         self._conversation = Conversation(messages=())
         try:
             termination = await self._record(first)
+            for earlier in self.history[1:]:
+                # Only where the history ends counts: the branch continues from there.
+                termination = await self._record(earlier)
             while termination is None:
                 termination = await self._take_turn()
         except asyncio.CancelledError:
             await self._finish(Termination(TerminationReason.STOPPED, "stopped by the user"))
             raise
         except Exception as exc:
-            logger.exception("full simulation failed")
+            # The result carries the error and every front end shows it in one line; the
+            # traceback is for -v (an unreachable LLM endpoint is not a bug in convsim).
+            logger.debug("full simulation failed", exc_info=exc)
             return await self._finish(
                 Termination(TerminationReason.PARTICIPANT_ERROR, type(exc).__name__),
                 error=f"{type(exc).__name__}: {exc}",
@@ -101,13 +111,21 @@ class FullSimulationRunner(Runner):
         role = last.sender.other
         if self._observed:
             self._emit(TypingStarted(role))
-        reply = await self._participant(role).get_next_message(self._conversation)
-        if reply is None:
-            return Termination(TerminationReason.PARTICIPANT_FINISHED, f"the {role.value} finished")
-        if not isinstance(reply, Message) or reply.sender is not role:
-            raise ParticipantError(f"the {role.value} participant returned {reply!r}")
-        delay = self._delay.seconds(role, reply.content, last.content)
-        if type(self.pacer) is not NoPacing:  # the usual batch case skips an await per turn
-            await self.pacer.wait(delay)
+        participant = self._participant(role)
+        while True:
+            reply = await participant.get_next_message(self._conversation)
+            if reply is None:
+                return Termination(
+                    TerminationReason.PARTICIPANT_FINISHED, f"the {role.value} finished"
+                )
+            if not isinstance(reply, Message) or reply.sender is not role:
+                raise ParticipantError(f"the {role.value} participant returned {reply!r}")
+            delay = self._delay.seconds(role, reply.content, last.content)
+            if reply.author == "person":  # a person at the keys has spent real time already
+                break
+            if type(self.pacer) is not NoPacing:  # the usual batch case skips an await per turn
+                await self.pacer.wait(delay)
+            if participant.draft_still_wanted(reply):
+                break
         self._current_timestamp += timedelta(seconds=delay)
         return await self._record(reply.restamped(self._current_timestamp))

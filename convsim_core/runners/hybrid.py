@@ -168,6 +168,8 @@ class HybridSimulationRunner(Runner):
     services: RunnerServices = attrs.field(factory=RunnerServices, kw_only=True)
     timing: HybridTiming = attrs.field(factory=HybridTiming, kw_only=True)
     intent_inferer: IntentInferer | None = attrs.field(default=None, kw_only=True)
+    history: tuple[Message, ...] = attrs.field(default=(), kw_only=True)
+    """A branch's first messages: recorded (and judged) first; the agent never saw them."""
     buttons: ButtonChooser | None = attrs.field(default=None, kw_only=True)
     """Turns a reply that picks one of the agent's quick replies into a button press."""
 
@@ -298,7 +300,7 @@ class HybridSimulationRunner(Runner):
                 detail += f"; the last {lost} customer message(s) were not delivered to the bot"
             return Termination(TerminationReason.CHANNEL_ERROR, detail), str(exc)
         except _CustomerFailed as exc:
-            logger.warning("the customer participant failed", exc_info=exc.error)
+            logger.debug("the customer participant failed", exc_info=exc.error)
             detail = "the customer participant failed"
             return Termination(TerminationReason.PARTICIPANT_ERROR, detail), str(exc)
         except Exception as exc:
@@ -309,7 +311,8 @@ class HybridSimulationRunner(Runner):
 
     def _failed(self, exc: Exception) -> tuple[Termination, str | None]:
         # Mirrors the full runner: a bug (a judge, a strategy) must not escape run().
-        logger.exception("hybrid simulation failed", exc_info=exc)
+        # The result carries the error (shown in one line); the traceback is for -v.
+        logger.debug("hybrid simulation failed", exc_info=exc)
         error = f"{type(exc).__name__}: {exc}"
         return Termination(TerminationReason.PARTICIPANT_ERROR, type(exc).__name__), error
 
@@ -400,6 +403,8 @@ class HybridSimulationRunner(Runner):
 
     async def _open_conversation(self, session: Session) -> Termination | None:
         self._turns.begin(self._loop_time())
+        if self.history:
+            return await self._open_from_history(session)
         draft = self.initial_message
         if draft is None:
             self._start_typing()
@@ -407,6 +412,28 @@ class HybridSimulationRunner(Runner):
         if draft.sender is AGENT:
             return None  # the real agent opens with its own words
         return await self._send(session, draft.content)
+
+    async def _open_from_history(self, session: Session) -> Termination | None:
+        termination: Termination | None = None
+        for message in self.history:
+            termination = await self._record(message)  # only the last one's counts
+        if termination is not None:
+            return termination
+        last = self.history[-1]
+        if last.sender is AGENT:
+            self._turns.customer_spoke = True
+            self._turns.agent_answered = True
+            self._start_typing()  # the customer answers the agent's last message
+            return None
+        # The agent has not seen the history: give it the customer's last message to answer.
+        self._turns.customer_sends(self._loop_time())
+        try:
+            await session.send(last)
+        except ChannelError:
+            raise
+        except Exception as exc:
+            raise ChannelError(f"could not send the message: {type(exc).__name__}: {exc}") from exc
+        return None
 
     async def _step(self, session: Session) -> Termination | None:
         """Handle one mailbox item or one expired wait."""
@@ -440,11 +467,15 @@ class HybridSimulationRunner(Runner):
             raise _CustomerFailed(item.error)
         if item.reply is None:
             return Termination(TerminationReason.PARTICIPANT_FINISHED, "the customer finished")
-        if verdict is Draft.REWRITE:
+        if verdict is Draft.REWRITE and item.reply.author != "person":
+            # A person's message is sent as typed: only a simulated draft is rewritten.
             logger.debug("agent spoke as the customer finished typing; rewriting the reply")
             return None
+        if not self.customer.draft_still_wanted(item.reply):
+            self._start_typing()  # a person took the seat while this draft was being typed
+            return None
         reply = item.reply
-        if self.buttons is not None:
+        if self.buttons is not None and reply.author != "person":
             reply = self.buttons.press(reply, self._conversation)
         return await self._send(session, reply)
 
@@ -474,9 +505,13 @@ class HybridSimulationRunner(Runner):
     async def _send(self, session: Session, reply: str | Message) -> Termination | None:
         if isinstance(reply, str):
             message = Message(content=reply, timestamp=self._now(), sender=CUSTOMER)
-        else:  # keeps a pressed button (``choice``) for the channel to send the platform's way
+        else:  # keeps a pressed button (``choice``) and who typed it (``author``)
             message = Message(
-                content=reply.content, timestamp=self._now(), sender=CUSTOMER, choice=reply.choice
+                content=reply.content,
+                timestamp=self._now(),
+                sender=CUSTOMER,
+                choice=reply.choice,
+                author=reply.author,
             )
         limit = self._turns.customer_sends(self._loop_time())
         self._errors_pending = 0
@@ -529,7 +564,7 @@ class HybridSimulationRunner(Runner):
                 if not isinstance(reply, Message) or reply.sender is not CUSTOMER:
                     raise ParticipantError(f"the customer participant returned {reply!r}")
                 delay = self.timing.typing_delay.seconds(CUSTOMER, reply.content, read)
-                if delay > 0:
+                if delay > 0 and reply.author != "person":  # a person has typed it already
                     await asyncio.sleep(delay)
         except Exception as exc:
             self._mailbox.put(Crashed(generation, exc))

@@ -23,6 +23,12 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from tui.commands.bot_options import add_bot_options
+from tui.commands.branch_options import (
+    add_branch_options,
+    branch_scenario,
+    load_branch_args,
+    wants_branch,
+)
 from tui.commands.chat_options import add_chat_options
 from tui.commands.terminal_ui import terminal_app
 from tui.wiring.bots import (
@@ -74,6 +80,7 @@ def register(subparsers: Any) -> None:
         help="scenario file (.toml); optional with --demo-bot (default: the builtin demo)",
     )
     add_bot_options(parser)
+    add_branch_options(parser)
     add_chat_options(parser, sides="the customer")
     parser.set_defaults(handler=handle_connect)
 
@@ -88,7 +95,10 @@ def handle_connect(args: argparse.Namespace) -> Any:
         socketio=args.socketio,
         directline=args.directline,
     )
-    scenario = _apply_overrides(_load_scenario(args), args)
+    branch = load_branch_args(args) if wants_branch(args) else None
+    args.branch = branch
+    loaded = branch_scenario(branch, args.scenario) if branch else _load_scenario(args)
+    scenario = _apply_overrides(loaded, args)
     if args.demo_bot:
         profile = demo_bot_profile(kind=args.demo_bot, preset=args.preset)
     else:
@@ -150,6 +160,13 @@ def _open_ui(scenario: Scenario, profile: BotProfile, args: argparse.Namespace) 
     if args.out is not None:
         print("convsim: --out applies to --headless runs only", file=sys.stderr)
     # With the demo bot the app starts it: the profile only names the kind and preset so far.
+    branch = getattr(args, "branch", None)
+    if branch is not None:
+        return int(
+            app.run_connect_app(
+                scenario, profile, seed=args.seed, demo_bot=bool(args.demo_bot), branch=branch
+            )
+        )
     return int(app.run_connect_app(scenario, profile, seed=args.seed, demo_bot=bool(args.demo_bot)))
 
 
@@ -176,6 +193,7 @@ async def run_headless(scenario: Scenario, profile: BotProfile, args: argparse.N
         path,
         event_callback=_LivePrinter(printer).on_event,
         use_llm=False if args.offline else None,
+        branch=getattr(args, "branch", None),
     )
     with as_user_error(ChannelError, ScenarioError):
         run = await open_bot_run(wiring, profile, demo_bot=bool(args.demo_bot))

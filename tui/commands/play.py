@@ -9,6 +9,12 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, Any
 
+from tui.commands.branch_options import (
+    add_branch_options,
+    branch_scenario,
+    load_branch_args,
+    wants_branch,
+)
 from tui.commands.chat_options import add_seed
 from tui.wiring.errors import UserError
 from tui.wiring.scenarios import resolve_scenario
@@ -28,15 +34,28 @@ def register(subparsers: Any) -> None:
             " real time, and at the end you confirm or correct the outcome."
         ),
     )
-    parser.add_argument("scenario", help="scenario file (.toml) or built-in name (demo)")
+    parser.add_argument(
+        "scenario",
+        nargs="?",
+        help="scenario file (.toml) or built-in name (demo); optional with --from",
+    )
+    add_branch_options(parser)
     add_seed(parser)
     parser.set_defaults(handler=handle_play)
 
 
 def handle_play(args: argparse.Namespace) -> int:
-    scenario = resolve_scenario(args.scenario)
+    branch = load_branch_args(args) if wants_branch(args) else None
+    if branch is not None:
+        scenario = branch_scenario(branch, args.scenario)
+    elif args.scenario is None:
+        raise UserError("a scenario is needed (a file, a built-in name, or --from TRANSCRIPT)")
+    else:
+        scenario = resolve_scenario(args.scenario)
     if not sys.stdout.isatty():
         raise UserError("play needs a terminal: it is interactive")
     from tui.app import run_play_app
 
+    if branch is not None:
+        return run_play_app(scenario, seed=args.seed, branch=branch)
     return run_play_app(scenario, seed=args.seed)

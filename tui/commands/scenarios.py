@@ -38,6 +38,9 @@ def register(subparsers: Any) -> None:
     )
     from_chats.add_argument("--force", action="store_true", help="overwrite existing files")
     from_chats.set_defaults(handler=handle_from_chats)
+    from tui.commands.scenario_from_transcript import add_from_transcript
+
+    add_from_transcript(verbs)
 
 
 def handle_from_chats(args: argparse.Namespace) -> int:

@@ -13,6 +13,12 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tui.commands.branch_options import (
+    add_branch_options,
+    branch_scenario,
+    load_branch_args,
+    wants_branch,
+)
 from tui.commands.chat_options import add_chat_options
 from tui.commands.terminal_ui import terminal_app
 from tui.numbers import POSITIVE, NumberAction
@@ -20,6 +26,7 @@ from tui.wiring.errors import UserError, as_user_error
 from tui.wiring.scenarios import load_scenario_file, require_llm, with_kinds, with_max_messages
 
 if TYPE_CHECKING:
+    from convsim_core.branching import Branch
     from convsim_core.scenario_models import Scenario
 
 logger = logging.getLogger(__name__)
@@ -35,9 +42,13 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--from",
         dest="from_run",
-        metavar="DIR/ID",
-        help="re-run one conversation of a batch exactly (its scenario copy and seed)",
+        metavar="DIR/ID|TRANSCRIPT",
+        help=(
+            "re-run one conversation of a batch exactly (its scenario copy and seed), or branch"
+            " from a saved transcript (with --at N: its first N messages)"
+        ),
     )
+    add_branch_options(parser, with_from=False)
     add_run_options(parser)
     parser.set_defaults(handler=handle_watch)
 
@@ -49,11 +60,17 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
         action=NumberAction,
         rule=POSITIVE,
         metavar="X",
-        help="headless: pace messages at X times real typing speed (default: no waiting)",
+        help=(
+            "pace messages at X times real typing speed (default: x8 in the terminal UI,"
+            " no waiting headless)"
+        ),
     )
 
 
 def handle_watch(args: argparse.Namespace) -> Any:
+    if wants_branch(args):
+        branch = load_branch_args(args)
+        return run_scenario_command(branch_scenario(branch, args.scenario), args, branch=branch)
     if args.from_run is not None:
         if args.scenario is not None:
             raise UserError("give either a scenario file or --from DIR/ID, not both")
@@ -64,11 +81,19 @@ def handle_watch(args: argparse.Namespace) -> Any:
 
 
 def _rerun_batch_conversation(args: argparse.Namespace) -> Any:
-    from convsim_core.batch import BatchFolderError, load_run_spec, split_run_path
+    from convsim_core.batch import BatchFolderError, load_run_spec, read_manifest, split_run_path
+    from convsim_core.batch.rerun import is_hybrid, rerun_command
     from convsim_core.scenario import ScenarioError
 
     try:
         folder, run_id = split_run_path(args.from_run)
+        manifest = read_manifest(folder)
+        if is_hybrid(manifest):
+            # The offline agent in the bot's seat would not re-run this conversation at all.
+            raise UserError(
+                f"{args.from_run} was held with a bot, not simulated; re-run it with:"
+                f" {rerun_command(folder, run_id, manifest)}"
+            )
         scenario, seed = load_run_spec(folder, run_id)
     except (BatchFolderError, ScenarioError) as exc:
         raise UserError(str(exc)) from None
@@ -78,26 +103,36 @@ def _rerun_batch_conversation(args: argparse.Namespace) -> Any:
 
 
 def run_scenario_command(
-    scenario: Scenario, args: argparse.Namespace, *, mode: str = "watch"
+    scenario: Scenario,
+    args: argparse.Namespace,
+    *,
+    mode: str = "watch",
+    branch: Branch | None = None,
 ) -> Any:
     """Open the UI, or return the headless run (a coroutine ``tui.cli`` runs)."""
     scenario = _apply_overrides(scenario, args)
     if not args.headless:
-        note = _open_ui(scenario, args, mode)
+        note = _open_ui(scenario, args, mode, branch)
         if isinstance(note, int):
             return note
         print(f"convsim: {note}; running headless", file=sys.stderr)
-    return run_headless(scenario, args)
+    return run_headless(scenario, args, branch=branch)
 
 
-def _open_ui(scenario: Scenario, args: argparse.Namespace, mode: str) -> int | str:
+def _open_ui(
+    scenario: Scenario, args: argparse.Namespace, mode: str, branch: Branch | None = None
+) -> int | str:
     """The UI's exit code, or why it cannot run here."""
     app = terminal_app()
     if isinstance(app, str):
         return app
-    if args.out is not None or args.speed is not None:
-        print("convsim: --out and --speed apply to --headless runs only", file=sys.stderr)
-    return int(app.run_watch_app(scenario, seed=args.seed, mode=mode))
+    if args.out is not None:
+        print("convsim: --out applies to --headless runs only", file=sys.stderr)
+    if branch is not None:
+        return int(
+            app.run_watch_app(scenario, seed=args.seed, mode=mode, speed=args.speed, branch=branch)
+        )
+    return int(app.run_watch_app(scenario, seed=args.seed, mode=mode, speed=args.speed))
 
 
 def _apply_overrides(scenario: Scenario, args: argparse.Namespace) -> Scenario:
@@ -110,7 +145,9 @@ def _apply_overrides(scenario: Scenario, args: argparse.Namespace) -> Scenario:
     return scenario
 
 
-async def run_headless(scenario: Scenario, args: argparse.Namespace) -> int:
+async def run_headless(
+    scenario: Scenario, args: argparse.Namespace, *, branch: Branch | None = None
+) -> int:
     """Run once, printing as it goes; exit code 1 when the run failed with an error."""
     from convsim_core.builder import default_transcript_path
     from convsim_core.pacing import RealTimePacing
@@ -129,6 +166,7 @@ async def run_headless(scenario: Scenario, args: argparse.Namespace) -> int:
         path,
         event_callback=printer.on_event,
         use_llm=False if args.offline else None,
+        branch=branch,
     )
     with as_user_error(ScenarioError):
         runner, writer = full_run(wiring, pacer=RealTimePacing(args.speed) if args.speed else None)

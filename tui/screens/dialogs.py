@@ -17,6 +17,8 @@ from textual.widgets.option_list import Option
 from convsim_core.models import Judgement, Outcomes
 
 NO_OUTCOME = "__none__"
+OUTCOME_HELP = "enter: the highlighted outcome · escape: keep the judge's"
+"""Short enough for one line of the dialog at 80 columns (the dialog is 70 wide)."""
 
 
 class OutcomeDialog(ModalScreen[str]):
@@ -34,7 +36,7 @@ class OutcomeDialog(ModalScreen[str]):
         border: round $accent; background: $surface; padding: 0 1;
     }
     OutcomeDialog OptionList { height: auto; max-height: 12; margin: 1 0; }
-    OutcomeDialog #outcome-help { color: $text-muted; }
+    OutcomeDialog #outcome-help { color: $text-muted; height: auto; }
     """
 
     def __init__(self, outcomes: Outcomes, judgement: Judgement | None) -> None:
@@ -75,7 +77,7 @@ class OutcomeDialog(ModalScreen[str]):
             )
             yield OptionList(*options, id="outcome-options")
             yield Static(
-                "enter confirms the highlighted outcome · escape keeps the judge's",
+                OUTCOME_HELP,
                 id="outcome-help",
             )
 
@@ -105,20 +107,39 @@ class SaveDialog(ModalScreen[Path | None]):
     }
     SaveDialog Horizontal { height: auto; align-horizontal: right; }
     SaveDialog Button { margin-left: 1; }
+    SaveDialog #save-warning { height: auto; }
     """
 
-    def __init__(self, suggestion: Path) -> None:
+    def __init__(
+        self,
+        suggestion: Path,
+        *,
+        title: str = "Save transcript",
+        label: str = "File name (.jsonl keeps the recorded form, .md is for reading):",
+    ) -> None:
         super().__init__()
         self.suggestion = suggestion
+        self.title_text = title
+        self.label_text = label
+        self._replace: Path | None = None
+        """An existing file the person has been warned about: saving again replaces it."""
 
     def compose(self) -> Iterable[Widget]:
         with Vertical() as box:
-            box.border_title = "Save transcript"
-            yield Label("File name (.jsonl keeps the recorded form, .md is for reading):")
+            box.border_title = self.title_text
+            yield Label(self.label_text)
             yield Input(str(self.suggestion), id="save-path")
+            yield Static("", id="save-warning")
             with Horizontal():
                 yield Button("Cancel", id="cancel")
                 yield Button("Save", variant="primary", id="save")
+
+    @on(Input.Changed)
+    def _edited(self) -> None:
+        if self._replace is not None:
+            self._replace = None
+            self.query_one("#save-warning", Static).update("")
+            self.query_one("#save", Button).label = "Save"
 
     @on(Input.Submitted)
     @on(Button.Pressed, "#save")
@@ -127,7 +148,18 @@ class SaveDialog(ModalScreen[Path | None]):
         if not text:
             self.notify("Enter a file name.", severity="warning")
             return
-        self.dismiss(Path(text).expanduser())
+        path = Path(text).expanduser()
+        if path.exists() and path != self._replace:
+            # Never overwrite without asking: the first save of an existing name only warns.
+            self._replace = path
+            self.query_one("#save-warning", Static).update(
+                Content.from_markup(
+                    "[$text-warning]$name exists. Save again to replace it.[/]", name=str(path)
+                )
+            )
+            self.query_one("#save", Button).label = "Replace"
+            return
+        self.dismiss(path)
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:

@@ -21,11 +21,28 @@ from tui.pace import WATCH_PACE, Pace
 from tui.run_source import RunSource
 from tui.screens.dialogs import NO_OUTCOME, OutcomeDialog, SaveDialog
 from tui.screens.help import HelpScreen
+from tui.screens.seat_controls import TAKE_ACTIONS, SeatControls
 from tui.settings import ViewSettings
 from tui.widgets.composer import Composer
 from tui.widgets.live_run import LiveRun
 
 Command = tuple[str, str, Callable[[], Any]]
+
+SEAT_BINDINGS = (
+    Binding(
+        "t",
+        "take_customer",
+        "Take over",
+        tooltip="Take the customer's seat: you type the customer's messages",
+    ),
+    Binding(
+        "ctrl+t",
+        "hand_back",
+        "Hand back",
+        priority=True,
+        tooltip="Give the seats back to the simulation",
+    ),
+)
 
 
 class RunScreen(Screen[None]):
@@ -61,6 +78,7 @@ class RunScreen(Screen[None]):
             autostart=settings.autostart,
             max_live=settings.max_live,
             connection_target=connection_target,
+            show_transcript_path=settings.show_transcript_path,
             id="live",
         )
 
@@ -72,7 +90,7 @@ class RunScreen(Screen[None]):
         yield Header(icon="◆")
         yield self._live
         yield from self.compose_extra()
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def compose_extra(self) -> Iterable[Widget]:
         return ()
@@ -117,10 +135,15 @@ class RunScreen(Screen[None]):
         return 1 if self._live.status == "error" else 0
 
 
-class ControlledRunScreen(RunScreen):
+class ControlledRunScreen(SeatControls, RunScreen):
     """Actions shared by the watch and connect screens (each binds its own keys)."""
 
+    def compose_extra(self) -> Iterable[Widget]:
+        yield from self.compose_seat_composer()
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in TAKE_ACTIONS:
+            return self.check_seat_action(action)
         active = self._live.is_active
         if action in ("pause", "resume"):
             # One key, two labels: the footer says what space will do now.
@@ -142,6 +165,7 @@ class ControlledRunScreen(RunScreen):
             ("Stop", "Stop the conversation", self.action_stop),
             ("Restart with a new seed", "Run the scenario again, next seed", self.action_restart),
             ("Save transcript", "Save a copy of the transcript", self.action_save),
+            *self.seat_commands(),
             *super().commands(),
         ]
 
@@ -205,12 +229,24 @@ class WatchScreen(ControlledRunScreen):
         Binding("space", "resume", "Resume", tooltip="Resume the conversation"),
         Binding("n", "step", "Step", tooltip="Let exactly one more message through"),
         Binding(
-            "f", "speed", "Speed", tooltip="Toggle paced by typing delays / as fast as possible"
+            "f",
+            "speed",
+            "Speed",
+            show=False,  # in help and the palette: the footer has to fit 80 columns
+            tooltip="Toggle paced by typing delays / as fast as possible",
         ),
         Binding("x", "stop", "Stop", tooltip="Stop the conversation (recorded as stopped)"),
         Binding("r", "restart", "Restart", tooltip="Run again with the next seed"),
         Binding("s", "save", "Save", tooltip="Save a copy of the transcript"),
         Binding("question_mark,f1", "help", "Help", tooltip="Show every key"),
+        *SEAT_BINDINGS,
+        Binding(
+            "a",
+            "take_agent",
+            "Be agent",
+            show=False,
+            tooltip="Take the agent's seat: you type the agent's messages",
+        ),
     ]
 
 
@@ -224,6 +260,7 @@ class ConnectScreen(ControlledRunScreen):
         Binding("r", "restart", "New chat", tooltip="Start a new chat with the next seed"),
         Binding("s", "save", "Save", tooltip="Save a copy of the transcript"),
         Binding("question_mark,f1", "help", "Help", tooltip="Show every key"),
+        *SEAT_BINDINGS,
     ]
 
     def commands(self) -> list[Command]:
@@ -231,6 +268,7 @@ class ConnectScreen(ControlledRunScreen):
             ("Stop", "Stop the conversation", self.action_stop),
             ("New chat", "Start a new chat with the next seed", self.action_restart),
             ("Save transcript", "Save a copy of the transcript", self.action_save),
+            *self.seat_commands(),
             ("Help", "Show every key of this screen", self.action_help),
         ]
 
@@ -245,7 +283,7 @@ class PlayScreen(RunScreen):
         Binding("ctrl+f", "end_chat", "End chat", tooltip="End the chat as the agent"),
         Binding("ctrl+r", "restart", "New chat", tooltip="Start a new chat with the next seed"),
         Binding("f1", "help", "Help", tooltip="Show every key"),
-        Binding("ctrl+q", "app.quit", "Quit", tooltip="Quit convsim"),
+        Binding("ctrl+q", "app.quit", "Quit", priority=True, tooltip="Quit convsim"),
     ]
 
     def compose_extra(self) -> Iterable[Widget]:

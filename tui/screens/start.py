@@ -78,6 +78,7 @@ class StartScreen(Screen[None]):
         Binding("c", "start_mode('connect')", "Connect", tooltip="Connect to a bot"),
         Binding("o", "open_recent", "Open run", tooltip="Open the highlighted transcript"),
         Binding("slash", "edit_folder", "Folder", tooltip="Type another scenario folder"),
+        Binding("b", "edit_bot", "Bot", show=False, tooltip="Type the bot URL (and preset)"),
         Binding("question_mark,f1", "help", "Help", tooltip="Show every key"),
     ]
     AUTO_FOCUS = "#scenario-list"
@@ -102,6 +103,10 @@ class StartScreen(Screen[None]):
                             yield RadioButton(
                                 f"{title}: {what}", value=index == 0, id=f"mode-{key}"
                             )
+                    yield Input(
+                        placeholder="URL [preset], or empty",
+                        id="bot-input",
+                    )
                     yield Static(id="scenario-details")
             yield OptionList(id="recent-list")
         yield Footer(compact=True)
@@ -114,6 +119,12 @@ class StartScreen(Screen[None]):
         self.query_one("#mode-set").border_title = "Mode"
         self.query_one("#scenario-details").border_title = "Details"
         self.query_one("#recent-list").border_title = "Recent runs"
+        bot_input = self.query_one("#bot-input")
+        bot_input.border_title = "Connect to (b)"
+        bot_input.tooltip = (
+            "The bot Connect talks to: ws://… or http://… and an optional preset name, or"
+            " 'demo' / 'demo webhook'. Empty: the scenario's [bot] table, else the demo bot."
+        )
         self.reload_scenarios()
         self.reload_recent()
 
@@ -121,6 +132,18 @@ class StartScreen(Screen[None]):
 
     def reload_scenarios(self) -> None:
         self.entries = load_entries(self.folder)
+        scenario_list = self.query_one("#scenario-list", OptionList)
+        if self.folder.is_dir():
+            scenario_list.border_subtitle = ""
+        else:
+            # Only the built-in demo is listed: say why rather than look like an empty folder.
+            scenario_list.border_subtitle = f"⚠ {self.folder} does not exist"
+            self.notify(
+                f"The scenario folder {self.folder} does not exist: only the built-in demo"
+                " is listed. Press / to type another folder.",
+                severity="warning",
+                timeout=6,
+            )
         options = self.query_one("#scenario-list", OptionList)
         options.clear_options()
         options.add_options(Option(entry.label, id=entry.key) for entry in self.entries)
@@ -199,6 +222,13 @@ class StartScreen(Screen[None]):
     def action_edit_folder(self) -> None:
         self.query_one("#folder-input", Input).focus()
 
+    def action_edit_bot(self) -> None:
+        self.query_one("#bot-input", Input).focus()
+
+    @on(Input.Submitted, "#bot-input")
+    def _bot_entered(self) -> None:
+        self.action_start_mode("connect")
+
     @on(Input.Submitted, "#folder-input")
     def _folder(self, event: Input.Submitted) -> None:
         folder = Path(event.value).expanduser()
@@ -231,8 +261,9 @@ class StartScreen(Screen[None]):
             app.open_play(entry.scenario, seed=None)
         else:
             try:
-                profile, demo_bot = connect_profile(entry.scenario)
-            except Exception as exc:  # a broken [bot] table: say so, stay here
+                typed = self.query_one("#bot-input", Input).value
+                profile, demo_bot = connect_profile(entry.scenario, typed)
+            except Exception as exc:  # a broken [bot] table or URL: say so, stay here
                 self.notify(str(exc), title="Cannot connect", severity="error")
                 return
             app.open_connect(entry.scenario, profile, seed=None, demo_bot=demo_bot)
@@ -280,8 +311,17 @@ class StartScreen(Screen[None]):
         self.reload_recent()
 
 
-def connect_profile(scenario: Scenario) -> tuple[BotProfile, bool]:
-    """The scenario's own bot when its ``[bot]`` table names a URL, else the demo bot."""
-    from tui.wiring.bots import scenario_bot_or_demo
+def connect_profile(scenario: Scenario, typed: str = "") -> tuple[BotProfile, bool]:
+    """The bot typed on the start screen (``URL [preset]``, or ``demo``/``demo webhook``), else
+    the scenario's own bot when its ``[bot]`` table names a URL, else the demo bot."""
+    from channels.profile import profile_for_url
+    from tui.wiring.bots import demo_bot_profile, scenario_bot_or_demo
 
+    words = typed.split()
+    if words and words[0] == "demo":
+        return demo_bot_profile(webhook=words[1:2] == ["webhook"]), True
+    if words:
+        url, preset = words[0], (words[1] if len(words) > 1 else None)
+        kind = "ws" if url.startswith(("ws://", "wss://")) else "webhook"
+        return profile_for_url(url, kind=kind, preset=preset, base=scenario.bot), False
     return scenario_bot_or_demo(scenario)

@@ -18,15 +18,34 @@ from convsim_core.persistence import Transcript, read_transcript
 from convsim_core.serialization import SchemaError, from_json
 from tui.formatting import format_duration, humanize
 from tui.screens.help import HelpScreen
+from tui.screens.transcript_actions import ReviewActions, TranscriptActions
 from tui.settings import ViewSettings
 from tui.widgets.error_panel import ErrorPanel
 from tui.widgets.outcome_panel import OutcomePanel
 from tui.widgets.transcript import TranscriptView
 
 
-class TranscriptScreen(Screen[None]):
+class TranscriptScreen(TranscriptActions, ReviewActions, Screen[None]):
     BINDINGS = [
         Binding("escape", "back", "Back", tooltip="Back to the previous screen"),
+        Binding(
+            "b",
+            "branch",
+            "Branch",
+            tooltip="Branch: keep the messages up to the last one on screen, continue live",
+        ),
+        Binding(
+            "l",
+            "review",
+            "Review",
+            tooltip="Review: confirm or override the outcome (saved to the folder's labels.csv)",
+        ),
+        Binding(
+            "e",
+            "save_scenario",
+            "As scenario",
+            tooltip="Save as a scenario: the customer scripted, the outcome reached expected",
+        ),
         Binding("question_mark,f1", "help", "Help", tooltip="Show every key"),
     ]
     AUTO_FOCUS = "#transcript"
@@ -55,7 +74,7 @@ class TranscriptScreen(Screen[None]):
                 yield OutcomePanel(self._outcomes(), id="outcome")
                 yield Static(self._details(), id="run-details")
         yield ErrorPanel(id="error")
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.title = "convsim · transcript"
@@ -74,6 +93,7 @@ class TranscriptScreen(Screen[None]):
             if transcript.result.outcome_overridden_by:
                 outcome = transcript.result.conversation.outcome
                 panel.set_override(outcome.name if outcome else "none")
+        self.show_existing_label()
 
     def _outcomes(self) -> Outcomes:
         transcript = self.transcript

@@ -9,16 +9,20 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from convsim_core.models import ParticipantRole
+from convsim_core.takeover import SeatedParticipant
 from tui.run_source import ActiveRun, RunHooks, ScenarioSource
 from tui.wiring.runs import open_bot_run
 
 if TYPE_CHECKING:
     from channels.profile import BotProfile
+    from convsim_core.branching import Branch
     from convsim_core.scenario_models import Scenario
 
 
 class ConnectRunSource(ScenarioSource):
     kind = "connect"
+    seatable = frozenset({ParticipantRole.CUSTOMER})
 
     def __init__(
         self,
@@ -29,11 +33,13 @@ class ConnectRunSource(ScenarioSource):
         runs_root: Path | None = None,
         use_llm: bool | None = None,
         check: bool = True,
+        branch: Branch | None = None,
     ) -> None:
-        super().__init__(scenario, runs_root=runs_root, use_llm=use_llm)
+        super().__init__(scenario, runs_root=runs_root, use_llm=use_llm, branch=branch)
         self.profile = profile
         self.demo_bot = demo_bot
         self.check = check
+        self.transport = self.describe_transport(profile)
 
     @property
     def target(self) -> str:
@@ -41,8 +47,16 @@ class ConnectRunSource(ScenarioSource):
 
         return "built-in demo bot" if self.demo_bot else public_url(self.profile.url)
 
+    @staticmethod
+    def describe_transport(profile: BotProfile) -> str:
+        """How convsim talks to the bot, for the bot pane: ``WebSocket · demo-ws``."""
+        kind = "webhook" if profile.kind == "webhook" else "WebSocket"
+        return f"{kind} · {profile.preset}" if profile.preset else kind
+
     async def start(self, hooks: RunHooks) -> ActiveRun:
         run = await open_bot_run(
             self.wiring(hooks), self.profile, demo_bot=self.demo_bot, check=self.check
         )
+        if hooks.seats is not None:  # the person may take the customer's seat
+            run.runner.customer = SeatedParticipant(run.runner.customer, hooks.seats)
         return ActiveRun(run.runner, transcript_path=run.transcript_path, cleanups=[run.close])

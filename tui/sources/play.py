@@ -42,7 +42,11 @@ class PlayRunSource(ScenarioSource):
     async def start(self, hooks: RunHooks) -> ActiveRun:
         channel = TerminalChannel()
         timing = person_timing(self.scenario, seed=hooks.seed)
-        runner, writer = hybrid_run(self.wiring(hooks, timing=timing), channel)
+        wiring = attrs.evolve(
+            self.wiring(hooks, timing=timing),
+            header_extra={"agent_kind": "person", "mode": "play"},
+        )
+        runner, writer = hybrid_run(wiring, channel)
         path = writer.path
 
         def session() -> TerminalSession | None:

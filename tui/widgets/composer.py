@@ -38,15 +38,24 @@ class Composer(Widget):
         def control(self) -> Composer:
             return self.composer
 
-    def __init__(self, *, cursor_blink: bool = True, id: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        cursor_blink: bool = True,
+        title: str = "Your reply as the agent",
+        hint: str = "ctrl+s send · enter new line · ctrl+f end the chat",
+        id: str | None = None,
+    ) -> None:
         super().__init__(id=id)
         self._cursor_blink = cursor_blink
         self._accepting = True
+        self._title = title
+        self._ready_hint = hint
 
     def compose(self) -> Iterable[Widget]:
         area = TextArea(soft_wrap=True, show_line_numbers=False, id="composer-input")
         area.cursor_blink = self._cursor_blink
-        area.border_title = "Your reply as the agent"
+        area.border_title = self._title
         yield area
         yield Static(self._hint(), id="composer-hint")
 
@@ -66,6 +75,12 @@ class Composer(Widget):
         self.query_one("#composer-hint", Static).update(self._hint(reason))
 
     def action_send(self) -> None:
+        # The send key is a priority binding: it is handled as soon as it arrives, before the
+        # text area has processed keys typed just before it (a fast typist, a terminal batching
+        # input). Read the text once the text area's queue has caught up, or those keys are lost.
+        self.text_area.call_later(self._send_now)
+
+    def _send_now(self) -> None:
         text = self.text_area.text
         if not self._accepting:
             self.app.bell()
@@ -79,4 +94,8 @@ class Composer(Widget):
     def _hint(self, reason: str = "") -> str:
         if not self._accepting:
             return reason or "The chat is over."
-        return "ctrl+s send · enter new line · ctrl+f end the chat"
+        return self._ready_hint
+
+    def set_title(self, title: str) -> None:
+        self._title = title
+        self.text_area.border_title = title

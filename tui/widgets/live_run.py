@@ -39,13 +39,20 @@ from convsim_core.events import (
     StateChanged,
     TypingStarted,
 )
-from convsim_core.models import Conversation, ConversationResult, TerminationReason
+from convsim_core.models import (
+    Conversation,
+    ConversationResult,
+    ParticipantRole,
+    TerminationReason,
+)
 from convsim_core.models import Message as ChatMessage
+from convsim_core.takeover import Seats
 from tui.clock import Clock, monotonic_clock
 from tui.errors import ErrorReport, describe_error, describe_run_failure
 from tui.formatting import humanize
 from tui.pace import WATCH_PACE, Pace, UiPacer
 from tui.run_source import ActiveRun, RunHooks, RunSource
+from tui.widgets.agent_brief import AgentBrief
 from tui.widgets.connection_badge import ConnectionBadge
 from tui.widgets.error_panel import ErrorPanel
 from tui.widgets.outcome_panel import OutcomePanel
@@ -57,6 +64,14 @@ from tui.widgets.typing_indicator import TypingIndicator
 logger = logging.getLogger(__name__)
 
 ACTIVE_STATES = frozenset({"starting", "running", "paused"})
+
+
+def display_path(path: Path) -> str:
+    """The path as a person would type it: relative to the current folder when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
 
 
 class LiveRun(Widget):
@@ -75,6 +90,18 @@ class LiveRun(Widget):
             self.live_run = live_run
             self.result = result
             self.transcript_path = transcript_path
+
+        @property
+        def control(self) -> LiveRun:
+            return self.live_run
+
+    class SeatsChanged(Message):
+        """A person took a seat or handed it back; the screen shows or hides the composer."""
+
+        def __init__(self, live_run: LiveRun, held: frozenset[ParticipantRole]) -> None:
+            super().__init__()
+            self.live_run = live_run
+            self.held = held
 
         @property
         def control(self) -> LiveRun:
@@ -110,9 +137,11 @@ class LiveRun(Widget):
         autostart: bool = True,
         max_live: int = DEFAULT_MAX_LIVE,
         connection_target: str = "",
+        show_transcript_path: bool = True,
         id: str | None = None,
     ) -> None:
         super().__init__(id=id)
+        self.show_transcript_path = show_transcript_path
         self.source = source
         self.seed = seed
         self.pace = pace
@@ -129,6 +158,8 @@ class LiveRun(Widget):
         self.transcript_path: Path | None = None
         self._generation = 0
         self._worker: Worker[ConversationResult] | None = None
+        self.seats: Seats | None = None
+        """Take-over: the seats of the current run (None where the source has none)."""
 
     # -- layout ---------------------------------------------------------------------------------
 
@@ -148,10 +179,19 @@ class LiveRun(Widget):
                 yield ErrorPanel(id="error")
             with VerticalScroll(id="side", can_focus=False):
                 if self.source.kind == "connect":
-                    yield ConnectionBadge(self.connection_target, id="connection")
+                    yield ConnectionBadge(
+                        self.connection_target, transport=self.source.transport, id="connection"
+                    )
+                if self.source.kind == "play":
+                    yield AgentBrief(info, id="agent-brief")
                 yield OutcomePanel(info.outcomes, id="outcome")
-                yield ProgressPanel(info.max_messages, clock=self.clock, id="progress")
-                yield ScenarioPanel(info, id="scenario")
+                yield ProgressPanel(
+                    info.max_messages,
+                    clock=self.clock,
+                    real_time=self.source.kind != "full",
+                    id="progress",
+                )
+                yield ScenarioPanel(info, kind=self.source.kind, id="scenario")
 
     def on_mount(self) -> None:
         self._progress_panel.set_pace(self._pace_label())
@@ -198,21 +238,30 @@ class LiveRun(Widget):
         self.error_panel.clear()
         self.outcome_panel.reset()
         self._progress_panel.reset()
+        self._progress_panel.set_transcript_path("")
         for badge in self.query(ConnectionBadge):
             badge.set_state(None)
         self.pacer = UiPacer.for_pace(
             Pace(self.pace.speed, self.pace.max_wait, self.paced, self.pace.start_paused)
         )
         self._progress_panel.set_pace(self._pace_label())
+        had_seats = bool(self.seats and self.seats.held_roles)
+        self.seats = Seats() if self.source.seatable else None
+        self.typing.person_roles = frozenset()
+        if had_seats:
+            self.post_message(self.SeatsChanged(self, frozenset()))
         self.status = "starting"
         self._progress_panel.start_clock()
-        self._worker = self._run(self._generation, self.seed, self.pacer)
+        self._worker = self._run(self._generation, self.seed, self.pacer, self.seats)
 
     def restart(self) -> None:
         """Run again with the next seed, so a restart shows a different conversation.
 
         The first start of a view that did not start by itself keeps its seed.
         """
+        # A restart starts at the pace the view was opened with: "fastest" chosen for one
+        # run is not silently kept for the next.
+        self.paced = self.pace.paced
         self.start(self.seed if self.status == "idle" else self.seed + 1)
 
     def stop(self) -> bool:
@@ -247,6 +296,64 @@ class LiveRun(Widget):
             self.pacer.speed = self.pace.speed if self.paced else None
         self._progress_panel.set_pace(self._pace_label())
 
+    # -- take-over ------------------------------------------------------------------------------
+
+    def can_take(self, role: ParticipantRole) -> bool:
+        return self.seats is not None and role in self.source.seatable and self.is_active
+
+    def take_seat(self, role: ParticipantRole) -> bool:
+        """A person takes ``role``'s seat from its next turn on. False when it cannot be taken."""
+        if self.seats is None or not self.can_take(role) or self.seats.held(role):
+            return False
+        self.seats.take(role)
+        if self.pacer is not None and self.pacer.paused:
+            # A person in the chat makes it live: a paused run would hold their turn back
+            # (and space would type into the composer, not resume).
+            self.pacer.resume()
+            self._sync_status()
+        self._seats_changed()
+        return True
+
+    def hand_back(self, role: ParticipantRole | None = None) -> list[str]:
+        """Give ``role``'s seat (every seat when None) back to the simulation.
+
+        Returns what the person typed but was not sent yet.
+        """
+        if self.seats is None:
+            return []
+        unsent: list[str] = []
+        for held in sorted(self.seats.held_roles) if role is None else [role]:
+            unsent += self.seats.hand_back(held)
+        self._seats_changed()
+        return unsent
+
+    @property
+    def held_seats(self) -> frozenset[ParticipantRole]:
+        return self.seats.held_roles if self.seats is not None else frozenset()
+
+    def seat_to_type_for(self) -> ParticipantRole | None:
+        """The held seat the next typed message is for: the side whose turn comes next."""
+        held = self.held_seats
+        if len(held) <= 1:
+            return next(iter(held), None)
+        messages = self.conversation_messages()
+        last = messages[-1].sender if messages else ParticipantRole.AGENT
+        return last.other
+
+    def submit_seated(self, text: str) -> bool:
+        """The person's message for the seat they hold; sent on that side's turn."""
+        role = self.seat_to_type_for()
+        if self.seats is None or role is None or not self.is_active:
+            self.notify("Take a seat first (t: the customer's).", severity="warning", timeout=3)
+            return False
+        self.seats.type(role, text)
+        return True
+
+    def _seats_changed(self) -> None:
+        held = self.held_seats
+        self.typing.person_roles = held
+        self.post_message(self.SeatsChanged(self, held))
+
     async def submit_agent_message(self, text: str) -> bool:
         """Play mode: hand the person's message to the chat. False when it cannot be sent."""
         session = self.active.session if self.active is not None else None
@@ -276,7 +383,9 @@ class LiveRun(Widget):
     # -- the worker -----------------------------------------------------------------------------
 
     @work(exclusive=True, group="run", exit_on_error=False)
-    async def _run(self, generation: int, seed: int, pacer: UiPacer) -> ConversationResult:
+    async def _run(
+        self, generation: int, seed: int, pacer: UiPacer, seats: Seats | None = None
+    ) -> ConversationResult:
         def on_event(event: RunnerEvent) -> None:
             self.post_message(self.RunnerEventArrived(generation, event))
 
@@ -284,12 +393,18 @@ class LiveRun(Widget):
             self.post_message(self.ProgressReported(generation, progress))
 
         hooks = RunHooks(
-            seed=seed, event_callback=on_event, progress_callback=on_progress, pacer=pacer
+            seed=seed,
+            event_callback=on_event,
+            progress_callback=on_progress,
+            pacer=pacer,
+            seats=seats,
         )
         active = await self.source.start(hooks)
         if generation == self._generation:
             self.active = active
             self.transcript_path = active.transcript_path
+            if active.transcript_path is not None and self.show_transcript_path:
+                self._progress_panel.set_transcript_path(display_path(active.transcript_path))
         try:
             return await active.runner.run()
         finally:
@@ -327,6 +442,11 @@ class LiveRun(Widget):
     def _apply(self, event: RunnerEvent) -> None:
         if isinstance(event, MessageAdded):
             self.transcript.add_message(event.index, event.message)
+            for badge in self.query(ConnectionBadge):
+                if event.message.sender is ParticipantRole.AGENT:
+                    badge.bot_replied(event.message.timestamp)
+                else:
+                    badge.customer_spoke(event.message.timestamp)
             self.typing.hide(event.message.sender)
             self._progress_panel.set_message_count(event.index + 1)
             self._sync_status()
@@ -385,8 +505,13 @@ class LiveRun(Widget):
             self._end_status("stopped" if stopped else "done")
             outcome = result.conversation.outcome
             reason = humanize(result.termination_reason.value) if result.termination_reason else ""
+            saved = (
+                f"\nTranscript: {display_path(self.transcript_path)}"
+                if self.transcript_path and self.show_transcript_path
+                else ""
+            )
             self.notify(
-                f"Finished: {outcome.name if outcome else 'no outcome'} ({reason})",
+                f"Finished: {outcome.name if outcome else 'no outcome'} ({reason}){saved}",
                 title="Conversation over",
                 timeout=4,
             )
@@ -399,6 +524,8 @@ class LiveRun(Widget):
         self._end_status("error")
 
     def _end_status(self, status: str) -> None:
+        if self.held_seats:
+            self.hand_back()
         self.status = status
         self._progress_panel.stop_clock()
         self._progress_panel.set_state(status)

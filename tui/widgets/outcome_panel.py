@@ -96,6 +96,8 @@ class OutcomePanel(Static):
                     score=score,
                 )
             )
+        elif self.override not in (None, "none"):
+            pass  # a person set an outcome the judge did not see: the line above says so
         elif self.result is None:
             lines.append(Content.from_markup("[$text-muted]No outcome yet[/]"))
         else:

@@ -37,9 +37,17 @@ class ProgressPanel(Widget):
     """
 
     def __init__(
-        self, max_messages: int, *, clock: Clock = monotonic_clock, id: str | None = None
+        self,
+        max_messages: int,
+        *,
+        clock: Clock = monotonic_clock,
+        real_time: bool = False,
+        id: str | None = None,
     ) -> None:
         super().__init__(id=id)
+        self.real_time = real_time
+        """Play and connect run in real time: there is no simulated clock to show."""
+        self.transcript_path: str = ""
         self.border_title = "Progress"
         self.max_messages = max_messages
         self._clock = clock
@@ -85,6 +93,11 @@ class ProgressPanel(Widget):
 
     def set_state(self, state: str) -> None:
         self._state = state
+        self._paint()
+
+    def set_transcript_path(self, path: str) -> None:
+        """Where the runner writes the transcript, so the person knows where to find it."""
+        self.transcript_path = path
         self._paint()
 
     def set_pace(self, pace: str) -> None:
@@ -138,10 +151,14 @@ class ProgressPanel(Widget):
                 state=state,
                 pace=f" · {self._pace}" if self._pace else "",
             ),
-            Content.from_markup(
-                "Wall $wall · sim $sim",
-                wall=format_duration(self.elapsed),
-                sim=format_duration(float(progress.get("simulated_seconds") or 0.0)),
+            (
+                Content.from_markup("Elapsed $wall", wall=format_duration(self.elapsed))
+                if self.real_time
+                else Content.from_markup(
+                    "Wall $wall · sim $sim",
+                    wall=format_duration(self.elapsed),
+                    sim=format_duration(float(progress.get("simulated_seconds") or 0.0)),
+                )
             ),
             Content.from_markup(
                 "LLM $calls calls · $hits cached",
@@ -155,5 +172,9 @@ class ProgressPanel(Widget):
                 Content.from_markup(
                     "[$text-warning]$n malformed bot replies[/]", n=str(self._protocol_errors)
                 )
+            )
+        if self.transcript_path:
+            lines.append(
+                Content.from_markup("[$text-muted]Saved to $path[/]", path=self.transcript_path)
             )
         self.query_one("#progress-stats", Static).update(Content("\n").join(lines))

@@ -110,8 +110,9 @@ class MessageBubble(Widget):
         label_style = self.get_component_rich_style("message-bubble--label")
         meta_style = self.get_component_rich_style("message-bubble--meta")
         name = Text(role_label(self.message.sender), style=label_style)
+        by = " · by a person" if self.message.author == "person" else ""
         meta = Text(
-            f"#{self.index + 1} · {format_clock(self.message.timestamp, self._tz)}",
+            f"#{self.index + 1} · {format_clock(self.message.timestamp, self._tz)}{by}",
             style=meta_style,
         )
         if self.message.sender is ParticipantRole.CUSTOMER:
@@ -325,6 +326,19 @@ class TranscriptView(VerticalScroll):
 
     def on_mount(self) -> None:
         self.anchor(False)
+
+    def on_resize(self) -> None:
+        # Textual 8's compositor sets an anchored widget's scroll offset to "content bottom
+        # minus height" unvalidated: once the terminal grows past the content it goes negative,
+        # blank rows above message #1 that stayed. Drop the anchor while everything fits (it
+        # comes back when the content overflows again, as on the first overflow).
+        self.call_after_refresh(self._unanchor_when_it_fits)
+
+    def _unanchor_when_it_fits(self) -> None:
+        if self.is_anchored and self.max_scroll_y <= 0 and self.following:
+            self.anchor(False)
+            self.set_scroll(None, 0)
+            self.refresh(layout=True)
 
     # -- public API -------------------------------------------------------------------------
 

@@ -34,6 +34,18 @@ class TypingIndicator(Static):
         super().__init__("", id=id)
         self._frame = 0
         self._timer: Timer | None = None
+        self._person_roles: frozenset[ParticipantRole] = frozenset()
+
+    @property
+    def person_roles(self) -> frozenset[ParticipantRole]:
+        """Seats a person holds: their turn is "your turn", not "is typing"."""
+        return self._person_roles
+
+    @person_roles.setter
+    def person_roles(self, roles: frozenset[ParticipantRole]) -> None:
+        self._person_roles = roles
+        if self.is_mounted:
+            self._paint()
 
     def show(self, role: ParticipantRole) -> None:
         self.role = role
@@ -68,6 +80,9 @@ class TypingIndicator(Static):
         role = self.role
         if role is None:
             self.update("")
+            return
+        if role in self._person_roles:
+            self.update(f"Your turn as the {role.value}: type below, ctrl+s sends")
             return
         if self.paused:
             self.update(f"{role_label(role)} is typing (paused)")

@@ -10,11 +10,13 @@ panel.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from convsim_core.branching import apply_branch
 from convsim_core.persistence import TranscriptWriter
 from tui.wiring.bots import check_reachable, demo_bot_like, open_channel, start_demo_bot
 
@@ -22,6 +24,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from channels.profile import BotProfile
+    from convsim_core.branching import Branch
     from convsim_core.channel import Channel
     from convsim_core.pacing import Pacer
     from convsim_core.runners.base import EventCallback, ProgressCallback
@@ -42,6 +45,10 @@ class RunWiring:
     progress_callback: ProgressCallback | None = None
     use_llm: bool | None = None
     timing: HybridTiming | None = None
+    header_extra: Mapping[str, Any] | None = None
+    """Who the agent is, for readers of the transcript (play: a person; connect: the bot)."""
+    branch: Branch | None = None
+    """``--from TRANSCRIPT --at N``: the parent's first messages, recorded first."""
 
 
 @attrs.define
@@ -81,8 +88,13 @@ def hybrid_run(
         raise ValueError("a conversation with a real agent always keeps a transcript")
     writer = TranscriptWriter(wiring.transcript_path)
     runner = build_hybrid_runner(
-        wiring.scenario, channel, timing=wiring.timing, **_shared(wiring, writer)
+        wiring.scenario,
+        channel,
+        timing=wiring.timing,
+        header_extra=dict(wiring.header_extra or {}),
+        **_shared(wiring, writer),
     )
+    apply_branch(runner, wiring.branch)
     return runner, writer
 
 
@@ -97,7 +109,21 @@ def full_run(
     runner = build_full_runner(
         wiring.scenario, pacer=pacer, base_timestamp=base_timestamp, **_shared(wiring, writer)
     )
+    apply_branch(runner, wiring.branch)
     return runner, writer
+
+
+def bot_header(profile: BotProfile, *, demo_bot: bool = False) -> dict[str, Any]:
+    """What a transcript records about the bot, so ``watch --from``, ``replay`` and reports
+    know the run was held with a bot (and which one) rather than with the offline agent."""
+    return {
+        "agent_kind": "real",
+        "mode": "connect",
+        "bot_url": profile.url,
+        "bot_transport": profile.kind,
+        "bot_preset": profile.preset or "",
+        "demo_bot": demo_bot,
+    }
 
 
 async def open_bot_run(
@@ -115,7 +141,8 @@ async def open_bot_run(
         elif check:
             await check_reachable(profile)
         channel = await open_channel(stack, profile)
-        runner, writer = hybrid_run(wiring, channel)
+        header = {**bot_header(profile, demo_bot=demo_bot), **(wiring.header_extra or {})}
+        runner, writer = hybrid_run(attrs.evolve(wiring, header_extra=header), channel)
     except BaseException:
         await stack.aclose()
         raise

@@ -1,0 +1,37 @@
+"""``convsim scenarios from-transcript FILE [--out FILE.toml]``: a session as a scenario file."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from tui.wiring.errors import UserError
+from tui.wiring.scenario_export import default_out, save_scenario
+
+
+def add_from_transcript(verbs: Any) -> None:
+    parser = verbs.add_parser(
+        "from-transcript",
+        help="a scenario whose scripted customer says what a saved session's customer said",
+        description=(
+            "Write a scenario from a played or connected session: the customer is scripted"
+            " with the recorded turns, the expectation is the outcome the session reached."
+        ),
+    )
+    parser.add_argument("transcript", type=Path, metavar="FILE", help="a transcript (.jsonl)")
+    parser.add_argument(
+        "--out", type=Path, metavar="FILE.toml", help="where to write it (default: FILE.toml)"
+    )
+    parser.add_argument("--force", action="store_true", help="overwrite an existing file")
+    parser.set_defaults(handler=handle_from_transcript)
+
+
+def handle_from_transcript(args: argparse.Namespace) -> int:
+    out: Path = args.out or default_out(args.transcript)
+    if out.exists() and not args.force:
+        raise UserError(f"{out} exists (use --force to overwrite)")
+    path, expect_table = save_scenario(args.transcript, out)
+    how = "[expect] table" if expect_table else "expectation as a comment (no [expect] support yet)"
+    print(f"{path}: scripted customer from {args.transcript.name}, {how}")
+    return 0

@@ -1,0 +1,1 @@
+"""``convsim replay``: resend recorded customer messages to a bot and compare its answers."""

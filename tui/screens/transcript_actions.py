@@ -1,0 +1,160 @@
+"""What a person can do with a saved transcript in the viewer: branch from a message.
+
+Kept apart from the viewer's layout (``transcript_screen.py``) so each stays small.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from tui.screens.branch_dialog import BranchChoice, BranchDialog
+from tui.widgets.transcript import MessageBubble, TranscriptView
+
+if TYPE_CHECKING:
+    from convsim_core.persistence import Transcript
+
+
+class TranscriptActions:
+    """Mixed into the transcript viewer (which has ``path`` and ``transcript``)."""
+
+    path: Path
+    transcript: Transcript | None
+
+    if TYPE_CHECKING:
+
+        def query_one(self, selector: Any, expect_type: Any = None) -> Any: ...
+        def notify(self, message: str, **kwargs: Any) -> None: ...
+
+    @property
+    def _app(self) -> Any:
+        return self.query_one(TranscriptView).app
+
+    def last_message_on_screen(self) -> int:
+        """The number (1-based) of the last message shown: the one a branch goes on after."""
+        view: TranscriptView = self.query_one(TranscriptView)
+        top, bottom = view.region.y, view.region.bottom
+        shown = [
+            bubble.index + 1
+            for bubble in view.query(MessageBubble)
+            if bubble.region.height and bubble.region.y < bottom and bubble.region.bottom > top
+        ]
+        total = len(self.transcript.messages) if self.transcript else 0
+        return max(shown, default=total)
+
+    def action_branch(self) -> None:
+        transcript = self.transcript
+        if transcript is None or not transcript.messages:
+            self.notify("Nothing to branch from.", severity="warning")
+            return
+        dialog = BranchDialog(len(transcript.messages), self.last_message_on_screen())
+        self._app.push_screen(dialog, self._branch_chosen)
+
+    def action_save_scenario(self) -> None:
+        """Write a scenario whose scripted customer says what this session's customer said."""
+        if self.transcript is None or not self.transcript.messages:
+            self.notify("Nothing to save as a scenario.", severity="warning")
+            return
+        from tui.screens.dialogs import SaveDialog
+        from tui.wiring.scenario_export import default_out
+
+        dialog = SaveDialog(
+            default_out(self.path),
+            title="Save as a scenario",
+            label="Scenario file (.toml): the customer is scripted, the outcome expected:",
+        )
+        self._app.push_screen(dialog, self._save_scenario_to)
+
+    def _save_scenario_to(self, out: Path | None) -> None:
+        if out is None:
+            return
+        from tui.wiring.errors import UserError
+        from tui.wiring.scenario_export import save_scenario
+
+        try:
+            path, expect_table = save_scenario(self.path, out)
+        except UserError as exc:
+            self.notify(str(exc), title="Cannot save the scenario", severity="error")
+            return
+        how = "" if expect_table else " (expectation as a comment)"
+        self.notify(f"Saved {path}{how}", title="Scenario saved", timeout=5)
+
+    def _branch_chosen(self, choice: BranchChoice | None) -> None:
+        if choice is None:
+            return
+        from convsim_core.branching import BranchError, load_branch
+        from tui.wiring.errors import UserError
+        from tui.wiring.scenarios import resolve_scenario
+
+        try:
+            branch = load_branch(self.path, choice.at)
+            name = branch.scenario_ref
+            if name is None:
+                raise BranchError("the transcript does not say which scenario it ran")
+            scenario = resolve_scenario(name)
+        except (BranchError, UserError) as exc:
+            self.notify(str(exc), title="Cannot branch", severity="error")
+            return
+        app = self._app
+        if choice.mode == "play":
+            app.open_play(scenario, seed=branch.seed, branch=branch)
+        elif choice.mode == "connect":
+            from tui.wiring.bots import scenario_bot_or_demo
+
+            profile, demo_bot = scenario_bot_or_demo(scenario)
+            app.open_connect(scenario, profile, seed=branch.seed, demo_bot=demo_bot, branch=branch)
+        else:
+            app.open_watch(scenario, seed=branch.seed, branch=branch)
+
+
+class ReviewActions:
+    """Confirm or override a saved conversation's outcome; labels go to the folder's labels.csv."""
+
+    path: Path
+    transcript: Transcript | None
+
+    if TYPE_CHECKING:
+
+        def query_one(self, selector: Any, expect_type: Any = None) -> Any: ...
+        def notify(self, message: str, **kwargs: Any) -> None: ...
+
+    def show_existing_label(self) -> None:
+        from convsim_core.labels import read_labels
+        from tui.widgets.outcome_panel import OutcomePanel
+
+        label = read_labels(self.path.parent).get(self.path.stem)
+        if label is not None:
+            self.query_one(OutcomePanel).set_override(label.outcome)
+
+    def action_review(self) -> None:
+        from tui.screens.dialogs import OutcomeDialog
+        from tui.widgets.outcome_panel import OutcomePanel
+
+        transcript = self.transcript
+        if transcript is None:
+            self.notify("Nothing to review.", severity="warning")
+            return
+        panel = self.query_one(OutcomePanel)
+        judgement = transcript.result.judgement if transcript.result else None
+        dialog = OutcomeDialog(panel.outcomes, judgement)
+        self.query_one(TranscriptView).app.push_screen(dialog, self._reviewed)
+
+    def _reviewed(self, choice: str | None) -> None:
+        from convsim_core.labels import append_label, labels_path
+        from tui.screens.dialogs import NO_OUTCOME
+        from tui.widgets.outcome_panel import OutcomePanel
+
+        if choice is None:
+            return
+        outcome = None if choice == NO_OUTCOME else choice
+        try:
+            label = append_label(self.path.parent, self.path.stem, outcome)
+        except OSError as exc:
+            self.notify(f"Could not save the label: {exc}", severity="error")
+            return
+        self.query_one(OutcomePanel).set_override(label.outcome)
+        self.notify(
+            f"{self.path.stem}: {label.outcome} in {labels_path(self.path.parent)}",
+            title="Label saved",
+            timeout=4,
+        )

@@ -1,0 +1,49 @@
+"""Play mode's brief for the person at the agent's keys: what the agent knows, what ends the chat.
+
+The simulated agent reads its facts from the scenario; a person playing the agent cannot,
+and cannot guess which words the keyword judge takes as an outcome. This panel says both.
+"""
+
+from __future__ import annotations
+
+from textual.content import Content
+from textual.widgets import Static
+
+from tui.run_source import ScenarioInfo
+
+
+class AgentBrief(Static):
+    DEFAULT_CSS = """
+    AgentBrief { height: auto; }
+    """
+
+    def __init__(self, info: ScenarioInfo, *, id: str | None = None) -> None:
+        super().__init__(brief_content(info), id=id)
+        self.border_title = "You are the agent"
+
+
+def brief_content(info: ScenarioInfo) -> Content:
+    lines: list[Content] = []
+    if info.agent_facts:
+        lines.append(Content.from_markup("[b]You know[/b]"))
+        lines.extend(
+            Content.from_markup("[$text-muted]$key[/] $value", key=key, value=value)
+            for key, value in info.agent_facts
+        )
+    else:
+        lines.append(Content.from_markup("[$text-muted]The scenario gives the agent no facts.[/]"))
+    lines.append(Content(""))
+    if info.judge_kind == "keyword" and info.judge_cues:
+        lines.append(Content.from_markup("[b]The judge listens for[/b]"))
+        for outcome, phrases in info.judge_cues:
+            said = " / ".join(f'"{phrase}"' for phrase in phrases)
+            lines.append(
+                Content.from_markup("[$text-accent]$outcome[/] $said", outcome=outcome, said=said)
+            )
+    elif info.judge_kind == "llm":
+        lines.append(Content.from_markup("[b]An LLM judge[/b] decides the outcome from the chat."))
+    else:
+        lines.append(
+            Content.from_markup("[$text-muted]No judge: you pick the outcome at the end.[/]")
+        )
+    return Content("\n").join(lines)
