@@ -245,6 +245,7 @@ def test_sigterm_stops_a_headless_watch_with_a_stopped_transcript(tmp_path: Path
         (b"\x00\xff binary", "not UTF-8 text"),
         (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
     ],
+    ids=["binary", "deep"],  # a 200 kB test id in PYTEST_CURRENT_TEST is too big to exec workers
 )
 def test_a_binary_or_deeply_nested_manifest_is_one_line_for_every_reader(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], content: bytes, why: str
