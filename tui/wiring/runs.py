@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from channels.where import public_url
 from convsim_core.branching import apply_branch
 from convsim_core.persistence import TranscriptWriter
 from tui.wiring.bots import check_reachable, demo_bot_like, open_channel, start_demo_bot
@@ -119,7 +120,7 @@ def bot_header(profile: BotProfile, *, demo_bot: bool = False) -> dict[str, Any]
     return {
         "agent_kind": "real",
         "mode": "connect",
-        "bot_url": profile.url,
+        "bot_url": public_url(profile.url),  # never a password or token (replay takes options)
         "bot_transport": profile.kind,
         "bot_preset": profile.preset or "",
         "demo_bot": demo_bot,
