@@ -109,7 +109,7 @@ class FullSimulationRunner(Runner):
 
     async def _take_turn(self) -> Termination | None:
         last = self._conversation.messages[-1]
-        role = _OTHER[last.sender]
+        role = last.sender.other
         if self.services.event_callback is not None:
             self._emit(TypingStarted(role))
         participant = self.customer if role is ParticipantRole.CUSTOMER else self.agent
@@ -131,6 +131,3 @@ class FullSimulationRunner(Runner):
         timestamp = self._current_timestamp + timedelta(seconds=delay)
         self._current_timestamp = timestamp
         return await self._record(reply.restamped(timestamp))
-
-
-_OTHER = {role: role.other for role in ParticipantRole}
