@@ -52,13 +52,18 @@ class AppServer:
         return f"http://{host}:{self.port}"
 
     async def start(self) -> None:
-        """Listen; raises ``OSError`` when the port is taken (nothing is left running)."""
+        """Listen; raises ``OSError`` when the port is taken (nothing is left running).
+
+        Started again after stop(), it listens on the port it had, as a restarted bot would:
+        its clients reconnect to the address they know.
+        """
         if self._runner is not None:
             return
+        port = self._requested_port if self._port is None else self._port
         runner = web.AppRunner(self.make_app(), **self._runner_options)
         await runner.setup()
         try:
-            await self.make_site(runner, self.host, self._requested_port).start()
+            await self.make_site(runner, self.host, port).start()
         except BaseException:
             await runner.cleanup()
             raise

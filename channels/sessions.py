@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Iterator
-from typing import ClassVar, Generic, Protocol, TypeVar
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from channels.profile import BotProfile
+from channels.where import describe_profile
 from convsim_core.channel import Channel, ChannelError
 
 
@@ -93,6 +94,10 @@ class WireChannel(Channel, Generic[S]):
             )
         self.profile = profile
         self.sessions: SessionRegistry[S] = SessionRegistry() if sessions is None else sessions
+
+    def describe(self) -> dict[str, Any]:
+        """Kind, URL without secrets, preset and profile file, for the transcript header."""
+        return describe_profile(self.profile)
 
     async def close(self) -> None:
         """Close every session, then what they shared; safe to call twice."""

@@ -16,7 +16,6 @@ import asyncio
 import logging
 import uuid
 from datetime import UTC, datetime
-from typing import Any
 
 import aiohttp
 import attrs
@@ -31,7 +30,7 @@ from channels.profile import BotProfile, ProfileError
 from channels.sessions import SessionRegistry, WireChannel
 from channels.signing import SIGNATURE_HEADER, sign
 from channels.tasks import cancel_and_wait
-from channels.where import describe_profile, wire_ids
+from channels.where import wire_ids
 from convsim_core.channel import ChannelError, ChannelState, ProtocolError
 from convsim_core.models import Message
 from convsim_core.textsafe import one_line
@@ -121,9 +120,6 @@ class WebhookChannel(WireChannel[WebhookSession]):
             await self.post(session, setup, setup=True)
         session.start()
         return session
-
-    def describe(self) -> dict[str, Any]:
-        return describe_profile(self.profile)
 
     async def _release(self) -> None:
         if self._server is not None:

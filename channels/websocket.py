@@ -12,14 +12,13 @@ import logging
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
 
 from channels.codec import FrameCodec, Outgoing
 from channels.inbox import InboxSession
 from channels.profile import BotProfile, ProfileError
 from channels.sessions import WireChannel
 from channels.unroutable import UnroutableLog
-from channels.where import describe_profile, wire_ids
+from channels.where import wire_ids
 from channels.ws_link import WsLink
 from convsim_core.channel import ChannelError, ChannelState, ProtocolError
 from convsim_core.models import Message
@@ -117,9 +116,6 @@ class WebSocketChannel(WireChannel[WebSocketSession]):
         if session.setup_frame is not None:
             await link.send(session.setup_frame)
         return session
-
-    def describe(self) -> dict[str, Any]:
-        return describe_profile(self.profile)
 
     async def _release(self) -> None:
         if self._shared is not None:
