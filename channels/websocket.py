@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime
 
 from channels.codec import FrameCodec, Outgoing
@@ -19,7 +18,7 @@ from channels.profile import BotProfile, ProfileError
 from channels.sessions import WireChannel
 from channels.unroutable import UnroutableLog
 from channels.where import wire_ids
-from channels.ws_link import WsLink
+from channels.ws_link import LinkEvents, WsLink
 from convsim_core.channel import ChannelError, ChannelState, ProtocolError
 from convsim_core.models import Message
 
@@ -105,10 +104,12 @@ class WebSocketChannel(WireChannel[WebSocketSession]):
                 session.fail(error)
 
             link = self._new_link(
-                on_frame=session.handle_frame,
-                on_state=session.report_state,
-                on_failed=failed,
-                greeting=lambda: self._greeting([session]),
+                LinkEvents(
+                    session.handle_frame,
+                    session.report_state,
+                    failed,
+                    greeting=lambda: self._greeting([session]),
+                )
             )
             await link.open()
             session.attach(link, owns=True)
@@ -122,28 +123,13 @@ class WebSocketChannel(WireChannel[WebSocketSession]):
             await self._shared.close()
             self._shared = None
 
-    def _new_link(
-        self,
-        *,
-        on_frame: Callable[[str | bytes], None],
-        on_state: Callable[[ChannelState, str], None],
-        on_failed: Callable[[ChannelError], None],
-        greeting: Callable[[], list[str]],
-    ) -> WsLink:
+    def _new_link(self, events: LinkEvents) -> WsLink:
         profile = self.profile
         try:
             url, headers = profile.resolved_url(), profile.resolved_headers()
         except ProfileError as exc:  # the environment changed since the profile was loaded
             raise ChannelError(str(exc)) from exc
-        return WsLink(
-            profile,
-            url=url,
-            headers=headers,
-            on_frame=on_frame,
-            on_state=on_state,
-            on_failed=on_failed,
-            greeting=greeting,
-        )
+        return WsLink(profile, url=url, headers=headers, events=events)
 
     def _greeting(self, sessions: list[WebSocketSession]) -> list[str]:
         if not self.profile.request.resend_setup:
@@ -154,10 +140,12 @@ class WebSocketChannel(WireChannel[WebSocketSession]):
         async with self._shared_lock:
             if self._shared is None or self._shared.failed:
                 link = self._new_link(
-                    on_frame=self._route_frame,
-                    on_state=self._broadcast_state,
-                    on_failed=self._fail_all,
-                    greeting=lambda: self._greeting(list(self.sessions)),
+                    LinkEvents(
+                        self._route_frame,
+                        self._broadcast_state,
+                        self._fail_all,
+                        greeting=lambda: self._greeting(list(self.sessions)),
+                    )
                 )
                 await link.open()
                 self._shared = link
