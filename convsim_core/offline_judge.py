@@ -16,12 +16,11 @@ from collections.abc import Mapping, Sequence
 
 import attrs
 
-from convsim_core.judging import NO_OUTCOME_YET, OutcomeJudge
+from convsim_core.judging import NO_OUTCOME_YET, JudgeCall, OutcomeJudge
 from convsim_core.language import Clause, affirms, clauses, stem, stems
 from convsim_core.lexicon import IRREGULAR_PAST, STOPWORDS
 from convsim_core.models import (
     Conversation,
-    Intent,
     Judgement,
     Message,
     NearMiss,
@@ -67,14 +66,8 @@ class OfflineJudge(OutcomeJudge):
             self._screens[key] = _Screen.of(found)
         return found
 
-    async def judge(
-        self,
-        conversation: Conversation,
-        outcomes: Outcomes,
-        intent: Intent | None,
-        previous: Judgement | None,
-    ) -> Judgement:
-        return self.judge_latest(conversation, outcomes, previous)
+    async def decide(self, call: JudgeCall) -> Judgement:
+        return self.judge_latest(call.conversation, call.outcomes, call.previous)
 
     def judge_latest(
         self, conversation: Conversation, outcomes: Outcomes, previous: Judgement | None
