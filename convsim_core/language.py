@@ -62,6 +62,37 @@ FAILURE_STEMS = frozenset(
 )
 """Stems that say on their own that something did not happen."""
 
+REGRET_WORDS = frozenset(
+    {"sorry", "unfortunately", "sadly", "apologize", "apologise", "apologies", "afraid", "regret"}
+)
+"""Words that apologise for what follows: the sign of news the customer did not want."""
+
+_AUXILIARIES = frozenset({"will", "would", "do", "does", "did", "need", "have", "can", "should"})
+
+
+def refusing_word(ws: Sequence[str]) -> str | None:
+    """The first word that negates or reports a failure, for reading a reply as a refusal.
+
+    A negation addressed to the customer ("you won't be charged again", "you don't need to do
+    anything") tells them a consequence, not that the agent refused: it is skipped.
+    """
+    for index, word in enumerate(ws):
+        if word not in NEGATORS and stem(word) not in FAILURE_STEMS:
+            continue
+        if not addressed_to_customer(ws, index):
+            return word
+    return None
+
+
+def addressed_to_customer(ws: Sequence[str], index: int) -> bool:
+    """Whether the word at ``index`` is said of the customer: "you (will) not ..."."""
+    before = ws[max(0, index - 2) : index]
+    return bool(before) and (
+        before[-1] == "you"
+        or (len(before) == 2 and before[0] == "you" and before[1] in _AUXILIARIES)
+    )
+
+
 MODAL_WORDS = frozenset({"can", "could", "would", "might", "may", "should", "shall", "must"})
 FUTURE_WORDS = frozenset({"will", "going", "gonna", "about", "let", "plan", "try", "tri"})
 INTENTION_WORDS = frozenset({"help", "happy", "glad", "want", "wants", "like", "need", "ready"})
@@ -265,12 +296,15 @@ def ngrams(items: Sequence[str], sizes: Iterable[int] = (1, 2, 3)) -> set[tuple[
 _AFFIRMATIONS = frozenset(
     {
         "yes", "yeah", "yep", "yup", "sure", "correct", "right", "ok", "okay", "perfect",
-        "great", "absolutely", "definitely", "confirm", "confirmed",
+        "great", "absolutely", "definitely", "confirm", "confirmed", "good", "fine", "alright",
     }
 )  # fmt: skip
 _AFFIRMING_PHRASES = (
     ("that", "is", "correct"), ("that", "is", "right"), ("that", "works"), ("sounds", "good"),
     ("go", "ahead"), ("please", "do"), ("book", "it"), ("do", "it"), ("that", "suits"),
+    ("i", "confirm"), ("that", "sounds"), ("sounds", "great"), ("sounds", "perfect"),
+    ("that", "is", "fine"), ("that", "is", "good"), ("that", "is", "great"),
+    ("that", "is", "perfect"), ("works", "for", "me"),
 )  # fmt: skip
 
 
@@ -285,3 +319,27 @@ def affirms(text: str) -> bool:
     return first.words[0] in _AFFIRMATIONS or any(
         first.words[: len(p)] == p for p in _AFFIRMING_PHRASES
     )
+
+
+_EXPLICIT_YES = frozenset(
+    {"yes", "yeah", "yep", "yup", "correct", "right", "confirm", "works", "ahead", "do", "sure",
+     "fine", "absolutely", "definitely"}
+)  # fmt: skip
+
+
+def says_yes(text: str) -> bool:
+    """A reply that accepts in so many words ("Yes", "That's correct", "Do that"), not only
+    acknowledges ("OK", "Great, thanks", "Perfect."): an acknowledgement follows information,
+    a yes answers a proposal, even one not asked as a question ("4 tickets for Friday.")."""
+    return affirms(text) and not _EXPLICIT_YES.isdisjoint(clauses(text)[0].words)
+
+
+_COURTESY = frozenset(
+    {"you", "are", "welcome", "certainly", "of", "course", "will", "do", "excellent", "got", "it",
+     "wonderful", "awesome", "alright", "all", "thanks", "thank"}
+)  # fmt: skip
+
+
+def only_acknowledges(clause: Clause) -> bool:
+    """ "Yes!", "Sure.", "Of course.", "You're welcome.": a clause that tells nothing."""
+    return all(w in _AFFIRMATIONS or w in _COURTESY for w in clause.words)

@@ -252,3 +252,165 @@ def test_the_only_option_is_a_failure_only_when_said_as_a_refusal() -> None:
     assert _judge_request((C, "Any other?"), (A, "No, that is the only one I have.")) == "failed"
     assert _judge_request((C, "More?"), (A, "Sorry, that is all we have today.")) == "failed"
     assert _judge_request((C, "A pool?"), (A, "The only hotel with a pool is the Grand.")) is None
+
+
+# Turn-taking: the answer to a proposal the customer accepted is that request's outcome.
+
+
+@pytest.mark.parametrize(
+    "proposal",
+    [
+        "Shall I move your dentist appointment to Friday at 9 am?",
+        "Please confirm: one large pizza to 12 Elm Road.",
+        "Would you like me to order the replacement charger?",
+        # A restatement the customer says yes to is a proposal, question or not.
+        "2 adult tickets for the 6 pm ferry to the island.",
+    ],
+)
+def test_a_plain_answer_to_an_accepted_proposal_is_the_request_going_ahead(proposal: str) -> None:
+    assert (
+        _judge_request((A, proposal), (C, "Yes, that's right."), (A, "Enjoy your day out!"))
+        == "done"
+    )
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "How many people will be joining?",  # still gathering details
+        "Sure! For which date?",
+        "Of course.",  # tells nothing
+        "Please tell me your postcode.",
+        "To confirm: the 9 am ferry on Saturday, is that right?",  # proposes again
+        "I'm sorry, the shop is closed on Sundays.",  # an apology is not a go-ahead
+    ],
+)
+def test_an_answer_that_asks_or_apologises_is_not_a_go_ahead(reply: str) -> None:
+    proposal = "Would you like me to order the replacement charger?"
+    assert _judge_request((A, proposal), (C, "Yes please."), (A, reply)) != "done"
+
+
+def test_information_acknowledged_is_not_a_proposal_accepted() -> None:
+    info = "The ticket for the museum costs $30 for adults."
+    assert _judge_request((A, info), (C, "OK, great."), (A, "It opens at 10 am.")) is None
+    assert _judge_request((A, info), (C, "Okay, thanks."), (A, "You're welcome.")) is None
+    found = "I found 2 tickets left for the Friday show."
+    assert _judge_request((A, found), (C, "Yes, that works."), (A, "It starts at 8 pm.")) is None
+
+
+def test_an_apology_right_after_a_go_ahead_is_the_request_failing() -> None:
+    assert (
+        _judge_request(
+            (A, "Shall I move your appointment to Friday?"),
+            (C, "Yes, go ahead."),
+            (A, "I'm sorry, the clinic is closed on Fridays. Would another day suit you?"),
+        )
+        == "failed"
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Sorry. That's all we have in blue.",
+        "No, sorry. Just the one size left in stock.",
+        "I'm afraid. There's only one left and it is reserved.",
+    ],
+)
+def test_a_bare_apology_governs_the_statement_after_it(text: str) -> None:
+    assert _judge_request((C, "Do you have any others?"), (A, text)) == "failed"
+
+
+def test_without_the_apology_the_same_statement_is_information() -> None:
+    assert _judge_request((C, "Colours?"), (A, "Just the one size is made in blue.")) is None
+
+
+def test_a_failure_about_something_else_keeps_the_success() -> None:
+    assert (
+        _judge_request(
+            (C, "Please book the hotel room."),
+            (A, "Your hotel room has been booked."),
+            (C, "Can you get me a rental car too?"),
+            (A, "Sorry, I couldn't find a rental car for those dates."),
+        )
+        == "done"
+    )
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        "Sorry, that didn't go through after all.",  # no subject of its own: the last thing
+        "Sorry, the hotel room booking failed after all.",  # the same subject
+    ],
+)
+def test_a_failure_about_the_same_thing_undoes_the_success(failure: str) -> None:
+    assert (
+        _judge_request(
+            (C, "Please book the hotel room."),
+            (A, "Your hotel room has been booked."),
+            (C, "Thanks, is it final?"),
+            (A, failure),
+        )
+        == "failed"
+    )
+
+
+def test_another_time_than_the_one_accepted_is_a_counter_offer() -> None:
+    proposal = "Please confirm: a table for 4 at 7:30 pm tonight."
+    assert (
+        _judge_request((A, proposal), (C, "Yes."), (A, "I have a table for 4 at 8 pm.")) == "failed"
+    )
+    # Repeating the agreed time with another one is not a counter-offer.
+    assert (
+        _judge_request(
+            (A, proposal), (C, "Yes."), (A, "See you at 7:30 pm, the kitchen closes at 22:00.")
+        )
+        == "done"
+    )
+
+
+def test_the_go_ahead_names_which_proposal_it_answered() -> None:
+    judge = OfflineJudge(REQUEST_WORDS)
+    conversation = Conversation(())
+    judgement = None
+    for role, text in (
+        (A, "Shall I send the invoice to your work address?"),
+        (C, "Yes please."),
+        (A, "You'll find it in your inbox."),
+    ):
+        conversation = conversation.with_message(Message(text, T0, role))
+        judgement = judge.judge_latest(conversation, REQUEST_OUTCOMES, judgement)
+    assert judgement is not None and judgement.outcome is not None
+    assert judgement.message_index == 2
+    assert "accepted at message #1" in judgement.evidence
+
+
+def test_a_question_for_a_detail_is_not_an_offer_to_act() -> None:
+    assert (
+        _judge_request(
+            (A, "Which city should I search?"),
+            (C, "Go ahead and search in Leeds."),
+            (A, "I've located 4 plumbers in Leeds for you."),
+        )
+        is None
+    )
+
+
+def test_an_offer_to_look_something_up_is_not_an_offer_to_carry_out_a_request() -> None:
+    assert (
+        _judge_request(
+            (A, "Shall I check the opening hours for you?"),
+            (C, "Yes please."),
+            (A, "It is open from 9 am to 5 pm on weekdays."),
+        )
+        is None
+    )
+
+
+def test_a_negation_addressed_to_the_customer_is_not_a_refusal() -> None:
+    proposal = "Would you like me to cancel your gym membership?"
+    reply = "Your membership ends on 5 May and you won't be charged again."
+    assert _judge_request((A, proposal), (C, "Yes."), (A, reply)) == "done"
+    refusal = "Sorry, I can't cancel it before the 12-month term ends."
+    assert _judge_request((A, proposal), (C, "Yes."), (A, refusal)) == "failed"
