@@ -18,14 +18,12 @@ from collections.abc import Sequence
 
 import attrs
 
+from convsim_core.assent import affirms, only_acknowledges, says_yes
 from convsim_core.language import (
     REGRET_WORDS,
     Clause,
-    affirms,
     clauses,
-    only_acknowledges,
     refusing_word,
-    says_yes,
 )
 from convsim_core.lexicon import INFORMATION_VERBS
 from convsim_core.models import Message, ParticipantRole
@@ -50,6 +48,8 @@ class Accepted:
 
 
 NOTHING_ACCEPTED = Accepted(-1)
+INFERRED_SCORE = 0.55
+"""The score of an outcome read from turn-taking alone: below any outcome said in words."""
 
 
 def accepted_request(messages: Sequence[Message], senses: Sequence[OutcomeSense]) -> Accepted:
@@ -98,12 +98,16 @@ def _informs(clause: Clause) -> bool:
     return ("i" in opening or "we" in opening) and not INFORMATION_VERBS.isdisjoint(opening)
 
 
-_CONFIRMING = (("confirm",), ("is", "that", "correct"), ("is", "that", "right"), ("verifi",))
+_CONFIRMING = (
+    ("confirm",), ("is", "that", "correct"), ("is", "that", "right"), ("verifi",),
+    ("the", "follow"), ("review",),
+)  # fmt: skip
 
 
 def asks_to_confirm(clause: Clause) -> bool:
-    """ "Please confirm: 2 seats at 7 pm", "Is that correct?": the agent asks to go ahead with
-    a request as stated, whatever its words, so a yes makes the request the customer's."""
+    """ "Please confirm: 2 seats at 7 pm", "Is that correct?", "Please review the following
+    details": the agent asks to go ahead with a request as stated, whatever its words, so a
+    yes makes the request the customer's."""
     return any(clause.find(p, use_stems=True) is not None for p in _CONFIRMING)
 
 
@@ -168,7 +172,7 @@ def goes_ahead(
     sense = next(s for s in senses if s.outcome.name == name)
     return Reading(
         sense.outcome,
-        0.55,
+        INFERRED_SCORE,
         told[0].shown,
         f"the answer to the request accepted at message #{proposal_number}",
     )
@@ -223,7 +227,7 @@ def counter_offer(
     shown = next((c.shown for c in clauses(text) if clock_times(c.shown)), text)
     return Reading(
         sense.outcome,
-        0.55,
+        INFERRED_SCORE,
         shown,
         f"another time than the one accepted at message #{proposal_number}",
     )

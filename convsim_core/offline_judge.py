@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 
 import attrs
 
-from convsim_core.accepted import accepted_request, counter_offer, goes_ahead
+from convsim_core.accepted import INFERRED_SCORE, accepted_request, counter_offer, goes_ahead
 from convsim_core.judging import NO_OUTCOME_YET, JudgeCall, OutcomeJudge
 from convsim_core.language import (
     FAILURE_STEMS,
@@ -163,11 +163,12 @@ def forget_readings() -> None:
 
 _WORDS = re.compile(r"[a-z0-9]+")
 _GENERAL_TRIGGERS = (
-    frozenset(
-        {"now", "way", "route", "sorry", "unfortunately", "apologize", "apologise", "apologies"}
-    )
+    frozenset({"now", "way", "route"})
+    | REGRET_WORDS
     | frozenset({"no", "not", "nothing", "none", "cannot", "unable", "unavailable", "out"})
+    | frozenset({"t"})  # the tail of every "n't" ("couldn't" is read as "couldn", "t")
     | frozenset({"being", "getting", "arrive", "shortly", "momentarily", "soon", "minutes"})
+    | frozenset({"taken", "declined", "rejected", "unsuccessful", "another", "different"})
     | IRREGULAR_PAST
 )
 
@@ -217,14 +218,15 @@ def _other_subject(
     "Sorry, I couldn't get you a cab" after "Your table is booked": the table stays booked.
     A failure with no subject of its own ("Sorry, that didn't go through") speaks of the last
     thing, and undoes it. The success's subject is read from its message and the two before
-    (the request and its acceptance), as a reply like "Enjoy!" names nothing itself.
+    (the request and its acceptance). Only a success said in words holds: one inferred from
+    turn-taking (:mod:`convsim_core.accepted`) yields to any failure said after it.
     """
     kinds = {s.outcome.name: s.failure for s in senses}
     assert success.outcome is not None
     if not kinds.get(failure.outcome.name) or kinds.get(success.outcome.name, True):
         return False
-    if success.message_index is None:
-        return False
+    if success.message_index is None or (success.score or 0.0) <= INFERRED_SCORE:
+        return False  # a success only inferred from turn-taking yields to a failure said
     subject = _subject(failure.clause)
     if not subject:
         return False

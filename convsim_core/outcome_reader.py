@@ -34,6 +34,7 @@ from convsim_core.language import (
     stems,
 )
 from convsim_core.lexicon import (
+    ATTEMPT_VERBS,
     FAILURE_PHRASES,
     GROUPS,
     INFORMATION_VERBS,
@@ -159,17 +160,20 @@ def read_message(
             hit is not None and best.outcome.name in failures and hit.outcome.name not in failures
         ):
             hit = best  # later clauses win, but a failure does not undo a success
-        apologised = bare_apology(clause)
+        apologised = bad_news_lead(clause)
     return hit, miss
 
 
 _APOLOGY_FILLER = frozenset({"no", "i", "am", "we", "are", "so", "very", "really", "truly", "oh"})
 
 
-def bare_apology(clause: Clause) -> str | None:
-    """ "Sorry.", "No, sorry.", "I'm so sorry.": a clause that only apologises (or says no)
-    governs the statement after it ("Sorry. That's all I have." is a refusal)."""
+def bad_news_lead(clause: Clause) -> str | None:
+    """A clause that governs the statement after it as bad news: one that only apologises or
+    says no ("Sorry.", "No, sorry." before "That's all I have."), or an attempt ("I tried"
+    before "but it is fully booked"). Returns the word that says so."""
     ws = clause.words
+    if ws[:1] in (("i",), ("we",)) and (tried := ATTEMPT_VERBS.intersection(ws[1:3])):
+        return min(tried)
     if not ws or len(ws) > 4 or not all(w in REGRET_WORDS or w in _APOLOGY_FILLER for w in ws):
         return None
     return next((w for w in ws if w in REGRET_WORDS), "no" if "no" in ws else None)
@@ -347,8 +351,10 @@ def _reports_action(clause: Clause) -> str | None:
 
 def _participle(word: str) -> bool:
     regular = word.endswith("ed") and len(word) > 3 and not word.endswith("eed")
-    return word not in INFORMATION_VERBS and (
-        regular or word in IRREGULAR_PAST or word in ("begun", "agreed", "succeeded")
+    return (
+        word not in INFORMATION_VERBS
+        and word not in ATTEMPT_VERBS
+        and (regular or word in IRREGULAR_PAST or word in ("begun", "agreed", "succeeded"))
     )
 
 
@@ -368,10 +374,14 @@ def _reports_refusal(
     slot is fully booked") is the request failing; so are options that ran out ("no other
     times"). Right after the customer confirmed the request, "there are no rooms left" is its
     failure too, apology or not, and so is an apology alone ("I'm sorry, the office closes at
-    5"): the answer to a go-ahead that apologises did not go ahead. ``apologised``: the clause
-    before only apologised or said no ("No, sorry. Just the one.").
+    5"): the answer to a go-ahead that apologises did not go ahead, or that offers another
+    option ("Would you like another time?"). A request "declined", "rejected", "unsuccessful"
+    or "failed" says so outright. ``apologised``: the clause before only apologised or said
+    no ("No, sorry. Just the one.").
     """
     ws = clause.words
+    if confirmed and clause.is_offer and (other := _ALTERNATIVES.intersection(ws)):
+        return f"offers {min(other)}"  # the request as accepted is not to be
     if not ws or ws[0] in _ASKING:
         return None
     if clause.is_question:
@@ -382,7 +392,7 @@ def _reports_refusal(
         if not ws or ws[0] in _QUESTION_START:
             return None
     regret = next((w for w in ws if w in REGRET_WORDS), None)
-    if regret is None and apologised in REGRET_WORDS:
+    if regret is None and (apologised in REGRET_WORDS or apologised in ATTEMPT_VERBS):
         regret = apologised
     said_no = ws[0] == "no" or apologised == "no"
     ran_out = exhausted(ws) or (only_one(ws) if regret or said_no else None)
@@ -397,6 +407,9 @@ def _reports_refusal(
     gone = unavailable(clause)
     if gone is not None and (regret is not None or confirmed):
         return f"{regret} ... {gone}" if regret else gone
+    outright = _failed_outright(ws)
+    if outright is not None:
+        return f"{regret} ... {outright}" if regret else outright
     if regret is None and (any(w in _SEARCHING for w in ws) or "there" in ws):
         return None  # "I could not find it in the FAQ" alone is a report, not a refusal
     for index, word in enumerate(ws):
@@ -405,8 +418,10 @@ def _reports_refusal(
         unable = word in ("unable", "failed") or (
             word == "not" and (before in _MODAL_BEFORE_NOT or (before in _BE and after == "able"))
         )
-        if not unable or addressed_to_customer(ws, index):
+        if not unable or (regret is None and addressed_to_customer(ws, index)):
             continue  # "you will not be charged" tells a consequence, not a refusal
+        if _NOT_HEARD.intersection(ws[index + 1 : index + 3]):
+            continue  # "Sorry, I didn't catch that": a misunderstanding, no request failed
         passive = index + 2 < len(ws) and ws[index + 1] == "be" and _participle(ws[index + 2])
         if regret is not None or passive:
             said = f"{ws[index - 1]} not" if word == "not" else word
@@ -415,6 +430,20 @@ def _reports_refusal(
 
 
 _MODAL_BEFORE_NOT = frozenset({"can", "could", "will", "did"})
+_ALTERNATIVES = frozenset({"another", "different", "instead", "alternative", "other"})
+_FAILED = frozenset({"failed", "declined", "rejected", "unsuccessful", "denied"})
+_NOT_HEARD = frozenset({"understand", "catch", "hear", "follow"})
+
+
+def _failed_outright(ws: Sequence[str]) -> str | None:
+    """ "The payment was declined", "the booking failed": a word that reports the failure
+    itself. Not "I failed to understand that" (a misunderstanding, no request failed)."""
+    for index, word in enumerate(ws):
+        if word in _FAILED and not _NOT_HEARD.intersection(ws[index + 1 : index + 3]):
+            return word
+    return None
+
+
 _QUESTION_START = _ASKING | frozenset({"is", "are", "what", "which", "how", "any", "anything"})
 
 

@@ -14,7 +14,8 @@ from convsim_core.language import Clause
 _AVAILABLE = frozenset({"available", "availability", "open", "opening", "openings", "free"})
 _USED_UP = (
     ("fully", "booked"), ("sold", "out"), ("none", "left"), ("no", "longer"),
-    ("booked", "up"), ("no", "more"), ("nothing", "left"),
+    ("booked", "up"), ("no", "more"), ("nothing", "left"), ("is", "taken"), ("are", "taken"),
+    ("already", "taken"),
 )  # fmt: skip
 
 

@@ -414,3 +414,57 @@ def test_a_negation_addressed_to_the_customer_is_not_a_refusal() -> None:
     assert _judge_request((A, proposal), (C, "Yes."), (A, reply)) == "done"
     refusal = "Sorry, I can't cancel it before the 12-month term ends."
     assert _judge_request((A, proposal), (C, "Yes."), (A, refusal)) == "failed"
+
+
+def test_a_success_only_inferred_yields_to_a_failure_said_after_it() -> None:
+    assert (
+        _judge_request(
+            (A, "Shall I order the blue kettle for you?"),
+            (C, "Yes please."),
+            (A, "It comes with a two-year warranty."),  # read as the order going ahead
+            (C, "Great, and the gift wrap?"),
+            (A, "Sorry, I couldn't place the order: the card was declined."),
+        )
+        == "failed"
+    )
+
+
+def test_an_apology_with_you_cannot_is_still_a_refusal() -> None:
+    text = "Sorry, you can't book a table for more than 8 people online."
+    assert _judge_request((C, "A table for 10?"), (A, text)) == "failed"
+
+
+def test_a_reply_presenting_details_for_review_is_a_new_proposal() -> None:
+    assert (
+        _judge_request(
+            (A, "Shall I book the haircut?"),
+            (C, "Yes."),
+            (A, "Please review the following details: a haircut at 6 pm on Tuesday."),
+        )
+        is None
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("I tried, but the restaurant is fully booked at that time.", "failed"),  # an attempt
+        ("I tried to pay, but the card was declined.", "failed"),  # failed outright
+        ("Unfortunately that seat is taken.", "failed"),
+        ("Sorry, I didn't catch that. Which city?", None),  # a misunderstanding
+        ("Sorry, I failed to understand. Could you repeat that?", None),
+    ],
+)
+def test_attempts_outright_failures_and_misunderstandings(text: str, expected: str | None) -> None:
+    assert _judge_request((C, "Can you sort it out?"), (A, text)) == expected
+
+
+def test_offering_another_option_right_after_a_go_ahead_is_a_failure() -> None:
+    assert (
+        _judge_request(
+            (A, "Please confirm: a haircut on Tuesday at 5 pm."),
+            (C, "Yes."),
+            (A, "The salon is closed then, would you like another day?"),
+        )
+        == "failed"
+    )
