@@ -12,7 +12,7 @@ from convsim_core.language import Clause, clauses
 
 _YES_WORDS = frozenset(
     {"yes", "yeah", "yep", "yup", "sure", "correct", "right", "absolutely", "definitely",
-     "exactly", "indeed", "confirm", "confirmed", "affirmative"}
+     "exactly", "indeed", "confirm", "confirmed", "affirmative", "agree", "agreed", "proceed"}
 )  # fmt: skip
 """Words that accept in so many words."""
 _ACKNOWLEDGING = frozenset(
@@ -25,6 +25,7 @@ _YES_PHRASES: tuple[tuple[str, ...], ...] = (
     ("works", "for", "me"), ("go", "ahead"), ("go", "for", "it"), ("please", "do"),
     ("do", "it"), ("do", "that"), ("book", "it"), ("i", "confirm"), ("i", "would", "like", "that"),
     ("that", "would", "be"), ("that", "is", "fine"), ("why", "not"), ("you", "got", "it"),
+    ("i", "agree"),
 )  # fmt: skip
 _ACKNOWLEDGING_PHRASES: tuple[tuple[str, ...], ...] = (
     ("sounds", "good"), ("sounds", "great"), ("sounds", "perfect"), ("that", "sounds"),

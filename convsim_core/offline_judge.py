@@ -107,6 +107,8 @@ class OfflineJudge(OutcomeJudge):
         if hit is not None and previous.outcome is not None:
             if hit.outcome == previous.outcome and hit.score < (previous.score or 0.0):
                 return previous  # a weaker echo of the outcome already reached
+            if hit.score <= INFERRED_SCORE < (previous.score or 1.0):
+                return previous  # turn-taking alone never overrules an outcome said in words
             if _other_subject(hit, previous, messages, senses):
                 return previous
         if hit is not None:

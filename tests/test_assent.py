@@ -19,6 +19,8 @@ from convsim_core.language import clauses
         "Ok, book it",
         "That would be great",
         "Sure, why not",
+        "I agree.",
+        "Please proceed.",
         "Yep, that's right. And is parking free?",
     ],
 )

@@ -468,3 +468,15 @@ def test_offering_another_option_right_after_a_go_ahead_is_a_failure() -> None:
         )
         == "failed"
     )
+
+
+def test_turn_taking_alone_never_overrules_an_outcome_said_in_words() -> None:
+    assert (
+        _judge_request(
+            (C, "Book me a table at Luigi's, please."),
+            (A, "Sorry, I couldn't book Luigi's. Shall I try booking another restaurant?"),
+            (C, "Yes please."),
+            (A, "Marco's is a lovely place in the old town."),  # a search result, not a booking
+        )
+        == "failed"
+    )
