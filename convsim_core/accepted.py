@@ -23,6 +23,7 @@ from convsim_core.language import (
     REGRET_WORDS,
     Clause,
     clauses,
+    ngrams,
     refusing_word,
 )
 from convsim_core.lexicon import INFORMATION_VERBS
@@ -72,16 +73,18 @@ def accepted_request(messages: Sequence[Message], senses: Sequence[OutcomeSense]
         if says_yes(answer.content) and not any(_refuses(c) for c in parts)
         else []
     )
+    spoken = _grams((*offers, *restated))
     failures: set[str] = set()
     successes: set[str] = set()
     for sense in senses:
         if sense.said_by is not None and sense.said_by is not agent:
             continue
         general = sense.general_request
+        # The proposal speaks of the outcome's own request (its vocabulary, not "done").
         proposed = (
             (asks and (general or sense.failure))
             or (general and any(_offers_to_act(c) for c in offers))
-            or any(_mentions(c, sense) for c in (*offers, *restated))
+            or not sense.request_phrases.isdisjoint(spoken)
         )
         if proposed:
             (failures if sense.failure else successes).add(sense.outcome.name)
@@ -138,9 +141,11 @@ _LOOKING = frozenset(
 )
 
 
-def _mentions(clause: Clause, sense: OutcomeSense) -> bool:
-    """The clause speaks of the outcome's own request (its vocabulary, not "done"/"confirm")."""
-    return any(clause.find(p, use_stems=True) is not None for p in sense.request_phrases)
+def _grams(parts: Sequence[Clause]) -> set[tuple[str, ...]]:
+    found: set[tuple[str, ...]] = set()
+    for clause in parts:
+        found |= ngrams(clause.stems)
+    return found
 
 
 def _refuses(clause: Clause) -> bool:

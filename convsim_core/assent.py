@@ -8,7 +8,7 @@ General English, written once; it knows nothing of outcomes.
 
 from __future__ import annotations
 
-from convsim_core.language import Clause, clauses
+from convsim_core.language import Clause, first_words
 
 _YES_WORDS = frozenset(
     {"yes", "yeah", "yep", "yup", "sure", "correct", "right", "absolutely", "definitely",
@@ -36,10 +36,7 @@ _LEADING = frozenset({"please", "oh", "well", "ah"})
 
 def _opening(text: str) -> tuple[str, ...]:
     """The words of the reply's first clause, without a leading "please"/"oh"/"well"."""
-    parts = clauses(text)
-    if not parts:
-        return ()
-    ws = parts[0].words
+    ws = first_words(text)
     while ws and ws[0] in _LEADING and len(ws) > 1 and (ws[0], ws[1]) != ("please", "do"):
         ws = ws[1:]
     return ws

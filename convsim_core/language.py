@@ -284,6 +284,13 @@ def clauses(text: str) -> tuple[Clause, ...]:
     return tuple(result)
 
 
+@functools.lru_cache(maxsize=4096)
+def first_words(text: str) -> tuple[str, ...]:
+    """The words of a message's first clause, without reading the rest (a reply's opening)."""
+    opening = _CLAUSE_BREAK.split(normalise(text.lstrip()), maxsplit=1)[0]
+    return tuple(words(opening))
+
+
 def ngrams(items: Sequence[str], sizes: Iterable[int] = (1, 2, 3)) -> set[tuple[str, ...]]:
     """Every contiguous run of ``sizes`` items (for phrase lookups by set intersection)."""
     found: set[tuple[str, ...]] = set()

@@ -59,7 +59,7 @@ class OutcomeSense:
     words: frozenset[str]
     """Content stems of the description that belong to no group."""
     failure: bool
-    request_phrases: tuple[tuple[str, ...], ...] = ()
+    request_phrases: frozenset[tuple[str, ...]] = frozenset()
     """The vocabulary of the request itself (book, refund...), without "done" or "confirm":
     what a proposal to carry the request out speaks of."""
 
@@ -93,7 +93,7 @@ class OutcomeSense:
             groups=groups,
             words=content - {"not", "no", "never"},
             failure=failure,
-            request_phrases=tuple(
+            request_phrases=frozenset(
                 phrase
                 # An outcome about any request speaks of every kind of request.
                 for group in (GROUPS if _any_request(groups) else groups)
