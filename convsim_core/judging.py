@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import abc
 import re
-from collections.abc import Iterable
-from typing import NamedTuple
+from collections.abc import Coroutine, Iterable
+from typing import Any, NamedTuple
 
 import attrs
 
@@ -52,15 +52,20 @@ class JudgeCall(NamedTuple):
 class OutcomeJudge(abc.ABC):
     """Labels the outcome; subclasses answer one :class:`JudgeCall` in :meth:`decide`."""
 
-    async def judge(
+    def judge(
         self,
         conversation: Conversation,
         outcomes: Outcomes,
         intent: Intent | None,
         previous: Judgement | None,
-    ) -> Judgement:
-        """The outcome the conversation has reached so far (``outcome=None``: none yet)."""
-        return await self.decide(JudgeCall(conversation, outcomes, intent, previous))
+    ) -> Coroutine[Any, Any, Judgement]:
+        """The outcome the conversation has reached so far (``outcome=None``: none yet).
+
+        Await it. It hands :meth:`decide`'s coroutine over rather than awaiting it in one of
+        its own: judging runs after every message, and a second coroutine frame costs about
+        as much as the keyword judge's whole search.
+        """
+        return self.decide(JudgeCall(conversation, outcomes, intent, previous))
 
     @abc.abstractmethod
     async def decide(self, call: JudgeCall) -> Judgement:
