@@ -179,7 +179,8 @@ def goes_ahead(
         sense.outcome,
         INFERRED_SCORE,
         told[0].shown,
-        f"the answer to the request accepted at message #{proposal_number}",
+        f"the request accepted at message #{proposal_number}",
+        verb="answered",
     )
 
 

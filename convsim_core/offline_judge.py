@@ -114,7 +114,7 @@ class OfflineJudge(OutcomeJudge):
         if hit is not None:
             return Judgement(
                 outcome=hit.outcome,
-                rationale=f"{last.sender.value} said {hit.evidence}: {_quote(hit.clause)}",
+                rationale=f"{last.sender.value} {hit.verb} {hit.evidence}: {_quote(hit.clause)}",
                 message_index=index,
                 evidence=hit.evidence,
                 score=round(hit.score, 2),

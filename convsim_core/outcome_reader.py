@@ -118,6 +118,8 @@ class Reading:
     """The phrase or words that decided it."""
     reason: str = ""
     """Why it did not count; empty for a hit."""
+    verb: str = "said"
+    """How the speaker conveyed it, for the rationale ("said", or "answered" a proposal)."""
 
     @property
     def is_hit(self) -> bool:

@@ -30,7 +30,9 @@ async def test_a_wrong_verdict_is_shown_with_its_transcript_and_why(
     assert premature == 0
     assert "--- made-up/1: true none, judged completed" in shown
     assert "#4 agent: Enjoy your dinner!" in shown
-    assert "why: completed at message #4" in shown
+    assert (
+        "why: completed at message #4: agent answered the request accepted at message #2" in shown
+    )
     assert "made-up/2" not in shown
 
 
