@@ -24,7 +24,6 @@ from tests.support.openai_server import OpenAIServer, isolated_llm
 from tests.support.sleepy import BrokenSetup, SleepySetup, sleepy_factory
 from tests.support.timeouts import TIMEOUT
 from tui.cli import main
-from tui.commands.batch import execute
 from tui.wiring.batch_job import BatchJob
 
 DEMO = Path(__file__).parents[1] / "convsim_core" / "builtin_scenarios" / "demo.toml"
@@ -190,7 +189,7 @@ async def test_a_rate_limit_holds_across_workers(
             )
             session = job.session()
             assert isinstance(session.executor, WorkerPoolExecutor)
-            summary = await execute(job, session)
+            summary = await job.execute(session)
     assert summary.total.runs == 8 and session.executor.counts.errors == 0
     assert len({w.pid for w in session.executor.workers}) == 2
     assert all(w.finished for w in session.executor.workers)

@@ -181,7 +181,7 @@ async def test_a_port_taken_after_the_check_still_says_cannot_listen_and_exits_2
     from convsim_core.hybrid_builder import build_hybrid_runner
     from convsim_core.scenario import load_scenario
     from tui.commands.connect import _exit_code
-    from tui.wiring.bots import profile_from_options
+    from tui.wiring.bots import BotChoice
 
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
@@ -189,7 +189,7 @@ async def test_a_port_taken_after_the_check_still_says_cannot_listen_and_exits_2
         port = int(taken.getsockname()[1])
         scenario = load_scenario(refund(tmp_path, "a.toml", callback_extra(port, 0.05)))
         async with DemoBotServer() as bot:
-            profile = profile_from_options(scenario, webhook=bot.url)
+            profile = BotChoice(webhook=bot.url).profile_for(scenario)
             channel = make_channel(profile)
             try:
                 result = await build_hybrid_runner(scenario, channel, seed=1).run()
