@@ -135,7 +135,7 @@ async def test_the_builtin_demo_scenario_talks_to_the_demo_bot(bot: DemoBotServe
 
 
 async def test_slow_bot_is_an_agent_timeout_over_websocket_and_webhook(tmp_path: Path) -> None:
-    async with DemoBotServer(slow_seconds=1.5) as slow:
+    async with DemoBotServer(slow_seconds=1500 * MS) as slow:
         for url, kind in ((slow.ws_url, "ws"), (slow.url + "/webhook", "webhook")):
             channel = make_channel(profile_for_url(url, kind=kind))
             runner = build_hybrid_runner(

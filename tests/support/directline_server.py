@@ -29,6 +29,8 @@ from typing import Any, Self
 import attrs
 from aiohttp import WSMsgType, web
 
+from tests.support.timeouts import MS
+
 HOST = "127.0.0.1"
 SECRET = "dl-test-secret-" + "7f3a9c"
 BOT = {"id": "test-bot", "name": "Test bot"}
@@ -52,7 +54,7 @@ class DirectLineServer:
         *,
         token_lifetime: float = 1800.0,
         welcome: str | None = None,
-        keepalive: float = 0.2,
+        keepalive: float = 200 * MS,
         refuse_streams: bool = False,
         reply_delay: float = 0.0,
     ) -> None:
@@ -99,7 +101,7 @@ class DirectLineServer:
         app.router.add_post(base + "/conversations/{cid}/activities", self._post_activity)
         app.router.add_get(base + "/conversations/{cid}/activities", self._get_activities)
         app.router.add_get(base + "/conversations/{cid}/stream", self._stream)
-        runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=0.5)
+        runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=500 * MS)
         await runner.setup()
         await web.TCPSite(runner, HOST, self.port, reuse_address=True).start()
         self._runner = runner

@@ -49,6 +49,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.support.timeouts import MS
+
 Reply = str | dict[str, Any]
 Responder = Callable[[dict[str, Any]], Reply | Awaitable[Reply]]
 Delay = float | Callable[[dict[str, Any]], float]
@@ -201,7 +203,7 @@ class OpenAIServer:
         app.router.add_post("/v1/embeddings", self._embeddings)
         # Cancel handlers whose client went away (a timed-out request) and do not wait a
         # minute for them on shutdown.
-        self._runner = web.AppRunner(app, handler_cancellation=True, shutdown_timeout=0.5)
+        self._runner = web.AppRunner(app, handler_cancellation=True, shutdown_timeout=500 * MS)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()

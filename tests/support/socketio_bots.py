@@ -25,6 +25,8 @@ from typing import Any, Self
 import socketio  # type: ignore[import-untyped]
 from aiohttp import web
 
+from tests.support.timeouts import MS
+
 HOST = "127.0.0.1"
 
 
@@ -58,7 +60,7 @@ class _SocketIOBot:
         self._register(self.sio)
         app = web.Application()
         self.sio.attach(app, socketio_path=self.path)
-        runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=0.5)
+        runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=500 * MS)
         await runner.setup()
         site = web.TCPSite(runner, HOST, self.port, reuse_address=True)
         await site.start()
