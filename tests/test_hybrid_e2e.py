@@ -177,10 +177,10 @@ def test_scenario_timing_becomes_the_hybrid_timing() -> None:
         settle_seconds=500 * MS, response_timeout=4000 * MS, typing_delay=True
     )
     timing = hybrid_timing(scenario, seed=1)
-    assert timing.settle_seconds == 0.5
-    assert timing.response_timeout == 4
-    assert timing.inactivity_timeout == 3
-    assert timing.max_wall_time == 30
+    assert timing.settle_seconds == 500 * MS
+    assert timing.response_timeout == 4000 * MS
+    assert timing.inactivity_timeout == 3000 * MS  # refund_toml's
+    assert timing.max_wall_time == 30_000 * MS
     assert isinstance(timing.typing_delay, ScaledTypingDelay)
     # scaled well below a human's pace and capped
     delay = timing.typing_delay.seconds(C, "x" * 2000, "word " * 500)
@@ -202,7 +202,7 @@ def test_builder_wires_the_scenario_into_the_runner(bot: DemoBotServer) -> None:
     assert runner.services.header["agent_kind"] == "real"
     assert runner.services.header["scenario"] == scenario.name
     assert runner.intent_inferer is None  # the scenario has an intent, and we are offline
-    assert runner.timing.settle_seconds == 0.05
+    assert runner.timing.settle_seconds == 50 * MS  # refund_toml's
 
 
 def test_without_an_intent_an_llm_configured_run_gets_an_inferer(
