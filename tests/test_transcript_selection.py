@@ -5,7 +5,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from rich.console import Group
 from rich.text import Text
 from textual.app import App
 from textual.containers import Vertical
+from textual.pilot import Pilot
 from textual.widget import Widget
 from textual.widgets import Button, Input, Static
 
@@ -24,7 +26,6 @@ from tests.test_connect_cli import run_cli
 from tests.test_tui_transcript import chat
 from tui.app import ConvsimApp
 from tui.batch_dashboard import BatchDashboard, ConversationView
-from tui.cli import main
 from tui.screens.box_dialog import BoxDialog
 from tui.screens.branch_dialog import BranchDialog
 from tui.screens.help import HelpScreen
@@ -38,11 +39,8 @@ from tui.widgets.transcript import EarlierMessages, MessageBubble
 
 
 @pytest.fixture
-def parent(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
-    path = tmp_path / "parent.jsonl"
-    assert main(["demo", "--headless", "--out", str(path)]) == 0
-    capsys.readouterr()
-    return path
+def parent(demo_transcript: Path) -> Path:
+    return demo_transcript
 
 
 def said(messages: Iterable[object]) -> list[tuple[object, object]]:
@@ -58,6 +56,24 @@ def viewer(path: Path, runs: Path, **settings: object) -> ConvsimApp:
 
 def selected_bubbles(view: SelectableTranscript) -> list[int]:
     return [b.index for b in view.query(MessageBubble) if b.has_class("-selected")]
+
+
+@asynccontextmanager
+async def viewing(
+    path: Path, runs: Path, size: tuple[int, int]
+) -> AsyncIterator[tuple[ConvsimApp, Pilot[Any], SelectableTranscript]]:
+    """The viewer on ``path``, laid out, with its selectable pane."""
+    app = viewer(path, runs)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        yield app, pilot, app.screen.query_one(SelectableTranscript)
+
+
+async def press_b(app: App[Any], pilot: Pilot[Any]) -> BranchDialog:
+    await pilot.press("b")
+    await wait_until(pilot, lambda: isinstance(app.screen, BranchDialog))
+    assert isinstance(app.screen, BranchDialog)
+    return app.screen
 
 
 class PaneApp(App[None]):
@@ -81,19 +97,13 @@ class PaneApp(App[None]):
 async def test_select_message_3_with_the_keyboard_and_branch_after_it(
     parent: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    app = viewer(parent, tmp_path / "runs")
-    async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
-        view = app.screen.query_one(SelectableTranscript)
+    async with viewing(parent, tmp_path / "runs", (100, 30)) as (app, pilot, view):
         assert view.selected is None and selected_bubbles(view) == []  # nothing until asked
         await pilot.press("down")  # the first press selects the first message on screen
         assert view.selected == 0
         await pilot.press("j", "down", "k", "j")  # j/down forward, k back
         assert view.selected == 2 and selected_bubbles(view) == [2]
-        await pilot.press("b")
-        await wait_until(pilot, lambda: isinstance(app.screen, BranchDialog))
-        dialog = app.screen
-        assert isinstance(dialog, BranchDialog)
+        dialog = await press_b(app, pilot)
         assert dialog.query_one(Input).value == "3"  # message #3, shown 1-based
         means = str(dialog.query_one("#branch-means", Static).render())
         assert "Keeps #1-#3, goes on after #3" in means and "enter 2" in means
@@ -126,14 +136,9 @@ async def test_select_message_3_with_the_keyboard_and_branch_after_it(
 async def test_the_dialog_says_what_a_number_keeps_and_plays_from_it(
     parent: Path, tmp_path: Path
 ) -> None:
-    app = viewer(parent, tmp_path / "runs")
-    async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
-        view = app.screen.query_one(SelectableTranscript)
+    async with viewing(parent, tmp_path / "runs", (80, 24)) as (app, pilot, view):
         view.select(5)
-        await pilot.press("b")
-        await wait_until(pilot, lambda: isinstance(app.screen, BranchDialog))
-        dialog = app.screen
+        dialog = await press_b(app, pilot)
         field = dialog.query_one(Input)
         field.value = "1"
         await pilot.pause()
@@ -158,14 +163,10 @@ async def test_the_dialog_says_what_a_number_keeps_and_plays_from_it(
 async def test_b_without_a_selection_selects_the_last_message_on_screen(
     parent: Path, tmp_path: Path
 ) -> None:
-    app = viewer(parent, tmp_path / "runs")
-    async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
-        view = app.screen.query_one(SelectableTranscript)
+    async with viewing(parent, tmp_path / "runs", (100, 30)) as (app, pilot, view):
         last_shown = view.on_screen()[-1]
         assert 0 < last_shown < 13  # the view starts at #1 and does not show all 14
-        await pilot.press("b")
-        await wait_until(pilot, lambda: isinstance(app.screen, BranchDialog))
+        await press_b(app, pilot)
         assert view.selected == last_shown and selected_bubbles(view) == [last_shown]
         assert app.screen.query_one(Input).value == str(last_shown + 1)
         await pilot.press("escape")
@@ -176,10 +177,7 @@ async def test_b_without_a_selection_selects_the_last_message_on_screen(
 async def test_the_selection_is_scrolled_into_view_and_drawn_with_a_marker(
     parent: Path, tmp_path: Path
 ) -> None:
-    app = viewer(parent, tmp_path / "runs")
-    async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
-        view = app.screen.query_one(SelectableTranscript)
+    async with viewing(parent, tmp_path / "runs", (80, 24)) as (_app, pilot, view):
         await pilot.press("end")
         await pilot.pause()
         assert view.selected == 13 and 13 in view.on_screen() and view.scroll_y > 0
@@ -203,44 +201,48 @@ async def test_the_selection_is_scrolled_into_view_and_drawn_with_a_marker(
 
 
 async def test_a_click_selects_the_message_under_the_mouse(parent: Path, tmp_path: Path) -> None:
-    app = viewer(parent, tmp_path / "runs")
-    async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
-        view = app.screen.query_one(SelectableTranscript)
+    async with viewing(parent, tmp_path / "runs", (100, 30)) as (app, pilot, view):
         fourth = next(b for b in view.query(MessageBubble) if b.index == 3)
         assert await pilot.click(fourth, offset=(4, 1))
         assert view.selected == 3 and selected_bubbles(view) == [3]
         second = next(b for b in view.query(MessageBubble) if b.index == 1)
         assert await pilot.click(second, offset=(10, 2))
         assert view.selected == 1 and selected_bubbles(view) == [1]
-        await pilot.press("b")
-        await wait_until(pilot, lambda: isinstance(app.screen, BranchDialog))
+        await press_b(app, pilot)
         assert app.screen.query_one(Input).value == "2"
 
 
-async def test_archived_messages_are_selected_and_clicked_too() -> None:
-    app = PaneApp(max_live=4)
+@asynccontextmanager
+async def pane(max_live: int, count: int) -> AsyncIterator[tuple[Pilot[Any], SelectableTranscript]]:
+    """The pane alone holding ``count`` messages, all but ``max_live`` of them archived."""
+    app = PaneApp(max_live=max_live)
     async with app.run_test(size=(70, 20)) as pilot:
-        view = app.view
-        view.load(chat(20))
-        await wait_until(pilot, lambda: view.archived_count == 16)
+        app.view.load(chat(count))
+        await wait_until(pilot, lambda: app.view.archived_count == max(0, count - max_live))
         await pilot.pause()
+        yield pilot, app.view
+
+
+def highlighted(earlier: EarlierMessages, y: int) -> bool:
+    """Line ``y`` of the archive is drawn with the selection's background."""
+    colour = earlier.get_component_rich_style("earlier-messages--selected").bgcolor
+    assert colour is not None
+    return any(s.style is not None and s.style.bgcolor == colour for s in earlier.render_line(y))
+
+
+async def test_archived_messages_are_selected_and_clicked_too() -> None:
+    async with pane(max_live=4, count=20) as (pilot, view):
         earlier = view.query_one(EarlierMessages)
         view.focus()
         await pilot.press("home")
         await pilot.pause()
         assert view.selected == 0 and view.scroll_y == 0
         first, lines = earlier.span_of(0) or (0, 0)
-        highlight = earlier.get_component_rich_style("earlier-messages--selected").bgcolor
-        drawn = earlier.render_line(first)
-        assert highlight is not None and any(
-            s.style and s.style.bgcolor == highlight for s in drawn
-        )
-        after = earlier.render_line(first + lines)  # the first line of message #2
-        assert not any(s.style and s.style.bgcolor == highlight for s in after)
+        assert highlighted(earlier, first)
+        assert not highlighted(earlier, first + lines)  # the first line of message #2
         start, _count = earlier.span_of(2) or (0, 0)
         assert await pilot.click(earlier, offset=(3, start))
-        assert view.selected == 2
+        assert view.selected == 2 and highlighted(earlier, start)
         # Stepping off the archive's last message goes on into the mounted bubbles.
         view.select(15)
         await pilot.pause()  # scrolled into view after the next refresh
@@ -254,11 +256,7 @@ async def test_archived_messages_are_selected_and_clicked_too() -> None:
 
 
 async def test_a_selected_bubble_keeps_its_highlight_when_it_is_archived() -> None:
-    app = PaneApp(max_live=3)
-    async with app.run_test(size=(70, 20)) as pilot:
-        view = app.view
-        view.load(chat(3))
-        await wait_until(pilot, lambda: view.live_count == 3)
+    async with pane(max_live=3, count=3) as (pilot, view):
         view.select(0)
         for index, message in enumerate(chat(3, start=3), start=3):
             view.add_message(index, message)
@@ -266,31 +264,30 @@ async def test_a_selected_bubble_keeps_its_highlight_when_it_is_archived() -> No
         await pilot.pause()
         earlier = view.query_one(EarlierMessages)
         first, _lines = earlier.span_of(0) or (0, 0)
-        highlight = earlier.get_component_rich_style("earlier-messages--selected").bgcolor
-        assert any(s.style and s.style.bgcolor == highlight for s in earlier.render_line(first))
+        assert highlighted(earlier, first)
         assert not view.query(".-selected")
 
 
 # -- help, the footer, the batch dashboard's row view --------------------------------------------
 
 
+HELP_LINES = (
+    "Select the next message",
+    "Select the previous message",
+    "Branch after the selected message: keep #1..#N (--at N)",
+    "Review",
+    "Save as a scenario",
+)
+
+
 async def test_help_and_the_footer_name_the_new_keys(parent: Path, tmp_path: Path) -> None:
-    app = viewer(parent, tmp_path / "runs")
-    async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
+    async with viewing(parent, tmp_path / "runs", (80, 24)) as (app, pilot, _view):
         footer = {b.binding.action for b in app.screen.active_bindings.values() if b.binding.show}
         assert {"select_next", "branch", "review", "save_scenario", "help"} <= footer
         await pilot.press("question_mark")
         await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen))
         keys = str(app.screen.query_one("#help-keys").render())
-        for what in (
-            "Select the next message",
-            "Select the previous message",
-            "Branch after the selected message: keep #1..#N (--at N)",
-            "Review",
-            "Save as a scenario",
-        ):
-            assert what in keys
+        assert [line for line in HELP_LINES if line not in keys] == []
 
 
 def demo_batch(folder: Path) -> BatchSession:
@@ -316,8 +313,7 @@ async def test_the_batch_row_view_selects_and_branches_too(tmp_path: Path) -> No
         assert row.query_one("#outcome").styles.border_top[0] == "solid"
         await pilot.press("j", "j", "j")
         assert view.selected == 2 and selected_bubbles(view) == [2]
-        await pilot.press("b")
-        await wait_until(pilot, lambda: isinstance(app.screen, BranchDialog))
+        await press_b(app, pilot)
         assert app.screen.query_one(Input).value == "3"
         await pilot.press("enter")  # the dashboard opens the watch screen itself
         await wait_until(pilot, lambda: isinstance(app.screen, WatchScreen))
