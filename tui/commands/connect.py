@@ -210,7 +210,7 @@ async def run_headless(scenario: Scenario, profile: BotProfile, args: argparse.N
         await run.close()
     writer = run.writer
     saved = path if writer.error is None else None
-    printer.summary(result, transcript=saved)
+    printer.summary(result, transcript=saved, real_time=True)
     _print_extras(printer, result)
     if writer.error is not None:
         print(f"convsim: could not write the transcript {path}: {writer.error}", file=sys.stderr)

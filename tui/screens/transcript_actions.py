@@ -79,7 +79,7 @@ class TranscriptActions(ViewerParts):
         if out is None:
             return
         from tui.wiring.errors import UserError
-        from tui.wiring.scenario_export import save_scenario
+        from tui.wiring.scenario_export import check_command, save_scenario
 
         try:
             path, expect_table = save_scenario(self.path, out)
@@ -87,7 +87,11 @@ class TranscriptActions(ViewerParts):
             self.notify(str(exc), title="Cannot save the scenario", severity="error")
             return
         how = "" if expect_table else " (expectation as a comment)"
-        self.notify(f"Saved {path}{how}", title="Scenario saved", timeout=5)
+        self.notify(
+            f"Saved {path}{how}. Check it with: {check_command(path)}",
+            title="Scenario saved",
+            timeout=8,
+        )
 
     def _branch_chosen(self, choice: BranchChoice | None) -> None:
         if choice is None:
