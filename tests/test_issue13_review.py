@@ -170,3 +170,32 @@ async def test_the_viewer_has_no_blank_rows_above_message_1_after_growing(
         await pilot.pause()
         first = next(b for b in view.query(MessageBubble) if b.index == 0)
         assert view.scroll_y == 0 and first.region.y == view.region.y
+
+
+# -- play: what the default (offline) judge listens for ------------------------------------------
+
+
+async def test_play_shows_the_offline_judges_outcomes_not_no_judge(tmp_path: Path) -> None:
+    import attrs
+
+    from convsim_core.scenario import load_scenario
+    from tui.app import play_screen
+    from tui.widgets.agent_brief import AgentBrief
+
+    example = Path(__file__).parent.parent / "examples" / "scenarios" / "damaged-item-refund.toml"
+    scenario = load_scenario(example)
+    assert scenario.judge.kind == "offline"  # the default, and every example's judge
+    scenario = attrs.evolve(
+        scenario, termination=attrs.evolve(scenario.termination, typing_delay=False)
+    )
+    settings = snapshot_settings(runs_root=tmp_path)
+    app = ConvsimApp(
+        lambda app: play_screen(scenario, seed=5, settings=settings), settings=settings
+    )
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        text = str(app.screen.query_one(AgentBrief).render())
+    assert "No judge" not in text  # it said so, while the offline judge was judging
+    assert "The judge listens for" in text
+    assert 'refunded "full refund of" The customer got a full refund.' in text
+    assert "abandoned" in text and '"give up"' in text
