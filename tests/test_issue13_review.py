@@ -199,3 +199,30 @@ async def test_play_shows_the_offline_judges_outcomes_not_no_judge(tmp_path: Pat
     assert "The judge listens for" in text
     assert 'refunded "full refund of" The customer got a full refund.' in text
     assert "abandoned" in text and '"give up"' in text
+
+
+async def test_ctrl_q_asks_before_stopping_a_running_batch_too(tmp_path: Path) -> None:
+    from tests.support.timeouts import MS
+    from tui.screens.quit_batch import QuitBatchDialog
+
+    session = BatchSession(
+        plan_of(["refund"], runs=6),
+        {"refund": None},
+        scripted_factory(delay=200 * MS),
+        folder=tmp_path,
+        concurrency=2,
+    )
+    app = BatchDashboard(session, session.run)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: session.executor.counts.running == 2)
+        await pilot.press("ctrl+q")  # Textual's own quit key: it used to stop the batch at once
+        await wait_until(pilot, lambda: isinstance(app.screen, QuitBatchDialog))
+        assert "--resume" in str(app.screen.query_one("#quit-text").render())
+        await pilot.press("n")
+        await wait_until(pilot, lambda: not isinstance(app.screen, QuitBatchDialog))
+        assert session.summary is None and app.is_running  # still running
+        await pilot.press("ctrl+q")
+        await wait_until(pilot, lambda: isinstance(app.screen, QuitBatchDialog))
+        await pilot.press("y")
+        await wait_until(pilot, lambda: session.summary is not None)
+    assert app.return_value == 130

@@ -303,6 +303,10 @@ class BatchDashboard(App[int]):
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self.screen))
 
+    async def action_quit(self) -> None:
+        """Textual's ctrl+q and the palette's Quit ask first as well while the batch runs."""
+        self.action_quit_batch()
+
     def action_quit_batch(self) -> None:
         if self._finished:
             self.exit(1 if self.session.executor.counts.errors else 0)
