@@ -226,3 +226,57 @@ async def test_ctrl_q_asks_before_stopping_a_running_batch_too(tmp_path: Path) -
         await pilot.press("y")
         await wait_until(pilot, lambda: session.summary is not None)
     assert app.return_value == 130
+
+
+# -- the bot a session was held with: replay, connect --from and the viewer's Connect --------------
+
+
+async def test_sessions_go_back_to_the_bot_they_were_held_with(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from convsim_core.persistence import read_transcript
+    from tui.screens.branch_dialog import BranchDialog
+    from tui.screens.run_screens import ConnectScreen
+    from tui.widgets.live_run import LiveRun
+
+    scenario = str(write_scenario(tmp_path))
+    socketio, websocket = tmp_path / "socketio.jsonl", tmp_path / "ws.jsonl"
+    async with DemoBotServer() as bot:
+        for saved, where in (
+            (socketio, ["--socketio", bot.url]),
+            (websocket, ["--ws", bot.ws_url]),
+        ):
+            assert (
+                await run_cli(["connect", scenario, *where, "--headless", "--out", str(saved)]) == 0
+            )
+        # Replay without bot options: a Socket.IO session was replayed over a WebSocket
+        # ("preset 'rasa-socketio' is for socketio bots") and failed.
+        assert await run_cli(["replay", str(socketio), "--fast", "--headless"]) == 0
+        assert "Changed:    0 of" in capsys.readouterr().out
+
+        # connect --from without a bot option goes on with the recorded bot.
+        child = tmp_path / "child.jsonl"
+        argv = ["connect", "--from", str(websocket), "--at", "3", "--headless", "--out", str(child)]
+        assert await run_cli(argv) == 0
+        header = read_transcript(child).header
+        assert header["bot_url"] == bot.ws_url and header["branch_at"] == 3
+        assert header["demo_bot"] is False
+
+        # The viewer's Connect picks the same bot (it started the demo bot instead).
+        settings = snapshot_settings(autostart=True, runs_root=tmp_path / "runs")
+        app = ConvsimApp(
+            lambda app: TranscriptScreen(websocket, settings=settings), settings=settings
+        )
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            await pilot.press("j", "j", "j", "b")
+            await wait_until(pilot, lambda: isinstance(app.screen, BranchDialog))
+            await pilot.click("#branch-connect")
+            await wait_until(pilot, lambda: isinstance(app.screen, ConnectScreen))
+            run = app.screen.query_one(LiveRun)
+            await wait_until(pilot, lambda: run.transcript.message_count > 3, within=20)
+            path = run.transcript_path
+    assert path is not None
+    branched = read_transcript(path).header
+    assert branched["bot_url"] == bot.ws_url and branched["demo_bot"] is False
+    assert branched["branched_from"] == str(websocket) and branched["branch_at"] == 3

@@ -33,9 +33,11 @@ from tui.commands.chat_options import add_chat_options
 from tui.commands.terminal_ui import terminal_app
 from tui.wiring.bots import (
     DEMO_PLACEHOLDER_URL,
+    URL_OPTIONS,
     check_preset_has_target,
     demo_bot_profile,
     profile_from_options,
+    recorded_bot,
 )
 from tui.wiring.errors import UserError, as_user_error
 from tui.wiring.scenarios import (
@@ -99,7 +101,14 @@ def handle_connect(args: argparse.Namespace) -> Any:
     args.branch = branch
     loaded = branch_scenario(branch, args.scenario) if branch else _load_scenario(args)
     scenario = _apply_overrides(loaded, args)
-    if args.demo_bot:
+    named = args.demo_bot or args.profile or any(getattr(args, o) for o in URL_OPTIONS)
+    recorded = recorded_bot(branch.parent_header, scenario) if branch and not named else None
+    if recorded is not None:
+        # A branch of a connected session goes on with the bot it was held with (as replay
+        # and the transcript viewer's Connect do) unless a bot is named.
+        profile, started = recorded
+        args.demo_bot = args.demo_bot or (profile.kind if started else None)
+    elif args.demo_bot:
         profile = demo_bot_profile(kind=args.demo_bot, preset=args.preset)
     else:
         profile = profile_from_options(

@@ -81,8 +81,7 @@ def bot_for(
     transcript: Transcript, scenario: Scenario, choice: BotChoice
 ) -> tuple[BotProfile, bool]:
     """The bot to replay against, and whether it is the demo bot to start."""
-    from channels.profile import ProfileError, profile_for_url
-    from tui.wiring.bots import demo_bot_profile, profile_from_options
+    from tui.wiring.bots import demo_bot_profile, profile_from_options, recorded_bot
 
     if choice.demo_bot:
         return demo_bot_profile(kind=choice.demo_bot, preset=choice.preset), True
@@ -97,18 +96,9 @@ def bot_for(
             directline=choice.directline,
         )
         return profile, False
-    header = transcript.header
-    url = header.get("bot_url")
-    if header.get("demo_bot"):
-        webhook = header.get("bot_transport") == "webhook"
-        return demo_bot_profile(webhook=webhook, preset=header.get("bot_preset") or None), True
-    if isinstance(url, str) and url:
-        kind = "webhook" if header.get("bot_transport") == "webhook" else "ws"
-        try:
-            preset = header.get("bot_preset") or None
-            return profile_for_url(url, kind=kind, preset=preset, base=scenario.bot), False
-        except ProfileError as exc:
-            raise UserError(str(exc)) from None
+    recorded = recorded_bot(transcript.header, scenario)
+    if recorded is not None:
+        return recorded
     return profile_from_options(scenario, ws=None, webhook=None, profile=None, preset=None), False
 
 

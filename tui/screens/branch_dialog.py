@@ -66,8 +66,9 @@ class BranchDialog(BoxDialog[BranchChoice | None]):
                     )
                 yield Button("Cancel", id="branch-cancel")
             yield Static(
-                "Watch: both sides simulated · Play: you are the agent · Connect: the"
-                " scenario's bot or the demo bot (it does not see the history)",
+                "Watch: both sides simulated · Play: you are the agent · Connect: the bot"
+                " the session was held with, else the scenario's or the demo bot (a bot does"
+                " not see the history)",
                 id="branch-help",
             )
 

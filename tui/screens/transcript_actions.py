@@ -106,10 +106,11 @@ class TranscriptActions(ViewerParts):
             if name is None:
                 raise BranchError("the transcript does not say which scenario it ran")
             scenario = resolve_scenario(name)
+            screen = self._run_screen(choice.mode, scenario, branch)
         except (BranchError, UserError) as exc:
             self.notify(str(exc), title="Cannot branch", severity="error")
             return
-        self._app.push_screen(self._run_screen(choice.mode, scenario, branch))
+        self._app.push_screen(screen)
 
     def _run_screen(self, mode: str, scenario: Scenario, branch: Branch) -> Any:
         """The live screen of the branch, built as ``--from --at`` builds it (any app)."""
@@ -119,9 +120,11 @@ class TranscriptActions(ViewerParts):
         if mode == "play":
             return play_screen(scenario, seed=seed, settings=settings, branch=branch)
         if mode == "connect":
-            from tui.wiring.bots import scenario_bot_or_demo
+            from tui.wiring.bots import recorded_bot, scenario_bot_or_demo
 
-            profile, demo_bot = scenario_bot_or_demo(scenario)
+            # The bot the session was held with, as `connect --from` and replay pick it.
+            recorded = recorded_bot(branch.parent_header, scenario)
+            profile, demo_bot = recorded or scenario_bot_or_demo(scenario)
             return connect_screen(
                 scenario, profile, seed=seed, demo_bot=demo_bot, settings=settings, branch=branch
             )
