@@ -25,11 +25,8 @@ from tui.widgets.live_run import LiveRun
 
 
 @pytest.fixture
-def parent(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
-    path = tmp_path / "parent.jsonl"
-    assert main(["demo", "--headless", "--out", str(path)]) == 0
-    capsys.readouterr()
-    return path
+def parent(demo_transcript: Path) -> Path:
+    return demo_transcript
 
 
 def same(a: object, b: object) -> bool:

@@ -31,7 +31,7 @@ from tui.commands.branch_options import (
 )
 from tui.commands.chat_options import add_chat_options, headless_wiring
 from tui.commands.terminal_ui import terminal_app
-from tui.wiring.bots import DEMO_PLACEHOLDER_URL, BotChoice, demo_bot_profile
+from tui.wiring.bots import DEMO_PLACEHOLDER_URL, BotChoice, demo_bot_profile, recorded_bot
 from tui.wiring.errors import UserError, as_user_error
 from tui.wiring.scenarios import (
     load_builtin,
@@ -88,7 +88,14 @@ def handle_connect(args: argparse.Namespace) -> Any:
     args.branch = branch
     loaded = branch_scenario(branch, args.scenario) if branch else _load_scenario(args)
     scenario = _apply_overrides(loaded, args)
-    profile, _ = choice.bot_for(scenario)
+    recorded = recorded_bot(branch.parent_header, scenario) if branch and not choice.given else None
+    if recorded is not None:
+        # A branch of a connected session goes on with the bot it was held with (as replay
+        # and the transcript viewer's Connect do) unless a bot is named.
+        profile, started = recorded
+        args.demo_bot = args.demo_bot or (profile.kind if started else None)
+    else:
+        profile, _ = choice.bot_for(scenario)
     if not args.headless:
         opened = _open_ui(scenario, profile, args)
         if isinstance(opened, int):
@@ -183,7 +190,7 @@ async def run_headless(scenario: Scenario, profile: BotProfile, args: argparse.N
         await run.close()
     writer = run.writer
     saved = path if writer.error is None else None
-    printer.summary(result, transcript=saved)
+    printer.summary(result, transcript=saved, real_time=True)
     _print_extras(printer, result)
     if writer.error is not None:
         print(f"convsim: could not write the transcript {path}: {writer.error}", file=sys.stderr)

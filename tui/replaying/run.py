@@ -63,24 +63,14 @@ def bot_for(
     transcript: Transcript, scenario: Scenario, choice: BotChoice
 ) -> tuple[BotProfile, bool]:
     """The bot to replay against, and whether it is the demo bot to start."""
-    from channels.profile import ProfileError, profile_for_url
-    from tui.wiring.bots import BotChoice, demo_bot_profile
+    from tui.wiring.bots import recorded_bot
 
     if choice.given:
         return choice.bot_for(scenario)
-    header = transcript.header
-    url = header.get("bot_url")
-    if header.get("demo_bot"):
-        webhook = header.get("bot_transport") == "webhook"
-        return demo_bot_profile(webhook=webhook, preset=header.get("bot_preset") or None), True
-    if isinstance(url, str) and url:
-        kind = "webhook" if header.get("bot_transport") == "webhook" else "ws"
-        try:
-            preset = header.get("bot_preset") or None
-            return profile_for_url(url, kind=kind, preset=preset, base=scenario.bot), False
-        except ProfileError as exc:
-            raise UserError(str(exc)) from None
-    return BotChoice().profile_for(scenario), False
+    recorded = recorded_bot(transcript.header, scenario)
+    if recorded is not None:
+        return recorded
+    return choice.profile_for(scenario), False
 
 
 async def replay_one(

@@ -138,6 +138,27 @@ class BotChoice:
         )
 
 
+def recorded_bot(header: Mapping[str, Any], scenario: Scenario) -> tuple[BotProfile, bool] | None:
+    """The bot a saved session was held with, from its header (None: no bot was recorded).
+
+    Replay and a branch of a connected session go back to that bot unless told otherwise. The
+    second value says whether it was the demo bot, which is started again for the run. The
+    recorded transport picks the channel: a Socket.IO or Direct Line session is not replayed
+    over a WebSocket.
+    """
+    transport = str(header.get("bot_transport") or "")
+    kind = {"websocket": "ws"}.get(transport, transport)
+    kind = kind if kind in URL_OPTIONS else "ws"
+    preset = str(header.get("bot_preset") or "") or None
+    if header.get("demo_bot"):
+        return demo_bot_profile(kind=kind, preset=preset), True
+    url = header.get("bot_url")
+    if not isinstance(url, str) or not url:
+        return None
+    with as_user_error(ProfileError):
+        return profile_for_url(url, kind=kind, preset=preset, base=scenario.bot), False
+
+
 def scenario_bot_or_demo(scenario: Scenario) -> tuple[BotProfile, bool]:
     """The scenario's own bot when its ``[bot]`` table names a URL, else the demo bot.
 
