@@ -37,9 +37,13 @@ DEFAULT_CLOSING_PHRASES = (
 )
 
 
-@attrs.frozen
+@attrs.frozen(slots=False)
 class TurnState:
-    """What a strategy may look at after each message."""
+    """What a strategy may look at after each message.
+
+    Not slotted: one is built after every message, and a frozen slotted attrs class sets
+    each field through ``object.__setattr__`` where a dict class stores into ``__dict__``.
+    """
 
     conversation: Conversation
     outcomes: Outcomes

@@ -88,12 +88,7 @@ class FullSimulationRunner(Runner):
         await self._begin(first.timestamp)
         self._conversation = Conversation(messages=())
         try:
-            termination = await self._record(first)
-            for earlier in self.history[1:]:
-                # Only where the history ends counts: the branch continues from there.
-                termination = await self._record(earlier)
-            while termination is None:
-                termination = await self._take_turn()
+            termination = await self._converse(first)
         except asyncio.CancelledError:
             await self._finish(Termination(TerminationReason.STOPPED, "stopped by the user"))
             raise
@@ -107,27 +102,38 @@ class FullSimulationRunner(Runner):
             )
         return await self._finish(termination)
 
-    async def _take_turn(self) -> Termination | None:
-        last = self._conversation.messages[-1]
-        role = last.sender.other
-        if self.services.event_callback is not None:
-            self._emit(TypingStarted(role))
-        participant = self.customer if role is ParticipantRole.CUSTOMER else self.agent
-        while True:
-            reply = await participant.get_next_message(self._conversation)
-            if reply is None:
-                return Termination(
-                    TerminationReason.PARTICIPANT_FINISHED, f"the {role.value} finished"
-                )
-            if not isinstance(reply, Message) or reply.sender is not role:
-                raise ParticipantError(f"the {role.value} participant returned {reply!r}")
-            delay = self._delay.seconds(role, reply.content, last.content)
-            if reply.author == "person":  # a person at the keys has spent real time already
-                break
-            if type(self.pacer) is not NoPacing:  # the usual batch case skips an await per turn
-                await self.pacer.wait(delay)
-            if participant.draft_still_wanted(reply):
-                break
-        timestamp = self._current_timestamp + timedelta(seconds=delay)
-        self._current_timestamp = timestamp
-        return await self._record(reply.restamped(timestamp))
+    async def _converse(self, first: Message) -> Termination:
+        """Record the first message (and a branch's history), then take turns until one ends it.
+
+        A turn is written out in this loop rather than in a coroutine of its own: a coroutine
+        frame per message costs about as much as the typing-delay model.
+        """
+        termination = await self._record(first)
+        for earlier in self.history[1:]:
+            # Only where the history ends counts: the branch continues from there.
+            termination = await self._record(earlier)
+        while termination is None:
+            last = self._conversation.messages[-1]
+            role = last.sender.other
+            if self.services.event_callback is not None:
+                self._emit(TypingStarted(role))
+            participant = self.customer if role is ParticipantRole.CUSTOMER else self.agent
+            while True:
+                reply = await participant.get_next_message(self._conversation)
+                if reply is None:
+                    return Termination(
+                        TerminationReason.PARTICIPANT_FINISHED, f"the {role.value} finished"
+                    )
+                if not isinstance(reply, Message) or reply.sender is not role:
+                    raise ParticipantError(f"the {role.value} participant returned {reply!r}")
+                delay = self._delay.seconds(role, reply.content, last.content)
+                if reply.author == "person":  # a person at the keys has spent real time already
+                    break
+                if type(self.pacer) is not NoPacing:  # the usual batch case skips an await
+                    await self.pacer.wait(delay)
+                if participant.draft_still_wanted(reply):
+                    break
+            timestamp = self._current_timestamp + timedelta(0, delay)  # (days, seconds): no kwargs
+            self._current_timestamp = timestamp
+            termination = await self._record(reply.restamped(timestamp))
+        return termination
