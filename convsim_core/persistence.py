@@ -27,10 +27,20 @@ from convsim_core.serialization import (
 )
 
 logger = logging.getLogger(__name__)
-_compact = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-"""json.dumps(data, ensure_ascii=False, separators=(",", ":")) without a new encoder per call."""
 _string = encode_basestring
 """A str as a JSON string literal, as json.dumps(ensure_ascii=False) writes it (the C function)."""
+_encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+_compact = _encoder.encode
+"""json.dumps(data, ensure_ascii=False, separators=(",", ":")) without a new encoder per call."""
+_make_c_encoder: Any = getattr(json.encoder, "c_make_encoder", None)  # None without _json
+_c_encoder = (
+    None
+    if _make_c_encoder is None
+    # The C encoder JSONEncoder.encode builds on every call (with a Python closure and a
+    # circular-reference dict: half the cost of a header line), built once. Lines are made
+    # of convsim's own tree-shaped data, so there is no cycle to detect.
+    else _make_c_encoder(None, _encoder.default, _string, None, ":", ",", False, False, True)
+)
 
 
 class TranscriptSink:
@@ -107,7 +117,9 @@ class _Lines:
         """No rich message (images, buttons) so far: the result line may reuse the parts."""
 
     def message(self, index: int, message: Message) -> str:
-        if message.rich:  # images, buttons: the rare case goes through cattrs
+        # Message.rich spelled out (a property call per message): images and buttons, the
+        # rare case, go through cattrs.
+        if message.attachments or message.quick_replies or message.choice is not None:
             self.plain = False
             return _line({**to_json(message), "index": index})
         # Hot path: the same bytes as dumps(to_json(message)) + index, without cattrs.
@@ -177,7 +189,9 @@ def _create(path: Path) -> io.FileIO:
 
 
 def _line(data: dict[str, Any]) -> str:
-    return _compact(data) + "\n"
+    if _c_encoder is None:
+        return _compact(data) + "\n"
+    return "".join(_c_encoder(data, 0)) + "\n"
 
 
 @attrs.frozen
