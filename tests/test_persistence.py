@@ -16,7 +16,7 @@ from convsim_core import (
     Usage,
 )
 from convsim_core.models import Conversation
-from convsim_core.persistence import TranscriptWriter, read_transcript
+from convsim_core.persistence import TranscriptWriter, header_line, read_transcript
 from convsim_core.serialization import SchemaError, to_json
 
 T0 = datetime(2026, 3, 1, 9, 0, 5, 120, tzinfo=UTC)
@@ -101,3 +101,25 @@ async def test_result_line_equals_the_json_form(tmp_path: Path, outcome: Outcome
     last = path.read_text(encoding="utf-8").splitlines()[-1]
     assert json.loads(last) == to_json(result)
     assert last == json.dumps(to_json(result), ensure_ascii=False, separators=(",", ":"))
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {},
+        {"runner": "FullSimulationRunner", "seed": None, "max_messages": 20, "ok": True},
+        {"text": 'é ü 日本 "quoted" \\ \n\t \u2028 \x00', "nested": {"list": [1, 2.5, None, []]}},
+        {"floats": [0.1, -0.0, 1e300, 1e-7, float("inf"), float("-inf")], "big": 10**30},
+    ],
+)
+def test_header_lines_are_what_json_dumps_writes(data: dict[str, object]) -> None:
+    # Header and result lines go through a C encoder built once; byte for byte what
+    # json.dumps(ensure_ascii=False, separators=(",", ":")) writes.
+    line = header_line(data)
+    expected = {"schema_version": 1, "type": "header", **data}
+    assert line == json.dumps(expected, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+def test_a_value_without_a_json_form_is_refused_as_json_dumps_refuses_it() -> None:
+    with pytest.raises(TypeError, match="Object of type object is not JSON serializable"):
+        header_line({"what": object()})
