@@ -70,7 +70,7 @@ def accepted_request(messages: Sequence[Message], senses: Sequence[OutcomeSense]
     # a proposal too; not information acknowledged ("The fare is $20." - "OK, great").
     restated = (
         [c for c in parts if not c.is_offer and not _informs(c)]
-        if says_yes(answer.content) and not any(_refuses(c) for c in parts)
+        if says_yes(answer.content) and not any(refuses(c) for c in parts)
         else []
     )
     spoken = _grams((*offers, *restated))
@@ -148,7 +148,8 @@ def _grams(parts: Sequence[Clause]) -> set[tuple[str, ...]]:
     return found
 
 
-def _refuses(clause: Clause) -> bool:
+def refuses(clause: Clause) -> bool:
+    """A clause that negates, reports a failure or apologises: no go-ahead."""
     return refusing_word(clause.words) is not None or not REGRET_WORDS.isdisjoint(clause.words)
 
 
@@ -165,7 +166,7 @@ def goes_ahead(
     if len(accepted.successes) != 1:
         return None
     parts = clauses(text)
-    if not parts or any(_refuses(c) for c in parts):
+    if not parts or any(refuses(c) for c in parts):
         return None
     if any(asks_to_confirm(c) or _asks_for_details(c) for c in parts):
         return None

@@ -11,7 +11,9 @@ reports an outcome when it
   ("is confirmed", "went through"), or an act that is its own event ("I'm transferring you to
   a supervisor"); failure outcomes instead need the clause to be negated ("I couldn't book").
 
-A negated success is never a success; when no failure outcome fits it, nothing is reached.
+A negated success is never a success. When the speaker says they cannot do it ("we can't
+accept this claim"), the clause reports the failure outcome about the same thing (the one that
+shares its vocabulary); otherwise nothing is reached.
 Every decision keeps the clause and why, and the best rejected candidate is kept as the
 "nearest miss" so a report can say why a chat ended with no outcome.
 """
@@ -30,8 +32,10 @@ from convsim_core.language import (
     addressed_to_customer,
     clauses,
     ngrams,
+    normalise,
     refusing_word,
     stems,
+    words,
 )
 from convsim_core.lexicon import (
     ATTEMPT_VERBS,
@@ -47,7 +51,7 @@ from convsim_core.models import Outcome, ParticipantRole
 from convsim_core.report_cues import arriving, exhausted, only_one, unavailable
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class OutcomeSense:
     """What the offline judge knows about one outcome."""
 
@@ -118,6 +122,9 @@ class Reading:
     """The phrase or words that decided it."""
     reason: str = ""
     """Why it did not count; empty for a hit."""
+    refused: str = ""
+    """For a success negated by inability ("we can't accept this claim"): the words that
+    say so. The clause then reports the failure that is its counterpart."""
     verb: str = "said"
     """How the speaker conveyed it, for the rationale ("said", or "answered" a proposal)."""
 
@@ -132,11 +139,15 @@ def read_message(
     senses: Iterable[OutcomeSense],
     *,
     confirmed: frozenset[str] = frozenset(),
+    requested: frozenset[str] = frozenset(),
 ) -> tuple[Reading | None, Reading | None]:
     """(the outcome this message reports, the nearest miss); the last reporting clause wins.
 
     ``confirmed``: failure outcomes whose request the customer has just accepted ("Shall I
     book it?" - "Yes"), so an answer that it is not available reports that failure.
+    ``requested``: failure outcomes whose request the customer has just asked for ("Can you
+    get me an early check-in?"), so a refusal in general English ("Sorry, there is nothing
+    more I can do") reports that failure.
     """
     eligible = [s for s in senses if s.said_by is None or s.said_by is sender]
     hit: Reading | None = None
@@ -147,23 +158,52 @@ def read_message(
     apologised: str | None = None
     for position, clause in enumerate(clauses(text)):
         best: Reading | None = None
+        refusals: list[tuple[OutcomeSense, Reading]] = []
         grams = ngrams(clause.stems)
         answering = confirmed if position < 2 else frozenset()  # the direct answer
         for sense in eligible:
-            found = _read_clause(clause, sense, grams, answering, apologised)
+            found = _read_clause(clause, sense, grams, answering, apologised, requested)
             if found is None:
                 continue
             if found.is_hit:
                 if best is None or found.score > best.score:
                     best = found
-            elif miss is None or found.score >= miss.score:
-                miss = found
+            else:
+                if found.refused and not sense.failure:
+                    refusals.append((sense, found))
+                if miss is None or found.score >= miss.score:
+                    miss = found
+        if best is None and refusals:
+            best = _counterpart(refusals, [s for s in eligible if s.failure])
         if best is not None and not (
             hit is not None and best.outcome.name in failures and hit.outcome.name not in failures
         ):
             hit = best  # later clauses win, but a failure does not undo a success
         apologised = bad_news_lead(clause)
     return hit, miss
+
+
+def _counterpart(
+    refusals: Sequence[tuple[OutcomeSense, Reading]], failures: Sequence[OutcomeSense]
+) -> Reading | None:
+    """A success the speaker says they cannot do ("we can't accept this claim") reports the
+    failure outcome about the same thing: the one failure that shares its vocabulary."""
+    for success, reading in refusals:
+        related = [f for f in failures if _shares_vocabulary(success, f)]
+        if len(related) == 1:
+            return Reading(
+                related[0].outcome,
+                reading.score,
+                reading.clause,
+                f"{reading.evidence} refused ({reading.refused})",
+            )
+    return None
+
+
+def _shares_vocabulary(one: OutcomeSense, other: OutcomeSense) -> bool:
+    if not one.words.isdisjoint(other.words - FAILURE_STEMS):
+        return True
+    return bool({g.name for g in one.groups} & {g.name for g in other.groups} - {"complete"})
 
 
 _APOLOGY_FILLER = frozenset({"no", "i", "am", "we", "are", "so", "very", "really", "truly", "oh"})
@@ -187,11 +227,12 @@ def _read_clause(
     grams: set[tuple[str, ...]],
     confirmed: frozenset[str] = frozenset(),
     apologised: str | None = None,
+    requested: frozenset[str] = frozenset(),
 ) -> Reading | None:
     keyword = _keyword(clause, sense, grams)
     if keyword is not None and keyword.is_hit:
         return keyword
-    concept = _concept(clause, sense, grams, confirmed, apologised)
+    concept = _concept(clause, sense, grams, confirmed, apologised, requested)
     if concept is not None and concept.is_hit:
         return concept
     return keyword or concept
@@ -208,12 +249,35 @@ def _keyword(clause: Clause, sense: OutcomeSense, grams: set[tuple[str, ...]]) -
             reason = "asked, not told"
         elif clause.is_offer and not negative:
             reason = "a question or an offer"
-        elif not negative and (word := clause.negated_at(start)):
-            reason = f'negated ("{word}")'
+        elif not negative and (position := clause.negator_of(start)) is not None:
+            negator = clause.words[position]
+            refused = clause.refusal_of(start) or ""
+            return Reading(
+                sense.outcome, 1.0, clause.shown, f'"{written}"', f'negated ("{negator}")', refused
+            )
         elif not negative and (word := clause.hedged_at(start, allow_future=True)):
             reason = f'not done yet ("{word}")'
+        elif not negative and _base_form_of_past(clause, start, written):
+            reason = _not_happened(clause, range(start, start + len(phrase)))
         return Reading(sense.outcome, 1.0, clause.shown, f'"{written}"', reason)
     return None
+
+
+def _base_form_of_past(clause: Clause, start: int, written: str) -> bool:
+    """A keyword written as done ("cancelled") found in its base form ("cancel it please"):
+    the clause must still say it happened."""
+    spelled = words(normalise(written))
+    for offset, word in enumerate(spelled):
+        if start + offset >= len(clause.words):
+            return False
+        found = clause.words[start + offset]
+        if _is_past(word) and not _is_past(found):
+            return True
+    return False
+
+
+def _is_past(word: str) -> bool:
+    return (word.endswith("ed") and len(word) > 3) or word in IRREGULAR_PAST
 
 
 _ASKING = frozenset({"can", "could", "would", "shall", "should", "do", "does", "did", "will"})
@@ -225,6 +289,7 @@ def _concept(
     grams: set[tuple[str, ...]],
     confirmed: frozenset[str] = frozenset(),
     apologised: str | None = None,
+    requested: frozenset[str] = frozenset(),
 ) -> Reading | None:
     positions: list[tuple[int, Group | None]] = []
     spans: list[str] = []
@@ -243,7 +308,8 @@ def _concept(
         else []
     )
     answering = sense.outcome.name in confirmed
-    if sense.failure and (sense.general_request or answering):
+    asked = sense.outcome.name in requested
+    if sense.failure and (sense.general_request or answering or asked):
         # Refusals in general English ("No, sorry. Just the one slot.") tell whether or not
         # the clause also names the request.
         refusal = _reports_refusal(clause, answering, apologised)
@@ -260,17 +326,25 @@ def _concept(
     evidence = ", ".join(matched)
     score = min(0.95, 0.5 + 0.15 * len(positions) + 0.05 * len(residual))
     anchors = [i for i, _ in positions] or residual
-    negation = next((w for i in anchors if (w := clause.negated_at(i))), None)
-    negation = negation or _failure_phrase(clause)
+    negators = [p for i in anchors if (p := clause.negator_of(i)) is not None]
+    negation = clause.words[negators[0]] if negators else _failure_phrase(clause)
     if sense.failure:
+        if negators and all(clause.conditional_at(p) for p in negators):
+            return Reading(sense.outcome, score - 0.3, clause.shown, evidence, "a conditional")
         if negation is None:
             return Reading(sense.outcome, score - 0.3, clause.shown, evidence, "not negated")
         if clause.words and clause.words[0] in _ASKING:
             return Reading(sense.outcome, score - 0.2, clause.shown, evidence, "asked, not told")
         return Reading(sense.outcome, score, clause.shown, evidence)
     if negation is not None:
+        refused = next((r for i in anchors if (r := clause.refusal_of(i))), "")
         return Reading(
-            sense.outcome, score - 0.2, clause.shown, evidence, f'negated ("{negation}")'
+            sense.outcome,
+            score - 0.2,
+            clause.shown,
+            evidence,
+            f'negated ("{negation}")',
+            "" if clause.is_offer else refused,
         )
     if clause.is_offer:
         return Reading(sense.outcome, score - 0.2, clause.shown, evidence, "a question or an offer")
@@ -479,6 +553,13 @@ def _failure_phrase(clause: Clause) -> str | None:
     return None
 
 
+_STATE = frozenset({"is", "are"})
+
+
+def _after(index: int, anchors: Sequence[int], distance: int = 3) -> bool:
+    return any(0 < index - a <= distance for a in anchors)
+
+
 def _not_happened(clause: Clause, anchors: Sequence[int]) -> str:
     """Why the clause does not say it happened; empty when it does."""
     if clause.words[:2] in (("there", "is"), ("there", "are")):
@@ -491,6 +572,8 @@ def _not_happened(clause: Clause, anchors: Sequence[int]) -> str:
         )
         if word == "now" and any(0 < a - index <= 3 for a in anchors):
             happened = True
+        if word == "now" and index and clause.words[index - 1] in _STATE and _after(index, anchors):
+            happened = True  # a state reached: "the shipping address is now 4 Oak Road"
         if word == "through" and index and clause.words[index - 1] in _WENT:
             happened = True
         if word in ("complete", "set") and index and clause.words[index - 1] in _BE | {"all"}:
