@@ -1,6 +1,6 @@
 """Verdict quality on real human-written dialogues, and what the judge costs per message.
 
-    python -m benchmarks.bench_verdicts [--dataset sgd|support|both] [--data FILE]
+    python -m benchmarks.bench_verdicts [--dataset sgd|support|fresh|all] [--data FILE]
                                         [--passes N] [--only dev] [--show-misses dev]
 
 Two datasets, each replayed as scripted scenarios through the real full runner with the default
@@ -14,7 +14,9 @@ baseline):
   CC0; :mod:`benchmarks.support_replay`): refunds, deliveries, passwords, subscriptions,
   billing, telecom, banking, insurance, appointments, food delivery, travel, each with the
   outcomes a user would write for its scenario, several messages in a row where a bot sends
-  bubbles.
+  bubbles;
+- ``fresh``: 45 more support chats (``tests/data/support_dialogues_fresh.jsonl``, CC0), only
+  ever measured, as a whole: no development half, no misses shown.
 
 Reports, per dataset, for the development half, the held-out half (never looked at while
 writing the judge) and all: accuracy per true class, the confusion matrix and premature endings
@@ -56,7 +58,9 @@ from convsim_core.verdict_why import why
 CLASSES = ("completed", "failed", "none")
 KINDS = ("offline", "keyword")
 TARGET = 0.90
-DATASETS = ("sgd", "support")
+DATASETS = ("sgd", "support", "fresh")
+UNSEEN = frozenset({"fresh"})
+"""Datasets measured whole and only measured: no development half, no misses shown."""
 
 
 class Replayable(Protocol):
@@ -175,13 +179,19 @@ def dataset(name: str, data: Path | None) -> tuple[Sequence[Replayable], str]:
     if name == "sgd":
         path = data or sgd_replay.DATA
         return sgd_replay.load(path), str(path)
-    path = support_replay.DATA
+    path = support_replay.FRESH if name == "fresh" else support_replay.DATA
     return support_replay.load(path), str(path)
 
 
 async def measure(
     name: str, dialogues: Sequence[Replayable], source: str, only: str | None, show: str | None
 ) -> None:
+    if name in UNSEEN:
+        if only == "dev":
+            return
+        print(f"[{name}] {len(dialogues)} dialogues from {source} (all unseen: measured only)")
+        await _verdict_table(name, (("unseen", dialogues),))
+        return
     dev, held = split(dialogues)
     print(
         f"[{name}] {len(dialogues)} dialogues from {source}"
@@ -193,6 +203,10 @@ async def measure(
     parts: tuple[tuple[str, Sequence[Replayable]], ...] = (
         (("dev", dev),) if only == "dev" else (("dev", dev), ("held-out", held), ("all", dialogues))
     )
+    await _verdict_table(name, parts)
+
+
+async def _verdict_table(name: str, parts: Sequence[tuple[str, Sequence[Replayable]]]) -> None:
     print(f"[{name}] verdicts (default termination rules, both sides scripted):")
     for kind in KINDS:
         for part, chats in parts:
@@ -206,7 +220,7 @@ async def main(
     data: Path | None, passes: int, only: str | None, show_misses: str | None, which: str
 ) -> None:
     logging.disable(logging.WARNING)
-    names = DATASETS if which == "both" else (which,)
+    names = DATASETS if which == "all" else (which,)
     loaded = {name: dataset(name, data) for name in names}
     print(f"bench_verdicts: {', '.join(names)}")
     for name, (dialogues, source) in loaded.items():
@@ -228,7 +242,7 @@ async def main(
 def cli() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--dataset", choices=(*DATASETS, "both"), default="both", help="which dialogues (both)"
+        "--dataset", choices=(*DATASETS, "all"), default="all", help="which dialogues (all)"
     )
     parser.add_argument("--data", type=Path, default=None, help="the SGD file (sgd only)")
     parser.add_argument("--passes", type=int, default=3)

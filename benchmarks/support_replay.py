@@ -39,7 +39,10 @@ from convsim_core.scenario_models import (
 )
 from convsim_core.termination import Termination
 
-DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "support_dialogues.jsonl"
+_HERE = Path(__file__).resolve().parent.parent / "tests" / "data"
+DATA = _HERE / "support_dialogues.jsonl"
+FRESH = _HERE / "support_dialogues_fresh.jsonl"
+"""45 more, only ever measured: never a miss shown, never a rule changed for them."""
 _ROLE = {"customer": ParticipantRole.CUSTOMER, "agent": ParticipantRole.AGENT}
 
 
