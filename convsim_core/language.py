@@ -102,6 +102,9 @@ def addressed_to_customer(ws: Sequence[str], index: int) -> bool:
     )
 
 
+_NEW_PREDICATE = frozenset({"and", "or", "so", "which", "because", "while", "since"})
+"""Words after which a negation belongs to another statement than the word before them."""
+_WITH = frozenset({"with", "at", "for"})
 MODAL_WORDS = frozenset({"can", "could", "would", "might", "may", "should", "shall", "must"})
 FUTURE_WORDS = frozenset({"will", "going", "gonna", "about", "let", "plan", "try", "tri"})
 INTENTION_WORDS = frozenset({"help", "happy", "glad", "want", "wants", "like", "need", "ready"})
@@ -115,6 +118,7 @@ _QUESTION_OPENERS = frozenset(
         "who", "why", "anything", "any",
     }
 )  # fmt: skip
+_TIME_CLAUSE = frozenset({"when", "where", "whenever", "wherever"})
 _OFFER_PHRASES: tuple[tuple[str, ...], ...] = (
     ("would", "you", "like"),
     ("do", "you", "want"),
@@ -185,8 +189,13 @@ class Clause:
 
     @property
     def is_question(self) -> bool:
-        """Asks rather than tells: ends with '?' or opens like a question."""
-        return self.question or (bool(self.words) and self.words[0] in _QUESTION_OPENERS)
+        """Asks rather than tells: ends with '?' or opens like a question. "When you land,
+        switch your phone on." opens with a time clause, not a question."""
+        if self.question:
+            return True
+        if not self.words or self.words[0] not in _QUESTION_OPENERS:
+            return False
+        return not (self.words[0] in _TIME_CLAUSE and self.segments[-1] > 0)
 
     @property
     def is_offer(self) -> bool:
@@ -208,6 +217,21 @@ class Clause:
             if token == first and tuple(seq[start : start + size]) == tuple(phrase):
                 return start
         return None
+
+    def find_all(self, phrase: Sequence[str], *, use_stems: bool = False) -> list[int]:
+        """Every start index of ``phrase`` in this clause (a word may occur twice: "it can
+        only be refunded within 14 days, so I am not able to refund it")."""
+        seq = self.stems if use_stems else self.words
+        size = len(phrase)
+        if not size or size > len(seq):
+            return []
+        wanted = tuple(phrase)
+        first = wanted[0]
+        return [
+            start
+            for start, token in enumerate(seq[: len(seq) - size + 1])
+            if token == first and tuple(seq[start : start + size]) == wanted
+        ]
 
     def negated_at(self, index: int) -> str | None:
         """The negating word governing the word at ``index``, if any.
@@ -236,8 +260,17 @@ class Clause:
             if self.segments[position] != segment:
                 break
             word = self.words[position]
-            if position != index and (word in NEGATORS or self.stems[position] in FAILURE_STEMS):
-                yield position
+            if position > index and word in _NEW_PREDICATE:
+                break  # "it is blocked and can't be used": the negation is another statement
+            if position == index or not (word in NEGATORS or self.stems[position] in FAILURE_STEMS):
+                continue
+            if self._absence(position):
+                continue  # "with no change fee" names a thing that is absent
+            yield position
+
+    def _absence(self, position: int) -> bool:
+        """ "with no fee", "without any charge": a negator inside a noun phrase."""
+        return self.words[position] == "no" and position > 0 and self.words[position - 1] in _WITH
 
     def inability_at(self, position: int) -> str | None:
         """The negator at ``position`` as the speaker's inability or a refusal, if it is one:

@@ -25,6 +25,7 @@ from collections.abc import Iterable, Sequence
 import attrs
 
 from convsim_core.language import (
+    CONDITION_WORDS,
     FAILURE_STEMS,
     NEGATORS,
     REGRET_WORDS,
@@ -34,6 +35,7 @@ from convsim_core.language import (
     ngrams,
     normalise,
     refusing_word,
+    stem,
     stems,
     words,
 )
@@ -66,6 +68,10 @@ class OutcomeSense:
     request_phrases: frozenset[tuple[str, ...]] = frozenset()
     """The vocabulary of the request itself (book, refund...), without "done" or "confirm":
     what a proposal to carry the request out speaks of."""
+    actions: frozenset[str] = frozenset()
+    """Groups of the description's verb ("The ticket was *changed*"): when there is one, the
+    other groups ("ticket" is booking vocabulary) only say what the outcome is about, so
+    "the train booked" does not report a change."""
 
     @property
     def general_request(self) -> bool:
@@ -89,6 +95,7 @@ class OutcomeSense:
         failure = any(w in NEGATORS or w in FAILURE_STEMS for w in described) or any(
             p in grams for p in FAILURE_PHRASES
         )
+        actions = _actions(described_as, groups)
         return cls(
             outcome=outcome,
             said_by=said_by,
@@ -104,7 +111,27 @@ class OutcomeSense:
                 if not group.act and group.name not in ("complete", "request")
                 for phrase in group.phrases
             ),
+            actions=actions,
         )
+
+
+_PASSIVE = frozenset({"was", "were", "been", "be", "is", "are", "got", "get"})
+
+
+def _actions(description: str, groups: Sequence[Group]) -> frozenset[str]:
+    """The groups of the verb a description reports ("was changed", "got moved"), besides
+    completion words; empty when it reports none of its own ("went through")."""
+    found: set[str] = set()
+    for clause in clauses(description):
+        for index in range(1, len(clause.words)):
+            if clause.words[index - 1] not in _PASSIVE:
+                continue
+            for group in groups:
+                if group.name != "complete" and any(
+                    clause.stems[index : index + len(p)] == p for p in group.phrases
+                ):
+                    found.add(group.name)
+    return frozenset(found)
 
 
 def _any_request(groups: Sequence[Group]) -> bool:
@@ -155,6 +182,9 @@ def read_message(
     if not eligible:
         return None, None
     failures = {s.outcome.name for s in eligible if s.failure}
+    # "I can't log in", "I have no roaming set up": a customer describing the problem, not
+    # the agent failing (unless the outcome is the customer's to report).
+    own_situation = sender is ParticipantRole.CUSTOMER
     apologised: str | None = None
     for position, clause in enumerate(clauses(text)):
         best: Reading | None = None
@@ -165,6 +195,14 @@ def read_message(
             found = _read_clause(clause, sense, grams, answering, apologised, requested)
             if found is None:
                 continue
+            if (
+                found.is_hit
+                and sense.failure
+                and own_situation
+                and sense.said_by is None
+                and not _to_the_agent(clause)
+            ):
+                found = attrs.evolve(found, reason="the customer's own situation")
             if found.is_hit:
                 if best is None or found.score > best.score:
                     best = found
@@ -173,7 +211,7 @@ def read_message(
                     refusals.append((sense, found))
                 if miss is None or found.score >= miss.score:
                     miss = found
-        if best is None and refusals:
+        if best is None and refusals and sender is ParticipantRole.AGENT:
             best = _counterpart(refusals, [s for s in eligible if s.failure])
         if best is not None and not (
             hit is not None and best.outcome.name in failures and hit.outcome.name not in failures
@@ -181,6 +219,17 @@ def read_message(
             hit = best  # later clauses win, but a failure does not undo a success
         apologised = bad_news_lead(clause)
     return hit, miss
+
+
+def _condition(clause: Clause, index: int) -> str | None:
+    """A condition word governing ``index`` ("unless you switch it on", "if it fails")."""
+    word = clause.hedged_at(index, allow_future=True)
+    return word if word in CONDITION_WORDS else None
+
+
+def _to_the_agent(clause: Clause) -> bool:
+    """A customer's clause about what the agent did: "you couldn't even refund it"."""
+    return "you" in clause.words or "your" in clause.words
 
 
 def _counterpart(
@@ -239,28 +288,82 @@ def _read_clause(
 
 
 def _keyword(clause: Clause, sense: OutcomeSense, grams: set[tuple[str, ...]]) -> Reading | None:
+    found: Reading | None = None
     for phrase, written in zip(sense.keywords, sense.keyword_text, strict=True):
-        start = clause.find(phrase, use_stems=True) if len(phrase) > 3 or phrase in grams else None
-        if start is None:
-            continue
-        negative = any(s in NEGATORS or s in FAILURE_STEMS for s in phrase)
-        reason = ""
-        if clause.words and clause.words[0] in _ASKING and not negative:
-            reason = "asked, not told"
-        elif clause.is_offer and not negative:
-            reason = "a question or an offer"
-        elif not negative and (position := clause.negator_of(start)) is not None:
-            negator = clause.words[position]
-            refused = clause.refusal_of(start) or ""
-            return Reading(
-                sense.outcome, 1.0, clause.shown, f'"{written}"', f'negated ("{negator}")', refused
-            )
-        elif not negative and (word := clause.hedged_at(start, allow_future=True)):
-            reason = f'not done yet ("{word}")'
-        elif not negative and _base_form_of_past(clause, start, written):
-            reason = _not_happened(clause, range(start, start + len(phrase)))
-        return Reading(sense.outcome, 1.0, clause.shown, f'"{written}"', reason)
-    return None
+        starts = (
+            clause.find_all(phrase, use_stems=True) if len(phrase) > 3 or phrase in grams else []
+        )
+        for start in starts or _either_order(clause, phrase):
+            reading = _keyword_at(clause, sense, phrase, written, start)
+            if reading.is_hit:
+                return reading
+            found = found or reading
+    return found
+
+
+_PARTICLES = frozenset({"on", "off", "out", "up", "back", "down", "over"})
+
+
+def _phrasal(clause: Clause, phrase: tuple[str, ...]) -> list[int]:
+    """A phrasal verb with its object inside: "turn the wifi on" for "turn on", "sort it
+    out" for "sort out" (at most two words between, in one segment)."""
+    if len(phrase) != 2 or phrase[1] not in _PARTICLES:
+        return []
+    found = []
+    for start in clause.find_all(phrase[:1], use_stems=True):
+        for gap in (2, 3):
+            end = start + gap
+            if end < len(clause.stems) and clause.stems[end] == phrase[1]:
+                if clause.segments[end] == clause.segments[start]:
+                    found.append(start)
+                break
+    return found
+
+
+def _either_order(clause: Clause, phrase: tuple[str, ...]) -> list[int]:
+    """A two-word keyword in the other order, close together: "charge reversed" in "I've
+    reversed the second charge", "refund issued" in "I issued your refund"."""
+    if len(phrase) != 2 or phrase[0] in STOPWORDS or phrase[1] in STOPWORDS:
+        return []
+    later, earlier = phrase
+    for start in clause.find_all((earlier,), use_stems=True):
+        window = clause.stems[start + 1 : start + 4]
+        if (
+            later in window
+            and clause.segments[start + 1 + window.index(later)] == clause.segments[start]
+        ):
+            return [start]
+    return []
+
+
+def _keyword_at(
+    clause: Clause, sense: OutcomeSense, phrase: tuple[str, ...], written: str, start: int
+) -> Reading:
+    negative = any(s in NEGATORS or s in FAILURE_STEMS for s in phrase)
+    reason = ""
+    if clause.words and clause.words[0] in _ASKING and not negative:
+        reason = "asked, not told"
+    elif clause.is_offer and not negative:
+        reason = "a question or an offer"
+    elif not negative and (position := clause.negator_of(start)) is not None:
+        negator = clause.words[position]
+        refused = clause.refusal_of(start) or ""
+        return Reading(
+            sense.outcome, 1.0, clause.shown, f'"{written}"', f'negated ("{negator}")', refused
+        )
+    elif not negative and (word := clause.hedged_at(start, allow_future=True)):
+        reason = f'not done yet ("{word}")'
+    elif not negative and (_base_form_of_past(clause, start, written) or _one_word(written, sense)):
+        reason = _not_happened(clause, range(start, start + len(phrase)))
+    return Reading(sense.outcome, 1.0, clause.shown, f'"{written}"', reason)
+
+
+def _one_word(written: str, sense: OutcomeSense) -> bool:
+    """A keyword of one word in its base form ("refund", "upgrade") names the request, not
+    that it happened: "the refund goes to your card" is how refunds work. A failure's word
+    ("declined") says it on its own."""
+    spelled = words(normalise(written))
+    return len(spelled) == 1 and not sense.failure and not _is_past(spelled[0])
 
 
 def _base_form_of_past(clause: Clause, start: int, written: str) -> bool:
@@ -293,15 +396,25 @@ def _concept(
 ) -> Reading | None:
     positions: list[tuple[int, Group | None]] = []
     spans: list[str] = []
+    context: list[int] = []
     for group in sense.groups:
-        for phrase in group.phrases:
-            if phrase not in grams:
-                continue
-            start = clause.find(phrase, use_stems=True)
-            if start is not None:
-                positions.append((start, group))
-                spans.append(" ".join(clause.words[start : start + len(phrase)]))
-                break
+        found = [
+            (start, phrase)
+            for phrase in group.phrases
+            if phrase in grams
+            for start in clause.find_all(phrase, use_stems=True)
+        ] or [(start, phrase) for phrase in group.phrases for start in _phrasal(clause, phrase)]
+        if found:
+            # A word may occur twice; a failure reads the negated occurrence, a success the
+            # other ("only refunded within 14 days, so I am not able to refund it").
+            start, phrase = next(
+                (f for f in found if (clause.negator_of(f[0]) is not None) == sense.failure),
+                found[0],
+            )
+            spans.append(" ".join(clause.words[start : start + len(phrase)]))
+            positions.append((start, group))
+            if sense.actions and group.name not in sense.actions and group.name != "complete":
+                context.append(start)  # what it is about, not what happened to it
     residual = (
         [i for i, s in enumerate(clause.stems) if s in sense.words]
         if not sense.words.isdisjoint(clause.stems)
@@ -331,6 +444,12 @@ def _concept(
     if sense.failure:
         if negators and all(clause.conditional_at(p) for p in negators):
             return Reading(sense.outcome, score - 0.3, clause.shown, evidence, "a conditional")
+        if negators and all(addressed_to_customer(clause.words, p) for p in negators):
+            # "you won't be charged unless you switch it on": a consequence for the customer
+            return Reading(sense.outcome, score - 0.3, clause.shown, evidence, "said of you")
+        condition = next((w for i in anchors if (w := _condition(clause, i))), None)
+        if condition is not None:
+            return Reading(sense.outcome, score - 0.3, clause.shown, evidence, f'"{condition}"')
         if negation is None:
             return Reading(sense.outcome, score - 0.3, clause.shown, evidence, "not negated")
         if clause.words and clause.words[0] in _ASKING:
@@ -359,7 +478,8 @@ def _concept(
     for index in acts:
         if clause.hedged_at(index, allow_future=True) is None:
             return Reading(sense.outcome, score, clause.shown, evidence)
-    why = _not_happened(clause, anchors)
+    ignore = context + _other_results(clause, sense) if sense.actions else []
+    why = _not_happened(clause, anchors, ignore=ignore)
     if why:
         return Reading(sense.outcome, score - 0.2, clause.shown, evidence, why)
     return Reading(sense.outcome, score, clause.shown, evidence)
@@ -560,13 +680,32 @@ def _after(index: int, anchors: Sequence[int], distance: int = 3) -> bool:
     return any(0 < index - a <= distance for a in anchors)
 
 
-def _not_happened(clause: Clause, anchors: Sequence[int]) -> str:
-    """Why the clause does not say it happened; empty when it does."""
+_GROUP_OF_RESULT = {
+    word: group.name for group in GROUPS for word in RESULT_WORDS if (stem(word),) in group.phrases
+}
+"""Result words that belong to one kind of request ("booked", "scheduled": booking)."""
+
+
+def _other_results(clause: Clause, sense: OutcomeSense) -> list[int]:
+    """Result words of another kind of request than the outcome's own: "it is scheduled for
+    Thursday" says a booking stands, not that a delivery was moved."""
+    return [
+        i
+        for i, w in enumerate(clause.words)
+        if _GROUP_OF_RESULT.get(w, "complete") not in sense.actions | {"complete"}
+    ]
+
+
+def _not_happened(clause: Clause, anchors: Sequence[int], ignore: Sequence[int] = ()) -> str:
+    """Why the clause does not say it happened; empty when it does. ``ignore``: words that
+    only say what the outcome is about ("the train *booked*" for a change of ticket)."""
     if clause.words[:2] in (("there", "is"), ("there", "are")):
         return "describes what there is"  # "there are 3 events scheduled"
     if _perfect(clause) is not None or any(clause.find(p) is not None for p in _MANAGED):
         return ""
     for index, word in enumerate(clause.words):
+        if index in ignore:
+            continue
         happened = word in RESULT_WORDS or (
             (word.endswith("ed") or word in IRREGULAR_PAST) and index in anchors
         )

@@ -21,8 +21,8 @@ import functools
 import re
 from collections.abc import Sequence
 
-from convsim_core.accepted import INFERRED_SCORE, Accepted, refuses
-from convsim_core.language import FAILURE_STEMS, NEGATORS, clauses, ngrams, normalise, stems
+from convsim_core.accepted import INFERRED_SCORE, Accepted, customer_spoke_of, refuses
+from convsim_core.language import clauses, normalise
 from convsim_core.models import Message, ParticipantRole
 from convsim_core.outcome_reader import OutcomeSense, Reading
 from convsim_core.report_cues import completion
@@ -46,31 +46,14 @@ def asked_request(messages: Sequence[Message], senses: Sequence[OutcomeSense]) -
         return NOTHING_ASKED
     if not asks_for_something(messages[index].content):
         return NOTHING_ASKED
-    said = [_grams(m.content) for m in messages[: index + 1] if m.sender is not agent]
     failures: set[str] = set()
     successes: set[str] = set()
     for sense in senses:
         if sense.said_by is not None and sense.said_by is not agent:
             continue
-        vocabulary = _vocabulary(sense)
-        if any(not vocabulary.isdisjoint(grams) for grams in said):
+        if customer_spoke_of(sense, messages[: index + 1]):
             (failures if sense.failure else successes).add(sense.outcome.name)
     return Accepted(index, frozenset(failures), frozenset(successes))
-
-
-@functools.lru_cache(maxsize=4096)
-def _grams(text: str) -> frozenset[tuple[str, ...]]:
-    return frozenset(ngrams(stems(text)))
-
-
-@functools.lru_cache(maxsize=1024)
-def _vocabulary(sense: OutcomeSense) -> frozenset[tuple[str, ...]]:
-    """What a customer asking for this outcome would say: its request phrases, keywords and
-    content words (without the words of failing, which nobody asks for)."""
-    found = set(sense.request_phrases)
-    found.update(k for k in sense.keywords if not (set(k) & (NEGATORS | FAILURE_STEMS)))
-    found.update((w,) for w in sense.words - FAILURE_STEMS if len(w) > 2)
-    return frozenset(found)
 
 
 _ASKING = re.compile(

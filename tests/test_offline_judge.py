@@ -632,3 +632,105 @@ def test_done_as_asked_says_which_request_it_answered() -> None:
     assert judgement.outcome.name == "done" and judgement.score == 0.55
     assert judgement.rationale.startswith('agent answered "i have taken care of it" after the')
     assert "request at message #1" in judgement.evidence
+
+
+CHARGE = _outcomes("The late fee was refunded.", "The late fee was not refunded.")
+DEPOSIT = _outcomes("The deposit was returned.", "The deposit could not be returned.")
+CARD = _outcomes("The stolen card was blocked.", "The card could not be blocked.")
+TRIP = _outcomes("The hotel stay was moved to new dates.", "The stay could not be moved.")
+WIFI = _outcomes("In-flight wifi was turned on.", "In-flight wifi could not be turned on.")
+
+STRUCTURE = [
+    # A two-word keyword in the other order, close together.
+    pytest.param(
+        CHARGE,
+        ((A, "I've waived the late fee for you."),),
+        (OutcomeWords("done", ("fee waived",)),),
+        "done",
+        id="keyword-in-the-other-order",
+    ),
+    # A word that occurs twice: a failure reads the negated occurrence.
+    pytest.param(
+        DEPOSIT,
+        ((A, "Deposits are returned after the inspection, so I'm not able to return it today."),),
+        (),
+        "failed",
+        id="the-negated-occurrence",
+    ),
+    # A negation after "and" is another statement; "with no fee" names an absent thing.
+    pytest.param(
+        CARD,
+        ((A, "The card is blocked and can't be used for payments."),),
+        (),
+        "done",
+        id="negation-of-another-statement",
+    ),
+    pytest.param(
+        TRIP,
+        ((A, "I've moved your stay to 4-6 June with no change fee."),),
+        (),
+        "done",
+        id="with-no-fee",
+    ),
+    # "Booked" and "scheduled" report a booking; the outcome's own verb is "moved".
+    pytest.param(
+        TRIP,
+        ((A, "Your stay is scheduled for 4 June, the room you booked."),),
+        (),
+        None,
+        id="another-kind-of-result",
+    ),
+    pytest.param(
+        TRIP,
+        ((A, "Your hotel stay is now 4-6 June."),),
+        (),
+        "done",
+        id="state-reached-still-counts",
+    ),
+]
+
+
+@pytest.mark.parametrize(("outcomes", "lines", "words", "expected"), STRUCTURE)
+def test_sentence_structure(
+    outcomes: Outcomes,
+    lines: tuple[_Line, ...],
+    words: tuple[OutcomeWords, ...],
+    expected: str | None,
+) -> None:
+    assert _judged(outcomes, (C, "Hello"), *lines, words=words) == expected
+
+
+def test_a_customer_describing_the_problem_is_not_the_agent_failing() -> None:
+    assert _judged(WIFI, (C, "The wifi isn't turned on, I can't connect.")) is None
+    assert _judged(WIFI, (A, "Hi"), (C, "You couldn't even turn the wifi on.")) == "failed"
+
+
+def test_a_condition_is_no_proposal() -> None:
+    lines: tuple[_Line, ...] = (
+        (A, "If you move your stay to June, the price stays the same."),
+        (C, "Good to know, I'll think about it."),
+        (A, "Great, take your time."),
+    )
+    assert _judged(TRIP, *lines) is None
+
+
+def test_an_offer_for_it_proposes_what_the_customer_asked_for() -> None:
+    lines: tuple[_Line, ...] = (
+        (C, "Can you turn on the in-flight wifi for my booking?"),
+        (A, "It's $8 for the whole flight."),
+        (A, "Would you like me to add it?"),
+        (C, "Yes please"),
+        (A, "It's on your booking. When you board, connect to SkyNet."),
+    )
+    assert _judged(WIFI, *lines) == "done"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Wifi stays off unless you turn it on at your seat.",
+        "You won't be charged for wifi unless you turn it on.",
+    ],
+)
+def test_a_condition_or_a_consequence_for_the_customer_is_no_failure(text: str) -> None:
+    assert _judged(WIFI, (C, "How does wifi work on board?"), (A, text)) is None
