@@ -163,24 +163,14 @@ def _names(names: Iterable[str]) -> str:
 # -- reading the table ----------------------------------------------------------------------------
 
 
-def read_expectations(
-    reader: TableReader | None, outcomes: Outcomes, source: str
-) -> Expectations | None:
+def read_expectations(reader: TableReader | None, outcomes: Outcomes) -> Expectations | None:
     """The ``[expect]`` table of a scenario (None when there is none)."""
     if reader is None:
         return None
-    passing = reader.strings("pass")
+    passing = reader.names_of("pass", outcomes.names, "outcomes")
     if not passing:
         raise reader.error("pass", "expected at least one outcome that counts as a pass")
-    failing = reader.strings("fail")
-    for key, names in (("pass", passing), ("fail", failing)):
-        for index, name in enumerate(names):
-            if outcomes.get_outcome_by_name(name) is None:
-                raise ScenarioError(
-                    source,
-                    f"{reader.key(key)}[{index}]",
-                    f"{name!r} is not one of the outcomes ({', '.join(outcomes.names)})",
-                )
+    failing = reader.names_of("fail", outcomes.names, "outcomes")
     both = sorted(set(passing) & set(failing))
     if both:
         raise reader.error("fail", f"{', '.join(map(repr, both))} is in both pass and fail")

@@ -53,14 +53,14 @@ def parse(data: Mapping[str, Any], *, source: str, path: Path | None) -> Scenari
     customer = _participant(customer_reader, ParticipantRole.CUSTOMER, source, {}, path)
     agent = _participant(agent_reader, ParticipantRole.AGENT, source, customer.facts)
     judge = _judge(root.table("judge"), keywords, source)
-    termination = _termination(root.table("termination"), outcomes, source)
+    termination = _termination(root.table("termination"), outcomes)
     llm = _llm(root, source)
     if judge.llm is not None and judge.llm_table is not None:
         # [judge.llm] overrides [llm] key by key, so the judge can use its own model.
         overrides = {key: getattr(judge.llm, key) for key in judge.llm_table}
         judge = attrs.evolve(judge, llm=attrs.evolve(llm, **overrides))
     bot = root.raw_table("bot")
-    expect = read_expectations(root.table("expect"), outcomes, source)
+    expect = read_expectations(root.table("expect"), outcomes)
     weight = root.number("weight", 1.0, minimum=0.0)
     root.finish()
     return Scenario(
@@ -255,7 +255,7 @@ def _judge(
     )
 
 
-def _termination(reader: TableReader | None, outcomes: Outcomes, source: str) -> TerminationSpec:
+def _termination(reader: TableReader | None, outcomes: Outcomes) -> TerminationSpec:
     if reader is None:
         return TerminationSpec()
     closing = reader.strings("closing_phrases", DEFAULT_CLOSING_PHRASES)
@@ -264,24 +264,15 @@ def _termination(reader: TableReader | None, outcomes: Outcomes, source: str) ->
         try:
             compiled = check_pattern(pattern)
         except ValueError as exc:
-            raise ScenarioError(
-                source, f"{reader.key('closing_phrases')}[{index}]", str(exc)
-            ) from None
+            raise reader.item_error("closing_phrases", index, str(exc)) from None
         if compiled.search("") is not None:
             # "" or "a*" would end every chat at its first message as a "closing phrase".
-            raise ScenarioError(
-                source,
-                f"{reader.key('closing_phrases')}[{index}]",
+            raise reader.item_error(
+                "closing_phrases",
+                index,
                 f"{pattern!r} matches empty text, so it would end every chat at once",
             )
-    terminal = reader.strings("terminal_outcomes")
-    for index, name in enumerate(terminal):
-        if outcomes.get_outcome_by_name(name) is None:
-            raise ScenarioError(
-                source,
-                f"{reader.key('terminal_outcomes')}[{index}]",
-                f"{name!r} is not one of the outcomes ({', '.join(outcomes.names)})",
-            )
+    terminal = reader.names_of("terminal_outcomes", outcomes.names, "outcomes")
     spec = TerminationSpec(
         closing_phrases=closing,
         closing_by=closing_by,

@@ -8,7 +8,7 @@ rest, suggesting the closest allowed key.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from convsim_core.slugs import is_slug
@@ -47,6 +47,10 @@ class TableReader:
 
     def error(self, name: str, problem: str) -> ScenarioError:
         return ScenarioError(self.source, self.key(name) if name else self.path, problem)
+
+    def item_error(self, name: str, index: int, problem: str) -> ScenarioError:
+        """An error about one item of the array ``name`` (its key reads ``name[index]``)."""
+        return ScenarioError(self.source, f"{self.key(name)}[{index}]", problem)
 
     def has(self, name: str) -> bool:
         return name in self.data
@@ -137,12 +141,17 @@ class TableReader:
             raise self._expect(name, value, "a string or an array of strings")
         for index, item in enumerate(value):
             if not isinstance(item, str):
-                raise ScenarioError(
-                    self.source,
-                    f"{self.key(name)}[{index}]",
-                    expected("a string", item),
-                )
+                raise self.item_error(name, index, expected("a string", item))
         return tuple(value)
+
+    def names_of(self, name: str, known: Sequence[str], what: str) -> tuple[str, ...]:
+        """An array of strings, each one of ``known`` (``what`` they are: "outcomes")."""
+        names = self.strings(name)
+        for index, item in enumerate(names):
+            if item not in known:
+                problem = f"{item!r} is not one of the {what} ({', '.join(known)})"
+                raise self.item_error(name, index, problem)
+        return names
 
     def string_map(self, name: str) -> dict[str, str]:
         """A table of short text values; numbers are accepted and kept as written."""

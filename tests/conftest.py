@@ -19,3 +19,14 @@ def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
     yield
+
+
+@pytest.fixture
+def demo_transcript(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+    """The built-in demo conversation (14 messages, seed 7), saved headless: a parent to branch."""
+    from tui.cli import main
+
+    path = tmp_path / "parent.jsonl"
+    assert main(["demo", "--headless", "--out", str(path)]) == 0
+    capsys.readouterr()
+    return path

@@ -9,14 +9,14 @@ import pytest
 from aiohttp import web
 
 from channels.app_server import AppServer
-from tests.support.timeouts import TIMEOUT
+from tests.support.timeouts import MS, TIMEOUT
 
 
 class _Hello(AppServer):
     label = "hello server"
 
     def __init__(self, port: int = 0) -> None:
-        super().__init__(port=port, shutdown_timeout=0.5)
+        super().__init__(port=port, shutdown_timeout=500 * MS)
         self.apps_made = 0
 
     def make_app(self) -> web.Application:

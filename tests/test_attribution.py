@@ -20,6 +20,7 @@ from convsim_core.hybrid_builder import build_hybrid_runner
 from convsim_core.scenario import load_scenario
 from tests.support.openai_server import OpenAIServer, isolated_llm, last_user_text
 from tests.support.refund_scenario import refund_toml
+from tests.support.timeouts import MS, TIMEOUT
 
 OFFLINE = """
 name = "broken-order"
@@ -113,7 +114,7 @@ async def test_a_scripted_customer_out_of_script_is_the_simulators_fault(tmp_pat
 
 
 def _llm_table(server: OpenAIServer) -> str:
-    return f'[llm]\nbase_url = "{server.base_url}"\nmax_retries = 0\ntimeout_seconds = 5\n'
+    return f'[llm]\nbase_url = "{server.base_url}"\nmax_retries = 0\ntimeout_seconds = {TIMEOUT}\n'
 
 
 async def test_a_customer_that_leaves_its_role_is_the_simulators_fault(tmp_path: Path) -> None:
@@ -165,7 +166,7 @@ async def test_a_working_llm_customer_passes(tmp_path: Path) -> None:
 
 
 async def _hybrid(tmp_path: Path, bot: DemoBotServer, url: str, **timing: float) -> RunVerdict:
-    text = refund_toml(response_timeout=timing.get("response_timeout", 3))
+    text = refund_toml(response_timeout=timing.get("response_timeout", 3000 * MS))
     path = tmp_path / "bot.toml"
     path.write_text(text + '\n[expect]\npass = ["resolved"]\n', encoding="utf-8")
     scenario = load_scenario(path)
@@ -188,8 +189,8 @@ async def test_channel_errors_and_bot_timeouts_are_the_infrastructures_fault(
     assert ok.passed
     assert wrong_path.fault is Fault.INFRASTRUCTURE
     assert wrong_path.reason.startswith("channel error: ")
-    async with DemoBotServer(reply_delay=1.0, shutdown_timeout=0.5) as slow:
-        late = await _hybrid(tmp_path, slow, f"{slow.url}/webhook", response_timeout=0.2)
+    async with DemoBotServer(reply_delay=1000 * MS, shutdown_timeout=500 * MS) as slow:
+        late = await _hybrid(tmp_path, slow, f"{slow.url}/webhook", response_timeout=200 * MS)
     assert late.fault is Fault.INFRASTRUCTURE
     assert late.reason.startswith("the bot did not answer in time")
 

@@ -11,10 +11,10 @@ import pytest
 from channels.demo_bot import DemoBotServer
 from convsim_core.batch import collect, read_manifest
 from convsim_core.persistence import read_transcript
-from tests.support.timeouts import TIMEOUT
+from tests.support.timeouts import MS, TIMEOUT
 from tui.cli import main
 
-FAST_SCENARIO = """
+FAST_SCENARIO = f"""
 title = "Refund over the wire"
 name = "wire"
 max_messages = 16
@@ -36,11 +36,11 @@ keywords = ["refunded"]
 said_by = "agent"
 
 [termination]
-settle_seconds = 0.05
+settle_seconds = {50 * MS}
 typing_delay = false
-response_timeout = 5
-inactivity_timeout = 2
-max_wall_time = 20
+response_timeout = {5000 * MS}
+inactivity_timeout = {2000 * MS}
+max_wall_time = {20_000 * MS}
 """
 
 

@@ -7,9 +7,9 @@ from pathlib import Path
 from textual.widgets import DataTable, Static
 
 from convsim_core.batch import BatchSession, RunState
-from tests.support.timeouts import MS
+from tests.support.timeouts import MS, TIMEOUT
 from tests.test_batch_helpers import plan_of, scripted_factory
-from tui.batch_dashboard import BatchDashboard, ConversationView
+from tui.batch_dashboard import REFRESH_SECONDS, BatchDashboard, ConversationView
 from tui.screens.quit_batch import QuitBatchDialog
 from tui.testing import wait_until
 from tui.widgets.transcript import TranscriptView
@@ -32,7 +32,7 @@ async def test_dashboard_shows_every_conversation_and_opens_one(tmp_path: Path) 
         table = app.query_one(DataTable)
         assert table.row_count == 8
         await wait_until(pilot, lambda: session.summary is not None)
-        await pilot.pause(0.4)  # one refresh tick after the end
+        await pilot.pause(REFRESH_SECONDS + 150 * MS)  # one refresh tick after the end
         rows = [table.get_row(key) for key in table.rows]
         # Columns: conversation, status, msgs, outcome, ended, label (the scenario column went:
         # the per-scenario counts above the table name it, and the table fits 80 columns).
@@ -75,7 +75,7 @@ async def test_quitting_mid_batch_stops_it_and_keeps_finished_conversations(
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, ConversationView))
         view = app.screen.query_one(TranscriptView)
-        await wait_until(pilot, lambda: view.message_count >= 2, within=5)
+        await wait_until(pilot, lambda: view.message_count >= 2, within=TIMEOUT)
         await pilot.press("escape")
         await pilot.press("q")  # while running, q asks first (with the --resume hint)
         await wait_until(pilot, lambda: isinstance(app.screen, QuitBatchDialog))

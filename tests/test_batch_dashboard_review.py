@@ -11,9 +11,10 @@ from convsim_core.batch import BatchSession, PlannedRun
 from convsim_core.labels import LABELS_NAME, append_label, read_labels
 from convsim_core.persistence import TranscriptSink
 from convsim_core.runners.full import FullSimulationRunner
+from tests.support.timeouts import MS
 from tests.test_batch_helpers import plan_of, scripted_runner
 from tui.app import ConvsimApp
-from tui.batch_dashboard import BatchDashboard, ConversationView
+from tui.batch_dashboard import REFRESH_SECONDS, BatchDashboard, ConversationView
 from tui.screens.dialogs import OutcomeDialog
 from tui.screens.help import HelpScreen
 from tui.screens.transcript_screen import TranscriptScreen
@@ -43,7 +44,7 @@ def mixed_session(folder: Path) -> BatchSession:
 
 async def finished(pilot: Any, session: BatchSession) -> None:
     await wait_until(pilot, lambda: session.summary is not None)
-    await pilot.pause(0.4)
+    await pilot.pause(REFRESH_SECONDS + 150 * MS)  # one refresh tick after the end
 
 
 def rows(app: BatchDashboard) -> list[list[str]]:
@@ -103,7 +104,7 @@ async def test_review_in_the_dashboard_writes_labels_csv(tmp_path: Path) -> None
         options.highlighted = options.get_option_index("escalated")
         await pilot.press("enter")
         await wait_until(pilot, lambda: not isinstance(app.screen, OutcomeDialog))
-        await pilot.pause(0.3)
+        await pilot.pause(REFRESH_SECONDS + 50 * MS)  # the table redrawn
         assert rows(app)[target][5] == "escalated"
     text = (tmp_path / LABELS_NAME).read_text().splitlines()
     assert text[0] == "conversation_id,outcome,labeller,labelled_at,note"

@@ -203,8 +203,9 @@ async def test_rate_limited_llm_batch_keeps_to_the_requests_per_minute(
     assert summary.total.runs == 20 and summary.total.errors == 0
     calls = summary.total.usage.llm_calls
     assert calls == len(arrivals) == lim.stats.acquired >= 20
-    # 10 at once, then 10 per second. Measured from before the first grant: a loaded machine
-    # can delay the first request's arrival more than the last one's, which would shrink a
-    # first-to-last span without the limiter being at fault.
+    # 10 at once, then 10 per second (the rate under test: plain numbers, not MS). Measured
+    # from before the first grant: a loaded machine can delay the first request's arrival more
+    # than the last one's, which would shrink a first-to-last span without the limiter being
+    # at fault.
     assert arrivals[-1] - started >= (calls - 10) / 10 * 0.95
     assert summary.total.usage.total_tokens > 0

@@ -16,12 +16,13 @@ from channels.demo_bot import DemoBotServer
 from convsim_core.batch import collect
 from convsim_core.batch.folder import TranscriptState, transcript_state
 from convsim_core.persistence import read_transcript
+from tests.support.timeouts import MS
 from tests.test_batch_channels import FAST_SCENARIO
 from tui.cli import main
 
 ray = pytest.importorskip("ray")
 
-pytestmark = pytest.mark.timeout(300)
+pytestmark = pytest.mark.timeout(300_000 * MS)
 
 
 @pytest.fixture(scope="module")

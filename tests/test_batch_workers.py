@@ -22,9 +22,9 @@ from convsim_core.persistence import read_transcript
 from convsim_core.scenario import load_scenario
 from tests.support.openai_server import OpenAIServer, isolated_llm
 from tests.support.sleepy import BrokenSetup, SleepySetup, sleepy_factory
-from tests.support.timeouts import TIMEOUT
+from tests.support.timeouts import MS, TIMEOUT
+from tui.batch_dashboard import REFRESH_SECONDS
 from tui.cli import main
-from tui.commands.batch import execute
 from tui.wiring.batch_job import BatchJob
 
 DEMO = Path(__file__).parents[1] / "convsim_core" / "builtin_scenarios" / "demo.toml"
@@ -79,7 +79,7 @@ def _set_aside(folder: Path) -> int:
 
 def _pool_session(folder: Path, runs: int, **kwargs: Any) -> BatchSession:
     plan = BatchPlan((ScenarioEntry("demo", "sleepy", 3),), runs)
-    setup = SleepySetup(latency=0.02, messages=10)
+    setup = SleepySetup(latency=20 * MS, messages=10)
     backend = functools.partial(WorkerPoolExecutor, setup=lambda: setup, workers=2, **kwargs)
     return BatchSession(
         plan,
@@ -190,7 +190,7 @@ async def test_a_rate_limit_holds_across_workers(
             )
             session = job.session()
             assert isinstance(session.executor, WorkerPoolExecutor)
-            summary = await execute(job, session)
+            summary = await job.execute(session)
     assert summary.total.runs == 8 and session.executor.counts.errors == 0
     assert len({w.pid for w in session.executor.workers}) == 2
     assert all(w.finished for w in session.executor.workers)
@@ -249,7 +249,7 @@ async def test_the_dashboard_shows_each_workers_conversations_live(tmp_path: Pat
             pilot, lambda: bool(both.search(str(counts.render()))), within=12 * TIMEOUT
         )
         await wait_until(pilot, lambda: session.summary is not None, within=12 * TIMEOUT)
-        await pilot.pause(0.4)
+        await pilot.pause(REFRESH_SECONDS + 150 * MS)  # one refresh tick after the end
         table = app.query_one(DataTable)
         status = COLUMNS.index("status")
         assert {table.get_row(key)[status] for key in table.rows} == {"done"}

@@ -12,6 +12,7 @@ from convsim_core.branching import load_branch
 from convsim_core.models import ParticipantRole
 from convsim_core.persistence import read_transcript
 from convsim_core.scenario import builtin_scenario
+from tests.support.timeouts import TIMEOUT
 from tui.app import ConvsimApp
 from tui.cli import main
 from tui.screens.branch_dialog import BranchDialog
@@ -24,11 +25,8 @@ from tui.widgets.live_run import LiveRun
 
 
 @pytest.fixture
-def parent(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
-    path = tmp_path / "parent.jsonl"
-    assert main(["demo", "--headless", "--out", str(path)]) == 0
-    capsys.readouterr()
-    return path
+def parent(demo_transcript: Path) -> Path:
+    return demo_transcript
 
 
 def same(a: object, b: object) -> bool:
@@ -135,7 +133,7 @@ async def test_play_continues_from_the_history(parent: Path, tmp_path: Path) -> 
     async with app.run_test(size=(100, 30)) as pilot:
         run = app.screen.query_one(LiveRun)
         # The agent's #4 asked for the invoice: the simulated customer answers it.
-        await wait_until(pilot, lambda: run.transcript.message_count >= 5, within=15)
+        await wait_until(pilot, lambda: run.transcript.message_count >= 5, within=TIMEOUT * 3)
         shown = [m for _, m in run.transcript.messages_shown()]
         assert same(shown[:4], branch.history)
         assert shown[4].sender is ParticipantRole.CUSTOMER and "INV-20931" in shown[4].content
@@ -164,7 +162,7 @@ async def test_the_viewer_branches_from_the_last_message_on_screen(
         await pilot.click("#branch-watch")
         await wait_until(pilot, lambda: isinstance(app.screen, WatchScreen))
         run = app.screen.query_one(LiveRun)
-        await wait_until(pilot, lambda: run.status == "done", within=30)
+        await wait_until(pilot, lambda: run.status == "done", within=TIMEOUT * 6)
         path = run.transcript_path
     assert path is not None
     branched = read_transcript(path)

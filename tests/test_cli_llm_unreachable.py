@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.support.timeouts import MS
+
 DEMO = Path(__file__).parent.parent / "convsim_core" / "builtin_scenarios" / "demo.toml"
 
 
@@ -26,7 +28,7 @@ def _run(tmp_path: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     }
     command = [sys.executable, "-m", "tui", *extra, "watch", str(DEMO), "--llm", "--headless"]
     command += ["--out", str(tmp_path / "t.jsonl")]
-    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=120_000 * MS)
 
 
 def test_unreachable_llm_is_one_line(tmp_path: Path) -> None:

@@ -140,7 +140,7 @@ async def test_dropped_connection_saves_the_transcript_and_says_so(
     async def stop_after_the_drop() -> None:
         # The bot cuts the connection on the customer's second message, then goes away for
         # good, so every reconnect attempt fails.
-        for _ in range(int(TIMEOUT * 3 / 0.005)):
+        for _ in range(int(TIMEOUT * 3 / (5 * MS))):
             if bot.dropped:
                 break
             await asyncio.sleep(5 * MS)
@@ -172,7 +172,7 @@ async def test_slow_bot_ends_with_agent_timeout(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     scenario, out = write_scenario(tmp_path, response_timeout=300 * MS), tmp_path / "run.jsonl"
-    async with DemoBotServer(slow_seconds=1.5) as bot:
+    async with DemoBotServer(slow_seconds=1500 * MS) as bot:
         code = await run_cli(
             ["connect", str(scenario), "--ws", bot.ws_url, "--headless", "--out", str(out)]
         )

@@ -15,7 +15,7 @@ from convsim_core.persistence import read_transcript
 from tests.support.directline_server import SECRET, DirectLineServer
 from tests.support.refund_scenario import refund_toml
 from tests.support.socketio_bots import RasaSocketBot
-from tests.support.timeouts import TIMEOUT
+from tests.support.timeouts import MS, TIMEOUT
 from tui.cli import build_parser, main
 
 
@@ -74,7 +74,7 @@ async def test_socketio_server_gone_mid_conversation_saves_the_transcript(
     argv = ["connect", str(scenario), "--socketio", bot.url, "--headless", "--out", str(out)]
     running = asyncio.create_task(run_cli(argv))
     while not bot.received:  # noqa: ASYNC110 - the CLI runs in a thread; nothing to await
-        await asyncio.sleep(0.01)
+        await asyncio.sleep(10 * MS)
     await bot.stop()
     code = await running
     seen = capsys.readouterr()

@@ -25,7 +25,7 @@ URL_LINE = re.compile(r"^\s+([A-Za-z ]+): ((?:ws|http)://\S+)$", re.MULTILINE)
 
 async def wait_for_output(capsys: pytest.CaptureFixture[str], marker: str) -> str:
     seen = ""
-    for _ in range(int(TIMEOUT / 0.02)):
+    for _ in range(int(TIMEOUT / (20 * MS))):
         seen += capsys.readouterr().out
         if marker in seen:
             return seen

@@ -105,24 +105,26 @@ async def test_garbage_on_async_webhook_is_a_signed_non_json_callback() -> None:
 
 
 async def test_slow_seconds_delays_the_whole_turn_typing_included() -> None:
-    async with DemoBotServer(slow_seconds=0.4) as bot, connect(bot.ws_url) as ws:
+    slow = 400 * MS
+    async with DemoBotServer(slow_seconds=slow) as bot, connect(bot.ws_url) as ws:
         started = time.monotonic()
         await ws.send(message("s", "hello"))
         first = await recv_json(ws)
         waited = time.monotonic() - started
     assert first["type"] == "typing"
-    assert 0.4 <= waited < 0.4 + TIMEOUT
+    assert slow <= waited < slow + TIMEOUT
 
 
 async def test_reply_delay_paces_each_message_after_its_typing_frame() -> None:
-    async with DemoBotServer(reply_delay=200 * MS) as bot, connect(bot.ws_url) as ws:
+    delay = 200 * MS
+    async with DemoBotServer(reply_delay=delay) as bot, connect(bot.ws_url) as ws:
         started = time.monotonic()
         await ws.send(message("p", "hello"))
         frames = await ws_turn(ws)
         elapsed = time.monotonic() - started
     replies = [f for f in frames if f["type"] == "message"]
     assert [f["type"] for f in frames] == ["typing", "message"] * len(replies)
-    assert elapsed >= 0.2 * len(replies)
+    assert elapsed >= delay * len(replies)
 
 
 # -- burst --------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from channels.demo_bot import DemoBotServer
 from channels.demo_bot.socketio_front import quick_replies
 from channels.factory import make_channel
 from convsim_core.models import Message, ParticipantRole
-from tests.support.timeouts import TIMEOUT
+from tests.support.timeouts import MS, TIMEOUT
 from tests.support.wire_bots import Hooks
 from tui.commands.connect import demo_bot_profile
 
@@ -92,5 +92,5 @@ async def test_bad_socketio_events_are_counted(bot: DemoBotServer) -> None:
     await client.emit("user_uttered", {"text": "wrong key"})
     async with asyncio.timeout(TIMEOUT):
         while bot.bad_requests == 0:  # noqa: ASYNC110 - the server counts, nothing to await
-            await asyncio.sleep(0.01)
+            await asyncio.sleep(10 * MS)
     await client.disconnect()

@@ -24,7 +24,7 @@ from convsim_core.channel import ChannelError
 from convsim_core.persistence import read_transcript
 from tests.support.directline_server import SECRET, DirectLineServer
 from tests.support.refund_scenario import refund_toml
-from tests.support.timeouts import TIMEOUT
+from tests.support.timeouts import MS, TIMEOUT
 from tests.support.wire_bots import Hooks
 from tests.test_directline_channel import customer
 from tui.batch_checks import check_channel_setup
@@ -76,11 +76,11 @@ async def token(server: DirectLineServer, monkeypatch: pytest.MonkeyPatch) -> tu
 async def test_a_token_starts_its_own_conversation_and_is_refreshed(
     server: DirectLineServer, token: tuple[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    server.token_lifetime = 1.0
+    server.token_lifetime = 1000 * MS
     value, conversation_id = await generate_token(server)  # a short-lived one
     monkeypatch.setenv("DIRECTLINE_TOKEN", value)
     server.authorizations.clear()
-    profile = token_profile(server.url, value, refresh_margin=0.5)
+    profile = token_profile(server.url, value, refresh_margin=500 * MS)
     await check_reachable(profile)  # no /tokens/generate: that needs the secret
     assert server.generated == 2
     assert server.rejected == 0

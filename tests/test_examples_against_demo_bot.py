@@ -15,7 +15,7 @@ from convsim_core.builder import build_full_runner
 from convsim_core.hybrid_builder import build_hybrid_runner
 from convsim_core.runners.hybrid import HybridTiming
 from convsim_core.scenario import load_scenario
-from tests.support.timeouts import TIMEOUT
+from tests.support.timeouts import MS, TIMEOUT
 
 EXAMPLES = sorted(Path(__file__).parent.parent.joinpath("examples", "scenarios").glob("*.toml"))
 _INTENDED = re.compile(r'^# Intended outcome offline: "([a-z_]+)"', re.MULTILINE)
@@ -46,7 +46,10 @@ async def test_example_reaches_its_outcome_against_the_demo_bot(
 ) -> None:
     channel = make_channel(profile_for_url(bot.ws_url, kind="ws", preset="demo-ws"))
     timing = HybridTiming(
-        settle_seconds=0.05, response_timeout=3, inactivity_timeout=3, max_wall_time=30
+        settle_seconds=50 * MS,
+        response_timeout=3000 * MS,
+        inactivity_timeout=3000 * MS,
+        max_wall_time=30_000 * MS,
     )
     runner = build_hybrid_runner(load_scenario(path), channel, use_llm=False, timing=timing)
     try:

@@ -309,7 +309,7 @@ async def test_transcript_written_as_it_happens(tmp_path: Path) -> None:
     assert partial.header["seed"] == 7
     assert partial.header["runner"] == "FullSimulationRunner"
     pacer.resume()
-    result = await asyncio.wait_for(task, 2)
+    result = await asyncio.wait_for(task, 2000 * MS)
     finished = read_transcript(path)
     assert not finished.partial
     assert finished.result == result

@@ -16,7 +16,7 @@ import pytest
 from convsim_core.atomic import write_text_atomic
 from convsim_core.batch.lock import LOCK_NAME, BatchLock, BatchLockedError
 from convsim_core.batch.manifest import BatchFolderError, read_manifest
-from tests.support.timeouts import TIMEOUT
+from tests.support.timeouts import MS, TIMEOUT
 from tui.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -82,11 +82,13 @@ def test_html_pages_of_crafted_run_ids_stay_in_the_report_folder(
 
 # -- item 6: one process per folder ----------------------------------------------------------------
 
-HOLDER = """
+HOLDER = f"""
 import sys, time
 from convsim_core.batch.lock import BatchLock
-lock = BatchLock(sys.argv[1]); lock.acquire(); print("locked", flush=True); time.sleep(60)
+lock = BatchLock(sys.argv[1]); lock.acquire(); print("locked", flush=True)
+time.sleep({60_000 * MS})
 """
+"""Holds the folder's lock until the test kills it (the sleep only outlives the test)."""
 
 
 def test_a_second_process_on_the_folder_is_refused_naming_the_holder(
@@ -155,7 +157,7 @@ def test_sigterm_stops_a_batch_like_ctrl_c_and_writes_the_summary(tmp_path: Path
     )
     deadline = time.monotonic() + TIMEOUT * 6
     while time.monotonic() < deadline and len(list(folder.glob("*.jsonl"))) < 5:
-        time.sleep(0.05)
+        time.sleep(50 * MS)
     process.send_signal(signal.SIGTERM)
     _out, err = process.communicate(timeout=TIMEOUT * 6)
     assert process.returncode == 130, err
@@ -230,7 +232,7 @@ def test_sigterm_stops_a_headless_watch_with_a_stopped_transcript(tmp_path: Path
     )
     deadline = time.monotonic() + TIMEOUT * 6
     while time.monotonic() < deadline and (not out.exists() or out.read_text().count("\n") < 2):
-        time.sleep(0.05)
+        time.sleep(50 * MS)
     process.send_signal(signal.SIGTERM)
     _out, err = process.communicate(timeout=TIMEOUT * 6)
     assert process.returncode == 130, err

@@ -14,14 +14,14 @@ from channels.profile import CallbackSpec
 from convsim_core.logsafe import SafeFormatter, StormGuard
 from convsim_core.persistence import read_transcript
 from convsim_core.textsafe import one_line, printable
-from tests.support.timeouts import TIMEOUT
+from tests.support.timeouts import MS, TIMEOUT
 from tests.support.wire_bots import WsBot
 from tui.cli import main
 from tui.widgets.transcript import message_body
 
 HOSTILE = "\x1b]0;pwned\x07\x1b[2J\x1b]52;c;ZXZpbA==\x07hidden\x1b[8m text\u202eevil\r"
 
-SCENARIO = """
+SCENARIO = f"""
 name = "hostile"
 title = "A hostile bot"
 max_messages = 4
@@ -37,9 +37,9 @@ description = "never"
 keywords = ["zzz-never"]
 
 [termination]
-response_timeout = 3
-inactivity_timeout = 3
-max_wall_time = 20
+response_timeout = {3000 * MS}
+inactivity_timeout = {3000 * MS}
+max_wall_time = {20_000 * MS}
 typing_delay = false
 """
 

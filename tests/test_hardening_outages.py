@@ -12,7 +12,7 @@ import pytest
 from channels.demo_bot import DemoBotServer
 from convsim_core.batch import collect
 from tests.support.refund_scenario import refund_toml
-from tests.support.timeouts import TIMEOUT
+from tests.support.timeouts import MS, TIMEOUT
 from tui.cli import main
 
 
@@ -46,9 +46,9 @@ async def test_a_bot_restart_mid_batch_is_waited_out_not_recorded_as_errors(
     try:
         async with asyncio.timeout(TIMEOUT * 4):
             while len(list(folder.glob("*.jsonl"))) < 6:  # noqa: ASYNC110 - files, no event
-                await asyncio.sleep(0.02)
+                await asyncio.sleep(20 * MS)
         await bot.stop()  # the bot goes away for a second, in the middle of conversations
-        await asyncio.sleep(1.0)
+        await asyncio.sleep(1000 * MS)
         bot = DemoBotServer(port=port)
         await bot.start()
         code = await asyncio.wait_for(batch, TIMEOUT * 12)
@@ -181,7 +181,7 @@ async def test_a_port_taken_after_the_check_still_says_cannot_listen_and_exits_2
     from convsim_core.hybrid_builder import build_hybrid_runner
     from convsim_core.scenario import load_scenario
     from tui.commands.connect import _exit_code
-    from tui.wiring.bots import profile_from_options
+    from tui.wiring.bots import BotChoice
 
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
@@ -189,7 +189,7 @@ async def test_a_port_taken_after_the_check_still_says_cannot_listen_and_exits_2
         port = int(taken.getsockname()[1])
         scenario = load_scenario(refund(tmp_path, "a.toml", callback_extra(port, 0.05)))
         async with DemoBotServer() as bot:
-            profile = profile_from_options(scenario, webhook=bot.url)
+            profile = BotChoice(webhook=bot.url).profile_for(scenario)
             channel = make_channel(profile)
             try:
                 result = await build_hybrid_runner(scenario, channel, seed=1).run()
@@ -226,7 +226,9 @@ async def test_a_bot_that_never_comes_back_ends_the_pause_and_records_errors(
         factory,  # type: ignore[arg-type]
         folder=tmp_path,
         concurrency=4,
-        retry=RetryPolicy(attempts=3, base_delay=0.02, max_delay=0.05, max_pause=0.3, probe=probe),
+        retry=RetryPolicy(
+            attempts=3, base_delay=20 * MS, max_delay=50 * MS, max_pause=300 * MS, probe=probe
+        ),
     )
     async with asyncio.timeout(TIMEOUT * 2):
         counts = await executor.run()

@@ -11,10 +11,10 @@ import pytest
 from aiohttp import web
 
 from convsim_core.persistence import read_transcript
-from tests.support.timeouts import TIMEOUT
+from tests.support.timeouts import MS, TIMEOUT
 from tui.cli import main
 
-SCENARIO = """
+SCENARIO = f"""
 name = "redirected"
 title = "A bot behind a redirect"
 max_messages = 4
@@ -30,9 +30,9 @@ description = "never"
 keywords = ["zzz-never"]
 
 [termination]
-response_timeout = 2
-inactivity_timeout = 2
-max_wall_time = 20
+response_timeout = {2000 * MS}
+inactivity_timeout = {2000 * MS}
+max_wall_time = {20_000 * MS}
 typing_delay = false
 """
 
@@ -119,7 +119,7 @@ async def test_the_demo_bot_forgets_finished_sessions_on_every_protocol() -> Non
             assert bot.brain.session_count >= before + 1
         async with asyncio.timeout(TIMEOUT):
             while bot.brain.session_count > before:  # noqa: ASYNC110 - no event to wait on
-                await asyncio.sleep(0.01)
+                await asyncio.sleep(10 * MS)
         assert bot.brain.session_count == before
 
 
@@ -139,7 +139,7 @@ async def test_a_customer_message_the_bot_never_got_is_marked_undelivered(
     async def stop_after_the_first_answer() -> None:
         async with asyncio.timeout(TIMEOUT * 3):
             while bot.turns.replies_sent < 1:  # noqa: ASYNC110 - no event to wait on
-                await asyncio.sleep(0.005)
+                await asyncio.sleep(5 * MS)
         await bot.stop()  # gone for good: the customer's next message cannot be posted
 
     stopper = asyncio.create_task(stop_after_the_first_answer())

@@ -15,6 +15,7 @@ import sys
 import pytest
 
 import tui
+from tests.support.timeouts import MS
 
 UI_MODULES = (
     "tui.app",
@@ -58,7 +59,7 @@ def test_module_imports_without_textual(module: str) -> None:
         capture_output=True,
         text=True,
         env=os.environ.copy(),
-        timeout=60,
+        timeout=60_000 * MS,
         check=False,
     )
     assert done.returncode == 0, done.stderr or done.stdout
@@ -74,7 +75,7 @@ def test_building_the_whole_command_line_loads_no_textual() -> None:
         [sys.executable, "-c", code, "tui.cli"],
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=60_000 * MS,
         check=False,
     )
     assert done.returncode == 0, done.stderr or done.stdout

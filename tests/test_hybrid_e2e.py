@@ -135,7 +135,7 @@ async def test_the_builtin_demo_scenario_talks_to_the_demo_bot(bot: DemoBotServe
 
 
 async def test_slow_bot_is_an_agent_timeout_over_websocket_and_webhook(tmp_path: Path) -> None:
-    async with DemoBotServer(slow_seconds=1.5) as slow:
+    async with DemoBotServer(slow_seconds=1500 * MS) as slow:
         for url, kind in ((slow.ws_url, "ws"), (slow.url + "/webhook", "webhook")):
             channel = make_channel(profile_for_url(url, kind=kind))
             runner = build_hybrid_runner(
@@ -177,10 +177,10 @@ def test_scenario_timing_becomes_the_hybrid_timing() -> None:
         settle_seconds=500 * MS, response_timeout=4000 * MS, typing_delay=True
     )
     timing = hybrid_timing(scenario, seed=1)
-    assert timing.settle_seconds == 0.5
-    assert timing.response_timeout == 4
-    assert timing.inactivity_timeout == 3
-    assert timing.max_wall_time == 30
+    assert timing.settle_seconds == 500 * MS
+    assert timing.response_timeout == 4000 * MS
+    assert timing.inactivity_timeout == 3000 * MS  # refund_toml's
+    assert timing.max_wall_time == 30_000 * MS
     assert isinstance(timing.typing_delay, ScaledTypingDelay)
     # scaled well below a human's pace and capped
     delay = timing.typing_delay.seconds(C, "x" * 2000, "word " * 500)
@@ -202,7 +202,7 @@ def test_builder_wires_the_scenario_into_the_runner(bot: DemoBotServer) -> None:
     assert runner.services.header["agent_kind"] == "real"
     assert runner.services.header["scenario"] == scenario.name
     assert runner.intent_inferer is None  # the scenario has an intent, and we are offline
-    assert runner.timing.settle_seconds == 0.05
+    assert runner.timing.settle_seconds == 50 * MS  # refund_toml's
 
 
 def test_without_an_intent_an_llm_configured_run_gets_an_inferer(

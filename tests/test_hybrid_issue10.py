@@ -14,14 +14,14 @@ from convsim_core.models import Message, ParticipantRole, QuickReply, Terminatio
 from convsim_core.offline.scripted import ScriptedParticipant
 from convsim_core.persistence import TranscriptWriter, read_transcript
 from convsim_core.termination import ClosingPhrases
-from tests.support.timeouts import TIMEOUT
+from tests.support.timeouts import MS, TIMEOUT
 from tests.test_hybrid_runner import FakeChannel, FakeSession, contents, fast, make_runner, script
 
 C, A = ParticipantRole.CUSTOMER, ParticipantRole.AGENT
 
 
 async def test_the_agents_answer_to_a_goodbye_is_recorded() -> None:
-    channel = FakeChannel(script([(0.0, "Anything else?")], [(0.1, "Bye! Have a good one.")]))
+    channel = FakeChannel(script([(0.0, "Anything else?")], [(100 * MS, "Bye! Have a good one.")]))
     customer = ScriptedParticipant(C, ["No, goodbye"])
     runner = make_runner(channel, customer=customer, termination=ClosingPhrases(sender=C))
     result = await asyncio.wait_for(runner.run(), TIMEOUT)
@@ -32,13 +32,14 @@ async def test_the_agents_answer_to_a_goodbye_is_recorded() -> None:
 async def test_the_wait_for_the_last_word_is_bounded() -> None:
     channel = FakeChannel(script([(0.0, "Anything else?")]))  # silent after the goodbye
     customer = ScriptedParticipant(C, ["No, goodbye"])
-    timing = fast(response_timeout=30.0, last_word_timeout=0.2)
+    last_word = 200 * MS
+    timing = fast(response_timeout=30_000 * MS, last_word_timeout=last_word)
     runner = make_runner(
         channel, customer=customer, termination=ClosingPhrases(sender=C), timing=timing
     )
     started = asyncio.get_running_loop().time()
     result = await asyncio.wait_for(runner.run(), TIMEOUT)
-    assert asyncio.get_running_loop().time() - started < 0.2 + TIMEOUT / 2
+    assert asyncio.get_running_loop().time() - started < last_word + TIMEOUT / 2
     assert contents(result)[-1] == "No, goodbye"
 
 
@@ -64,7 +65,7 @@ class _Garbling(FakeChannel):
 
 
 async def test_a_bot_that_was_never_understood_ends_unreadable_replies() -> None:
-    runner = make_runner(_Garbling(turn_flag=False), timing=fast(response_timeout=0.3))
+    runner = make_runner(_Garbling(turn_flag=False), timing=fast(response_timeout=300 * MS))
     result = await asyncio.wait_for(runner.run(), TIMEOUT)
     assert result.termination_reason is TerminationReason.UNREADABLE_REPLIES
     assert result.error is not None and "frame is not JSON" in result.error
@@ -72,11 +73,11 @@ async def test_a_bot_that_was_never_understood_ends_unreadable_replies() -> None
 
 
 async def test_an_unreadable_turn_that_is_over_ends_at_once() -> None:
-    runner = make_runner(_Garbling(turn_flag=True), timing=fast(response_timeout=30.0))
+    runner = make_runner(_Garbling(turn_flag=True), timing=fast(response_timeout=30_000 * MS))
     started = asyncio.get_running_loop().time()
     result = await asyncio.wait_for(runner.run(), TIMEOUT)
     assert result.termination_reason is TerminationReason.UNREADABLE_REPLIES
-    assert asyncio.get_running_loop().time() - started < TIMEOUT / 2  # not the 30 s timeout
+    assert asyncio.get_running_loop().time() - started < TIMEOUT / 2  # not the response timeout
 
 
 class _Welcoming(FakeChannel):
@@ -91,7 +92,7 @@ class _Welcoming(FakeChannel):
 
 async def test_a_welcome_comes_first_and_the_header_says_where(tmp_path: Path) -> None:
     writer = TranscriptWriter(tmp_path / "t.jsonl")
-    runner = make_runner(_Welcoming(), transcript=writer, timing=fast(inactivity_timeout=0.2))
+    runner = make_runner(_Welcoming(), transcript=writer, timing=fast(inactivity_timeout=200 * MS))
     result = await asyncio.wait_for(runner.run(), TIMEOUT)
     assert contents(result)[:2] == [
         "Welcome! I'm the support bot.",
@@ -124,7 +125,10 @@ async def test_a_reply_that_picks_a_button_is_sent_as_the_press() -> None:
     channel = _Buttons()
     customer = ScriptedParticipant(C, ["yes please"])
     runner = make_runner(
-        channel, customer=customer, buttons=ButtonChooser(), timing=fast(inactivity_timeout=0.2)
+        channel,
+        customer=customer,
+        buttons=ButtonChooser(),
+        timing=fast(inactivity_timeout=200 * MS),
     )
     result = await asyncio.wait_for(runner.run(), TIMEOUT)
     press = result.conversation.messages[2]
@@ -149,7 +153,7 @@ def test_button_chooser_rules() -> None:
 async def test_unreadable_replies_are_blamed_on_the_wiring_not_the_simulator() -> None:
     from convsim_core.batch.attribution import Fault, attribute
 
-    runner = make_runner(_Garbling(turn_flag=True), timing=fast(response_timeout=30.0))
+    runner = make_runner(_Garbling(turn_flag=True), timing=fast(response_timeout=30_000 * MS))
     result = await asyncio.wait_for(runner.run(), TIMEOUT)
     found = attribute(result, None, result.conversation.messages, {"agent_kind": "real"})
     assert found is not None and found.fault is Fault.INFRASTRUCTURE

@@ -165,7 +165,7 @@ def script(*turns: Sequence[Reply | BaseException | None]) -> Callable[[str, int
 
 async def until(condition: Callable[[], bool], seconds: float = TIMEOUT) -> None:
     """Poll a condition the code under test has no event for; fail after ``seconds``."""
-    for _ in range(int(seconds / 0.005)):
+    for _ in range(int(seconds / (5 * MS))):
         if condition():
             return
         await asyncio.sleep(5 * MS)
@@ -659,6 +659,7 @@ async def test_runner_is_single_use() -> None:
 
 
 def test_timing_and_limits_are_validated() -> None:
+    # The numbers are what validation refuses, not waits: plain on purpose.
     with pytest.raises(ValueError, match="settle_seconds"):
         HybridTiming(settle_seconds=-1)
     with pytest.raises(ValueError, match="response_timeout"):

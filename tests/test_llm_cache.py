@@ -28,7 +28,7 @@ from convsim_core.llm.cache import ConvsimSQLiteCache
 from convsim_core.models import Conversation, Message, Outcome, Outcomes, ParticipantRole
 from convsim_core.usage import UsageMeter
 from tests.support.openai_server import OpenAIServer, isolated_llm
-from tests.support.timeouts import MS
+from tests.support.timeouts import MS, TIMEOUT
 
 CUSTOMER = ParticipantRole.CUSTOMER
 AGENT = ParticipantRole.AGENT
@@ -48,7 +48,7 @@ def _settings(server: OpenAIServer, cache: Path | str, **kwargs: object) -> LLMS
     return LLMSettings(
         base_url=server.base_url,
         max_retries=0,
-        timeout_seconds=5,
+        timeout_seconds=TIMEOUT,
         cache_path=str(cache),
         **kwargs,  # type: ignore[arg-type]
     )
@@ -124,7 +124,7 @@ async def test_waiters_make_their_own_call_when_the_first_one_fails(cache_file: 
     async with OpenAIServer(
         responder=_numbered(),  # type: ignore[arg-type]
         failures=[400],
-        delay=lambda request: 0.3,
+        delay=lambda request: 300 * MS,
     ) as server:
         settings = _settings(server, cache_file)
         first = LLMParticipant(AGENT, make_chat_model(settings), persona="Sam")
@@ -143,7 +143,7 @@ async def test_waiters_make_their_own_call_when_the_first_one_fails(cache_file: 
     assert len(failed) == 1
     assert [m.content for m in answered] == ["answer number 1"]
     assert server.statuses == [400, 200]
-    assert elapsed < 3  # released at once, not after the claim's expiry
+    assert elapsed < 3000 * MS  # released at once, not after the claim's expiry
 
 
 async def test_structured_output_is_cached_too(cache_file: Path) -> None:

@@ -14,7 +14,7 @@ from convsim_core.llm import LLMError, LLMParticipant, LLMSettings, make_chat_mo
 from convsim_core.models import Conversation, Message, ParticipantRole
 from convsim_core.usage import UsageMeter
 from tests.support.openai_server import OpenAIServer, isolated_llm
-from tests.support.timeouts import MS
+from tests.support.timeouts import MS, TIMEOUT
 
 AGENT = ParticipantRole.AGENT
 HISTORY = Conversation(
@@ -29,7 +29,7 @@ def _llm(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
 
 
 def _agent(base_url: str, meter: UsageMeter | None = None, **settings: object) -> LLMParticipant:
-    values: dict[str, object] = {"cache_path": "off", "timeout_seconds": 5.0, **settings}
+    values: dict[str, object] = {"cache_path": "off", "timeout_seconds": TIMEOUT, **settings}
     model = make_chat_model(LLMSettings(base_url=base_url, **values))  # type: ignore[arg-type]
     return LLMParticipant(AGENT, model, persona="Sam", usage=meter)
 
@@ -73,15 +73,15 @@ async def test_timeout_fails_cleanly() -> None:
     async with OpenAIServer(responder=lambda r: "too late", delay=3000 * MS) as server:
         started = time.monotonic()
         with pytest.raises(LLMError) as error:
-            await _agent(server.base_url, timeout_seconds=0.3, max_retries=1).get_next_message(
+            await _agent(server.base_url, timeout_seconds=300 * MS, max_retries=1).get_next_message(
                 HISTORY
             )
         elapsed = time.monotonic() - started
     message = str(error.value)
-    assert "timed out after 0.3s (2 attempts)" in message
+    assert f"timed out after {300 * MS:g}s (2 attempts)" in message
     assert server.base_url in message
     assert len(server.requests) == 2
-    assert elapsed < 2.5  # bounded by the timeout and one backoff, not by the server's delay
+    assert elapsed < 2500 * MS  # bounded by the timeout and one backoff, not by the server's delay
 
 
 async def test_unreachable_endpoint_raises_llm_error() -> None:

@@ -15,7 +15,7 @@ from convsim_core import Conversation, Message, ParticipantRole
 from convsim_core.llm import LLMParticipant
 from tests.support.timeouts import MS
 
-BLOCKING_SECONDS = 0.05
+BLOCKING_SECONDS = 50 * MS
 
 
 class SyncOnlyChatModel(BaseChatModel):

@@ -20,6 +20,7 @@ from tests.support.openai_server import (
     roles,
     system_text,
 )
+from tests.support.timeouts import TIMEOUT
 
 CUSTOMER = ParticipantRole.CUSTOMER
 AGENT = ParticipantRole.AGENT
@@ -33,7 +34,9 @@ def _llm(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
 
 
 def _settings(server: OpenAIServer) -> LLMSettings:
-    return LLMSettings(base_url=server.base_url, max_retries=0, timeout_seconds=5, cache_path="off")
+    return LLMSettings(
+        base_url=server.base_url, max_retries=0, timeout_seconds=TIMEOUT, cache_path="off"
+    )
 
 
 def _conversation(*turns: tuple[ParticipantRole, str]) -> Conversation:

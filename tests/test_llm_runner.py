@@ -36,6 +36,7 @@ from tests.support.openai_server import (
     structured_output_name,
     system_text,
 )
+from tests.support.timeouts import TIMEOUT
 
 CUSTOMER = ParticipantRole.CUSTOMER
 AGENT = ParticipantRole.AGENT
@@ -79,7 +80,7 @@ def _play(request: dict[str, Any]) -> str | dict[str, Any]:
 async def test_full_simulation_with_llm_participants_judge_and_completion_check() -> None:
     meter = UsageMeter()
     async with OpenAIServer(responder=_play) as server:
-        settings = LLMSettings(base_url=server.base_url, max_retries=0, timeout_seconds=5)
+        settings = LLMSettings(base_url=server.base_url, max_retries=0, timeout_seconds=TIMEOUT)
         model = make_chat_model(settings)
         judge_model = make_chat_model(settings, temperature=0)
         runner = FullSimulationRunner(

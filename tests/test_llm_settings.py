@@ -46,7 +46,7 @@ def test_from_mapping_reads_every_field() -> None:
             "base_url": "http://localhost:8000/v1",
             "api_key_env": "MY_KEY",
             "temperature": 0,
-            "timeout_seconds": 5,
+            "timeout_seconds": 5,  # a parsed setting (compared below), not a wait
             "max_retries": 0,
             "cache_path": "off",
         },

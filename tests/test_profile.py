@@ -115,7 +115,7 @@ def test_user_keys_override_preset_keys_table_by_table() -> None:
         reply={"text": ["text", "cards[*].title"], "turn_complete": "", "filter": {}},
         websocket={"ping_interval": 0},
         reconnect={"attempts": 7},
-        response_timeout=2.5,
+        response_timeout=2.5,  # a parsed setting (read back below), not a wait
     )
     assert [p.text for p in profile.reply.text] == ["text", "cards[*].title"]
     assert profile.reply.turn_complete is None
@@ -279,7 +279,7 @@ def test_profiles_are_frozen_and_comparable() -> None:
     assert one == two and hash(one) == hash(two)
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
         one.url = "ws://other"  # type: ignore[misc]
-    assert attrs.evolve(one, response_timeout=1.0) != one
+    assert attrs.evolve(one, response_timeout=1.0) != one  # a value compared, not a wait
 
 
 def test_reconnect_backoff_doubles_up_to_the_cap() -> None:

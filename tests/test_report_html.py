@@ -21,7 +21,7 @@ import websockets
 
 from convsim_core.batch import BatchPlan, BatchSession, PlannedRun, ScenarioEntry
 from convsim_core.persistence import TranscriptSink
-from tests.support.timeouts import TIMEOUT
+from tests.support.timeouts import MS, TIMEOUT
 from tui.cli import main
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -126,7 +126,7 @@ async def chromium(profile: Path) -> AsyncIterator[DevTools]:
         async with asyncio.timeout(TIMEOUT * 6):
             while not port_file.is_file() or len(port_file.read_text().splitlines()) < 2:
                 assert process.returncode is None, "chromium exited at start"
-                await asyncio.sleep(0.05)
+                await asyncio.sleep(50 * MS)
         port, path = port_file.read_text().splitlines()[:2]
         async with websockets.connect(f"ws://127.0.0.1:{port}{path}", max_size=None) as socket:
             tools = DevTools(socket)
@@ -137,11 +137,11 @@ async def chromium(profile: Path) -> AsyncIterator[DevTools]:
                 tools.reader.cancel()
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(
-                        socket.send(json.dumps({"id": 0, "method": "Browser.close"})), 2
+                        socket.send(json.dumps({"id": 0, "method": "Browser.close"})), 2000 * MS
                     )
     finally:
         try:
-            await asyncio.wait_for(process.wait(), 10)
+            await asyncio.wait_for(process.wait(), 10_000 * MS)
         except TimeoutError:
             process.kill()
             await process.wait()

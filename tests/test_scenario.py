@@ -151,6 +151,7 @@ closing_phrases = ["see you"]
 terminal_outcomes = ["refunded"]
 goal_completion = true
 goal_phrases = ["refunded"]
+# Parsed settings, not waits: the numbers are what the test reads back.
 inactivity_timeout = 5
 response_timeout = 2.5
 settle_seconds = 0

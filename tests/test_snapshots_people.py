@@ -10,7 +10,9 @@ import pytest
 from textual.pilot import Pilot
 
 from convsim_core.models import ParticipantRole
+from tests.support.timeouts import MS
 from tui.app import ConvsimApp
+from tui.batch_dashboard import REFRESH_SECONDS
 from tui.pace import Pace
 from tui.screens.run_screens import WatchScreen
 from tui.testing import scripted_source, snapshot_settings, wait_until
@@ -24,7 +26,7 @@ class TestTakeOverSnapshots:
     @staticmethod
     def app() -> ConvsimApp:
         settings = snapshot_settings(autostart=True)
-        pace = Pace(speed=1000.0, max_wait=0.01, start_paused=True)
+        pace = Pace(speed=1000.0, max_wait=10 * MS, start_paused=True)
         return ConvsimApp(
             lambda app: WatchScreen(scripted_source(), seed=7, settings=settings, pace=pace),
             settings=settings,
@@ -98,7 +100,7 @@ class TestDashboardSnapshots:
 
         async def done(pilot: Pilot[Any]) -> None:
             await wait_until(pilot, lambda: session.summary is not None)
-            await pilot.pause(0.4)
+            await pilot.pause(REFRESH_SECONDS + 150 * MS)  # one refresh tick after the end
             pilot.app.clear_notifications()
             await pilot.pause()
 

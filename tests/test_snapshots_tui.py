@@ -250,9 +250,9 @@ class TestConnect:
 class TestTranscriptViewer:
     """The read-only transcript viewer."""
 
-    def test_transcript_viewer(
-        self, snap_compare: SnapCompare, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-    ) -> None:
+    @staticmethod
+    def stable_transcript(tmp_path: Path) -> Path:
+        """The demo conversation recorded with its wall-clock fields pinned."""
         settings = snapshot_settings(autostart=True, runs_root=tmp_path)
         app = demo_app(tmp_path, Pace(paced=False), settings)
         import asyncio
@@ -270,10 +270,37 @@ class TestTranscriptViewer:
         lines[-1]["duration_seconds"] = 12.5
         stable = tmp_path / "demo-seed7.jsonl"
         stable.write_text("".join(json.dumps(line) + "\n" for line in lines))
+        return stable
+
+    @staticmethod
+    def viewer(stable: Path) -> ConvsimApp:
         viewer_settings = snapshot_settings()
-        viewer = ConvsimApp(
+        return ConvsimApp(
             lambda app: TranscriptScreen(Path(stable.name), settings=viewer_settings),
             settings=viewer_settings,
         )
+
+    def test_transcript_viewer(
+        self, snap_compare: SnapCompare, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        viewer = self.viewer(self.stable_transcript(tmp_path))
         monkeypatch.chdir(tmp_path)
         assert snap_compare(viewer, terminal_size=(100, 30))
+
+    @pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+    def test_a_selected_message(
+        self,
+        snap_compare: SnapCompare,
+        tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch,
+        size: tuple[int, int],
+    ) -> None:
+        """Message #3 selected with the keyboard: highlighted, marked, the footer's keys."""
+        viewer = self.viewer(self.stable_transcript(tmp_path))
+        monkeypatch.chdir(tmp_path)
+
+        async def select_third(pilot: Pilot[Any]) -> None:
+            await pilot.press("down", "down", "down")
+            await pilot.pause()
+
+        assert snap_compare(viewer, terminal_size=size, run_before=select_third)

@@ -15,7 +15,7 @@ from channels.socketio import SocketIOChannel, SocketIOSession, split_url
 from convsim_core.channel import ChannelError, ChannelState
 from convsim_core.models import Message, ParticipantRole
 from tests.support.socketio_bots import ChainlitSocketBot, RasaSocketBot
-from tests.support.timeouts import TIMEOUT
+from tests.support.timeouts import MS, TIMEOUT
 from tests.support.wire_bots import Hooks
 
 FAST_RECONNECT = {"attempts": 5, "backoff": 0.05, "max_backoff": 0.3}
@@ -144,7 +144,7 @@ async def test_nobody_listening_is_cannot_reach() -> None:
 
 async def test_no_session_confirm_is_a_clear_error(rasa: RasaSocketBot) -> None:
     profile = rasa_profile(
-        rasa.url, connect_timeout=0.3, socketio={"session_confirm": "never_sent"}
+        rasa.url, connect_timeout=300 * MS, socketio={"session_confirm": "never_sent"}
     )
     channel = make_channel(profile)
     with pytest.raises(ChannelError, match="did not answer 'session_request' with 'never_sent'"):

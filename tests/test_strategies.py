@@ -28,6 +28,7 @@ from convsim_core.termination import (
     TurnState,
 )
 from convsim_core.timing import HumanTypingDelay, NoDelay
+from tests.support.timeouts import MS
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
 A, C = ParticipantRole.AGENT, ParticipantRole.CUSTOMER
@@ -174,11 +175,12 @@ def test_typing_delay_is_seeded_and_grows_with_length() -> None:
 
 
 async def test_no_pacing_and_real_time_pacing() -> None:
-    await NoPacing().wait(100.0)
+    await NoPacing().wait(100.0)  # simulated seconds it must not wait at all: the subject
     loop = asyncio.get_running_loop()
     start = loop.time()
-    await RealTimePacing(speed=100.0).wait(2.0)
-    assert loop.time() - start >= 0.015
+    simulated = 2000 * MS
+    await RealTimePacing(speed=100.0).wait(simulated)
+    assert loop.time() - start >= simulated / 100 * 0.75
 
 
 async def test_controlled_pacer_pause_step_resume() -> None:
@@ -186,15 +188,15 @@ async def test_controlled_pacer_pause_step_resume() -> None:
     pacer.pause()
     assert pacer.paused
     waiter = asyncio.create_task(pacer.wait(0.0))
-    await asyncio.sleep(0.01)
+    await asyncio.sleep(10 * MS)
     assert not waiter.done()
     pacer.step()
-    await asyncio.wait_for(waiter, 1)
+    await asyncio.wait_for(waiter, 1000 * MS)
     assert pacer.paused  # a step lets exactly one message through
     blocked = asyncio.create_task(pacer.wait(0.0))
-    await asyncio.sleep(0.01)
+    await asyncio.sleep(10 * MS)
     assert not blocked.done()
     pacer.resume()
-    await asyncio.wait_for(blocked, 1)
-    await asyncio.wait_for(pacer.wait(0.0), 1)
+    await asyncio.wait_for(blocked, 1000 * MS)
+    await asyncio.wait_for(pacer.wait(0.0), 1000 * MS)
     assert not pacer.paused

@@ -34,7 +34,7 @@ TIMING = HybridTiming(
 
 async def until(condition: Callable[[], bool], seconds: float = TIMEOUT) -> None:
     """Poll a condition the code under test has no event for; fail after ``seconds``."""
-    for _ in range(int(seconds / 0.005)):
+    for _ in range(int(seconds / (5 * MS))):
         if condition():
             return
         await asyncio.sleep(5 * MS)

@@ -14,6 +14,7 @@ import pytest
 
 from convsim_core.batch.folder import transcript_files
 from tests.support.openai_server import OpenAIServer, isolated_llm, last_user_text
+from tests.support.timeouts import TIMEOUT
 from tui.cli import main
 
 SCENARIO = """
@@ -43,7 +44,7 @@ pass = ["refunded"]
 [llm]
 base_url = "{base_url}"
 max_retries = 0
-timeout_seconds = 5
+timeout_seconds = {timeout_seconds}
 """
 
 
@@ -72,7 +73,9 @@ def _reply(request: dict[str, Any]) -> str:
 
 def _write(tmp_path: Path, server: OpenAIServer) -> Path:
     path = tmp_path / "llm.toml"
-    path.write_text(SCENARIO.format(base_url=server.base_url), encoding="utf-8")
+    path.write_text(
+        SCENARIO.format(base_url=server.base_url, timeout_seconds=TIMEOUT), encoding="utf-8"
+    )
     return path
 
 

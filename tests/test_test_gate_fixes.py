@@ -12,10 +12,11 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
+from tests.support.timeouts import MS
 from tests.test_test_cli import REFUND, REPLACE, scenario, verdicts
 from tui.cli import main
 
-FLAKY = """
+FLAKY = f"""
 name = "flaky"
 title = "Broken order"
 max_messages = 12
@@ -38,9 +39,9 @@ said_by = "agent"
 
 [termination]
 terminal_outcomes = ["refunded"]
-settle_seconds = 0.05
-response_timeout = 1
-inactivity_timeout = 1
+settle_seconds = {50 * MS}
+response_timeout = {1000 * MS}
+inactivity_timeout = {1000 * MS}
 typing_delay = false
 
 [expect]
@@ -59,7 +60,7 @@ class CrashingBot:
     async def __aenter__(self) -> CrashingBot:
         app = web.Application()
         app.router.add_post("/webhook", self._webhook)
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.1)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=100 * MS)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()

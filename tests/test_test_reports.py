@@ -12,8 +12,9 @@ from textual.widgets import Static
 from convsim_core.batch import BatchPlan, BatchSession, ScenarioEntry
 from convsim_core.builder import build_full_runner
 from convsim_core.scenario import load_scenario
+from tests.support.timeouts import MS
 from tests.test_test_cli import REFUND, REPLACE, scenario
-from tui.batch_dashboard import BatchDashboard
+from tui.batch_dashboard import REFRESH_SECONDS, BatchDashboard
 from tui.cli import main
 from tui.testing import wait_until
 
@@ -52,7 +53,7 @@ async def test_the_dashboard_shows_the_verdicts_when_the_batch_ends(tmp_path: Pa
     app = BatchDashboard(session, session.run)
     async with app.run_test(size=(110, 30)) as pilot:
         await wait_until(pilot, lambda: session.summary is not None)
-        await pilot.pause(0.4)
+        await pilot.pause(REFRESH_SECONDS + 150 * MS)  # one refresh tick after the end
         counts = str(app.query_one("#counts", Static).render())
         assert "verdicts: broken-order PASS 3/3" in counts
         await pilot.press("q")

@@ -28,7 +28,7 @@ from tests.support.third_party_bots import (
     PlainTextWsBot,
     RasaBot,
 )
-from tests.support.timeouts import TIMEOUT
+from tests.support.timeouts import MS, TIMEOUT
 from tui.cli import main
 
 SCENARIO = """
@@ -56,20 +56,29 @@ keywords = ["refund is on its way"]
 said_by = "agent"
 
 [termination]
-settle_seconds = 0.3
+settle_seconds = {settle_seconds}
 response_timeout = {response_timeout}
-inactivity_timeout = 4
-max_wall_time = 30
+inactivity_timeout = {inactivity_timeout}
+max_wall_time = {max_wall_time}
 typing_delay = false
 """
 
 
 def scenario(
-    tmp_path: Path, turns: Sequence[str] = ("Yes", "Thanks, goodbye"), response_timeout: float = 3
+    tmp_path: Path,
+    turns: Sequence[str] = ("Yes", "Thanks, goodbye"),
+    response_timeout: float = 3000 * MS,
 ) -> Path:
     path = tmp_path / "third-party.toml"
     text = SCENARIO.replace("{turns}", str(list(turns)).replace("'", '"'))
-    path.write_text(text.replace("{response_timeout}", str(response_timeout)))
+    for key, seconds in {
+        "settle_seconds": 300 * MS,
+        "response_timeout": response_timeout,
+        "inactivity_timeout": 4000 * MS,
+        "max_wall_time": 30_000 * MS,
+    }.items():
+        text = text.replace(f"{{{key}}}", str(seconds))
+    path.write_text(text)
     return path
 
 

@@ -35,6 +35,7 @@ def test_a_misspelt_key_suggests_the_closest_one_in_both(tmp_path: Path) -> None
     assert scenario_error(tmp_path, "max_mesages = 4\n" + GOOD) == (
         "max_mesages: unknown key (did you mean 'max_messages'?)"
     )
+    # A misspelt key is the subject (its value is never read as a wait).
     assert profile_error(tmp_path, 'url = "http://h/x"\nrespons_timeout = 1\n') == (
         "bot.respons_timeout: unknown key (did you mean 'response_timeout'?)"
     )

@@ -12,7 +12,7 @@ from convsim_core.channel import ChannelState
 from convsim_core.persistence import read_transcript
 from convsim_core.scenario import builtin_scenario
 from convsim_core.scenario_models import Scenario
-from tests.support.timeouts import MS
+from tests.support.timeouts import MS, TIMEOUT
 from tui.app import ConvsimApp, connect_screen
 from tui.screens.run_screens import ConnectScreen
 from tui.settings import ViewSettings
@@ -58,7 +58,7 @@ async def test_a_chat_with_the_builtin_demo_bot(tmp_path: Path) -> None:
     )
     async with app.run_test(size=(100, 30)) as pilot:
         run = live(app)
-        await wait_until(pilot, lambda: run.status in ("done", "error"), within=30)
+        await wait_until(pilot, lambda: run.status in ("done", "error"), within=TIMEOUT * 6)
         assert run.status == "done", run.last_error
         badge = run.query_one(ConnectionBadge)
         assert ChannelState.CONNECTED in badge.history
@@ -82,8 +82,10 @@ async def test_a_dropped_connection_shows_reconnecting(tmp_path: Path) -> None:
         async with app.run_test(size=(100, 30)) as pilot:
             run = live(app)
             badge = run.query_one(ConnectionBadge)
-            await wait_until(pilot, lambda: ChannelState.RECONNECTING in badge.history, within=30)
-            await wait_until(pilot, lambda: run.status in ("done", "error"), within=30)
+            await wait_until(
+                pilot, lambda: ChannelState.RECONNECTING in badge.history, within=TIMEOUT * 6
+            )
+            await wait_until(pilot, lambda: run.status in ("done", "error"), within=TIMEOUT * 6)
             assert badge.history.index(ChannelState.RECONNECTING) < len(badge.history) - 1
             assert (
                 ChannelState.CONNECTED
@@ -104,7 +106,7 @@ async def test_an_unreachable_bot_is_an_error_panel(tmp_path: Path) -> None:
     app = app_for(source, snapshot_settings(autostart=True, runs_root=tmp_path))
     async with app.run_test(size=(100, 30)) as pilot:
         run = live(app)
-        await wait_until(pilot, lambda: run.status == "error", within=20)
+        await wait_until(pilot, lambda: run.status == "error", within=TIMEOUT * 4)
         assert run.error_panel.title == "Cannot reach the bot"
         assert "127.0.0.1" in run.error_panel.detail
         assert run.transcript.message_count == 0
@@ -119,8 +121,8 @@ async def test_a_webhook_404_is_one_clear_failure_not_malformed_replies(tmp_path
         app = app_for(source, snapshot_settings(autostart=True, runs_root=tmp_path))
         async with app.run_test(size=(100, 30)) as pilot:
             run = live(app)
-            await wait_until(pilot, lambda: run.status == "error", within=20)
-            await pilot.pause(0.2)
+            await wait_until(pilot, lambda: run.status == "error", within=TIMEOUT * 4)
+            await pilot.pause(200 * MS)
             notices = [n.message for n in app._notifications]
             assert not any("alformed" in text for text in notices), notices
             assert len(notices) <= 2, notices
@@ -135,7 +137,7 @@ async def test_the_bot_pane_shows_transport_url_and_reply_latency(tmp_path: Path
         app = app_for(source, snapshot_settings(autostart=True, runs_root=tmp_path))
         async with app.run_test(size=(120, 40)) as pilot:
             run = live(app)
-            await wait_until(pilot, lambda: run.status in ("done", "error"), within=30)
+            await wait_until(pilot, lambda: run.status in ("done", "error"), within=TIMEOUT * 6)
             badge = run.query_one(ConnectionBadge)
             text = str(badge.render())
             assert "WebSocket · demo-ws" in text and bot.ws_url.split("//")[1] in text

@@ -8,6 +8,7 @@ import pytest
 
 from convsim_core.channel import ChannelState
 from convsim_core.persistence import read_transcript
+from tests.support.timeouts import TIMEOUT
 from tests.test_tui_connect import live, quick_demo
 from tui.app import ConvsimApp, connect_screen
 from tui.testing import snapshot_settings, wait_until
@@ -29,7 +30,7 @@ async def test_a_chat_over_the_new_transports(
     )
     async with app.run_test(size=(100, 30)) as pilot:
         run = live(app)
-        await wait_until(pilot, lambda: run.status in ("done", "error"), within=30)
+        await wait_until(pilot, lambda: run.status in ("done", "error"), within=TIMEOUT * 6)
         assert run.status == "done", run.last_error
         assert ChannelState.CONNECTED in run.query_one(ConnectionBadge).history
         assert run.outcome_panel.current == "resolved"

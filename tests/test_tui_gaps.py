@@ -16,6 +16,7 @@ from textual.widgets import Footer, Input
 from convsim_core.models import ConversationResult, Judgement, Message, ParticipantRole
 from convsim_core.scenario import builtin_scenario
 from convsim_core.scenario_models import Scenario
+from tests.support.timeouts import MS, TIMEOUT
 from tui.app import ConvsimApp, pace_for, play_screen
 from tui.export import PERSON, save_transcript
 from tui.pace import Pace
@@ -34,7 +35,7 @@ from tui.widgets.transcript import MessageBubble
 
 def quick_demo() -> Scenario:
     scenario = builtin_scenario("demo")
-    termination = attrs.evolve(scenario.termination, typing_delay=False, settle_seconds=0.05)
+    termination = attrs.evolve(scenario.termination, typing_delay=False, settle_seconds=50 * MS)
     return attrs.evolve(scenario, termination=termination)
 
 
@@ -111,7 +112,7 @@ async def test_ctrl_s_arriving_with_the_typed_text_sends_it(tmp_path: Path) -> N
         # One burst, as a terminal delivers fast typing: the send key must not overtake it.
         for key, character in (("h", "h"), ("i", "i"), ("ctrl+s", None)):
             app.post_message(events.Key(key, character))
-        await wait_until(pilot, lambda: run.transcript.message_count >= 2, within=15)
+        await wait_until(pilot, lambda: run.transcript.message_count >= 2, within=TIMEOUT * 3)
         shown = [m for _, m in run.transcript.messages_shown()]
         assert shown[1].sender is ParticipantRole.AGENT and shown[1].content == "hi"
         assert composer.text == ""
@@ -161,7 +162,7 @@ async def test_growing_the_terminal_leaves_no_blank_rows_above_message_one() -> 
         await pilot.pause()
         assert run.transcript.max_scroll_y > 0  # overflowing and following at 80x24
         await pilot.resize_terminal(120, 40)
-        await pilot.pause(0.3)
+        await pilot.pause(300 * MS)
         first = run.transcript.query(MessageBubble).first()
         assert run.transcript.scroll_y >= 0
         if run.transcript.max_scroll_y <= 0:
@@ -388,7 +389,7 @@ async def test_start_screen_connects_to_a_typed_bot_url(tmp_path: Path) -> None:
             assert isinstance(source, ConnectRunSource) and not source.demo_bot
             assert source.profile.url == bot.ws_url and source.profile.preset == "demo-ws"
             run = live(app)
-            await wait_until(pilot, lambda: run.status in ("done", "error"), within=30)
+            await wait_until(pilot, lambda: run.status in ("done", "error"), within=TIMEOUT * 6)
             assert run.status == "done", run.last_error
 
 

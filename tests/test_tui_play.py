@@ -10,7 +10,7 @@ from convsim_core.models import ParticipantRole, TerminationReason
 from convsim_core.persistence import read_transcript
 from convsim_core.scenario import builtin_scenario
 from convsim_core.scenario_models import Scenario
-from tests.support.timeouts import MS
+from tests.support.timeouts import MS, TIMEOUT
 from tui.app import ConvsimApp, play_screen
 from tui.screens.dialogs import OutcomeDialog
 from tui.screens.run_screens import PlayScreen
@@ -58,7 +58,7 @@ async def test_the_person_chats_as_the_agent_and_overrides_the_outcome(tmp_path:
         await wait_until(pilot, lambda: not composer.text_area.read_only)
         assert app.focused is composer.text_area
         await type_and_send(pilot, "Hi, this is Sam. What's the email on the account?")
-        await wait_until(pilot, lambda: run.transcript.message_count >= 3, within=15)
+        await wait_until(pilot, lambda: run.transcript.message_count >= 3, within=TIMEOUT * 3)
         shown = [m for _, m in run.transcript.messages_shown()]
         assert shown[1].sender is ParticipantRole.AGENT
         assert shown[1].content == "Hi, this is Sam. What's the email on the account?"
@@ -67,7 +67,7 @@ async def test_the_person_chats_as_the_agent_and_overrides_the_outcome(tmp_path:
         assert composer.text == ""  # cleared after sending
 
         await pilot.press("ctrl+f")
-        await wait_until(pilot, lambda: isinstance(app.screen, OutcomeDialog), within=15)
+        await wait_until(pilot, lambda: isinstance(app.screen, OutcomeDialog), within=TIMEOUT * 3)
         dialog = app.screen
         assert isinstance(dialog, OutcomeDialog) and dialog.judged == "__none__"
         await pilot.press("home", "down", "enter")  # highlight "refund_denied", pick it
@@ -95,9 +95,9 @@ async def test_confirming_the_judges_outcome_is_not_an_override(tmp_path: Path) 
         composer = app.screen.query_one(Composer)
         await wait_until(pilot, lambda: not composer.text_area.read_only)
         await type_and_send(pilot, "Done: the duplicate payment has been refunded.")
-        await wait_until(pilot, lambda: run.outcome_panel.current == "resolved", within=15)
+        await wait_until(pilot, lambda: run.outcome_panel.current == "resolved", within=TIMEOUT * 3)
         await pilot.press("ctrl+f")
-        await wait_until(pilot, lambda: isinstance(app.screen, OutcomeDialog), within=15)
+        await wait_until(pilot, lambda: isinstance(app.screen, OutcomeDialog), within=TIMEOUT * 3)
         dialog = app.screen
         assert isinstance(dialog, OutcomeDialog) and dialog.judged == "resolved"
         await pilot.press("enter")  # the judge's outcome is highlighted

@@ -11,6 +11,7 @@ import pytest
 from convsim_core.models import ParticipantRole, TerminationReason
 from convsim_core.persistence import read_transcript, rewrite_result
 from convsim_core.scenario import builtin_scenario
+from tests.support.timeouts import TIMEOUT
 from tui import app as app_module
 from tui.app import ConvsimApp
 from tui.cli import build_parser
@@ -93,7 +94,7 @@ async def test_recent_runs_open_read_only(tmp_path: Path) -> None:
         await wait_until(pilot, lambda: isinstance(app.screen, WatchScreen))
         live = app.screen.query_one(LiveRun)
         await pilot.press("f")  # as fast as possible
-        await wait_until(pilot, lambda: live.status == "done", within=30)
+        await wait_until(pilot, lambda: live.status == "done", within=TIMEOUT * 6)
         count = live.transcript.message_count
         await pilot.press("escape")
         await wait_until(pilot, lambda: isinstance(app.screen, StartScreen))

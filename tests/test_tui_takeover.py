@@ -17,6 +17,7 @@ from convsim_core.persistence import read_transcript
 from convsim_core.scenario import builtin_scenario
 from convsim_core.serialization import from_json, to_json
 from convsim_core.takeover import PERSON, SIMULATION, SeatedParticipant, Seats
+from tests.support.timeouts import MS, TIMEOUT
 from tui.app import ConvsimApp
 from tui.pace import Pace
 from tui.screens.run_screens import ConnectScreen, WatchScreen
@@ -71,10 +72,10 @@ async def test_a_seat_answers_with_the_simulation_until_a_person_holds_it() -> N
     assert first is not None and first.author == SIMULATION
     seats.take(CUSTOMER)
     waiting = asyncio.create_task(seated.get_next_message(empty))
-    await asyncio.sleep(0.01)
+    await asyncio.sleep(10 * MS)
     assert not waiting.done()  # the person has not typed yet
     seats.type(CUSTOMER, "typed by me")
-    reply = await asyncio.wait_for(waiting, 1)
+    reply = await asyncio.wait_for(waiting, 1000 * MS)
     assert reply is not None and reply.content == "typed by me" and reply.author == PERSON
 
 
@@ -83,16 +84,16 @@ async def test_a_cancelled_turn_keeps_what_the_person_typed_and_hand_back_resume
     seated = SeatedParticipant(Echo(CUSTOMER), seats)
     seats.take(CUSTOMER)
     turn = asyncio.create_task(seated.get_next_message(Conversation(())))
-    await asyncio.sleep(0.01)
+    await asyncio.sleep(10 * MS)
     turn.cancel()
     seats.type(CUSTOMER, "kept")
     assert seats.pending(CUSTOMER) == 1
     again = await seated.get_next_message(Conversation(()))
     assert again is not None and again.content == "kept"
     waiting = asyncio.create_task(seated.get_next_message(Conversation(())))
-    await asyncio.sleep(0.01)
+    await asyncio.sleep(10 * MS)
     assert seats.hand_back(CUSTOMER) == []
-    back = await asyncio.wait_for(waiting, 1)
+    back = await asyncio.wait_for(waiting, 1000 * MS)
     assert back is not None and back.author == SIMULATION
 
 
@@ -111,7 +112,7 @@ def test_the_author_field_is_optional_in_the_json_form() -> None:
 
 async def test_take_the_customers_seat_type_and_hand_back_in_watch(tmp_path: Path) -> None:
     path = tmp_path / "run.jsonl"
-    app = watch_app(path, Pace(speed=1000.0, max_wait=0.01, start_paused=True))
+    app = watch_app(path, Pace(speed=1000.0, max_wait=10 * MS, start_paused=True))
     async with app.run_test(size=(100, 30)) as pilot:
         run = live(app)
         await wait_until(pilot, lambda: run.status == "paused")
@@ -143,7 +144,7 @@ async def test_take_the_customers_seat_type_and_hand_back_in_watch(tmp_path: Pat
 
 async def test_take_the_agents_seat_in_watch(tmp_path: Path) -> None:
     path = tmp_path / "run.jsonl"
-    app = watch_app(path, Pace(speed=1000.0, max_wait=0.01, start_paused=True))
+    app = watch_app(path, Pace(speed=1000.0, max_wait=10 * MS, start_paused=True))
     async with app.run_test(size=(100, 30)) as pilot:
         run = live(app)
         await wait_until(pilot, lambda: run.status == "paused")
@@ -184,7 +185,7 @@ async def test_help_and_palette_list_take_over(tmp_path: Path) -> None:
 
 async def test_take_the_customers_seat_in_connect(tmp_path: Path) -> None:
     scenario = builtin_scenario("demo")
-    termination = attrs.evolve(scenario.termination, typing_delay=False, settle_seconds=0.05)
+    termination = attrs.evolve(scenario.termination, typing_delay=False, settle_seconds=50 * MS)
     scenario = attrs.evolve(scenario, termination=termination)
     async with DemoBotServer() as bot:
         source = ConnectRunSource(scenario, demo_bot_profile(bot.url), runs_root=tmp_path)
@@ -197,7 +198,7 @@ async def test_take_the_customers_seat_in_connect(tmp_path: Path) -> None:
         )
         async with app.run_test(size=(100, 30)) as pilot:
             run = live(app)
-            await wait_until(pilot, lambda: run.status == "running", within=15)
+            await wait_until(pilot, lambda: run.status == "running", within=TIMEOUT * 3)
             await pilot.press("t")
             await wait_until(pilot, lambda: seat_composer(app).display)
             assert run.held_seats == {CUSTOMER}
@@ -208,10 +209,10 @@ async def test_take_the_customers_seat_in_connect(tmp_path: Path) -> None:
                 spoke = [i for i, m in enumerate(shown) if m.author == PERSON]
                 return bool(spoke) and any(m.sender is AGENT for m in shown[spoke[0] + 1 :])
 
-            await wait_until(pilot, person_answered, within=20)
+            await wait_until(pilot, person_answered, within=TIMEOUT * 4)
             await pilot.press("ctrl+t")
             await wait_until(pilot, lambda: not seat_composer(app).display)
-            await wait_until(pilot, lambda: run.status in ("done", "error"), within=30)
+            await wait_until(pilot, lambda: run.status in ("done", "error"), within=TIMEOUT * 6)
             path = run.transcript_path
     assert path is not None
     saved = read_transcript(path)

@@ -85,14 +85,14 @@ async def test_pause_step_resume_and_speed() -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         run = live(app)
         await wait_until(pilot, lambda: run.transcript.message_count == 1)
-        await pilot.pause(0.1)
+        await pilot.pause(100 * MS)
         assert run.status == "paused"
         assert run.transcript.message_count == 1  # paused before the first reply
         assert run.typing.role is ParticipantRole.AGENT
 
         await pilot.press("n")
         await wait_until(pilot, lambda: run.transcript.message_count == 2)
-        await pilot.pause(0.1)
+        await pilot.pause(100 * MS)
         assert run.transcript.message_count == 2  # exactly one more
         assert run.status == "paused"
 

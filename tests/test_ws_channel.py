@@ -308,7 +308,7 @@ async def test_a_silent_bot_does_not_hang_the_caller(bot: WsBot) -> None:
     channel, session, hooks = await open_session(demo_profile(bot.url()))
     await session.send(customer("silent"))
     with pytest.raises(TimeoutError):
-        async with asyncio.timeout(0.2):
+        async with asyncio.timeout(200 * MS):
             await hooks.texts_after(1)
     async with asyncio.timeout(TIMEOUT):
         await channel.close()

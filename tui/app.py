@@ -21,14 +21,27 @@ from textual.screen import Screen
 
 from tui.logs import routed_to
 from tui.pace import DEMO_PACE, WATCH_PACE, Pace
-from tui.run_source import RunSource, ScenarioRunSource
-from tui.screens.run_screens import ConnectScreen, PlayScreen, RunScreen, WatchScreen
+from tui.screens.open_run import connect_screen, play_screen, watch_screen
+from tui.screens.run_screens import RunScreen
 from tui.settings import ViewSettings
 
 if TYPE_CHECKING:
     from channels.profile import BotProfile
     from convsim_core.branching import Branch
     from convsim_core.scenario_models import Scenario
+
+__all__ = [
+    "ConvsimApp",
+    "ScreenFactory",
+    "connect_screen",  # the screen builders live in tui.screens.open_run; kept importable here
+    "pace_for",
+    "play_screen",
+    "run_app",
+    "run_connect_app",
+    "run_play_app",
+    "run_watch_app",
+    "watch_screen",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -118,66 +131,6 @@ class ConvsimApp(App[int]):
         from tui.screens.transcript_screen import TranscriptScreen
 
         self.push_screen(TranscriptScreen(path, settings=self.settings))
-
-
-# -- screen builders ------------------------------------------------------------------------------
-
-
-def watch_screen(
-    scenario: Scenario,
-    *,
-    seed: int | None,
-    mode: str = "watch",
-    settings: ViewSettings,
-    source: RunSource | None = None,
-    pace: Pace | None = None,
-    branch: Branch | None = None,
-) -> WatchScreen:
-    if mode not in ("watch", "demo"):
-        raise ValueError(f"mode must be 'watch' or 'demo', got {mode!r}")
-    source = source or ScenarioRunSource(scenario, runs_root=settings.runs_root, branch=branch)
-    return WatchScreen(
-        source,
-        seed=scenario.seed if seed is None else seed,
-        settings=settings,
-        pace=pace or (DEMO_PACE if mode == "demo" else WATCH_PACE),
-        mode=mode,
-    )
-
-
-def play_screen(
-    scenario: Scenario,
-    *,
-    seed: int | None,
-    settings: ViewSettings,
-    branch: Branch | None = None,
-) -> PlayScreen:
-    from tui.sources.play import PlayRunSource
-
-    source = PlayRunSource(scenario, runs_root=settings.runs_root, branch=branch)
-    return PlayScreen(source, seed=scenario.seed if seed is None else seed, settings=settings)
-
-
-def connect_screen(
-    scenario: Scenario,
-    profile: BotProfile,
-    *,
-    seed: int | None,
-    demo_bot: bool,
-    settings: ViewSettings,
-    branch: Branch | None = None,
-) -> ConnectScreen:
-    from tui.sources.connect import ConnectRunSource
-
-    source = ConnectRunSource(
-        scenario, profile, demo_bot=demo_bot, runs_root=settings.runs_root, branch=branch
-    )
-    return ConnectScreen(
-        source,
-        seed=scenario.seed if seed is None else seed,
-        settings=settings,
-        connection_target=source.target,
-    )
 
 
 # -- entry points (docs/architecture.md) -------------------------------------------------

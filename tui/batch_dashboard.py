@@ -13,9 +13,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
+from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Header
 from textual.worker import Worker, WorkerState
 
@@ -23,6 +24,7 @@ from convsim_core.batch import BatchSession, BatchSummary, RunState, RunStatus
 from convsim_core.batch.progress import format_progress
 from convsim_core.batch.verdict import verdict_line
 from convsim_core.labels import append_label, read_labels
+from tui.formatting import fit, fit_id
 from tui.screens.batch_conversation import ConversationView
 from tui.screens.help import HelpScreen
 from tui.screens.quit_batch import QuitBatchDialog
@@ -34,6 +36,29 @@ __all__ = ["COLUMNS", "BatchDashboard", "ConversationView", "RunTable", "run_bat
 COLUMNS = ("conversation", "status", "msgs", "outcome", "ended", "label")
 WIDTHS = {"status": 7, "msgs": 4, "outcome": 12, "ended": 14, "label": 9}
 """With a conversation column of at most 22 and one cell of padding each side: 80 columns."""
+ROOM = {"conversation": 40, "ended": 22, "outcome": 18, "label": 14}
+"""How wide a column may grow, in this order, when the terminal is wider than 80 columns."""
+
+
+def column_widths(width: int, longest_id: int) -> dict[str, int]:
+    """The table's column widths for a terminal ``width`` columns wide (80 at the least).
+
+    The conversation column takes what its longest id needs first, then how a conversation
+    ended (``participant finished``), its outcome and its label: extra columns go to the cells
+    that were cut, not to blank space on the right.
+    """
+    widths = {"conversation": min(22, max(len("conversation"), longest_id))}
+    widths.update(WIDTHS)
+    spare = width - 80
+    for column, most in ROOM.items():
+        if column == "conversation":
+            most = min(most, max(widths[column], longest_id))
+        grow = max(0, min(spare, most - widths[column]))
+        widths[column] += grow
+        spare -= grow
+    return widths
+
+
 SORTS = ("conversation", "status", "outcome", "ended")
 REFRESH_SECONDS = 0.25
 
@@ -75,6 +100,7 @@ class BatchDashboard(App[int]):
         self.failures_only = False
         self.sort_column: str | None = None
         self.labels = {k: v.outcome for k, v in read_labels(session.folder).items()}
+        self.widths: dict[str, int] = {}
         self._dirty: set[str] = set()
         self._finished = False
         # Kept, not queried: App.query_one looks at the screen on top (a dialog, a row view)
@@ -91,14 +117,7 @@ class BatchDashboard(App[int]):
 
     def on_mount(self) -> None:
         self.sub_title = str(self.session.folder)
-        table = self.table
-        ids = self.session.executor.statuses
-        longest = max((len(run_id) for run_id in ids), default=0)
-        widths = {"conversation": min(22, max(len("conversation"), longest))}
-        widths.update(WIDTHS)
-        for column in COLUMNS:
-            table.add_column(column, key=column, width=widths[column])
-        self._fill()
+        self._lay_out(self.size.width)
         self._redraw()
         self.set_interval(REFRESH_SECONDS, self._redraw)
         self._run_batch()
@@ -136,19 +155,36 @@ class BatchDashboard(App[int]):
 
     # -- the table ------------------------------------------------------------------------------
 
+    def on_resize(self, event: events.Resize) -> None:
+        self._lay_out(event.size.width)
+
+    def _lay_out(self, width: int) -> None:
+        """(Re)build the columns for the terminal's width, keeping the selected row."""
+        longest = max((len(run_id) for run_id in self.session.executor.statuses), default=0)
+        widths = column_widths(width, longest)
+        if widths == self.widths:
+            return
+        self.widths = widths
+        table = self.table
+        selected = self.selected_status()
+        table.clear(columns=True)
+        for column in COLUMNS:
+            table.add_column(column, key=column, width=widths[column])
+        self._fill()
+        if selected is not None and selected.run.run_id in table.rows:
+            table.move_cursor(row=table.get_row_index(selected.run.run_id))
+
     def _cells(self, status: RunStatus) -> tuple[str, ...]:
         state = status.state.value
         ended = (status.termination or "-").replace("_", " ")
         if status.state is RunState.ERROR and status.error:
             ended = status.error
         label = self.labels.get(status.run.run_id, "")
+        cells = (state, str(status.messages), status.outcome or "-", ended, label)
+        widths = self.widths
         return (
-            status.run.run_id,
-            state,
-            str(status.messages),
-            status.outcome or "-",
-            ended,
-            label,
+            fit_id(status.run.run_id, widths["conversation"]),
+            *(fit(cell, widths[column]) for column, cell in zip(COLUMNS[1:], cells, strict=True)),
         )
 
     def _visible(self, status: RunStatus) -> bool:
@@ -213,6 +249,15 @@ class BatchDashboard(App[int]):
             status = self.session.executor.statuses[event.row_key.value]
             self.push_screen(ConversationView(status, settings=self.settings))
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Sorting, filtering and reviewing act on the table: not while a row's transcript
+        # (or a run branched from it) covers it, where they would change what is not shown.
+        # A dialog or the help over the table leaves them listed.
+        if action not in ("sort", "failures", "review"):
+            return True
+        covering = [s for s in self.screen_stack[1:] if not isinstance(s, ModalScreen)]
+        return not covering
+
     def action_sort(self) -> None:
         current = SORTS.index(self.sort_column) if self.sort_column in SORTS else -1
         self.sort_column = SORTS[(current + 1) % len(SORTS)]
@@ -257,6 +302,10 @@ class BatchDashboard(App[int]):
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self.screen))
+
+    async def action_quit(self) -> None:
+        """Textual's ctrl+q and the palette's Quit ask first as well while the batch runs."""
+        self.action_quit_batch()
 
     def action_quit_batch(self) -> None:
         if self._finished:

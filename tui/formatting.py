@@ -29,3 +29,20 @@ def role_label(role: ParticipantRole) -> str:
 def humanize(value: str) -> str:
     """``closing_phrase`` -> ``closing phrase``."""
     return value.replace("_", " ")
+
+
+def fit(text: str, width: int) -> str:
+    """``text`` cut to ``width`` cells with an ellipsis, so a cut value never looks whole."""
+    if len(text) <= width:
+        return text
+    return text[: max(0, width - 1)] + "…" if width > 0 else ""
+
+
+def fit_id(run_id: str, width: int) -> str:
+    """A conversation id cut in the middle: its number (``-0003``) tells the rows apart."""
+    if len(run_id) <= width:
+        return run_id
+    tail = run_id[run_id.rfind("-") :] if "-" in run_id else ""
+    if not tail or len(tail) > width // 2:
+        return fit(run_id, width)
+    return run_id[: width - len(tail) - 1] + "…" + tail

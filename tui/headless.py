@@ -134,7 +134,9 @@ class HeadlessPrinter:
         *,
         transcript: Path | None = None,
         outcomes: Outcomes | None = None,
+        real_time: bool = False,
     ) -> None:
+        """The result block; ``real_time``: a bot or a person was in the chat (not "simulated")."""
         conversation = result.conversation
         outcome = conversation.outcome
         rows: list[tuple[str, str]] = [
@@ -161,7 +163,8 @@ class HeadlessPrinter:
         simulated = (
             (messages[-1].timestamp - messages[0].timestamp).total_seconds() if messages else 0.0
         )
-        rows.append(("Messages", f"{len(messages)} in {format_duration(simulated)} simulated"))
+        clock = "" if real_time else " simulated"
+        rows.append(("Messages", f"{len(messages)} in {format_duration(simulated)}{clock}"))
         usage = result.usage
         if usage.llm_calls:
             rows.append(
@@ -209,7 +212,11 @@ class HeadlessPrinter:
             if judgement is not None and index == decided_at:
                 self.judgement(judgement)
         if transcript.result is not None:
-            self.summary(transcript.result, outcomes=_outcomes(transcript.header))
+            self.summary(
+                transcript.result,
+                outcomes=_outcomes(transcript.header),
+                real_time=header.get("runner") == "HybridSimulationRunner",
+            )
         else:
             self.line()
             count = len(transcript.messages)

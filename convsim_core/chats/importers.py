@@ -143,6 +143,18 @@ def _objects(path: Path, text: str) -> Iterator[tuple[int, Mapping[str, Any]]]:
         yield number, data
 
 
+def _with_list(
+    path: Path, text: str, key: str
+) -> Iterator[tuple[int, Mapping[str, Any], list[Any]]]:
+    """Each record with the list under ``key`` (a chat's messages or turns); without one, the
+    error names the line."""
+    for number, data in _objects(path, text):
+        items = data.get(key)
+        if not isinstance(items, list):
+            raise ChatImportError(f"{path}:{number}: expected a {key!r} list")
+        yield number, data, items
+
+
 # -- formats -------------------------------------------------------------------------------
 
 
@@ -252,10 +264,7 @@ def _cell(path: Path, number: int, row: Mapping[str, Any], column: str | None) -
 
 def _read_openai(path: Path, text: str) -> ReadResult:
     result = ReadResult()
-    for number, data in _objects(path, text):
-        messages = data.get("messages")
-        if not isinstance(messages, list):
-            raise ChatImportError(f"{path}:{number}: expected a 'messages' list")
+    for number, data, messages in _with_list(path, text, "messages"):
         turns: list[ChatTurn] = []
         chat_id = str(data.get("id", number))
         unknown: str | None = None
@@ -300,10 +309,7 @@ def _openai_content(content: object) -> str | None:
 
 def _read_sgd(path: Path, text: str) -> ReadResult:
     result = ReadResult()
-    for number, data in _objects(path, text):
-        raw_turns = data.get("turns")
-        if not isinstance(raw_turns, list):
-            raise ChatImportError(f"{path}:{number}: expected a 'turns' list")
+    for number, data, raw_turns in _with_list(path, text, "turns"):
         turns: list[ChatTurn] = []
         for turn in raw_turns:
             if not isinstance(turn, list) or len(turn) < 2 or not isinstance(turn[1], str):

@@ -9,14 +9,13 @@ customer giving several details at once, or none).
 from __future__ import annotations
 
 import logging
-import random
 import re
 from collections.abc import Mapping
 
-from convsim_core.models import Conversation, Message, ParticipantRole
+from convsim_core.models import Conversation, ParticipantRole
 from convsim_core.offline import phrases, reading
 from convsim_core.offline.config import AgentRules, AgentStep
-from convsim_core.participant import Participant
+from convsim_core.offline.rule_based import RuleBasedParticipant
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +27,7 @@ _MAX_OUT_OF_SCOPE = 2
 _THANKS_FIRST = re.compile(r"^\s*(thanks|thank you|got it|perfect|great|lovely)\b", re.IGNORECASE)
 
 
-class OfflineAgent(Participant):
+class OfflineAgent(RuleBasedParticipant):
     """Deterministic for a given seed and conversation; returns None after closing the chat."""
 
     role = ParticipantRole.AGENT
@@ -40,10 +39,8 @@ class OfflineAgent(Participant):
         facts: Mapping[str, str] | None = None,
         seed: int = 0,
     ) -> None:
+        super().__init__(facts=facts, seed=seed)
         self.rules = rules
-        self.facts = dict(facts or {})
-        self._rng = random.Random(f"agent:{seed}")
-        self._picker = phrases.PhrasePicker(self._rng)
         self._captured: dict[str, str] = {}
         self._next_step = 0
         self._pending_ask: str | None = None
@@ -54,20 +51,12 @@ class OfflineAgent(Participant):
         self._supervisor_demands = 0
         self._out_of_scope = 0
         self._greeted = False
-        self._done = False
 
-    @property
-    def finished(self) -> bool:
-        return self._done
-
-    async def get_next_message(self, conversation: Conversation) -> Message | None:
-        if self._done:
-            return None
+    def next_text(self, conversation: Conversation) -> str | None:
         last = conversation.last_message
         text = last.content if last is not None and last.sender is not self.role else ""
         history = [m.content for m in conversation.messages if m.sender is not self.role]
-        reply = self._reply_to(text, history)
-        return self.message(reply) if reply else None
+        return self._reply_to(text, history)
 
     # -- the decision -----------------------------------------------------------------------
 

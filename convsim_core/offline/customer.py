@@ -8,14 +8,13 @@ lines, and anything it cannot place counts against its patience.
 from __future__ import annotations
 
 import logging
-import random
 import re
 from collections.abc import Mapping, Sequence
 
-from convsim_core.models import Conversation, Message, ParticipantRole
+from convsim_core.models import Conversation, ParticipantRole
 from convsim_core.offline import phrases, reading
 from convsim_core.offline.config import CustomerRules
-from convsim_core.participant import Participant
+from convsim_core.offline.rule_based import RuleBasedParticipant
 
 logger = logging.getLogger(__name__)
 
@@ -25,7 +24,7 @@ _GREETING = re.compile(
 )
 
 
-class OfflineCustomer(Participant):
+class OfflineCustomer(RuleBasedParticipant):
     """Deterministic for a given seed and conversation; returns None after saying goodbye."""
 
     role = ParticipantRole.CUSTOMER
@@ -38,12 +37,10 @@ class OfflineCustomer(Participant):
         problem: str = "",
         seed: int = 0,
     ) -> None:
+        super().__init__(facts=facts, seed=seed)
         self.rules = rules
-        self.facts = dict(facts or {})
         problem = _GREETING.sub("", problem).strip()
         self._problems: tuple[str, ...] = rules.problem or ((problem,) if problem else ())
-        self._rng = random.Random(f"customer:{seed}")
-        self._picker = phrases.PhrasePicker(self._rng)
         self._matcher = reading.FactMatcher.for_facts(self.facts, rules.aliases)
         self._given: set[str] = set()
         self._unhelpful = 0
@@ -52,25 +49,16 @@ class OfflineCustomer(Participant):
         self._satisfied = False
         self._upsell_answered = False
         self._follow_ups_asked = 0
-        self._done = False
         self._wrapped_up = False
         self._stated_problem = False
         self._replied: set[int] = set()
 
-    @property
-    def finished(self) -> bool:
-        return self._done
-
-    async def get_next_message(self, conversation: Conversation) -> Message | None:
-        if self._done:
-            return None
+    def next_text(self, conversation: Conversation) -> str | None:
         unread = _unread(conversation, self.role)
         if not unread:
             # The agent has gone quiet (hybrid runs ask the customer to nudge).
-            text: str | None = self._unhelpful_reply("")
-        else:
-            text = self._reply_to(unread)
-        return self.message(text) if text else None
+            return self._unhelpful_reply("")
+        return self._reply_to(unread)
 
     # -- the decision -----------------------------------------------------------------------
 

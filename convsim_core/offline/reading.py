@@ -56,78 +56,72 @@ BUILTIN_ALIASES: Mapping[str, tuple[str, ...]] = {
 
 _GENERIC_WORDS = {"number", "id", "no", "code", "date", "name", "details"}
 
+
+def _cue(alternatives: str) -> re.Pattern[str]:
+    """What the participants look for: one of ``alternatives`` as whole words, in any case."""
+    return re.compile(rf"\b({alternatives})\b", re.IGNORECASE)
+
+
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
-_REQUEST = re.compile(
-    r"\b(what(?:'s| is| was| are)|which|could you|can you|would you|could i|can i|may i|"
+_REQUEST = _cue(
+    r"what(?:'s| is| was| are)|which|could you|can you|would you|could i|can i|may i|"
     r"please (?:provide|confirm|share|enter|send|give|tell|type|let me know)|provide|confirm|"
-    r"share|tell me|give me|send me|let me know|need (?:your|the)|i'll need|i will need)\b",
-    re.IGNORECASE,
+    r"share|tell me|give me|send me|let me know|need (?:your|the)|i'll need|i will need"
 )
-_GENERIC_ASK = re.compile(
-    r"\b(what(?:'s| is) your|could you (?:please )?(?:provide|confirm|give|share|tell)|"
+_GENERIC_ASK = _cue(
+    r"what(?:'s| is) your|could you (?:please )?(?:provide|confirm|give|share|tell)|"
     r"can you (?:please )?(?:provide|confirm|give|share|tell)|may i have your|can i have your|"
-    r"please (?:provide|confirm|share|enter))\b",
-    re.IGNORECASE,
+    r"please (?:provide|confirm|share|enter)"
 )
-_CLOSING = re.compile(
-    r"\b(have a (?:nice|great|good|lovely|wonderful) (?:day|evening|weekend|one)|goodbye|"
-    r"bye for now|take care|bye)\b",
-    re.IGNORECASE,
+_CLOSING = _cue(
+    r"have a (?:nice|great|good|lovely|wonderful) (?:day|evening|weekend|one)|goodbye|"
+    r"bye for now|take care|bye"
 )
-_ESCALATION = re.compile(
-    r"\b(transfer\w*|escalat\w*|connect(?:ing)? you (?:to|with)|hand(?:ing)? you over|"
-    r"pass(?:ing)? you (?:on|over|to)|put(?:ting)? you through)\b",
-    re.IGNORECASE,
+_ESCALATION = _cue(
+    r"transfer\w*|escalat\w*|connect(?:ing)? you (?:to|with)|hand(?:ing)? you over|"
+    r"pass(?:ing)? you (?:on|over|to)|put(?:ting)? you through"
 )
-_ANYTHING_ELSE = re.compile(
-    r"\b(anything else|something else|any other (?:questions|issues|way)|"
-    r"help (?:you )?with anything|else i can (?:help|do))\b",
-    re.IGNORECASE,
+_ANYTHING_ELSE = _cue(
+    r"anything else|something else|any other (?:questions|issues|way)|"
+    r"help (?:you )?with anything|else i can (?:help|do)"
 )
-_PROBLEM_REQUEST = re.compile(
-    r"\b(how (?:can|may) i (?:help|assist)|what can i (?:do|help)|how can we help|welcome|"
+_PROBLEM_REQUEST = _cue(
+    r"how (?:can|may) i (?:help|assist)|what can i (?:do|help)|how can we help|welcome|"
     r"i can help (?:you )?with|what (?:would|do) you (?:like|need)|"
     r"describe|tell me (?:more|what happened|about)|what seems to be|what happened|"
-    r"more details|what (?:is|was) the (?:problem|issue)|what brings you)\b",
-    re.IGNORECASE,
+    r"more details|what (?:is|was) the (?:problem|issue)|what brings you"
 )
-_CONFIRM_QUESTION = re.compile(
-    r"\b(shall i|should i|would you like|do you want|can i go ahead|may i go ahead|"
+_CONFIRM_QUESTION = _cue(
+    r"shall i|should i|would you like|do you want|can i go ahead|may i go ahead|"
     r"is that (?:ok|okay|alright|correct|right|fine)|does that (?:sound|work)|"
     r"would that (?:be ok|work|help)|is it (?:ok|okay) (?:if|to)|would you prefer|"
-    r"can you confirm (?:that|this)|are you happy)\b",
-    re.IGNORECASE,
+    r"can you confirm (?:that|this)|are you happy"
 )
-_STALL = re.compile(
-    r"\b(one moment|a moment|just a (?:sec|second|minute)|bear with me|please hold|"
+_STALL = _cue(
+    r"one moment|a moment|just a (?:sec|second|minute)|bear with me|please hold|"
     r"let me (?:check|look|see)|looking into|checking|still (?:looking|checking|working)|"
-    r"waiting (?:to hear|on|for)|hold on|give me a (?:moment|minute|sec))\b",
-    re.IGNORECASE,
+    r"waiting (?:to hear|on|for)|hold on|give me a (?:moment|minute|sec)"
 )
-_SUPERVISOR = re.compile(
-    r"\b(supervisor|manager|escalate|someone (?:else|senior|in charge)|real person|"
-    r"a human|your boss)\b",
-    re.IGNORECASE,
+_SUPERVISOR = _cue(
+    r"supervisor|manager|escalate|someone (?:else|senior|in charge)|real person|"
+    r"a human|your boss"
 )
 _DECLINE = re.compile(
     r"\b(no thanks|no thank you|not interested|i'll pass|i will pass|no,|^no\b|nope|"
     r"not (?:right )?now|maybe later|don't want|do not want|not for me)",
     re.IGNORECASE,
 )
-_ACCEPT = re.compile(
-    r"\b(yes|yeah|yep|sure|ok|okay|sounds good|let's do|go ahead|please do|"
-    r"upgrade me|i'll take|sign me up)\b",
-    re.IGNORECASE,
+_ACCEPT = _cue(
+    r"yes|yeah|yep|sure|ok|okay|sounds good|let's do|go ahead|please do|"
+    r"upgrade me|i'll take|sign me up"
 )
-_WRAP_UP = re.compile(
-    r"\b(that's (?:all|everything|it)|that is (?:all|everything)|nothing else|no,? thanks|"
-    r"no,? thank you|all good|i'm good|that's fine|no more questions)\b",
-    re.IGNORECASE,
+_WRAP_UP = _cue(
+    r"that's (?:all|everything|it)|that is (?:all|everything)|nothing else|no,? thanks|"
+    r"no,? thank you|all good|i'm good|that's fine|no more questions"
 )
-_DONT_KNOW = re.compile(
-    r"\b(don't have|do not have|not sure|no idea|can't find|cannot find|don't know|"
-    r"haven't got|how would i know)\b",
-    re.IGNORECASE,
+_DONT_KNOW = _cue(
+    r"don't have|do not have|not sure|no idea|can't find|cannot find|don't know|"
+    r"haven't got|how would i know"
 )
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _PHONE = re.compile(r"\+?\d[\d\s().-]{6,}\d")

@@ -31,6 +31,7 @@ from aiohttp import WSMsgType, web
 
 from channels.app_server import AppServer
 from channels.directline_routes import add_directline_routes
+from tests.support.timeouts import MS
 
 HOST = "127.0.0.1"
 SECRET = "dl-test-secret-" + "7f3a9c"
@@ -58,11 +59,11 @@ class DirectLineServer(AppServer):
         *,
         token_lifetime: float = 1800.0,
         welcome: str | None = None,
-        keepalive: float = 0.2,
+        keepalive: float = 200 * MS,
         refuse_streams: bool = False,
         reply_delay: float = 0.0,
     ) -> None:
-        super().__init__(HOST, handle_signals=False, shutdown_timeout=0.5)
+        super().__init__(HOST, handle_signals=False, shutdown_timeout=500 * MS)
         self.reply_delay = reply_delay
         """Seconds the bot thinks after the POST was answered (0: at once)."""
         self.token_lifetime = token_lifetime

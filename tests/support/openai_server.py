@@ -49,6 +49,7 @@ from typing import Any
 from aiohttp import web
 
 from channels.app_server import AppServer
+from tests.support.timeouts import MS
 
 Reply = str | dict[str, Any]
 Responder = Callable[[dict[str, Any]], Reply | Awaitable[Reply]]
@@ -172,7 +173,7 @@ class OpenAIServer(AppServer):
     ) -> None:
         # Cancel handlers whose client went away (a timed-out request) and do not wait a
         # minute for them on shutdown.
-        super().__init__(handler_cancellation=True, shutdown_timeout=0.5)
+        super().__init__(handler_cancellation=True, shutdown_timeout=500 * MS)
         self.responder: Responder = responder or _default_responder
         self.failures = list(failures)
         self.fail_always = fail_always

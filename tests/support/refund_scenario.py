@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tests.support.timeouts import MS
+
 _REFUND_TOML = """
 name = "refund-demo-bot"
 title = "Refund a double charge from the demo bot"
@@ -37,21 +39,32 @@ said_by = "agent"
 
 [termination]
 terminal_outcomes = ["resolved", "escalated"]
-settle_seconds = 0.05
+settle_seconds = {settle_seconds}
 response_timeout = {response_timeout}
-inactivity_timeout = 3
-max_wall_time = 30
+inactivity_timeout = {inactivity_timeout}
+max_wall_time = {max_wall_time}
 typing_delay = false
 """
 
 _RECONNECT = """
 [bot.reconnect]
 attempts = 2
-backoff = 0.3
+backoff = {backoff}
 """
 
 
-def refund_toml(*, response_timeout: float = 3, reconnect: bool = False) -> str:
-    """The scenario as TOML; ``reconnect`` adds a short reconnect policy for the bot."""
-    text = _REFUND_TOML.replace("{response_timeout}", str(response_timeout))
-    return text + _RECONNECT if reconnect else text
+def refund_toml(*, response_timeout: float = 3000 * MS, reconnect: bool = False) -> str:
+    """The scenario as TOML; ``reconnect`` adds a short reconnect policy for the bot.
+
+    Its limits and waits are in the tests' time unit (:mod:`tests.support.timeouts`).
+    """
+    text = _REFUND_TOML
+    for key, seconds in {
+        "settle_seconds": 50 * MS,
+        "response_timeout": response_timeout,
+        "inactivity_timeout": 3000 * MS,
+        "max_wall_time": 30_000 * MS,
+    }.items():
+        text = text.replace(f"{{{key}}}", repr(float(seconds)))
+    reconnect_table = _RECONNECT.replace("{backoff}", repr(300 * MS))
+    return text + reconnect_table if reconnect else text

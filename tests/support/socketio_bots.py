@@ -26,6 +26,7 @@ from aiohttp import web
 
 from channels.app_server import AppServer
 from channels.demo_bot.socketio_front import chainlit_step
+from tests.support.timeouts import MS
 
 HOST = "127.0.0.1"
 
@@ -34,7 +35,7 @@ class _SocketIOBot(AppServer):
     """What both bots share: the aiohttp app, the port, restarts and the received log."""
 
     def __init__(self, *, path: str = "socket.io", welcome: str | None = None) -> None:
-        super().__init__(HOST, handle_signals=False, shutdown_timeout=0.5)
+        super().__init__(HOST, handle_signals=False, shutdown_timeout=500 * MS)
         self.path = path
         self.welcome = welcome
         self.received: dict[str, list[str]] = defaultdict(list)

@@ -35,6 +35,8 @@ from aiohttp import web
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
+from tests.support.timeouts import MS
+
 HOST = "127.0.0.1"
 _BYE = re.compile(r"\b(bye|goodbye)\b", re.IGNORECASE)
 FAREWELL = "Goodbye, and thanks for chatting!"
@@ -152,7 +154,7 @@ class _HttpServer:
     async def __aenter__(self) -> Self:
         app = web.Application()
         self.routes(app)
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.1)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=100 * MS)
         await self._runner.setup()
         site = web.TCPSite(self._runner, HOST, 0)
         await site.start()

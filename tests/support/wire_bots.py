@@ -214,7 +214,7 @@ class MutePingBot:
         if self._server is not None:
             self._server.close()
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(self._server.wait_closed(), 1)
+                await asyncio.wait_for(self._server.wait_closed(), 1000 * MS)
 
     def url(self) -> str:
         assert self._server is not None
@@ -257,7 +257,7 @@ class HttpBot:
         *,
         secret: bytes | None = None,
         hold_response: bool = True,
-        slow_seconds: float = 30.0,
+        slow_seconds: float = 30_000 * MS,
         huge_size: int = 100_000,
     ) -> None:
         self.secret = secret
@@ -292,7 +292,7 @@ class HttpBot:
         app.router.add_post("/webhook/async", self._webhook_async)
         app.router.add_post("/webhooks/rest/webhook", self._rasa)
         app.router.add_post("/api/messages", self._botframework)
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.1)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=100 * MS)
         await self._runner.setup()
         site = web.TCPSite(self._runner, HOST, port or self.port, reuse_address=True)
         await site.start()

@@ -10,7 +10,6 @@ conversation; headless prints a progress bar. The folder holds one transcript pe
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 import sys
 from collections.abc import Mapping
@@ -21,8 +20,6 @@ from typing import Any
 from convsim_core.batch import (
     BatchFolderError,
     BatchPlan,
-    BatchSession,
-    BatchSummary,
     ScenarioEntry,
     ShardSpec,
     format_table,
@@ -31,20 +28,18 @@ from convsim_core.batch import (
 )
 from convsim_core.batch.limits import RateLimits
 from convsim_core.batch.manifest import has_manifest, scenario_location
-from convsim_core.batch.progress import ProgressPrinter
-from convsim_core.batch.retry import RetryPolicy
 from convsim_core.batch.workers import WorkerError
-from tui.batch_checks import bot_probe, check_llm_keys, recorded_concurrency
-from tui.commands.bot_options import add_bot_options
-from tui.commands.scale_options import add_scale_options, scale_options
-from tui.numbers import ANY_WHOLE, CONCURRENCY, POSITIVE, POSITIVE_WHOLE, RUNS, NumberAction
+from tui.batch_checks import check_llm_keys, recorded_concurrency
+from tui.commands.batch_options import add_batch_options
+from tui.commands.batch_progress import announce_resume, finish_hint, run_with_progress
+from tui.commands.scale_options import scale_options
 from tui.outputs import check_out_folder
 from tui.wiring.batch_job import BatchJob
-from tui.wiring.bots import BotTarget
+from tui.wiring.bots import BotChoice, BotTarget
 from tui.wiring.errors import UserError, as_user_error
 from tui.wiring.scenarios import load_batch_entry, load_scenarios
 
-__all__ = ["BatchJob", "BotTarget", "build_job", "execute", "load_scenarios", "register", "run"]
+__all__ = ["BatchJob", "BotTarget", "build_job", "load_scenarios", "register", "run"]
 
 logger = logging.getLogger(__name__)
 
@@ -64,36 +59,16 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
             "2 usage error, 130 interrupted (finish with --resume)"
         ),
     )
-    parser.add_argument(
-        "scenarios",
-        nargs="*",
-        metavar="SCENARIO",
-        help="scenario file, folder of scenario files, or built-in name (e.g. demo); "
+    add_batch_options(
+        parser,
+        scenarios_help="scenario file, folder of scenario files, or built-in name (e.g. demo); "
         "optional with --resume",
-    )
-    parser.add_argument(
-        "--runs", action=NumberAction, rule=RUNS, metavar="N", help="runs per scenario (10)"
-    )
-    parser.add_argument(
-        "--concurrency",
-        "-c",
-        action=NumberAction,
-        rule=CONCURRENCY,
-        metavar="C",
-        help="conversations at once (10; on --resume, what the batch was started with)",
-    )
-    parser.add_argument("--out", type=Path, metavar="DIR", help="batch folder (a new one)")
-    parser.add_argument(
-        "--seed",
-        action=NumberAction,
-        rule=ANY_WHOLE,
-        metavar="S",
-        help="base seed for every scenario (default: theirs)",
+        runs_help="runs per scenario (10)",
+        concurrency=None,
+        concurrency_help="conversations at once (10; on --resume, what the batch was started with)",
+        progress_help="headless, not a terminal: print a progress line every N conversations",
     )
     parser.add_argument("--shard", type=_shard, metavar="K/N", help="run only shard K of N")
-    parser.add_argument(
-        "--resume", action="store_true", help="finish an interrupted batch in --out"
-    )
     parser.add_argument(
         "--retry-errors",
         action="store_true",
@@ -103,25 +78,6 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     parser.add_argument(
         "--headless", action="store_true", help="print progress instead of the dashboard"
     )
-    parser.add_argument(
-        "--progress-every",
-        action=NumberAction,
-        rule=POSITIVE_WHOLE,
-        metavar="N",
-        help="headless, not a terminal: print a progress line every N conversations",
-    )
-    add_bot_options(parser, prefix="hybrid: ")
-    limits = parser.add_argument_group("LLM rate limits (shared by all conversations)")
-    limits.add_argument(
-        "--rpm", action=NumberAction, rule=POSITIVE, metavar="N", help="requests per minute"
-    )
-    limits.add_argument(
-        "--tpm", action=NumberAction, rule=POSITIVE, metavar="N", help="tokens per minute"
-    )
-    add_scale_options(parser)
-    llm = parser.add_mutually_exclusive_group()
-    llm.add_argument("--offline", action="store_true", help="play every side offline")
-    llm.add_argument("--llm", action="store_true", help="play every non-scripted side by LLM")
     parser.set_defaults(handler=run)
 
 
@@ -219,15 +175,7 @@ def _job_from_manifest(
 
 
 def _target(args: argparse.Namespace) -> BotTarget | None:
-    return BotTarget.from_options(
-        ws=args.ws,
-        webhook=args.webhook,
-        profile=args.profile,
-        demo_bot=args.demo_bot,
-        preset=args.preset,
-        socketio=args.socketio,
-        directline=args.directline,
-    )
+    return BotTarget.from_choice(BotChoice.from_args(args))
 
 
 def _default_folder() -> Path:
@@ -238,70 +186,31 @@ def _default_folder() -> Path:
     return root / "batches" / stamp
 
 
-async def execute(job: BatchJob, session: BatchSession) -> BatchSummary:
-    """Run the prepared session inside the bot/channel setup the job needs."""
-    job.prepare_llm_cache()
-    async with job.bot_channels():
-        if job.target is not None:
-            session.executor.retry = RetryPolicy(probe=bot_probe(job.profiles))
-        return await session.run(limiter=job.limiter())
-
-
 def run(args: argparse.Namespace) -> int:
     job = build_job(args)
     check_out_folder(job.folder)
     session = job.session()
-    resumed = session.resume_state
-    if resumed.done or resumed.set_aside:
-        print(
-            f"resuming {job.folder}: {len(resumed.done)} finished, {len(resumed.todo)} to run"
-            f" ({len(resumed.set_aside)} unfinished transcript(s) set aside)",
-            file=sys.stderr,
-        )
+    announce_resume(job, session)
     headless = args.headless
     if not headless and not sys.stdout.isatty():
         print("convsim: stdout is not a terminal; running headless", file=sys.stderr)
         headless = True
-    if not headless:
-        from tui.batch_dashboard import run_batch_dashboard
-
-        try:
-            code = run_batch_dashboard(session, lambda: execute(job, session))
-        except WorkerError as exc:
-            print(
-                f"convsim: {exc}; finish with: convsim batch --resume --out {job.folder}",
-                file=sys.stderr,
-            )
-            return 1
-        if session.summary is not None:
-            print(format_table(session.summary))
-        print(f"batch folder: {job.folder}")
-        return code
-    executor = session.executor
-    printer = ProgressPrinter(
-        sys.stderr, executor.counts, every=args.progress_every, workers=executor.workers
-    )
-    session.executor.listener = printer
     try:
-        summary = asyncio.run(execute(job, session))
+        if headless:
+            summary = run_with_progress(job, session, command="batch", every=args.progress_every)
+            if summary is None:
+                return 130
+            # Errors recorded by an earlier attempt count too: --resume must not make them a 0.
+            code = 1 if session.executor.counts.errors or summary.total.errors else 0
+        else:
+            from tui.batch_dashboard import run_batch_dashboard
+
+            code = run_batch_dashboard(session, lambda: job.execute(session))
+            summary = session.summary
     except WorkerError as exc:
-        printer.close()
-        print(
-            f"convsim: {exc}; finish with: convsim batch --resume --out {job.folder}",
-            file=sys.stderr,
-        )
+        print(f"convsim: {exc}; {finish_hint('batch', job.folder)}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        printer.close()
-        print(
-            f"interrupted: finished conversations are in {job.folder}; "
-            f"finish with: convsim batch --resume --out {job.folder}",
-            file=sys.stderr,
-        )
-        return 130
-    printer.close()
-    print(format_table(summary))
+    if summary is not None:
+        print(format_table(summary))
     print(f"batch folder: {job.folder}")
-    counts = session.executor.counts
-    # Errors recorded by an earlier attempt count too: --resume must not turn them into a 0.
-    return 1 if counts.errors or summary.total.errors else 0
+    return code

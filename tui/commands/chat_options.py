@@ -8,8 +8,15 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tui.numbers import ANY_WHOLE, POSITIVE_WHOLE, NumberAction
+
+if TYPE_CHECKING:
+    from convsim_core.branching import Branch
+    from convsim_core.runners.base import EventCallback
+    from convsim_core.scenario_models import Scenario
+    from tui.wiring.runs import RunWiring
 
 
 def add_seed(parser: argparse.ArgumentParser) -> None:
@@ -45,4 +52,30 @@ def add_chat_options(parser: argparse.ArgumentParser, *, sides: str) -> None:
         "--offline",
         action="store_true",
         help=f"play {sides} offline, even kind = 'llm' ones",
+    )
+
+
+def headless_wiring(
+    scenario: Scenario,
+    args: argparse.Namespace,
+    *,
+    event_callback: EventCallback,
+    branch: Branch | None = None,
+) -> RunWiring:
+    """The run that ``--seed``, ``--out`` and ``--offline`` ask for, printing through
+    ``event_callback``; the transcript file is checked here, before the run (exit 2)."""
+    from convsim_core.builder import default_transcript_path
+    from tui.outputs import check_out
+    from tui.wiring.runs import RunWiring
+
+    seed = scenario.seed if args.seed is None else args.seed
+    path: Path = args.out or default_transcript_path(scenario, seed)
+    check_out(path)
+    return RunWiring(
+        scenario,
+        seed,
+        path,
+        event_callback=event_callback,
+        use_llm=False if args.offline else None,
+        branch=branch,
     )

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from tui.commands.verbs import add_verb_command
 from tui.numbers import POSITIVE_WHOLE, NumberAction
 from tui.wiring.errors import UserError
 
@@ -14,12 +15,12 @@ _SHOWN_SKIPS = 20
 
 
 def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser(
+    verbs = add_verb_command(
+        subparsers,
         "chats",
         help="import, index, search and export real chats",
         description="A chat library: real chats that ground simulated customers and scenarios.",
     )
-    verbs = parser.add_subparsers(dest="chats_verb", metavar="VERB", required=True)
 
     imp = verbs.add_parser(
         "import",
@@ -38,34 +39,42 @@ def register(subparsers: Any) -> None:
     )
     imp.set_defaults(handler=handle_import)
 
-    index = verbs.add_parser(
+    index = add_library_verb(
+        verbs,
         "index",
         help="build a library's retrieval index",
         description="Build (or refresh) the BM25 index, or the embedding index through the"
         " OpenAI-compatible endpoint of OPENAI_API_KEY / OPENAI_BASE_URL.",
     )
-    index.add_argument("library", type=Path, metavar="LIB")
     index.add_argument("--method", choices=("bm25", "embeddings"), default="bm25")
     index.add_argument("--embedding-model", default=None, metavar="NAME")
     index.set_defaults(handler=handle_index)
 
-    search = verbs.add_parser("search", help="show the real customer turns closest to a text")
-    search.add_argument("library", type=Path, metavar="LIB")
+    search = add_library_verb(
+        verbs, "search", help="show the real customer turns closest to a text"
+    )
     search.add_argument("query")
     search.add_argument("-k", action=NumberAction, rule=POSITIVE_WHOLE, default=5, metavar="K")
     search.add_argument("--method", choices=("bm25", "embeddings"), default="bm25")
     search.set_defaults(handler=handle_search)
 
-    export = verbs.add_parser(
+    export = add_library_verb(
+        verbs,
         "export",
         help="write fine-tuning data",
         description="Write chats as JSONL that teaches a model to play one side.",
     )
-    export.add_argument("library", type=Path, metavar="LIB")
     export.add_argument("--format", default="openai-chat", help="openai-chat (default)")
     export.add_argument("--role", choices=("customer", "agent"), default="customer")
     export.add_argument("--out", type=Path, default=None, metavar="FILE", help="default: stdout")
     export.set_defaults(handler=handle_export)
+
+
+def add_library_verb(verbs: Any, name: str, **texts: str) -> argparse.ArgumentParser:
+    """A verb that works on one chat library (its first argument, ``LIB``)."""
+    parser: argparse.ArgumentParser = verbs.add_parser(name, **texts)
+    parser.add_argument("library", type=Path, metavar="LIB", help="chat library folder")
+    return parser
 
 
 def handle_import(args: argparse.Namespace) -> int:

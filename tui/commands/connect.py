@@ -29,14 +29,9 @@ from tui.commands.branch_options import (
     load_branch_args,
     wants_branch,
 )
-from tui.commands.chat_options import add_chat_options
+from tui.commands.chat_options import add_chat_options, headless_wiring
 from tui.commands.terminal_ui import terminal_app
-from tui.wiring.bots import (
-    DEMO_PLACEHOLDER_URL,
-    check_preset_has_target,
-    demo_bot_profile,
-    profile_from_options,
-)
+from tui.wiring.bots import DEMO_PLACEHOLDER_URL, BotChoice, demo_bot_profile, recorded_bot
 from tui.wiring.errors import UserError, as_user_error
 from tui.wiring.scenarios import (
     load_builtin,
@@ -87,30 +82,20 @@ def register(subparsers: Any) -> None:
 
 def handle_connect(args: argparse.Namespace) -> Any:
     """The UI's exit code, or the headless run as a coroutine for ``tui.cli`` to run."""
-    check_preset_has_target(
-        args.preset,
-        ws=args.ws,
-        webhook=args.webhook,
-        demo_bot=args.demo_bot,
-        socketio=args.socketio,
-        directline=args.directline,
-    )
+    choice = BotChoice.from_args(args)
+    choice.check_preset()
     branch = load_branch_args(args) if wants_branch(args) else None
     args.branch = branch
     loaded = branch_scenario(branch, args.scenario) if branch else _load_scenario(args)
     scenario = _apply_overrides(loaded, args)
-    if args.demo_bot:
-        profile = demo_bot_profile(kind=args.demo_bot, preset=args.preset)
+    recorded = recorded_bot(branch.parent_header, scenario) if branch and not choice.given else None
+    if recorded is not None:
+        # A branch of a connected session goes on with the bot it was held with (as replay
+        # and the transcript viewer's Connect do) unless a bot is named.
+        profile, started = recorded
+        args.demo_bot = args.demo_bot or (profile.kind if started else None)
     else:
-        profile = profile_from_options(
-            scenario,
-            ws=args.ws,
-            webhook=args.webhook,
-            profile=args.profile,
-            preset=args.preset,
-            socketio=args.socketio,
-            directline=args.directline,
-        )
+        profile, _ = choice.bot_for(scenario)
     if not args.headless:
         opened = _open_ui(scenario, profile, args)
         if isinstance(opened, int):
@@ -176,25 +161,20 @@ def _open_ui(scenario: Scenario, profile: BotProfile, args: argparse.Namespace) 
 async def run_headless(scenario: Scenario, profile: BotProfile, args: argparse.Namespace) -> int:
     """Hold one conversation, printing it as it happens; see the module docstring for codes."""
     from channels.where import public_url
-    from convsim_core.builder import default_transcript_path
     from convsim_core.channel import ChannelError
     from convsim_core.scenario import ScenarioError
     from tui.headless import HeadlessPrinter
-    from tui.outputs import check_out
-    from tui.wiring.runs import RunWiring, open_bot_run
+    from tui.wiring.runs import open_bot_run
 
-    seed = scenario.seed if args.seed is None else args.seed
-    path: Path = args.out or default_transcript_path(scenario, seed)
-    check_out(path)
     printer = HeadlessPrinter()
-    wiring = RunWiring(
+    wiring = headless_wiring(
         scenario,
-        seed,
-        path,
+        args,
         event_callback=_LivePrinter(printer).on_event,
-        use_llm=False if args.offline else None,
         branch=getattr(args, "branch", None),
     )
+    seed, path = wiring.seed, wiring.transcript_path
+    assert path is not None  # headless_wiring always names the file
     with as_user_error(ChannelError, ScenarioError):
         run = await open_bot_run(wiring, profile, demo_bot=bool(args.demo_bot))
     try:
@@ -210,7 +190,7 @@ async def run_headless(scenario: Scenario, profile: BotProfile, args: argparse.N
         await run.close()
     writer = run.writer
     saved = path if writer.error is None else None
-    printer.summary(result, transcript=saved)
+    printer.summary(result, transcript=saved, real_time=True)
     _print_extras(printer, result)
     if writer.error is not None:
         print(f"convsim: could not write the transcript {path}: {writer.error}", file=sys.stderr)

@@ -21,7 +21,7 @@ from tui.commands.bot_options import add_bot_options
 
 if TYPE_CHECKING:
     from convsim_core.replay import ReplayComparison
-    from tui.replaying.run import BotChoice
+    from tui.wiring.bots import BotChoice
 
 
 def register(subparsers: Any) -> None:
@@ -51,21 +51,11 @@ def register(subparsers: Any) -> None:
 
 def handle_replay(args: argparse.Namespace) -> int:
     from tui.replaying.print import print_comparison, print_summary
-    from tui.replaying.run import BotChoice, transcripts_in
-    from tui.wiring.bots import check_preset_has_target
+    from tui.replaying.run import transcripts_in
+    from tui.wiring.bots import BotChoice
 
-    socketio, directline = getattr(args, "socketio", None), getattr(args, "directline", None)
-    check_preset_has_target(
-        args.preset,
-        ws=args.ws,
-        webhook=args.webhook,
-        demo_bot=args.demo_bot,
-        socketio=socketio,
-        directline=directline,
-    )
-    choice = BotChoice(
-        args.ws, args.webhook, args.profile, args.demo_bot, args.preset, socketio, directline
-    )
+    choice = BotChoice.from_args(args)
+    choice.check_preset()
     paths = transcripts_in(args.target)
     results = asyncio.run(_replay_all(paths, choice, fast=args.fast))
     if not args.headless and sys.stdout.isatty():

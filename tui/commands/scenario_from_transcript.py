@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from tui.wiring.errors import UserError
-from tui.wiring.scenario_export import default_out, save_scenario
+from tui.wiring.scenario_export import check_command, default_out, save_scenario
 
 
 def add_from_transcript(verbs: Any) -> None:
@@ -34,4 +34,5 @@ def handle_from_transcript(args: argparse.Namespace) -> int:
     path, expect_table = save_scenario(args.transcript, out)
     how = "[expect] table" if expect_table else "expectation as a comment (no [expect] support yet)"
     print(f"{path}: scripted customer from {args.transcript.name}, {how}")
+    print(f"check it with: {check_command(path)}")
     return 0

@@ -6,24 +6,26 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from tui.commands.chats import add_library_verb
+from tui.commands.verbs import add_verb_command
 from tui.numbers import ANY_WHOLE, POSITIVE_WHOLE, NumberAction
-from tui.wiring.errors import UserError
+from tui.wiring.errors import UserError, as_user_error
 
 
 def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser(
+    verbs = add_verb_command(
+        subparsers,
         "scenarios",
         help="write scenario files from real material",
         description="Draft scenario files from real chats or saved transcripts.",
     )
-    verbs = parser.add_subparsers(dest="scenarios_verb", metavar="VERB", required=True)
-    from_chats = verbs.add_parser(
+    from_chats = add_library_verb(
+        verbs,
         "from-chats",
         help="one draft scenario per intent found in a chat library",
         description="Group a library's chats by intent (offline clustering) and write a draft"
         " scenario per intent, with a weight: the share of real chats with that intent.",
     )
-    from_chats.add_argument("library", type=Path, metavar="LIB")
     from_chats.add_argument("--out", type=Path, required=True, metavar="DIR")
     from_chats.add_argument(
         "--count",
@@ -49,11 +51,8 @@ def handle_from_chats(args: argparse.Namespace) -> int:
     from convsim_core.scenario import load_scenario
     from convsim_core.scenario_reader import ScenarioError
 
-    try:
-        library = ChatLibrary.open(args.library)
-        chats = library.chats()
-    except ChatLibraryError as exc:
-        raise UserError(str(exc)) from None
+    with as_user_error(ChatLibraryError):
+        chats = ChatLibrary.open(args.library).chats()
     if not chats:
         raise UserError(f"{args.library}: the library has no chats")
     drafts = draft_scenarios(chats, args.count, seed=args.seed)

@@ -11,7 +11,6 @@ expectations (or, with ``--baseline``, regressed), 2 usage error, 3 the run itse
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from pathlib import Path
 from typing import Any
@@ -31,30 +30,19 @@ from convsim_core.batch.gate import (
 from convsim_core.batch.junit import write_junit
 from convsim_core.batch.manifest import has_manifest, read_manifest
 from convsim_core.batch.markdown import write_markdown
-from convsim_core.batch.progress import ProgressPrinter
 from convsim_core.batch.retry import RetryPolicy
 from convsim_core.batch.summary import BatchSummary
 from convsim_core.batch.testpolicy import Budget, TestPolicy
 from convsim_core.batch.verdict import ScenarioVerdict, format_verdicts
 from convsim_core.expectations import Expectations
-from tui.batch_checks import bot_probe
 from tui.commands import batch as batch_command
-from tui.commands.bot_options import add_bot_options
+from tui.commands.batch_options import add_batch_options
+from tui.commands.batch_progress import announce_resume, finish_hint, run_with_progress
 from tui.commands.regression import SHARE
-from tui.commands.scale_options import add_scale_options
-from tui.numbers import (
-    ANY_WHOLE,
-    CONCURRENCY,
-    POSITIVE,
-    POSITIVE_WHOLE,
-    RUNS,
-    NumberAction,
-    NumberRule,
-)
+from tui.numbers import POSITIVE_WHOLE, NumberAction, NumberRule
 from tui.outputs import check_out, check_out_folder
 from tui.wiring.batch_job import BatchJob
 from tui.wiring.errors import UserError
-from tui.wiring.scale import backend_for
 
 RETRIES = NumberRule(whole=True, minimum=0, maximum=20)
 
@@ -80,22 +68,15 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
             "failed (bot unreachable, every conversation a channel error, budget reached)"
         ),
     )
-    parser.add_argument(
-        "scenarios",
-        nargs="*",
-        metavar="SCENARIO",
-        help="scenario file, folder or built-in name (with an [expect] table); "
+    add_batch_options(
+        parser,
+        scenarios_help="scenario file, folder or built-in name (with an [expect] table); "
         "optional with --resume",
+        runs_help="runs per scenario, at most (10)",
+        concurrency=4,
+        concurrency_help="conversations at once (4)",
+        progress_help="not a terminal: print a progress line every N conversations",
     )
-    parser.add_argument(
-        "--runs",
-        action=NumberAction,
-        rule=RUNS,
-        metavar="N",
-        help="runs per scenario, at most (10)",
-    )
-    add_bot_options(parser, prefix="hybrid: ")
-    add_scale_options(parser)
     parser.add_argument("--junit", type=Path, metavar="FILE", help="write JUnit XML here")
     parser.add_argument(
         "--markdown", type=Path, metavar="FILE", help="write a Markdown summary here"
@@ -149,37 +130,6 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         metavar="N",
         help="start no conversation after N LLM tokens (resumable)",
     )
-    parser.add_argument("--out", type=Path, metavar="DIR", help="batch folder (a new one)")
-    parser.add_argument(
-        "--concurrency",
-        "-c",
-        action=NumberAction,
-        rule=CONCURRENCY,
-        default=4,
-        metavar="C",
-        help="conversations at once (4)",
-    )
-    parser.add_argument(
-        "--seed", action=NumberAction, rule=ANY_WHOLE, metavar="S", help="base seed (theirs)"
-    )
-    parser.add_argument("--resume", action="store_true", help="finish the batch in --out")
-    parser.add_argument(
-        "--progress-every",
-        action=NumberAction,
-        rule=POSITIVE_WHOLE,
-        metavar="N",
-        help="not a terminal: print a progress line every N conversations",
-    )
-    limits = parser.add_argument_group("LLM rate limits (shared by all conversations)")
-    limits.add_argument(
-        "--rpm", action=NumberAction, rule=POSITIVE, metavar="N", help="requests per minute"
-    )
-    limits.add_argument(
-        "--tpm", action=NumberAction, rule=POSITIVE, metavar="N", help="tokens per minute"
-    )
-    llm = parser.add_mutually_exclusive_group()
-    llm.add_argument("--offline", action="store_true", help="play every side offline")
-    llm.add_argument("--llm", action="store_true", help="play every non-scripted side by LLM")
     parser.set_defaults(handler=run, shard=None, retry_errors=False)
 
 
@@ -244,22 +194,11 @@ def _session(job: BatchJob, policy: TestPolicy) -> BatchSession:
     settings = {**job.settings(), "test": True, "until_decided": policy.until_decided}
     if policy.k is not None:
         settings["k"] = policy.k
-    try:
-        return BatchSession(
-            job.plan,
-            job.scenarios,
-            job.make_runner,
-            folder=job.folder,
-            concurrency=job.concurrency,
-            resume=job.resume,
-            mode=job.mode,
-            settings=settings,
-            policy=policy,
-            extra_runs=lambda session: policy.owed_retries(session.resume_state.done),
-            backend=backend_for(job),
-        )
-    except BatchFolderError as exc:
-        raise UserError(str(exc)) from exc
+    return job.session(
+        settings=settings,
+        policy=policy,
+        extra_runs=lambda session: policy.owed_retries(session.resume_state.done),
+    )
 
 
 def _baseline(
@@ -320,29 +259,21 @@ def run(args: argparse.Namespace) -> int:
         job.target.profiles(job.scenarios, None)  # a bad URL or profile is a usage error (2)
     policy = _policy(args, job, expectations)
     session = _session(job, policy)
-    resumed = session.resume_state
-    if resumed.done or resumed.set_aside:
-        print(
-            f"resuming {job.folder}: {len(resumed.done)} finished, {len(resumed.todo)} to run",
-            file=sys.stderr,
-        )
-    printer = ProgressPrinter(sys.stderr, session.executor.counts, every=args.progress_every)
-    session.executor.listener = printer
+    announce_resume(job, session)
     try:
-        summary = asyncio.run(_execute(job, session))
+        # One pause-and-retry per conversation on an outage (``convsim batch`` retries a
+        # channel error three times): --retries re-runs infrastructure faults as recorded,
+        # fresh samples, so one pause for a restarting bot is enough and a broken one fails fast.
+        summary = run_with_progress(
+            job, session, command="test", every=args.progress_every, retry=RetryPolicy(attempts=1)
+        )
     except UserError as exc:
-        printer.close()
         print(f"convsim: error: {exc}", file=sys.stderr)
         _report_failed_run(args, job, str(exc))
         print(f"batch folder: {job.folder}", file=sys.stderr)
         return EXIT_RUN_FAILED
-    except KeyboardInterrupt:
-        printer.close()
-        print(
-            f"interrupted: finish with: convsim test --resume --out {job.folder}", file=sys.stderr
-        )
+    if summary is None:
         return 130
-    printer.close()
     verdicts = summary.verdicts
     gate = _baseline(args, job, verdicts)
     note = policy.budget.exhausted if policy.budget_skipped else None
@@ -353,20 +284,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"--until-decided: {skipped} conversation(s) not needed", file=sys.stderr)
     _report(args, outcome)
     return _exit_code(outcome)
-
-
-async def _execute(job: BatchJob, session: BatchSession) -> BatchSummary:
-    """``convsim batch``'s execution, with one pause-and-retry per conversation on an outage.
-
-    ``convsim batch`` retries a channel error up to three times behind an outage gate; here
-    the test's own ``--retries`` re-run infrastructure faults as recorded, fresh samples, so
-    one pause (for a bot that is restarting) is enough and a bot that stays broken fails fast.
-    """
-    job.prepare_llm_cache()
-    async with job.bot_channels():
-        if job.target is not None:
-            session.executor.retry = RetryPolicy(attempts=1, probe=bot_probe(job.profiles))
-        return await session.run(limiter=job.limiter())
 
 
 def _seconds(summary: BatchSummary) -> dict[str, float]:
@@ -382,7 +299,7 @@ def _report(args: argparse.Namespace, outcome: TestRun) -> None:
     if outcome.budget_note is not None:
         line = (
             f"stopped: {outcome.budget_note}; conversations not run have no transcript; "
-            f"finish with: convsim test --resume --out {outcome.folder}"
+            + finish_hint("test", outcome.folder)
         )
         print(line, file=sys.stderr)
         notes.append(line)

@@ -19,7 +19,7 @@ from tui.commands.branch_options import (
     load_branch_args,
     wants_branch,
 )
-from tui.commands.chat_options import add_chat_options
+from tui.commands.chat_options import add_chat_options, headless_wiring
 from tui.commands.terminal_ui import terminal_app
 from tui.numbers import POSITIVE, NumberAction
 from tui.wiring.errors import UserError, as_user_error
@@ -149,25 +149,14 @@ async def run_headless(
     scenario: Scenario, args: argparse.Namespace, *, branch: Branch | None = None
 ) -> int:
     """Run once, printing as it goes; exit code 1 when the run failed with an error."""
-    from convsim_core.builder import default_transcript_path
     from convsim_core.pacing import RealTimePacing
     from convsim_core.scenario import ScenarioError
     from tui.headless import HeadlessPrinter
-    from tui.outputs import check_out
-    from tui.wiring.runs import RunWiring, full_run
+    from tui.wiring.runs import full_run
 
-    seed = scenario.seed if args.seed is None else args.seed
-    path: Path = args.out or default_transcript_path(scenario, seed)
-    check_out(path)
     printer = HeadlessPrinter()
-    wiring = RunWiring(
-        scenario,
-        seed,
-        path,
-        event_callback=printer.on_event,
-        use_llm=False if args.offline else None,
-        branch=branch,
-    )
+    wiring = headless_wiring(scenario, args, event_callback=printer.on_event, branch=branch)
+    seed, path = wiring.seed, wiring.transcript_path
     with as_user_error(ScenarioError):
         runner, writer = full_run(wiring, pacer=RealTimePacing(args.speed) if args.speed else None)
     assert writer is not None  # a path was given

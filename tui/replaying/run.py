@@ -20,25 +20,7 @@ from tui.wiring.errors import UserError
 if TYPE_CHECKING:
     from channels.profile import BotProfile
     from convsim_core.scenario_models import Scenario
-
-
-@attrs.frozen
-class BotChoice:
-    """The bot the command line names (all None: the one each transcript recorded)."""
-
-    ws: str | None = None
-    webhook: str | None = None
-    profile: Path | None = None
-    demo_bot: str | None = None
-    preset: str | None = None
-    socketio: str | None = None
-    directline: str | None = None
-
-    @property
-    def given(self) -> bool:
-        return any(
-            (self.ws, self.webhook, self.profile, self.demo_bot, self.socketio, self.directline)
-        )
+    from tui.wiring.bots import BotChoice
 
 
 def transcripts_in(target: Path) -> list[Path]:
@@ -81,35 +63,14 @@ def bot_for(
     transcript: Transcript, scenario: Scenario, choice: BotChoice
 ) -> tuple[BotProfile, bool]:
     """The bot to replay against, and whether it is the demo bot to start."""
-    from channels.profile import ProfileError, profile_for_url
-    from tui.wiring.bots import demo_bot_profile, profile_from_options
+    from tui.wiring.bots import recorded_bot
 
-    if choice.demo_bot:
-        return demo_bot_profile(kind=choice.demo_bot, preset=choice.preset), True
     if choice.given:
-        profile = profile_from_options(
-            scenario,
-            ws=choice.ws,
-            webhook=choice.webhook,
-            profile=choice.profile,
-            preset=choice.preset,
-            socketio=choice.socketio,
-            directline=choice.directline,
-        )
-        return profile, False
-    header = transcript.header
-    url = header.get("bot_url")
-    if header.get("demo_bot"):
-        webhook = header.get("bot_transport") == "webhook"
-        return demo_bot_profile(webhook=webhook, preset=header.get("bot_preset") or None), True
-    if isinstance(url, str) and url:
-        kind = "webhook" if header.get("bot_transport") == "webhook" else "ws"
-        try:
-            preset = header.get("bot_preset") or None
-            return profile_for_url(url, kind=kind, preset=preset, base=scenario.bot), False
-        except ProfileError as exc:
-            raise UserError(str(exc)) from None
-    return profile_from_options(scenario, ws=None, webhook=None, profile=None, preset=None), False
+        return choice.bot_for(scenario)
+    recorded = recorded_bot(transcript.header, scenario)
+    if recorded is not None:
+        return recorded
+    return choice.profile_for(scenario), False
 
 
 async def replay_one(

@@ -17,7 +17,7 @@ from tui.screens.transcript_screen import TranscriptScreen
 from tui.settings import ViewSettings
 from tui.widgets.error_panel import ErrorPanel
 from tui.widgets.outcome_panel import OutcomePanel
-from tui.widgets.transcript import TranscriptView
+from tui.widgets.selectable_transcript import SelectableTranscript
 
 
 class ConversationView(TranscriptScreen):
@@ -51,7 +51,7 @@ class ConversationView(TranscriptScreen):
         if self.transcript is None:
             self.query_one(ErrorPanel).clear()
         self.transcript = transcript
-        view = self.query_one(TranscriptView)
+        view = self.query_one(SelectableTranscript)
         for index, message in enumerate(transcript.messages[self.shown :], start=self.shown):
             view.add_message(index, message)
         self.shown = len(transcript.messages)

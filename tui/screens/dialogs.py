@@ -9,19 +9,19 @@ from textual import on
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from convsim_core.models import Judgement, Outcomes
+from tui.screens.box_dialog import BoxDialog
 
 NO_OUTCOME = "__none__"
 OUTCOME_HELP = "enter: the highlighted outcome · escape: keep the judge's"
 """Short enough for one line of the dialog at 80 columns (the dialog is 70 wide)."""
 
 
-class OutcomeDialog(ModalScreen[str]):
+class OutcomeDialog(BoxDialog[str]):
     """Which outcome did this chat reach? Enter keeps the judge's pick; any other is an override.
 
     Dismisses with an outcome name, or :data:`NO_OUTCOME` when the person says none applies.
@@ -30,11 +30,7 @@ class OutcomeDialog(ModalScreen[str]):
     BINDINGS = [Binding("escape", "keep", "Keep the judge's outcome")]
 
     DEFAULT_CSS = """
-    OutcomeDialog { align: center middle; }
-    OutcomeDialog > Vertical {
-        width: 70; max-width: 95%; height: auto; max-height: 90%;
-        border: round $accent; background: $surface; padding: 0 1;
-    }
+    OutcomeDialog > Vertical { border: round $accent; }
     OutcomeDialog OptionList { height: auto; max-height: 12; margin: 1 0; }
     OutcomeDialog #outcome-help { color: $text-muted; height: auto; }
     """
@@ -94,18 +90,13 @@ class OutcomeDialog(ModalScreen[str]):
         self.dismiss(self.judged)
 
 
-class SaveDialog(ModalScreen[Path | None]):
+class SaveDialog(BoxDialog[Path | None]):
     """Where to save a copy of the transcript (.jsonl as recorded, .md for reading)."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     DEFAULT_CSS = """
-    SaveDialog { align: center middle; }
-    SaveDialog > Vertical {
-        width: 70; max-width: 95%; height: auto;
-        border: round $primary; background: $surface; padding: 0 1;
-    }
-    SaveDialog Horizontal { height: auto; align-horizontal: right; }
+    SaveDialog Horizontal { align-horizontal: right; }
     SaveDialog Button { margin-left: 1; }
     SaveDialog #save-warning { height: auto; }
     """

@@ -19,8 +19,9 @@ Row = tuple[str, str]
 class HelpScreen(ModalScreen[None]):
     """Key bindings and commands of ``screen``; escape, q or ? closes it.
 
-    convsim's own keys come first, the app's next; the generic keys of Textual's widgets (the
-    text box's cursor and selection keys) are folded away: play mode has some 35 of them.
+    convsim's own keys come first, the app's next; the generic keys of Textual's classes (the
+    text box's cursor and selection keys, scrolling, focus, copy) are folded away: play mode has
+    some 35 of them.
     """
 
     BINDINGS = [Binding("escape,q,question_mark,f1", "dismiss_help", "Close", show=True)]
@@ -47,7 +48,7 @@ class HelpScreen(ModalScreen[None]):
             yield Static(self._content(), id="help-keys")
             if self._generic:
                 with Collapsible(
-                    title=f"Text editing keys ({len(self._generic)})",
+                    title=f"Text editing keys, scrolling and focus ({len(self._generic)})",
                     collapsed=True,
                     id="help-generic-box",
                 ):
@@ -65,7 +66,7 @@ class HelpScreen(ModalScreen[None]):
             if node is self.app:
                 app.append(binding)
             else:
-                self._add(generic if _is_generic(node) else own, binding)
+                self._add(generic if _is_generic(node, binding) else own, binding)
         for binding in app:  # after the screen's keys; q joins a screen's ctrl+q row
             self._add(own, binding)
         return own, generic
@@ -95,8 +96,22 @@ class HelpScreen(ModalScreen[None]):
         self.dismiss(None)
 
 
-def _is_generic(node: DOMNode) -> bool:
-    """A widget of Textual's own (a text box, a list): its keys are the usual ones."""
+def _is_generic(node: DOMNode, binding: Binding) -> bool:
+    """A key of Textual's own (scrolling, focus, copy, a text box's editing keys).
+
+    Decided by the class that declares the binding, not by the node: a convsim screen inherits
+    tab and ctrl+c from Textual's ``Screen``, a convsim pane its scrolling keys from
+    ``ScrollableContainer``; a key a convsim class (re)declares is convsim's.
+    """
+    for cls in type(node).__mro__:
+        for declared in cls.__dict__.get("BINDINGS", ()):
+            keys, action = (
+                (declared.key, declared.action)
+                if isinstance(declared, Binding)
+                else (declared[0], declared[1])
+            )
+            if action == binding.action and binding.key in (k.strip() for k in keys.split(",")):
+                return cls.__module__.startswith("textual.")
     return type(node).__module__.startswith("textual.")
 
 

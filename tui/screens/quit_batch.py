@@ -8,25 +8,22 @@ from textual import on
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Static
 
+from tui.screens.box_dialog import BoxDialog
 
-class QuitBatchDialog(ModalScreen[bool]):
+
+class QuitBatchDialog(BoxDialog[bool]):
     BINDINGS = [
         Binding("y", "stop", "Stop the batch"),
         Binding("n,escape", "keep", "Keep running"),
     ]
 
     DEFAULT_CSS = """
-    QuitBatchDialog { align: center middle; }
-    QuitBatchDialog > Vertical {
-        width: 70; max-width: 95%; height: auto;
-        border: round $warning; background: $surface; padding: 0 1;
-    }
+    QuitBatchDialog > Vertical { border: round $warning; }
     QuitBatchDialog Static { height: auto; }
-    QuitBatchDialog Horizontal { height: auto; align-horizontal: right; margin-top: 1; }
+    QuitBatchDialog Horizontal { align-horizontal: right; margin-top: 1; }
     QuitBatchDialog Button { margin-left: 1; }
     """
 

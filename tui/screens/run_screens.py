@@ -44,6 +44,13 @@ SEAT_BINDINGS = (
     ),
 )
 
+SAVE_HELP_SEAT_BINDINGS = (
+    Binding("s", "save", "Save", tooltip="Save a copy of the transcript"),
+    Binding("question_mark,f1", "help", "Help", tooltip="Show every key"),
+    *SEAT_BINDINGS,
+)
+"""The end of the watch and connect screens' footers (after their own stop and restart)."""
+
 
 class RunScreen(Screen[None]):
     """Header, live run and footer; subclasses add bindings for their mode."""
@@ -164,6 +171,12 @@ class ControlledRunScreen(SeatControls, RunScreen):
             ("Toggle speed", "Paced by typing delays, or as fast as possible", self.action_speed),
             ("Stop", "Stop the conversation", self.action_stop),
             ("Restart with a new seed", "Run the scenario again, next seed", self.action_restart),
+            *self.closing_commands(),
+        ]
+
+    def closing_commands(self) -> list[Command]:
+        """The end of the watch and connect palettes (after their own stop and restart)."""
+        return [
             ("Save transcript", "Save a copy of the transcript", self.action_save),
             *self.seat_commands(),
             *super().commands(),
@@ -237,9 +250,7 @@ class WatchScreen(ControlledRunScreen):
         ),
         Binding("x", "stop", "Stop", tooltip="Stop the conversation (recorded as stopped)"),
         Binding("r", "restart", "Restart", tooltip="Run again with the next seed"),
-        Binding("s", "save", "Save", tooltip="Save a copy of the transcript"),
-        Binding("question_mark,f1", "help", "Help", tooltip="Show every key"),
-        *SEAT_BINDINGS,
+        *SAVE_HELP_SEAT_BINDINGS,
         Binding(
             "a",
             "take_agent",
@@ -258,18 +269,14 @@ class ConnectScreen(ControlledRunScreen):
     BINDINGS = [
         Binding("x", "stop", "Stop", tooltip="Stop the conversation"),
         Binding("r", "restart", "New chat", tooltip="Start a new chat with the next seed"),
-        Binding("s", "save", "Save", tooltip="Save a copy of the transcript"),
-        Binding("question_mark,f1", "help", "Help", tooltip="Show every key"),
-        *SEAT_BINDINGS,
+        *SAVE_HELP_SEAT_BINDINGS,
     ]
 
     def commands(self) -> list[Command]:
         return [
             ("Stop", "Stop the conversation", self.action_stop),
             ("New chat", "Start a new chat with the next seed", self.action_restart),
-            ("Save transcript", "Save a copy of the transcript", self.action_save),
-            *self.seat_commands(),
-            ("Help", "Show every key of this screen", self.action_help),
+            *self.closing_commands(),
         ]
 
 

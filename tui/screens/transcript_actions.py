@@ -1,4 +1,5 @@
-"""What a person can do with a saved transcript in the viewer: branch from a message.
+"""What a person can do with a saved transcript in the viewer: branch after the selected
+message, save it as a scenario, review its outcome.
 
 Kept apart from the viewer's layout (``transcript_screen.py``) so each stays small.
 """
@@ -9,17 +10,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tui.screens.branch_dialog import BranchChoice, BranchDialog
-from tui.widgets.transcript import MessageBubble, TranscriptView
+from tui.widgets.selectable_transcript import SelectableTranscript
 
 if TYPE_CHECKING:
+    from convsim_core.branching import Branch
     from convsim_core.persistence import Transcript
+    from convsim_core.scenario_models import Scenario
+    from tui.settings import ViewSettings
 
 
-class TranscriptActions:
-    """Mixed into the transcript viewer (which has ``path`` and ``transcript``)."""
+class ViewerParts:
+    """What the viewer's action mixins read from the screen they are mixed into."""
 
     path: Path
     transcript: Transcript | None
+    settings: ViewSettings
 
     if TYPE_CHECKING:
 
@@ -28,26 +33,31 @@ class TranscriptActions:
 
     @property
     def _app(self) -> Any:
-        return self.query_one(TranscriptView).app
+        return self.query_one(SelectableTranscript).app
 
-    def last_message_on_screen(self) -> int:
-        """The number (1-based) of the last message shown: the one a branch goes on after."""
-        view: TranscriptView = self.query_one(TranscriptView)
-        top, bottom = view.region.y, view.region.bottom
-        shown = [
-            bubble.index + 1
-            for bubble in view.query(MessageBubble)
-            if bubble.region.height and bubble.region.y < bottom and bubble.region.bottom > top
-        ]
-        total = len(self.transcript.messages) if self.transcript else 0
-        return max(shown, default=total)
+
+class TranscriptActions(ViewerParts):
+    """Branch and save as a scenario, mixed into the transcript viewer."""
+
+    def branch_point(self) -> int:
+        """The number (1-based) a branch goes on after: the selected message.
+
+        With nothing selected yet, the last message on screen is selected first, so the
+        highlight always shows which message the dialog is about.
+        """
+        view: SelectableTranscript = self.query_one(SelectableTranscript)
+        if view.selected is None:
+            shown = view.on_screen()
+            view.select(shown[-1] if shown else view.message_count - 1, scroll=False)
+        assert view.selected is not None
+        return view.selected + 1
 
     def action_branch(self) -> None:
         transcript = self.transcript
         if transcript is None or not transcript.messages:
             self.notify("Nothing to branch from.", severity="warning")
             return
-        dialog = BranchDialog(len(transcript.messages), self.last_message_on_screen())
+        dialog = BranchDialog(len(transcript.messages), self.branch_point(), source=self.path)
         self._app.push_screen(dialog, self._branch_chosen)
 
     def action_save_scenario(self) -> None:
@@ -69,7 +79,7 @@ class TranscriptActions:
         if out is None:
             return
         from tui.wiring.errors import UserError
-        from tui.wiring.scenario_export import save_scenario
+        from tui.wiring.scenario_export import check_command, save_scenario
 
         try:
             path, expect_table = save_scenario(self.path, out)
@@ -77,7 +87,11 @@ class TranscriptActions:
             self.notify(str(exc), title="Cannot save the scenario", severity="error")
             return
         how = "" if expect_table else " (expectation as a comment)"
-        self.notify(f"Saved {path}{how}", title="Scenario saved", timeout=5)
+        self.notify(
+            f"Saved {path}{how}. Check it with: {check_command(path)}",
+            title="Scenario saved",
+            timeout=8,
+        )
 
     def _branch_chosen(self, choice: BranchChoice | None) -> None:
         if choice is None:
@@ -92,31 +106,33 @@ class TranscriptActions:
             if name is None:
                 raise BranchError("the transcript does not say which scenario it ran")
             scenario = resolve_scenario(name)
+            screen = self._run_screen(choice.mode, scenario, branch)
         except (BranchError, UserError) as exc:
             self.notify(str(exc), title="Cannot branch", severity="error")
             return
-        app = self._app
-        if choice.mode == "play":
-            app.open_play(scenario, seed=branch.seed, branch=branch)
-        elif choice.mode == "connect":
-            from tui.wiring.bots import scenario_bot_or_demo
+        self._app.push_screen(screen)
 
-            profile, demo_bot = scenario_bot_or_demo(scenario)
-            app.open_connect(scenario, profile, seed=branch.seed, demo_bot=demo_bot, branch=branch)
-        else:
-            app.open_watch(scenario, seed=branch.seed, branch=branch)
+    def _run_screen(self, mode: str, scenario: Scenario, branch: Branch) -> Any:
+        """The live screen of the branch, built as ``--from --at`` builds it (any app)."""
+        from tui.screens.open_run import connect_screen, play_screen, watch_screen
+
+        settings, seed = self.settings, branch.seed
+        if mode == "play":
+            return play_screen(scenario, seed=seed, settings=settings, branch=branch)
+        if mode == "connect":
+            from tui.wiring.bots import recorded_bot, scenario_bot_or_demo
+
+            # The bot the session was held with, as `connect --from` and replay pick it.
+            recorded = recorded_bot(branch.parent_header, scenario)
+            profile, demo_bot = recorded or scenario_bot_or_demo(scenario)
+            return connect_screen(
+                scenario, profile, seed=seed, demo_bot=demo_bot, settings=settings, branch=branch
+            )
+        return watch_screen(scenario, seed=seed, settings=settings, branch=branch)
 
 
-class ReviewActions:
+class ReviewActions(ViewerParts):
     """Confirm or override a saved conversation's outcome; labels go to the folder's labels.csv."""
-
-    path: Path
-    transcript: Transcript | None
-
-    if TYPE_CHECKING:
-
-        def query_one(self, selector: Any, expect_type: Any = None) -> Any: ...
-        def notify(self, message: str, **kwargs: Any) -> None: ...
 
     def show_existing_label(self) -> None:
         from convsim_core.labels import read_labels
@@ -137,7 +153,7 @@ class ReviewActions:
         panel = self.query_one(OutcomePanel)
         judgement = transcript.result.judgement if transcript.result else None
         dialog = OutcomeDialog(panel.outcomes, judgement)
-        self.query_one(TranscriptView).app.push_screen(dialog, self._reviewed)
+        self._app.push_screen(dialog, self._reviewed)
 
     def _reviewed(self, choice: str | None) -> None:
         from convsim_core.labels import append_label, labels_path

@@ -1,4 +1,9 @@
-"""A saved transcript, read-only: the same transcript and outcome panes as a live run."""
+"""A saved transcript, read-only: the same transcript and outcome panes as a live run.
+
+The transcript pane keeps a selected message (up/down or k/j, home/end, a click) that ``b``
+branches after. Its layout lives in the app stylesheet, which the screen names too, so it looks
+the same inside the batch dashboard (another app) as in the viewer.
+"""
 
 from __future__ import annotations
 
@@ -22,17 +27,18 @@ from tui.screens.transcript_actions import ReviewActions, TranscriptActions
 from tui.settings import ViewSettings
 from tui.widgets.error_panel import ErrorPanel
 from tui.widgets.outcome_panel import OutcomePanel
-from tui.widgets.transcript import TranscriptView
+from tui.widgets.selectable_transcript import SelectableTranscript
 
 
 class TranscriptScreen(TranscriptActions, ReviewActions, Screen[None]):
+    CSS_PATH = "../styles/app.tcss"
     BINDINGS = [
         Binding("escape", "back", "Back", tooltip="Back to the previous screen"),
         Binding(
             "b",
             "branch",
             "Branch",
-            tooltip="Branch: keep the messages up to the last one on screen, continue live",
+            tooltip="Branch after the selected message: keep #1..#N (--at N), continue live",
         ),
         Binding(
             "l",
@@ -64,7 +70,7 @@ class TranscriptScreen(TranscriptActions, ReviewActions, Screen[None]):
     def compose(self) -> Iterable[Widget]:
         yield Header(icon="◆")
         with Horizontal(id="viewer-body"):
-            yield TranscriptView(
+            yield SelectableTranscript(
                 id="transcript",
                 max_live=self.settings.max_live,
                 tz=self.settings.tz,
@@ -86,7 +92,7 @@ class TranscriptScreen(TranscriptActions, ReviewActions, Screen[None]):
                 "Cannot read this transcript", self.error, "escape goes back"
             )
             return
-        self.query_one(TranscriptView).load(transcript.messages)
+        self.query_one(SelectableTranscript).load(transcript.messages)
         panel = self.query_one(OutcomePanel)
         if transcript.result is not None:
             panel.set_result(transcript.result)

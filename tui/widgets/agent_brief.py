@@ -1,7 +1,8 @@
 """Play mode's brief for the person at the agent's keys: what the agent knows, what ends the chat.
 
 The simulated agent reads its facts from the scenario; a person playing the agent cannot,
-and cannot guess which words the keyword judge takes as an outcome. This panel says both.
+and cannot guess which words the judge (offline or keyword) takes as an outcome. This panel
+says both.
 """
 
 from __future__ import annotations
@@ -39,6 +40,22 @@ def brief_content(info: ScenarioInfo) -> Content:
             said = " / ".join(f'"{phrase}"' for phrase in phrases)
             lines.append(
                 Content.from_markup("[$text-accent]$outcome[/] $said", outcome=outcome, said=said)
+            )
+    elif info.judge_kind == "offline":
+        # The default judge: each outcome in the agent's own words, from its description and
+        # keywords (docs/scenarios.md), so both are what the person should know.
+        lines.append(Content.from_markup("[b]The judge listens for[/b] (or words like them)"))
+        cues = dict(info.judge_cues)
+        for listed in info.outcomes.outcomes:
+            said = " / ".join(f'"{phrase}"' for phrase in cues.get(listed.name, ()))
+            lines.append(
+                Content.from_markup(
+                    "[$text-accent]$name[/] $said$gap[$text-muted]$description[/]",
+                    name=listed.name,
+                    said=said,
+                    gap=" " if said else "",
+                    description=listed.description,
+                )
             )
     elif info.judge_kind == "llm":
         lines.append(Content.from_markup("[b]An LLM judge[/b] decides the outcome from the chat."))

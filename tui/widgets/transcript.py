@@ -9,6 +9,10 @@ number of widgets the layout has to visit stays constant.
 The container uses ``layout: stream`` and ``anchor()``: it follows new messages until the user
 scrolls up, and follows again once they scroll back to the bottom (``end`` jumps there).
 
+One message can be marked selected (``select``; the transcript viewer's keys and clicks drive it,
+``tui/widgets/selectable_transcript.py``): a bubble gets the ``-selected`` class, an archived
+line its highlight, whichever of the two holds the message at the time.
+
 Over 400 lines on purpose: the live bubbles and the pre-wrapped history must agree line for line
 on wrapping and styling, so they are kept side by side.
 """
@@ -68,13 +72,18 @@ class MessageBubble(Widget):
     Customer bubbles hang on the left, agent bubbles on the right, each in its own colour.
     """
 
-    COMPONENT_CLASSES = {"message-bubble--label", "message-bubble--meta"}
+    COMPONENT_CLASSES = {
+        "message-bubble--label",
+        "message-bubble--meta",
+        "message-bubble--marker",
+    }
 
     DEFAULT_CSS = """
     MessageBubble {
         height: auto;
         padding: 0 1;
         & > .message-bubble--meta { color: $text-muted; }
+        & > .message-bubble--marker { color: $text-accent; text-style: bold; }
     }
     MessageBubble.customer {
         margin: 0 6 1 0;
@@ -88,6 +97,9 @@ class MessageBubble(Widget):
         background: $success 8%;
         & > .message-bubble--label { color: $text-success; text-style: bold; }
     }
+    MessageBubble.-selected { background: $block-cursor-blurred-background; }
+    MessageBubble.customer.-selected { border-left: wide $accent; }
+    MessageBubble.agent.-selected { border-right: outer $accent; }
     """
 
     def __init__(self, index: int, message: Message, *, tz: tzinfo | None = None) -> None:
@@ -115,6 +127,9 @@ class MessageBubble(Widget):
             f"#{self.index + 1} · {format_clock(self.message.timestamp, self._tz)}{by}",
             style=meta_style,
         )
+        if self.has_class("-selected"):  # not by colour alone
+            marker = self.get_component_rich_style("message-bubble--marker")
+            meta = Text.assemble(Text("▶ ", style=marker), meta)
         if self.message.sender is ParticipantRole.CUSTOMER:
             label = Text.assemble(name, "  ", meta)
         else:
@@ -134,6 +149,7 @@ class EarlierMessages(Widget):
         "earlier-messages--customer",
         "earlier-messages--agent",
         "earlier-messages--meta",
+        "earlier-messages--selected",
     }
 
     DEFAULT_CSS = """
@@ -144,6 +160,7 @@ class EarlierMessages(Widget):
         & > .earlier-messages--customer { color: $text-primary; text-style: bold; }
         & > .earlier-messages--agent { color: $text-success; text-style: bold; }
         & > .earlier-messages--meta { color: $text-muted; }
+        & > .earlier-messages--selected { background: $block-cursor-blurred-background; }
     }
     EarlierMessages.-has-messages { display: block; }
     """
@@ -160,10 +177,41 @@ class EarlierMessages(Widget):
         self._total = 0
         self._width = 0
         self._cache: dict[int, list[Strip]] = {}
+        self._selected: int | None = None
+        """The entry (position in ``_entries``) drawn highlighted."""
 
     @property
     def count(self) -> int:
         return len(self._entries)
+
+    def position_of(self, index: int) -> int | None:
+        """Where message ``index`` is among the archived entries (None: not archived)."""
+        position = bisect_right(self._entries, index, key=lambda entry: entry[0]) - 1
+        if 0 <= position < len(self._entries) and self._entries[position][0] == index:
+            return position
+        return None
+
+    def span_of(self, index: int) -> tuple[int, int] | None:
+        """The first line and the line count of archived message ``index`` (None: not here)."""
+        position = self.position_of(index)
+        if position is None or position >= len(self._starts):
+            return None
+        end = self._starts[position + 1] if position + 1 < len(self._starts) else self._total
+        return self._starts[position], end - self._starts[position]
+
+    def index_at(self, y: int) -> int | None:
+        """The message drawn on line ``y`` (None: the header line or below the last one)."""
+        position = bisect_right(self._starts, y) - 1
+        if not 0 < y < self._total or not 0 <= position < len(self._entries):
+            return None
+        return self._entries[position][0]
+
+    def select(self, index: int | None) -> None:
+        """Highlight archived message ``index`` (None, or a message not archived: none)."""
+        position = None if index is None else self.position_of(index)
+        if position != self._selected:
+            self._selected = position
+            self.refresh()
 
     @property
     def entries(self) -> tuple[tuple[int, Message], ...]:
@@ -184,6 +232,7 @@ class EarlierMessages(Widget):
         self._starts.clear()
         self._cache.clear()
         self._total = 0
+        self._selected = None
         self.set_class(False, "-has-messages")
         self.refresh(layout=True)
 
@@ -198,6 +247,7 @@ class EarlierMessages(Widget):
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
+        style = self.rich_style
         if y == 0 and self._entries:
             line = self._lines(-1)[0]
         else:
@@ -205,9 +255,11 @@ class EarlierMessages(Widget):
             lines = self._lines(entry) if 0 <= entry < len(self._entries) else []
             offset = y - self._starts[entry] if lines else 0
             if offset >= len(lines):
-                return Strip.blank(width, self.rich_style)
+                return Strip.blank(width, style)
             line = lines[offset]
-        return line.adjust_cell_length(width).apply_style(self.rich_style)
+            if entry == self._selected:
+                style = style + self.get_component_rich_style("earlier-messages--selected")
+        return line.adjust_cell_length(width).apply_style(style)
 
     def notify_style_update(self) -> None:
         # Theme change: colours are baked into the cached lines.
@@ -320,6 +372,8 @@ class TranscriptView(VerticalScroll):
         self._pending: list[tuple[int, Message]] = []
         self._flush_scheduled = False
         self._count = 0
+        self._selected: int | None = None
+        """The selected message's index; only the viewer's subclass selects."""
 
     def compose(self) -> Iterable[Widget]:
         yield self._earlier
@@ -379,6 +433,7 @@ class TranscriptView(VerticalScroll):
     def clear(self) -> None:
         self._pending.clear()
         self._count = 0
+        self._selected = None
         live, self._live = self._live, []
         if live:
             self.remove_children(live)
@@ -407,9 +462,12 @@ class TranscriptView(VerticalScroll):
         if retired and not self.following:
             self._hold_position(retired)
         self._earlier.add([(b.index, b.message) for b in retired] + direct)
+        self._earlier.select(self._selected)
         if retired:
             self.remove_children(retired)
         bubbles = [MessageBubble(index, message, tz=self._tz) for index, message in fresh]
+        for bubble in bubbles:
+            bubble.set_class(bubble.index == self._selected, "-selected")
         self._live.extend(bubbles)
         self.mount_all(bubbles)
         if self.follow and not self.is_anchored:

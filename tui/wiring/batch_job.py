@@ -7,23 +7,25 @@ dashboard that shows it, so later commands and tests run a batch without argpars
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from convsim_core.batch import BatchFolderError, BatchPlan, BatchSession, PlannedRun
+from convsim_core.batch import BatchFolderError, BatchPlan, BatchSession, BatchSummary, PlannedRun
 from convsim_core.batch.limits import RateLimits
+from convsim_core.batch.retry import RetryPolicy
 from convsim_core.persistence import TranscriptSink
 from convsim_core.runners.base import Runner
-from tui.batch_checks import check_channel_setup
+from tui.batch_checks import bot_probe, check_channel_setup
 from tui.wiring.bots import BotTarget, check_reachable, open_channel, start_demo_bot
 from tui.wiring.errors import UserError
 from tui.wiring.scale import backend_for, scale_settings
 
 if TYPE_CHECKING:
     from channels.profile import BotProfile
+    from convsim_core.batch.executor import RunPolicy
     from convsim_core.batch.ratelimit import BatchRateLimiter
     from convsim_core.channel import Channel
     from convsim_core.scenario_models import Scenario
@@ -66,7 +68,15 @@ class BatchJob:
             **scale_settings(self),
         }
 
-    def session(self) -> BatchSession:
+    def session(
+        self,
+        *,
+        settings: dict[str, Any] | None = None,
+        policy: RunPolicy | None = None,
+        extra_runs: Callable[[BatchSession], Sequence[PlannedRun]] | None = None,
+    ) -> BatchSession:
+        """The batch session over this job's folder; ``convsim test`` adds its settings (the
+        manifest records them), its policy and the retries it owes."""
         try:
             return BatchSession(
                 self.plan,
@@ -76,12 +86,29 @@ class BatchJob:
                 concurrency=self.concurrency,
                 resume=self.resume,
                 mode=self.mode,
-                settings=self.settings(),
+                settings=self.settings() if settings is None else settings,
+                policy=policy,
+                extra_runs=extra_runs,
                 backend=backend_for(self),
                 retry_errors=self.retry_errors,
             )
         except BatchFolderError as exc:
             raise UserError(str(exc)) from exc
+
+    async def execute(
+        self, session: BatchSession, *, retry: RetryPolicy | None = None
+    ) -> BatchSummary:
+        """Run the prepared session inside the bot and channel setup the job needs.
+
+        Against a bot, a channel error pauses the batch until the bot answers again and is
+        retried as ``retry`` says (the default policy unless given).
+        """
+        self.prepare_llm_cache()
+        async with self.bot_channels():
+            if self.target is not None:
+                probe = bot_probe(self.profiles)
+                session.executor.retry = attrs.evolve(retry or RetryPolicy(), probe=probe)
+            return await session.run(limiter=self.limiter())
 
     def make_runner(
         self, scenario: Scenario, run: PlannedRun, transcript: TranscriptSink

@@ -75,31 +75,88 @@ def _check_demo_preset(preset: str, kind: str, asked: str) -> None:
     )
 
 
-def profile_from_options(
-    scenario: Scenario,
-    *,
-    ws: str | None = None,
-    webhook: str | None = None,
-    profile: Path | None = None,
-    preset: str | None = None,
-    socketio: str | None = None,
-    directline: str | None = None,
-) -> BotProfile:
-    """The bot to talk to: the command line first, then the scenario's ``[bot]`` table."""
-    urls = {"ws": ws, "webhook": webhook, "socketio": socketio, "directline": directline}
-    with as_user_error(ProfileError):
-        for kind, url in urls.items():
+@attrs.frozen
+class BotChoice:
+    """The bot options of a command line (``add_bot_options``); all None: none was given.
+
+    Connect, replay and batch read them here, so every command checks ``--preset`` and turns
+    the options into a profile or a batch target the same way.
+    """
+
+    ws: str | None = None
+    webhook: str | None = None
+    profile: Path | None = None
+    demo_bot: str | None = None
+    preset: str | None = None
+    socketio: str | None = None
+    directline: str | None = None
+
+    @classmethod
+    def from_args(cls, args: Any) -> BotChoice:
+        """The options ``args`` (an ``argparse.Namespace``) holds; a missing one is None."""
+        return cls(**{field.name: getattr(args, field.name, None) for field in attrs.fields(cls)})
+
+    @property
+    def given(self) -> bool:
+        """A bot is named (a URL, a profile file or the demo bot), not only a preset."""
+        return self.named_url() is not None or bool(self.profile or self.demo_bot)
+
+    def named_url(self) -> tuple[str, str] | None:
+        """The URL option given, as (kind, URL): the kind is the option's name."""
+        for kind in URL_OPTIONS:
+            url: str | None = getattr(self, kind)
             if url:
-                return profile_for_url(url, kind=kind, preset=preset, base=scenario.bot)
-        if profile is not None:
-            return load_bot_profile(profile)
-        if scenario.bot is not None and "url" in scenario.bot:
-            # A [bot] table without a URL only tunes a bot named on the command line.
-            return BotProfile.from_mapping(scenario.bot, source=scenario.source)
-    raise UserError(
-        f"which bot? give {_WHICH}, --profile BOT.toml or --demo-bot"
-        " (or put a [bot] table in the scenario)"
-    )
+                return kind, url
+        return None
+
+    def check_preset(self) -> None:
+        """``--preset`` names how to talk to a bot, not which: alone it is a usage error."""
+        if self.preset and self.named_url() is None and not self.demo_bot:
+            raise UserError(f"--preset needs {_WHICH} or --demo-bot")
+
+    def bot_for(self, scenario: Scenario) -> tuple[BotProfile, bool]:
+        """The bot to talk to, and whether it is the demo bot (to be started for the run)."""
+        if self.demo_bot:
+            return demo_bot_profile(kind=self.demo_bot, preset=self.preset), True
+        return self.profile_for(scenario), False
+
+    def profile_for(self, scenario: Scenario) -> BotProfile:
+        """The bot to talk to: the command line first, then the scenario's ``[bot]`` table."""
+        named = self.named_url()
+        with as_user_error(ProfileError):
+            if named is not None:
+                kind, url = named
+                return profile_for_url(url, kind=kind, preset=self.preset, base=scenario.bot)
+            if self.profile is not None:
+                return load_bot_profile(self.profile)
+            if scenario.bot is not None and "url" in scenario.bot:
+                # A [bot] table without a URL only tunes a bot named on the command line.
+                return BotProfile.from_mapping(scenario.bot, source=scenario.source)
+        raise UserError(
+            f"which bot? give {_WHICH}, --profile BOT.toml or --demo-bot"
+            " (or put a [bot] table in the scenario)"
+        )
+
+
+def recorded_bot(header: Mapping[str, Any], scenario: Scenario) -> tuple[BotProfile, bool] | None:
+    """The bot a saved session was held with, from its header (None: no bot was recorded).
+
+    Replay and a branch of a connected session go back to that bot unless told otherwise. The
+    second value says whether it was the demo bot, which is started again for the run. The
+    recorded transport picks the channel: a Socket.IO or Direct Line session is not replayed
+    over a WebSocket.
+    """
+    transport = str(header.get("bot_transport") or "")
+    kind = {"websocket": "ws"}.get(transport, transport)
+    kind = kind if kind in URL_OPTIONS else "ws"
+    preset = str(header.get("bot_preset") or "") or None
+    if header.get("demo_bot"):
+        return demo_bot_profile(kind=kind, preset=preset), True
+    url = header.get("bot_url")
+    if not isinstance(url, str) or not url:
+        return None
+    with as_user_error(ProfileError):
+        return profile_for_url(url, kind=kind, preset=preset, base=scenario.bot), False
 
 
 def scenario_bot_or_demo(scenario: Scenario) -> tuple[BotProfile, bool]:
@@ -110,19 +167,6 @@ def scenario_bot_or_demo(scenario: Scenario) -> tuple[BotProfile, bool]:
     if scenario.bot is not None and "url" in scenario.bot:
         return BotProfile.from_mapping(scenario.bot, source=scenario.source), False
     return demo_bot_profile(), True
-
-
-def check_preset_has_target(
-    preset: str | None,
-    *,
-    ws: str | None,
-    webhook: str | None,
-    demo_bot: str | None,
-    socketio: str | None = None,
-    directline: str | None = None,
-) -> None:
-    if preset and not (ws or webhook or socketio or directline or demo_bot):
-        raise UserError(f"--preset needs {_WHICH} or --demo-bot")
 
 
 async def start_demo_bot(stack: contextlib.AsyncExitStack) -> str:
@@ -169,32 +213,15 @@ class BotTarget:
     profile: str | None = None
 
     @classmethod
-    def from_options(
-        cls,
-        *,
-        ws: str | None,
-        webhook: str | None,
-        profile: Path | None,
-        demo_bot: str | None,
-        preset: str | None,
-        socketio: str | None = None,
-        directline: str | None = None,
-    ) -> BotTarget | None:
+    def from_choice(cls, choice: BotChoice) -> BotTarget | None:
         """The target the command line names, or None for full simulations."""
-        check_preset_has_target(
-            preset,
-            ws=ws,
-            webhook=webhook,
-            demo_bot=demo_bot,
-            socketio=socketio,
-            directline=directline,
-        )
-        urls = {"ws": ws, "webhook": webhook, "socketio": socketio, "directline": directline}
-        for kind, url in urls.items():
-            if url:
-                return cls(kind, url, preset)
-        if profile:
-            return cls("profile", profile=str(profile.resolve()))
+        choice.check_preset()
+        named = choice.named_url()
+        if named is not None:
+            return cls(*named, choice.preset)
+        if choice.profile:
+            return cls("profile", profile=str(choice.profile.resolve()))
+        demo_bot, preset = choice.demo_bot, choice.preset
         if demo_bot:
             if preset:  # before a batch folder is made
                 _check_demo_preset(preset, _DEMO_KINDS.get(demo_bot, demo_bot), demo_bot)

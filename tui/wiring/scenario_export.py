@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 
 from tui.wiring.errors import UserError
@@ -9,6 +10,23 @@ from tui.wiring.errors import UserError
 
 def default_out(transcript: Path) -> Path:
     return transcript.with_suffix(".toml")
+
+
+def check_command(scenario_file: Path) -> str:
+    """The command that checks a saved scenario, against its bot when it has a ``[bot]``.
+
+    ``convsim test`` simulates both sides unless a bot is named on the command line, and a
+    scenario saved from a connected session expects what the bot did: without ``--profile`` it
+    would fail against the offline agent for nothing.
+    """
+    from convsim_core.scenario import load_scenario
+
+    try:
+        has_bot = load_scenario(scenario_file).bot is not None
+    except (OSError, ValueError):
+        has_bot = False
+    name = shlex.quote(str(scenario_file))
+    return f"convsim test {name} --profile {name}" if has_bot else f"convsim test {name}"
 
 
 def save_scenario(transcript: Path, out: Path) -> tuple[Path, bool]:
