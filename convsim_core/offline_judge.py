@@ -96,17 +96,27 @@ class OfflineJudge(OutcomeJudge):
         if all(s.said_by is not None and s.said_by is not last.sender for s in senses):
             return previous  # no outcome this side can report
         accepted = accepted_request(messages, senses)
-        asked = NOTHING_ASKED if accepted else asked_request(messages, senses)
-        if not accepted and not self._screens[id(outcomes)].passes(last.content, bool(asked)):
-            return previous
-        hit, miss = _read(last.content, last.sender, senses, accepted.failures, asked.failures)
+        screen = self._screens[id(outcomes)]
+        hit: Reading | None = None
+        miss: Reading | None = None
+        if accepted or screen.passes(last.content):
+            hit, miss = _read(last.content, last.sender, senses, accepted.failures)
         if hit is None and accepted:
             number = accepted.proposal + 1
             hit = counter_offer(last.content, accepted, senses, number) or goes_ahead(
                 last.content, accepted, senses, number
             )
-        if hit is None and asked:
-            hit = done_as_asked(last.content, asked, senses, asked.proposal + 1)
+        # Nothing said outright: the message may answer the customer's own request (read
+        # only now, as most messages that report an outcome say it in words).
+        asked = NOTHING_ASKED
+        if hit is None and not accepted and screen.passes(last.content, answering=True):
+            asked = asked_request(messages, senses)
+        if asked:
+            if asked.failures:
+                hit, found = _read(last.content, last.sender, senses, frozenset(), asked.failures)
+                miss = miss or found
+            if hit is None:
+                hit = done_as_asked(last.content, asked, senses, asked.proposal + 1)
         index = len(messages) - 1
         if hit is not None and previous.outcome is not None:
             if hit.outcome == previous.outcome and hit.score < (previous.score or 0.0):

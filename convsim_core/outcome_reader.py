@@ -293,7 +293,9 @@ def _keyword(clause: Clause, sense: OutcomeSense, grams: set[tuple[str, ...]]) -
         starts = (
             clause.find_all(phrase, use_stems=True) if len(phrase) > 3 or phrase in grams else []
         )
-        for start in starts or _either_order(clause, phrase):
+        if not starts and len(phrase) == 2 and {phrase[:1], phrase[1:]} <= grams:
+            starts = _either_order(clause, phrase)
+        for start in starts:
             reading = _keyword_at(clause, sense, phrase, written, start)
             if reading.is_hit:
                 return reading
@@ -403,7 +405,12 @@ def _concept(
             for phrase in group.phrases
             if phrase in grams
             for start in clause.find_all(phrase, use_stems=True)
-        ] or [(start, phrase) for phrase in group.phrases for start in _phrasal(clause, phrase)]
+        ] or [
+            (start, phrase)
+            for phrase in group.phrases
+            if len(phrase) == 2 and phrase[1] in _PARTICLES and {phrase[:1], phrase[1:]} <= grams
+            for start in _phrasal(clause, phrase)
+        ]
         if found:
             # A word may occur twice; a failure reads the negated occurrence, a success the
             # other ("only refunded within 14 days, so I am not able to refund it").
