@@ -1,0 +1,131 @@
+"""A webhook URL with no bot behind it (HTTP 404): one infrastructure failure, not unreadable replies.
+
+Issue 13: "a webhook 404 produces five notices and is called a malformed reply". A 404 says the
+URL or route is wrong; the bot never read the message. Every path (the channel, headless
+``connect``, the TUI, batch and test summaries) must say so once, name the path and the status,
+and never count it as an unreadable bot reply. The server is a real aiohttp app on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from channels.factory import make_channel
+from channels.profile import profile_for_url
+from convsim_core import TerminationReason
+from convsim_core.batch.summary import summarize_folder
+from convsim_core.models import Message, ParticipantRole
+from convsim_core.persistence import read_transcript
+from tests.support.no_bot import NoBotServer
+from tests.support.refund_scenario import refund_toml
+from tests.support.timeouts import MS, TIMEOUT
+from tests.support.wire_bots import Hooks
+from tests.test_tui_connect import app_for, live, quick_demo
+from tui.cli import main
+from tui.sources.connect import ConnectRunSource
+from tui.testing import snapshot_settings, wait_until
+
+
+def _scenario(tmp_path: Path, expect: bool = False) -> Path:
+    path = tmp_path / "refund.toml"
+    text = refund_toml(response_timeout=20_000 * MS, reconnect=True)
+    if expect:
+        text += '\n[expect]\npass = ["resolved"]\n'
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+async def _cli(argv: Sequence[str]) -> int:
+    return await asyncio.wait_for(asyncio.to_thread(main, list(argv)), TIMEOUT * 3)
+
+
+@pytest.mark.parametrize(("status", "phrase"), [(404, "Not Found"), (405, "Method Not Allowed")])
+async def test_the_channel_fails_once_naming_path_and_status(status: int, phrase: str) -> None:
+    async with NoBotServer(status) as server:
+        url = f"{server.url}/webhooks/rest/webhook"
+        channel = make_channel(profile_for_url(url, kind="webhook", preset="rasa-rest"))
+        session = await channel.create_session()
+        hooks = Hooks(session)
+        await session.send(
+            Message(content="hello", timestamp=datetime.now(UTC), sender=ParticipantRole.CUSTOMER)
+        )
+        async with asyncio.timeout(TIMEOUT):
+            await hooks.wait_for(lambda: hooks.failure is not None)
+        await channel.close()
+    assert hooks.errors == [], "a wrong URL is no unreadable reply"
+    text = str(hooks.failure)
+    assert text.startswith(f"cannot reach {url}: ")
+    assert f"POST /webhooks/rest/webhook answered HTTP {status} {phrase}" in text
+    assert server.requests == [("POST", "/webhooks/rest/webhook")], "asked once, not per message"
+
+
+async def test_headless_connect_is_one_error_with_the_unreachable_exit_code(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    scenario, out = _scenario(tmp_path), tmp_path / "run.jsonl"
+    async with NoBotServer() as server:
+        url = f"{server.url}/webhook"
+        code = await _cli(
+            ["connect", str(scenario), "--webhook", url, "--headless", "--out", str(out)]
+        )
+    seen = capsys.readouterr()
+    assert code == 2, seen.err  # as for an unreachable bot (convsim connect --help)
+    assert "Unreadable" not in seen.out and "unreadable" not in seen.out
+    assert "malformed" not in (seen.out + seen.err).lower()
+    assert seen.out.count("answered HTTP 404") == 2  # the one notice and the summary's Error row
+    assert (
+        f"convsim: error: cannot reach {url}: POST /webhook answered HTTP 404 Not Found" in seen.err
+    )
+    assert "protocol error" not in seen.err and "Traceback" not in seen.err
+    saved = read_transcript(out)
+    assert saved.result is not None
+    assert saved.result.termination_reason is TerminationReason.CHANNEL_ERROR
+    assert saved.result.protocol_errors == ()
+    assert "POST /webhook answered HTTP 404" in (saved.result.error or "")
+
+
+async def test_the_tui_shows_one_notice_and_a_cannot_reach_panel(tmp_path: Path) -> None:
+    async with NoBotServer() as server:
+        profile = profile_for_url(f"{server.url}/webhook", kind="webhook")
+        source = ConnectRunSource(quick_demo(), profile, runs_root=tmp_path)
+        app = app_for(source, snapshot_settings(autostart=True, runs_root=tmp_path))
+        async with app.run_test(size=(100, 30)) as pilot:
+            run = live(app)
+            await wait_until(pilot, lambda: run.status == "error", within=TIMEOUT * 4)
+            await pilot.pause(200 * MS)
+            notices = [n.message for n in app._notifications]
+            assert len(notices) == 1, notices
+            assert "HTTP 404" in notices[0] and "nreadable" not in notices[0]
+            assert run.error_panel.title == "Cannot reach the bot"
+            assert "POST /webhook answered HTTP 404 Not Found" in run.error_panel.detail
+            progress = str(run.query_one("#progress").render())
+            assert "malformed" not in progress
+
+
+async def test_batch_and_test_count_it_as_infrastructure_not_unreadable(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    scenario = _scenario(tmp_path, expect=True)
+    batch, tested = tmp_path / "batch", tmp_path / "test"
+    async with NoBotServer() as server:
+        url = f"{server.url}/webhook"
+        common = ["--runs", "2", "--webhook", url]
+        await _cli(["batch", str(scenario), *common, "--out", str(batch), "--headless"])
+        await _cli(["test", str(scenario), *common, "--out", str(tested)])
+    printed = capsys.readouterr().out
+    assert "unreadable" not in printed.lower() and "protocol errors" not in printed
+    for folder in (batch, tested):
+        summary = summarize_folder(folder, write=False)
+        runs = summary.total.runs  # `convsim test` keeps its retried tries on disk too
+        assert runs >= 2 and summary.total.errors == runs
+        assert summary.total.protocol_errors == 0 and summary.total.unreadable == 0
+        assert summary.total.terminations == {"channel_error": runs}
+        verdict = json.loads((folder / "summary.json").read_text())["verdicts"]
+        faults = verdict[0]["faults"]
+        assert faults["infrastructure"] == runs and faults["agent"] == 0, faults
