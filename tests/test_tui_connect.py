@@ -145,3 +145,23 @@ async def test_the_bot_pane_shows_transport_url_and_reply_latency(tmp_path: Path
             assert "median" in text and "slowest" in text
             scenario = str(run.query_one("#scenario").render())
             assert "the real bot" in scenario and "Sam, a friendly" not in scenario
+
+
+async def test_unreadable_replies_are_counted_in_the_words_of_every_other_view(
+    tmp_path: Path,
+) -> None:
+    # The progress pane alone said "malformed bot replies" (and "1 malformed bot replies");
+    # the headless summary, `convsim show` and the batch summaries say "unreadable".
+    async with DemoBotServer(garbage_every=2) as bot:
+        source = ConnectRunSource(quick_demo(), demo_bot_profile(bot.url), runs_root=tmp_path)
+        app = app_for(source, snapshot_settings(autostart=True, runs_root=tmp_path))
+        async with app.run_test(size=(120, 40)) as pilot:
+            run = live(app)
+            await wait_until(pilot, lambda: run.status in ("done", "error"), within=TIMEOUT * 6)
+            result = run.last_result
+            assert result is not None and result.protocol_errors
+            count = len(result.protocol_errors)
+            progress = str(run.query_one("#progress-stats").render())
+    noun = "reply" if count == 1 else "replies"
+    assert f"{count} unreadable bot {noun}" in progress
+    assert "malformed" not in progress

@@ -129,3 +129,30 @@ async def test_batch_and_test_count_it_as_infrastructure_not_unreadable(
         verdict = json.loads((folder / "summary.json").read_text())["verdicts"]
         faults = verdict[0]["faults"]
         assert faults["infrastructure"] == runs and faults["agent"] == 0, faults
+
+
+async def test_a_batch_neither_pauses_nor_retries_a_wrong_url(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The outage pause (made for a bot that restarts) took a 404 for an outage: the probe found
+    # the host up at once, so every conversation ran four times with two warnings each time.
+    scenario, out = _scenario(tmp_path), tmp_path / "batch"
+    async with NoBotServer() as server:
+        args = ["batch", str(scenario), "--runs", "3", "--webhook", f"{server.url}/webhook"]
+        code = await _cli([*args, "--out", str(out), "--headless"])
+    assert code == 1
+    assert not any("pausing new conversations" in r.getMessage() for r in caplog.records)
+    assert sorted(p.name for p in out.glob("*.jsonl")) == [
+        f"refund-demo-bot-000{i}.jsonl" for i in range(3)
+    ], "no attempt set aside as .partial-N"
+    assert len(server.requests) == 3  # one POST per conversation
+
+
+def test_the_wrong_url_wording_is_what_the_batch_recognises() -> None:
+    from channels.errors import WRONG_ENDPOINT, unreachable, wrong_endpoint
+    from convsim_core.channel import names_a_wrong_url
+
+    for status in WRONG_ENDPOINT:
+        assert names_a_wrong_url(str(wrong_endpoint("http://h/x", "POST", status)))
+    assert not names_a_wrong_url(str(unreachable("http://h/x", "connection refused")))
+    assert not names_a_wrong_url("the bot answered HTTP 500: crash")
