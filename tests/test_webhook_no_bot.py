@@ -156,3 +156,22 @@ def test_the_wrong_url_wording_is_what_the_batch_recognises() -> None:
         assert names_a_wrong_url(str(wrong_endpoint("http://h/x", "POST", status)))
     assert not names_a_wrong_url(str(unreachable("http://h/x", "connection refused")))
     assert not names_a_wrong_url("the bot answered HTTP 500: crash")
+
+
+async def test_replay_against_a_wrong_url_is_one_line_not_every_turn_changed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from channels.demo_bot import DemoBotServer
+    from tests.test_replay import record
+
+    monkeypatch.chdir(tmp_path)  # the replay's own transcript goes under ./runs
+    async with DemoBotServer() as bot:
+        recorded = await record(tmp_path, bot)
+    capsys.readouterr()
+    async with NoBotServer() as server:
+        url = f"{server.url}/webhook"
+        code = await _cli(["replay", str(recorded), "--webhook", url, "--fast", "--headless"])
+    seen = capsys.readouterr()
+    assert code == 2, seen.err  # as for an unreachable bot (convsim replay --help)
+    assert "changed" not in seen.out and "(no answer)" not in seen.out
+    assert f"convsim: error: cannot reach {url}: POST /webhook answered HTTP 404" in seen.err

@@ -231,21 +231,10 @@ def _print_extras(printer: HeadlessPrinter, result: ConversationResult) -> None:
         printer.line(f"{bold('Intent:'.ljust(12))}{result.inferred_intent} (inferred)")
 
 
-def unreached(result: ConversationResult) -> bool:
-    """The run ended because the bot could not be reached at all (``cannot reach <URL>: ...``,
-    the wording of every channel's unreachable bot), before it said a word."""
-    from convsim_core.models import ParticipantRole, TerminationReason
-
-    return (
-        result.termination_reason is TerminationReason.CHANNEL_ERROR
-        and (result.error or "").startswith("cannot reach ")
-        and not any(m.sender is ParticipantRole.AGENT for m in result.conversation.messages)
-    )
-
-
 def _exit_code(result: ConversationResult, url: str, transcript: Path | None) -> int:
     from convsim_core.models import TerminationReason
     from convsim_core.textsafe import one_line
+    from tui.wiring.runs import never_reached
 
     if result.error is None:
         return 0
@@ -254,7 +243,7 @@ def _exit_code(result: ConversationResult, url: str, transcript: Path | None) ->
         # Our own callback port (taken after the check before the run): a setup problem.
         print(f"convsim: error: {one_line(result.error)}", file=sys.stderr)
         return 2
-    if unreached(result):
+    if never_reached(result):
         # No bot at the URL (a webhook's 404 on the first message, a bot gone since the check):
         # the same line and code as the check before the run gives an unreachable bot.
         print(f"convsim: error: {one_line(result.error)}{kept}", file=sys.stderr)
