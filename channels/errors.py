@@ -37,10 +37,7 @@ def wrong_endpoint(url: str, method: str, status: int) -> ChannelError:
     except ValueError:
         phrase = ""
     path = urlsplit(url).path or "/"
-    if status == 405:
-        why = f"this path does not take {method} requests"
-    else:
-        why = "no bot at this path"
+    why = f"this path does not take {method} requests" if status == 405 else "no bot at this path"
     return unreachable(
         url, f"{method} {path} answered HTTP {status}{phrase} ({why}: is it the bot's URL?)"
     )

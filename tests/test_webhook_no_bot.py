@@ -1,4 +1,4 @@
-"""A webhook URL with no bot behind it (HTTP 404): one infrastructure failure, not unreadable replies.
+"""A webhook URL with no bot behind it (HTTP 404): one infrastructure failure, no unreadable reply.
 
 Issue 13: "a webhook 404 produces five notices and is called a malformed reply". A 404 says the
 URL or route is wrong; the bot never read the message. Every path (the channel, headless
