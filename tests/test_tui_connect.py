@@ -129,6 +129,11 @@ async def test_a_webhook_404_is_one_clear_failure_not_malformed_replies(tmp_path
             assert run.last_error is not None
             shown = f"{run.last_error.title} {run.last_error.detail}"
             assert "404" in shown and "malformed" not in shown.lower()
+            # Issue 13 review: worded as an unreachable bot, naming the path and the status.
+            assert "HTTP 404" in notices[0] and "nreadable" not in notices[0]
+            assert run.last_error.title == "Cannot reach the bot"
+            assert "POST /not-the-webhook answered HTTP 404 Not Found" in run.last_error.detail
+            assert "unreadable" not in str(run.query_one("#progress-stats").render())
 
 
 async def test_the_bot_pane_shows_transport_url_and_reply_latency(tmp_path: Path) -> None:

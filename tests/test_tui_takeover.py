@@ -183,19 +183,24 @@ async def test_help_and_palette_list_take_over(tmp_path: Path) -> None:
 # -- connect --------------------------------------------------------------------------------------
 
 
-async def test_take_the_customers_seat_in_connect(tmp_path: Path) -> None:
+def connect_app(tmp_path: Path, bot: DemoBotServer) -> ConvsimApp:
+    """Connect to ``bot`` with the demo scenario's customer answering at once."""
     scenario = builtin_scenario("demo")
     termination = attrs.evolve(scenario.termination, typing_delay=False, settle_seconds=50 * MS)
     scenario = attrs.evolve(scenario, termination=termination)
+    source = ConnectRunSource(scenario, demo_bot_profile(bot.url), runs_root=tmp_path)
+    settings = snapshot_settings(autostart=True, runs_root=tmp_path)
+    return ConvsimApp(
+        lambda app: ConnectScreen(
+            source, seed=7, settings=settings, connection_target=source.target
+        ),
+        settings=settings,
+    )
+
+
+async def test_take_the_customers_seat_in_connect(tmp_path: Path) -> None:
     async with DemoBotServer() as bot:
-        source = ConnectRunSource(scenario, demo_bot_profile(bot.url), runs_root=tmp_path)
-        settings = snapshot_settings(autostart=True, runs_root=tmp_path)
-        app = ConvsimApp(
-            lambda app: ConnectScreen(
-                source, seed=7, settings=settings, connection_target=source.target
-            ),
-            settings=settings,
-        )
+        app = connect_app(tmp_path, bot)
         async with app.run_test(size=(100, 30)) as pilot:
             run = live(app)
             await wait_until(pilot, lambda: run.status == "running", within=TIMEOUT * 3)
@@ -274,18 +279,8 @@ async def test_the_seat_holder_sees_their_sides_brief_until_hand_back(tmp_path: 
 
 
 async def test_the_customers_brief_in_connect_has_the_scenarios_facts(tmp_path: Path) -> None:
-    scenario = builtin_scenario("demo")
-    termination = attrs.evolve(scenario.termination, typing_delay=False, settle_seconds=50 * MS)
-    scenario = attrs.evolve(scenario, termination=termination)
     async with DemoBotServer(reply_delay=200 * MS) as bot:
-        source = ConnectRunSource(scenario, demo_bot_profile(bot.url), runs_root=tmp_path)
-        settings = snapshot_settings(autostart=True, runs_root=tmp_path)
-        app = ConvsimApp(
-            lambda app: ConnectScreen(
-                source, seed=7, settings=settings, connection_target=source.target
-            ),
-            settings=settings,
-        )
+        app = connect_app(tmp_path, bot)
         async with app.run_test(size=(100, 30)) as pilot:
             run = live(app)
             await wait_until(pilot, lambda: run.status == "running", within=TIMEOUT * 3)

@@ -2,8 +2,9 @@
 
 Issue 13: "a webhook 404 produces five notices and is called a malformed reply". A 404 says the
 URL or route is wrong; the bot never read the message. Every path (the channel, headless
-``connect``, the TUI, batch and test summaries) must say so once, name the path and the status,
-and never count it as an unreadable bot reply. The server is a real aiohttp app on 127.0.0.1.
+``connect``, batch and test summaries, replay; the TUI in tests/test_tui_connect.py) must say so
+once, name the path and the status, and never count it as an unreadable bot reply. The server
+is a real aiohttp app on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -26,10 +27,7 @@ from tests.support.no_bot import NoBotServer
 from tests.support.refund_scenario import refund_toml
 from tests.support.timeouts import MS, TIMEOUT
 from tests.support.wire_bots import Hooks
-from tests.test_tui_connect import app_for, live, quick_demo
 from tui.cli import main
-from tui.sources.connect import ConnectRunSource
-from tui.testing import snapshot_settings, wait_until
 
 
 def _scenario(tmp_path: Path, expect: bool = False) -> Path:
@@ -88,24 +86,6 @@ async def test_headless_connect_is_one_error_with_the_unreachable_exit_code(
     assert saved.result.termination_reason is TerminationReason.CHANNEL_ERROR
     assert saved.result.protocol_errors == ()
     assert "POST /webhook answered HTTP 404" in (saved.result.error or "")
-
-
-async def test_the_tui_shows_one_notice_and_a_cannot_reach_panel(tmp_path: Path) -> None:
-    async with NoBotServer() as server:
-        profile = profile_for_url(f"{server.url}/webhook", kind="webhook")
-        source = ConnectRunSource(quick_demo(), profile, runs_root=tmp_path)
-        app = app_for(source, snapshot_settings(autostart=True, runs_root=tmp_path))
-        async with app.run_test(size=(100, 30)) as pilot:
-            run = live(app)
-            await wait_until(pilot, lambda: run.status == "error", within=TIMEOUT * 4)
-            await pilot.pause(200 * MS)
-            notices = [n.message for n in app._notifications]
-            assert len(notices) == 1, notices
-            assert "HTTP 404" in notices[0] and "nreadable" not in notices[0]
-            assert run.error_panel.title == "Cannot reach the bot"
-            assert "POST /webhook answered HTTP 404 Not Found" in run.error_panel.detail
-            progress = str(run.query_one("#progress").render())
-            assert "malformed" not in progress
 
 
 async def test_batch_and_test_count_it_as_infrastructure_not_unreadable(
