@@ -11,16 +11,26 @@ from __future__ import annotations
 import io
 import json
 import logging
+import operator
+from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any
 
 import attrs
 
-from convsim_core.models import SCHEMA_VERSION, Conversation, ConversationResult, Message
-from convsim_core.serialization import SchemaError, from_json, to_json
+from convsim_core.models import SCHEMA_VERSION, ConversationResult, Message
+from convsim_core.serialization import (
+    SchemaError,
+    from_json,
+    result_json_without_messages,
+    to_json,
+)
 
 logger = logging.getLogger(__name__)
-_encode = json.JSONEncoder(ensure_ascii=False).encode
+_compact = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+"""json.dumps(data, ensure_ascii=False, separators=(",", ":")) without a new encoder per call."""
+_string = encode_basestring
+"""A str as a JSON string literal, as json.dumps(ensure_ascii=False) writes it (the C function)."""
 
 
 class TranscriptSink:
@@ -36,7 +46,11 @@ class TranscriptSink:
         return None
 
     async def closed(self) -> None:
-        """Return once everything reported so far is on disk."""
+        """Return once everything reported so far is on disk (raise what went wrong).
+
+        Runners await this directly at the end of a run; a sink that really waits here must
+        protect that wait from cancellation itself (``asyncio.shield``) if it cannot be cut short.
+        """
         return None
 
 
@@ -63,24 +77,21 @@ class TranscriptWriter(TranscriptSink):
             self.error = exc
             logger.error("cannot write transcript %s: %s", self.path, exc)
             return
-        self._write(header_line(header))
+        self._file.write(header_line(header).encode())
 
     def message(self, index: int, message: Message) -> None:
-        self._write(self._lines.message(index, message))
+        if self._file is not None:  # one write(2) per message, straight to the OS
+            self._file.write(self._lines.message(index, message).encode())
 
     def finish(self, result: ConversationResult) -> None:
-        self._write(self._lines.result(result))
         if self._file is not None:
+            self._file.write(self._lines.result(result).encode())
             self._file.close()
             self._file = None
 
     async def closed(self) -> None:
         if self.error is not None:
             raise self.error
-
-    def _write(self, line: str) -> None:
-        if self._file is not None:
-            self._file.write(line.encode())  # unbuffered FileIO: one write(2), straight to the OS
 
 
 class _Lines:
@@ -101,12 +112,12 @@ class _Lines:
             return _line({**to_json(message), "index": index})
         # Hot path: the same bytes as dumps(to_json(message)) + index, without cattrs.
         part = (
-            f'"content":{_encode(message.content)},'
+            f'"content":{_string(message.content)},'
             f'"timestamp":"{message.timestamp.isoformat()}",'
             f'"sender":"{message.sender}"'  # a StrEnum formats as its value
         )
         if message.author is not None:  # who typed it, when a person took a seat
-            part += f',"author":{_encode(str(message.author))}'
+            part += f',"author":{_string(message.author)}'
         if index == len(self.parts):
             self.messages.append(message)
             self.parts.append(part)
@@ -117,13 +128,12 @@ class _Lines:
         if (
             not self.plain
             or len(messages) != len(self.messages)
-            or any(a is not b for a, b in zip(messages, self.messages, strict=True))
+            or not all(map(operator.is_, messages, self.messages))
         ):
             return result_line(result)
         # The result without its messages, then the messages already encoded spliced in
         # ("conversation" is the first field, so the first empty list is its messages).
-        empty = Conversation((), result.conversation.outcome)
-        line = result_line(attrs.evolve(result, conversation=empty))
+        line = _line(result_json_without_messages(result))
         encoded = ",".join(f"{{{part}}}" for part in self.parts)
         return line.replace('"messages":[]', f'"messages":[{encoded}]', 1)
 
@@ -167,7 +177,7 @@ def _create(path: Path) -> io.FileIO:
 
 
 def _line(data: dict[str, Any]) -> str:
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"
+    return _compact(data) + "\n"
 
 
 @attrs.frozen
@@ -230,7 +240,7 @@ def rewrite_result(path: str | Path, result: ConversationResult) -> None:
         with path.open(encoding="utf-8") as handle:
             kept = [line for line in handle if line.strip() and not _is_result_line(line)]
     kept = [line if line.endswith("\n") else line + "\n" for line in kept]
-    kept.append(json.dumps(to_json(result), ensure_ascii=False, separators=(",", ":")) + "\n")
+    kept.append(result_line(result))
     temporary = path.with_name(path.name + ".tmp")
     temporary.write_text("".join(kept), encoding="utf-8")
     temporary.replace(path)

@@ -83,11 +83,28 @@ def structure(data: Any, cls: type[T]) -> T:
 
 def to_json(obj: Any) -> dict[str, Any]:
     """The model as a tagged, versioned JSON object."""
-    if type(obj) not in TYPE_TAGS:
+    tag = TYPE_TAGS.get(type(obj))
+    if tag is None:
         raise TypeError(f"{type(obj).__name__} has no JSON form")
-    body = cast(dict[str, Any], _converter.unstructure(obj, unstructure_as=Document))
-    tag = body.pop("type")
-    return {"schema_version": SCHEMA_VERSION, "type": tag, **body}
+    # The class's own hook, which is what the tagged union calls, without dispatching on the
+    # Union first (hashing a typing.Union costs more than unstructuring a small model).
+    return {"schema_version": SCHEMA_VERSION, "type": tag, **_converter.unstructure(obj)}
+
+
+def _no_messages(conversation: m.Conversation) -> dict[str, Any]:
+    outcome = conversation.outcome
+    return {"messages": [], "outcome": None if outcome is None else unstructure(outcome)}
+
+
+_result_without_messages = make_dict_unstructure_fn(
+    m.ConversationResult, _converter, conversation=override(unstruct_hook=_no_messages)
+)
+
+
+def result_json_without_messages(result: m.ConversationResult) -> dict[str, Any]:
+    """``to_json(result)`` with ``conversation.messages`` empty, for a writer that already
+    encoded every message (a transcript's result line repeats them all)."""
+    return {"schema_version": SCHEMA_VERSION, "type": "result", **_result_without_messages(result)}
 
 
 def from_json(data: dict[str, Any], cls: type[T] | None = None) -> T:

@@ -7,6 +7,7 @@ strategies add the rest and are composed with :class:`AnyOf` (first to fire wins
 from __future__ import annotations
 
 import abc
+import functools
 import re
 from collections.abc import Iterable
 
@@ -71,47 +72,17 @@ class ClosingPhrases(TerminationStrategy):
 
     patterns: tuple[str, ...] = attrs.field(default=DEFAULT_CLOSING_PHRASES, converter=to_tuple)
     sender: ParticipantRole | None = None
-    _compiled: re.Pattern[str] | None = attrs.field(init=False, repr=False, eq=False)
-    _each: tuple[re.Pattern[str], ...] = attrs.field(init=False, repr=False, eq=False)
-    _plain: bool = attrs.field(init=False, repr=False, eq=False)
+    _screen: _Screen = attrs.field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
-        # Plain phrases (the usual case) are pre-screened on lower-cased text without
-        # IGNORECASE: about 4x faster, and this runs after every message. Only a hit is read
-        # clause by clause.
-        plain = all(re.escape(p) == p for p in self.patterns)
-        source = "|".join(p.lower() if plain else f"(?:{p})" for p in self.patterns)
-        if not plain:
-            for pattern in self.patterns:
-                try:
-                    check_pattern(pattern)  # invalid or explosive patterns are refused, never run
-                except ValueError as exc:
-                    raise ValueError(f"invalid closing phrase pattern: {exc}") from None
-        each = tuple(
-            re.compile(rf"\b{re.escape(normalise(p))}\b" if re.escape(p) == p else p, re.IGNORECASE)
-            for p in self.patterns
-        )
-        compiled: re.Pattern[str] | None
-        try:
-            compiled = re.compile(source, 0 if plain else re.IGNORECASE)
-        except re.error:
-            # Each pattern compiles alone (checked above) but not joined: a pattern with
-            # global flags such as "(?i)bye" only works at the start of an expression, so
-            # there is no pre-screen and every message is read clause by clause.
-            compiled = None
-        object.__setattr__(self, "_compiled", compiled)
-        object.__setattr__(self, "_each", each)
-        object.__setattr__(self, "_plain", plain)
+        object.__setattr__(self, "_screen", _screen_for(self.patterns))
 
     def sign_off(self, content: str) -> SignOff | NotASignOff | None:
         """The farewell in ``content``, the near miss, or None (no closing phrase at all)."""
-        screen = self._compiled
-        if (
-            screen is not None
-            and screen.search(content.lower() if self._plain else content) is None
-        ):
+        screen = self._screen
+        if not screen.may_match(content):
             return None
-        return find_sign_off(content, self._each)
+        return find_sign_off(content, screen.each)
 
     async def check(self, state: TurnState) -> Termination | None:
         messages = state.conversation.messages
@@ -126,6 +97,71 @@ class ClosingPhrases(TerminationStrategy):
                 TerminationReason.CLOSING_PHRASE, f'{last.sender.value} said "{found.phrase}"'
             )
         return None
+
+
+@attrs.frozen
+class _Screen:
+    """Closing-phrase patterns compiled once per set of patterns (every run uses the same).
+
+    A screen runs after every message and only a hit is read clause by clause: words and
+    spaces (the default phrases) by substring on lower-cased ASCII text; phrases without
+    regex syntax by one regex on lower-cased text (IGNORECASE is ~4x slower); anything else by
+    one IGNORECASE regex of every pattern.
+    """
+
+    each: tuple[re.Pattern[str], ...]
+    """One pattern per phrase, for reading a message clause by clause."""
+    compiled: re.Pattern[str] | None
+    plain: bool
+    literals: tuple[str, ...] | None
+
+    def may_match(self, content: str) -> bool:
+        literals = self.literals
+        if literals is not None and content.isascii():
+            # In ASCII text, a case-insensitive search for ASCII words is exactly a substring
+            # test on the lower-cased text, and five times cheaper than the regex.
+            text = content.lower()
+            for literal in literals:  # noqa: SIM110 - any() over a generator costs 3x as much
+                if literal in text:
+                    return True
+            return False
+        screen = self.compiled
+        if screen is None:
+            return True
+        return screen.search(content.lower() if self.plain else content) is not None
+
+
+@functools.lru_cache(maxsize=64)
+def _screen_for(patterns: tuple[str, ...]) -> _Screen:
+    plain = all(re.escape(p) == p for p in patterns)
+    literals = _ascii_literals(patterns)
+    if not plain and literals is None:  # words and spaces are safe: no need to parse them
+        for pattern in patterns:
+            try:
+                check_pattern(pattern)  # invalid or explosive patterns are refused, never run
+            except ValueError as exc:
+                raise ValueError(f"invalid closing phrase pattern: {exc}") from None
+    each = tuple(
+        re.compile(rf"\b{re.escape(normalise(p))}\b" if re.escape(p) == p else p, re.IGNORECASE)
+        for p in patterns
+    )
+    source = "|".join(p.lower() if plain else f"(?:{p})" for p in patterns)
+    compiled: re.Pattern[str] | None
+    try:
+        compiled = re.compile(source, 0 if plain else re.IGNORECASE)
+    except re.error:
+        # Each pattern compiles alone (checked above) but not joined: a pattern with global
+        # flags such as "(?i)bye" only works at the start of an expression, so there is no
+        # pre-screen and every message is read clause by clause.
+        compiled = None
+    return _Screen(each, compiled, plain, literals)
+
+
+def _ascii_literals(patterns: tuple[str, ...]) -> tuple[str, ...] | None:
+    """The patterns lower-cased when each is ASCII letters, digits and spaces, else None."""
+    if not all(p.isascii() and p.replace(" ", "").isalnum() for p in patterns):
+        return None
+    return tuple(p.lower() for p in patterns)
 
 
 @attrs.frozen

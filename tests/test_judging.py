@@ -61,3 +61,21 @@ async def test_the_null_and_keyword_judges_keep_the_previous_judgement() -> None
     assert await NullJudge().judge(conversation, OUTCOMES, None, previous) is previous
     keyword = KeywordJudge.from_phrases({"refunded": ["refund issued"]})
     assert await keyword.judge(conversation, OUTCOMES, None, previous) is previous
+
+
+@pytest.mark.parametrize(
+    ("text", "reached"),
+    [
+        ("Your REFUND ISSUED notice is on its way.", True),  # case folds, as the regex did
+        ("The refund issued.", True),
+        ("A refund issuedx is no phrase", False),  # the substring screen passes, \b refuses
+        ("Nothing about money here.", False),  # the substring screen alone refuses
+    ],
+)
+async def test_the_keyword_judges_substring_screen_agrees_with_its_word_match(
+    text: str, reached: bool
+) -> None:
+    conversation = Conversation((Message(text, T0, ParticipantRole.AGENT),))
+    keyword = KeywordJudge.from_phrases({"refunded": ["Refund issued"]})
+    judgement = await keyword.judge(conversation, OUTCOMES, None, None)
+    assert (judgement.outcome is not None) is reached

@@ -18,6 +18,7 @@ from convsim_core import (
     TerminationReason,
     Usage,
 )
+from convsim_core.models import Attachment, QuickReply
 from convsim_core.serialization import SchemaError, dumps, from_json, loads, to_json
 
 T0 = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
@@ -171,3 +172,22 @@ def test_bad_json_gets_a_clear_error(text: str, fragment: str) -> None:
 def test_loads_checks_expected_type() -> None:
     with pytest.raises(SchemaError, match="expected a 'result' document, got 'message'"):
         loads(dumps(Message("hi", T0, ParticipantRole.AGENT)), ConversationResult)
+
+
+def test_restamped_copies_every_field_but_the_timestamp() -> None:
+    values = {
+        "content": "pick one",
+        "timestamp": T0,
+        "sender": ParticipantRole.CUSTOMER,
+        "author": "person",
+        "attachments": (Attachment("image", "https://example.com/a.png"),),
+        "quick_replies": (QuickReply("Yes", "yes"),),
+        "choice": QuickReply("Yes", "yes"),
+    }
+    # A field added to Message must be added here and to Message.restamped (written out).
+    assert [field.name for field in attrs.fields(Message)] == list(values)
+    message = Message(**values)  # type: ignore[arg-type]
+    later = datetime(2026, 3, 1, 10, 0, tzinfo=UTC)
+    restamped = message.restamped(later)
+    assert restamped == attrs.evolve(message, timestamp=later)
+    assert restamped.timestamp == later and message.timestamp == T0

@@ -6,7 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from convsim_core import ConversationResult, Message, ParticipantRole, TerminationReason
+from convsim_core import (
+    ConversationResult,
+    Judgement,
+    Message,
+    Outcome,
+    ParticipantRole,
+    TerminationReason,
+    Usage,
+)
 from convsim_core.models import Conversation
 from convsim_core.persistence import TranscriptWriter, read_transcript
 from convsim_core.serialization import SchemaError, to_json
@@ -65,3 +73,31 @@ def test_reading_something_that_is_not_a_transcript(tmp_path: Path) -> None:
     path.write_text("hello\n")
     with pytest.raises(SchemaError, match="is not a convsim transcript"):
         read_transcript(path)
+
+
+@pytest.mark.parametrize("outcome", [None, Outcome("resolved", "Issue resolved")])
+async def test_result_line_equals_the_json_form(tmp_path: Path, outcome: Outcome | None) -> None:
+    # The writer splices the message lines it already encoded into the result line.
+    path = tmp_path / "t.jsonl"
+    writer = TranscriptWriter(path)
+    await writer.start({})
+    messages = (
+        Message("hi", T0, ParticipantRole.CUSTOMER),
+        Message("it is refunded", T0, ParticipantRole.AGENT, author="simulation"),
+    )
+    for index, message in enumerate(messages):
+        writer.message(index, message)
+    result = ConversationResult(
+        Conversation(messages, outcome),
+        duration_seconds=0.25,
+        termination_reason=TerminationReason.OUTCOME_REACHED,
+        termination_detail="outcome reached",
+        usage=Usage(llm_calls=2, prompt_tokens=10, completion_tokens=5),
+        judgement=Judgement(outcome, "agent said it", 1, "refunded", 0.9),
+        seed=7,
+        protocol_errors=("frame is not JSON",),
+    )
+    writer.finish(result)
+    last = path.read_text(encoding="utf-8").splitlines()[-1]
+    assert json.loads(last) == to_json(result)
+    assert last == json.dumps(to_json(result), ensure_ascii=False, separators=(",", ":"))

@@ -20,6 +20,7 @@ from convsim_core import (
 )
 from convsim_core.pacing import ControlledPacer, NoPacing, RealTimePacing
 from convsim_core.termination import (
+    DEFAULT_CLOSING_PHRASES,
     AnyOf,
     ClosingPhrases,
     GoalCompletion,
@@ -118,6 +119,30 @@ async def test_closing_phrases_default_and_custom() -> None:
     custom = ClosingPhrases((r"see you\s+soon",), sender=C)
     assert await custom.check(state(convo((A, "see you soon")))) is None
     assert await custom.check(state(convo((C, "See you   soon")))) is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Anything else? Have a great day!",
+        "HAVE A NICE DAY",
+        "Thanks, goodbye.",
+        "I'll take care of that refund right away.",
+        "You can say goodbye to those fees.",
+        "Bye for now \u2728",  # not ASCII: the regex screen
+        "Merci et au revoir, have a good day",
+        "Have a n\u0131ce day",  # dotless i: IGNORECASE takes it for an i, lower() does not
+        "Take care of yourself!",
+        "Let me check the charges on that account for you now.",
+        "",
+    ],
+)
+def test_literal_phrase_screen_finds_what_the_regex_screen_finds(text: str) -> None:
+    # The default phrases (words and spaces) are screened by substring on ASCII text; a
+    # pattern with regex syntax (one that never matches) sends every message through the
+    # IGNORECASE regex screen instead. The two must agree on every message.
+    by_regex = ClosingPhrases((*DEFAULT_CLOSING_PHRASES, "zz+qx"))
+    assert ClosingPhrases().sign_off(text) == by_regex.sign_off(text)
 
 
 def test_closing_phrases_bad_regex_is_a_value_error() -> None:

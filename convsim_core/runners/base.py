@@ -8,7 +8,6 @@ hybrid simulations label and record conversations identically.
 from __future__ import annotations
 
 import abc
-import asyncio
 import functools
 import logging
 from collections.abc import Callable
@@ -171,43 +170,40 @@ class Runner(abc.ABC):
 
     def _set_state(self, state: RunnerState, detail: str = "") -> None:
         self._state = state
-        self._emit(StateChanged(state, detail))
+        if self._observed:
+            self._emit(StateChanged(state, detail))
 
     async def _record(self, message: Message) -> Termination | None:
-        """Add a message, judge, report progress; returns a termination if one fires."""
+        """Add a message: transcript line, judgement, termination check, progress.
+
+        Returns the termination that fires, if any. The one step every message of every run
+        takes, hence written out in one function (no event is built when nobody listens).
+        """
+        services = self.services
         conversation = self._conversation.with_message(message)
         index = len(conversation.messages) - 1
-        self.services.transcript.message(index, message)
+        services.transcript.message(index, message)
         self._conversation = conversation
-        if self._observed:
+        if services.event_callback is not None:
             self._emit(MessageAdded(index, message))
-        judgement = await self.services.judge.judge(
-            conversation, self.outcomes, self.intent, self._judgement
-        )
-        if judgement is not self._judgement:
+        previous = self._judgement
+        judgement = await services.judge.judge(conversation, self.outcomes, self.intent, previous)
+        if judgement is not previous:
             self._judgement = judgement
             if judgement.outcome != conversation.outcome:
-                self._conversation = attrs.evolve(conversation, outcome=judgement.outcome)
-            self._emit(Judged(judgement))
-        termination = await self._check_termination()
-        if self.progress_callback is not None:
-            self.progress_callback(self._conversation, self.get_progress())
-        return termination
-
-    async def _check_termination(self) -> Termination | None:
-        state = TurnState(
-            conversation=self._conversation,
-            outcomes=self.outcomes,
-            intent=self.intent,
-            judgement=self._judgement,
-            max_messages=self.max_messages,
-        )
-        found = await self.services.termination.check(state)
-        if found is None and len(state.conversation.messages) >= self.max_messages:
-            found = Termination(
+                conversation = attrs.evolve(conversation, outcome=judgement.outcome)
+                self._conversation = conversation
+            if services.event_callback is not None:
+                self._emit(Judged(judgement))
+        state = TurnState(conversation, self.outcomes, self.intent, judgement, self.max_messages)
+        termination = await services.termination.check(state)
+        if termination is None and index + 1 >= self.max_messages:
+            termination = Termination(
                 TerminationReason.MAX_MESSAGES, f"reached {self.max_messages} messages"
             )
-        return found
+        if self.progress_callback is not None:
+            self.progress_callback(conversation, self.get_progress())
+        return termination
 
     async def _finish(
         self,
@@ -231,9 +227,10 @@ class Runner(abc.ABC):
         )
         try:
             self.services.transcript.finish(result)
-            # run() returns once the transcript is complete on disk; shielded so a
-            # cancellation cannot leave it half written.
-            await asyncio.shield(self.services.transcript.closed())
+            # run() returns once the transcript is complete on disk. Awaited directly, not
+            # through asyncio.shield (a task and a trip round the event loop per run): the
+            # sinks write synchronously, and one that has to wait shields its own wait.
+            await self.services.transcript.closed()
         except Exception:  # a transcript problem must not lose the result itself
             logger.exception("could not write the transcript")
         failed = error is not None and termination.reason is not TerminationReason.STOPPED
