@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 
 import attrs
 
+from convsim_core.channel import names_a_wrong_url
 from convsim_core.models import ConversationResult, TerminationReason
 
 logger = logging.getLogger(__name__)
@@ -49,7 +50,13 @@ class RetryPolicy:
 
 
 def is_infrastructure_error(result: ConversationResult) -> bool:
-    return result.termination_reason in INFRASTRUCTURE_ERRORS
+    """An error a pause may fix. Not a URL with no bot behind it (a webhook's 404): every retry
+    would get the same answer, and the probe, which finds the host up, would end each pause at
+    once, so a batch of N logged N "unreachable ... answers again" pairs and ran every
+    conversation four times."""
+    if result.termination_reason not in INFRASTRUCTURE_ERRORS:
+        return False
+    return not names_a_wrong_url(result.error or "")
 
 
 class OutageGate:
