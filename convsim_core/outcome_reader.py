@@ -21,6 +21,7 @@ Every decision keeps the clause and why, and the best rejected candidate is kept
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import NamedTuple
 
 import attrs
 
@@ -191,8 +192,9 @@ def read_message(
         refusals: list[tuple[OutcomeSense, Reading]] = []
         grams = ngrams(clause.stems)
         answering = confirmed if position < 2 else frozenset()  # the direct answer
+        around = ClauseContext(answering, apologised, requested)
         for sense in eligible:
-            found = _read_clause(clause, sense, grams, answering, apologised, requested)
+            found = _read_clause(clause, sense, grams, around)
             if found is None:
                 continue
             if (
@@ -270,18 +272,22 @@ def bad_news_lead(clause: Clause) -> str | None:
     return next((w for w in ws if w in REGRET_WORDS), "no" if "no" in ws else None)
 
 
+class ClauseContext(NamedTuple):
+    """What the messages around a clause tell its reading: the request the customer just
+    confirmed, an apology in the clause before, and what the customer asked for outright."""
+
+    confirmed: frozenset[str] = frozenset()
+    apologised: str | None = None
+    requested: frozenset[str] = frozenset()
+
+
 def _read_clause(
-    clause: Clause,
-    sense: OutcomeSense,
-    grams: set[tuple[str, ...]],
-    confirmed: frozenset[str] = frozenset(),
-    apologised: str | None = None,
-    requested: frozenset[str] = frozenset(),
+    clause: Clause, sense: OutcomeSense, grams: set[tuple[str, ...]], around: ClauseContext
 ) -> Reading | None:
     keyword = _keyword(clause, sense, grams)
     if keyword is not None and keyword.is_hit:
         return keyword
-    concept = _concept(clause, sense, grams, confirmed, apologised, requested)
+    concept = _concept(clause, sense, grams, around)
     if concept is not None and concept.is_hit:
         return concept
     return keyword or concept
@@ -389,13 +395,9 @@ _ASKING = frozenset({"can", "could", "would", "shall", "should", "do", "does", "
 
 
 def _concept(
-    clause: Clause,
-    sense: OutcomeSense,
-    grams: set[tuple[str, ...]],
-    confirmed: frozenset[str] = frozenset(),
-    apologised: str | None = None,
-    requested: frozenset[str] = frozenset(),
+    clause: Clause, sense: OutcomeSense, grams: set[tuple[str, ...]], around: ClauseContext
 ) -> Reading | None:
+    confirmed, apologised, requested = around
     positions: list[tuple[int, Group | None]] = []
     spans: list[str] = []
     context: list[int] = []
