@@ -119,6 +119,8 @@ class WorkerInfo:
     restarts: int = 0
     peak_rss_kb: int | None = None
     """The process's peak resident memory, reported when it exits cleanly."""
+    cpu_seconds: float | None = None
+    """CPU time the process spent from being ready to exiting cleanly (benchmarks read it)."""
 
 
 BatchListener = Callable[[RunStatus], None]

@@ -225,7 +225,7 @@ class WorkerPoolExecutor(BatchExecutor):
                 elif kind == "log":
                     logger.log(message[1], "worker %d: %s", info.index, message[2])
                 elif kind == "bye":
-                    info.peak_rss_kb = message[1]
+                    info.peak_rss_kb, info.cpu_seconds = message[1], message[2]
                 elif kind == "fatal":
                     raise WorkerError(f"worker {info.index}: {message[1]}")
                 if self._finished_all():
