@@ -25,7 +25,7 @@ import attrs
 
 from convsim_core.batch.folder import set_aside
 from convsim_core.batch.plan import PlannedRun
-from convsim_core.batch.retry import OutageGate, RetryPolicy, is_infrastructure_error
+from convsim_core.batch.retry import Gate, OutageGate, RetryPolicy, is_infrastructure_error
 from convsim_core.channel import ChannelError
 from convsim_core.models import Conversation, ConversationResult, Message, TerminationReason
 from convsim_core.persistence import TranscriptSink, TranscriptWriter
@@ -225,7 +225,10 @@ class BatchExecutor:
         retry: RetryPolicy | None = None,
         scenario_headers: Mapping[str, Mapping[str, Any]] | None = None,
         policy: RunPolicy | None = None,
+        gate: Gate | None = None,
     ) -> None:
+        """``gate``: the outage gate to wait on when it is kept elsewhere (a worker process's
+        view of its parent's); by default :meth:`run` makes one from ``retry``."""
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
         missing = sorted({run.scenario for run in runs} - set(scenarios))
@@ -242,6 +245,7 @@ class BatchExecutor:
         """Pause-and-retry on an unreachable bot; None records such runs as errors at once."""
         self.retried = 0
         self._gate: OutageGate | None = None
+        self._shared_gate = gate
         self.scenario_headers = dict(scenario_headers or {})
         """Added to the transcript header of each run of that scenario (e.g. its config hash)."""
         self.policy = policy
@@ -338,7 +342,7 @@ class BatchExecutor:
         return status
 
     async def _run_one(self, status: RunStatus) -> None:
-        gate = self._gate
+        gate: Gate | None = self._shared_gate or self._gate
         if gate is not None:
             await gate.wait_open()  # the bot is away: do not start what would fail
         run = status.run

@@ -130,6 +130,40 @@ class _LinkAuthority:
             self.link.send(("limit", kind, value))
 
 
+class _LinkGate:
+    """The parent's outage gate, as this worker sees it (:class:`~convsim_core.batch.retry.Gate`).
+
+    A conversation that lost the bot closes this worker's gate at once and tells the parent,
+    which pauses every worker, probes the bot, and tells them all when it answers again (or
+    when the pause gave up): one outage pause for the whole batch, as in one process.
+    """
+
+    def __init__(self, link: Link, is_open: bool, given_up: bool) -> None:
+        self.link = link
+        self.given_up = given_up
+        self._open = asyncio.Event()
+        if is_open:
+            self._open.set()
+
+    async def wait_open(self) -> None:
+        await self._open.wait()
+
+    def report_failure(self, detail: str) -> None:
+        if not self._open.is_set() or self.given_up:
+            return
+        self._open.clear()
+        with contextlib.suppress(LinkClosed):
+            self.link.send(("outage", detail))
+
+    def update(self, is_open: bool, given_up: bool) -> None:
+        """What the parent's gate says now."""
+        self.given_up = given_up
+        if is_open:
+            self._open.set()
+        else:
+            self._open.clear()
+
+
 @contextlib.contextmanager
 def _limits(authority: _LinkAuthority | None) -> Iterator[None]:
     if authority is None:
@@ -167,6 +201,7 @@ async def serve(sock: socket.socket) -> None:
     except LinkClosed:
         return
     assert kind == "init", kind
+    gate = _LinkGate(link, *init["gate"]) if init["retry"] is not None else None
     try:
         async with init["setup"].open() as factory:
             executor = BatchExecutor(
@@ -178,6 +213,8 @@ async def serve(sock: socket.socket) -> None:
                 header=init["header"],
                 scenario_headers=init["scenario_headers"],
                 listener=_Events(link),
+                retry=init["retry"],
+                gate=gate,
             )
             ensure_open_files(init["capacity"] + 64)
             # Everything imported and set up so far lives as long as the process: keep the
@@ -187,7 +224,7 @@ async def serve(sock: socket.socket) -> None:
             authority = _LinkAuthority(link) if init["limited"] else None
             with _limits(authority):
                 link.send(("ready",))
-                await _loop(link, executor, authority, time.process_time())
+                await _loop(link, executor, authority, gate, time.process_time())
     except Exception as exc:
         logger.exception("worker failed")
         with contextlib.suppress(LinkClosed):
@@ -199,7 +236,11 @@ async def serve(sock: socket.socket) -> None:
 
 
 async def _loop(
-    link: Link, executor: BatchExecutor, authority: _LinkAuthority | None, ready_cpu: float
+    link: Link,
+    executor: BatchExecutor,
+    authority: _LinkAuthority | None,
+    gate: _LinkGate | None,
+    ready_cpu: float,
 ) -> None:
     tasks: set[asyncio.Task[Any]] = set()
     events = executor.listener
@@ -219,6 +260,8 @@ async def _loop(
                     task.add_done_callback(tasks.discard)
             elif kind == "granted" and authority is not None:
                 authority.grants.granted(message[1])
+            elif kind == "gate" and gate is not None:
+                gate.update(message[1], message[2])
             elif kind == "exit":
                 link.send(("bye", _peak_rss_kb(), time.process_time() - ready_cpu))
                 return

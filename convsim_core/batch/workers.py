@@ -9,6 +9,9 @@ dashboard read it as for a single process) and alone writes the manifest and sum
 LLM rate limits stay one budget: a worker's conversations ask the parent's
 :class:`~convsim_core.batch.ratelimit.BatchRateLimiter` for every request
 (:mod:`convsim_core.batch.remote_limits`), and a 429 seen by any worker pauses all of them.
+The pause on a bot outage is one too: a worker whose conversation lost the bot tells the
+parent, which holds the batch's :class:`~convsim_core.batch.retry.OutageGate`, pauses every
+worker, probes the bot and lets them all go on when it answers.
 
 Nothing is lost when a worker dies (even by SIGKILL): its conversations in flight whose
 transcript is complete are counted from the transcript, the others are set aside as
@@ -30,6 +33,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Any, Protocol
 
+import attrs
+
 from convsim_core.batch.executor import (
     BatchExecutor,
     RunnerFactory,
@@ -39,6 +44,7 @@ from convsim_core.batch.executor import (
 )
 from convsim_core.batch.folder import TranscriptState, set_aside, transcript_state
 from convsim_core.batch.plan import PlannedRun
+from convsim_core.batch.retry import OutageGate
 from convsim_core.batch.wire import Link, LinkClosed
 from convsim_core.batch.worker_process import worker_main
 from convsim_core.persistence import read_transcript
@@ -99,6 +105,7 @@ class WorkerPoolExecutor(BatchExecutor):
         self._all_done: asyncio.Future[None] | None = None
         self._stopping = False
         self._restarts = 0
+        self._reopening: set[asyncio.Task[None]] = set()
         self.start_together = start_together
         self.ready_at: float | None = None
         """When the last of the first workers was up (start-up is everything before)."""
@@ -115,6 +122,7 @@ class WorkerPoolExecutor(BatchExecutor):
         self.started_at = time.monotonic()
         loop = asyncio.get_running_loop()
         self._all_done = loop.create_future()
+        self._gate = OutageGate(self.retry) if self.retry is not None else None
         limiter = self.limiter
         setup = self.setup()
         self.workers[:] = [WorkerInfo(i, c) for i, c in enumerate(split(self.concurrency, count))]
@@ -134,6 +142,10 @@ class WorkerPoolExecutor(BatchExecutor):
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             self._kill_all()
+            for task in self._reopening:
+                task.cancel()
+            if self._gate is not None:
+                await self._gate.close()
             self.elapsed = time.monotonic() - self.started_at
         return self.counts
 
@@ -201,6 +213,9 @@ class WorkerPoolExecutor(BatchExecutor):
                         "header": self.header,
                         "scenario_headers": self.scenario_headers,
                         "limited": limiter is not None,
+                        # The parent probes the bot; a worker only needs the attempts.
+                        "retry": attrs.evolve(self.retry, probe=None) if self.retry else None,
+                        "gate": self._gate_state(),
                     },
                 )
             )
@@ -219,8 +234,12 @@ class WorkerPoolExecutor(BatchExecutor):
                     from convsim_core.batch.remote_limits import apply_notice
 
                     apply_notice(limiter, message[1], message[2])
+                elif kind == "outage":
+                    self._on_outage(link, message[1])
                 elif kind == "ready":
                     self._links[info.index] = link
+                    if self._gate is not None:  # it may have changed since "init"
+                        link.send(("gate", *self._gate_state()))
                     self._on_ready(info, link)
                 elif kind == "log":
                     logger.log(message[1], "worker %d: %s", info.index, message[2])
@@ -359,15 +378,46 @@ class WorkerPoolExecutor(BatchExecutor):
         self.requeued += 1
         self._notify(status)
 
+    # -- the outage pause, for every worker --------------------------------------------------
+
+    def _gate_state(self) -> tuple[bool, bool]:
+        gate = self._gate
+        return (True, False) if gate is None else (gate.is_open, gate.given_up)
+
+    def _on_outage(self, link: Link, detail: str) -> None:
+        """A worker lost the bot: pause every worker while the parent probes it."""
+        gate = self._gate
+        if gate is None:
+            return
+        if not gate.is_open or gate.given_up:
+            # Paused already (the others were told), or not pausing any more: this worker
+            # closed its own gate and must hear the state now if it is not going to change.
+            if gate.is_open:
+                with contextlib.suppress(LinkClosed):
+                    link.send(("gate", *self._gate_state()))
+            return
+        gate.report_failure(detail)
+        self._broadcast(("gate", *self._gate_state()))
+        task = asyncio.create_task(self._reopen(gate), name="outage-reopen")
+        self._reopening.add(task)
+        task.add_done_callback(self._reopening.discard)
+
+    async def _reopen(self, gate: OutageGate) -> None:
+        await gate.wait_open()
+        self._broadcast(("gate", *self._gate_state()))
+
+    def _broadcast(self, message: tuple[Any, ...]) -> None:
+        for link in list(self._links.values()):
+            with contextlib.suppress(LinkClosed):
+                link.send(message)
+
     # -- the whole pool --------------------------------------------------------------------
 
     def _finished_all(self) -> bool:
         return not self._queue and not any(self._assigned.values())
 
     def _complete(self) -> None:
-        for link in list(self._links.values()):
-            with contextlib.suppress(LinkClosed):
-                link.send(("exit",))
+        self._broadcast(("exit",))
         if self._all_done is not None and not self._all_done.done():
             self._all_done.set_result(None)
 
@@ -378,9 +428,7 @@ class WorkerPoolExecutor(BatchExecutor):
     async def _stop(self, tasks: list[asyncio.Task[None]]) -> None:
         """Ask every worker to stop and wait while they write their ``stopped`` lines."""
         self._stopping = True
-        for link in list(self._links.values()):
-            with contextlib.suppress(LinkClosed):
-                link.send(("stop",))
+        self._broadcast(("stop",))
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(
                 asyncio.shield(asyncio.gather(*tasks, return_exceptions=True)),

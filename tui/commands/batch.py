@@ -42,6 +42,7 @@ from tui.outputs import check_out_folder
 from tui.wiring.batch_job import BatchJob
 from tui.wiring.bots import BotTarget
 from tui.wiring.errors import UserError, as_user_error
+from tui.wiring.scale import one_process_reason
 from tui.wiring.scenarios import load_batch_entry, load_scenarios
 
 __all__ = ["BatchJob", "BotTarget", "build_job", "execute", "load_scenarios", "register", "run"]
@@ -242,6 +243,13 @@ async def execute(job: BatchJob, session: BatchSession) -> BatchSummary:
     """Run the prepared session inside the bot/channel setup the job needs."""
     job.prepare_llm_cache()
     async with job.bot_channels():
+        if job.workers is None and job.ray is None:
+            reason = one_process_reason(job)
+            if reason is not None:
+                logger.warning(
+                    "running in one process: %s (set [bot.callback] port = 0 to use every core)",
+                    reason,
+                )
         if job.target is not None:
             session.executor.retry = RetryPolicy(probe=bot_probe(job.profiles))
         return await session.run(limiter=job.limiter())

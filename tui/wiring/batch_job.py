@@ -123,8 +123,12 @@ class BatchJob:
                 configure_cache(llm_settings(scenario))
 
     @contextlib.asynccontextmanager
-    async def bot_channels(self) -> AsyncIterator[None]:
-        """Start the demo bot if asked, and open one channel per scenario for the batch."""
+    async def bot_channels(self, *, check: bool = True) -> AsyncIterator[None]:
+        """Start the demo bot if asked, and open one channel per scenario for the batch.
+
+        ``check=False`` skips asking the bot whether it answers: a worker process opening
+        its channels when the parent has checked already (the bot may be in an outage the
+        batch is waiting out; the worker must come up and wait with the others)."""
         if self.target is None:
             yield
             return
@@ -143,7 +147,7 @@ class BatchJob:
             check_channel_setup(profiles, counts)
             shared: dict[BotProfile, Channel] = {}
             for key, profile in profiles.items():
-                if profile.url not in checked:
+                if check and profile.url not in checked:
                     checked.add(profile.url)
                     try:
                         await check_reachable(profile)
