@@ -303,13 +303,39 @@ class BatchExecutor:
         return self.counts
 
     async def _worker(self) -> None:
+        while (status := self._next_queued()) is not None:
+            await self._run_one(status)
+
+    def _next_queued(self) -> RunStatus | None:
+        """The next queued run the run policy still wants (None: the queue is empty); the
+        ones it no longer wants are left out on the way."""
         queue = self._queue
         while queue:
             status = queue.popleft()
-            if self.policy is not None and not self.policy.wanted(status.run):
-                self._leave_out(status)
-                continue
-            await self._run_one(status)
+            if self.policy is None or self.policy.wanted(status.run):
+                return status
+            self._leave_out(status)
+        return None
+
+    def _start(self, status: RunStatus, worker: int | None = None) -> None:
+        """A queued run starts (here, or on worker process or actor ``worker``)."""
+        counts = self.counts
+        counts.pending -= 1
+        counts.running += 1
+        status.state = RunState.RUNNING
+        status.started = time.monotonic()
+        status.worker = worker
+        self._notify(status)
+
+    def _requeue(self, status: RunStatus) -> None:
+        """A started run goes back to the front of the queue (its worker or actor died)."""
+        self.counts.running -= 1
+        self.counts.pending += 1
+        status.state = RunState.PENDING
+        status.messages = 0
+        status.worker = None
+        self._queue.appendleft(status)
+        self._notify(status)
 
     def _leave_out(self, status: RunStatus) -> None:
         counts = self.counts
@@ -346,12 +372,7 @@ class BatchExecutor:
         if gate is not None:
             await gate.wait_open()  # the bot is away: do not start what would fail
         run = status.run
-        counts = self.counts
-        counts.pending -= 1
-        counts.running += 1
-        status.state = RunState.RUNNING
-        status.started = time.monotonic()
-        self._notify(status)
+        self._start(status)
         attempt = 0
         while True:
             may_hold = (

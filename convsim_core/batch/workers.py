@@ -29,22 +29,16 @@ import multiprocessing
 import socket
 import sys
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import AbstractAsyncContextManager
-from typing import TYPE_CHECKING, Any, Protocol
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from convsim_core.batch.executor import (
-    BatchExecutor,
-    RunnerFactory,
-    RunState,
-    RunStatus,
-    WorkerInfo,
-)
+from convsim_core.batch.executor import RunStatus, WorkerInfo
 from convsim_core.batch.folder import TranscriptState, set_aside, transcript_state
 from convsim_core.batch.plan import PlannedRun
 from convsim_core.batch.retry import OutageGate
+from convsim_core.batch.spread import SpreadExecutor, WorkerError, WorkerSetup
 from convsim_core.batch.wire import Link, LinkClosed
 from convsim_core.batch.worker_process import worker_main
 from convsim_core.persistence import read_transcript
@@ -58,45 +52,23 @@ STOP_GRACE_SECONDS = 20.0
 """How long stopped workers get to write their ``stopped`` result lines before being killed."""
 
 
-class WorkerSetup(Protocol):
-    """How a worker builds its conversations' runners; pickled into every worker process."""
-
-    def open(self) -> AbstractAsyncContextManager[RunnerFactory]:
-        """Open what the runners need (bot channels, LLM cache) for the worker's lifetime."""
-        ...
-
-
-class WorkerError(RuntimeError):
-    """The workers could not run the batch (they failed to start, or kept dying)."""
-
-
-def split(concurrency: int, workers: int) -> list[int]:
-    """Each worker's share of the batch's concurrency (the first ones take the remainder)."""
-    base, extra = divmod(concurrency, workers)
-    return [base + (1 if i < extra else 0) for i in range(workers)]
-
-
-class WorkerPoolExecutor(BatchExecutor):
+class WorkerPoolExecutor(SpreadExecutor):
     """A :class:`BatchExecutor` whose conversations run in ``workers`` processes."""
 
     def __init__(
         self,
-        runs: Sequence[PlannedRun],
-        scenarios: Mapping[str, Any],
-        factory: RunnerFactory,
-        *,
-        setup: Callable[[], WorkerSetup],
+        *args: Any,
         workers: int,
         max_restarts: int | None = None,
         start_together: bool = False,
         **kwargs: Any,
     ) -> None:
-        """``start_together``: hand out work only once every worker is up (benchmarks measure
-        the run apart from the start-up; users want the first worker busy at once)."""
-        super().__init__(runs, scenarios, factory, **kwargs)
+        """The arguments of :class:`SpreadExecutor`, and: ``start_together``: hand out work
+        only once every worker is up (benchmarks measure the run apart from the start-up;
+        users want the first worker busy at once)."""
+        super().__init__(*args, **kwargs)
         if workers < 1:
             raise ValueError("workers must be at least 1")
-        self.setup = setup
         self.worker_count = workers
         self.max_restarts = 2 * workers if max_restarts is None else max_restarts
         self._assigned: dict[int, dict[str, RunStatus]] = {}
@@ -107,8 +79,6 @@ class WorkerPoolExecutor(BatchExecutor):
         self._restarts = 0
         self._reopening: set[asyncio.Task[None]] = set()
         self.start_together = start_together
-        self.ready_at: float | None = None
-        """When the last of the first workers was up (start-up is everything before)."""
         self.requeued = 0
         """Conversations run again because their worker died before finishing them."""
         self.recovered = 0
@@ -125,7 +95,7 @@ class WorkerPoolExecutor(BatchExecutor):
         self._gate = OutageGate(self.retry) if self.retry is not None else None
         limiter = self.limiter
         setup = self.setup()
-        self.workers[:] = [WorkerInfo(i, c) for i, c in enumerate(split(self.concurrency, count))]
+        self._spread(count)
         tasks = [
             asyncio.create_task(self._serve(info, setup, limiter), name=f"worker-{info.index}")
             for info in self.workers
@@ -270,21 +240,10 @@ class WorkerPoolExecutor(BatchExecutor):
             return
         assigned = self._assigned[info.index]
         batch: list[PlannedRun] = []
-        counts = self.counts
-        now = time.monotonic()
-        while self._queue and len(assigned) < info.capacity:
-            status = self._queue.popleft()
-            if self.policy is not None and not self.policy.wanted(status.run):
-                self._leave_out(status)
-                continue
-            status.state = RunState.RUNNING
-            status.started = now
-            status.worker = info.index
+        while len(assigned) < info.capacity and (status := self._next_queued()) is not None:
+            self._start(status, info.index)
             assigned[status.run.run_id] = status
-            counts.pending -= 1
-            counts.running += 1
             batch.append(status.run)
-            self._notify(status)
         if batch:
             info.running = len(assigned)
             link.send(("run", batch))
@@ -369,14 +328,8 @@ class WorkerPoolExecutor(BatchExecutor):
             return
         if state is not TranscriptState.MISSING:
             set_aside(path)
-        status.state = RunState.PENDING
-        status.messages = 0
-        status.worker = None
-        self.counts.running -= 1
-        self.counts.pending += 1
-        self._queue.appendleft(status)
         self.requeued += 1
-        self._notify(status)
+        self._requeue(status)
 
     # -- the outage pause, for every worker --------------------------------------------------
 

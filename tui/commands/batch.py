@@ -33,7 +33,7 @@ from convsim_core.batch.limits import RateLimits
 from convsim_core.batch.manifest import has_manifest, scenario_location
 from convsim_core.batch.progress import ProgressPrinter
 from convsim_core.batch.retry import RetryPolicy
-from convsim_core.batch.workers import WorkerError
+from convsim_core.batch.spread import WorkerError
 from tui.batch_checks import bot_probe, check_llm_keys, recorded_concurrency
 from tui.commands.bot_options import add_bot_options
 from tui.commands.scale_options import add_scale_options, scale_options
