@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,9 @@ from channels.demo_bot import DemoBotServer
 from convsim_core.batch import BatchPlan, ScenarioEntry, collect
 from convsim_core.batch.workers import WorkerPoolExecutor
 from convsim_core.scenario import load_scenario
-from tests.support.refund_scenario import refund_toml
+from tests.support.outage import restart
+from tests.support.ports import free_port
+from tests.support.refund_scenario import refund_file as refund
 from tests.support.timeouts import TIMEOUT
 from tui.cli import main
 from tui.commands.batch import execute
@@ -26,19 +27,6 @@ from tui.wiring.bots import BotTarget
 def _two_cores(monkeypatch: pytest.MonkeyPatch) -> None:
     """The default under test is one worker per core: make it two on any machine."""
     monkeypatch.setattr("tui.wiring.scale.default_workers", lambda: 2)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def refund(tmp_path: Path, name: str = "refund.toml", extra: str = "") -> Path:
-    path = tmp_path / name
-    text = refund_toml(reconnect=False).replace('name = "refund-demo-bot"', f'name = "{path.stem}"')
-    path.write_text(text + extra)
-    return path
 
 
 def callback(port: int) -> str:
@@ -87,10 +75,7 @@ async def test_a_hybrid_batch_uses_every_worker_and_one_outage_pauses_them_all(
         async with asyncio.timeout(TIMEOUT * 8):
             while not both_busy():  # noqa: ASYNC110 - polled state, no event
                 await asyncio.sleep(0.02)
-        await bot.stop()  # the bot goes away for a second, in the middle of conversations
-        await asyncio.sleep(1.0)
-        bot = DemoBotServer(port=port)
-        await bot.start()
+        bot = await restart(bot, port)  # away for a second, in the middle of conversations
         summary = await asyncio.wait_for(batch, TIMEOUT * 16)
     finally:
         batch.cancel()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 _REFUND_TOML = """
 name = "refund-demo-bot"
 title = "Refund a double charge from the demo bot"
@@ -55,3 +57,12 @@ def refund_toml(*, response_timeout: float = 3, reconnect: bool = False) -> str:
     """The scenario as TOML; ``reconnect`` adds a short reconnect policy for the bot."""
     text = _REFUND_TOML.replace("{response_timeout}", str(response_timeout))
     return text + _RECONNECT if reconnect else text
+
+
+def refund_file(folder: Path, name: str = "refund.toml", extra: str = "") -> Path:
+    """The scenario (without reconnects) written to ``folder/name``, named after the file,
+    with ``extra`` TOML appended."""
+    path = folder / name
+    text = refund_toml(reconnect=False).replace('name = "refund-demo-bot"', f'name = "{path.stem}"')
+    path.write_text(text + extra)
+    return path
