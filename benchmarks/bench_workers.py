@@ -275,7 +275,7 @@ async def bare_processes(base_url: str, calls: int, concurrency: int, system: st
     walls = [await asyncio.to_thread(out.get) for _ in children]
     for child in children:
         await asyncio.to_thread(child.join)
-    return calls / max(walls)
+    return calls / max(float(wall) for wall in walls)
 
 
 async def llm_throughput(
