@@ -1,6 +1,7 @@
 """Verdict quality on real human-written dialogues, and what the judge costs per message.
 
-    python -m benchmarks.bench_verdicts [--data FILE] [--passes N]
+    python -m benchmarks.bench_verdicts [--data FILE] [--passes N] [--only dev]
+                                        [--show-misses dev]
 
 Replays the 600 Schema-Guided Dialogue conversations (``/work/shared/data/sgd-train-600``,
 CC BY-SA 4.0) as scripted scenarios (:mod:`benchmarks.sgd_replay`) through the real full
@@ -12,6 +13,11 @@ say: any dialogue act but a goodbye or thanks). Then the judges' cost per messag
 the same messages in the same run.
 
 Targets: >= 90% per class, 0 premature endings.
+
+``--only dev`` measures the development half alone (work on the rules without looking at the
+held-out figure); ``--show-misses dev`` prints each wrong verdict of the development half with
+its transcript and why the judge decided as it did. Misses are only ever shown for the
+development half: the held-out half is for measuring.
 """
 
 from __future__ import annotations
@@ -25,11 +31,12 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks.sgd_replay import DATA, Dialogue, alternating, load, scenario, split
+from benchmarks.sgd_replay import DATA, OUTCOMES, Dialogue, alternating, load, scenario, split
 from convsim_core.builder import build_full_runner, build_services
-from convsim_core.models import Conversation, Message
+from convsim_core.models import Conversation, ConversationResult, Message
 from convsim_core.offline_judge import forget_readings
 from convsim_core.usage import UsageMeter
+from convsim_core.verdict_why import why
 
 CLASSES = ("completed", "failed", "none")
 KINDS = ("offline", "keyword")
@@ -37,7 +44,7 @@ TARGET = 0.90
 
 
 async def verdicts(
-    dialogues: Sequence[Dialogue], kind: str
+    dialogues: Sequence[Dialogue], kind: str, *, show_misses: bool = False
 ) -> tuple[collections.Counter[tuple[str, str]], int, int]:
     """(confusion counts (true, judged), premature endings, ended before the last message)."""
     confusion: collections.Counter[tuple[str, str]] = collections.Counter()
@@ -45,11 +52,22 @@ async def verdicts(
     for dialogue in dialogues:
         result = await build_full_runner(scenario(dialogue, kind), seed=1).run()
         outcome = result.conversation.outcome
-        confusion[(dialogue.label, outcome.name if outcome else "none")] += 1
+        judged = outcome.name if outcome else "none"
+        confusion[(dialogue.label, judged)] += 1
         count = len(result.conversation.messages)
         premature += dialogue.premature(count)
         early += count < len(dialogue.turns)
+        if show_misses and judged != dialogue.label:
+            show_miss(dialogue, judged, result)
     return confusion, premature, early
+
+
+def show_miss(dialogue: Dialogue, judged: str, result: ConversationResult) -> None:
+    """One wrong verdict: the transcript as replayed, and the judge's own explanation."""
+    print(f"--- {dialogue.id}: true {dialogue.label}, judged {judged}")
+    for number, message in enumerate(result.conversation.messages, start=1):
+        print(f"  #{number} {message.sender.value}: {message.content}")
+    print(f"  why: {why(result.judgement, OUTCOMES)}")
 
 
 def report(
@@ -111,7 +129,7 @@ async def cost(dialogues: Sequence[Dialogue], kind: str, passes: int) -> tuple[f
     return first / per_pass * 1e6, elapsed / count * 1e6, per_pass
 
 
-async def main(data: Path, passes: int) -> None:
+async def main(data: Path, passes: int, only: str | None, show_misses: str | None) -> None:
     logging.disable(logging.WARNING)
     dialogues = load(data)
     dev, held = split(dialogues)
@@ -119,12 +137,18 @@ async def main(data: Path, passes: int) -> None:
         f"bench_verdicts: {len(dialogues)} dialogues from {data}"
         f" (development {len(dev)}, held out {len(held)})"
     )
+    if show_misses == "dev":
+        print("wrong verdicts of the offline judge on the development half:")
+        await verdicts(dev, "offline", show_misses=True)
+    parts = (
+        (("dev", dev),) if only == "dev" else (("dev", dev), ("held-out", held), ("all", dialogues))
+    )
     print("verdicts (default termination rules, both sides scripted):")
     for kind in KINDS:
-        for name, part in (("dev", dev), ("held-out", held), ("all", dialogues)):
+        for name, part in parts:
             confusion, premature, early = await verdicts(part, kind)
             report(name, kind, confusion, premature, early)
-            if name == "all":
+            if name == parts[-1][0]:
                 matrix(confusion)
     print(f"judge cost per message ({passes} passes over every message, same run):")
     figures = {}
@@ -143,8 +167,16 @@ def cli() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--passes", type=int, default=3)
+    parser.add_argument(
+        "--only", choices=("dev",), help="measure the development half alone (no held-out figure)"
+    )
+    parser.add_argument(
+        "--show-misses",
+        choices=("dev",),
+        help="print the offline judge's wrong verdicts; development half only",
+    )
     args = parser.parse_args()
-    asyncio.run(main(args.data, args.passes))
+    asyncio.run(main(args.data, args.passes, args.only, args.show_misses))
 
 
 if __name__ == "__main__":

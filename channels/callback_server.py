@@ -25,6 +25,7 @@ from collections.abc import Awaitable, Callable
 import attrs
 from aiohttp import web
 
+from channels.app_server import AppServer
 from channels.connection_guard import LOG_WINDOW, ConnectionGuard, default_max_connections
 from channels.profile import CallbackSpec
 from channels.signing import SIGNATURE_HEADER, ReplayGuard
@@ -50,8 +51,10 @@ CallbackHandler = Callable[[bytes, str | None], Verdict]
 """``handler(body, conversation_id_from_url)``; the id is None on the generic route."""
 
 
-class CallbackServer:
+class CallbackServer(AppServer):
     """An aiohttp server on ``spec.host:spec.port`` (port 0: any free port)."""
+
+    label = "callback server"
 
     def __init__(
         self,
@@ -64,12 +67,19 @@ class CallbackServer:
         header_timeout: float = 10.0,
         body_timeout: float = 10.0,
     ) -> None:
+        # A callback still in flight at shutdown gets a second, not aiohttp's default minute.
+        super().__init__(
+            spec.host,
+            spec.port,
+            access_log=None,
+            shutdown_timeout=1.0,
+            keepalive_timeout=header_timeout,
+            lingering_time=body_timeout,
+        )
         self._spec = spec
         self._max = max_body_bytes
         self._secret = secret
         self._handler = handler
-        self._runner: web.AppRunner | None = None
-        self._port: int | None = None
         self._body_timeout = body_timeout
         self.guard = ConnectionGuard(
             max_connections=max_connections or default_max_connections(),
@@ -84,51 +94,25 @@ class CallbackServer:
     @property
     def base_url(self) -> str:
         """Where the bot reaches this server (``public_url`` if set); Bot Framework's serviceUrl."""
-        if self._spec.public_url:
-            return self._spec.public_url
-        if self._port is None:
-            raise RuntimeError("the callback server is not started")
-        host = self._spec.host
-        host = f"[{host}]" if ":" in host else host
-        return f"http://{host}:{self._port}"
+        return self._spec.public_url or self.url
 
     @property
     def callback_url(self) -> str:
         return self.base_url + self._spec.path
 
-    @property
-    def port(self) -> int | None:
-        return self._port
-
-    async def start(self) -> None:
+    def make_app(self) -> web.Application:
         app = web.Application(client_max_size=self._max, middlewares=[self._timed])
         app.router.add_post(self._spec.path, self._generic)
         for route in BOTFRAMEWORK_ROUTES:
             app.router.add_post(route, self._botframework)
-        # A callback still in flight at shutdown gets a second, not aiohttp's default minute.
-        runner = web.AppRunner(
-            app,
-            access_log=None,
-            shutdown_timeout=1.0,
-            keepalive_timeout=self.guard.header_timeout,
-            lingering_time=self._body_timeout,
-        )
-        await runner.setup()
-        site = _GuardedSite(runner, self._spec.host, self._spec.port, guard=self.guard)
-        try:
-            await site.start()
-        except OSError:
-            await runner.cleanup()
-            raise
-        self._runner = runner
-        self._port = site.port
-        logger.info("callback server listening on %s", self.base_url)
+        return app
 
-    async def stop(self) -> None:
-        """Stop serving; safe to call twice."""
-        runner, self._runner = self._runner, None
-        if runner is not None:
-            await runner.cleanup()
+    def make_site(self, runner: web.AppRunner, host: str, port: int) -> web.BaseSite:
+        return _GuardedSite(runner, host, port, guard=self.guard)
+
+    async def start(self) -> None:
+        await super().start()
+        logger.info("callback server listening on %s", self.base_url)
 
     @property
     def open_connections(self) -> int:

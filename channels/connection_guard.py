@@ -72,22 +72,25 @@ class ConnectionGuard:
     # -- called around each request (headers complete .. response sent) -----------------------
 
     def request_started(self, transport: asyncio.BaseTransport | None) -> None:
-        if transport is None or transport not in self.open:
+        if transport is not None:
+            self._stop_clock(transport)
+
+    def arm(self, transport: asyncio.BaseTransport | None) -> None:
+        """Start the clock for the next request's headers (also bounds idle keep-alive)."""
+        if transport is None or not self._stop_clock(transport):
             return
+        loop = asyncio.get_running_loop()
+        self.open[transport] = loop.call_later(self.header_timeout, self._expire, transport)
+
+    def _stop_clock(self, transport: asyncio.BaseTransport) -> bool:
+        """Cancel the connection's header timer; False if the guard does not hold it (closed)."""
+        if transport not in self.open:
+            return False
         timer = self.open[transport]
         if timer is not None:
             timer.cancel()
         self.open[transport] = None
-
-    def arm(self, transport: asyncio.BaseTransport | None) -> None:
-        """Start the clock for the next request's headers (also bounds idle keep-alive)."""
-        if transport is None or transport not in self.open:
-            return
-        timer = self.open[transport]
-        if timer is not None:
-            timer.cancel()
-        loop = asyncio.get_running_loop()
-        self.open[transport] = loop.call_later(self.header_timeout, self._expire, transport)
+        return True
 
     def _expire(self, transport: asyncio.BaseTransport) -> None:
         if transport not in self.open:

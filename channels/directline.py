@@ -40,7 +40,9 @@ from channels.directline_stream import ActivityStream, redact
 from channels.errors import describe, unreachable
 from channels.inbox import InboxSession
 from channels.profile import BotProfile, ProfileError
-from convsim_core.channel import Channel, ChannelError, ChannelState, ProtocolError
+from channels.sessions import WireChannel
+from channels.tasks import cancel_and_wait
+from convsim_core.channel import ChannelError, ChannelState, ProtocolError
 from convsim_core.models import Message
 
 logger = logging.getLogger(__name__)
@@ -50,8 +52,7 @@ class DirectLineSession(InboxSession):
     """One Direct Line conversation: a sender, a receiver (stream or polling), a token refresher."""
 
     def __init__(self, channel: DirectLineChannel, session_id: str) -> None:
-        super().__init__(session_id)
-        self._channel = channel
+        super().__init__(session_id, channel.sessions)
         self._profile = channel.profile
         self._spec = channel.profile.directline
         self._api = channel.api
@@ -321,32 +322,21 @@ class DirectLineSession(InboxSession):
 
     # -- closing ----------------------------------------------------------------------------------
 
-    async def close(self) -> None:
-        if not self._begin_close():
-            return
-        was_open = self.is_open
-        self.finish()
-        self._channel.forget(self)
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+    async def _release(self) -> None:
+        await cancel_and_wait(self._tasks)
         await self._stream.close()
-        if was_open:
-            self.report_state(ChannelState.CLOSED, "session closed")
 
 
-class DirectLineChannel(Channel):
+class DirectLineChannel(WireChannel[DirectLineSession]):
     """Reaches a bot through Direct Line 3.0 as its :class:`BotProfile` describes."""
 
+    kind = "directline"
+
     def __init__(self, profile: BotProfile) -> None:
-        if profile.kind != "directline":
-            raise ValueError(f"DirectLineChannel needs a directline profile, got {profile.kind!r}")
-        self.profile = profile
+        super().__init__(profile)
         self.codec = FrameCodec(profile)
         self._http: aiohttp.ClientSession | None = None
         self._api: DirectLineApi | None = None
-        self._sessions: dict[str, DirectLineSession] = {}
-        self._closed = False
         self._token_used = False
         """Token mode: the one conversation the token is for has been started."""
 
@@ -371,8 +361,7 @@ class DirectLineChannel(Channel):
         return value, spec.token_env is None
 
     async def create_session(self) -> DirectLineSession:
-        if self._closed:
-            raise ChannelError("the channel is closed")
+        self.sessions.check_open()
         bearer, is_secret = self._credential()
         if self.profile.directline.token_env is not None:
             if self._token_used:
@@ -392,16 +381,10 @@ class DirectLineChannel(Channel):
             self._api = DirectLineApi(self._http, base, timeout=self.profile.response_timeout)
         session = DirectLineSession(self, uuid.uuid4().hex)
         await session.start(bearer, renew_with_secret=is_secret)
-        self._sessions[session.session_id] = session
+        self.sessions.add(session)
         return session
 
-    def forget(self, session: DirectLineSession) -> None:
-        self._sessions.pop(session.session_id, None)
-
-    async def close(self) -> None:
-        self._closed = True
-        for session in list(self._sessions.values()):
-            await session.close()
+    async def _release(self) -> None:
         if self._http is not None:
             await self._http.close()
             self._http = None

@@ -1,8 +1,9 @@
 """What every wire session shares: the conversation record and the ordered inbox of replies.
 
-The transports (websocket, webhook, callback server) only call :meth:`InboxSession.deliver`,
-:meth:`fail` and :meth:`finish`; ordering, de-duplication and the moment a turn-complete flag is
-reported live here once.
+The transports (websocket, webhook, callback server, Socket.IO, Direct Line) only call
+:meth:`InboxSession.deliver` (or :meth:`deliver_from`), :meth:`fail` and :meth:`finish`; ordering,
+de-duplication, the moment a turn-complete flag is reported and the order of the steps of
+``close()`` live here once. A transport releases its own resources in :meth:`_release`.
 """
 
 from __future__ import annotations
@@ -11,12 +12,16 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from channels.codec import Inbound
 from convsim_core.channel import ChannelError, ChannelState, ProtocolError, Session
 from convsim_core.models import Conversation, Message, ParticipantRole
+
+if TYPE_CHECKING:
+    from channels.sessions import SessionRegistry
 
 logger = logging.getLogger(__name__)
 _AGENT = ParticipantRole.AGENT
@@ -35,8 +40,10 @@ _WAKE = _Item(message=None)
 class InboxSession(Session):
     """A session whose agent messages arrive from a transport callback into an ordered queue."""
 
-    def __init__(self, session_id: str) -> None:
+    def __init__(self, session_id: str, registry: SessionRegistry[Any] | None = None) -> None:
         self.session_id = session_id
+        self._registry = registry
+        """The channel's sessions, which this one leaves when it closes."""
         self._messages: list[Message] = []
         self._inbox: asyncio.Queue[_Item] = asyncio.Queue()
         self._end: ChannelError | bool | None = None
@@ -59,13 +66,6 @@ class InboxSession(Session):
             for error in early:
                 hook(error)
 
-    def _begin_close(self) -> bool:
-        """True the first time ``close()`` is called (even after a failure), False after."""
-        if self._closing:
-            return False
-        self._closing = True
-        return True
-
     @property
     def is_open(self) -> bool:
         return self._end is None
@@ -85,6 +85,23 @@ class InboxSession(Session):
             if self._messages[index] is message:
                 del self._messages[index]
                 return
+
+    async def close(self) -> None:
+        """End the conversation: the subscriber stops, the channel forgets it, the transport
+        lets go of it; CLOSED is reported only if it had not failed. Safe to call twice."""
+        if self._closing:  # even a failed session is closed once only
+            return
+        self._closing = True
+        was_open = self.is_open
+        self.finish()
+        if self._registry is not None:
+            self._registry.forget(self)
+        await self._release()
+        if was_open:
+            self.report_state(ChannelState.CLOSED, "session closed")
+
+    async def _release(self) -> None:
+        """What the transport holds for this session alone (a connection, tasks)."""
 
     # -- called by transports ---------------------------------------------------------------
 
@@ -111,6 +128,20 @@ class InboxSession(Session):
             self._inbox.put_nowait(_Item(message, inbound.turn_complete and index == last))
         if not inbound.texts and inbound.turn_complete:
             self._inbox.put_nowait(_Item(message=None, turn_complete=True))
+
+    def deliver_from(self, read: Callable[[], Inbound | None]) -> ProtocolError | None:
+        """Deliver what ``read()`` makes of a frame; its ``ProtocolError`` is reported instead.
+
+        Returns that error, for a transport that also answers it (a callback gets a 400).
+        """
+        try:
+            inbound = read()
+        except ProtocolError as error:
+            self.report_protocol_error(error)
+            return error
+        if inbound is not None:
+            self.deliver(inbound)
+        return None
 
     def report_protocol_error(self, error: ProtocolError) -> None:
         logger.warning("session %s: protocol error: %s [%s]", self.session_id, error, error.excerpt)

@@ -91,3 +91,29 @@ class JsonPath:
     def find_generic(self, document: Any) -> list[Any]:
         """:meth:`find` by jsonpath-ng alone (the reference the fast walk is tested against)."""
         return [match.value for match in self._expr.find(document)]
+
+
+def string_leaves(document: Any, *, every_item: bool = True) -> list[tuple[str, str]]:
+    """``(path, text)`` of each string in a parsed JSON document, in document order.
+
+    Paths are in this module's syntax (``a.b``, ``$[0].text``; ``$`` for a bare string).
+    ``every_item=False`` reads only the first item of each list, as ``[*]``: the shape its items
+    are taken to share, which is what a path suggested for ``[bot.reply]`` should match.
+    """
+    if isinstance(document, str):
+        return [("$", document)]
+    return _leaves(document, "", every_item)
+
+
+def _leaves(value: Any, prefix: str, every_item: bool) -> list[tuple[str, str]]:
+    if isinstance(value, str):
+        return [(prefix, value)]
+    found: list[tuple[str, str]] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found += _leaves(item, f"{prefix}.{key}" if prefix else str(key), every_item)
+    elif isinstance(value, list):
+        steps = enumerate(value) if every_item else (("*", item) for item in value[:1])
+        for step, item in steps:
+            found += _leaves(item, f"{prefix or '$'}[{step}]", every_item)
+    return found

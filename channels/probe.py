@@ -32,8 +32,8 @@ from channels.probe_read import (
     Read,
     preset_finding,
     read_frames,
-    texts_of,
     unreadable_notes,
+    usable,
 )
 from channels.probe_wire import Exchange, ws_exchange
 
@@ -88,55 +88,33 @@ async def _probe_ws(url: str, greeting: str, wait: float) -> ProbeResult:
     )
     first = await ws_exchange(url, hello, wait=wait)
     exchanges = [first]
+
+    def found(finding: Finding) -> ProbeResult:
+        return ProbeResult(url, tuple(exchanges), finding)
+
     if _engine_io(first):
-        return ProbeResult(url, tuple(exchanges), _socket_io_finding(url))
+        return found(_socket_io_finding(url))
     if first.error is not None:
-        return ProbeResult(url, tuple(exchanges), Finding("unknown", False, notes=(first.error,)))
+        return found(Finding("unknown", False, notes=(first.error,)))
     after = [f for f in first.frames if f.at >= 0]
     read = read_frames(after)
     if read.json_replies:
-        return ProbeResult(url, tuple(exchanges), _json_ws_finding(url, first, read, session))
+        return found(_json_ws_finding(url, first, read, session))
     plain = await ws_exchange(url, greeting, wait=wait)
     exchanges.append(plain)
     plain_read = read_frames([f for f in plain.frames if f.at >= 0])
     if plain_read.plain_replies:
         echoed = any('"type"' in r.text and greeting in r.text for r in read.replies)
-        echo_notes = ("it echoed the JSON greeting as text: it reads plain text",) if echoed else ()
-        return ProbeResult(
-            url,
-            tuple(exchanges),
-            Finding(
-                "plain text over WebSocket (one conversation per connection)",
-                True,
-                {"url": url, "preset": "plain-ws"},
-                replies=texts_of(plain_read.replies),
-                notes=echo_notes,
-            ),
-        )
+        protocol = "plain text over WebSocket (one conversation per connection)"
+        echo = ("it echoed the JSON greeting as text: it reads plain text",) if echoed else ()
+        return found(usable(protocol, {"url": url, "preset": "plain-ws"}, plain_read, echo))
     if read.plain_replies:
-        return ProbeResult(
-            url,
-            tuple(exchanges),
-            Finding(
-                "JSON in, plain text out over WebSocket",
-                True,
-                {"url": url, "preset": "generic-ws"},
-                replies=texts_of(read.replies),
-            ),
-        )
+        protocol = "JSON in, plain text out over WebSocket"
+        return found(usable(protocol, {"url": url, "preset": "generic-ws"}, read))
     if plain_read.json_replies:
-        profile = {
-            "url": url,
-            "preset": "generic-ws",
-            "request": {"format": "text", "body": "{text}"},
-        }
-        finding = Finding(
-            "plain text in, JSON out over WebSocket",
-            True,
-            profile,
-            replies=texts_of(plain_read.replies),
-        )
-        return ProbeResult(url, tuple(exchanges), finding)
+        text_in = {"format": "text", "body": "{text}"}
+        profile = {"url": url, "preset": "generic-ws", "request": text_in}
+        return found(usable("plain text in, JSON out over WebSocket", profile, plain_read))
     both = attrs.evolve(read, unreadable=read.unreadable + plain_read.unreadable)
     if both.unreadable:
         notes = unreadable_notes(both)
@@ -144,7 +122,7 @@ async def _probe_ws(url: str, greeting: str, wait: float) -> ProbeResult:
         closed = first.closed or plain.closed
         why = f"; the bot {closed}" if closed else ""
         notes = (f"no reply within {wait:g} s to a JSON greeting nor to a plain-text one{why}",)
-    return ProbeResult(url, tuple(exchanges), Finding("unknown", False, notes=notes))
+    return found(Finding("unknown", False, notes=notes))
 
 
 def _json_ws_finding(url: str, exchange: Exchange, read: Read, session: str) -> Finding:
@@ -168,7 +146,7 @@ def _json_ws_finding(url: str, exchange: Exchange, read: Read, session: str) -> 
         profile = {"url": url, "preset": "generic-ws"}
     if read.unreadable:
         notes.append(f"{len(read.unreadable)} other frame(s) could not be read")
-    return Finding(protocol, True, profile, replies=texts_of(read.replies), notes=tuple(notes))
+    return usable(protocol, profile, read, notes)
 
 
 async def probe(

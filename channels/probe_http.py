@@ -18,6 +18,7 @@ from channels.probe_read import (
     read_frames,
     texts_of,
     unreadable_notes,
+    usable,
 )
 from channels.probe_wire import CallbackCatcher, Exchange, http_exchange
 from channels.rich import read_replies
@@ -100,13 +101,8 @@ async def probe_rasa_callback(
             " Give it with --callback-url"
         )
         return ProbeResult(url, (exchange,), Finding("Rasa callback channel?", False, notes=(why,)))
-    finding = Finding(
-        "Rasa callback channel (replies POSTed to the credentials.yml url)",
-        True,
-        profile,
-        replies=texts_of(read.replies),
-    )
-    return ProbeResult(url, (exchange,), finding)
+    protocol = "Rasa callback channel (replies POSTed to the credentials.yml url)"
+    return ProbeResult(url, (exchange,), usable(protocol, profile, read))
 
 
 async def probe_json(
@@ -148,8 +144,7 @@ async def probe_json(
         name = "JSON webhook answering a JSON array"
     elif not rasa:
         name = "JSON webhook with a text field"
-    finding = Finding(name, True, {"url": url, "preset": preset}, replies=texts_of(read.replies))
-    return ProbeResult(url, (exchange,), finding)
+    return ProbeResult(url, (exchange,), usable(name, {"url": url, "preset": preset}, read))
 
 
 def directline_finding(url: str) -> Finding:

@@ -7,10 +7,12 @@ Shared by the WebSocket probe (:mod:`channels.probe`) and the HTTP probes
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
 import attrs
 
+from channels.paths import string_leaves
 from channels.presets import PRESETS
 from channels.probe_wire import Exchange, Frame
 from channels.rich import Reply, Unreadable, read_replies
@@ -85,26 +87,13 @@ def texts_of(replies: list[Reply]) -> tuple[str, ...]:
 _META = frozenset({"status", "type", "id", "locale", "channel", "timestamp", "code", "lang"})
 
 
-def _string_fields(document: Any, prefix: str = "") -> list[tuple[str, str]]:
-    """``(JSON path, value)`` of the string leaves: candidates for ``[bot.reply] text``."""
-    if isinstance(document, str):
-        return [(prefix or "$", document)]
-    found: list[tuple[str, str]] = []
-    if isinstance(document, dict):
-        for key, value in document.items():
-            found += _string_fields(value, f"{prefix}.{key}" if prefix else str(key))
-    elif isinstance(document, list) and document:
-        found += _string_fields(document[0], f"{prefix}[*]" if prefix else "$[*]")
-    return found
-
-
 def unreadable_notes(read: Read) -> tuple[str, ...]:
     frame, why = read.unreadable[0]
     notes = [f"the bot answered, but convsim could not read it ({why}): {frame.data[:160]!r}"]
     for document in read.documents:
         fields = [
             (path, value)
-            for path, value in _string_fields(document)
+            for path, value in string_leaves(document, every_item=False)
             if path.rsplit(".", 1)[-1].lower() not in _META and not path.lower().endswith("id")
         ]
         # The longest string is the likeliest message; ids and status words are short.
@@ -117,6 +106,13 @@ def unreadable_notes(read: Read) -> tuple[str, ...]:
             )
             break
     return tuple(notes)
+
+
+def usable(
+    protocol: str, profile: dict[str, Any], read: Read, notes: Iterable[str] = ()
+) -> Finding:
+    """A protocol convsim can talk to: the profile to use and what the bot said in ``read``."""
+    return Finding(protocol, True, profile, replies=texts_of(read.replies), notes=tuple(notes))
 
 
 def preset_finding(protocol: str, preset: str, profile: dict[str, Any], note: str) -> Finding:

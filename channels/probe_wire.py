@@ -20,6 +20,7 @@ from aiohttp import web
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketException
 
+from channels.app_server import AppServer
 from channels.errors import describe
 
 QUIET_SECONDS = 1.5
@@ -126,33 +127,26 @@ async def _collect(
         frames.append(Frame(time.monotonic() - since, text))
 
 
-class CallbackCatcher:
+class CallbackCatcher(AppServer):
     """A tiny HTTP server that records every POST (Bot Framework connector, Rasa callbacks)."""
 
+    label = "callback catcher"
+
     def __init__(self, host: str = "127.0.0.1", port: int = 0, path: str = "/callback") -> None:
-        self.host, self.port, self.path = host, port, path
+        super().__init__(host, port, access_log=None, shutdown_timeout=0.2)
+        self.path = path
         self.frames: list[Frame] = []
         self.since = time.monotonic()
-        self._runner: web.AppRunner | None = None
         self._arrived = asyncio.Event()
 
     @property
     def base_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return self.url
 
-    async def __aenter__(self) -> CallbackCatcher:
+    def make_app(self) -> web.Application:
         app = web.Application()
         app.router.add_post("/{tail:.*}", self._post)
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.2)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        return self
-
-    async def __aexit__(self, *_exc: object) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
+        return app
 
     async def _post(self, request: web.Request) -> web.Response:
         body = await request.text()

@@ -131,22 +131,7 @@ def _session_template(table: Table, key: str) -> FrameTemplate | None:
 
 
 def parse_socketio(table: Table, env: Mapping[str, str]) -> SocketIOSpec:
-    table.only(
-        (
-            "path",
-            "namespace",
-            "transports",
-            "auth",
-            "query",
-            "user_event",
-            "bot_events",
-            "session_request",
-            "session_data",
-            "session_confirm",
-            "turn_end",
-            "quick_replies",
-        )
-    )
+    table.only(attrs.fields_dict(SocketIOSpec))  # every key is a field of the spec
     path = table.text("path") or "/socket.io"
     if not path.startswith("/"):
         raise ProfileError(
@@ -205,19 +190,7 @@ def parse_socketio(table: Table, env: Mapping[str, str]) -> SocketIOSpec:
 
 
 def parse_directline(table: Table, env: Mapping[str, str]) -> DirectLineSpec:
-    table.only(
-        (
-            "secret_env",
-            "token_env",
-            "user_id",
-            "user_name",
-            "locale",
-            "stream",
-            "poll_interval",
-            "refresh_margin",
-            "start_event",
-        )
-    )
+    table.only(attrs.fields_dict(DirectLineSpec))
     secret_env = table.text("secret_env")
     token_env = table.text("token_env") or None
     if token_env is not None:

@@ -31,9 +31,11 @@ from channels.codec import Inbound, excerpt
 from channels.errors import describe, unreachable
 from channels.inbox import InboxSession
 from channels.profile import BotProfile, ProfileError
+from channels.sessions import WireChannel
 from channels.socketio_codec import SocketIOCodec
+from channels.tasks import cancel_and_wait
 from channels.templates import TemplateError
-from convsim_core.channel import Channel, ChannelError, ChannelState, ProtocolError
+from convsim_core.channel import ChannelError, ChannelState, ProtocolError
 from convsim_core.models import Message
 
 logger = logging.getLogger(__name__)
@@ -79,8 +81,7 @@ class SocketIOSession(InboxSession):
     """One conversation on its own Socket.IO connection."""
 
     def __init__(self, channel: SocketIOChannel, session_id: str) -> None:
-        super().__init__(session_id)
-        self._channel = channel
+        super().__init__(session_id, channel.sessions)
         self._profile = channel.profile
         self._spec = channel.profile.socketio
         self._codec = channel.codec
@@ -207,13 +208,7 @@ class SocketIOSession(InboxSession):
 
     def _on_bot_event(self, event: str, args: tuple[Any, ...]) -> None:
         self._strikes = 0
-        try:
-            inbound = self._codec.read(event, args)
-        except ProtocolError as error:
-            self.report_protocol_error(error)
-            return
-        if inbound is not None:
-            self.deliver(inbound)
+        self.deliver_from(lambda: self._codec.read(event, args))
 
     def _bad_packet(self, data: Any, exc: Exception) -> None:
         shown = data if isinstance(data, str | bytes) else repr(data)
@@ -294,20 +289,13 @@ class SocketIOSession(InboxSession):
     # -- closing ----------------------------------------------------------------------------------
 
     async def close(self) -> None:
-        if not self._begin_close():
-            return
-        was_open = self.is_open
-        self._stopping = True
-        self.finish()
-        self._channel.forget(self)
-        if self._reconnector is not None:
-            self._reconnector.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._reconnector
+        self._stopping = True  # before anything awaits: a drop now is ours, not the bot's
+        await super().close()
+
+    async def _release(self) -> None:
+        await cancel_and_wait([self._reconnector])
         if self._client is not None:
             await _quietly_disconnect(self._client)
-        if was_open:
-            self.report_state(ChannelState.CLOSED, "session closed")
 
 
 def _usable(client: Any) -> bool:
@@ -322,30 +310,19 @@ async def _quietly_disconnect(client: Any) -> None:
         await client.eio.disconnect(abort=True)
 
 
-class SocketIOChannel(Channel):
+class SocketIOChannel(WireChannel[SocketIOSession]):
     """Reaches a Socket.IO bot as its :class:`BotProfile` describes."""
 
+    kind = "socketio"
+
     def __init__(self, profile: BotProfile) -> None:
-        if profile.kind != "socketio":
-            raise ValueError(f"SocketIOChannel needs a socketio profile, got {profile.kind!r}")
-        self.profile = profile
+        super().__init__(profile)
         self.codec = SocketIOCodec(profile)
-        self._sessions: dict[str, SocketIOSession] = {}
-        self._closed = False
 
     async def create_session(self) -> SocketIOSession:
         """Connect a Socket.IO session; ``ChannelError("cannot reach ...")`` if the bot is away."""
-        if self._closed:
-            raise ChannelError("the channel is closed")
+        self.sessions.check_open()
         session = SocketIOSession(self, uuid.uuid4().hex)
         await session.open()
-        self._sessions[session.session_id] = session
+        self.sessions.add(session)
         return session
-
-    def forget(self, session: SocketIOSession) -> None:
-        self._sessions.pop(session.session_id, None)
-
-    async def close(self) -> None:
-        self._closed = True
-        for session in list(self._sessions.values()):
-            await session.close()

@@ -13,12 +13,9 @@ a reply can never overtake the message it answers.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import uuid
-from collections import OrderedDict
 from datetime import UTC, datetime
-from typing import Any
 
 import aiohttp
 import attrs
@@ -30,9 +27,11 @@ from channels.health import check_reachable
 from channels.inbox import InboxSession
 from channels.preflight import ListenError
 from channels.profile import BotProfile, ProfileError
+from channels.sessions import SessionRegistry, WireChannel
 from channels.signing import SIGNATURE_HEADER, sign
-from channels.where import describe_profile, wire_ids
-from convsim_core.channel import Channel, ChannelError, ChannelState, ProtocolError
+from channels.tasks import cancel_and_wait
+from channels.where import wire_ids
+from convsim_core.channel import ChannelError, ChannelState, ProtocolError
 from convsim_core.models import Message
 from convsim_core.textsafe import one_line
 
@@ -55,7 +54,7 @@ class WebhookSession(InboxSession):
     """One conversation; a private task posts its queued messages in order."""
 
     def __init__(self, channel: WebhookChannel, session_id: str) -> None:
-        super().__init__(session_id)
+        super().__init__(session_id, channel.sessions)
         self._channel = channel
         self._outbox: asyncio.Queue[str] = asyncio.Queue()
         self._worker: asyncio.Task[None] | None = None
@@ -77,18 +76,8 @@ class WebhookSession(InboxSession):
         """Messages queued behind the one being posted."""
         return self._outbox.qsize()
 
-    async def close(self) -> None:
-        if not self._begin_close():
-            return
-        was_open = self.is_open
-        self.finish()
-        self._channel.forget(self)
-        if self._worker is not None:
-            self._worker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._worker
-        if was_open:
-            self.report_state(ChannelState.CLOSED, "session closed")
+    async def _release(self) -> None:
+        await cancel_and_wait([self._worker])
 
     async def _work(self) -> None:
         try:
@@ -100,22 +89,19 @@ class WebhookSession(InboxSession):
             self.fail(ChannelError(f"webhook channel error: {describe(exc)}"))
 
 
-class WebhookChannel(Channel):
+class WebhookChannel(WireChannel[WebhookSession]):
     """Reaches an HTTP bot as its :class:`BotProfile` describes."""
 
+    kind = "webhook"
+
     def __init__(self, profile: BotProfile) -> None:
-        if profile.kind != "webhook":
-            raise ValueError(f"WebhookChannel needs a webhook profile, got {profile.kind!r}")
-        self.profile = profile
+        super().__init__(profile, SessionRegistry(remember_finished=_FINISHED_KEPT))
         self.codec = FrameCodec(profile)
-        self._sessions: dict[str, WebhookSession] = {}
-        self._finished: OrderedDict[str, None] = OrderedDict()
         self._http: aiohttp.ClientSession | None = None
         self._server: CallbackServer | None = None
         self._url = ""
         self._secret: bytes | None = None
         self._start_lock = asyncio.Lock()
-        self._closed = False
 
     @property
     def callback_server(self) -> CallbackServer | None:
@@ -126,7 +112,7 @@ class WebhookChannel(Channel):
         """Check the bot is reachable (once), start any callback server, open a session."""
         await self._start()
         session = WebhookSession(self, uuid.uuid4().hex)
-        self._sessions[session.session_id] = session
+        self.sessions.add(session)
         setup = self._render_setup(session)
         if setup is not None:
             # Posted before the session is handed out, so the bot's welcome (Bot Framework's
@@ -135,19 +121,7 @@ class WebhookChannel(Channel):
         session.start()
         return session
 
-    def describe(self) -> dict[str, Any]:
-        return describe_profile(self.profile)
-
-    def forget(self, session: WebhookSession) -> None:
-        self._sessions.pop(session.session_id, None)
-        self._finished[session.session_id] = None
-        while len(self._finished) > _FINISHED_KEPT:
-            self._finished.popitem(last=False)
-
-    async def close(self) -> None:
-        self._closed = True
-        for session in list(self._sessions.values()):
-            await session.close()
+    async def _release(self) -> None:
         if self._server is not None:
             await self._server.stop()
         if self._http is not None:
@@ -158,8 +132,7 @@ class WebhookChannel(Channel):
 
     async def _start(self) -> None:
         async with self._start_lock:
-            if self._closed:
-                raise ChannelError("the channel is closed")
+            self.sessions.check_open()
             if self._http is not None:
                 return
             profile = self.profile
@@ -342,16 +315,16 @@ class WebhookChannel(Channel):
         try:
             document = self.codec.parse(body)
         except ProtocolError as error:
-            return Verdict(400, f"{error} [{error.excerpt}]")
+            return _malformed(error)
         try:
             session_id = self.codec.session_of(document)
         except ProtocolError as error:
             if conversation_id is None:
-                return Verdict(400, f"{error} [{error.excerpt}]")
+                return _malformed(error)
             session_id = conversation_id
-        session = self._sessions.get(session_id)
+        session = self.sessions.get(session_id)
         if session is None or not session.is_open:
-            if session is not None or session_id in self._finished:
+            if session is not None or self.sessions.finished(session_id):
                 # A conversation convsim started and already ended: the bot did nothing wrong
                 # (an answer to the closing message that came after the grace period).
                 logger.info(
@@ -361,14 +334,13 @@ class WebhookChannel(Channel):
                 )
                 return Verdict(200)
             return Verdict(404, f"unknown session {session_id!r}")
-        try:
-            inbound = self.codec.interpret(document)
-        except ProtocolError as error:
-            session.report_protocol_error(error)
-            return Verdict(400, f"{error} [{error.excerpt}]")
-        if inbound is not None:
-            session.deliver(inbound)
-        return Verdict(200)
+        unreadable = session.deliver_from(lambda: self.codec.interpret(document))
+        return Verdict(200) if unreadable is None else _malformed(unreadable)
+
+
+def _malformed(error: ProtocolError) -> Verdict:
+    """The answer to a callback the channel cannot read: 400 with the reason and an excerpt."""
+    return Verdict(400, f"{error} [{error.excerpt}]")
 
 
 _WRONG_ENDPOINT = frozenset({404, 405, 410})

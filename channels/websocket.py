@@ -10,17 +10,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
 
 from channels.codec import FrameCodec, Outgoing
 from channels.inbox import InboxSession
 from channels.profile import BotProfile, ProfileError
+from channels.sessions import WireChannel
 from channels.unroutable import UnroutableLog
-from channels.where import describe_profile, wire_ids
-from channels.ws_link import WsLink
-from convsim_core.channel import Channel, ChannelError, ChannelState, ProtocolError
+from channels.where import wire_ids
+from channels.ws_link import LinkEvents, WsLink
+from convsim_core.channel import ChannelError, ChannelState, ProtocolError
 from convsim_core.models import Message
 
 logger = logging.getLogger(__name__)
@@ -30,7 +29,7 @@ class WebSocketSession(InboxSession):
     """One conversation; its frames travel on its own link or on the channel's shared one."""
 
     def __init__(self, channel: WebSocketChannel, session_id: str) -> None:
-        super().__init__(session_id)
+        super().__init__(session_id, channel.sessions)
         self._channel = channel
         self._codec = channel.codec
         self._link: WsLink | None = None
@@ -52,13 +51,7 @@ class WebSocketSession(InboxSession):
 
     def handle_frame(self, raw: str | bytes) -> None:
         """A frame on this session's own connection (``connection`` mode)."""
-        try:
-            inbound = self._codec.decode(raw)
-        except ProtocolError as error:
-            self.report_protocol_error(error)
-            return
-        if inbound is not None:
-            self.deliver(inbound)
+        self.deliver_from(lambda: self._codec.decode(raw))
 
     async def send(self, message: Message) -> None:
         """Hand the message to the link; if the link is down it is sent after the reconnect."""
@@ -75,30 +68,21 @@ class WebSocketSession(InboxSession):
     def describe(self) -> dict[str, str]:
         return wire_ids(self._channel.profile.request.body, self.session_id)
 
-    async def close(self) -> None:
-        if not self._begin_close():
-            return
-        was_open = self.is_open
-        self.finish()
-        self._channel.forget(self)
+    async def _release(self) -> None:
         if self._owns_link and self._link is not None:
             await self._link.close()
-        if was_open:
-            self.report_state(ChannelState.CLOSED, "session closed")
 
 
-class WebSocketChannel(Channel):
+class WebSocketChannel(WireChannel[WebSocketSession]):
     """Reaches a WebSocket bot as its :class:`BotProfile` describes."""
 
+    kind = "websocket"
+
     def __init__(self, profile: BotProfile) -> None:
-        if profile.kind != "websocket":
-            raise ValueError(f"WebSocketChannel needs a websocket profile, got {profile.kind!r}")
-        self.profile = profile
+        super().__init__(profile)
         self.codec = FrameCodec(profile)
-        self._sessions: dict[str, WebSocketSession] = {}
         self._shared: WsLink | None = None
         self._shared_lock = asyncio.Lock()
-        self._closed = False
         self._unroutable = UnroutableLog()
 
     @property
@@ -107,8 +91,7 @@ class WebSocketChannel(Channel):
 
     async def create_session(self) -> WebSocketSession:
         """Open (or join) a connection; ``ChannelError("cannot reach ...")`` if the bot is away."""
-        if self._closed:
-            raise ChannelError("the channel is closed")
+        self.sessions.check_open()
         session = WebSocketSession(self, uuid.uuid4().hex)
         if self.multiplexed:
             link = await self._shared_link()
@@ -121,54 +104,32 @@ class WebSocketChannel(Channel):
                 session.fail(error)
 
             link = self._new_link(
-                on_frame=session.handle_frame,
-                on_state=session.report_state,
-                on_failed=failed,
-                greeting=lambda: self._greeting([session]),
+                LinkEvents(
+                    session.handle_frame,
+                    session.report_state,
+                    failed,
+                    greeting=lambda: self._greeting([session]),
+                )
             )
             await link.open()
             session.attach(link, owns=True)
-        self._sessions[session.session_id] = session
+        self.sessions.add(session)
         if session.setup_frame is not None:
             await link.send(session.setup_frame)
         return session
 
-    def describe(self) -> dict[str, Any]:
-        return describe_profile(self.profile)
-
-    def forget(self, session: WebSocketSession) -> None:
-        self._sessions.pop(session.session_id, None)
-
-    async def close(self) -> None:
-        self._closed = True
-        for session in list(self._sessions.values()):
-            await session.close()
+    async def _release(self) -> None:
         if self._shared is not None:
             await self._shared.close()
             self._shared = None
 
-    def _new_link(
-        self,
-        *,
-        on_frame: Callable[[str | bytes], None],
-        on_state: Callable[[ChannelState, str], None],
-        on_failed: Callable[[ChannelError], None],
-        greeting: Callable[[], list[str]],
-    ) -> WsLink:
+    def _new_link(self, events: LinkEvents) -> WsLink:
         profile = self.profile
         try:
             url, headers = profile.resolved_url(), profile.resolved_headers()
         except ProfileError as exc:  # the environment changed since the profile was loaded
             raise ChannelError(str(exc)) from exc
-        return WsLink(
-            profile,
-            url=url,
-            headers=headers,
-            on_frame=on_frame,
-            on_state=on_state,
-            on_failed=on_failed,
-            greeting=greeting,
-        )
+        return WsLink(profile, url=url, headers=headers, events=events)
 
     def _greeting(self, sessions: list[WebSocketSession]) -> list[str]:
         if not self.profile.request.resend_setup:
@@ -179,10 +140,12 @@ class WebSocketChannel(Channel):
         async with self._shared_lock:
             if self._shared is None or self._shared.failed:
                 link = self._new_link(
-                    on_frame=self._route_frame,
-                    on_state=self._broadcast_state,
-                    on_failed=self._fail_all,
-                    greeting=lambda: self._greeting(list(self._sessions.values())),
+                    LinkEvents(
+                        self._route_frame,
+                        self._broadcast_state,
+                        self._fail_all,
+                        greeting=lambda: self._greeting(list(self.sessions)),
+                    )
                 )
                 await link.open()
                 self._shared = link
@@ -195,29 +158,22 @@ class WebSocketChannel(Channel):
             session_id = self.codec.session_of(document)
         except ProtocolError as error:
             # Unroutable: every session on the connection may be the one missing a reply.
-            for session in list(self._sessions.values()):
+            for session in self.sessions:
                 session.report_protocol_error(error)
-            if not self._sessions:
+            if not self.sessions:
                 self._unroutable.frame_dropped(str(error), f"[{error.excerpt}]")
             return
-        target = self._sessions.get(session_id)
+        target = self.sessions.get(session_id)
         if target is None:
             self._unroutable.frame_dropped(f"for unknown session {session_id!r}")
             return
-        try:
-            inbound = self.codec.interpret(document)
-        except ProtocolError as error:
-            target.report_protocol_error(error)
-            return
-        if inbound is not None:
-            target.deliver(inbound)
+        target.deliver_from(lambda: self.codec.interpret(document))
 
     def _broadcast_state(self, state: ChannelState, detail: str) -> None:
-        for session in list(self._sessions.values()):
+        for session in self.sessions:
             session.report_state(state, detail)
 
     def _fail_all(self, error: ChannelError) -> None:
         """The shared link gave up: its sessions fail; new sessions get a new link."""
-        failed, self._sessions = list(self._sessions.values()), {}
-        for session in failed:
+        for session in self.sessions.take_all():
             session.fail(error)

@@ -10,6 +10,7 @@ import json
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from channels.paths import string_leaves
 from channels.profile import BotProfile
 from channels.templates import FrameTemplate
 
@@ -65,20 +66,7 @@ def wire_ids(template: FrameTemplate, session_id: str) -> dict[str, str]:
     if template.format != "json":
         return ids
     document = json.loads(template.source)
-    for path, value in _leaves(document, ""):
+    for path, value in string_leaves(document):
         if "{session_id}" in value:
             ids[path] = value.replace("{session_id}", session_id)
     return ids
-
-
-def _leaves(value: Any, prefix: str) -> list[tuple[str, str]]:
-    if isinstance(value, str):
-        return [(prefix or "$", value)]
-    found: list[tuple[str, str]] = []
-    if isinstance(value, dict):
-        for key, item in value.items():
-            found += _leaves(item, f"{prefix}.{key}" if prefix else str(key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            found += _leaves(item, f"{prefix}[{index}]")
-    return found

@@ -18,6 +18,7 @@ import contextlib
 import logging
 from collections.abc import Callable
 
+import attrs
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, WebSocketException
 
@@ -44,27 +45,33 @@ def _close_cause(conn: ClientConnection) -> str:
     return "connection dropped without a close frame"
 
 
+def _no_greeting() -> list[str]:
+    return []
+
+
+@attrs.frozen
+class LinkEvents:
+    """What a link tells its owner (one session, or the channel for a shared link)."""
+
+    on_frame: Callable[[str | bytes], None]
+    """Each inbound frame, once, as it arrives."""
+    on_state: Callable[[ChannelState, str], None]
+    on_failed: Callable[[ChannelError], None]
+    """The link gave up: no more reconnects."""
+    greeting: Callable[[], list[str]] = _no_greeting
+    """Frames to send first after each reconnect (the sessions' setup frames)."""
+
+
 class WsLink:
     """A reconnecting client connection; owned by one session or shared by a channel."""
 
     def __init__(
-        self,
-        profile: BotProfile,
-        *,
-        url: str,
-        headers: dict[str, str],
-        on_frame: Callable[[str | bytes], None],
-        on_state: Callable[[ChannelState, str], None],
-        on_failed: Callable[[ChannelError], None],
-        greeting: Callable[[], list[str]] | None = None,
+        self, profile: BotProfile, *, url: str, headers: dict[str, str], events: LinkEvents
     ) -> None:
         self._profile = profile
         self._url = url
         self._headers = headers
-        self._on_frame = on_frame
-        self._on_state = on_state
-        self._on_failed = on_failed
-        self._greeting = greeting or (lambda: [])
+        self._events = events
         self._conn: ClientConnection | None = None
         self._state = LinkState(profile.reconnect)
         self._lock = asyncio.Lock()
@@ -146,7 +153,7 @@ class WsLink:
                         await self._wrong_protocol(conn)
                         return
                     try:
-                        self._on_frame(raw)
+                        self._events.on_frame(raw)
                     except Exception:  # one bad frame handler must not kill the connection
                         logger.exception("error handling a frame from %s", self._profile.url)
             except ConnectionClosed:
@@ -160,12 +167,12 @@ class WsLink:
         logger.error("%s", self._failed)
         self._closing = True
         await conn.close()
-        self._on_state(ChannelState.FAILED, str(self._failed))
-        self._on_failed(self._failed)
+        self._events.on_state(ChannelState.FAILED, str(self._failed))
+        self._events.on_failed(self._failed)
 
     async def _reconnect(self, cause: str) -> bool:
         logger.warning("%s: %s; reconnecting", self._profile.url, cause)
-        self._on_state(ChannelState.RECONNECTING, cause)
+        self._events.on_state(ChannelState.RECONNECTING, cause)
         last = cause
         action = self._state.connection_lost()
         while isinstance(action, Retry):
@@ -174,7 +181,7 @@ class WsLink:
                 conn = await self._connect()
             except CONNECT_ERRORS as exc:
                 last = describe(exc)
-                self._on_state(
+                self._events.on_state(
                     ChannelState.RECONNECTING,
                     f"attempt {action.attempt}/{action.attempts} failed: {last}",
                 )
@@ -184,20 +191,20 @@ class WsLink:
                 self._conn = conn
                 self._state.connection_up()
                 try:
-                    for frame in self._greeting():
+                    for frame in self._events.greeting():
                         await conn.send(frame)
                 except ConnectionClosed:
                     pass  # dropped again at once: the reader goes round once more
                 else:
                     await self._flush_locked()
             logger.info("%s: reconnected", self._profile.url)
-            self._on_state(ChannelState.CONNECTED, "reconnected")
+            self._events.on_state(ChannelState.CONNECTED, "reconnected")
             return True
         self._failed = ChannelError(
             f"lost the connection to {self._profile.url} ({last});"
             f" gave up after {action.attempts} reconnect attempt(s)"
         )
         logger.error("%s", self._failed)
-        self._on_state(ChannelState.FAILED, str(self._failed))
-        self._on_failed(self._failed)
+        self._events.on_state(ChannelState.FAILED, str(self._failed))
+        self._events.on_failed(self._failed)
         return False

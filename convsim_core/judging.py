@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import abc
 import re
-from collections.abc import Iterable
+from collections.abc import Coroutine, Iterable
+from typing import Any, NamedTuple
 
 import attrs
 
@@ -16,6 +17,7 @@ from convsim_core.models import (
     Conversation,
     Intent,
     Judgement,
+    Message,
     Outcomes,
     ParticipantRole,
     to_tuple,
@@ -24,29 +26,57 @@ from convsim_core.models import (
 NO_OUTCOME_YET = Judgement(outcome=None, rationale="no outcome yet")
 
 
+class JudgeCall(NamedTuple):
+    """What a judge is asked after a message, in one value every judge reads the same way.
+
+    A named tuple, not an attrs class: one is built per message per conversation, and the
+    literal keyword judge costs about a microsecond.
+    """
+
+    conversation: Conversation
+    outcomes: Outcomes
+    intent: Intent | None
+    previous: Judgement | None
+
+    @property
+    def kept(self) -> Judgement:
+        """The answer when this message decides nothing: the previous judgement, if any."""
+        return self.previous or NO_OUTCOME_YET
+
+    @property
+    def last(self) -> Message | None:
+        messages = self.conversation.messages
+        return messages[-1] if messages else None
+
+
 class OutcomeJudge(abc.ABC):
-    @abc.abstractmethod
-    async def judge(
+    """Labels the outcome; subclasses answer one :class:`JudgeCall` in :meth:`decide`."""
+
+    def judge(
         self,
         conversation: Conversation,
         outcomes: Outcomes,
         intent: Intent | None,
         previous: Judgement | None,
-    ) -> Judgement:
-        """The outcome the conversation has reached so far (``outcome=None``: none yet)."""
+    ) -> Coroutine[Any, Any, Judgement]:
+        """The outcome the conversation has reached so far (``outcome=None``: none yet).
+
+        Await it. It hands :meth:`decide`'s coroutine over rather than awaiting it in one of
+        its own: judging runs after every message, and a second coroutine frame costs about
+        as much as the keyword judge's whole search.
+        """
+        return self.decide(JudgeCall(conversation, outcomes, intent, previous))
+
+    @abc.abstractmethod
+    async def decide(self, call: JudgeCall) -> Judgement:
+        """:meth:`judge`'s answer (the runner and re-judging call :meth:`judge`)."""
 
 
 class NullJudge(OutcomeJudge):
     """Never decides; for runs where only termination matters."""
 
-    async def judge(
-        self,
-        conversation: Conversation,
-        outcomes: Outcomes,
-        intent: Intent | None,
-        previous: Judgement | None,
-    ) -> Judgement:
-        return previous or Judgement(outcome=None, rationale="no judge configured")
+    async def decide(self, call: JudgeCall) -> Judgement:
+        return call.previous or Judgement(outcome=None, rationale="no judge configured")
 
 
 @attrs.frozen
@@ -94,24 +124,18 @@ class KeywordJudge(OutcomeJudge):
     ) -> KeywordJudge:
         return cls(tuple(KeywordRule(name, tuple(p), sender) for name, p in phrases.items() if p))
 
-    async def judge(
-        self,
-        conversation: Conversation,
-        outcomes: Outcomes,
-        intent: Intent | None,
-        previous: Judgement | None,
-    ) -> Judgement:
-        last = conversation.messages[-1] if conversation.messages else None
+    async def decide(self, call: JudgeCall) -> Judgement:
+        last = call.last
         if last is None or self._any.search(last.content.lower()) is None:
             # One combined search rules out most messages; only hits walk the rules in order.
-            return previous or NO_OUTCOME_YET
+            return call.kept
         for rule in self.rules:
             phrase = rule.match(last.content, last.sender)
-            outcome = outcomes.get_outcome_by_name(rule.outcome)
+            outcome = call.outcomes.get_outcome_by_name(rule.outcome)
             if phrase is not None and outcome is not None:
                 return Judgement(
                     outcome=outcome,
                     rationale=f'{last.sender.value} said "{phrase}"',
-                    message_index=len(conversation.messages) - 1,
+                    message_index=len(call.conversation.messages) - 1,
                 )
-        return previous or NO_OUTCOME_YET
+        return call.kept

@@ -62,6 +62,37 @@ FAILURE_STEMS = frozenset(
 )
 """Stems that say on their own that something did not happen."""
 
+REGRET_WORDS = frozenset(
+    {"sorry", "unfortunately", "sadly", "apologize", "apologise", "apologies", "afraid", "regret"}
+)
+"""Words that apologise for what follows: the sign of news the customer did not want."""
+
+_AUXILIARIES = frozenset({"will", "would", "do", "does", "did", "need", "have", "can", "should"})
+
+
+def refusing_word(ws: Sequence[str]) -> str | None:
+    """The first word that negates or reports a failure, for reading a reply as a refusal.
+
+    A negation addressed to the customer ("you won't be charged again", "you don't need to do
+    anything") tells them a consequence, not that the agent refused: it is skipped.
+    """
+    for index, word in enumerate(ws):
+        if word not in NEGATORS and stem(word) not in FAILURE_STEMS:
+            continue
+        if not addressed_to_customer(ws, index):
+            return word
+    return None
+
+
+def addressed_to_customer(ws: Sequence[str], index: int) -> bool:
+    """Whether the word at ``index`` is said of the customer: "you (will) not ..."."""
+    before = ws[max(0, index - 2) : index]
+    return bool(before) and (
+        before[-1] == "you"
+        or (len(before) == 2 and before[0] == "you" and before[1] in _AUXILIARIES)
+    )
+
+
 MODAL_WORDS = frozenset({"can", "could", "would", "might", "may", "should", "shall", "must"})
 FUTURE_WORDS = frozenset({"will", "going", "gonna", "about", "let", "plan", "try", "tri"})
 INTENTION_WORDS = frozenset({"help", "happy", "glad", "want", "wants", "like", "need", "ready"})
@@ -253,6 +284,13 @@ def clauses(text: str) -> tuple[Clause, ...]:
     return tuple(result)
 
 
+@functools.lru_cache(maxsize=4096)
+def first_words(text: str) -> tuple[str, ...]:
+    """The words of a message's first clause, without reading the rest (a reply's opening)."""
+    opening = _CLAUSE_BREAK.split(normalise(text.lstrip()), maxsplit=1)[0]
+    return tuple(words(opening))
+
+
 def ngrams(items: Sequence[str], sizes: Iterable[int] = (1, 2, 3)) -> set[tuple[str, ...]]:
     """Every contiguous run of ``sizes`` items (for phrase lookups by set intersection)."""
     found: set[tuple[str, ...]] = set()
@@ -260,28 +298,3 @@ def ngrams(items: Sequence[str], sizes: Iterable[int] = (1, 2, 3)) -> set[tuple[
         for start in range(len(items) - size + 1):
             found.add(tuple(items[start : start + size]))
     return found
-
-
-_AFFIRMATIONS = frozenset(
-    {
-        "yes", "yeah", "yep", "yup", "sure", "correct", "right", "ok", "okay", "perfect",
-        "great", "absolutely", "definitely", "confirm", "confirmed",
-    }
-)  # fmt: skip
-_AFFIRMING_PHRASES = (
-    ("that", "is", "correct"), ("that", "is", "right"), ("that", "works"), ("sounds", "good"),
-    ("go", "ahead"), ("please", "do"), ("book", "it"), ("do", "it"), ("that", "suits"),
-)  # fmt: skip
-
-
-def affirms(text: str) -> bool:
-    """Whether a reply opens by saying yes ("Yes, that's right", "Sounds good", "Go ahead")."""
-    parts = clauses(text)
-    if not parts:
-        return False
-    first = parts[0]
-    if "not" in first.words[:3] or "no" in first.words[:1]:
-        return False
-    return first.words[0] in _AFFIRMATIONS or any(
-        first.words[: len(p)] == p for p in _AFFIRMING_PHRASES
-    )

@@ -92,6 +92,9 @@ INFORMATION_VERBS = frozenset(
 )
 """Past forms that report information found, not a request carried out ("I found 3 hotels")."""
 
+ATTEMPT_VERBS = frozenset({"tried", "attempted"})
+"""Past forms that report an attempt, not a request carried out ("I tried, but ...")."""
+
 IRREGULAR_PAST = frozenset(
     {"made", "sent", "paid", "bought", "set", "done", "gone", "went", "got", "given", "taken",
      "put", "held", "sold", "found", "moved", "sorted"}

@@ -16,12 +16,21 @@ from collections.abc import Mapping, Sequence
 
 import attrs
 
-from convsim_core.judging import NO_OUTCOME_YET, OutcomeJudge
-from convsim_core.language import Clause, affirms, clauses, stem, stems
-from convsim_core.lexicon import IRREGULAR_PAST, STOPWORDS
+from convsim_core.accepted import INFERRED_SCORE, accepted_request, counter_offer, goes_ahead
+from convsim_core.judging import NO_OUTCOME_YET, JudgeCall, OutcomeJudge
+from convsim_core.language import (
+    FAILURE_STEMS,
+    FUTURE_WORDS,
+    INTENTION_WORDS,
+    MODAL_WORDS,
+    NEGATORS,
+    REGRET_WORDS,
+    stem,
+    stems,
+)
+from convsim_core.lexicon import GROUPS, IRREGULAR_PAST, STOPWORDS
 from convsim_core.models import (
     Conversation,
-    Intent,
     Judgement,
     Message,
     NearMiss,
@@ -44,8 +53,11 @@ class OutcomeWords:
 class OfflineJudge(OutcomeJudge):
     """Later reports win, like the keyword judge: "couldn't book" then "booked it" is booked.
 
-    Within one message a failure does not undo a success reported before it ("Your table is
-    booked. Unfortunately they don't have live music." stays booked).
+    A failure does not undo a success reported before it when it speaks of something else:
+    "Your table is booked. Unfortunately they don't have live music." stays booked, and so
+    does a chat whose table was booked before "Sorry, I couldn't get you a cab". The answer
+    to a proposal the customer accepted is read as that request's outcome
+    (:mod:`convsim_core.accepted`).
     """
 
     def __init__(self, words: Sequence[OutcomeWords] = ()) -> None:
@@ -67,14 +79,8 @@ class OfflineJudge(OutcomeJudge):
             self._screens[key] = _Screen.of(found)
         return found
 
-    async def judge(
-        self,
-        conversation: Conversation,
-        outcomes: Outcomes,
-        intent: Intent | None,
-        previous: Judgement | None,
-    ) -> Judgement:
-        return self.judge_latest(conversation, outcomes, previous)
+    async def decide(self, call: JudgeCall) -> Judgement:
+        return self.judge_latest(call.conversation, call.outcomes, call.previous)
 
     def judge_latest(
         self, conversation: Conversation, outcomes: Outcomes, previous: Judgement | None
@@ -88,15 +94,27 @@ class OfflineJudge(OutcomeJudge):
         senses = self.senses(outcomes)
         if all(s.said_by is not None and s.said_by is not last.sender for s in senses):
             return previous  # no outcome this side can report
-        confirmed = _confirmed(messages, senses)
-        if not confirmed and not self._screens[id(outcomes)].passes(last.content):
+        accepted = accepted_request(messages, senses)
+        if not accepted and not self._screens[id(outcomes)].passes(last.content):
             return previous
-        hit, miss = _read(last.content, last.sender, senses, confirmed)
+        hit, miss = _read(last.content, last.sender, senses, accepted.failures)
+        if hit is None and accepted:
+            number = accepted.proposal + 1
+            hit = counter_offer(last.content, accepted, senses, number) or goes_ahead(
+                last.content, accepted, senses, number
+            )
         index = len(messages) - 1
+        if hit is not None and previous.outcome is not None:
+            if hit.outcome == previous.outcome and hit.score < (previous.score or 0.0):
+                return previous  # a weaker echo of the outcome already reached
+            if hit.score <= INFERRED_SCORE < (previous.score or 1.0):
+                return previous  # turn-taking alone never overrules an outcome said in words
+            if _other_subject(hit, previous, messages, senses):
+                return previous
         if hit is not None:
             return Judgement(
                 outcome=hit.outcome,
-                rationale=f"{last.sender.value} said {hit.evidence}: {_quote(hit.clause)}",
+                rationale=f"{last.sender.value} {hit.verb} {hit.evidence}: {_quote(hit.clause)}",
                 message_index=index,
                 evidence=hit.evidence,
                 score=round(hit.score, 2),
@@ -147,11 +165,12 @@ def forget_readings() -> None:
 
 _WORDS = re.compile(r"[a-z0-9]+")
 _GENERAL_TRIGGERS = (
-    frozenset(
-        {"now", "way", "route", "sorry", "unfortunately", "apologize", "apologise", "apologies"}
-    )
+    frozenset({"now", "way", "route"})
+    | REGRET_WORDS
     | frozenset({"no", "not", "nothing", "none", "cannot", "unable", "unavailable", "out"})
+    | frozenset({"t"})  # the tail of every "n't" ("couldn't" is read as "couldn", "t")
     | frozenset({"being", "getting", "arrive", "shortly", "momentarily", "soon", "minutes"})
+    | frozenset({"taken", "declined", "rejected", "unsuccessful", "another", "different"})
     | IRREGULAR_PAST
 )
 
@@ -190,41 +209,60 @@ class _Screen:
         return False
 
 
-def _confirmed(messages: Sequence[Message], senses: Sequence[OutcomeSense]) -> frozenset[str]:
-    """Failure outcomes whose request the agent offered ("Shall I book it?") and the customer
-    just accepted ("Yes, please"): a refusal now is that request failing."""
-    if len(messages) < 3 or not any(s.failure for s in senses):
-        return frozenset()
-    offer, answer, last = messages[-3], messages[-2], messages[-1]
-    if last.sender is not ParticipantRole.AGENT or answer.sender is not ParticipantRole.CUSTOMER:
-        return frozenset()
-    if offer.sender is not ParticipantRole.AGENT or not affirms(answer.content):
-        return frozenset()
-    offers = [clause for clause in clauses(offer.content) if clause.is_offer]
-    found = set()
-    for sense in senses:
-        if not sense.failure:
-            continue
-        vocabulary = [
-            phrase
-            for group in sense.groups
-            if not group.act and group.name not in ("complete", "request")
-            for phrase in group.phrases
-        ]
-        if any(c.find(p, use_stems=True) is not None for c in offers for p in vocabulary) or any(
-            _asks_to_confirm(c) for c in offers
-        ):
-            found.add(sense.outcome.name)
-    return frozenset(found)
+def _other_subject(
+    failure: Reading,
+    success: Judgement,
+    messages: Sequence[Message],
+    senses: Sequence[OutcomeSense],
+) -> bool:
+    """Whether a failure speaks of something other than the success already reached.
+
+    "Sorry, I couldn't get you a cab" after "Your table is booked": the table stays booked.
+    A failure with no subject of its own ("Sorry, that didn't go through") speaks of the last
+    thing, and undoes it. The success's subject is read from its message and the two before
+    (the request and its acceptance). Only a success said in words holds: one inferred from
+    turn-taking (:mod:`convsim_core.accepted`) yields to any failure said after it.
+    """
+    kinds = {s.outcome.name: s.failure for s in senses}
+    assert success.outcome is not None
+    if not kinds.get(failure.outcome.name) or kinds.get(success.outcome.name, True):
+        return False
+    if success.message_index is None or (success.score or 0.0) <= INFERRED_SCORE:
+        return False  # a success only inferred from turn-taking yields to a failure said
+    subject = _subject(failure.clause)
+    if not subject:
+        return False
+    start = max(0, success.message_index - 2)
+    before = messages[start : success.message_index + 1]
+    return subject.isdisjoint(_subject(" ".join(m.content for m in before)))
 
 
-_CONFIRMING = (("confirm",), ("is", "that", "correct"), ("is", "that", "right"), ("verifi",))
+_COMPLETION_STEMS = frozenset(
+    s for group in GROUPS if group.name == "complete" for phrase in group.phrases for s in phrase
+)
+_NOT_A_SUBJECT = (
+    frozenset(
+        stem(w)
+        for w in (
+            *NEGATORS, *REGRET_WORDS, *MODAL_WORDS, *FUTURE_WORDS, *INTENTION_WORDS,
+            "able", "find", "get", "moment", "time", "right", "now", "today", "anything",
+            "else", "something", "request", "thing", "sure", "after", "again", "still", "yet",
+            "already", "back", "through", "go", "went", "gone", "work", "ever", "really",
+        )
+    )
+    | FAILURE_STEMS
+    | _COMPLETION_STEMS
+)  # fmt: skip
+"""Words that say how a request went, not what it was about."""
 
 
-def _asks_to_confirm(clause: Clause) -> bool:
-    """ "Please confirm: 2 seats at 7 pm", "Is that correct?": the agent asks to go ahead with
-    a request as stated, whatever its words, so a yes makes the request the customer's."""
-    return any(clause.find(p, use_stems=True) is not None for p in _CONFIRMING)
+def _subject(text: str) -> frozenset[str]:
+    """The content stems a sentence is about (no function, modal, negating or apology words)."""
+    return frozenset(
+        s
+        for s in stems(text)
+        if len(s) > 2 and not s.isdigit() and s not in STOPWORDS and s not in _NOT_A_SUBJECT
+    )
 
 
 def _better(miss: Reading, current: NearMiss | None) -> bool:

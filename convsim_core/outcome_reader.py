@@ -22,8 +22,19 @@ from collections.abc import Iterable, Sequence
 
 import attrs
 
-from convsim_core.language import FAILURE_STEMS, NEGATORS, Clause, clauses, ngrams, stem, stems
+from convsim_core.language import (
+    FAILURE_STEMS,
+    NEGATORS,
+    REGRET_WORDS,
+    Clause,
+    addressed_to_customer,
+    clauses,
+    ngrams,
+    refusing_word,
+    stems,
+)
 from convsim_core.lexicon import (
+    ATTEMPT_VERBS,
     FAILURE_PHRASES,
     GROUPS,
     INFORMATION_VERBS,
@@ -48,6 +59,14 @@ class OutcomeSense:
     words: frozenset[str]
     """Content stems of the description that belong to no group."""
     failure: bool
+    request_phrases: frozenset[tuple[str, ...]] = frozenset()
+    """The vocabulary of the request itself (book, refund...), without "done" or "confirm":
+    what a proposal to carry the request out speaks of."""
+
+    @property
+    def general_request(self) -> bool:
+        """About any request ("the request went through"), not one kind of request."""
+        return _any_request(self.groups)
 
     @classmethod
     def build(
@@ -74,7 +93,18 @@ class OutcomeSense:
             groups=groups,
             words=content - {"not", "no", "never"},
             failure=failure,
+            request_phrases=frozenset(
+                phrase
+                # An outcome about any request speaks of every kind of request.
+                for group in (GROUPS if _any_request(groups) else groups)
+                if not group.act and group.name not in ("complete", "request")
+                for phrase in group.phrases
+            ),
         )
+
+
+def _any_request(groups: Sequence[Group]) -> bool:
+    return any(g.name == "request" for g in groups) and not any(g.act for g in groups)
 
 
 @attrs.frozen
@@ -88,6 +118,8 @@ class Reading:
     """The phrase or words that decided it."""
     reason: str = ""
     """Why it did not count; empty for a hit."""
+    verb: str = "said"
+    """How the speaker conveyed it, for the rationale ("said", or "answered" a proposal)."""
 
     @property
     def is_hit(self) -> bool:
@@ -112,12 +144,13 @@ def read_message(
     if not eligible:
         return None, None
     failures = {s.outcome.name for s in eligible if s.failure}
+    apologised: str | None = None
     for position, clause in enumerate(clauses(text)):
         best: Reading | None = None
         grams = ngrams(clause.stems)
         answering = confirmed if position < 2 else frozenset()  # the direct answer
         for sense in eligible:
-            found = _read_clause(clause, sense, grams, answering)
+            found = _read_clause(clause, sense, grams, answering, apologised)
             if found is None:
                 continue
             if found.is_hit:
@@ -129,7 +162,23 @@ def read_message(
             hit is not None and best.outcome.name in failures and hit.outcome.name not in failures
         ):
             hit = best  # later clauses win, but a failure does not undo a success
+        apologised = bad_news_lead(clause)
     return hit, miss
+
+
+_APOLOGY_FILLER = frozenset({"no", "i", "am", "we", "are", "so", "very", "really", "truly", "oh"})
+
+
+def bad_news_lead(clause: Clause) -> str | None:
+    """A clause that governs the statement after it as bad news: one that only apologises or
+    says no ("Sorry.", "No, sorry." before "That's all I have."), or an attempt ("I tried"
+    before "but it is fully booked"). Returns the word that says so."""
+    ws = clause.words
+    if ws[:1] in (("i",), ("we",)) and (tried := ATTEMPT_VERBS.intersection(ws[1:3])):
+        return min(tried)
+    if not ws or len(ws) > 4 or not all(w in REGRET_WORDS or w in _APOLOGY_FILLER for w in ws):
+        return None
+    return next((w for w in ws if w in REGRET_WORDS), "no" if "no" in ws else None)
 
 
 def _read_clause(
@@ -137,11 +186,12 @@ def _read_clause(
     sense: OutcomeSense,
     grams: set[tuple[str, ...]],
     confirmed: frozenset[str] = frozenset(),
+    apologised: str | None = None,
 ) -> Reading | None:
     keyword = _keyword(clause, sense, grams)
     if keyword is not None and keyword.is_hit:
         return keyword
-    concept = _concept(clause, sense, grams, confirmed)
+    concept = _concept(clause, sense, grams, confirmed, apologised)
     if concept is not None and concept.is_hit:
         return concept
     return keyword or concept
@@ -174,6 +224,7 @@ def _concept(
     sense: OutcomeSense,
     grams: set[tuple[str, ...]],
     confirmed: frozenset[str] = frozenset(),
+    apologised: str | None = None,
 ) -> Reading | None:
     positions: list[tuple[int, Group | None]] = []
     spans: list[str] = []
@@ -191,14 +242,17 @@ def _concept(
         if not sense.words.isdisjoint(clause.stems)
         else []
     )
-    general_request = any(g.name == "request" for g in sense.groups) and not any(
-        g.act for g in sense.groups
-    )
     answering = sense.outcome.name in confirmed
-    if not positions and (general_request or answering):
-        general = _reports_refusal(clause, answering) if sense.failure else _reports_action(clause)
-        if general is not None:
-            return Reading(sense.outcome, 0.6, clause.shown, f'"{general}"')
+    if sense.failure and (sense.general_request or answering):
+        # Refusals in general English ("No, sorry. Just the one slot.") tell whether or not
+        # the clause also names the request.
+        refusal = _reports_refusal(clause, answering, apologised)
+        if refusal is not None:
+            return Reading(sense.outcome, 0.6, clause.shown, f'"{refusal}"')
+    elif not positions and sense.general_request:
+        action = _reports_action(clause)
+        if action is not None:
+            return Reading(sense.outcome, 0.6, clause.shown, f'"{action}"')
     specific = [g for _, g in positions if g is not None and g.name != "complete"]
     if not positions and len(residual) < 2:
         return None
@@ -299,30 +353,37 @@ def _reports_action(clause: Clause) -> str | None:
 
 def _participle(word: str) -> bool:
     regular = word.endswith("ed") and len(word) > 3 and not word.endswith("eed")
-    return word not in INFORMATION_VERBS and (
-        regular or word in IRREGULAR_PAST or word in ("begun", "agreed", "succeeded")
+    return (
+        word not in INFORMATION_VERBS
+        and word not in ATTEMPT_VERBS
+        and (regular or word in IRREGULAR_PAST or word in ("begun", "agreed", "succeeded"))
     )
 
 
 _UNDER_WAY = (("on", "its", "way"), ("on", "the", "way"), ("on", "their", "way"), ("en", "route"))
-_REGRET = frozenset(
-    {"sorry", "unfortunately", "apologize", "apologise", "apologies", "afraid", "regret"}
-)
 _SEARCHING = frozenset(
     {"find", "found", "search", "searched", "look", "looked", "see", "match", "matching"}
 )
 
 
-def _reports_refusal(clause: Clause, confirmed: bool = False) -> str | None:
+def _reports_refusal(
+    clause: Clause, confirmed: bool = False, apologised: str | None = None
+) -> str | None:
     """A request that could not be done: "Sorry, I can't do that", "it cannot be played".
 
     Inability, not any negation: "Sorry, the flat is not furnished" describes the flat. An
     apology with inability ("Sorry, I couldn't find any") or with unavailability ("sorry, that
     slot is fully booked") is the request failing; so are options that ran out ("no other
     times"). Right after the customer confirmed the request, "there are no rooms left" is its
-    failure too, apology or not.
+    failure too, apology or not, and so is an apology alone ("I'm sorry, the office closes at
+    5"): the answer to a go-ahead that apologises did not go ahead, or that offers another
+    option ("Would you like another time?"). A request "declined", "rejected", "unsuccessful"
+    or "failed" says so outright. ``apologised``: the clause before only apologised or said
+    no ("No, sorry. Just the one.").
     """
     ws = clause.words
+    if confirmed and clause.is_offer and (other := _ALTERNATIVES.intersection(ws)):
+        return f"offers {min(other)}"  # the request as accepted is not to be
     if not ws or ws[0] in _ASKING:
         return None
     if clause.is_question:
@@ -332,17 +393,25 @@ def _reports_refusal(clause: Clause, confirmed: bool = False) -> str | None:
         ws = tuple(w for w, n in zip(ws, clause.segments, strict=True) if n != last)
         if not ws or ws[0] in _QUESTION_START:
             return None
-    regret = next((w for w in ws if w in _REGRET), None)
-    ran_out = exhausted(ws) or (only_one(ws) if regret or ws[0] == "no" else None)
+    regret = next((w for w in ws if w in REGRET_WORDS), None)
+    if regret is None and (apologised in REGRET_WORDS or apologised in ATTEMPT_VERBS):
+        regret = apologised
+    said_no = ws[0] == "no" or apologised == "no"
+    ran_out = exhausted(ws) or (only_one(ws) if regret or said_no else None)
     if ran_out is not None:
         return f"{regret} ... {ran_out}" if regret else ran_out
     if confirmed:
-        negator = next((w for w in ws if w in NEGATORS or stem(w) in FAILURE_STEMS), None)
+        negator = refusing_word(ws)
         if negator is not None:
             return f"{regret} ... {negator}" if regret else negator
+        if regret is not None:
+            return regret
     gone = unavailable(clause)
     if gone is not None and (regret is not None or confirmed):
         return f"{regret} ... {gone}" if regret else gone
+    outright = _failed_outright(ws)
+    if outright is not None:
+        return f"{regret} ... {outright}" if regret else outright
     if regret is None and (any(w in _SEARCHING for w in ws) or "there" in ws):
         return None  # "I could not find it in the FAQ" alone is a report, not a refusal
     for index, word in enumerate(ws):
@@ -351,8 +420,10 @@ def _reports_refusal(clause: Clause, confirmed: bool = False) -> str | None:
         unable = word in ("unable", "failed") or (
             word == "not" and (before in _MODAL_BEFORE_NOT or (before in _BE and after == "able"))
         )
-        if not unable:
-            continue
+        if not unable or (regret is None and addressed_to_customer(ws, index)):
+            continue  # "you will not be charged" tells a consequence, not a refusal
+        if _NOT_HEARD.intersection(ws[index + 1 : index + 3]):
+            continue  # "Sorry, I didn't catch that": a misunderstanding, no request failed
         passive = index + 2 < len(ws) and ws[index + 1] == "be" and _participle(ws[index + 2])
         if regret is not None or passive:
             said = f"{ws[index - 1]} not" if word == "not" else word
@@ -361,6 +432,20 @@ def _reports_refusal(clause: Clause, confirmed: bool = False) -> str | None:
 
 
 _MODAL_BEFORE_NOT = frozenset({"can", "could", "will", "did"})
+_ALTERNATIVES = frozenset({"another", "different", "instead", "alternative", "other"})
+_FAILED = frozenset({"failed", "declined", "rejected", "unsuccessful", "denied"})
+_NOT_HEARD = frozenset({"understand", "catch", "hear", "follow"})
+
+
+def _failed_outright(ws: Sequence[str]) -> str | None:
+    """ "The payment was declined", "the booking failed": a word that reports the failure
+    itself. Not "I failed to understand that" (a misunderstanding, no request failed)."""
+    for index, word in enumerate(ws):
+        if word in _FAILED and not _NOT_HEARD.intersection(ws[index + 1 : index + 3]):
+            return word
+    return None
+
+
 _QUESTION_START = _ASKING | frozenset({"is", "are", "what", "which", "how", "any", "anything"})
 
 

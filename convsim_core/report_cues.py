@@ -14,7 +14,8 @@ from convsim_core.language import Clause
 _AVAILABLE = frozenset({"available", "availability", "open", "opening", "openings", "free"})
 _USED_UP = (
     ("fully", "booked"), ("sold", "out"), ("none", "left"), ("no", "longer"),
-    ("booked", "up"), ("no", "more"), ("nothing", "left"),
+    ("booked", "up"), ("no", "more"), ("nothing", "left"), ("is", "taken"), ("are", "taken"),
+    ("already", "taken"),
 )  # fmt: skip
 
 
@@ -36,7 +37,8 @@ def exhausted(ws: Sequence[str]) -> str | None:
 
 
 def only_one(ws: Sequence[str]) -> str | None:
-    """A restriction that closes the choice: "that is the only one", "that is all I have".
+    """A restriction that closes the choice: "that is the only one", "that is all I have",
+    "just the one", "only one left".
 
     Only a run-out when said as a refusal (after "no" or an apology): "the only hotel with
     a pool is the Grand" on its own is information.
@@ -44,6 +46,10 @@ def only_one(ws: Sequence[str]) -> str | None:
     for index, word in enumerate(ws):
         if word == "only" and index and ws[index - 1] == "the":
             return "the only"
+        if word in ("one", "1") and index and ws[index - 1] == "only":
+            return f"only {word}"  # "only one show left"
+        if word == "one" and tuple(ws[max(0, index - 2) : index]) == ("just", "the"):
+            return "just the one"
         following = ws[index + 1] if index + 1 < len(ws) else ""
         if word == "all" and index and ws[index - 1] == "is" and following in ("i", "we", "there"):
             return f"is all {following}"

@@ -159,6 +159,15 @@ def test_nonsense_knob_values_are_rejected(knobs: dict[str, float]) -> None:
         DemoBotServer(**knobs)  # type: ignore[arg-type]
 
 
+def test_a_nonsense_knob_is_refused_when_set_later_too() -> None:
+    turns = DemoBotServer(burst=2).turns
+    with pytest.raises(ValueError, match="burst must be at least 1, got 0"):
+        turns.burst = 0
+    with pytest.raises(ValueError, match="reply_delay cannot be negative"):
+        turns.reply_delay = -0.5
+    assert (turns.burst, turns.reply_delay) == (2, 0.0)
+
+
 async def test_knobs_are_off_by_default() -> None:
     async with DemoBotServer() as bot, connect(bot.ws_url) as ws:
         for line in ("hello", "Where is my order?", "A-1042"):

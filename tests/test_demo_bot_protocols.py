@@ -13,8 +13,7 @@ import hmac
 import json
 import time
 from collections.abc import AsyncIterator
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 import aiohttp
 import attrs
@@ -23,6 +22,7 @@ from aiohttp import web
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
+from channels.app_server import AppServer
 from channels.demo_bot import DemoBotBrain, DemoBotServer
 from channels.signing import sign
 from tests.support.timeouts import MS, TIMEOUT
@@ -46,34 +46,19 @@ class Recorded:
         return json.loads(self.body)
 
 
-class Recorder:
+class Recorder(AppServer):
     """A tiny HTTP server on 127.0.0.1 that records every request (callbacks, serviceUrl)."""
 
     def __init__(self, status: int = 200) -> None:
+        super().__init__()
         self.status = status
         self.requests: list[Recorded] = []
         self._queue: asyncio.Queue[Recorded] = asyncio.Queue()
-        self._runner: web.AppRunner | None = None
-        self.url = ""
 
-    async def __aenter__(self) -> Self:
+    def make_app(self) -> web.Application:
         app = web.Application()
         app.router.add_route("*", "/{tail:.*}", self._handle)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.url = f"http://127.0.0.1:{self._runner.addresses[0][1]}"
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        assert self._runner is not None
-        await self._runner.cleanup()
+        return app
 
     async def _handle(self, request: web.Request) -> web.Response:
         recorded = Recorded(

@@ -252,3 +252,211 @@ def test_the_only_option_is_a_failure_only_when_said_as_a_refusal() -> None:
     assert _judge_request((C, "Any other?"), (A, "No, that is the only one I have.")) == "failed"
     assert _judge_request((C, "More?"), (A, "Sorry, that is all we have today.")) == "failed"
     assert _judge_request((C, "A pool?"), (A, "The only hotel with a pool is the Grand.")) is None
+
+
+# Turn-taking: the answer to a proposal the customer accepted is that request's outcome.
+ORDER = "Would you like me to order the replacement charger?"
+_Line = tuple[ParticipantRole, str]
+
+
+def _chat(expected: str | None, *lines: _Line, case: str) -> object:
+    return pytest.param(lines, expected, id=case)
+
+
+TURN_TAKING = [
+    *(
+        _chat("done", (A, proposal), (C, "Yes, that's right."), (A, "Enjoy your day out!"), case=i)
+        for i, proposal in (
+            ("offer-to-act", "Shall I move your dentist appointment to Friday at 9 am?"),
+            ("confirmation", "Please confirm: one large pizza to 12 Elm Road."),
+            ("offer-with-vocabulary", ORDER),
+            # A restatement the customer says yes to is a proposal, question or not.
+            ("restatement", "2 adult tickets for the 6 pm ferry to the island."),
+        )
+    ),
+    *(
+        _chat(None, (A, ORDER), (C, "Yes please."), (A, reply), case=i)
+        for i, reply in (
+            ("still-gathering-details", "How many people will be joining?"),
+            ("yes-and-a-question", "Sure! For which date?"),
+            ("tells-nothing", "Of course."),
+            ("asks-without-question-mark", "Please tell me your postcode."),
+            ("proposes-again", "To confirm: the 9 am ferry on Saturday, is that right?"),
+        )
+    ),
+    _chat(
+        "failed",
+        (A, ORDER),
+        (C, "Yes please."),
+        (A, "I'm sorry, the shop is closed on Sundays."),
+        case="an-apology-answering-a-go-ahead",
+    ),
+    _chat(
+        "failed",
+        (A, "Shall I move your appointment to Friday?"),
+        (C, "Yes, go ahead."),
+        (A, "I'm sorry, the clinic is closed on Fridays. Would another day suit you?"),
+        case="apology-and-another-day",
+    ),
+    _chat(
+        "failed",
+        (A, "Please confirm: a haircut on Tuesday at 5 pm."),
+        (C, "Yes."),
+        (A, "The salon is closed then, would you like another day?"),
+        case="another-option-offered",
+    ),
+    _chat(
+        None,
+        (A, "The ticket for the museum costs $30 for adults."),
+        (C, "OK, great."),
+        (A, "It opens at 10 am."),
+        case="information-acknowledged",
+    ),
+    _chat(
+        None,
+        (A, "The ticket for the museum costs $30 for adults."),
+        (C, "Okay, thanks."),
+        (A, "You're welcome."),
+        case="information-thanked",
+    ),
+    _chat(
+        None,
+        (A, "I found 2 tickets left for the Friday show."),
+        (C, "Yes, that works."),
+        (A, "It starts at 8 pm."),
+        case="information-found-is-no-proposal",
+    ),
+    _chat(
+        None,
+        (A, "Which city should I search?"),
+        (C, "Go ahead and search in Leeds."),
+        (A, "I've located 4 plumbers in Leeds for you."),
+        case="question-for-a-detail",
+    ),
+    _chat(
+        None,
+        (A, "Shall I check the opening hours for you?"),
+        (C, "Yes please."),
+        (A, "It is open from 9 am to 5 pm on weekdays."),
+        case="offer-to-look-something-up",
+    ),
+    _chat(
+        None,
+        (A, "Shall I book the haircut?"),
+        (C, "Yes."),
+        (A, "Please review the following details: a haircut at 6 pm on Tuesday."),
+        case="details-for-review-propose-again",
+    ),
+    _chat(
+        "done",
+        (A, "Would you like me to cancel your gym membership?"),
+        (C, "Yes."),
+        (A, "Your membership ends on 5 May and you won't be charged again."),
+        case="negation-addressed-to-the-customer",
+    ),
+    _chat(
+        "failed",
+        (A, "Would you like me to cancel your gym membership?"),
+        (C, "Yes."),
+        (A, "Sorry, I can't cancel it before the 12-month term ends."),
+        case="refusal-after-the-go-ahead",
+    ),
+    _chat(
+        "failed",
+        (A, "Please confirm: a table for 4 at 7:30 pm tonight."),
+        (C, "Yes."),
+        (A, "I have a table for 4 at 8 pm."),
+        case="counter-offer-another-time",
+    ),
+    # Repeating the agreed time beside another one is not a counter-offer.
+    _chat(
+        "done",
+        (A, "Please confirm: a table for 4 at 7:30 pm tonight."),
+        (C, "Yes."),
+        (A, "See you at 7:30 pm, the kitchen closes at 22:00."),
+        case="agreed-time-repeated",
+    ),
+    # Across messages: a failure about something else keeps a success said in words.
+    _chat(
+        "done",
+        (C, "Please book the hotel room."),
+        (A, "Your hotel room has been booked."),
+        (C, "Can you get me a rental car too?"),
+        (A, "Sorry, I couldn't find a rental car for those dates."),
+        case="failure-about-something-else",
+    ),
+    *(
+        _chat(
+            "failed",
+            (C, "Please book the hotel room."),
+            (A, "Your hotel room has been booked."),
+            (C, "Thanks, is it final?"),
+            (A, failure),
+            case=i,
+        )
+        for i, failure in (
+            # No subject of its own: it speaks of the last thing.
+            ("failure-without-subject", "Sorry, that didn't go through after all."),
+            ("failure-same-subject", "Sorry, the hotel room booking failed after all."),
+        )
+    ),
+    _chat(
+        "failed",
+        (A, "Shall I order the blue kettle for you?"),
+        (C, "Yes please."),
+        (A, "It comes with a two-year warranty."),  # read as the order going ahead
+        (C, "Great, and the gift wrap?"),
+        (A, "Sorry, I couldn't place the order: the card was declined."),
+        case="inferred-success-yields-to-a-failure-said",
+    ),
+    _chat(
+        "failed",
+        (C, "Book me a table at Luigi's, please."),
+        (A, "Sorry, I couldn't book Luigi's. Shall I try booking another restaurant?"),
+        (C, "Yes please."),
+        (A, "Marco's is a lovely place in the old town."),  # a search result, not a booking
+        case="inferred-success-never-overrules-a-failure-said",
+    ),
+]
+
+
+@pytest.mark.parametrize(("lines", "expected"), TURN_TAKING)
+def test_turn_taking(lines: tuple[_Line, ...], expected: str | None) -> None:
+    assert _judge_request(*lines) == expected
+
+
+# A clause that only apologises or says no, or an attempt, makes the next statement bad news;
+# some words say a failure outright; a misunderstanding is no failure.
+BAD_NEWS = [
+    ("Sorry. That's all we have in blue.", "failed"),
+    ("No, sorry. Just the one size left in stock.", "failed"),
+    ("I'm afraid. There's only one left and it is reserved.", "failed"),
+    ("I tried, but the restaurant is fully booked at that time.", "failed"),
+    ("I tried to pay, but the card was declined.", "failed"),
+    ("Unfortunately that seat is taken.", "failed"),
+    ("Sorry, you can't book a table for more than 8 people online.", "failed"),
+    ("Sorry, I didn't catch that. Which city?", None),
+    ("Sorry, I failed to understand. Could you repeat that?", None),
+    ("Just the one size is made in blue.", None),  # without the apology: information
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), BAD_NEWS)
+def test_bad_news_in_general_english(text: str, expected: str | None) -> None:
+    assert _judge_request((C, "Do you have any others?"), (A, text)) == expected
+
+
+def test_the_go_ahead_names_which_proposal_it_answered() -> None:
+    judge = OfflineJudge(REQUEST_WORDS)
+    conversation = Conversation(())
+    judgement = None
+    for role, text in (
+        (A, "Shall I send the invoice to your work address?"),
+        (C, "Yes please."),
+        (A, "You'll find it in your inbox."),
+    ):
+        conversation = conversation.with_message(Message(text, T0, role))
+        judgement = judge.judge_latest(conversation, REQUEST_OUTCOMES, judgement)
+    assert judgement is not None and judgement.outcome is not None
+    assert judgement.message_index == 2 and judgement.score == 0.55
+    assert "accepted at message #1" in judgement.evidence

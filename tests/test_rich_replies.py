@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from channels.codec import FrameCodec, Outgoing
+from channels.paths import string_leaves
 from channels.profile import BotProfile, profile_for_url
 from channels.rich import Reply, Unreadable, read_replies
 from channels.where import describe_profile, public_url, wire_ids
@@ -160,6 +161,16 @@ def test_public_url_drops_user_info_and_secret_query_values() -> None:
     url = "https://user:pw@bot.example.com/chat?token=abc&lang=en&api_key=k"
     assert public_url(url) == "https://bot.example.com/chat?token=***&lang=en&api_key=***"
     assert public_url("wss://h/ws?key=${BOT_KEY}") == "wss://h/ws?key=***"
+
+
+def test_string_leaves_name_every_item_or_the_first_as_a_wildcard() -> None:
+    # wire_ids reads every item; the probe's "set text = ..." hint reads the first as [*].
+    document = {"a": "x", "b": [{"t": "1"}, {"t": "2"}], "n": 3, "e": []}
+    assert string_leaves(document) == [("a", "x"), ("b[0].t", "1"), ("b[1].t", "2")]
+    assert string_leaves(document, every_item=False) == [("a", "x"), ("b[*].t", "1")]
+    assert string_leaves([{"text": "hi"}], every_item=False) == [("$[*].text", "hi")]
+    assert string_leaves(["s", "t"]) == [("$[0]", "s"), ("$[1]", "t")]
+    assert string_leaves("bare") == [("$", "bare")]
 
 
 def test_the_ids_the_bot_sees() -> None:

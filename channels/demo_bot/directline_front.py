@@ -26,10 +26,11 @@ import attrs
 from aiohttp import WSMsgType, web
 
 from channels.demo_bot.turns import TurnEngine
+from channels.directline_routes import BASE, add_directline_routes
+from channels.tasks import cancel_and_wait
 
 logger = logging.getLogger(__name__)
 
-BASE = "/v3/directline"
 BOT_ACCOUNT = {"id": "demo-bot", "name": "Brightbox demo bot"}
 TOKEN_LIFETIME = 1800
 KEEPALIVE_SECONDS = 15.0
@@ -58,21 +59,13 @@ class DirectLineFront:
         self._streams: set[web.WebSocketResponse] = set()
 
     def attach(self, app: web.Application) -> None:
-        app.router.add_post(BASE + "/conversations", self._start)
-        app.router.add_get(BASE + "/conversations/{cid}", self._reconnect)
-        app.router.add_post(BASE + "/tokens/refresh", self._refresh)
-        app.router.add_post(BASE + "/tokens/generate", self._generate)
-        app.router.add_post(BASE + "/conversations/{cid}/activities", self._post)
-        app.router.add_get(BASE + "/conversations/{cid}/activities", self._get)
-        app.router.add_get(BASE + "/conversations/{cid}/stream", self._stream)
+        add_directline_routes(app, self)
         app.on_shutdown.append(self._shutdown)
 
     async def _shutdown(self, _app: web.Application) -> None:
         for ws in list(self._streams):
             await ws.close()
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await cancel_and_wait(list(self._tasks))
 
     # -- credentials ----------------------------------------------------------------------------
 
@@ -111,7 +104,7 @@ class DirectLineFront:
 
     # -- REST -------------------------------------------------------------------------------------
 
-    async def _start(self, request: web.Request) -> web.Response:
+    async def start_conversation(self, request: web.Request) -> web.Response:
         if self.secret is not None and self._bearer(request) != self.secret:
             return self._error(403, "the Direct Line secret is wrong")
         cid = "demo-" + secrets.token_hex(8)
@@ -119,13 +112,13 @@ class DirectLineFront:
         self.turns.open_session(cid)
         return web.json_response(self._grant(cid), status=201)
 
-    async def _reconnect(self, request: web.Request) -> web.Response:
+    async def reconnect(self, request: web.Request) -> web.Response:
         found = self._conversation_for(request)
         if isinstance(found, web.Response):
             return found
         return web.json_response(self._grant(found.conversation_id, request.query.get("watermark")))
 
-    async def _generate(self, request: web.Request) -> web.Response:
+    async def generate_token(self, request: web.Request) -> web.Response:
         if self.secret is not None and self._bearer(request) != self.secret:
             return self._error(403, "the Direct Line secret is wrong")
         cid = "demo-" + secrets.token_hex(8)
@@ -134,7 +127,7 @@ class DirectLineFront:
         del grant["streamUrl"]
         return web.json_response(grant)
 
-    async def _refresh(self, request: web.Request) -> web.Response:
+    async def refresh_token(self, request: web.Request) -> web.Response:
         cid = self._tokens.pop(self._bearer(request), None)
         if cid is None:
             return self._error(403, "token is invalid or expired")
@@ -142,7 +135,7 @@ class DirectLineFront:
         del grant["streamUrl"]
         return web.json_response(grant)
 
-    async def _post(self, request: web.Request) -> web.Response:
+    async def post_activity(self, request: web.Request) -> web.Response:
         found = self._conversation_for(request)
         if isinstance(found, web.Response):
             return found
@@ -162,7 +155,7 @@ class DirectLineFront:
             task.add_done_callback(self._tasks.discard)
         return web.json_response({"id": stored["id"]})
 
-    async def _get(self, request: web.Request) -> web.Response:
+    async def get_activities(self, request: web.Request) -> web.Response:
         found = self._conversation_for(request)
         if isinstance(found, web.Response):
             return found
@@ -173,7 +166,7 @@ class DirectLineFront:
 
     # -- stream -----------------------------------------------------------------------------------
 
-    async def _stream(self, request: web.Request) -> web.StreamResponse:
+    async def stream(self, request: web.Request) -> web.StreamResponse:
         cid = request.match_info["cid"]
         conversation = self.conversations.get(cid)
         if conversation is None or self._tokens.get(request.query.get("t", "")) != cid:

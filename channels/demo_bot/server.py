@@ -54,13 +54,13 @@ import logging
 import uuid
 import weakref
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 import aiohttp
 from aiohttp import web
 
 from channels import signing
+from channels.app_server import AppServer
 from channels.demo_bot.brain import DemoBotBrain
 from channels.demo_bot.directline_front import DirectLineFront
 from channels.demo_bot.protocols import (
@@ -76,6 +76,7 @@ from channels.demo_bot.protocols import (
 )
 from channels.demo_bot.socketio_front import SocketIOFront
 from channels.demo_bot.turns import TurnEngine
+from channels.tasks import cancel_and_wait
 
 logger = logging.getLogger(__name__)
 
@@ -93,12 +94,14 @@ class DeliveryFailed(Exception):
     """A reply could not be POSTed to the client (callback URL or Bot Framework serviceUrl)."""
 
 
-class DemoBotServer:
+class DemoBotServer(AppServer):
     """Serves :class:`DemoBotBrain` on 127.0.0.1 for demos and tests.
 
     Use as ``async with DemoBotServer() as bot:`` or call :meth:`start` / :meth:`stop`.
     ``port=0`` picks a free port; read it back from :attr:`port` / :attr:`url`.
     """
+
+    label = "demo bot"
 
     def __init__(
         self,
@@ -116,8 +119,7 @@ class DemoBotServer:
         burst: int | None = None,
         shutdown_timeout: float = 2.0,
     ) -> None:
-        self.host = host
-        self._requested_port = port
+        super().__init__(host, port, handle_signals=False, shutdown_timeout=shutdown_timeout)
         self.typing_events = typing_events
         self.secret = secret
         self._replays = signing.ReplayGuard()
@@ -137,9 +139,7 @@ class DemoBotServer:
         self.ws_connections = 0
         self.callback_failures = 0
 
-        self._runner: web.AppRunner | None = None
         self._client: aiohttp.ClientSession | None = None
-        self._port: int | None = None
         self._background: set[asyncio.Task[None]] = set()
         self._websockets: weakref.WeakSet[web.WebSocketResponse] = weakref.WeakSet()
         self._activity_ids = 0
@@ -149,58 +149,20 @@ class DemoBotServer:
 
     async def start(self) -> None:
         """Listen; raises ``OSError`` when the port is taken (nothing is left running)."""
-        if self._runner is not None:
+        if self.running:
             return
-        runner = web.AppRunner(
-            self._make_app(), handle_signals=False, shutdown_timeout=self.shutdown_timeout
-        )
-        await runner.setup()
-        try:
-            await web.TCPSite(runner, self.host, self._requested_port).start()
-        except BaseException:
-            await runner.cleanup()
-            raise
-        self._runner = runner
-        self._port = int(runner.addresses[0][1])
+        await super().start()
         self.directline.base_url = self.url
         self._client = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
         logger.info("demo bot listening on %s", self.url)
 
     async def stop(self) -> None:
         """Stop listening, close open WebSockets, cancel pending callbacks; safe to call twice."""
-        runner, self._runner = self._runner, None
-        if runner is not None:
-            await runner.cleanup()
-        for task in list(self._background):
-            task.cancel()
-        if self._background:
-            await asyncio.gather(*self._background, return_exceptions=True)
+        await super().stop()
+        await cancel_and_wait(list(self._background))
         client, self._client = self._client, None
         if client is not None:
             await client.close()
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
-
-    @property
-    def port(self) -> int:
-        if self._port is None:
-            raise RuntimeError("the demo bot is not running; call start() first")
-        return self._port
-
-    @property
-    def url(self) -> str:
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
 
     @property
     def ws_url(self) -> str:
@@ -251,7 +213,7 @@ class DemoBotServer:
 
     # -- the app ----------------------------------------------------------------------------
 
-    def _make_app(self) -> web.Application:
+    def make_app(self) -> web.Application:
         app = web.Application(middlewares=[self._bad_requests_middleware])
         app.router.add_get("/", self._index)
         app.router.add_get("/health", self._health)
@@ -377,7 +339,7 @@ class DemoBotServer:
                 tasks.add(task)
                 task.add_done_callback(tasks.discard)
         finally:
-            await _cancel_all(tasks)
+            await cancel_and_wait(list(tasks))
             for session_id in seen:  # every conversation of a connection ends with it
                 self.turns.forget(session_id)
 
@@ -534,10 +496,3 @@ class DemoBotServer:
             await self._post(url, json.dumps(activity).encode("utf-8"))
 
         await self.turns.run(incoming.conversation_id, incoming.text, deliver, before_reply=typing)
-
-
-async def _cancel_all(tasks: set[asyncio.Task[None]]) -> None:
-    for task in list(tasks):
-        task.cancel()
-    if tasks:
-        await asyncio.gather(*tasks, return_exceptions=True)

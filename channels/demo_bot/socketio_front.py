@@ -32,6 +32,7 @@ logger = logging.getLogger(__name__)
 RASA_PATH = "socket.io"
 CHAINLIT_PATH = "ws/socket.io"
 _YES_NO = ("yes or no", "anything else")
+BOT_NAME = "Brightbox demo bot"
 
 
 def quick_replies(reply: str) -> list[dict[str, str]]:
@@ -120,7 +121,7 @@ class SocketIOFront:
             self.turns.count(session_id)
 
             async def deliver(reply: str, _final: bool) -> None:
-                await sio.emit("new_message", _step(session_id, reply), to=sid)
+                await sio.emit("new_message", chainlit_step(session_id, reply), to=sid)
 
             await sio.emit("task_start", {}, to=sid)
             try:
@@ -134,14 +135,17 @@ class SocketIOFront:
         sio.on("client_message", client_message)
 
 
-def _step(thread_id: str, output: str) -> dict[str, Any]:
+def chainlit_step(
+    thread_id: str, output: str, *, name: str = BOT_NAME, kind: str = "assistant_message"
+) -> dict[str, Any]:
+    """One Chainlit step as ``new_message`` carries it (``kind``: ``run``, ``tool``...)."""
     now = dt.datetime.now(dt.UTC).isoformat()
     return {
         "id": str(uuid.uuid4()),
         "threadId": thread_id,
         "parentId": None,
-        "name": "Brightbox demo bot",
-        "type": "assistant_message",
+        "name": name,
+        "type": kind,
         "output": output,
         "createdAt": now,
         "start": now,

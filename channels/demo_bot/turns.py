@@ -13,6 +13,8 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
 from types import MappingProxyType
 
+import attrs
+
 from channels.demo_bot.brain import DemoBotBrain
 
 Deliver = Callable[[str, bool], Awaitable[None]]
@@ -22,47 +24,40 @@ BeforeReply = Callable[[int], Awaitable[None]]
 SendGarbage = Callable[[], Awaitable[None]]
 
 
-class TurnEngine:
-    """Runs the brain for each customer message; turns of one session never interleave."""
+def _at_least_one(_: object, attribute: attrs.Attribute[int | None], value: int | None) -> None:
+    if value is not None and value < 1:
+        raise ValueError(f"{attribute.name} must be at least 1, got {value}")
 
-    def __init__(
-        self,
-        brain: DemoBotBrain,
-        *,
-        reply_delay: float = 0.0,
-        drop_after: int | None = None,
-        garbage_every: int | None = None,
-        slow_seconds: float = 0.0,
-        burst: int | None = None,
-        idle_forget: float = 600.0,
-        max_sessions: int = 10_000,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        for name, value in (
-            ("drop_after", drop_after),
-            ("garbage_every", garbage_every),
-            ("burst", burst),
-        ):
-            if value is not None and value < 1:
-                raise ValueError(f"{name} must be at least 1, got {value}")
-        if reply_delay < 0 or slow_seconds < 0:
-            raise ValueError("reply_delay and slow_seconds cannot be negative")
-        self.brain = brain
-        self.reply_delay = reply_delay
-        self.drop_after = drop_after
-        self.garbage_every = garbage_every
-        self.slow_seconds = slow_seconds
-        self.burst = burst
-        self.replies_sent = 0
-        self.garbage_sent = 0
-        self.dropped = False
-        self._received: dict[str, int] = {}
-        self._locks: dict[str, asyncio.Lock] = {}
-        self.idle_forget = idle_forget
-        """HTTP protocols never say a conversation ended: a session idle this long is over."""
-        self.max_sessions = max_sessions
-        self._clock = clock
-        self._last_used: OrderedDict[str, float] = OrderedDict()
+
+def _not_negative(_: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if value < 0:
+        raise ValueError(f"{attribute.name} cannot be negative, got {value}")
+
+
+@attrs.define(eq=False)
+class TurnEngine:
+    """Runs the brain for each customer message; turns of one session never interleave.
+
+    The knobs (``reply_delay`` .. ``burst``) are described in :mod:`channels.demo_bot.server`;
+    a value that makes no sense is refused when the engine is made (or the knob set).
+    """
+
+    brain: DemoBotBrain
+    reply_delay: float = attrs.field(default=0.0, kw_only=True, validator=_not_negative)
+    drop_after: int | None = attrs.field(default=None, kw_only=True, validator=_at_least_one)
+    garbage_every: int | None = attrs.field(default=None, kw_only=True, validator=_at_least_one)
+    slow_seconds: float = attrs.field(default=0.0, kw_only=True, validator=_not_negative)
+    burst: int | None = attrs.field(default=None, kw_only=True, validator=_at_least_one)
+    idle_forget: float = attrs.field(default=600.0, kw_only=True)
+    """HTTP protocols never say a conversation ended: a session idle this long is over."""
+    max_sessions: int = attrs.field(default=10_000, kw_only=True)
+    _clock: Callable[[], float] = attrs.field(default=time.monotonic, kw_only=True)
+    replies_sent: int = attrs.field(default=0, init=False)
+    garbage_sent: int = attrs.field(default=0, init=False)
+    dropped: bool = attrs.field(default=False, init=False)
+    _received: dict[str, int] = attrs.field(factory=dict, init=False)
+    _locks: dict[str, asyncio.Lock] = attrs.field(factory=dict, init=False)
+    _last_used: OrderedDict[str, float] = attrs.field(factory=OrderedDict, init=False)
 
     @property
     def received(self) -> Mapping[str, int]:

@@ -63,9 +63,14 @@ _TOPIC_RULES: dict[Topic, tuple[tuple[str, int], ...]] = {
     ),
 }
 
+
+def _words(alternatives: str) -> re.Pattern[str]:
+    """Any of the ``|``-separated phrases, as whole words, in any case."""
+    return re.compile(rf"\b(?:{alternatives})\b", re.IGNORECASE)
+
+
 _COMPILED = {
-    topic: tuple((re.compile(rf"\b(?:{p})\b", re.IGNORECASE), w) for p, w in rules)
-    for topic, rules in _TOPIC_RULES.items()
+    topic: tuple((_words(p), w) for p, w in rules) for topic, rules in _TOPIC_RULES.items()
 }
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -79,38 +84,37 @@ _ORDER_PATTERNS = (
 )
 _BARE_NUMBER = re.compile(r"(?<![\w.$-])(\d{4,10})(?![\w.])")
 _PHONE = re.compile(r"\+?\d[\d\s().-]{5,}\d")
-_PHONE_HINT = re.compile(r"\b(?:phone|mobile|cell|text me|sms)\b", re.IGNORECASE)
+_PHONE_HINT = _words("phone|mobile|cell|text me|sms")
 _PLAN = re.compile(r"\b(basic|plus|premium|family)\b", re.IGNORECASE)
 
-_YES = re.compile(
-    r"\b(?:yes|yeah|yep|yup|sure|please do|go ahead|do it|do that|correct|that'?s right|"
-    r"that is right|sounds good|absolutely|definitely)\b",
-    re.IGNORECASE,
+_YES = _words(
+    "yes|yeah|yep|yup|sure|please do|go ahead|do it|do that|correct|that'?s right|that is right"
+    "|sounds good|absolutely|definitely"
 )
-_WEAK_YES = re.compile(r"\b(?:ok(?:ay)?|please|fine)\b", re.IGNORECASE)
-_NO = re.compile(
-    r"\b(?:no(?! problem| worries)|nope|nah|don'?t|do not|not now|rather not|never ?mind|"
-    r"keep it)\b",
-    re.IGNORECASE,
+_WEAK_YES = _words("ok(?:ay)?|please|fine")
+_NO = _words(
+    "no(?! problem| worries)|nope|nah|don'?t|do not|not now|rather not|never ?mind|keep it"
 )
-_THANKS = re.compile(r"\b(?:thanks|thank you|thx|ty|cheers|appreciate it)\b", re.IGNORECASE)
-_DONE = re.compile(
-    r"\b(?:that'?s all|that is all|that'?s everything|nothing else|all good|i'?m good|"
-    r"all set|that'?s it|that will be all|no more)\b",
-    re.IGNORECASE,
+_THANKS = _words("thanks|thank you|thx|ty|cheers|appreciate it")
+_DONE = _words(
+    "that'?s all|that is all|that'?s everything|nothing else|all good|i'?m good|all set"
+    "|that'?s it|that will be all|no more"
 )
-_BYE = re.compile(r"\b(?:bye|goodbye|good bye|gotta go|have to go|see you)\b", re.IGNORECASE)
+_BYE = _words("bye|goodbye|good bye|gotta go|have to go|see you")
 _GREETING = re.compile(
     r"^\s*(?:hi|hello|hey|hiya|good (?:morning|afternoon|evening)|greetings)\b[\s!,.]*"
     r"(?:there|team|support|folks)?[\s!,.]*$",
     re.IGNORECASE,
 )
 _WORD = re.compile(r"[A-Za-z']+")
-_CONFIRMATION = re.compile(r"\b(?:confirm(?:ation|ing)?|receipt)\b", re.IGNORECASE)
-_HOW_LONG = re.compile(
-    r"\b(?:how long|when will|how many days|when can i expect|when should i)\b", re.IGNORECASE
-)
+_CONFIRMATION = _words("confirm(?:ation|ing)?|receipt")
+_HOW_LONG = _words("how long|when will|how many days|when can i expect|when should i")
 _QUESTION = re.compile(r"\?|\b(?:will i|do i|can i|would i|should i)\b", re.IGNORECASE)
+_DOUBLE_CHARGE = re.compile(
+    r"twice|two times|double|duplicate|two (?:identical )?charges|charged again", re.IGNORECASE
+)
+_CANCEL = re.compile(r"\bcancel|unsubscribe", re.IGNORECASE)
+_REPLACEMENT = _words("replace(?:ment)?")
 
 
 class Answer(enum.Enum):
@@ -177,15 +181,9 @@ def read(text: str, *, expect_order: bool = False, expect_phone: bool = False) -
         done=bool(_DONE.search(rest)),
         bye=bool(_BYE.search(rest)),
         greeting_only=bool(_GREETING.match(rest)),
-        double_charge=bool(
-            re.search(
-                r"twice|two times|double|duplicate|two (?:identical )?charges|charged again",
-                rest,
-                re.IGNORECASE,
-            )
-        ),
-        wants_cancel=bool(re.search(r"\bcancel|unsubscribe", rest, re.IGNORECASE)),
-        wants_replacement=bool(re.search(r"\breplace(?:ment)?\b", rest, re.IGNORECASE)),
+        double_charge=bool(_DOUBLE_CHARGE.search(rest)),
+        wants_cancel=bool(_CANCEL.search(rest)),
+        wants_replacement=bool(_REPLACEMENT.search(rest)),
         asks_confirmation=bool(_QUESTION.search(rest) and _CONFIRMATION.search(rest)),
         asks_how_long=bool(_HOW_LONG.search(rest)),
     )

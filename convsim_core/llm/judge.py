@@ -19,7 +19,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 from langchain_core.runnables import Runnable
 
-from convsim_core.judging import OutcomeJudge
+from convsim_core.judging import JudgeCall, OutcomeJudge
 from convsim_core.llm.prompting import bullets, format_transcript, intent_line, one_line
 from convsim_core.llm.structured import (
     StructuredAnswer,
@@ -73,13 +73,8 @@ class LLMOutcomeJudge(OutcomeJudge):
         self.min_messages = min_messages
         self._runnables: dict[tuple[str, ...], Runnable[Any, dict[str, Any]]] = {}
 
-    async def judge(
-        self,
-        conversation: Conversation,
-        outcomes: Outcomes,
-        intent: Intent | None,
-        previous: Judgement | None,
-    ) -> Judgement:
+    async def decide(self, call: JudgeCall) -> Judgement:
+        conversation, outcomes, intent, previous = call
         count = len(conversation.messages)
         if count < self.min_messages or count % self.every_n_messages != 0:
             return previous or _NOT_JUDGED

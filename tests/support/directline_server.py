@@ -24,10 +24,13 @@ import json
 import secrets
 import time
 from collections import defaultdict
-from typing import Any, Self
+from typing import Any
 
 import attrs
 from aiohttp import WSMsgType, web
+
+from channels.app_server import AppServer
+from channels.directline_routes import add_directline_routes
 
 HOST = "127.0.0.1"
 SECRET = "dl-test-secret-" + "7f3a9c"
@@ -44,8 +47,11 @@ class _Conversation:
     """``/tokens/generate`` makes a conversation that starts when its token first starts it."""
 
 
-class DirectLineServer:
-    """Direct Line 3.0 on aiohttp; knobs let tests break it the ways the real one breaks."""
+class DirectLineServer(AppServer):
+    """Direct Line 3.0 on aiohttp; knobs let tests break it the ways the real one breaks.
+
+    Stopped and started again, it listens on the same port (a service restart).
+    """
 
     def __init__(
         self,
@@ -56,6 +62,7 @@ class DirectLineServer:
         refuse_streams: bool = False,
         reply_delay: float = 0.0,
     ) -> None:
+        super().__init__(HOST, handle_signals=False, shutdown_timeout=0.5)
         self.reply_delay = reply_delay
         """Seconds the bot thinks after the POST was answered (0: at once)."""
         self.token_lifetime = token_lifetime
@@ -75,41 +82,16 @@ class DirectLineServer:
         self.rejected = 0
         self.stream_connections = 0
         self.polls = 0
-        self.port = 0
-        self._runner: web.AppRunner | None = None
 
-    @property
-    def url(self) -> str:
-        return f"http://{HOST}:{self.port}"
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *_exc: object) -> None:
-        await self.stop()
-
-    async def start(self) -> None:
+    def make_app(self) -> web.Application:
         app = web.Application()
-        base = "/v3/directline"
-        app.router.add_post(base + "/conversations", self._start)
-        app.router.add_get(base + "/conversations/{cid}", self._reconnect)
-        app.router.add_post(base + "/tokens/refresh", self._refresh)
-        app.router.add_post(base + "/tokens/generate", self._generate)
-        app.router.add_post(base + "/conversations/{cid}/activities", self._post_activity)
-        app.router.add_get(base + "/conversations/{cid}/activities", self._get_activities)
-        app.router.add_get(base + "/conversations/{cid}/stream", self._stream)
-        runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=0.5)
-        await runner.setup()
-        await web.TCPSite(runner, HOST, self.port, reuse_address=True).start()
-        self._runner = runner
-        self.port = int(runner.addresses[0][1])
+        add_directline_routes(app, self)
+        return app
 
     async def stop(self) -> None:
-        runner, self._runner = self._runner, None
-        if runner is not None:
+        if self.running:
             await self.drop_streams()
-            await runner.cleanup()
+        await super().stop()
 
     async def drop_streams(self) -> None:
         """Cut every open stream at the TCP level, with no close frame."""
@@ -160,7 +142,7 @@ class DirectLineServer:
 
     # -- REST ------------------------------------------------------------------------------------
 
-    async def _start(self, request: web.Request) -> web.Response:
+    async def start_conversation(self, request: web.Request) -> web.Response:
         """The secret starts a new conversation; a token starts (or returns) ITS conversation.
 
         As on the real service: 201 when a conversation was started, 200 when the token's
@@ -193,7 +175,7 @@ class DirectLineServer:
         }
         return web.json_response(body, status=status)
 
-    async def _reconnect(self, request: web.Request) -> web.Response:
+    async def reconnect(self, request: web.Request) -> web.Response:
         cid = request.match_info["cid"]
         denied = self._authorized(request, cid)
         if denied is not None:
@@ -206,7 +188,7 @@ class DirectLineServer:
             {**grant, "streamUrl": self._stream_url(cid, grant["token"], watermark)}
         )
 
-    async def _generate(self, request: web.Request) -> web.Response:
+    async def generate_token(self, request: web.Request) -> web.Response:
         """A token for a conversation that starts when it is first used (secret only)."""
         if self._bearer(request) != SECRET:  # a token cannot make tokens
             self.rejected += 1
@@ -216,7 +198,7 @@ class DirectLineServer:
         self.conversations[cid] = _Conversation(cid)
         return web.json_response(self._issue(cid))
 
-    async def _refresh(self, request: web.Request) -> web.Response:
+    async def refresh_token(self, request: web.Request) -> web.Response:
         denied = self._authorized(request, None)
         if denied is not None:
             return denied
@@ -234,7 +216,7 @@ class DirectLineServer:
             self._refreshed.clear()
             await self._refreshed.wait()
 
-    async def _post_activity(self, request: web.Request) -> web.Response:
+    async def post_activity(self, request: web.Request) -> web.Response:
         cid = request.match_info["cid"]
         denied = self._authorized(request, cid)
         if denied is not None:
@@ -253,7 +235,7 @@ class DirectLineServer:
         asyncio.get_running_loop().create_task(self._bot_turn(conversation, text))
         return web.json_response({"id": stored["id"]})
 
-    async def _get_activities(self, request: web.Request) -> web.Response:
+    async def get_activities(self, request: web.Request) -> web.Response:
         cid = request.match_info["cid"]
         denied = self._authorized(request, cid)
         if denied is not None:
@@ -267,7 +249,7 @@ class DirectLineServer:
 
     # -- the stream --------------------------------------------------------------------------------
 
-    async def _stream(self, request: web.Request) -> web.StreamResponse:
+    async def stream(self, request: web.Request) -> web.StreamResponse:
         cid = request.match_info["cid"]
         token = request.query.get("t", "")
         grant = self.tokens.get(token)

@@ -44,10 +44,11 @@ import struct
 import time
 import zlib
 from collections.abc import Awaitable, Callable, Iterator, Sequence
-from types import TracebackType
 from typing import Any
 
 from aiohttp import web
+
+from channels.app_server import AppServer
 
 Reply = str | dict[str, Any]
 Responder = Callable[[dict[str, Any]], Reply | Awaitable[Reply]]
@@ -147,7 +148,7 @@ def count_tokens(text: str) -> int:
     return len(text.split())
 
 
-class OpenAIServer:
+class OpenAIServer(AppServer):
     """An aiohttp server speaking enough of ``POST /v1/chat/completions`` for ChatOpenAI.
 
     Args:
@@ -169,6 +170,9 @@ class OpenAIServer:
         delay: Delay = 0.0,
         model_name: str = "convsim-test-model",
     ) -> None:
+        # Cancel handlers whose client went away (a timed-out request) and do not wait a
+        # minute for them on shutdown.
+        super().__init__(handler_cancellation=True, shutdown_timeout=0.5)
         self.responder: Responder = responder or _default_responder
         self.failures = list(failures)
         self.fail_always = fail_always
@@ -183,46 +187,21 @@ class OpenAIServer:
         self.embedding_requests: list[dict[str, Any]] = []
         """Every ``/v1/embeddings`` request body (kept apart from chat ``requests``)."""
         self._ids = itertools.count(1)
-        self._runner: web.AppRunner | None = None
-        self.port = 0
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/v1"
+        return f"{self.url}/v1"
 
     @property
     def answered(self) -> list[dict[str, Any]]:
         """The requests that got a successful answer."""
         return [r for r, s in zip(self.requests, self.statuses, strict=True) if s == 200]
 
-    async def start(self) -> None:
+    def make_app(self) -> web.Application:
         app = web.Application()
         app.router.add_post("/v1/chat/completions", self._chat_completions)
         app.router.add_post("/v1/embeddings", self._embeddings)
-        # Cancel handlers whose client went away (a timed-out request) and do not wait a
-        # minute for them on shutdown.
-        self._runner = web.AppRunner(app, handler_cancellation=True, shutdown_timeout=0.5)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = int(self._runner.addresses[0][1])
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> OpenAIServer:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
+        return app
 
     # -- handler ----------------------------------------------------------------------------
 

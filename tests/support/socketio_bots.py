@@ -17,61 +17,44 @@ again on the same port with the same memory, as a redeploy would.
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import uuid
 from collections import defaultdict
-from typing import Any, Self
+from typing import Any
 
 import socketio  # type: ignore[import-untyped]
 from aiohttp import web
 
+from channels.app_server import AppServer
+from channels.demo_bot.socketio_front import chainlit_step
+
 HOST = "127.0.0.1"
 
 
-class _SocketIOBot:
+class _SocketIOBot(AppServer):
     """What both bots share: the aiohttp app, the port, restarts and the received log."""
 
     def __init__(self, *, path: str = "socket.io", welcome: str | None = None) -> None:
+        super().__init__(HOST, handle_signals=False, shutdown_timeout=0.5)
         self.path = path
         self.welcome = welcome
         self.received: dict[str, list[str]] = defaultdict(list)
         self.connections = 0
         self.auth_seen: list[Any] = []
         self.query_seen: list[str] = []
-        self.port = 0
         self.sio: Any = None
-        self._runner: web.AppRunner | None = None
 
-    @property
-    def url(self) -> str:
-        return f"http://{HOST}:{self.port}"
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *_exc: object) -> None:
-        await self.stop()
-
-    async def start(self) -> None:
+    def make_app(self) -> web.Application:
         self.sio = socketio.AsyncServer(async_mode="aiohttp", cors_allowed_origins="*")
         self._register(self.sio)
         app = web.Application()
         self.sio.attach(app, socketio_path=self.path)
-        runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=0.5)
-        await runner.setup()
-        site = web.TCPSite(runner, HOST, self.port, reuse_address=True)
-        await site.start()
-        self._runner = runner
-        self.port = int(runner.addresses[0][1])
+        return app
 
     async def stop(self) -> None:
-        runner, self._runner = self._runner, None
-        if runner is not None:
-            sio = self.sio
-            for sid in list(_connected_sids(sio)):
-                await sio.disconnect(sid)
-            await runner.cleanup()
+        if self.running:
+            for sid in list(_connected_sids(self.sio)):
+                await self.sio.disconnect(sid)
+        await super().stop()
 
     async def restart(self, down_for: float = 0.0) -> None:
         await self.stop()
@@ -212,21 +195,7 @@ class ChainlitSocketBot(_SocketIOBot):
 
     @staticmethod
     def _step(session_id: str, output: str, *, kind: str = "assistant_message") -> dict[str, Any]:
-        now = dt.datetime.now(dt.UTC).isoformat()
-        return {
-            "id": str(uuid.uuid4()),
-            "threadId": session_id,
-            "parentId": None,
-            "name": "Assistant",
-            "type": kind,
-            "output": output,
-            "createdAt": now,
-            "start": now,
-            "end": now,
-            "streaming": False,
-            "isError": False,
-            "waitForAnswer": False,
-        }
+        return chainlit_step(session_id, output, name="Assistant", kind=kind)
 
 
 class EchoSocketServer(_SocketIOBot):
