@@ -14,6 +14,7 @@ import contextlib
 import logging
 import random
 from collections.abc import Awaitable, Callable
+from typing import Protocol
 
 import attrs
 
@@ -57,6 +58,18 @@ def is_infrastructure_error(result: ConversationResult) -> bool:
     if result.termination_reason not in INFRASTRUCTURE_ERRORS:
         return False
     return not names_a_wrong_url(result.error or "")
+
+
+class Gate(Protocol):
+    """What an executor's conversations wait on: :class:`OutageGate` in the process that
+    probes the bot, or a worker process's view of its parent's gate."""
+
+    @property
+    def given_up(self) -> bool: ...
+
+    async def wait_open(self) -> None: ...
+
+    def report_failure(self, detail: str) -> None: ...
 
 
 class OutageGate:
