@@ -1,21 +1,33 @@
 """Verdict quality on real human-written dialogues, and what the judge costs per message.
 
-    python -m benchmarks.bench_verdicts [--data FILE] [--passes N] [--only dev]
-                                        [--show-misses dev]
+    python -m benchmarks.bench_verdicts [--dataset sgd|support|fresh|all] [--data FILE]
+                                        [--passes N] [--only dev] [--show-misses dev]
 
-Replays the 600 Schema-Guided Dialogue conversations (``/work/shared/data/sgd-train-600``,
-CC BY-SA 4.0) as scripted scenarios (:mod:`benchmarks.sgd_replay`) through the real full
-runner, with the default termination rules, once with the offline judge and once with the
-literal keyword judge (the baseline). Reports, for the development half, the held-out half
-(never looked at while writing the judge) and all 600: accuracy per true class, the confusion
-matrix and premature endings (a chat that ended while a later turn still had something to
-say: any dialogue act but a goodbye or thanks). Then the judges' cost per message, measured on
-the same messages in the same run.
+Two datasets, each replayed as scripted scenarios through the real full runner with the default
+termination rules, once with the offline judge and once with the literal keyword judge (the
+baseline):
+
+- ``sgd``: the 600 Schema-Guided Dialogue conversations (``/work/shared/data/sgd-train-600``,
+  CC BY-SA 4.0; :mod:`benchmarks.sgd_replay`), booking and travel, one pair of outcomes
+  written once for all of them;
+- ``support``: 90 hand-written customer-support chats (``tests/data/support_dialogues.jsonl``,
+  CC0; :mod:`benchmarks.support_replay`): refunds, deliveries, passwords, subscriptions,
+  billing, telecom, banking, insurance, appointments, food delivery, travel, each with the
+  outcomes a user would write for its scenario, several messages in a row where a bot sends
+  bubbles;
+- ``fresh``: 45 more support chats (``tests/data/support_dialogues_fresh.jsonl``, CC0), only
+  ever measured, as a whole: no development half, no misses shown.
+
+Reports, per dataset, for the development half, the held-out half (never looked at while
+writing the judge) and all: accuracy per true class, the confusion matrix and premature endings
+(a chat that ended while a later turn still had something to say: for SGD any dialogue act but
+a goodbye or thanks; for the support set a turn before its hand-marked ``ends_after``). Then
+the judges' cost per message, measured on the same messages in the same run.
 
 Targets: >= 90% per class, 0 premature endings.
 
-``--only dev`` measures the development half alone (work on the rules without looking at the
-held-out figure); ``--show-misses dev`` prints each wrong verdict of the development half with
+``--only dev`` measures the development halves alone (work on the rules without looking at the
+held-out figures); ``--show-misses dev`` prints each wrong verdict of a development half with
 its transcript and why the judge decided as it did. Misses are only ever shown for the
 development half: the held-out half is for measuring.
 """
@@ -27,30 +39,56 @@ import asyncio
 import collections
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Protocol
 
-from benchmarks.sgd_replay import DATA, OUTCOMES, Dialogue, alternating, load, scenario, split
-from convsim_core.builder import build_full_runner, build_services
-from convsim_core.models import Conversation, ConversationResult, Message
+from benchmarks import sgd_replay, support_replay
+from benchmarks.sgd_replay import split
+from convsim_core.builder import build_services
+from convsim_core.judging import OutcomeJudge
+from convsim_core.models import Conversation, ConversationResult, Message, Outcomes, ParticipantRole
 from convsim_core.offline_judge import forget_readings
+from convsim_core.runners.base import Runner
+from convsim_core.scenario_models import Scenario
 from convsim_core.usage import UsageMeter
 from convsim_core.verdict_why import why
 
 CLASSES = ("completed", "failed", "none")
 KINDS = ("offline", "keyword")
 TARGET = 0.90
+DATASETS = ("sgd", "support", "fresh")
+UNSEEN = frozenset({"fresh"})
+"""Datasets measured whole and only measured: no development half, no misses shown."""
+
+
+class Replayable(Protocol):
+    """A dialogue with its true label that replays as a scenario (SGD or the support set)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def label(self) -> str: ...
+    @property
+    def turns(self) -> tuple[tuple[str, str], ...]: ...
+    @property
+    def outcomes(self) -> Outcomes: ...
+
+    def premature(self, messages: int) -> bool: ...
+    def scenario(self, judge_kind: str) -> Scenario: ...
+    def runner(self, judge_kind: str) -> Runner: ...
+    def messages(self) -> Iterator[tuple[ParticipantRole, str]]: ...
 
 
 async def verdicts(
-    dialogues: Sequence[Dialogue], kind: str, *, show_misses: bool = False
+    dialogues: Sequence[Replayable], kind: str, *, show_misses: bool = False
 ) -> tuple[collections.Counter[tuple[str, str]], int, int]:
     """(confusion counts (true, judged), premature endings, ended before the last message)."""
     confusion: collections.Counter[tuple[str, str]] = collections.Counter()
     premature = early = 0
     for dialogue in dialogues:
-        result = await build_full_runner(scenario(dialogue, kind), seed=1).run()
+        result = await dialogue.runner(kind).run()
         outcome = result.conversation.outcome
         judged = outcome.name if outcome else "none"
         confusion[(dialogue.label, judged)] += 1
@@ -62,12 +100,12 @@ async def verdicts(
     return confusion, premature, early
 
 
-def show_miss(dialogue: Dialogue, judged: str, result: ConversationResult) -> None:
+def show_miss(dialogue: Replayable, judged: str, result: ConversationResult) -> None:
     """One wrong verdict: the transcript as replayed, and the judge's own explanation."""
     print(f"--- {dialogue.id}: true {dialogue.label}, judged {judged}")
     for number, message in enumerate(result.conversation.messages, start=1):
         print(f"  #{number} {message.sender.value}: {message.content}")
-    print(f"  why: {why(result.judgement, OUTCOMES)}")
+    print(f"  why: {why(result.judgement, dialogue.outcomes)}")
 
 
 def report(
@@ -96,28 +134,35 @@ def matrix(confusion: collections.Counter[tuple[str, str]]) -> None:
         print(f"      {label:<15} " + " ".join(f"{confusion[(label, c)]:>10}" for c in CLASSES))
 
 
-async def cost(dialogues: Sequence[Dialogue], kind: str, passes: int) -> tuple[float, float, int]:
+async def cost(dialogues: Sequence[Replayable], kind: str, passes: int) -> tuple[float, float, int]:
     """(µs per message on the first pass, µs per message over all passes, messages per pass).
 
     The first pass reads every line fresh; later passes see lines again, as a batch against
-    a bot sees its templates again (the offline judge remembers readings per line).
+    a bot sees its templates again (the offline judge remembers readings per line). Each
+    dialogue is judged by its own scenario's judge (built before the clock starts; dialogues
+    with the same outcomes share one).
     """
     stamp = datetime(2025, 1, 1, tzinfo=UTC)
-    prefixes: list[Conversation] = []
+    built: dict[object, tuple[OutcomeJudge, Outcomes]] = {}
+    work: list[tuple[OutcomeJudge, Outcomes, Conversation]] = []
     for dialogue in dialogues:
+        setting = dialogue.scenario(kind)
+        key = (setting.outcomes, setting.judge)
+        if key not in built:
+            judge = build_services(setting, seed=1, usage=UsageMeter()).judge
+            built[key] = (judge, setting.outcomes)
+        judge, outcomes = built[key]
         conversation = Conversation(())
-        for role, text in alternating(dialogue):
+        for role, text in dialogue.messages():
             conversation = conversation.with_message(Message(text, stamp, role))
-            prefixes.append(conversation)
-    judge = build_services(scenario(dialogues[0], kind), seed=1, usage=UsageMeter()).judge
-    outcomes = scenario(dialogues[0], kind).outcomes
+            work.append((judge, outcomes, conversation))
     forget_readings()
     count = 0
     start = time.perf_counter()
     first = 0.0
     for number in range(passes):
         previous = None
-        for conversation in prefixes:
+        for judge, outcomes, conversation in work:
             if len(conversation.messages) == 1:
                 previous = None  # a new dialogue
             previous = await judge.judge(conversation, outcomes, None, previous)
@@ -129,54 +174,88 @@ async def cost(dialogues: Sequence[Dialogue], kind: str, passes: int) -> tuple[f
     return first / per_pass * 1e6, elapsed / count * 1e6, per_pass
 
 
-async def main(data: Path, passes: int, only: str | None, show_misses: str | None) -> None:
-    logging.disable(logging.WARNING)
-    dialogues = load(data)
+def dataset(name: str, data: Path | None) -> tuple[Sequence[Replayable], str]:
+    """The dialogues of ``name`` and where they came from."""
+    if name == "sgd":
+        path = data or sgd_replay.DATA
+        return sgd_replay.load(path), str(path)
+    path = support_replay.FRESH if name == "fresh" else support_replay.DATA
+    return support_replay.load(path), str(path)
+
+
+async def measure(
+    name: str, dialogues: Sequence[Replayable], source: str, only: str | None, show: str | None
+) -> None:
+    if name in UNSEEN:
+        if only == "dev":
+            return
+        print(f"[{name}] {len(dialogues)} dialogues from {source} (all unseen: measured only)")
+        await _verdict_table(name, (("unseen", dialogues),))
+        return
     dev, held = split(dialogues)
     print(
-        f"bench_verdicts: {len(dialogues)} dialogues from {data}"
+        f"[{name}] {len(dialogues)} dialogues from {source}"
         f" (development {len(dev)}, held out {len(held)})"
     )
-    if show_misses == "dev":
-        print("wrong verdicts of the offline judge on the development half:")
+    if show == "dev":
+        print(f"wrong verdicts of the offline judge on the {name} development half:")
         await verdicts(dev, "offline", show_misses=True)
-    parts = (
+    parts: tuple[tuple[str, Sequence[Replayable]], ...] = (
         (("dev", dev),) if only == "dev" else (("dev", dev), ("held-out", held), ("all", dialogues))
     )
-    print("verdicts (default termination rules, both sides scripted):")
+    await _verdict_table(name, parts)
+
+
+async def _verdict_table(name: str, parts: Sequence[tuple[str, Sequence[Replayable]]]) -> None:
+    print(f"[{name}] verdicts (default termination rules, both sides scripted):")
     for kind in KINDS:
-        for name, part in parts:
-            confusion, premature, early = await verdicts(part, kind)
-            report(name, kind, confusion, premature, early)
-            if name == parts[-1][0]:
+        for part, chats in parts:
+            confusion, premature, early = await verdicts(chats, kind)
+            report(part, kind, confusion, premature, early)
+            if part == parts[-1][0]:
                 matrix(confusion)
+
+
+async def main(
+    data: Path | None, passes: int, only: str | None, show_misses: str | None, which: str
+) -> None:
+    logging.disable(logging.WARNING)
+    names = DATASETS if which == "all" else (which,)
+    loaded = {name: dataset(name, data) for name in names}
+    print(f"bench_verdicts: {', '.join(names)}")
+    for name, (dialogues, source) in loaded.items():
+        await measure(name, dialogues, source, only, show_misses)
     print(f"judge cost per message ({passes} passes over every message, same run):")
-    figures = {}
-    for kind in KINDS:
-        first, overall, messages = await cost(dialogues, kind, passes)
-        figures[kind] = first
-        print(
-            f"  {kind:<8} first reading {first:6.2f} µs/message, over all passes"
-            f" {overall:6.2f} µs/message ({messages} messages per pass)"
-        )
-    ratio = figures["offline"] / figures["keyword"]
-    print(f"  offline judge / keyword judge, first reading: {ratio:.1f}x")
+    for name, (dialogues, _) in loaded.items():
+        figures = {}
+        for kind in KINDS:
+            first, overall, messages = await cost(dialogues, kind, passes)
+            figures[kind] = first
+            print(
+                f"  [{name}] {kind:<8} first reading {first:6.2f} µs/message, over all passes"
+                f" {overall:6.2f} µs/message ({messages} messages per pass)"
+            )
+        ratio = figures["offline"] / figures["keyword"]
+        print(f"  [{name}] offline judge / keyword judge, first reading: {ratio:.1f}x")
 
 
 def cli() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=DATA)
+    parser.add_argument(
+        "--dataset", choices=(*DATASETS, "all"), default="all", help="which dialogues (all)"
+    )
+    parser.add_argument("--data", type=Path, default=None, help="the SGD file (sgd only)")
     parser.add_argument("--passes", type=int, default=3)
     parser.add_argument(
-        "--only", choices=("dev",), help="measure the development half alone (no held-out figure)"
+        "--only", choices=("dev",), help="measure the development halves alone (no held-out figure)"
     )
     parser.add_argument(
         "--show-misses",
         choices=("dev",),
-        help="print the offline judge's wrong verdicts; development half only",
+        help="print the offline judge's wrong verdicts; development halves only",
     )
     args = parser.parse_args()
-    asyncio.run(main(args.data, args.passes, args.only, args.show_misses))
+    asyncio.run(main(args.data, args.passes, args.only, args.show_misses, args.dataset))
 
 
 if __name__ == "__main__":

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import gzip
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 import attrs
 
+from convsim_core.builder import build_full_runner
 from convsim_core.models import MessageDraft, Outcome, Outcomes, ParticipantRole
+from convsim_core.runners.full import FullSimulationRunner
 from convsim_core.scenario_models import (
     JudgeSpec,
     OutcomeKeywords,
@@ -64,6 +67,20 @@ class Dialogue:
         """
         return any(acts - _CLOSING_ACTS for acts in self.acts[messages:])
 
+    @property
+    def outcomes(self) -> Outcomes:
+        return OUTCOMES
+
+    def scenario(self, judge_kind: str) -> Scenario:
+        return scenario(self, judge_kind)
+
+    def runner(self, judge_kind: str) -> FullSimulationRunner:
+        """Both sides scripted, the default termination rules."""
+        return build_full_runner(scenario(self, judge_kind), seed=1)
+
+    def messages(self) -> Iterator[tuple[ParticipantRole, str]]:
+        return alternating(self)
+
 
 def load(path: Path = DATA) -> list[Dialogue]:
     with gzip.open(path, "rt", encoding="utf-8") as handle:
@@ -81,11 +98,19 @@ def _dialogue(row: dict[str, object]) -> Dialogue:
     )
 
 
-def split(dialogues: list[Dialogue]) -> tuple[list[Dialogue], list[Dialogue]]:
+class _Labelled(Protocol):
+    @property
+    def label(self) -> str: ...
+
+
+_D = TypeVar("_D", bound=_Labelled)
+
+
+def split(dialogues: Sequence[_D]) -> tuple[list[_D], list[_D]]:
     """(development half, held-out half): every other dialogue of each label."""
     seen: dict[str, int] = {}
-    dev: list[Dialogue] = []
-    held: list[Dialogue] = []
+    dev: list[_D] = []
+    held: list[_D] = []
     for dialogue in dialogues:
         count = seen.get(dialogue.label, 0)
         seen[dialogue.label] = count + 1

@@ -22,7 +22,7 @@ import attrs
 
 from channels.callback_server import CallbackServer, Verdict
 from channels.codec import FrameCodec, Inbound, Outgoing, excerpt
-from channels.errors import describe
+from channels.errors import WRONG_ENDPOINT, describe, wrong_endpoint
 from channels.health import check_reachable
 from channels.inbox import InboxSession
 from channels.preflight import ListenError
@@ -276,20 +276,20 @@ class WebhookChannel(WireChannel[WebhookSession]):
         self, session: WebhookSession, status: int, payload: bytes, *, setup: bool = False
     ) -> None:
         if not 200 <= status < 300:
+            if status in WRONG_ENDPOINT:
+                # No bot at this URL: not a reply that could not be read (so no protocol error,
+                # no "unreadable" count), and every later message would get the same answer.
+                # End with channel_error now, worded as an unreachable bot.
+                failure = wrong_endpoint(self.profile.url, self.profile.method, status)
+                logger.info("session %s: %s", session.session_id, failure)
+                session.fail(failure)
+                return
             what = " to the session-start message" if setup else ""
             # The status leads the excerpt: a transcript that says only "crash" hides that the
             # bot answered HTTP 500, and attribution names 5xx answers from it.
             shown = excerpt(f"HTTP {status}: ".encode() + payload if payload.strip() else b"")
             error = ProtocolError(f"bot answered HTTP {status}{what}", shown or f"HTTP {status}")
-            if status in _WRONG_ENDPOINT:
-                session.report_protocol_error(error)
-                # Every later message would get the same answer: end with channel_error now
-                # instead of letting the conversation run into its response timeout.
-                session.fail(
-                    ChannelError(f"{self.profile.url} answered HTTP {status}: is it the bot's URL?")
-                )
-            else:
-                self._turn_failed(session, error, setup=setup)
+            self._turn_failed(session, error, setup=setup)
             return
         if self.profile.response_mode == "callback":
             # Replies come by callback. Any 2xx but 202 Accepted ("still working on it") from a
@@ -341,10 +341,6 @@ class WebhookChannel(WireChannel[WebhookSession]):
 def _malformed(error: ProtocolError) -> Verdict:
     """The answer to a callback the channel cannot read: 400 with the reason and an excerpt."""
     return Verdict(400, f"{error} [{error.excerpt}]")
-
-
-_WRONG_ENDPOINT = frozenset({404, 405, 410})
-"""Statuses that say the URL (or method) is wrong rather than that one message failed."""
 
 
 async def _read_capped(response: aiohttp.ClientResponse, limit: int) -> bytes:

@@ -13,6 +13,7 @@ messages; it knows the outcomes only through their vocabulary.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 
@@ -20,11 +21,14 @@ import attrs
 
 from convsim_core.assent import affirms, only_acknowledges, says_yes
 from convsim_core.language import (
+    FAILURE_STEMS,
+    NEGATORS,
     REGRET_WORDS,
     Clause,
     clauses,
     ngrams,
     refusing_word,
+    stems,
 )
 from convsim_core.lexicon import INFORMATION_VERBS
 from convsim_core.models import Message, ParticipantRole
@@ -64,13 +68,13 @@ def accepted_request(messages: Sequence[Message], senses: Sequence[OutcomeSense]
     if not affirms(answer.content):
         return NOTHING_ACCEPTED
     parts = clauses(proposal.content)
-    offers = [c for c in parts if c.is_offer]
+    offers = [c for c in parts if c.is_offer and not _condition(c)]
     asks = any(asks_to_confirm(c) for c in offers)
     # A restatement the customer says yes to ("4 tickets for Friday." - "Yes, that works") is
     # a proposal too; not information acknowledged ("The fare is $20." - "OK, great").
     restated = (
         [c for c in parts if not c.is_offer and not _informs(c)]
-        if says_yes(answer.content) and not any(_refuses(c) for c in parts)
+        if says_yes(answer.content) and not any(refuses(c) for c in parts)
         else []
     )
     spoken = _grams((*offers, *restated))
@@ -88,8 +92,57 @@ def accepted_request(messages: Sequence[Message], senses: Sequence[OutcomeSense]
         )
         if proposed:
             (failures if sense.failure else successes).add(sense.outcome.name)
+    if not failures and not successes and any(_offers_for_it(c) for c in offers):
+        # "Shall I add it?": the proposal names no request, so it is the one the customer
+        # asked for before it ("Can you turn on roaming for me?").
+        for sense in senses:
+            mine = sense.said_by is None or sense.said_by is agent
+            if mine and customer_spoke_of(sense, messages[:-3]):
+                (failures if sense.failure else successes).add(sense.outcome.name)
     agreed = clock_times(proposal.content) | clock_times(answer.content)
     return Accepted(len(messages) - 3, frozenset(failures), frozenset(successes), agreed)
+
+
+_IT = frozenset({"it", "that", "this", "them", "ahead", "so"})
+
+
+def _offers_for_it(clause: Clause) -> bool:
+    """ "Shall I add it?", "Do you want me to go ahead?": an offer to act on what was said."""
+    return _offers_to_act(clause) and not _IT.isdisjoint(clause.words[-3:])
+
+
+def customer_spoke_of(sense: OutcomeSense, messages: Sequence[Message]) -> bool:
+    """Whether the customer used the outcome's vocabulary (its request phrases, keywords or
+    content words; not its words of failing, which nobody asks for) in ``messages``."""
+    vocabulary = _vocabulary(sense)
+    return any(
+        not vocabulary.isdisjoint(_message_grams(m.content))
+        for m in messages
+        if m.sender is ParticipantRole.CUSTOMER
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def _message_grams(text: str) -> frozenset[tuple[str, ...]]:
+    return frozenset(ngrams(stems(text)))
+
+
+@functools.lru_cache(maxsize=1024)
+def _vocabulary(sense: OutcomeSense) -> frozenset[tuple[str, ...]]:
+    found = set(sense.request_phrases)
+    found.update(k for k in sense.keywords if not (set(k) & (NEGATORS | FAILURE_STEMS)))
+    found.update((w,) for w in sense.words - FAILURE_STEMS if len(w) > 2)
+    return frozenset(found)
+
+
+_OFFERING = frozenset({"like", "want", "prefer", "wish", "need"})
+
+
+def _condition(clause: Clause) -> bool:
+    """ "If you cancel before the 15th, you won't be charged": what would happen, not an
+    offer; "If you'd like, I can move it" still offers."""
+    ws = clause.words
+    return ws[:1] == ("if",) and _OFFERING.isdisjoint(ws[1:5])
 
 
 def _informs(clause: Clause) -> bool:
@@ -148,7 +201,8 @@ def _grams(parts: Sequence[Clause]) -> set[tuple[str, ...]]:
     return found
 
 
-def _refuses(clause: Clause) -> bool:
+def refuses(clause: Clause) -> bool:
+    """A clause that negates, reports a failure or apologises: no go-ahead."""
     return refusing_word(clause.words) is not None or not REGRET_WORDS.isdisjoint(clause.words)
 
 
@@ -165,7 +219,7 @@ def goes_ahead(
     if len(accepted.successes) != 1:
         return None
     parts = clauses(text)
-    if not parts or any(_refuses(c) for c in parts):
+    if not parts or any(refuses(c) for c in parts):
         return None
     if any(asks_to_confirm(c) or _asks_for_details(c) for c in parts):
         return None

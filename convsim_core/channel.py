@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import abc
 import enum
+import re
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -23,6 +24,15 @@ class ChannelState(enum.StrEnum):
 
 class ChannelError(Exception):
     """The channel cannot carry the conversation any more (unreachable, dropped for good)."""
+
+
+_WRONG_URL = re.compile(r"\banswered HTTP (?:404|405|410)\b")
+
+
+def names_a_wrong_url(error: str) -> bool:
+    """Whether a channel error says a server answered but no bot is at the URL (HTTP 404, 405,
+    410: ``channels.errors.wrong_endpoint``). Waiting cannot fix that, unlike an outage."""
+    return _WRONG_URL.search(error) is not None
 
 
 class ProtocolError(Exception):

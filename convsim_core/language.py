@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 import attrs
 import snowballstemmer
@@ -36,6 +36,13 @@ _CONTRACTIONS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\b(?:no|not a|not any) (?:problem|problems|worries|issue)\b", "sure"),
     )
 )
+_MONEY = re.compile(
+    r"(?:[$\u20ac\u00a3\u00a5]\s?\d[\d,]*(?:\.\d+)?)"
+    r"|(?:\b\d[\d,]*(?:\.\d+)?\s?(?:dollars?|euros?|pounds?|bucks|usd|eur|gbp)\b)"
+)
+"""An amount of money ("$12", "\u20ac6.50", "40 dollars"): read as the word "money" after it, so
+"you'll see the $12 back on your card" speaks of money back like "your money back" does."""
+_DIGIT = re.compile(r"\d")
 _WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _CLAUSE_BREAK = re.compile(
     r"(?<=[.!?;:])\s+|\n+|,?\s+\b(?:but|however|although|though|whereas)\b[,]?\s+"
@@ -58,6 +65,8 @@ FAILURE_STEMS = frozenset(
         "imposs",
         "error",
         "problem",
+        "refus",
+        "deni",
     }
 )
 """Stems that say on their own that something did not happen."""
@@ -93,9 +102,15 @@ def addressed_to_customer(ws: Sequence[str], index: int) -> bool:
     )
 
 
+_NEW_PREDICATE = frozenset({"and", "or", "so", "which", "because", "while", "since"})
+"""Words after which a negation belongs to another statement than the word before them."""
+_WITH = frozenset({"with", "at", "for"})
 MODAL_WORDS = frozenset({"can", "could", "would", "might", "may", "should", "shall", "must"})
 FUTURE_WORDS = frozenset({"will", "going", "gonna", "about", "let", "plan", "try", "tri"})
 INTENTION_WORDS = frozenset({"help", "happy", "glad", "want", "wants", "like", "need", "ready"})
+CONDITION_WORDS = frozenset({"if", "once", "unless", "until", "whenever"})
+"""Words that open a condition or a time still to come ("once it is enabled", "until it is
+dispatched"): what follows them in their segment has not happened."""
 _QUESTION_OPENERS = frozenset(
     {
         "shall", "should", "would", "could", "can", "do", "does", "did", "will", "may", "is",
@@ -103,6 +118,7 @@ _QUESTION_OPENERS = frozenset(
         "who", "why", "anything", "any",
     }
 )  # fmt: skip
+_TIME_CLAUSE = frozenset({"when", "where", "whenever", "wherever"})
 _OFFER_PHRASES: tuple[tuple[str, ...], ...] = (
     ("would", "you", "like"),
     ("do", "you", "want"),
@@ -138,6 +154,8 @@ def normalise(text: str) -> str:
         lowered = _CONTRACTIONS[1][0].sub(_CONTRACTIONS[1][1], lowered)
     if "problem" in lowered or "worries" in lowered or "issue" in lowered:
         lowered = _CONTRACTIONS[-1][0].sub(_CONTRACTIONS[-1][1], lowered)
+    if _DIGIT.search(lowered):
+        lowered = _MONEY.sub(lambda m: f"{m.group(0)} money", lowered)
     return lowered
 
 
@@ -171,8 +189,13 @@ class Clause:
 
     @property
     def is_question(self) -> bool:
-        """Asks rather than tells: ends with '?' or opens like a question."""
-        return self.question or (bool(self.words) and self.words[0] in _QUESTION_OPENERS)
+        """Asks rather than tells: ends with '?' or opens like a question. "When you land,
+        switch your phone on." opens with a time clause, not a question."""
+        if self.question:
+            return True
+        if not self.words or self.words[0] not in _QUESTION_OPENERS:
+            return False
+        return not (self.words[0] in _TIME_CLAUSE and self.segments[-1] > 0)
 
     @property
     def is_offer(self) -> bool:
@@ -195,12 +218,40 @@ class Clause:
                 return start
         return None
 
+    def find_all(self, phrase: Sequence[str], *, use_stems: bool = False) -> list[int]:
+        """Every start index of ``phrase`` in this clause (a word may occur twice: "it can
+        only be refunded within 14 days, so I am not able to refund it")."""
+        seq = self.stems if use_stems else self.words
+        size = len(phrase)
+        if not size or size > len(seq):
+            return []
+        wanted = tuple(phrase)
+        first = wanted[0]
+        return [
+            start
+            for start, token in enumerate(seq[: len(seq) - size + 1])
+            if token == first and tuple(seq[start : start + size]) == wanted
+        ]
+
     def negated_at(self, index: int) -> str | None:
         """The negating word governing the word at ``index``, if any.
 
         A negator counts before the word within its segment ("I could not refund"), or right
         after it ("the refund was not successful", "booking failed").
         """
+        position = self.negator_of(index)
+        return None if position is None else self.words[position]
+
+    def negator_of(self, index: int) -> int | None:
+        """Position of the negating word :meth:`negated_at` finds, if any."""
+        return next(self._negators(index), None)
+
+    def refusal_of(self, index: int) -> str | None:
+        """The negating words governing ``index`` that say the speaker cannot do it (see
+        :meth:`inability_at`): "Unfortunately we can't accept it" -> "can not"."""
+        return next((r for p in self._negators(index) if (r := self.inability_at(p))), None)
+
+    def _negators(self, index: int) -> Iterator[int]:
         segment = self.segments[index]
         start = index
         while start > 0 and self.segments[start - 1] == segment:
@@ -209,21 +260,64 @@ class Clause:
             if self.segments[position] != segment:
                 break
             word = self.words[position]
-            if position != index and (word in NEGATORS or self.stems[position] in FAILURE_STEMS):
-                return word
+            if position > index and word in _NEW_PREDICATE:
+                break  # "it is blocked and can't be used": the negation is another statement
+            if position == index or not (word in NEGATORS or self.stems[position] in FAILURE_STEMS):
+                continue
+            if self._absence(position):
+                continue  # "with no change fee" names a thing that is absent
+            yield position
+
+    def _absence(self, position: int) -> bool:
+        """ "with no fee", "without any charge": a negator inside a noun phrase."""
+        return self.words[position] == "no" and position > 0 and self.words[position - 1] in _WITH
+
+    def inability_at(self, position: int) -> str | None:
+        """The negator at ``position`` as the speaker's inability or a refusal, if it is one:
+        "we can't accept it", "I'm not able to", "unable to", "it won't be possible", "it was
+        not approved". Not a consequence for the customer ("you can't be charged twice"), a
+        negated fact ("it hasn't shipped yet") or a conditional ("it wouldn't be")."""
+        ws = self.words
+        word = ws[position]
+        if addressed_to_customer(ws, position) or self.conditional_at(position):
+            return None
+        if word == "unable" or self.stems[position] == "imposs":
+            return word
+        if word != "not" or position == 0:
+            return None
+        before, after = ws[position - 1], ws[position + 1 : position + 3]
+        if before in ("can", "could"):
+            return f"{before} not"
+        for size, word in enumerate(after, start=1):
+            if word in ("able", "possible"):
+                return " ".join((before, "not", *after[:size]))
+        if before in ("was", "were") and "yet" not in ws[position:]:
+            return f"{before} not"
         return None
+
+    def conditional_at(self, position: int) -> bool:
+        """Whether the negator at ``position`` is in the conditional: "it wouldn't be
+        refunded" describes what would happen, unlike "it can't be refunded". "wouldn't be
+        able to" and "wouldn't be possible" still say it cannot be done."""
+        ws = self.words
+        if ws[position] != "not" or position == 0 or ws[position - 1] != "would":
+            return False
+        return not {"able", "possible"}.intersection(ws[position + 1 : position + 3])
 
     def hedged_at(self, index: int, *, allow_future: bool = False) -> str | None:
         """A word before ``index`` that makes it a possibility or plan, not a fact.
 
         "I can refund that", "I'll book it", "to book" (an infinitive) all say it has not
-        happened yet. "was able to book" and "managed to book" did happen.
+        happened yet; so do a condition ("once it is enabled", "if it was sent") and a request
+        ("please cancel it"). "was able to book" and "managed to book" did happen.
         """
         segment = self.segments[index]
         position = index - 1
         while position >= 0 and self.segments[position] == segment and index - position <= 5:
             word = self.words[position]
             if word in MODAL_WORDS or (word in FUTURE_WORDS and not allow_future):
+                return word
+            if word in CONDITION_WORDS or (word == "please" and index - position <= 2):
                 return word
             if word in INTENTION_WORDS and index - position <= 3:
                 return word  # "happy to help you set it up", "I want to book"

@@ -44,6 +44,9 @@ GROUPS: tuple[Group, ...] = (
                      "closed your account", "end the subscription")),
     Group("enable", ("enable", "activate", "active", "turn on", "turned on", "switch on",
                      "switched on", "set up", "setup")),
+    Group("disable", ("disable", "deactivate", "turn off", "turned off", "switch off",
+                      "switched off")),
+    Group("remove", ("remove", "delete", "take off", "taken off", "get rid of")),
     Group("replace", ("replace", "replacement", "exchange", "swap", "new one")),
     Group("fix", ("fix", "resolve", "repair", "solve", "sort out", "sorted out", "taken care of",
                   "take care of")),
@@ -104,7 +107,7 @@ FAILURE_PHRASES: tuple[tuple[str, ...], ...] = tuple(
     stems(p)
     for p in (
         "sold out", "fully booked", "booked up", "no availability", "no longer available",
-        "did not go through", "went wrong", "not possible", "no luck",
+        "did not go through", "went wrong", "not possible", "no luck", "too late",
     )
 )  # fmt: skip
 """Phrases that report a failure without a plain negator."""

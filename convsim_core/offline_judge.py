@@ -39,6 +39,7 @@ from convsim_core.models import (
     ParticipantRole,
 )
 from convsim_core.outcome_reader import OutcomeSense, Reading, read_message
+from convsim_core.requested import NOTHING_ASKED, asked_request, done_as_asked
 
 
 @attrs.frozen
@@ -95,14 +96,27 @@ class OfflineJudge(OutcomeJudge):
         if all(s.said_by is not None and s.said_by is not last.sender for s in senses):
             return previous  # no outcome this side can report
         accepted = accepted_request(messages, senses)
-        if not accepted and not self._screens[id(outcomes)].passes(last.content):
-            return previous
-        hit, miss = _read(last.content, last.sender, senses, accepted.failures)
+        screen = self._screens[id(outcomes)]
+        hit: Reading | None = None
+        miss: Reading | None = None
+        if accepted or screen.passes(last.content):
+            hit, miss = _read(last.content, last.sender, senses, accepted.failures)
         if hit is None and accepted:
             number = accepted.proposal + 1
             hit = counter_offer(last.content, accepted, senses, number) or goes_ahead(
                 last.content, accepted, senses, number
             )
+        # Nothing said outright: the message may answer the customer's own request (read
+        # only now, as most messages that report an outcome say it in words).
+        asked = NOTHING_ASKED
+        if hit is None and not accepted and screen.passes(last.content, answering=True):
+            asked = asked_request(messages, senses)
+        if asked:
+            if asked.failures:
+                hit, found = _read(last.content, last.sender, senses, frozenset(), asked.failures)
+                miss = miss or found
+            if hit is None:
+                hit = done_as_asked(last.content, asked, senses, asked.proposal + 1)
         index = len(messages) - 1
         if hit is not None and previous.outcome is not None:
             if hit.outcome == previous.outcome and hit.score < (previous.score or 0.0):
@@ -142,16 +156,18 @@ def _read(
     sender: ParticipantRole,
     senses: tuple[OutcomeSense, ...],
     confirmed: frozenset[str],
+    requested: frozenset[str] = frozenset(),
 ) -> tuple[Reading | None, Reading | None]:
     """:func:`read_message`, remembered per line: bots repeat their templates across a batch.
 
     Keyed by the senses' identities (each outcome's sense is built once, see :func:`_sense`);
     an entry keeps its senses alive, so an identity cannot be reused while it is remembered.
     """
-    key = (text, sender, tuple(map(id, senses)), confirmed)
+    key = (text, sender, tuple(map(id, senses)), confirmed, requested)
     entry = _READINGS.get(key)
     if entry is None:
-        entry = (senses, read_message(text, sender, senses, confirmed=confirmed))
+        found = read_message(text, sender, senses, confirmed=confirmed, requested=requested)
+        entry = (senses, found)
         if len(_READINGS) >= _READINGS_MAX:
             _READINGS.clear()
         _READINGS[key] = entry
@@ -173,6 +189,9 @@ _GENERAL_TRIGGERS = (
     | frozenset({"taken", "declined", "rejected", "unsuccessful", "another", "different"})
     | IRREGULAR_PAST
 )
+
+_DONE_TRIGGERS = frozenset({"done", "set", "sorted", "go", "are", "care", "dealt"})
+"""The words of a bare report that the request is done ("All set", "There you are")."""
 
 
 @attrs.frozen
@@ -199,12 +218,17 @@ class _Screen:
         general = any(g.name == "request" for sense in senses for g in sense.groups)
         return cls(frozenset(found - STOPWORDS), general)
 
-    def passes(self, text: str) -> bool:
+    def passes(self, text: str, answering: bool = False) -> bool:
+        """``answering``: the message answers the customer's request, so a general-English
+        refusal or a bare "Done!" (:mod:`convsim_core.requested`) passes too."""
         wanted = self.stems
+        general = self.general or answering
         for word in _WORDS.findall(text.lower()):
             if stem(word) in wanted:
                 return True
-            if self.general and (word in _GENERAL_TRIGGERS or word.endswith(("ed", "un"))):
+            if general and (word in _GENERAL_TRIGGERS or word.endswith(("ed", "un"))):
+                return True
+            if answering and word in _DONE_TRIGGERS:
                 return True
         return False
 

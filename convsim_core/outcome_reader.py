@@ -11,7 +11,9 @@ reports an outcome when it
   ("is confirmed", "went through"), or an act that is its own event ("I'm transferring you to
   a supervisor"); failure outcomes instead need the clause to be negated ("I couldn't book").
 
-A negated success is never a success; when no failure outcome fits it, nothing is reached.
+A negated success is never a success. When the speaker says they cannot do it ("we can't
+accept this claim"), the clause reports the failure outcome about the same thing (the one that
+shares its vocabulary); otherwise nothing is reached.
 Every decision keeps the clause and why, and the best rejected candidate is kept as the
 "nearest miss" so a report can say why a chat ended with no outcome.
 """
@@ -19,10 +21,12 @@ Every decision keeps the clause and why, and the best rejected candidate is kept
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import NamedTuple
 
 import attrs
 
 from convsim_core.language import (
+    CONDITION_WORDS,
     FAILURE_STEMS,
     NEGATORS,
     REGRET_WORDS,
@@ -30,8 +34,11 @@ from convsim_core.language import (
     addressed_to_customer,
     clauses,
     ngrams,
+    normalise,
     refusing_word,
+    stem,
     stems,
+    words,
 )
 from convsim_core.lexicon import (
     ATTEMPT_VERBS,
@@ -47,7 +54,7 @@ from convsim_core.models import Outcome, ParticipantRole
 from convsim_core.report_cues import arriving, exhausted, only_one, unavailable
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class OutcomeSense:
     """What the offline judge knows about one outcome."""
 
@@ -62,6 +69,10 @@ class OutcomeSense:
     request_phrases: frozenset[tuple[str, ...]] = frozenset()
     """The vocabulary of the request itself (book, refund...), without "done" or "confirm":
     what a proposal to carry the request out speaks of."""
+    actions: frozenset[str] = frozenset()
+    """Groups of the description's verb ("The ticket was *changed*"): when there is one, the
+    other groups ("ticket" is booking vocabulary) only say what the outcome is about, so
+    "the train booked" does not report a change."""
 
     @property
     def general_request(self) -> bool:
@@ -85,6 +96,7 @@ class OutcomeSense:
         failure = any(w in NEGATORS or w in FAILURE_STEMS for w in described) or any(
             p in grams for p in FAILURE_PHRASES
         )
+        actions = _actions(described_as, groups)
         return cls(
             outcome=outcome,
             said_by=said_by,
@@ -100,7 +112,27 @@ class OutcomeSense:
                 if not group.act and group.name not in ("complete", "request")
                 for phrase in group.phrases
             ),
+            actions=actions,
         )
+
+
+_PASSIVE = frozenset({"was", "were", "been", "be", "is", "are", "got", "get"})
+
+
+def _actions(description: str, groups: Sequence[Group]) -> frozenset[str]:
+    """The groups of the verb a description reports ("was changed", "got moved"), besides
+    completion words; empty when it reports none of its own ("went through")."""
+    found: set[str] = set()
+    for clause in clauses(description):
+        for index in range(1, len(clause.words)):
+            if clause.words[index - 1] not in _PASSIVE:
+                continue
+            for group in groups:
+                if group.name != "complete" and any(
+                    clause.stems[index : index + len(p)] == p for p in group.phrases
+                ):
+                    found.add(group.name)
+    return frozenset(found)
 
 
 def _any_request(groups: Sequence[Group]) -> bool:
@@ -118,6 +150,9 @@ class Reading:
     """The phrase or words that decided it."""
     reason: str = ""
     """Why it did not count; empty for a hit."""
+    refused: str = ""
+    """For a success negated by inability ("we can't accept this claim"): the words that
+    say so. The clause then reports the failure that is its counterpart."""
     verb: str = "said"
     """How the speaker conveyed it, for the rationale ("said", or "answered" a proposal)."""
 
@@ -132,11 +167,15 @@ def read_message(
     senses: Iterable[OutcomeSense],
     *,
     confirmed: frozenset[str] = frozenset(),
+    requested: frozenset[str] = frozenset(),
 ) -> tuple[Reading | None, Reading | None]:
     """(the outcome this message reports, the nearest miss); the last reporting clause wins.
 
     ``confirmed``: failure outcomes whose request the customer has just accepted ("Shall I
     book it?" - "Yes"), so an answer that it is not available reports that failure.
+    ``requested``: failure outcomes whose request the customer has just asked for ("Can you
+    get me an early check-in?"), so a refusal in general English ("Sorry, there is nothing
+    more I can do") reports that failure.
     """
     eligible = [s for s in senses if s.said_by is None or s.said_by is sender]
     hit: Reading | None = None
@@ -144,26 +183,78 @@ def read_message(
     if not eligible:
         return None, None
     failures = {s.outcome.name for s in eligible if s.failure}
+    # "I can't log in", "I have no roaming set up": a customer describing the problem, not
+    # the agent failing (unless the outcome is the customer's to report).
+    own_situation = sender is ParticipantRole.CUSTOMER
     apologised: str | None = None
     for position, clause in enumerate(clauses(text)):
         best: Reading | None = None
+        refusals: list[tuple[OutcomeSense, Reading]] = []
         grams = ngrams(clause.stems)
         answering = confirmed if position < 2 else frozenset()  # the direct answer
+        around = ClauseContext(answering, apologised, requested)
         for sense in eligible:
-            found = _read_clause(clause, sense, grams, answering, apologised)
+            found = _read_clause(clause, sense, grams, around)
             if found is None:
                 continue
+            if (
+                found.is_hit
+                and sense.failure
+                and own_situation
+                and sense.said_by is None
+                and not _to_the_agent(clause)
+            ):
+                found = attrs.evolve(found, reason="the customer's own situation")
             if found.is_hit:
                 if best is None or found.score > best.score:
                     best = found
-            elif miss is None or found.score >= miss.score:
-                miss = found
+            else:
+                if found.refused and not sense.failure:
+                    refusals.append((sense, found))
+                if miss is None or found.score >= miss.score:
+                    miss = found
+        if best is None and refusals and sender is ParticipantRole.AGENT:
+            best = _counterpart(refusals, [s for s in eligible if s.failure])
         if best is not None and not (
             hit is not None and best.outcome.name in failures and hit.outcome.name not in failures
         ):
             hit = best  # later clauses win, but a failure does not undo a success
         apologised = bad_news_lead(clause)
     return hit, miss
+
+
+def _condition(clause: Clause, index: int) -> str | None:
+    """A condition word governing ``index`` ("unless you switch it on", "if it fails")."""
+    word = clause.hedged_at(index, allow_future=True)
+    return word if word in CONDITION_WORDS else None
+
+
+def _to_the_agent(clause: Clause) -> bool:
+    """A customer's clause about what the agent did: "you couldn't even refund it"."""
+    return "you" in clause.words or "your" in clause.words
+
+
+def _counterpart(
+    refusals: Sequence[tuple[OutcomeSense, Reading]], failures: Sequence[OutcomeSense]
+) -> Reading | None:
+    """A success the speaker says they cannot do ("we can't accept this claim") reports the
+    failure outcome about the same thing: the one failure that shares its vocabulary."""
+    for success, reading in refusals:
+        related = [f for f in failures if _shares_vocabulary(success, f)]
+        if len(related) == 1:
+            return Reading(
+                related[0].outcome,
+                reading.score,
+                reading.clause,
+                f"{reading.evidence} refused ({reading.refused})",
+            )
+    return None
+
+
+def _shares_vocabulary(one: OutcomeSense, other: OutcomeSense) -> bool:
+    if not one.words.isdisjoint(other.words - FAILURE_STEMS):
+        return True
+    return bool({g.name for g in one.groups} & {g.name for g in other.groups} - {"complete"})
 
 
 _APOLOGY_FILLER = frozenset({"no", "i", "am", "we", "are", "so", "very", "really", "truly", "oh"})
@@ -181,69 +272,166 @@ def bad_news_lead(clause: Clause) -> str | None:
     return next((w for w in ws if w in REGRET_WORDS), "no" if "no" in ws else None)
 
 
+class ClauseContext(NamedTuple):
+    """What the messages around a clause tell its reading: the request the customer just
+    confirmed, an apology in the clause before, and what the customer asked for outright."""
+
+    confirmed: frozenset[str] = frozenset()
+    apologised: str | None = None
+    requested: frozenset[str] = frozenset()
+
+
 def _read_clause(
-    clause: Clause,
-    sense: OutcomeSense,
-    grams: set[tuple[str, ...]],
-    confirmed: frozenset[str] = frozenset(),
-    apologised: str | None = None,
+    clause: Clause, sense: OutcomeSense, grams: set[tuple[str, ...]], around: ClauseContext
 ) -> Reading | None:
     keyword = _keyword(clause, sense, grams)
     if keyword is not None and keyword.is_hit:
         return keyword
-    concept = _concept(clause, sense, grams, confirmed, apologised)
+    concept = _concept(clause, sense, grams, around)
     if concept is not None and concept.is_hit:
         return concept
     return keyword or concept
 
 
 def _keyword(clause: Clause, sense: OutcomeSense, grams: set[tuple[str, ...]]) -> Reading | None:
+    found: Reading | None = None
     for phrase, written in zip(sense.keywords, sense.keyword_text, strict=True):
-        start = clause.find(phrase, use_stems=True) if len(phrase) > 3 or phrase in grams else None
-        if start is None:
-            continue
-        negative = any(s in NEGATORS or s in FAILURE_STEMS for s in phrase)
-        reason = ""
-        if clause.words and clause.words[0] in _ASKING and not negative:
-            reason = "asked, not told"
-        elif clause.is_offer and not negative:
-            reason = "a question or an offer"
-        elif not negative and (word := clause.negated_at(start)):
-            reason = f'negated ("{word}")'
-        elif not negative and (word := clause.hedged_at(start, allow_future=True)):
-            reason = f'not done yet ("{word}")'
-        return Reading(sense.outcome, 1.0, clause.shown, f'"{written}"', reason)
-    return None
+        starts = (
+            clause.find_all(phrase, use_stems=True) if len(phrase) > 3 or phrase in grams else []
+        )
+        if not starts and len(phrase) == 2 and {phrase[:1], phrase[1:]} <= grams:
+            starts = _either_order(clause, phrase)
+        for start in starts:
+            reading = _keyword_at(clause, sense, phrase, written, start)
+            if reading.is_hit:
+                return reading
+            found = found or reading
+    return found
+
+
+_PARTICLES = frozenset({"on", "off", "out", "up", "back", "down", "over"})
+
+
+def _phrasal(clause: Clause, phrase: tuple[str, ...]) -> list[int]:
+    """A phrasal verb with its object inside: "turn the wifi on" for "turn on", "sort it
+    out" for "sort out" (at most two words between, in one segment)."""
+    if len(phrase) != 2 or phrase[1] not in _PARTICLES:
+        return []
+    found = []
+    for start in clause.find_all(phrase[:1], use_stems=True):
+        for gap in (2, 3):
+            end = start + gap
+            if end < len(clause.stems) and clause.stems[end] == phrase[1]:
+                if clause.segments[end] == clause.segments[start]:
+                    found.append(start)
+                break
+    return found
+
+
+def _either_order(clause: Clause, phrase: tuple[str, ...]) -> list[int]:
+    """A two-word keyword in the other order, close together: "charge reversed" in "I've
+    reversed the second charge", "refund issued" in "I issued your refund"."""
+    if len(phrase) != 2 or phrase[0] in STOPWORDS or phrase[1] in STOPWORDS:
+        return []
+    later, earlier = phrase
+    for start in clause.find_all((earlier,), use_stems=True):
+        window = clause.stems[start + 1 : start + 4]
+        if (
+            later in window
+            and clause.segments[start + 1 + window.index(later)] == clause.segments[start]
+        ):
+            return [start]
+    return []
+
+
+def _keyword_at(
+    clause: Clause, sense: OutcomeSense, phrase: tuple[str, ...], written: str, start: int
+) -> Reading:
+    negative = any(s in NEGATORS or s in FAILURE_STEMS for s in phrase)
+    reason = ""
+    if clause.words and clause.words[0] in _ASKING and not negative:
+        reason = "asked, not told"
+    elif clause.is_offer and not negative:
+        reason = "a question or an offer"
+    elif not negative and (position := clause.negator_of(start)) is not None:
+        negator = clause.words[position]
+        refused = clause.refusal_of(start) or ""
+        return Reading(
+            sense.outcome, 1.0, clause.shown, f'"{written}"', f'negated ("{negator}")', refused
+        )
+    elif not negative and (word := clause.hedged_at(start, allow_future=True)):
+        reason = f'not done yet ("{word}")'
+    elif not negative and (_base_form_of_past(clause, start, written) or _one_word(written, sense)):
+        reason = _not_happened(clause, range(start, start + len(phrase)))
+    return Reading(sense.outcome, 1.0, clause.shown, f'"{written}"', reason)
+
+
+def _one_word(written: str, sense: OutcomeSense) -> bool:
+    """A keyword of one word in its base form ("refund", "upgrade") names the request, not
+    that it happened: "the refund goes to your card" is how refunds work. A failure's word
+    ("declined") says it on its own."""
+    spelled = words(normalise(written))
+    return len(spelled) == 1 and not sense.failure and not _is_past(spelled[0])
+
+
+def _base_form_of_past(clause: Clause, start: int, written: str) -> bool:
+    """A keyword written as done ("cancelled") found in its base form ("cancel it please"):
+    the clause must still say it happened."""
+    spelled = words(normalise(written))
+    for offset, word in enumerate(spelled):
+        if start + offset >= len(clause.words):
+            return False
+        found = clause.words[start + offset]
+        if _is_past(word) and not _is_past(found):
+            return True
+    return False
+
+
+def _is_past(word: str) -> bool:
+    return (word.endswith("ed") and len(word) > 3) or word in IRREGULAR_PAST
 
 
 _ASKING = frozenset({"can", "could", "would", "shall", "should", "do", "does", "did", "will"})
 
 
 def _concept(
-    clause: Clause,
-    sense: OutcomeSense,
-    grams: set[tuple[str, ...]],
-    confirmed: frozenset[str] = frozenset(),
-    apologised: str | None = None,
+    clause: Clause, sense: OutcomeSense, grams: set[tuple[str, ...]], around: ClauseContext
 ) -> Reading | None:
+    confirmed, apologised, requested = around
     positions: list[tuple[int, Group | None]] = []
     spans: list[str] = []
+    context: list[int] = []
     for group in sense.groups:
-        for phrase in group.phrases:
-            if phrase not in grams:
-                continue
-            start = clause.find(phrase, use_stems=True)
-            if start is not None:
-                positions.append((start, group))
-                spans.append(" ".join(clause.words[start : start + len(phrase)]))
-                break
+        found = [
+            (start, phrase)
+            for phrase in group.phrases
+            if phrase in grams
+            for start in clause.find_all(phrase, use_stems=True)
+        ] or [
+            (start, phrase)
+            for phrase in group.phrases
+            if len(phrase) == 2 and phrase[1] in _PARTICLES and {phrase[:1], phrase[1:]} <= grams
+            for start in _phrasal(clause, phrase)
+        ]
+        if found:
+            # A word may occur twice; a failure reads the negated occurrence, a success the
+            # other ("only refunded within 14 days, so I am not able to refund it").
+            start, phrase = next(
+                (f for f in found if (clause.negator_of(f[0]) is not None) == sense.failure),
+                found[0],
+            )
+            spans.append(" ".join(clause.words[start : start + len(phrase)]))
+            positions.append((start, group))
+            if sense.actions and group.name not in sense.actions and group.name != "complete":
+                context.append(start)  # what it is about, not what happened to it
     residual = (
         [i for i, s in enumerate(clause.stems) if s in sense.words]
         if not sense.words.isdisjoint(clause.stems)
         else []
     )
     answering = sense.outcome.name in confirmed
-    if sense.failure and (sense.general_request or answering):
+    asked = sense.outcome.name in requested
+    if sense.failure and (sense.general_request or answering or asked):
         # Refusals in general English ("No, sorry. Just the one slot.") tell whether or not
         # the clause also names the request.
         refusal = _reports_refusal(clause, answering, apologised)
@@ -260,17 +448,31 @@ def _concept(
     evidence = ", ".join(matched)
     score = min(0.95, 0.5 + 0.15 * len(positions) + 0.05 * len(residual))
     anchors = [i for i, _ in positions] or residual
-    negation = next((w for i in anchors if (w := clause.negated_at(i))), None)
-    negation = negation or _failure_phrase(clause)
+    negators = [p for i in anchors if (p := clause.negator_of(i)) is not None]
+    negation = clause.words[negators[0]] if negators else _failure_phrase(clause)
     if sense.failure:
+        if negators and all(clause.conditional_at(p) for p in negators):
+            return Reading(sense.outcome, score - 0.3, clause.shown, evidence, "a conditional")
+        if negators and all(addressed_to_customer(clause.words, p) for p in negators):
+            # "you won't be charged unless you switch it on": a consequence for the customer
+            return Reading(sense.outcome, score - 0.3, clause.shown, evidence, "said of you")
+        condition = next((w for i in anchors if (w := _condition(clause, i))), None)
+        if condition is not None:
+            return Reading(sense.outcome, score - 0.3, clause.shown, evidence, f'"{condition}"')
         if negation is None:
             return Reading(sense.outcome, score - 0.3, clause.shown, evidence, "not negated")
         if clause.words and clause.words[0] in _ASKING:
             return Reading(sense.outcome, score - 0.2, clause.shown, evidence, "asked, not told")
         return Reading(sense.outcome, score, clause.shown, evidence)
     if negation is not None:
+        refused = next((r for i in anchors if (r := clause.refusal_of(i))), "")
         return Reading(
-            sense.outcome, score - 0.2, clause.shown, evidence, f'negated ("{negation}")'
+            sense.outcome,
+            score - 0.2,
+            clause.shown,
+            evidence,
+            f'negated ("{negation}")',
+            "" if clause.is_offer else refused,
         )
     if clause.is_offer:
         return Reading(sense.outcome, score - 0.2, clause.shown, evidence, "a question or an offer")
@@ -285,7 +487,8 @@ def _concept(
     for index in acts:
         if clause.hedged_at(index, allow_future=True) is None:
             return Reading(sense.outcome, score, clause.shown, evidence)
-    why = _not_happened(clause, anchors)
+    ignore = context + _other_results(clause, sense) if sense.actions else []
+    why = _not_happened(clause, anchors, ignore=ignore)
     if why:
         return Reading(sense.outcome, score - 0.2, clause.shown, evidence, why)
     return Reading(sense.outcome, score, clause.shown, evidence)
@@ -479,18 +682,46 @@ def _failure_phrase(clause: Clause) -> str | None:
     return None
 
 
-def _not_happened(clause: Clause, anchors: Sequence[int]) -> str:
-    """Why the clause does not say it happened; empty when it does."""
+_STATE = frozenset({"is", "are"})
+
+
+def _after(index: int, anchors: Sequence[int], distance: int = 3) -> bool:
+    return any(0 < index - a <= distance for a in anchors)
+
+
+_GROUP_OF_RESULT = {
+    word: group.name for group in GROUPS for word in RESULT_WORDS if (stem(word),) in group.phrases
+}
+"""Result words that belong to one kind of request ("booked", "scheduled": booking)."""
+
+
+def _other_results(clause: Clause, sense: OutcomeSense) -> list[int]:
+    """Result words of another kind of request than the outcome's own: "it is scheduled for
+    Thursday" says a booking stands, not that a delivery was moved."""
+    return [
+        i
+        for i, w in enumerate(clause.words)
+        if _GROUP_OF_RESULT.get(w, "complete") not in sense.actions | {"complete"}
+    ]
+
+
+def _not_happened(clause: Clause, anchors: Sequence[int], ignore: Sequence[int] = ()) -> str:
+    """Why the clause does not say it happened; empty when it does. ``ignore``: words that
+    only say what the outcome is about ("the train *booked*" for a change of ticket)."""
     if clause.words[:2] in (("there", "is"), ("there", "are")):
         return "describes what there is"  # "there are 3 events scheduled"
     if _perfect(clause) is not None or any(clause.find(p) is not None for p in _MANAGED):
         return ""
     for index, word in enumerate(clause.words):
+        if index in ignore:
+            continue
         happened = word in RESULT_WORDS or (
             (word.endswith("ed") or word in IRREGULAR_PAST) and index in anchors
         )
         if word == "now" and any(0 < a - index <= 3 for a in anchors):
             happened = True
+        if word == "now" and index and clause.words[index - 1] in _STATE and _after(index, anchors):
+            happened = True  # a state reached: "the shipping address is now 4 Oak Road"
         if word == "through" and index and clause.words[index - 1] in _WENT:
             happened = True
         if word in ("complete", "set") and index and clause.words[index - 1] in _BE | {"all"}:

@@ -24,6 +24,8 @@ class Turn:
     customer: str | None
     recorded: tuple[str, ...]
     new: tuple[str, ...]
+    replayed: bool = True
+    """False after the replay broke off: its customer message was never sent."""
 
     @property
     def recorded_text(self) -> str:
@@ -35,7 +37,7 @@ class Turn:
 
     @property
     def changed(self) -> bool:
-        return _normal(self.recorded_text) != _normal(self.new_text)
+        return self.replayed and _normal(self.recorded_text) != _normal(self.new_text)
 
 
 @attrs.frozen
@@ -51,6 +53,10 @@ class ReplayComparison:
     @property
     def changed_turns(self) -> tuple[Turn, ...]:
         return tuple(turn for turn in self.turns if turn.changed)
+
+    @property
+    def not_replayed(self) -> tuple[Turn, ...]:
+        return tuple(turn for turn in self.turns if not turn.replayed)
 
     @property
     def outcome_changed(self) -> bool:
@@ -95,7 +101,11 @@ def compare(
     for offset in range(max(len(old_turns), len(new_turns))):
         old = old_turns[offset] if offset < len(old_turns) else (None, [])
         fresh = new_turns[offset] if offset < len(new_turns) else (None, [])
-        turns.append(Turn(start + offset, old[0] or fresh[0], tuple(old[1]), tuple(fresh[1])))
+        # Past the break the recorded customer message was never sent: nothing to compare.
+        replayed = error is None or offset < len(new_turns)
+        turns.append(
+            Turn(start + offset, old[0] or fresh[0], tuple(old[1]), tuple(fresh[1]), replayed)
+        )
     return ReplayComparison(
         path, tuple(turns), recorded_outcome, new_outcome, new_transcript, error
     )

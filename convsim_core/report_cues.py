@@ -95,3 +95,45 @@ def arriving(clause: Clause) -> str | None:
             return None  # "a driver could be there in 5 minutes" is only a possibility
         return " ".join(ws[index : index + 1 + len(after)])
     return None
+
+
+_DONE_OPENINGS: tuple[tuple[str, ...], ...] = (
+    ("done",), ("all", "done"), ("all", "set"), ("sorted",), ("all", "sorted"),
+    ("there", "you", "go"), ("there", "you", "are"), ("consider", "it", "done"),
+    ("that", "is", "done"), ("that", "is", "sorted"), ("it", "is", "done"),
+    ("you", "are", "all", "set"), ("you", "are", "good", "to", "go"), ("you", "are", "sorted"),
+    ("you", "are", "all", "sorted"),
+)  # fmt: skip
+_DONE_VERBS: tuple[tuple[str, ...], ...] = (
+    ("sorted",), ("sorted", "out"), ("done",), ("handled",), ("processed",), ("actioned",),
+    ("completed",), ("taken", "care", "of"), ("dealt", "with"),
+)  # fmt: skip
+_ANAPHORA = frozenset({"that", "it", "this", "everything", "those", "them", "all"})
+
+
+def completion(clause: Clause) -> str | None:
+    """A report that the request at hand is done, without naming it: "Done!", "All set,
+    ...", "You're good to go", "I've sorted that for you", "We have taken care of it".
+
+    Only as the clause's opening (a phrase of its own, ended by the clause or a comma) or as
+    the speaker's perfect with a pronoun for the request; never negated or a plan ("I'll
+    sort that" is still to come).
+    """
+    ws = clause.words
+    for phrase in _DONE_OPENINGS:
+        size = len(phrase)
+        if ws[:size] == phrase and (size == len(ws) or clause.segments[size] != 0):
+            return " ".join(phrase)
+    if ws[:1] not in (("i",), ("we",)) or clause.is_offer:
+        return None
+    rest = ws[1:]
+    if rest[:1] != ("have",):
+        return None
+    rest = rest[1:]
+    if rest[:1] == ("just",):
+        rest = rest[1:]
+    for verb in _DONE_VERBS:
+        size = len(verb)
+        if rest[:size] == verb and rest[size : size + 1] and rest[size] in _ANAPHORA:
+            return " ".join((*ws[:2], *verb, rest[size]))
+    return None

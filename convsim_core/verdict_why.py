@@ -17,14 +17,17 @@ def why(judgement: Judgement | None, outcomes: Outcomes | None = None) -> str:
         return "not judged"
     failures = f"; {judgement.failures} judge answers unusable" if judgement.failures else ""
     if judgement.outcome is not None:
-        where = (
-            f"message #{judgement.message_index + 1}: "
-            if judgement.message_index is not None
-            else ""
-        )
+        head = judgement.outcome.name
+        if judgement.message_index is not None:
+            head += f" at message #{judgement.message_index + 1}"
         score = f" (score {judgement.score:.2f})" if judgement.score is not None else ""
         reason = judgement.rationale or (judgement.evidence and f"said {judgement.evidence}")
-        return f"{judgement.outcome.name} at {where}{reason or 'reached'}{score}{failures}"
+        if not reason:
+            # "resolved at reached" read as a typo; with neither a message nor a reason, say
+            # only that it was reached.
+            reason = "" if judgement.message_index is not None else "reached"
+        said = f": {reason}" if reason else ""
+        return f"{head}{said}{score}{failures}"
     possible = (
         f"possible: {', '.join(outcomes.names)}" if outcomes is not None and outcomes.names else ""
     )

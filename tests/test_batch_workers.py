@@ -17,7 +17,8 @@ from convsim_core.batch import BatchPlan, BatchSession, RunState, RunStatus, Sce
 from convsim_core.batch.folder import TranscriptState, transcript_state
 from convsim_core.batch.limits import RateLimits
 from convsim_core.batch.records import collect
-from convsim_core.batch.workers import WorkerError, WorkerPoolExecutor, split
+from convsim_core.batch.spread import WorkerError, split
+from convsim_core.batch.workers import WorkerPoolExecutor
 from convsim_core.persistence import read_transcript
 from convsim_core.scenario import load_scenario
 from tests.support.openai_server import OpenAIServer, isolated_llm

@@ -6,8 +6,9 @@ import sys
 
 import pytest
 
-from benchmarks import bench_verdicts
+from benchmarks import bench_verdicts, support_replay
 from benchmarks.sgd_replay import Dialogue
+from benchmarks.support_replay import SupportDialogue
 
 _CHAT = (
     ("user", "I'd like a table for two tonight."),
@@ -44,3 +45,59 @@ def test_misses_and_partial_runs_exist_for_the_development_half_only(
     with pytest.raises(SystemExit) as refused:
         bench_verdicts.cli()
     assert refused.value.code == 2
+
+
+def _support(label: str, turns: tuple[tuple[str, str], ...], ends_after: int) -> SupportDialogue:
+    return support_replay._dialogue(
+        {
+            "id": f"made-up/{label}",
+            "label": label,
+            "ends_after": ends_after,
+            "outcomes": [
+                {"name": "completed", "description": "The parcel was sent to the new address."},
+                {"name": "failed", "description": "The parcel could not be redirected."},
+            ],
+            "turns": [list(t) for t in turns],
+        }
+    )
+
+
+_BUBBLES = (
+    ("customer", "Can you send my parcel to 4 Elm Road instead, please?"),
+    ("agent", "One moment."),
+    ("agent", "Done! It's on its way to 4 Elm Road."),
+    ("customer", "Great, thanks. Bye!"),
+    ("agent", "Bye!"),
+)
+
+
+async def test_the_support_replay_keeps_a_bots_bubbles_as_separate_messages() -> None:
+    dialogue = _support("completed", _BUBBLES, ends_after=3)
+    result = await dialogue.runner("offline").run()
+    senders = [m.sender.value for m in result.conversation.messages]
+    assert senders[:3] == ["customer", "agent", "agent"]
+    assert result.conversation.outcome is not None
+    assert result.conversation.outcome.name == "completed"
+    confusion, premature, _ = await bench_verdicts.verdicts([dialogue], "offline")
+    assert confusion[("completed", "completed")] == 1 and premature == 0
+
+
+def test_a_support_replay_is_premature_before_its_last_turn_that_says_something() -> None:
+    dialogue = _support("completed", _BUBBLES, ends_after=3)
+    assert dialogue.premature(2)
+    assert not dialogue.premature(3)
+
+
+async def test_the_fresh_set_is_only_measured(capsys: pytest.CaptureFixture[str]) -> None:
+    wrong = _support("none", _BUBBLES, ends_after=3)  # judged completed: a miss
+    await bench_verdicts.measure("fresh", [wrong], "made-up", None, "dev")
+    shown = capsys.readouterr().out
+    assert "unseen" in shown and "made-up/none" not in shown and "---" not in shown
+
+
+def test_the_datasets_load_with_thirty_or_fifteen_per_class() -> None:
+    from collections import Counter
+
+    for path, each in ((support_replay.DATA, 30), (support_replay.FRESH, 15)):
+        counts = Counter(d.label for d in support_replay.load(path))
+        assert counts == {"completed": each, "failed": each, "none": each}

@@ -11,22 +11,11 @@ import pytest
 
 from channels.demo_bot import DemoBotServer
 from convsim_core.batch import collect
-from tests.support.refund_scenario import refund_toml
+from tests.support.outage import restart
+from tests.support.ports import free_port
+from tests.support.refund_scenario import refund_file as refund
 from tests.support.timeouts import MS, TIMEOUT
 from tui.cli import main
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def refund(tmp_path: Path, name: str = "refund.toml", extra: str = "") -> Path:
-    path = tmp_path / name
-    text = refund_toml(reconnect=False).replace('name = "refund-demo-bot"', f'name = "{path.stem}"')
-    path.write_text(text + extra)
-    return path
 
 
 async def test_a_bot_restart_mid_batch_is_waited_out_not_recorded_as_errors(
@@ -47,10 +36,7 @@ async def test_a_bot_restart_mid_batch_is_waited_out_not_recorded_as_errors(
         async with asyncio.timeout(TIMEOUT * 4):
             while len(list(folder.glob("*.jsonl"))) < 6:  # noqa: ASYNC110 - files, no event
                 await asyncio.sleep(20 * MS)
-        await bot.stop()  # the bot goes away for a second, in the middle of conversations
-        await asyncio.sleep(1000 * MS)
-        bot = DemoBotServer(port=port)
-        await bot.start()
+        bot = await restart(bot, port)  # away for a second, in the middle of conversations
         code = await asyncio.wait_for(batch, TIMEOUT * 12)
     finally:
         await bot.stop()

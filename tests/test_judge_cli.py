@@ -113,6 +113,8 @@ def test_bad_labels_are_a_one_line_error_naming_the_line(
     assert main(["judge", str(transcripts), "--labels", str(labels)]) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
+    # Checked before anything is written: a bad labels file leaves no verdict behind.
+    assert not list(transcripts.glob("*.verdict.json"))
 
 
 def test_missing_transcripts_are_an_error(

@@ -460,3 +460,277 @@ def test_the_go_ahead_names_which_proposal_it_answered() -> None:
     assert judgement is not None and judgement.outcome is not None
     assert judgement.message_index == 2 and judgement.score == 0.55
     assert "accepted at message #1" in judgement.evidence
+
+
+# Support wording beyond bookings: each pair of outcomes as a user writes it for one scenario.
+def _outcomes(success: str, failure: str) -> Outcomes:
+    return Outcomes((Outcome("done", success), Outcome("failed", failure)))
+
+
+def _judged(outcomes: Outcomes, *lines: _Line, words: tuple[OutcomeWords, ...] = ()) -> str | None:
+    judge = OfflineJudge(words)
+    conversation = Conversation(())
+    judgement = None
+    for role, text in lines:
+        conversation = conversation.with_message(Message(text, T0, role))
+        judgement = judge.judge_latest(conversation, outcomes, judgement)
+    assert judgement is not None
+    return judgement.outcome.name if judgement.outcome else None
+
+
+REFUND = _outcomes("The customer got their money back.", "The refund was refused.")
+AUTO_RENEW = _outcomes("Auto-renewal was disabled.", "Auto-renewal could not be disabled.")
+BILLING = _outcomes("The billing address was updated.", "The billing address could not be updated.")
+CLAIM = _outcomes("The claim for the cracked screen was approved.", "The claim was declined.")
+SLOT = _outcomes("The delivery slot was changed.", "The delivery slot could not be changed.")
+SEAT = _outcomes("A window seat was reserved.", "No window seat could be reserved.")
+INVOICE = _outcomes("The invoice was sent to the new address.", "The invoice could not be sent.")
+
+SUPPORT_WORDING = [
+    # An amount of money back is money back; a condition or a time to come is not done yet.
+    pytest.param(REFUND, ((A, "I've put the £30 back on your card."),), "done", id="amount-back"),
+    pytest.param(
+        REFUND,
+        ((A, "Once the refund is processed, you'll get an email from us."),),
+        None,
+        id="once-clause",
+    ),
+    pytest.param(
+        REFUND,
+        ((A, "You can ask for a refund until the parcel is dispatched."),),
+        None,
+        id="until-clause",
+    ),
+    # "wouldn't" describes what would happen; "can't" refuses.
+    pytest.param(
+        REFUND,
+        ((A, "Charges from before the switch wouldn't be refunded, just so you know."),),
+        None,
+        id="conditional-negation",
+    ),
+    pytest.param(
+        REFUND,
+        ((A, "I'm sorry, a refund wouldn't be possible for a used voucher."),),
+        "failed",
+        id="would-not-be-possible",
+    ),
+    # Turning off and removing are their own vocabulary; "is now" reports a state reached.
+    pytest.param(
+        AUTO_RENEW,
+        ((A, "I've switched off auto-renewal on your plan."),),
+        "done",
+        id="switched-off",
+    ),
+    pytest.param(
+        BILLING,
+        ((A, "Your billing address is now 22 Oak Avenue, Bristol."),),
+        "done",
+        id="state-now",
+    ),
+    # The speaker cannot do the success: its counterpart failure, not nothing.
+    pytest.param(
+        CLAIM,
+        ((A, "Unfortunately we cannot approve a claim for a screen cracked before cover began."),),
+        "failed",
+        id="cannot-approve",
+    ),
+    pytest.param(
+        CLAIM,
+        ((A, "Once approved, you can't claim for the same screen twice."),),
+        None,
+        id="cannot-said-of-the-customer",
+    ),
+    pytest.param(
+        SLOT,
+        ((A, "It's too late to change the delivery slot, the van has left."),),
+        "failed",
+        id="too-late",
+    ),
+]
+
+
+@pytest.mark.parametrize(("outcomes", "lines", "expected"), SUPPORT_WORDING)
+def test_support_wording(
+    outcomes: Outcomes, lines: tuple[_Line, ...], expected: str | None
+) -> None:
+    assert _judged(outcomes, (C, "Hi there"), *lines) == expected
+
+
+def test_the_customers_request_is_no_report_even_in_the_keywords_form() -> None:
+    words = (OutcomeWords("done", ("cancelled",)), OutcomeWords("failed", ("can't cancel",)))
+    outcomes = _outcomes("The gym membership was cancelled.", "It could not be cancelled.")
+    assert _judged(outcomes, (C, "Please cancel my gym membership."), words=words) is None
+    assert _judged(outcomes, (C, "Cancel it please, today."), words=words) is None
+    assert _judged(outcomes, (C, "Hi"), (A, "It's cancelled."), words=words) == "done"
+
+
+# Turn-taking without a proposal: the customer asks, the agent's next messages answer.
+ASKED = [
+    pytest.param(
+        SEAT,
+        (C, "Could you get me a window seat on the 9:40 train?"),
+        (A, "I've had a look, and there's nothing more I can offer on that train, I'm afraid."),
+        "failed",
+        id="general-refusal-answers-the-request",
+    ),
+    pytest.param(
+        SEAT,
+        (C, "What seats are left on the 9:40 train?"),
+        (A, "I've had a look, and there's nothing more I can offer on that train, I'm afraid."),
+        None,
+        id="a-question-is-no-request",
+    ),
+    pytest.param(
+        INVOICE,
+        (C, "Can you send the invoice to accounts@acme.example instead, please?"),
+        (A, "All set! You'll find it there in a few minutes."),
+        "done",
+        id="all-set-answers-the-request",
+    ),
+    pytest.param(
+        INVOICE,
+        (C, "Can you resend the invoice to my new email, please?"),
+        (A, "I'll sort that out for you now."),
+        None,
+        id="a-plan-is-not-done",
+    ),
+    pytest.param(
+        INVOICE,
+        (C, "If I change my email, would you send the invoices there?"),
+        (A, "Done automatically, yes."),
+        None,
+        id="a-hypothetical-is-no-request",
+    ),
+    pytest.param(
+        INVOICE,
+        (C, "Please email the invoice to my accountant."),
+        (A, "Done, though I'm afraid it didn't go out: the address bounced."),
+        "failed",
+        id="done-with-a-refusal-is-the-refusal",
+    ),
+]
+
+
+@pytest.mark.parametrize(("outcomes", "asked", "reply", "expected"), ASKED)
+def test_the_answer_to_a_request(
+    outcomes: Outcomes, asked: _Line, reply: _Line, expected: str | None
+) -> None:
+    assert _judged(outcomes, asked, (A, "One moment, let me check."), reply) == expected
+
+
+def test_done_as_asked_says_which_request_it_answered() -> None:
+    judge = OfflineJudge()
+    conversation = Conversation(())
+    judgement = None
+    for role, text in (
+        (C, "Can you send the invoice to my work email, please?"),
+        (A, "I've taken care of it."),
+    ):
+        conversation = conversation.with_message(Message(text, T0, role))
+        judgement = judge.judge_latest(conversation, INVOICE, judgement)
+    assert judgement is not None and judgement.outcome is not None
+    assert judgement.outcome.name == "done" and judgement.score == 0.55
+    assert judgement.rationale.startswith('agent answered "i have taken care of it" after the')
+    assert "request at message #1" in judgement.evidence
+
+
+CHARGE = _outcomes("The late fee was refunded.", "The late fee was not refunded.")
+DEPOSIT = _outcomes("The deposit was returned.", "The deposit could not be returned.")
+CARD = _outcomes("The stolen card was blocked.", "The card could not be blocked.")
+TRIP = _outcomes("The hotel stay was moved to new dates.", "The stay could not be moved.")
+WIFI = _outcomes("In-flight wifi was turned on.", "In-flight wifi could not be turned on.")
+
+STRUCTURE = [
+    # A two-word keyword in the other order, close together.
+    pytest.param(
+        CHARGE,
+        ((A, "I've waived the late fee for you."),),
+        (OutcomeWords("done", ("fee waived",)),),
+        "done",
+        id="keyword-in-the-other-order",
+    ),
+    # A word that occurs twice: a failure reads the negated occurrence.
+    pytest.param(
+        DEPOSIT,
+        ((A, "Deposits are returned after the inspection, so I'm not able to return it today."),),
+        (),
+        "failed",
+        id="the-negated-occurrence",
+    ),
+    # A negation after "and" is another statement; "with no fee" names an absent thing.
+    pytest.param(
+        CARD,
+        ((A, "The card is blocked and can't be used for payments."),),
+        (),
+        "done",
+        id="negation-of-another-statement",
+    ),
+    pytest.param(
+        TRIP,
+        ((A, "I've moved your stay to 4-6 June with no change fee."),),
+        (),
+        "done",
+        id="with-no-fee",
+    ),
+    # "Booked" and "scheduled" report a booking; the outcome's own verb is "moved".
+    pytest.param(
+        TRIP,
+        ((A, "Your stay is scheduled for 4 June, the room you booked."),),
+        (),
+        None,
+        id="another-kind-of-result",
+    ),
+    pytest.param(
+        TRIP,
+        ((A, "Your hotel stay is now 4-6 June."),),
+        (),
+        "done",
+        id="state-reached-still-counts",
+    ),
+]
+
+
+@pytest.mark.parametrize(("outcomes", "lines", "words", "expected"), STRUCTURE)
+def test_sentence_structure(
+    outcomes: Outcomes,
+    lines: tuple[_Line, ...],
+    words: tuple[OutcomeWords, ...],
+    expected: str | None,
+) -> None:
+    assert _judged(outcomes, (C, "Hello"), *lines, words=words) == expected
+
+
+def test_a_customer_describing_the_problem_is_not_the_agent_failing() -> None:
+    assert _judged(WIFI, (C, "The wifi isn't turned on, I can't connect.")) is None
+    assert _judged(WIFI, (A, "Hi"), (C, "You couldn't even turn the wifi on.")) == "failed"
+
+
+def test_a_condition_is_no_proposal() -> None:
+    lines: tuple[_Line, ...] = (
+        (A, "If you move your stay to June, the price stays the same."),
+        (C, "Good to know, I'll think about it."),
+        (A, "Great, take your time."),
+    )
+    assert _judged(TRIP, *lines) is None
+
+
+def test_an_offer_for_it_proposes_what_the_customer_asked_for() -> None:
+    lines: tuple[_Line, ...] = (
+        (C, "Can you turn on the in-flight wifi for my booking?"),
+        (A, "It's $8 for the whole flight."),
+        (A, "Would you like me to add it?"),
+        (C, "Yes please"),
+        (A, "It's on your booking. When you board, connect to SkyNet."),
+    )
+    assert _judged(WIFI, *lines) == "done"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Wifi stays off unless you turn it on at your seat.",
+        "You won't be charged for wifi unless you turn it on.",
+    ],
+)
+def test_a_condition_or_a_consequence_for_the_customer_is_no_failure(text: str) -> None:
+    assert _judged(WIFI, (C, "How does wifi work on board?"), (A, text)) is None

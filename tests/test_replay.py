@@ -15,8 +15,9 @@ from convsim_core.recorded import RecordedGaps, customer_script
 from convsim_core.replay import compare, word_diff
 from tests.test_connect_cli import run_cli, write_scenario
 from tui.app import ConvsimApp
+from tui.replaying.print import print_comparison
 from tui.screens.replay_screen import ReplayScreen
-from tui.widgets.turn_diff import TurnDiff
+from tui.widgets.turn_diff import TurnDiff, sides
 
 CUSTOMER, AGENT = ParticipantRole.CUSTOMER, ParticipantRole.AGENT
 T0 = datetime(2025, 3, 4, 9, 30, tzinfo=UTC)
@@ -50,6 +51,30 @@ def test_turns_pair_up_and_the_diff_marks_words() -> None:
     diff = word_diff(result.turns[1].recorded_text, result.turns[1].new_text)
     assert ("-", "The duplicate payment has been refunded.") in diff
     assert ("+", "I cannot refund this, please call us.") in diff
+
+
+def test_turns_after_the_break_are_not_replayed_not_changed(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # The bot went away after the first answer: the second customer message was never sent.
+    result = compare(
+        Path("a.jsonl"),
+        RECORDED,
+        NEW[:2],
+        recorded_outcome="resolved",
+        new_outcome=None,
+        error="cannot reach the bot",
+    )
+    assert [t.replayed for t in result.turns] == [True, False]
+    assert result.changed_turns == () and len(result.not_replayed) == 1
+    assert result.changed  # the error still makes the conversation a change
+    print_comparison(result)
+    out = capsys.readouterr().out
+    assert "not replayed" in out and "(not replayed)" in out
+    assert "0 of 2 turns (1 not replayed: the replay broke off)" in out
+    assert out.count("changed") == 1  # only the outcome line says "(changed)"
+    _, new_side = sides(result.turns[1])  # the replay screen says the same
+    assert "not replayed" in new_side.plain
 
 
 def test_the_script_keeps_the_recorded_gaps() -> None:

@@ -125,10 +125,15 @@ async def test_a_webhook_404_is_one_clear_failure_not_malformed_replies(tmp_path
             await pilot.pause(200 * MS)
             notices = [n.message for n in app._notifications]
             assert not any("alformed" in text for text in notices), notices
-            assert len(notices) <= 2, notices
+            assert len(notices) == 1, notices
             assert run.last_error is not None
             shown = f"{run.last_error.title} {run.last_error.detail}"
             assert "404" in shown and "malformed" not in shown.lower()
+            # Issue 13 review: worded as an unreachable bot, naming the path and the status.
+            assert "HTTP 404" in notices[0] and "nreadable" not in notices[0]
+            assert run.last_error.title == "Cannot reach the bot"
+            assert "POST /not-the-webhook answered HTTP 404 Not Found" in run.last_error.detail
+            assert "unreadable" not in str(run.query_one("#progress-stats").render())
 
 
 async def test_the_bot_pane_shows_transport_url_and_reply_latency(tmp_path: Path) -> None:
@@ -145,3 +150,23 @@ async def test_the_bot_pane_shows_transport_url_and_reply_latency(tmp_path: Path
             assert "median" in text and "slowest" in text
             scenario = str(run.query_one("#scenario").render())
             assert "the real bot" in scenario and "Sam, a friendly" not in scenario
+
+
+async def test_unreadable_replies_are_counted_in_the_words_of_every_other_view(
+    tmp_path: Path,
+) -> None:
+    # The progress pane alone said "malformed bot replies" (and "1 malformed bot replies");
+    # the headless summary, `convsim show` and the batch summaries say "unreadable".
+    async with DemoBotServer(garbage_every=2) as bot:
+        source = ConnectRunSource(quick_demo(), demo_bot_profile(bot.url), runs_root=tmp_path)
+        app = app_for(source, snapshot_settings(autostart=True, runs_root=tmp_path))
+        async with app.run_test(size=(120, 40)) as pilot:
+            run = live(app)
+            await wait_until(pilot, lambda: run.status in ("done", "error"), within=TIMEOUT * 6)
+            result = run.last_result
+            assert result is not None and result.protocol_errors
+            count = len(result.protocol_errors)
+            progress = str(run.query_one("#progress-stats").render())
+    noun = "reply" if count == 1 else "replies"
+    assert f"{count} unreadable bot {noun}" in progress
+    assert "malformed" not in progress

@@ -158,3 +158,51 @@ async def test_outcome_override_rewrites_only_the_result_line(tmp_path: Path) ->
         apply_outcome_choice(result, "made_up", scenario.outcomes)
     none = apply_outcome_choice(result, None, scenario.outcomes)
     assert none.conversation.outcome is None and none.outcome_overridden_by == "person"
+
+
+async def test_back_from_a_run_started_in_the_url_field_the_keys_work_again(
+    tmp_path: Path,
+) -> None:
+    # Issue 13 review: enter in the URL field opens Connect; escape came back with the focus in
+    # that field, so `c` typed a letter instead of choosing Connect.
+    from textual.widgets import Input
+
+    def focused_id(app: ConvsimApp) -> str | None:
+        return app.focused.id if app.focused is not None else None
+
+    settings = snapshot_settings(runs_root=tmp_path)  # no autostart: nothing to connect to
+    app = ConvsimApp(lambda app: StartScreen(EXAMPLES, settings=settings), settings=settings)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        start = app.screen
+        url = start.query_one("#bot-input", Input)
+        await pilot.press("b")
+        assert focused_id(app) == "bot-input"
+        await pilot.press(*"demo", "enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConnectScreen))
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is start)
+        await pilot.pause()
+        assert focused_id(app) == "scenario-list"
+        await pilot.press("c")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConnectScreen))
+        assert url.value == "demo"  # nothing typed into the field
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is start)
+        # The field still takes typing when the person goes into it (a click, or tab).
+        await pilot.click("#bot-input")
+        assert focused_id(app) == "bot-input"
+        await pilot.press("end", *" webhook")
+        assert url.value == "demo webhook"
+        # Help over the screen is no run: the field keeps the focus after it.
+        await pilot.press("f1")
+        await wait_until(pilot, lambda: app.screen is not start)
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is start)
+        await pilot.pause()
+        assert focused_id(app) == "bot-input"
+        # Escape leaves a field for the list, where w/p/c choose a mode again.
+        await pilot.press("escape")
+        assert focused_id(app) == "scenario-list"
+        await pilot.press("w")
+        await wait_until(pilot, lambda: isinstance(app.screen, WatchScreen))

@@ -183,19 +183,24 @@ async def test_help_and_palette_list_take_over(tmp_path: Path) -> None:
 # -- connect --------------------------------------------------------------------------------------
 
 
-async def test_take_the_customers_seat_in_connect(tmp_path: Path) -> None:
+def connect_app(tmp_path: Path, bot: DemoBotServer) -> ConvsimApp:
+    """Connect to ``bot`` with the demo scenario's customer answering at once."""
     scenario = builtin_scenario("demo")
     termination = attrs.evolve(scenario.termination, typing_delay=False, settle_seconds=50 * MS)
     scenario = attrs.evolve(scenario, termination=termination)
+    source = ConnectRunSource(scenario, demo_bot_profile(bot.url), runs_root=tmp_path)
+    settings = snapshot_settings(autostart=True, runs_root=tmp_path)
+    return ConvsimApp(
+        lambda app: ConnectScreen(
+            source, seed=7, settings=settings, connection_target=source.target
+        ),
+        settings=settings,
+    )
+
+
+async def test_take_the_customers_seat_in_connect(tmp_path: Path) -> None:
     async with DemoBotServer() as bot:
-        source = ConnectRunSource(scenario, demo_bot_profile(bot.url), runs_root=tmp_path)
-        settings = snapshot_settings(autostart=True, runs_root=tmp_path)
-        app = ConvsimApp(
-            lambda app: ConnectScreen(
-                source, seed=7, settings=settings, connection_target=source.target
-            ),
-            settings=settings,
-        )
+        app = connect_app(tmp_path, bot)
         async with app.run_test(size=(100, 30)) as pilot:
             run = live(app)
             await wait_until(pilot, lambda: run.status == "running", within=TIMEOUT * 3)
@@ -220,3 +225,82 @@ async def test_take_the_customers_seat_in_connect(tmp_path: Path) -> None:
     assert [m.content for m in people] == ["I would like to speak to a supervisor please."]
     assert all(m.sender is CUSTOMER for m in people)
     assert all(m.author is None for m in saved.messages if m.sender is AGENT)  # the bot
+
+
+# -- what a person in a seat is told ---------------------------------------------------------------
+
+
+def brief_shown(app: ConvsimApp, side: str) -> str | None:
+    """The text of ``side``'s brief when it is on screen, else None."""
+    from tui.widgets.agent_brief import AgentBrief
+    from tui.widgets.customer_brief import CustomerBrief
+
+    kind = CustomerBrief if side == "customer" else AgentBrief
+    found = app.screen.query(kind)
+    if not found or not found.first().display:
+        return None
+    return str(found.first().render())
+
+
+async def test_the_seat_holder_sees_their_sides_brief_until_hand_back(tmp_path: Path) -> None:
+    # Issue 13 review: a person in the customer's seat was never told the order number or goal.
+    app = watch_app(tmp_path / "run.jsonl", Pace(speed=1000.0, max_wait=10 * MS, start_paused=True))
+    async with app.run_test(size=(100, 30)) as pilot:
+        run = live(app)
+        await wait_until(pilot, lambda: run.status == "paused")
+        assert brief_shown(app, "customer") is None and brief_shown(app, "agent") is None
+        await pilot.press("t")
+        await wait_until(pilot, lambda: seat_composer(app).display)
+        customer = brief_shown(app, "customer")
+        assert customer is not None
+        assert "Your goal Get the duplicate March payment refunded." in customer
+        assert "Who you are Dana, a calm small-business owner" in customer
+        assert "email dana@example.com" in customer and "invoice INV-20931" in customer
+        assert brief_shown(app, "agent") is None  # the agent's facts are not the customer's
+        brief = app.screen.query_one("#customer-brief")
+        assert brief.region.height > 0 and brief.border_title == "You are the customer"
+        await pilot.press("ctrl+t")
+        await wait_until(pilot, lambda: not seat_composer(app).display)
+        assert brief_shown(app, "customer") is None
+    # The agent's seat (watch only), in a run of its own: the first one goes on without a person.
+    app = watch_app(
+        tmp_path / "agent.jsonl", Pace(speed=1000.0, max_wait=10 * MS, start_paused=True)
+    )
+    async with app.run_test(size=(100, 30)) as pilot:
+        run = live(app)
+        await wait_until(pilot, lambda: run.status == "paused")
+        await pilot.press("a")
+        await wait_until(pilot, lambda: seat_composer(app).display)
+        agent = brief_shown(app, "agent")
+        assert agent is not None and "amount $24.00" in agent and "The judge listens for" in agent
+        assert brief_shown(app, "customer") is None
+        await pilot.press("ctrl+t")
+        await wait_until(pilot, lambda: brief_shown(app, "agent") is None)
+
+
+async def test_the_customers_brief_in_connect_has_the_scenarios_facts(tmp_path: Path) -> None:
+    async with DemoBotServer(reply_delay=200 * MS) as bot:
+        app = connect_app(tmp_path, bot)
+        async with app.run_test(size=(100, 30)) as pilot:
+            run = live(app)
+            await wait_until(pilot, lambda: run.status == "running", within=TIMEOUT * 3)
+            assert brief_shown(app, "customer") is None
+            assert not app.screen.query("#agent-brief")  # the bot is the agent: no seat there
+            await pilot.press("t")
+            await wait_until(pilot, lambda: seat_composer(app).display)
+            shown = brief_shown(app, "customer")
+            assert shown is not None
+            assert "invoice_number INV-20931" in shown and "dana.whitfield@example.com" in shown
+            assert "Get the duplicate March subscription payment refunded." in shown
+            await pilot.press("ctrl+t")
+            await wait_until(pilot, lambda: brief_shown(app, "customer") is None)
+
+
+def test_the_agents_brief_promises_an_outcome_question_only_in_play() -> None:
+    from tui.testing import scripted_info
+    from tui.widgets.agent_brief import brief_content
+
+    info = attrs.evolve(scripted_info(), judge_cues=(), judge_kind="none")
+    assert "you pick the outcome" in brief_content(info, playing=True).plain
+    watch = brief_content(info, playing=False).plain
+    assert "you pick" not in watch and "no outcome is decided" in watch

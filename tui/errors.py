@@ -21,11 +21,7 @@ def describe_error(error: BaseException) -> ErrorReport:
     if isinstance(error, ScenarioError):
         return ErrorReport("Scenario problem", str(error), "Fix the scenario file, then press r.")
     if isinstance(error, ChannelError):
-        return ErrorReport(
-            "Cannot reach the bot",
-            str(error),
-            "Check that the bot is running and the URL is right, then press r to retry.",
-        )
+        return _unreachable(str(error))
     if isinstance(error, OSError):
         return ErrorReport("System error", f"{type(error).__name__}: {error}")
     return ErrorReport(
@@ -37,6 +33,10 @@ def describe_error(error: BaseException) -> ErrorReport:
 
 def describe_run_failure(detail: str) -> ErrorReport:
     """A conversation that ended in error (the runner caught it: LLM failure, channel error)."""
+    if detail.startswith("cannot reach "):
+        # The run's first message found no bot (a webhook's 404): the same report as a bot the
+        # check before the run could not reach, not "the conversation failed".
+        return _unreachable(detail)
     lowered = detail.lower()
     if "llm" in lowered or "openai" in lowered or "api" in lowered:
         hint = "Check the LLM settings and API key, or run the scenario offline."
@@ -45,3 +45,11 @@ def describe_run_failure(detail: str) -> ErrorReport:
     else:
         hint = "Press r to run it again."
     return ErrorReport("The conversation failed", detail or "unknown error", hint)
+
+
+def _unreachable(detail: str) -> ErrorReport:
+    return ErrorReport(
+        "Cannot reach the bot",
+        detail,
+        "Check that the bot is running and the URL is right, then press r to retry.",
+    )

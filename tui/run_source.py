@@ -41,7 +41,9 @@ class ScenarioInfo:
     agent_persona: str = ""
     description: str = ""
     agent_facts: tuple[tuple[str, str], ...] = ()
-    """What the agent knows (play mode shows it to the person playing the agent)."""
+    """What the agent knows (shown to a person playing or taking over the agent)."""
+    customer_facts: tuple[tuple[str, str], ...] = ()
+    """What the customer knows (an order number, an email; shown to a person in its seat)."""
     judge_cues: tuple[tuple[str, tuple[str, ...]], ...] = ()
     """Per outcome, the phrases the keyword judge listens for (play mode shows them)."""
     judge_kind: str = "keyword"
@@ -59,6 +61,7 @@ class ScenarioInfo:
             agent_persona=" ".join(scenario.agent.persona.split()),
             description=" ".join(scenario.description.split()),
             agent_facts=tuple((str(k), str(v)) for k, v in scenario.agent.facts.items()),
+            customer_facts=tuple((str(k), str(v)) for k, v in scenario.customer.facts.items()),
             judge_cues=tuple((k.outcome, tuple(k.phrases)) for k in scenario.judge.keywords),
             judge_kind=scenario.judge.kind,
         )

@@ -52,6 +52,10 @@ AGENT_TURNS = (
 )
 
 
+SCRIPTED_CUES = (("resolved", ("has been refunded",)), ("escalated", ("supervisor",)))
+"""The keyword judge of :func:`scripted_source`, as the agent's brief lists it."""
+
+
 def snapshot_settings(**changes: object) -> ViewSettings:
     """Settings that make a screen reproducible: frozen clock, UTC, no blink, no autostart."""
     base: dict[str, object] = {
@@ -78,6 +82,9 @@ def scripted_info(
         intent="Get the duplicate March payment refunded.",
         customer_persona="Dana, a calm small-business owner who needs a receipt.",
         agent_persona="Sam, a friendly billing specialist.",
+        customer_facts=(("email", "dana@example.com"), ("invoice", "INV-20931")),
+        agent_facts=(("amount", "$24.00"), ("charged", "March 3, twice")),
+        judge_cues=SCRIPTED_CUES,
     )
 
 
@@ -98,7 +105,7 @@ def scripted_source(
             TranscriptWriter(transcript_path) if transcript_path is not None else TranscriptSink()
         )
         judge = KeywordJudge.from_phrases(
-            {"resolved": ["has been refunded"], "escalated": ["supervisor"]},
+            {outcome: list(phrases) for outcome, phrases in SCRIPTED_CUES},
             sender=ParticipantRole.AGENT,
         )
         return FullSimulationRunner(

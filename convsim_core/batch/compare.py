@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 import attrs
 
-from convsim_core.batch.stats import fisher_exact, holm, two_proportion_z
+from convsim_core.batch.stats import fisher_exact, holm, proportion, two_proportion_z
 from convsim_core.batch.summary import BatchSummary, ScenarioSummary
 
 ERROR = "error"
@@ -31,11 +31,11 @@ class RateChange:
 
     @property
     def old_rate(self) -> float:
-        return self.old_count / self.old_runs if self.old_runs else 0.0
+        return proportion(self.old_count, self.old_runs)
 
     @property
     def new_rate(self) -> float:
-        return self.new_count / self.new_runs if self.new_runs else 0.0
+        return proportion(self.new_count, self.new_runs)
 
     @property
     def delta(self) -> float:

@@ -33,7 +33,10 @@ def _digest(value: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
+@functools.cache
 def convsim_version() -> str:
+    """The installed convsim's version (read once: looking it up costs half a millisecond,
+    and every conversation's header carries it)."""
     from importlib.metadata import PackageNotFoundError, version
 
     try:

@@ -25,7 +25,7 @@ import attrs
 
 from convsim_core.batch.folder import set_aside
 from convsim_core.batch.plan import PlannedRun
-from convsim_core.batch.retry import OutageGate, RetryPolicy, is_infrastructure_error
+from convsim_core.batch.retry import Gate, OutageGate, RetryPolicy, is_infrastructure_error
 from convsim_core.channel import ChannelError
 from convsim_core.models import Conversation, ConversationResult, Message, TerminationReason
 from convsim_core.persistence import TranscriptSink, TranscriptWriter
@@ -119,6 +119,8 @@ class WorkerInfo:
     restarts: int = 0
     peak_rss_kb: int | None = None
     """The process's peak resident memory, reported when it exits cleanly."""
+    cpu_seconds: float | None = None
+    """CPU time the process spent from being ready to exiting cleanly (benchmarks read it)."""
 
 
 BatchListener = Callable[[RunStatus], None]
@@ -223,7 +225,10 @@ class BatchExecutor:
         retry: RetryPolicy | None = None,
         scenario_headers: Mapping[str, Mapping[str, Any]] | None = None,
         policy: RunPolicy | None = None,
+        gate: Gate | None = None,
     ) -> None:
+        """``gate``: the outage gate to wait on when it is kept elsewhere (a worker process's
+        view of its parent's); by default :meth:`run` makes one from ``retry``."""
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
         missing = sorted({run.scenario for run in runs} - set(scenarios))
@@ -240,6 +245,7 @@ class BatchExecutor:
         """Pause-and-retry on an unreachable bot; None records such runs as errors at once."""
         self.retried = 0
         self._gate: OutageGate | None = None
+        self._shared_gate = gate
         self.scenario_headers = dict(scenario_headers or {})
         """Added to the transcript header of each run of that scenario (e.g. its config hash)."""
         self.policy = policy
@@ -297,13 +303,39 @@ class BatchExecutor:
         return self.counts
 
     async def _worker(self) -> None:
+        while (status := self._next_queued()) is not None:
+            await self._run_one(status)
+
+    def _next_queued(self) -> RunStatus | None:
+        """The next queued run the run policy still wants (None: the queue is empty); the
+        ones it no longer wants are left out on the way."""
         queue = self._queue
         while queue:
             status = queue.popleft()
-            if self.policy is not None and not self.policy.wanted(status.run):
-                self._leave_out(status)
-                continue
-            await self._run_one(status)
+            if self.policy is None or self.policy.wanted(status.run):
+                return status
+            self._leave_out(status)
+        return None
+
+    def _start(self, status: RunStatus, worker: int | None = None) -> None:
+        """A queued run starts (here, or on worker process or actor ``worker``)."""
+        counts = self.counts
+        counts.pending -= 1
+        counts.running += 1
+        status.state = RunState.RUNNING
+        status.started = time.monotonic()
+        status.worker = worker
+        self._notify(status)
+
+    def _requeue(self, status: RunStatus) -> None:
+        """A started run goes back to the front of the queue (its worker or actor died)."""
+        self.counts.running -= 1
+        self.counts.pending += 1
+        status.state = RunState.PENDING
+        status.messages = 0
+        status.worker = None
+        self._queue.appendleft(status)
+        self._notify(status)
 
     def _leave_out(self, status: RunStatus) -> None:
         counts = self.counts
@@ -336,16 +368,11 @@ class BatchExecutor:
         return status
 
     async def _run_one(self, status: RunStatus) -> None:
-        gate = self._gate
+        gate: Gate | None = self._shared_gate or self._gate
         if gate is not None:
             await gate.wait_open()  # the bot is away: do not start what would fail
         run = status.run
-        counts = self.counts
-        counts.pending -= 1
-        counts.running += 1
-        status.state = RunState.RUNNING
-        status.started = time.monotonic()
-        self._notify(status)
+        self._start(status)
         attempt = 0
         while True:
             may_hold = (

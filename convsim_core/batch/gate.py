@@ -15,7 +15,7 @@ from typing import Any
 
 import attrs
 
-from convsim_core.batch.stats import fisher_exact, holm
+from convsim_core.batch.stats import fisher_exact, holm, proportion
 from convsim_core.batch.verdict import ScenarioVerdict
 
 DEFAULT_MIN_DROP = 0.2
@@ -35,11 +35,11 @@ class Regression:
 
     @property
     def old_rate(self) -> float:
-        return self.old_passes / self.old_runs if self.old_runs else 0.0
+        return proportion(self.old_passes, self.old_runs)
 
     @property
     def new_rate(self) -> float:
-        return self.new_passes / self.new_runs if self.new_runs else 0.0
+        return proportion(self.new_passes, self.new_runs)
 
     def to_dict(self) -> dict[str, Any]:
         return {

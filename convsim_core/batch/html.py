@@ -24,6 +24,7 @@ from convsim_core.batch.compare import ERROR, Comparison
 from convsim_core.batch.html_verdict import verdict_block
 from convsim_core.batch.plan import safe_name
 from convsim_core.batch.records import BatchRecords, ConversationRecord
+from convsim_core.batch.stats import proportion
 from convsim_core.batch.summary import BatchSummary, ScenarioSummary
 from convsim_core.models import ParticipantRole
 from convsim_core.persistence import read_transcript
@@ -154,7 +155,7 @@ def outcome_chart(row: ScenarioSummary, *, other: ScenarioSummary | None = None)
         bar_h = 12 if other is not None else 16
         for j, (source, opacity) in enumerate(bars):
             count = source.errors if name == ERROR else source.outcomes.get(name, 0)
-            share = count / source.runs if source.runs else 0.0
+            share = proportion(count, source.runs)
             w = max(1.0, bar_w * share) if count else 0.0
             by = y + j * (bar_h + 2)
             parts.append(

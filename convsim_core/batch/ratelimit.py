@@ -40,11 +40,12 @@ from uuid import UUID
 
 import attrs
 from langchain_core.callbacks import AsyncCallbackHandler
-from langchain_core.outputs import ChatGeneration, LLMResult
+from langchain_core.outputs import LLMResult
 from langchain_core.rate_limiters import BaseRateLimiter
 from langchain_core.tracers.context import register_configure_hook
 
 from convsim_core.batch.limits import RateLimits
+from convsim_core.llm.usage import is_cache_hit, token_counts
 
 logger = logging.getLogger(__name__)
 
@@ -244,35 +245,6 @@ def _is_rate_limit(error: BaseException) -> bool:
     return getattr(error, "status_code", None) == 429 or type(error).__name__ == "RateLimitError"
 
 
-def _total_tokens(response: LLMResult) -> int:
-    usage = (response.llm_output or {}).get("token_usage")
-    if isinstance(usage, Mapping) and usage:
-        total = usage.get("total_tokens")
-        if isinstance(total, int):
-            return total
-        return int(usage.get("prompt_tokens") or 0) + int(usage.get("completion_tokens") or 0)
-    total = 0
-    for batch in response.generations:
-        for generation in batch:
-            if isinstance(generation, ChatGeneration):
-                meta = getattr(generation.message, "usage_metadata", None) or {}
-                total += int(meta.get("total_tokens") or 0)
-    return total
-
-
-def _is_cache_hit(response: LLMResult) -> bool:
-    # langchain-core returns cached generations without llm_output and marks their
-    # usage_metadata with total_cost=0 (see convsim_core.llm.usage).
-    if response.llm_output:
-        return False
-    for batch in response.generations:
-        for generation in batch:
-            meta = getattr(getattr(generation, "message", None), "usage_metadata", None) or {}
-            if "total_cost" in meta:
-                return True
-    return False
-
-
 class RateLimitCallback(AsyncCallbackHandler):
     """Settles real token counts, notices 429s, and limits models that do not do it themselves."""
 
@@ -297,11 +269,11 @@ class RateLimitCallback(AsyncCallbackHandler):
     async def on_llm_end(self, response: LLMResult, *, run_id: UUID, **kwargs: Any) -> None:
         gated = run_id in self._gated
         self._gated.discard(run_id)
-        if _is_cache_hit(response):
+        if is_cache_hit(response):
             if gated:
                 self.limiter.refund()
             return
-        self.limiter.settle(_total_tokens(response))
+        self.limiter.settle(sum(token_counts(response)))
 
     async def on_llm_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
         self._gated.discard(run_id)

@@ -24,22 +24,16 @@ import json
 import logging
 import os
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import ray
 
-from convsim_core.batch.executor import (
-    BatchExecutor,
-    RunnerFactory,
-    RunState,
-    RunStatus,
-    WorkerInfo,
-)
+from convsim_core.batch.executor import BatchExecutor, RunnerFactory, RunStatus, WorkerInfo
 from convsim_core.batch.limits import RateLimits
 from convsim_core.batch.plan import PlannedRun
-from convsim_core.batch.workers import WorkerError, WorkerSetup, split
+from convsim_core.batch.spread import SpreadExecutor, WorkerError, WorkerSetup
 from convsim_core.models import ConversationResult
 from convsim_core.persistence import TranscriptLines
 from convsim_core.serialization import from_json
@@ -149,28 +143,18 @@ class ConversationActor:
         return lines, status.messages, status.termination, status.error, status.outcome
 
 
-class RayExecutor(BatchExecutor):
+class RayExecutor(SpreadExecutor):
     """A :class:`BatchExecutor` whose conversations run on Ray actors."""
 
     def __init__(
-        self,
-        runs: Sequence[PlannedRun],
-        scenarios: Mapping[str, Any],
-        factory: RunnerFactory,
-        *,
-        setup: Callable[[], WorkerSetup],
-        address: str | None = None,
-        actors: int | None = None,
-        **kwargs: Any,
+        self, *args: Any, address: str | None = None, actors: int | None = None, **kwargs: Any
     ) -> None:
-        super().__init__(runs, scenarios, factory, **kwargs)
-        self.setup = setup
+        """The arguments of :class:`SpreadExecutor`, and the Ray address and actor count."""
+        super().__init__(*args, **kwargs)
         self.address = address
         self.actor_count = actors
         self.lost = 0
         """Conversations whose actor died; they ran again."""
-        self.ready_at: float | None = None
-        """When every actor was up (the cluster connection and actor start-up come before)."""
 
     async def run(self) -> Any:
         if not self._queue:
@@ -219,7 +203,7 @@ class RayExecutor(BatchExecutor):
                 .remote(limiter.limits)
             )
         setup = self.setup()
-        self.workers[:] = [WorkerInfo(i, c) for i, c in enumerate(split(self.concurrency, count))]
+        self._spread(count)
         actor_class = ray.remote(ConversationActor)
         handles: list[Any] = [
             actor_class.options(
@@ -240,13 +224,9 @@ class RayExecutor(BatchExecutor):
 
     async def _slot(self, info: WorkerInfo, handle: Any) -> None:
         """One of the actor's concurrent conversations: take the next run, repeat."""
-        queue = self._queue
-        while queue:
-            status = queue.popleft()
-            if self.policy is not None and not self.policy.wanted(status.run):
-                self._leave_out(status)
-                continue
-            self._started(status, info)
+        while (status := self._next_queued()) is not None:
+            self._start(status, info.index)
+            info.running += 1
             try:
                 lines, messages, termination, error, outcome = await handle.run.remote(status.run)
             except asyncio.CancelledError:
@@ -268,24 +248,6 @@ class RayExecutor(BatchExecutor):
             self._finished(
                 status, messages=messages, termination=termination, error=error, outcome=outcome
             )
-
-    def _started(self, status: RunStatus, info: WorkerInfo) -> None:
-        counts = self.counts
-        counts.pending -= 1
-        counts.running += 1
-        status.state = RunState.RUNNING
-        status.started = time.monotonic()
-        status.worker = info.index
-        info.running += 1
-        self._notify(status)
-
-    def _requeue(self, status: RunStatus) -> None:
-        self.counts.running -= 1
-        self.counts.pending += 1
-        status.state = RunState.PENDING
-        status.worker = None
-        self._queue.appendleft(status)
-        self._notify(status)
 
     def _write(self, status: RunStatus, lines: list[str]) -> None:
         # Written whole, then renamed: a transcript on disk is always a finished one.

@@ -14,9 +14,11 @@ import contextlib
 import logging
 import random
 from collections.abc import Awaitable, Callable
+from typing import Protocol
 
 import attrs
 
+from convsim_core.channel import names_a_wrong_url
 from convsim_core.models import ConversationResult, TerminationReason
 
 logger = logging.getLogger(__name__)
@@ -49,7 +51,25 @@ class RetryPolicy:
 
 
 def is_infrastructure_error(result: ConversationResult) -> bool:
-    return result.termination_reason in INFRASTRUCTURE_ERRORS
+    """An error a pause may fix. Not a URL with no bot behind it (a webhook's 404): every retry
+    would get the same answer, and the probe, which finds the host up, would end each pause at
+    once, so a batch of N logged N "unreachable ... answers again" pairs and ran every
+    conversation four times."""
+    if result.termination_reason not in INFRASTRUCTURE_ERRORS:
+        return False
+    return not names_a_wrong_url(result.error or "")
+
+
+class Gate(Protocol):
+    """What an executor's conversations wait on: :class:`OutageGate` in the process that
+    probes the bot, or a worker process's view of its parent's gate."""
+
+    @property
+    def given_up(self) -> bool: ...
+
+    async def wait_open(self) -> None: ...
+
+    def report_failure(self, detail: str) -> None: ...
 
 
 class OutageGate:

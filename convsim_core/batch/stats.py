@@ -11,6 +11,11 @@ import math
 from collections.abc import Sequence
 
 
+def proportion(count: int, runs: int) -> float:
+    """``count / runs``, 0 for no runs (a scenario without runs has no rate to compare)."""
+    return count / runs if runs else 0.0
+
+
 def _log_choose(n: int, k: int) -> float:
     return math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1)
 

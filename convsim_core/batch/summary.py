@@ -23,6 +23,7 @@ from convsim_core.atomic import write_text_atomic
 from convsim_core.batch.evaluate import evaluate
 from convsim_core.batch.executor import NO_OUTCOME
 from convsim_core.batch.records import BatchRecords, ConversationRecord, collect
+from convsim_core.batch.stats import proportion
 from convsim_core.batch.verdict import (
     ScenarioVerdict,
     format_verdicts,
@@ -74,7 +75,7 @@ class ScenarioSummary:
         return max(0, self.planned - self.runs - self.unfinished)
 
     def rate(self, outcome: str) -> float:
-        return self.outcomes.get(outcome, 0) / self.runs if self.runs else 0.0
+        return proportion(self.outcomes.get(outcome, 0), self.runs)
 
     def to_dict(self) -> dict[str, Any]:
         return {

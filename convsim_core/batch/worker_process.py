@@ -1,7 +1,7 @@
 """The inside of one batch worker process: its own event loop, running many conversations.
 
 The parent (:mod:`convsim_core.batch.workers`) sends conversations as this worker frees up and
-gets back, per event-loop iteration, one frame of what changed (message counts, finished runs).
+gets back, in a few frames a second, what changed (message counts, finished runs).
 The worker writes each conversation's transcript itself; the parent alone writes the manifest
 and the summary. Rate-limited LLM calls wait for the parent's grant, so the limits hold for the
 whole batch. Ctrl-C reaches the parent only (this process ignores SIGINT): the parent decides
@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 import socket
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -46,37 +48,58 @@ class _LinkLog(logging.Handler):
             self.link.send(("log", record.levelno, self.format(record)))
 
 
+PROGRESS_SECONDS = 0.1
+"""How often message counts go to the parent: the progress views redraw at most 10 times a
+second, and every frame costs both processes a system call and a wake-up."""
+
+FINISH_SECONDS = 0.005
+"""How long a finished conversation may wait for others to share its frame. Finishes free a
+slot the parent refills, so they go promptly, and at once when the worker falls idle."""
+
+
 class _Events:
-    """Collects what changed during one loop iteration and sends it as one frame."""
+    """Collects what changed and sends it to the parent in few frames: message counts at most
+    every :data:`PROGRESS_SECONDS`, finished conversations within :data:`FINISH_SECONDS`."""
 
     def __init__(self, link: Link) -> None:
         self.link = link
         self.messages: dict[str, int] = {}
         self.done: list[tuple[str, int, str | None, str | None, str | None]] = []
-        self._scheduled = False
+        self.running: set[str] = set()
+        self._flush: asyncio.TimerHandle | asyncio.Handle | None = None
+        self._due = 0.0
 
     def __call__(self, status: RunStatus) -> None:
-        if status.state is RunState.RUNNING:
+        state, run_id = status.state, status.run.run_id
+        if state is RunState.RUNNING:
             if status.messages:
-                self.messages[status.run.run_id] = status.messages
-        elif status.state in FINISHED:
+                self.messages[run_id] = status.messages
+                if self._flush is None:
+                    self._schedule(PROGRESS_SECONDS)
+            else:  # started (or restarted after a retry's pause)
+                self.running.add(run_id)
+        elif state in FINISHED:
+            self.running.discard(run_id)
+            self.messages.pop(run_id, None)
             self.done.append(
-                (
-                    status.run.run_id,
-                    status.messages,
-                    status.termination,
-                    status.error,
-                    status.outcome,
-                )
+                (run_id, status.messages, status.termination, status.error, status.outcome)
             )
-        else:
-            return
-        if not self._scheduled:
-            self._scheduled = True
-            asyncio.get_running_loop().call_soon(self.flush)
+            self._schedule(FINISH_SECONDS if self.running else 0.0)
+
+    def _schedule(self, delay: float) -> None:
+        loop = asyncio.get_running_loop()
+        due = loop.time() + delay
+        if self._flush is not None:
+            if self._due <= due:
+                return
+            self._flush.cancel()
+        self._due = due
+        self._flush = loop.call_soon(self.flush) if delay <= 0 else loop.call_at(due, self.flush)
 
     def flush(self) -> None:
-        self._scheduled = False
+        if self._flush is not None:
+            self._flush.cancel()
+            self._flush = None
         if not (self.messages or self.done):
             return
         messages, self.messages = self.messages, {}
@@ -105,6 +128,40 @@ class _LinkAuthority:
     def notify(self, kind: str, value: float | None = None) -> None:
         with contextlib.suppress(LinkClosed):
             self.link.send(("limit", kind, value))
+
+
+class _LinkGate:
+    """The parent's outage gate, as this worker sees it (:class:`~convsim_core.batch.retry.Gate`).
+
+    A conversation that lost the bot closes this worker's gate at once and tells the parent,
+    which pauses every worker, probes the bot, and tells them all when it answers again (or
+    when the pause gave up): one outage pause for the whole batch, as in one process.
+    """
+
+    def __init__(self, link: Link, is_open: bool, given_up: bool) -> None:
+        self.link = link
+        self.given_up = given_up
+        self._open = asyncio.Event()
+        if is_open:
+            self._open.set()
+
+    async def wait_open(self) -> None:
+        await self._open.wait()
+
+    def report_failure(self, detail: str) -> None:
+        if not self._open.is_set() or self.given_up:
+            return
+        self._open.clear()
+        with contextlib.suppress(LinkClosed):
+            self.link.send(("outage", detail))
+
+    def update(self, is_open: bool, given_up: bool) -> None:
+        """What the parent's gate says now."""
+        self.given_up = given_up
+        if is_open:
+            self._open.set()
+        else:
+            self._open.clear()
 
 
 @contextlib.contextmanager
@@ -144,6 +201,7 @@ async def serve(sock: socket.socket) -> None:
     except LinkClosed:
         return
     assert kind == "init", kind
+    gate = _LinkGate(link, *init["gate"]) if init["retry"] is not None else None
     try:
         async with init["setup"].open() as factory:
             executor = BatchExecutor(
@@ -155,12 +213,18 @@ async def serve(sock: socket.socket) -> None:
                 header=init["header"],
                 scenario_headers=init["scenario_headers"],
                 listener=_Events(link),
+                retry=init["retry"],
+                gate=gate,
             )
             ensure_open_files(init["capacity"] + 64)
+            # Everything imported and set up so far lives as long as the process: keep the
+            # collector from walking it again on every full collection.
+            gc.collect()
+            gc.freeze()
             authority = _LinkAuthority(link) if init["limited"] else None
             with _limits(authority):
                 link.send(("ready",))
-                await _loop(link, executor, authority)
+                await _loop(link, executor, authority, gate, time.process_time())
     except Exception as exc:
         logger.exception("worker failed")
         with contextlib.suppress(LinkClosed):
@@ -171,7 +235,13 @@ async def serve(sock: socket.socket) -> None:
         await link.close()
 
 
-async def _loop(link: Link, executor: BatchExecutor, authority: _LinkAuthority | None) -> None:
+async def _loop(
+    link: Link,
+    executor: BatchExecutor,
+    authority: _LinkAuthority | None,
+    gate: _LinkGate | None,
+    ready_cpu: float,
+) -> None:
     tasks: set[asyncio.Task[Any]] = set()
     events = executor.listener
     assert isinstance(events, _Events)
@@ -190,8 +260,10 @@ async def _loop(link: Link, executor: BatchExecutor, authority: _LinkAuthority |
                     task.add_done_callback(tasks.discard)
             elif kind == "granted" and authority is not None:
                 authority.grants.granted(message[1])
+            elif kind == "gate" and gate is not None:
+                gate.update(message[1], message[2])
             elif kind == "exit":
-                link.send(("bye", _peak_rss_kb()))
+                link.send(("bye", _peak_rss_kb(), time.process_time() - ready_cpu))
                 return
             elif kind == "stop":
                 return

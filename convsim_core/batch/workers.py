@@ -9,6 +9,9 @@ dashboard read it as for a single process) and alone writes the manifest and sum
 LLM rate limits stay one budget: a worker's conversations ask the parent's
 :class:`~convsim_core.batch.ratelimit.BatchRateLimiter` for every request
 (:mod:`convsim_core.batch.remote_limits`), and a 429 seen by any worker pauses all of them.
+The pause on a bot outage is one too: a worker whose conversation lost the bot tells the
+parent, which holds the batch's :class:`~convsim_core.batch.retry.OutageGate`, pauses every
+worker, probes the bot and lets them all go on when it answers.
 
 Nothing is lost when a worker dies (even by SIGKILL): its conversations in flight whose
 transcript is complete are counted from the transcript, the others are set aside as
@@ -26,19 +29,16 @@ import multiprocessing
 import socket
 import sys
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import AbstractAsyncContextManager
-from typing import TYPE_CHECKING, Any, Protocol
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
-from convsim_core.batch.executor import (
-    BatchExecutor,
-    RunnerFactory,
-    RunState,
-    RunStatus,
-    WorkerInfo,
-)
+import attrs
+
+from convsim_core.batch.executor import RunStatus, WorkerInfo
 from convsim_core.batch.folder import TranscriptState, set_aside, transcript_state
 from convsim_core.batch.plan import PlannedRun
+from convsim_core.batch.retry import OutageGate
+from convsim_core.batch.spread import SpreadExecutor, WorkerError, WorkerSetup
 from convsim_core.batch.wire import Link, LinkClosed
 from convsim_core.batch.worker_process import worker_main
 from convsim_core.persistence import read_transcript
@@ -52,45 +52,23 @@ STOP_GRACE_SECONDS = 20.0
 """How long stopped workers get to write their ``stopped`` result lines before being killed."""
 
 
-class WorkerSetup(Protocol):
-    """How a worker builds its conversations' runners; pickled into every worker process."""
-
-    def open(self) -> AbstractAsyncContextManager[RunnerFactory]:
-        """Open what the runners need (bot channels, LLM cache) for the worker's lifetime."""
-        ...
-
-
-class WorkerError(RuntimeError):
-    """The workers could not run the batch (they failed to start, or kept dying)."""
-
-
-def split(concurrency: int, workers: int) -> list[int]:
-    """Each worker's share of the batch's concurrency (the first ones take the remainder)."""
-    base, extra = divmod(concurrency, workers)
-    return [base + (1 if i < extra else 0) for i in range(workers)]
-
-
-class WorkerPoolExecutor(BatchExecutor):
+class WorkerPoolExecutor(SpreadExecutor):
     """A :class:`BatchExecutor` whose conversations run in ``workers`` processes."""
 
     def __init__(
         self,
-        runs: Sequence[PlannedRun],
-        scenarios: Mapping[str, Any],
-        factory: RunnerFactory,
-        *,
-        setup: Callable[[], WorkerSetup],
+        *args: Any,
         workers: int,
         max_restarts: int | None = None,
         start_together: bool = False,
         **kwargs: Any,
     ) -> None:
-        """``start_together``: hand out work only once every worker is up (benchmarks measure
-        the run apart from the start-up; users want the first worker busy at once)."""
-        super().__init__(runs, scenarios, factory, **kwargs)
+        """The arguments of :class:`SpreadExecutor`, and: ``start_together``: hand out work
+        only once every worker is up (benchmarks measure the run apart from the start-up;
+        users want the first worker busy at once)."""
+        super().__init__(*args, **kwargs)
         if workers < 1:
             raise ValueError("workers must be at least 1")
-        self.setup = setup
         self.worker_count = workers
         self.max_restarts = 2 * workers if max_restarts is None else max_restarts
         self._assigned: dict[int, dict[str, RunStatus]] = {}
@@ -99,9 +77,8 @@ class WorkerPoolExecutor(BatchExecutor):
         self._all_done: asyncio.Future[None] | None = None
         self._stopping = False
         self._restarts = 0
+        self._reopening: set[asyncio.Task[None]] = set()
         self.start_together = start_together
-        self.ready_at: float | None = None
-        """When the last of the first workers was up (start-up is everything before)."""
         self.requeued = 0
         """Conversations run again because their worker died before finishing them."""
         self.recovered = 0
@@ -115,9 +92,10 @@ class WorkerPoolExecutor(BatchExecutor):
         self.started_at = time.monotonic()
         loop = asyncio.get_running_loop()
         self._all_done = loop.create_future()
+        self._gate = OutageGate(self.retry) if self.retry is not None else None
         limiter = self.limiter
         setup = self.setup()
-        self.workers[:] = [WorkerInfo(i, c) for i, c in enumerate(split(self.concurrency, count))]
+        self._spread(count)
         tasks = [
             asyncio.create_task(self._serve(info, setup, limiter), name=f"worker-{info.index}")
             for info in self.workers
@@ -134,6 +112,10 @@ class WorkerPoolExecutor(BatchExecutor):
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             self._kill_all()
+            for task in self._reopening:
+                task.cancel()
+            if self._gate is not None:
+                await self._gate.close()
             self.elapsed = time.monotonic() - self.started_at
         return self.counts
 
@@ -201,6 +183,9 @@ class WorkerPoolExecutor(BatchExecutor):
                         "header": self.header,
                         "scenario_headers": self.scenario_headers,
                         "limited": limiter is not None,
+                        # The parent probes the bot; a worker only needs the attempts.
+                        "retry": attrs.evolve(self.retry, probe=None) if self.retry else None,
+                        "gate": self._gate_state(),
                     },
                 )
             )
@@ -219,13 +204,17 @@ class WorkerPoolExecutor(BatchExecutor):
                     from convsim_core.batch.remote_limits import apply_notice
 
                     apply_notice(limiter, message[1], message[2])
+                elif kind == "outage":
+                    self._on_outage(link, message[1])
                 elif kind == "ready":
                     self._links[info.index] = link
+                    if self._gate is not None:  # it may have changed since "init"
+                        link.send(("gate", *self._gate_state()))
                     self._on_ready(info, link)
                 elif kind == "log":
                     logger.log(message[1], "worker %d: %s", info.index, message[2])
                 elif kind == "bye":
-                    info.peak_rss_kb = message[1]
+                    info.peak_rss_kb, info.cpu_seconds = message[1], message[2]
                 elif kind == "fatal":
                     raise WorkerError(f"worker {info.index}: {message[1]}")
                 if self._finished_all():
@@ -251,21 +240,10 @@ class WorkerPoolExecutor(BatchExecutor):
             return
         assigned = self._assigned[info.index]
         batch: list[PlannedRun] = []
-        counts = self.counts
-        now = time.monotonic()
-        while self._queue and len(assigned) < info.capacity:
-            status = self._queue.popleft()
-            if self.policy is not None and not self.policy.wanted(status.run):
-                self._leave_out(status)
-                continue
-            status.state = RunState.RUNNING
-            status.started = now
-            status.worker = info.index
+        while len(assigned) < info.capacity and (status := self._next_queued()) is not None:
+            self._start(status, info.index)
             assigned[status.run.run_id] = status
-            counts.pending -= 1
-            counts.running += 1
             batch.append(status.run)
-            self._notify(status)
         if batch:
             info.running = len(assigned)
             link.send(("run", batch))
@@ -350,14 +328,41 @@ class WorkerPoolExecutor(BatchExecutor):
             return
         if state is not TranscriptState.MISSING:
             set_aside(path)
-        status.state = RunState.PENDING
-        status.messages = 0
-        status.worker = None
-        self.counts.running -= 1
-        self.counts.pending += 1
-        self._queue.appendleft(status)
         self.requeued += 1
-        self._notify(status)
+        self._requeue(status)
+
+    # -- the outage pause, for every worker --------------------------------------------------
+
+    def _gate_state(self) -> tuple[bool, bool]:
+        gate = self._gate
+        return (True, False) if gate is None else (gate.is_open, gate.given_up)
+
+    def _on_outage(self, link: Link, detail: str) -> None:
+        """A worker lost the bot: pause every worker while the parent probes it."""
+        gate = self._gate
+        if gate is None:
+            return
+        if not gate.is_open or gate.given_up:
+            # Paused already (the others were told), or not pausing any more: this worker
+            # closed its own gate and must hear the state now if it is not going to change.
+            if gate.is_open:
+                with contextlib.suppress(LinkClosed):
+                    link.send(("gate", *self._gate_state()))
+            return
+        gate.report_failure(detail)
+        self._broadcast(("gate", *self._gate_state()))
+        task = asyncio.create_task(self._reopen(gate), name="outage-reopen")
+        self._reopening.add(task)
+        task.add_done_callback(self._reopening.discard)
+
+    async def _reopen(self, gate: OutageGate) -> None:
+        await gate.wait_open()
+        self._broadcast(("gate", *self._gate_state()))
+
+    def _broadcast(self, message: tuple[Any, ...]) -> None:
+        for link in list(self._links.values()):
+            with contextlib.suppress(LinkClosed):
+                link.send(message)
 
     # -- the whole pool --------------------------------------------------------------------
 
@@ -365,9 +370,7 @@ class WorkerPoolExecutor(BatchExecutor):
         return not self._queue and not any(self._assigned.values())
 
     def _complete(self) -> None:
-        for link in list(self._links.values()):
-            with contextlib.suppress(LinkClosed):
-                link.send(("exit",))
+        self._broadcast(("exit",))
         if self._all_done is not None and not self._all_done.done():
             self._all_done.set_result(None)
 
@@ -378,9 +381,7 @@ class WorkerPoolExecutor(BatchExecutor):
     async def _stop(self, tasks: list[asyncio.Task[None]]) -> None:
         """Ask every worker to stop and wait while they write their ``stopped`` lines."""
         self._stopping = True
-        for link in list(self._links.values()):
-            with contextlib.suppress(LinkClosed):
-                link.send(("stop",))
+        self._broadcast(("stop",))
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(
                 asyncio.shield(asyncio.gather(*tasks, return_exceptions=True)),

@@ -18,7 +18,7 @@ from langchain_core.runnables import Runnable, RunnableConfig
 
 from convsim_core.llm.cache import tracking_claims
 from convsim_core.llm.errors import LLMError, describe_cause
-from convsim_core.llm.usage import UsageCallback
+from convsim_core.llm.usage import UsageCallback, record_answer
 from convsim_core.usage import UsageMeter
 
 logger = logging.getLogger(__name__)
@@ -44,11 +44,16 @@ async def invoke(
         LLMError: the call failed after the SDK's retries, or the endpoint's answer was
             malformed.
     """
-    callbacks: list[BaseCallbackHandler] = [UsageCallback(usage)] if usage is not None else []
+    # A plain model call is metered from its answer; a chain (structured output) returns
+    # something else, so a callback watches its inner model call.
+    plain = runnable is model
+    callbacks: list[BaseCallbackHandler] = (
+        [UsageCallback(usage)] if usage is not None and not plain else []
+    )
     config: RunnableConfig = {"callbacks": callbacks, "run_name": f"convsim: {purpose}"}
     try:
         with tracking_claims():
-            return await runnable.ainvoke(list(messages), config=config)
+            answer = await runnable.ainvoke(list(messages), config=config)
     except LLMError:
         raise
     except Exception as exc:
@@ -57,6 +62,9 @@ async def invoke(
         error = _llm_error(exc, model, purpose)
         logger.debug("%s", error, exc_info=True)
         raise error from exc
+    if plain and usage is not None and isinstance(answer, BaseMessage):
+        record_answer(usage, answer)
+    return answer
 
 
 def model_name(model: BaseChatModel) -> str:

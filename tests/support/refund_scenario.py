@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from tests.support.timeouts import MS
 
 _REFUND_TOML = """
@@ -68,3 +70,12 @@ def refund_toml(*, response_timeout: float = 3000 * MS, reconnect: bool = False)
         text = text.replace(f"{{{key}}}", repr(float(seconds)))
     reconnect_table = _RECONNECT.replace("{backoff}", repr(300 * MS))
     return text + reconnect_table if reconnect else text
+
+
+def refund_file(folder: Path, name: str = "refund.toml", extra: str = "") -> Path:
+    """The scenario (without reconnects) written to ``folder/name``, named after the file,
+    with ``extra`` TOML appended."""
+    path = folder / name
+    text = refund_toml(reconnect=False).replace('name = "refund-demo-bot"', f'name = "{path.stem}"')
+    path.write_text(text + extra)
+    return path

@@ -69,7 +69,7 @@ def sleepy_factory(latency: float, messages: int = 10) -> RunnerFactory:
 
 @attrs.frozen
 class SleepySetup:
-    """A :class:`~convsim_core.batch.workers.WorkerSetup` building sleepy runners."""
+    """A :class:`~convsim_core.batch.spread.WorkerSetup` building sleepy runners."""
 
     latency: float
     messages: int = 10

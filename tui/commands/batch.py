@@ -28,7 +28,7 @@ from convsim_core.batch import (
 )
 from convsim_core.batch.limits import RateLimits
 from convsim_core.batch.manifest import has_manifest, scenario_location
-from convsim_core.batch.workers import WorkerError
+from convsim_core.batch.spread import WorkerError
 from tui.batch_checks import check_llm_keys, recorded_concurrency
 from tui.commands.batch_options import add_batch_options
 from tui.commands.batch_progress import announce_resume, finish_hint, run_with_progress

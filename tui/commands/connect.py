@@ -8,7 +8,7 @@ chat starts, so an unreachable bot is one line naming the URL, not a timeout hal
 Exit codes: 0 the conversation ran (whatever its outcome, timeouts included), 1 it broke off
 with an error (connection lost for good, a participant failed) or the bot answered but none of
 its replies could be read (``unreadable_replies``), 2 a usage problem (bad scenario or profile,
-bot unreachable).
+bot unreachable, or no bot at the URL: a webhook answering 404, 405 or 410).
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ def register(subparsers: Any) -> None:
         ),
         epilog=(
             "exit codes: 0 conversation held, 1 it broke off with an error or no bot reply"
-            " could be read, 2 usage error"
+            " could be read, 2 usage error or no bot at the URL"
         ),
     )
     parser.add_argument(
@@ -234,6 +234,7 @@ def _print_extras(printer: HeadlessPrinter, result: ConversationResult) -> None:
 def _exit_code(result: ConversationResult, url: str, transcript: Path | None) -> int:
     from convsim_core.models import TerminationReason
     from convsim_core.textsafe import one_line
+    from tui.wiring.runs import never_reached
 
     if result.error is None:
         return 0
@@ -241,6 +242,11 @@ def _exit_code(result: ConversationResult, url: str, transcript: Path | None) ->
     if result.error.startswith("cannot listen on "):
         # Our own callback port (taken after the check before the run): a setup problem.
         print(f"convsim: error: {one_line(result.error)}", file=sys.stderr)
+        return 2
+    if never_reached(result):
+        # No bot at the URL (a webhook's 404 on the first message, a bot gone since the check):
+        # the same line and code as the check before the run gives an unreachable bot.
+        print(f"convsim: error: {one_line(result.error)}{kept}", file=sys.stderr)
         return 2
     if result.termination_reason is TerminationReason.CHANNEL_ERROR:
         print(f"convsim: lost the bot at {url}: {result.error}{kept}", file=sys.stderr)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from convsim_core.agreement import Agreement, LabelsError, format_agreement, pairs_for, read_labels
+from convsim_core.persistence import Transcript
 from convsim_core.rejudge import (
     RejudgeError,
     Verdict,
@@ -76,28 +77,33 @@ async def handle_judge(args: argparse.Namespace) -> int:
             raise UserError(f"{args.scenario}: no such scenario file") from None
         except ScenarioError as exc:
             raise UserError(str(exc)) from None
-    verdicts: list[Verdict] = []
     outcomes_of: dict[str, tuple[str, ...]] = {}
     try:
-        paths = transcript_paths(args.targets)
-        for path in paths:
-            transcript = read(path)
-            scenario = scenario_for(transcript, given)
+        loaded = [(transcript, scenario_for(transcript, given)) for transcript in _read_all(args)]
+    except RejudgeError as exc:
+        raise UserError(str(exc)) from None
+    for transcript, scenario in loaded:
+        outcomes_of[transcript.path.stem] = scenario.outcomes.names
+    # The labels file is checked before any verdict is written: bad input changes nothing.
+    given_labels: dict[str, str] = {}
+    if args.labels is not None:
+        try:
+            given_labels = read_labels(args.labels, outcomes_of)
+        except LabelsError as exc:
+            raise UserError(str(exc)) from None
+    verdicts: list[Verdict] = []
+    try:
+        for transcript, scenario in loaded:
             verdict = await rejudge(transcript, scenario, args.judge)
             write_verdict(verdict)
             verdicts.append(verdict)
-            outcomes_of[verdict.conversation_id] = scenario.outcomes.names
     except RejudgeError as exc:
         raise UserError(str(exc)) from None
     for line in change_summary(verdicts):
         print(line)
     print(f"verdicts written beside the transcripts (*.verdict.json), judge: {verdicts[0].judge}")
     labels = {v.conversation_id: v.human for v in verdicts if v.human is not None}
-    if args.labels is not None:
-        try:
-            labels.update(read_labels(args.labels, outcomes_of))
-        except LabelsError as exc:
-            raise UserError(str(exc)) from None
+    labels.update(given_labels)
     if args.labels is not None or labels:
         judged = {v.conversation_id: v.judged for v in verdicts}
         agreement = Agreement(tuple(pairs_for(labels, judged)))
@@ -106,3 +112,7 @@ async def handle_judge(args: argparse.Namespace) -> int:
         for line in format_agreement(agreement):
             print(line)
     return 0
+
+
+def _read_all(args: argparse.Namespace) -> list[Transcript]:
+    return [read(path) for path in transcript_paths(args.targets)]

@@ -6,7 +6,7 @@ a word diff, and the outcome each reached. For a folder: every transcript, then 
 the conversations and turns that changed.
 
 Exit codes: 0 nothing changed, 1 some answer or outcome changed (or a replay broke off),
-2 a usage problem (no such file, bot unreachable).
+2 a usage problem (no such file, bot unreachable, no bot at the URL: a webhook's 404).
 """
 
 from __future__ import annotations
@@ -32,7 +32,9 @@ def register(subparsers: Any) -> None:
             "Replay recorded customer messages against a bot (by default the bot the"
             " transcript recorded) and compare its answers turn by turn with the recording."
         ),
-        epilog="exit codes: 0 nothing changed, 1 something changed, 2 usage error",
+        epilog=(
+            "exit codes: 0 nothing changed, 1 something changed, 2 usage error or no bot at the URL"
+        ),
     )
     parser.add_argument(
         "target", type=Path, metavar="TRANSCRIPT_OR_DIR", help="a transcript or a folder of them"

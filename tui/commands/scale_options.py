@@ -24,8 +24,8 @@ def add_scale_options(parser: argparse.ArgumentParser) -> None:
         rule=WORKERS,
         metavar="N",
         help="worker processes, each running its share of --concurrency (default: the number "
-        "of cores for full simulations, 1 against a bot; 1: all in this process); with --ray: "
-        "the number of Ray actors (default: the cluster's CPUs)",
+        "of cores; 1 against a bot with a fixed callback port; 1: all in this process); with "
+        "--ray: the number of Ray actors (default: the cluster's CPUs)",
     )
     group.add_argument(
         "--ray",

@@ -25,7 +25,11 @@ def print_comparison(result: ReplayComparison, printer: HeadlessPrinter | None =
         + (style.warn(outcome + "  (changed)") if result.outcome_changed else outcome)
     )
     changed = len(result.changed_turns)
-    printer.line(f"{style.bold('Changed:'.ljust(12))}{changed} of {len(result.turns)} turns")
+    skipped = len(result.not_replayed)
+    unsent = f" ({skipped} not replayed: the replay broke off)" if skipped else ""
+    printer.line(
+        f"{style.bold('Changed:'.ljust(12))}{changed} of {len(result.turns)} turns{unsent}"
+    )
     if result.error:
         printer.line(f"{style.bold('Error:'.ljust(12))}{style.warn(result.error)}")
     if result.new_transcript is not None:
@@ -36,11 +40,14 @@ def print_comparison(result: ReplayComparison, printer: HeadlessPrinter | None =
 def _turn(printer: HeadlessPrinter, turn: Turn, column: int) -> None:
     style = printer.style
     printer.line()
-    mark = style.warn("changed") if turn.changed else style.dim("same")
+    if not turn.replayed:
+        mark = style.dim("not replayed")
+    else:
+        mark = style.warn("changed") if turn.changed else style.dim("same")
     said = f"customer: {turn.customer}" if turn.customer is not None else "the bot opens"
     printer.line(f"{style.bold(f'Turn {turn.number}')}  {mark}  {_clip(said, column * 2)}")
     left = _wrap(turn.recorded_text or "(no answer)", column)
-    right = _wrap(turn.new_text or "(no answer)", column)
+    right = _wrap(turn.new_text or ("(no answer)" if turn.replayed else "(not replayed)"), column)
     printer.line(style.dim(f"{'recorded'.ljust(column)} | new"))
     for index in range(max(len(left), len(right))):
         a = left[index] if index < len(left) else ""

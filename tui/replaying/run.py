@@ -94,7 +94,7 @@ async def replay_one(
     from convsim_core.scenario import ScenarioError
     from convsim_core.timing import NoDelay
     from tui.wiring.errors import as_user_error
-    from tui.wiring.runs import RunWiring, open_bot_run
+    from tui.wiring.runs import RunWiring, never_reached, open_bot_run
 
     transcript = read(path)
     scenario = scenario_of(transcript)
@@ -123,6 +123,10 @@ async def replay_one(
         result = await run.runner.run()
     finally:
         await run.close()
+    if never_reached(result):
+        # No bot at the URL (a webhook's 404 on the first message): one line and exit 2, as the
+        # check before the run says it, not every recorded turn listed as "changed".
+        raise UserError(str(result.error))
     recorded = transcript.result.conversation.outcome if transcript.result else None
     new = result.conversation.outcome
     return compare(

@@ -53,7 +53,7 @@ class BranchDialog(BoxDialog[BranchChoice | None]):
     def compose(self) -> Iterable[Widget]:
         with Vertical() as box:
             box.border_title = "Branch from this conversation"
-            yield Label(f"Keep messages #1 to # (1-{self.count}), then continue live:")
+            yield Label(f"Last message to keep, 1 to {self.count} (then the run goes on live):")
             yield Input(str(self.suggested), id="branch-at", type="integer")
             means, command = self._means(self.suggested)
             yield Static(means, id="branch-means")

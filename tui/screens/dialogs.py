@@ -14,6 +14,7 @@ from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from convsim_core.models import Judgement, Outcomes
+from convsim_core.verdict_why import why
 from tui.screens.box_dialog import BoxDialog
 
 NO_OUTCOME = "__none__"
@@ -39,7 +40,8 @@ class OutcomeDialog(BoxDialog[str]):
         super().__init__()
         self.outcomes = outcomes
         self.judged = judgement.outcome.name if judgement and judgement.outcome else NO_OUTCOME
-        self.rationale = judgement.rationale if judgement else ""
+        self.verdict = verdict_sentence(judgement, outcomes)
+        """What the judge decided and why, in one sentence (the dialog's first line)."""
 
     def compose(self) -> Iterable[Widget]:
         options = [
@@ -65,12 +67,7 @@ class OutcomeDialog(BoxDialog[str]):
         )
         with Vertical() as box:
             box.border_title = "How did the chat end?"
-            judged = "no outcome" if self.judged == NO_OUTCOME else self.judged
-            yield Static(
-                Content.from_markup(
-                    "The judge says [b]$judged[/b]. $why", judged=judged, why=self.rationale
-                )
-            )
+            yield Static(self.verdict, id="outcome-verdict")
             yield OptionList(*options, id="outcome-options")
             yield Static(
                 OUTCOME_HELP,
@@ -88,6 +85,24 @@ class OutcomeDialog(BoxDialog[str]):
 
     def action_keep(self) -> None:
         self.dismiss(self.judged)
+
+
+def verdict_sentence(judgement: Judgement | None, outcomes: Outcomes | None) -> Content:
+    """ "The judge decided X at message #N: said ..." or "... no outcome (possible: ...; nearest
+    miss ...)": the verdict's own why text (convsim_core.verdict_why), which already names the
+    outcome, so the judge's rationale ("no outcome yet") is never said twice."""
+    if judgement is None:
+        return Content("No judge decided this chat's outcome.")
+    text = why(judgement, outcomes).rstrip(".")
+    if judgement.outcome is not None:
+        name = judgement.outcome.name
+        return Content.from_markup(
+            "The judge decided [b]$name[/b]$rest.", name=name, rest=text.removeprefix(name)
+        )
+    rest = text.removeprefix("no outcome").removeprefix("; ")
+    if not rest:
+        return Content.from_markup("The judge decided [b]no outcome[/b].")
+    return Content.from_markup("The judge decided [b]no outcome[/b] ($rest).", rest=rest)
 
 
 class SaveDialog(BoxDialog[Path | None]):

@@ -80,6 +80,7 @@ class StartScreen(Screen[None]):
         Binding("slash", "edit_folder", "Folder", tooltip="Type another scenario folder"),
         Binding("b", "edit_bot", "Bot", show=False, tooltip="Type the bot URL (and preset)"),
         Binding("question_mark,f1", "help", "Help", tooltip="Show every key"),
+        Binding("escape", "leave_field", "Leave the field", show=False),
     ]
     AUTO_FOCUS = "#scenario-list"
 
@@ -89,6 +90,8 @@ class StartScreen(Screen[None]):
         self.settings = settings
         self.entries: list[ScenarioEntry] = []
         self.recent: list[RecentRun] = []
+        self._left_for_a_run = False
+        """A run or transcript screen was opened from here (not a dialog over this screen)."""
 
     def compose(self) -> Iterable[Widget]:
         yield Header(icon="◆")
@@ -240,8 +243,21 @@ class StartScreen(Screen[None]):
         self.query_one("#scenario-list").focus()
 
     def on_screen_resume(self) -> None:
-        if self.is_mounted:
-            self.reload_recent()
+        if not self.is_mounted:
+            return
+        self.reload_recent()
+        if self._left_for_a_run:
+            self._left_for_a_run = False
+            # Back from a run started from the URL field (enter there is Connect): Textual would
+            # give that field the focus again, and `c` would type a letter instead of choosing
+            # Connect. The keys of this screen work from the list; a click or tab still types.
+            if isinstance(self.focused, Input):
+                self.query_one("#scenario-list").focus()
+
+    def action_leave_field(self) -> None:
+        """Escape in the folder or URL field: back to the list, where the screen's keys work."""
+        if isinstance(self.focused, Input):
+            self.query_one("#scenario-list").focus()
 
     def action_start(self) -> None:
         self.action_start_mode(self.selected_mode)
@@ -255,6 +271,7 @@ class StartScreen(Screen[None]):
             self.notify(entry.problem, title="This scenario cannot run", severity="error")
             return
         app: Any = self.app
+        self._left_for_a_run = True
         if mode == "watch":
             app.open_watch(entry.scenario, seed=None)
         elif mode == "play":
@@ -264,6 +281,7 @@ class StartScreen(Screen[None]):
                 typed = self.query_one("#bot-input", Input).value
                 profile, demo_bot = connect_profile(entry.scenario, typed)
             except Exception as exc:  # a broken [bot] table or URL: say so, stay here
+                self._left_for_a_run = False
                 self.notify(str(exc), title="Cannot connect", severity="error")
                 return
             app.open_connect(entry.scenario, profile, seed=None, demo_bot=demo_bot)
@@ -275,6 +293,7 @@ class StartScreen(Screen[None]):
             self.app.bell()
             return
         app: Any = self.app
+        self._left_for_a_run = True
         app.open_transcript(self.recent[index].path)
 
     def action_help(self) -> None:

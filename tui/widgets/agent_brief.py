@@ -1,4 +1,5 @@
-"""Play mode's brief for the person at the agent's keys: what the agent knows, what ends the chat.
+"""The brief for a person at the agent's keys (play, or the agent's seat taken in watch): what
+the agent knows, what ends the chat.
 
 The simulated agent reads its facts from the scenario; a person playing the agent cannot,
 and cannot guess which words the judge (offline or keyword) takes as an outcome. This panel
@@ -18,21 +19,30 @@ class AgentBrief(Static):
     AgentBrief { height: auto; }
     """
 
-    def __init__(self, info: ScenarioInfo, *, id: str | None = None) -> None:
-        super().__init__(brief_content(info), id=id)
+    def __init__(self, info: ScenarioInfo, *, playing: bool = True, id: str | None = None) -> None:
+        super().__init__(brief_content(info, playing=playing), id=id)
         self.border_title = "You are the agent"
 
 
-def brief_content(info: ScenarioInfo) -> Content:
-    lines: list[Content] = []
-    if info.agent_facts:
-        lines.append(Content.from_markup("[b]You know[/b]"))
-        lines.extend(
+def fact_lines(facts: tuple[tuple[str, str], ...], side: str) -> list[Content]:
+    """ "You know" and one line per fact, or a line saying the scenario gives ``side`` none."""
+    if not facts:
+        return [
+            Content.from_markup("[$text-muted]The scenario gives the $side no facts.[/]", side=side)
+        ]
+    return [
+        Content.from_markup("[b]You know[/b]"),
+        *(
             Content.from_markup("[$text-muted]$key[/] $value", key=key, value=value)
-            for key, value in info.agent_facts
-        )
-    else:
-        lines.append(Content.from_markup("[$text-muted]The scenario gives the agent no facts.[/]"))
+            for key, value in facts
+        ),
+    ]
+
+
+def brief_content(info: ScenarioInfo, *, playing: bool = True) -> Content:
+    """``playing``: play mode, where the person picks the outcome when no judge does (a seat
+    taken in watch has no such question at the end)."""
+    lines = fact_lines(info.agent_facts, "agent")
     lines.append(Content(""))
     if info.judge_kind == "keyword" and info.judge_cues:
         lines.append(Content.from_markup("[b]The judge listens for[/b]"))
@@ -59,8 +69,10 @@ def brief_content(info: ScenarioInfo) -> Content:
             )
     elif info.judge_kind == "llm":
         lines.append(Content.from_markup("[b]An LLM judge[/b] decides the outcome from the chat."))
-    else:
+    elif playing:
         lines.append(
             Content.from_markup("[$text-muted]No judge: you pick the outcome at the end.[/]")
         )
+    else:
+        lines.append(Content.from_markup("[$text-muted]No judge: no outcome is decided.[/]"))
     return Content("\n").join(lines)

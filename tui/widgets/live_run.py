@@ -54,6 +54,7 @@ from tui.pace import WATCH_PACE, Pace, UiPacer
 from tui.run_source import ActiveRun, RunHooks, RunSource
 from tui.widgets.agent_brief import AgentBrief
 from tui.widgets.connection_badge import ConnectionBadge
+from tui.widgets.customer_brief import CustomerBrief
 from tui.widgets.error_panel import ErrorPanel
 from tui.widgets.outcome_panel import OutcomePanel
 from tui.widgets.progress_panel import ProgressPanel
@@ -182,8 +183,12 @@ class LiveRun(Widget):
                     yield ConnectionBadge(
                         self.connection_target, transport=self.source.transport, id="connection"
                     )
-                if self.source.kind == "play":
-                    yield AgentBrief(info, id="agent-brief")
+                seatable = self.source.seatable
+                playing = self.source.kind == "play"
+                if playing or ParticipantRole.AGENT in seatable:
+                    yield AgentBrief(info, playing=playing, id="agent-brief")
+                if ParticipantRole.CUSTOMER in seatable:
+                    yield CustomerBrief(info, id="customer-brief")
                 yield OutcomePanel(info.outcomes, id="outcome")
                 yield ProgressPanel(
                     info.max_messages,
@@ -194,6 +199,7 @@ class LiveRun(Widget):
                 yield ScenarioPanel(info, kind=self.source.kind, id="scenario")
 
     def on_mount(self) -> None:
+        self._show_briefs(frozenset())
         self._progress_panel.set_pace(self._pace_label())
         if self.autostart:
             self.start()
@@ -248,6 +254,7 @@ class LiveRun(Widget):
         had_seats = bool(self.seats and self.seats.held_roles)
         self.seats = Seats() if self.source.seatable else None
         self.typing.person_roles = frozenset()
+        self._show_briefs(frozenset())
         if had_seats:
             self.post_message(self.SeatsChanged(self, frozenset()))
         self.status = "starting"
@@ -352,7 +359,17 @@ class LiveRun(Widget):
     def _seats_changed(self) -> None:
         held = self.held_seats
         self.typing.person_roles = held
+        self._show_briefs(held)
         self.post_message(self.SeatsChanged(self, held))
+
+    def _show_briefs(self, held: frozenset[ParticipantRole]) -> None:
+        """A side's brief shows while a person holds its seat (play: the agent's, always)."""
+        for brief in self.query(AgentBrief):
+            brief.display = self.source.kind == "play" or ParticipantRole.AGENT in held
+        for customer in self.query(CustomerBrief):
+            customer.display = ParticipantRole.CUSTOMER in held
+        if held:
+            self.query_one("#side").scroll_home(animate=False)
 
     async def submit_agent_message(self, text: str) -> bool:
         """Play mode: hand the person's message to the chat. False when it cannot be sent."""

@@ -168,9 +168,13 @@ class ProgressPanel(Widget):
             Content.from_markup("Tokens $tokens", tokens=f"{int(progress.get('tokens') or 0):,}"),
         ]
         if self._protocol_errors:
+            # "Unreadable", the word of the headless summary, `convsim show` and the summaries
+            # (it was "malformed" here alone); one reply is a reply.
+            count = self._protocol_errors
+            noun = "reply" if count == 1 else "replies"
             lines.append(
                 Content.from_markup(
-                    "[$text-warning]$n malformed bot replies[/]", n=str(self._protocol_errors)
+                    "[$text-warning]$n unreadable bot $noun[/]", n=str(count), noun=noun
                 )
             )
         if self.transcript_path:

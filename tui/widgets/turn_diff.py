@@ -29,7 +29,10 @@ class TurnDiff(Widget):
     def compose(self) -> Iterable[Widget]:
         turn = self.turn
         said = turn.customer if turn.customer is not None else "(the bot opens)"
-        mark = "[b $text-warning]changed[/]" if turn.changed else "[$text-success]same[/]"
+        if not turn.replayed:
+            mark = "[$text-muted]not replayed[/]"
+        else:
+            mark = "[b $text-warning]changed[/]" if turn.changed else "[$text-success]same[/]"
         yield Static(
             Content.from_markup(
                 f"[b]Turn $n[/b] {mark}  [$text-primary]Customer[/] $said",
@@ -50,8 +53,9 @@ def sides(turn: Turn) -> tuple[Content, Content]:
     new_parts = [Content.from_markup("[$text-muted]new[/]\n")]
     if not turn.changed:
         text = turn.recorded_text or "(no answer)"
+        unsent = "(no answer)" if turn.replayed else "(not replayed: the replay broke off)"
         return Content("").join([*old_parts, Content(text)]), Content("").join(
-            [*new_parts, Content(turn.new_text or "(no answer)")]
+            [*new_parts, Content(turn.new_text or unsent)]
         )
     for op, text in word_diff(turn.recorded_text, turn.new_text):
         if op in ("=", "-"):

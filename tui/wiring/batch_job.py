@@ -7,6 +7,7 @@ dashboard that shows it, so later commands and tests run a batch without argpars
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,7 +22,9 @@ from convsim_core.runners.base import Runner
 from tui.batch_checks import bot_probe, check_channel_setup
 from tui.wiring.bots import BotTarget, check_reachable, open_channel, start_demo_bot
 from tui.wiring.errors import UserError
-from tui.wiring.scale import backend_for, scale_settings
+from tui.wiring.scale import backend_for, one_process_reason, scale_settings
+
+logger = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from channels.profile import BotProfile
@@ -105,6 +108,14 @@ class BatchJob:
         """
         self.prepare_llm_cache()
         async with self.bot_channels():
+            if self.workers is None and self.ray is None:
+                reason = one_process_reason(self)
+                if reason is not None:
+                    logger.warning(
+                        "running in one process: %s"
+                        " (set [bot.callback] port = 0 to use every core)",
+                        reason,
+                    )
             if self.target is not None:
                 probe = bot_probe(self.profiles)
                 session.executor.retry = attrs.evolve(retry or RetryPolicy(), probe=probe)
@@ -150,8 +161,12 @@ class BatchJob:
                 configure_cache(llm_settings(scenario))
 
     @contextlib.asynccontextmanager
-    async def bot_channels(self) -> AsyncIterator[None]:
-        """Start the demo bot if asked, and open one channel per scenario for the batch."""
+    async def bot_channels(self, *, check: bool = True) -> AsyncIterator[None]:
+        """Start the demo bot if asked, and open one channel per scenario for the batch.
+
+        ``check=False`` skips asking the bot whether it answers: a worker process opening
+        its channels when the parent has checked already (the bot may be in an outage the
+        batch is waiting out; the worker must come up and wait with the others)."""
         if self.target is None:
             yield
             return
@@ -170,7 +185,7 @@ class BatchJob:
             check_channel_setup(profiles, counts)
             shared: dict[BotProfile, Channel] = {}
             for key, profile in profiles.items():
-                if profile.url not in checked:
+                if check and profile.url not in checked:
                     checked.add(profile.url)
                     try:
                         await check_reachable(profile)

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from channels.profile import BotProfile
     from convsim_core.branching import Branch
     from convsim_core.channel import Channel
+    from convsim_core.models import ConversationResult
     from convsim_core.pacing import Pacer
     from convsim_core.runners.base import EventCallback, ProgressCallback
     from convsim_core.runners.full import FullSimulationRunner
@@ -148,3 +149,16 @@ async def open_bot_run(
         await stack.aclose()
         raise
     return BotRun(runner, profile, writer.path, writer, stack)
+
+
+def never_reached(result: ConversationResult) -> bool:
+    """The run ended because the bot could not be reached at all (``cannot reach <URL>: ...``,
+    every channel's wording, also for a webhook URL answering 404) before it said a word: the
+    same failure as a bot the check before the run finds away (exit code 2, one line)."""
+    from convsim_core.models import ParticipantRole, TerminationReason
+
+    return (
+        result.termination_reason is TerminationReason.CHANNEL_ERROR
+        and (result.error or "").startswith("cannot reach ")
+        and not any(m.sender is ParticipantRole.AGENT for m in result.conversation.messages)
+    )

@@ -48,17 +48,54 @@ class JobWorkerSetup:
     async def open(self) -> AsyncIterator[RunnerFactory]:
         job = self.job
         job.prepare_llm_cache()
-        async with job.bot_channels():  # the parent's demo bot (job.demo_url), if any
+        # The parent's demo bot (job.demo_url), if any; the parent asked the bot already.
+        async with job.bot_channels(check=False):
             yield job.make_runner
 
 
+def one_process_reason(job: BatchJob) -> str | None:
+    """Why this batch must run in one process (None: it can use worker processes).
+
+    A bot that answers on a fixed callback port: one process can listen on it, and the bot
+    sends every answer there. Everything else spreads: each worker opens its own channels
+    (callback servers on ports of their own), and the outage pause and rate limits are the
+    parent's, shared by every worker.
+    """
+    if job.target is None or job.target.demo_bot:
+        return None
+    from channels.preflight import fixed_callback_port
+
+    try:
+        profiles = job.target.profiles(job.scenarios, None)
+    except UserError:
+        return None  # reported, in full, when the channels open
+    for profile in profiles.values():
+        address = fixed_callback_port(profile)
+        if address is not None:
+            host, port = address
+            return (
+                f"the bot's answers come to the fixed callback port {host}:{port}, where only"
+                " one process can listen"
+            )
+    return None
+
+
 def workers_for(job: BatchJob) -> int:
-    """``--workers`` as given; by default one per core for full simulations, and one process
-    for hybrid batches, whose outage pause and shared callback servers live in one process
-    (``--workers N`` opts a hybrid batch in: see docs/scale.md)."""
+    """``--workers`` as given, else one per core; one process where the batch needs it
+    (:func:`one_process_reason`).
+
+    Raises:
+        UserError: ``--workers N`` (N > 1) for a batch that must run in one process.
+    """
+    reason = one_process_reason(job) if job.workers != 1 else None
     if job.workers is not None:
+        if reason is not None:
+            raise UserError(
+                f"--workers {job.workers}: {reason}: set [bot.callback] port = 0, or use"
+                " --workers 1"
+            )
         return job.workers
-    return 1 if job.target is not None else default_workers()
+    return 1 if reason is not None else default_workers()
 
 
 def backend_for(job: BatchJob) -> Callable[..., BatchExecutor]:

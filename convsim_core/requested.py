@@ -1,0 +1,101 @@
+"""Turn-taking without a proposal: the customer asks for something, the agent's reply answers.
+
+:mod:`convsim_core.accepted` reads the three-turn form (the agent proposes, the customer says
+yes). Just as often the customer asks outright ("Can you move my delivery to Saturday?",
+"Elm Street, please") and the agent's next messages answer that request. Two general-English
+answers tell its outcome without naming it:
+
+- a bare report that it was done ("Done!", "All set.", "I've sorted that for you") is the
+  request carried out;
+- a refusal in general English ("There's nothing more I can do, sorry", "I'm afraid that is
+  fully booked") is the request failing, for the failure outcome about it.
+
+Which outcome the request is about comes from the chat: an outcome whose vocabulary the
+customer has used. This module finds the request; it knows the outcomes only through their
+vocabulary.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Sequence
+
+from convsim_core.accepted import INFERRED_SCORE, Accepted, customer_spoke_of, refuses
+from convsim_core.language import clauses, normalise
+from convsim_core.models import Message, ParticipantRole
+from convsim_core.outcome_reader import OutcomeSense, Reading
+from convsim_core.report_cues import completion
+
+NOTHING_ASKED = Accepted(-1)
+_AGENT_REPLIES = 3
+"""How many agent messages in a row may still answer the customer's last message ("Let me
+check..." - "Thanks for waiting." - "Done, it's on its way.")."""
+
+
+def asked_request(messages: Sequence[Message], senses: Sequence[OutcomeSense]) -> Accepted:
+    """The request the newest (agent) message answers: the customer's last message, when it
+    asks for something, as the outcomes whose vocabulary the customer has used."""
+    agent = ParticipantRole.AGENT
+    if not messages or messages[-1].sender is not agent:
+        return NOTHING_ASKED
+    index = len(messages) - 1
+    while index >= 0 and messages[index].sender is agent:
+        index -= 1
+    if index < 0 or len(messages) - 1 - index > _AGENT_REPLIES:
+        return NOTHING_ASKED
+    if not asks_for_something(messages[index].content):
+        return NOTHING_ASKED
+    failures: set[str] = set()
+    successes: set[str] = set()
+    for sense in senses:
+        if sense.said_by is not None and sense.said_by is not agent:
+            continue
+        if customer_spoke_of(sense, messages[: index + 1]):
+            (failures if sense.failure else successes).add(sense.outcome.name)
+    return Accepted(index, frozenset(failures), frozenset(successes))
+
+
+_ASKING = re.compile(
+    r"\bplease\b|\b(?:can|could|would|will) (?:you|i|it|we)\b|\bi would like\b"
+    r"|\bi (?:want|need|wish to)\b|\bhelp me\b|\bdo you have\b|\b(?:is|are) there any\b"
+    r"|\bany chance\b"
+)
+_SENTENCE = re.compile(r"[.!?;\n]+")
+_CONDITION = re.compile(r"\bif\b")
+
+
+@functools.lru_cache(maxsize=4096)
+def asks_for_something(text: str) -> bool:
+    """ "Can you move it to Friday?", "Elm Street, please", "I need a new card": the customer
+    asks for something to be done. A condition ("if I switch, would you ...?") asks what would
+    happen, not for it to happen."""
+    for sentence in _SENTENCE.split(normalise(text)):
+        if _ASKING.search(sentence) and not _CONDITION.search(sentence):
+            return True
+    return False
+
+
+def done_as_asked(
+    text: str, asked: Accepted, senses: Sequence[OutcomeSense], request_number: int
+) -> Reading | None:
+    """The reply reports the request done in so many words ("Done!", "I've sorted that for
+    you") and refuses nothing: the one success outcome the customer asked about."""
+    if len(asked.successes) != 1:
+        return None
+    parts = clauses(text)
+    if any(refuses(c) for c in parts):
+        return None
+    for clause in parts:
+        said = completion(clause)
+        if said is not None:
+            (name,) = asked.successes
+            sense = next(s for s in senses if s.outcome.name == name)
+            return Reading(
+                sense.outcome,
+                INFERRED_SCORE,
+                clause.shown,
+                f'"{said}" after the request at message #{request_number}',
+                verb="answered",
+            )
+    return None
