@@ -53,14 +53,19 @@ class ReplayRunner(FullSimulationRunner):
     script: tuple[tuple[ParticipantRole, str], ...] = attrs.field(default=(), kw_only=True)
     """Every message after the initial one, in order."""
 
-    async def _take_turn(self) -> Termination | None:
-        said = len(self.conversation.messages) - 1
-        if said >= len(self.script):
-            return Termination(TerminationReason.PARTICIPANT_FINISHED, "the script finished")
-        role, text = self.script[said]
-        last = self.conversation.messages[-1]
-        self._current_timestamp += timedelta(seconds=self._delay.seconds(role, text, last.content))
-        return await self._record(Message(text, self._current_timestamp, role))
+    async def _converse(self, first: Message) -> Termination:
+        # The full runner alternates sides in this loop; the script says who speaks instead.
+        termination = await self._record(first)
+        for role, text in self.script:
+            if termination is not None:
+                return termination
+            last = self.conversation.messages[-1]
+            delay = self._delay.seconds(role, text, last.content)
+            self._current_timestamp += timedelta(seconds=delay)
+            termination = await self._record(Message(text, self._current_timestamp, role))
+        if termination is not None:
+            return termination
+        return Termination(TerminationReason.PARTICIPANT_FINISHED, "the script finished")
 
 
 @attrs.frozen
