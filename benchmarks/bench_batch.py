@@ -30,65 +30,15 @@ import sys
 import tempfile
 import time
 import tracemalloc
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from convsim_core import (
-    Conversation,
-    FullSimulationRunner,
-    Intent,
-    Message,
-    MessageDraft,
-    Outcome,
-    Outcomes,
-    Participant,
-    ParticipantRole,
-    RunnerServices,
-)
 from convsim_core.batch import BatchExecutor, BatchPlan, PlannedRun, ScenarioEntry
 from convsim_core.persistence import TranscriptSink, TranscriptWriter
-from convsim_core.timing import NoDelay
+from tests.support.sleepy import OPENING, sleepy_factory
 
 LATENCY = 0.05
 MESSAGES = 10
-OUTCOMES = Outcomes((Outcome("resolved", "Customer issue was fully resolved"),))
-INTENT = Intent(ParticipantRole.CUSTOMER, "Get a refund for a double charge")
-OPENING = MessageDraft("Hi, I was charged twice this month.", ParticipantRole.CUSTOMER)
-LINES = {
-    ParticipantRole.CUSTOMER: "Sure, the email on the account is dana@example.com, thanks.",
-    ParticipantRole.AGENT: "Thanks! Let me check the charges on that account for you now.",
-}
-
-
-class Sleepy(Participant):
-    """Waits ``latency`` seconds, then says the same line: a stand-in for a remote model."""
-
-    def __init__(self, role: ParticipantRole, latency: float) -> None:
-        self.role = role
-        self.latency = latency
-
-    async def get_next_message(self, conversation: Conversation) -> Message | None:
-        await asyncio.sleep(self.latency)
-        return self.message(LINES[self.role])
-
-
-def sleepy_factory(latency: float) -> Callable[[Any, PlannedRun, TranscriptSink], Any]:
-    def factory(
-        _scenario: Any, run: PlannedRun, transcript: TranscriptSink
-    ) -> FullSimulationRunner:
-        return FullSimulationRunner(
-            customer=Sleepy(ParticipantRole.CUSTOMER, latency),
-            agent=Sleepy(ParticipantRole.AGENT, latency),
-            initial_message=OPENING,
-            intent=INTENT,
-            outcomes=OUTCOMES,
-            max_messages=MESSAGES,
-            services=RunnerServices(transcript=transcript, seed=run.seed),
-            typing_delay=NoDelay(),
-        )
-
-    return factory
 
 
 def plan_runs(count: int) -> list[PlannedRun]:
@@ -102,7 +52,7 @@ async def run_batch(
     executor = BatchExecutor(
         plan_runs(count),
         {"bench": None},
-        sleepy_factory(LATENCY),
+        sleepy_factory(LATENCY, MESSAGES),
         folder=folder,
         concurrency=concurrency,
         writer_factory=TranscriptWriter if transcripts else lambda _path: TranscriptSink(),
@@ -119,7 +69,7 @@ async def floor_pool(count: int, concurrency: int, folder: Path | None) -> float
     """The same worker pool without the executor: bare sleeps (``folder`` None), or the same
     runners and transcript writers awaited directly. What the executor adds is the rest."""
     queue = plan_runs(count)
-    factory = sleepy_factory(LATENCY)
+    factory = sleepy_factory(LATENCY, MESSAGES)
 
     async def bare() -> None:
         for _ in range(MESSAGES - 1):
