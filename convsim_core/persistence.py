@@ -18,6 +18,7 @@ from typing import Any
 
 import attrs
 
+from convsim_core.isotime import isoformat
 from convsim_core.models import SCHEMA_VERSION, ConversationResult, Message
 from convsim_core.serialization import (
     SchemaError,
@@ -125,7 +126,7 @@ class _Lines:
         # Hot path: the same bytes as dumps(to_json(message)) + index, without cattrs.
         part = (
             f'"content":{_string(message.content)},'
-            f'"timestamp":"{message.timestamp.isoformat()}",'
+            f'"timestamp":"{isoformat(message.timestamp)}",'
             f'"sender":"{message.sender}"'  # a StrEnum formats as its value
         )
         if message.author is not None:  # who typed it, when a person took a seat
