@@ -22,7 +22,7 @@ _THREE = tuple(f"{n:03d}" for n in range(1000))
 class _Day:
     """One day in one zone: its bounds and the text before and after the time of day."""
 
-    __slots__ = ("midnight", "end", "tzinfo", "prefix", "suffix")
+    __slots__ = ("end", "midnight", "prefix", "suffix", "tzinfo")
 
     def __init__(self, moment: datetime) -> None:
         text = moment.isoformat()

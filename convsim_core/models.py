@@ -172,7 +172,8 @@ class Message:
         copy.quick_replies = self.quick_replies
         copy.choice = self.choice
         copy.__class__ = Message
-        return copy
+        restamped: Message = copy
+        return restamped
 
     @property
     def rich(self) -> bool:
@@ -217,7 +218,8 @@ def text_message(content: str, timestamp: datetime, sender: ParticipantRole) -> 
     new.quick_replies = ()
     new.choice = None
     new.__class__ = Message
-    return new
+    message: Message = new
+    return message
 
 
 @attrs.frozen
@@ -276,7 +278,8 @@ class Conversation:
         copy.messages = (*self.messages, message)
         copy.outcome = self.outcome
         copy.__class__ = Conversation
-        return copy
+        grown: Conversation = copy
+        return grown
 
     @property
     def last_message(self) -> Message | None:

@@ -69,4 +69,3 @@ def _round_ms(seconds: float) -> float:
     if 0.0 <= scaled < 1e12 and -0.4999 < scaled - whole < 0.4999:
         return whole / 1000.0
     return round(seconds, 3)
-

@@ -203,7 +203,9 @@ class Runner(abc.ABC):
         strategy = services.termination
         termination = None
         if strategy.may_fire(message, judgement):  # after most messages no strategy can
-            state = TurnState(conversation, self.outcomes, self.intent, judgement, self.max_messages)
+            state = TurnState(
+                conversation, self.outcomes, self.intent, judgement, self.max_messages
+            )
             termination = await strategy.check(state)
         if termination is None and index + 1 >= self.max_messages:
             termination = Termination(
