@@ -29,7 +29,7 @@ from convsim_core.batch.limits import RateLimits
 from convsim_core.batch.manifest import has_manifest, scenario_location
 from convsim_core.batch.spread import WorkerError
 from tui.batch_checks import check_llm_keys, recorded_concurrency
-from tui.commands.batch_options import BatchOptionTexts, add_batch_options
+from tui.commands.batch_options import BATCH_TEXTS, add_batch_options
 from tui.commands.batch_progress import announce_resume, finish_hint, run_with_progress
 from tui.commands.command import Command
 from tui.commands.scale_options import scale_options
@@ -44,18 +44,8 @@ __all__ = ["COMMAND", "BatchJob", "BotTarget", "build_job", "load_scenarios", "r
 logger = logging.getLogger(__name__)
 
 
-_BATCH_TEXTS = BatchOptionTexts(
-    scenarios="scenario file, folder of scenario files, or built-in name (e.g. demo); "
-    "optional with --resume",
-    runs="runs per scenario (10)",
-    default_concurrency=None,
-    concurrency="conversations at once (10; on --resume, what the batch was started with)",
-    progress="headless, not a terminal: print a progress line every N conversations",
-)
-
-
 def _arguments(parser: argparse.ArgumentParser) -> None:
-    add_batch_options(parser, _BATCH_TEXTS)
+    add_batch_options(parser, BATCH_TEXTS)
     parser.add_argument("--shard", type=_shard, metavar="K/N", help="run only shard K of N")
     parser.add_argument(
         "--retry-errors",

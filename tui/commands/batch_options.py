@@ -4,7 +4,7 @@ One definition each, so the scenarios, ``--runs``, ``--concurrency``, ``--seed``
 ``--resume``, the bot, the rate limits, the scale and ``--llm``/``--offline`` parse the same way
 in both; :func:`tui.commands.batch.build_job` reads them into a job. What says something
 different per command (four help lines and ``--concurrency``'s default) is a
-:class:`BatchOptionTexts` each command declares.
+:class:`BatchOptionTexts`, one per command side by side here (``BATCH_TEXTS``, ``TEST_TEXTS``).
 """
 
 from __future__ import annotations
@@ -29,6 +29,25 @@ class BatchOptionTexts:
     concurrency: str
     progress: str
     default_concurrency: int | None
+
+
+BATCH_TEXTS = BatchOptionTexts(
+    scenarios="scenario file, folder of scenario files, or built-in name (e.g. demo); "
+    "optional with --resume",
+    runs="runs per scenario (10)",
+    default_concurrency=None,
+    concurrency="conversations at once (10; on --resume, what the batch was started with)",
+    progress="headless, not a terminal: print a progress line every N conversations",
+)
+
+TEST_TEXTS = BatchOptionTexts(
+    scenarios="scenario file, folder or built-in name (with an [expect] table); "
+    "optional with --resume",
+    runs="runs per scenario, at most (10)",
+    default_concurrency=4,
+    concurrency="conversations at once (4)",
+    progress="not a terminal: print a progress line every N conversations",
+)
 
 
 def add_batch_options(parser: argparse.ArgumentParser, texts: BatchOptionTexts) -> None:

@@ -35,7 +35,7 @@ from convsim_core.batch.testpolicy import Budget, TestPolicy
 from convsim_core.batch.verdict import ScenarioVerdict, format_verdicts
 from convsim_core.expectations import Expectations
 from tui.commands import batch as batch_command
-from tui.commands.batch_options import BatchOptionTexts, add_batch_options
+from tui.commands.batch_options import TEST_TEXTS, add_batch_options
 from tui.commands.batch_progress import announce_resume, finish_hint, run_with_progress
 from tui.commands.command import Command
 from tui.commands.regression import SHARE
@@ -51,18 +51,8 @@ EXIT_FAIL = 1
 EXIT_RUN_FAILED = 3
 
 
-_TEST_TEXTS = BatchOptionTexts(
-    scenarios="scenario file, folder or built-in name (with an [expect] table); "
-    "optional with --resume",
-    runs="runs per scenario, at most (10)",
-    default_concurrency=4,
-    concurrency="conversations at once (4)",
-    progress="not a terminal: print a progress line every N conversations",
-)
-
-
 def _arguments(parser: argparse.ArgumentParser) -> None:
-    add_batch_options(parser, _TEST_TEXTS)
+    add_batch_options(parser, TEST_TEXTS)
     parser.add_argument("--junit", type=Path, metavar="FILE", help="write JUnit XML here")
     parser.add_argument(
         "--markdown", type=Path, metavar="FILE", help="write a Markdown summary here"

@@ -79,13 +79,9 @@ class RunScreen(Screen[None]):
         self._live = LiveRun(
             source,
             seed=seed,
+            settings=settings,
             pace=pace,
-            clock=settings.clock,
-            tz=settings.tz,
-            autostart=settings.autostart,
-            max_live=settings.max_live,
             connection_target=connection_target,
-            show_transcript_path=settings.show_transcript_path,
             id="live",
         )
 
@@ -326,7 +322,7 @@ class PlayScreen(RunScreen):
     @on(Composer.Submitted)
     async def _send(self, event: Composer.Submitted) -> None:
         if not await self._live.submit_agent_message(event.text):
-            event.composer.text_area.insert(event.text)
+            event.control.text_area.insert(event.text)
 
     async def action_end_chat(self) -> None:
         if not await self._live.end_chat():
