@@ -118,9 +118,11 @@ _REPLACEMENT = _words("replace(?:ment)?")
 
 
 class Answer(enum.Enum):
-    YES = "yes"
-    NO = "no"
-    UNCLEAR = "unclear"
+    """How a message answers the bot's yes/no question (compared by identity only)."""
+
+    YES = enum.auto()
+    NO = enum.auto()
+    UNCLEAR = enum.auto()
 
 
 @attrs.frozen
