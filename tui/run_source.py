@@ -122,6 +122,11 @@ class RunSource(abc.ABC):
     seatable: frozenset[ParticipantRole] = frozenset()
     """The sides a person may take over (watch: both; connect: the customer)."""
 
+    @property
+    def target(self) -> str:
+        """Connect: which bot (the bot pane names it); empty in the other modes."""
+        return ""
+
     def __init__(self, info: ScenarioInfo) -> None:
         self.info = info
 

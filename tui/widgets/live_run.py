@@ -156,7 +156,6 @@ class LiveRun(Widget):
         seed: int,
         settings: LiveRunSettings,
         pace: Pace = WATCH_PACE,
-        connection_target: str = "",
         id: str | None = None,
     ) -> None:
         super().__init__(id=id)
@@ -164,7 +163,6 @@ class LiveRun(Widget):
         self.seed = seed
         self.pace = pace
         self.settings = settings
-        self.connection_target = connection_target
         self.paced = pace.paced
         self.pacer: UiPacer | None = None
         self.active: ActiveRun | None = None
@@ -197,7 +195,7 @@ class LiveRun(Widget):
             with VerticalScroll(id="side", can_focus=False):
                 if self.source.kind == "connect":
                     yield ConnectionBadge(
-                        self.connection_target, transport=self.source.transport, id="connection"
+                        self.source.target, transport=self.source.transport, id="connection"
                     )
                 seatable = self.source.seatable
                 playing = self.source.kind == "play"
