@@ -175,7 +175,7 @@ async def test_a_port_taken_after_the_check_still_says_cannot_listen_and_exits_2
         port = int(taken.getsockname()[1])
         scenario = load_scenario(refund(tmp_path, "a.toml", callback_extra(port, 0.05)))
         async with DemoBotServer() as bot:
-            profile = BotChoice(webhook=bot.url).profile_for(scenario)
+            profile = BotChoice(url=("webhook", bot.url)).profile_for(scenario)
             channel = make_channel(profile)
             try:
                 result = await build_hybrid_runner(scenario, channel, seed=1).run()
