@@ -15,7 +15,7 @@ class UsageMeter:
     named in one place and a new one needs no second list here.
     """
 
-    total: Usage = Usage()
+    total: Usage = attrs.field(factory=Usage)
 
     def record(
         self, *, prompt_tokens: int = 0, completion_tokens: int = 0, cache_hit: bool = False
