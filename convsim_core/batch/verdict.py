@@ -24,7 +24,7 @@ from typing import Any
 
 import attrs
 
-from convsim_core.batch.attribution import Fault
+from convsim_core.batch.attribution import UNCOUNTED, Fault
 
 Z95 = 1.959963984540054
 DEFAULT_K = 3
@@ -208,6 +208,11 @@ class ScenarioVerdict:
         return tuple(r for r in self.attempts if r.fault is fault)
 
     @property
+    def uncounted(self) -> tuple[RunVerdict, ...]:
+        """The simulator's faults, then the infrastructure's: listed, not counted."""
+        return tuple(r for fault in UNCOUNTED for r in self.faults(fault))
+
+    @property
     def excluded(self) -> tuple[RunVerdict, ...]:
         """Planned runs whose last attempt was still a simulator or infrastructure fault."""
         return tuple(r for r in self.final if not r.counted)
@@ -352,7 +357,7 @@ def format_verdicts(verdicts: Sequence[ScenarioVerdict]) -> str:
     for v in verdicts:
         for r in v.failures:
             lines.append(f"  FAIL {r.run_id}: {r.reason} ({r.path})")
-        for r in (*v.faults(Fault.SIMULATOR), *v.faults(Fault.INFRASTRUCTURE)):
+        for r in v.uncounted:
             assert r.fault is not None
             lines.append(f"  {r.fault.value} fault {r.run_id}: {r.reason} (not counted)")
     return "\n".join(lines)
