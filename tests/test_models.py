@@ -78,6 +78,12 @@ def test_usage_adds_up() -> None:
     assert total.total_tokens == 22
 
 
+@pytest.mark.parametrize("bad", [-1, True, "3", 2.5])
+def test_usage_counts_are_whole_numbers(bad: object) -> None:
+    with pytest.raises(ValueError, match="prompt_tokens must be a whole number >= 0"):
+        models.Usage(prompt_tokens=bad)  # type: ignore[arg-type]
+
+
 def _result() -> models.ConversationResult:
     outcomes = _outcomes()
     messages = (

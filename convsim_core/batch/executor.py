@@ -82,9 +82,12 @@ class RunStatus:
         return self.folder / self.run.file_name
 
 
-@attrs.define
+@attrs.define(kw_only=True)
 class BatchCounts:
-    """Running totals, kept incrementally so a progress view never walks every run."""
+    """Running totals, kept incrementally so a progress view never walks every run.
+
+    Keyword-only: eleven counts of one type, where a positional call would swap two silently.
+    """
 
     total: int = 0
     pending: int = 0
