@@ -25,6 +25,7 @@ from typing import Any
 import attrs
 
 from convsim_core.batch.attribution import UNCOUNTED, Fault
+from convsim_core.serialization import register_record, unstructure
 
 Z95 = 1.959963984540054
 DEFAULT_K = 3
@@ -139,17 +140,10 @@ class RunVerdict:
         return self.passed or self.fault is Fault.AGENT
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "run_id": self.run_id,
-            "run_index": self.run_index,
-            "attempt": self.attempt,
-            "transcript": self.path,
-            "outcome": self.outcome,
-            "passed": self.passed,
-            "fault": self.fault.value if self.fault else None,
-            "reason": self.reason,
-            "message_index": self.message_index,
-        }
+        return unstructure(self)
+
+
+register_record(RunVerdict, path="transcript")
 
 
 class Status(enum.StrEnum):
