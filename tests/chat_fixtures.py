@@ -8,6 +8,29 @@ from pathlib import Path
 DATA = Path(__file__).resolve().parent / "data"
 SGD_SLICE = DATA / "sgd-slice.jsonl"
 
+RESERVE_TABLE = """
+title = "{title}"
+name = "{name}"
+max_messages = {max_messages}
+[[intents]]
+role = "customer"
+description = "Reserve a table at a restaurant for dinner."
+[initial_message]
+sender = "customer"
+content = "Hi, I'd like to reserve a table at a restaurant tonight."
+[customer]
+kind = "offline"
+{rag}
+[customer.facts]
+party_size = "four"
+[agent]
+kind = "offline"
+[[outcomes]]
+name = "booked"
+keywords = ["table is reserved"]
+"""
+"""An offline scenario that ``{rag}`` may ground in a chat library (realism tests, bench_chats)."""
+
 
 def sgd_lines() -> list[dict[str, object]]:
     return [json.loads(line) for line in SGD_SLICE.read_text(encoding="utf-8").splitlines()]
