@@ -111,7 +111,7 @@ class Runner(abc.ABC):
             if messages and self._simulated_start
             else 0.0
         )
-        usage = self.services.usage.snapshot()
+        usage = self.services.usage.total
         return {
             "message_count": len(messages),
             "max_messages": self.max_messages,
@@ -126,7 +126,7 @@ class Runner(abc.ABC):
             "outcome_message_index": self._judgement.message_index if self._judgement else None,
             "termination_reason": self._termination.reason.value if self._termination else None,
             "llm_calls": usage.llm_calls,
-            "tokens": usage.total_tokens,
+            "tokens": usage.prompt_tokens + usage.completion_tokens,
             "cache_hits": usage.cache_hits,
         }
 
