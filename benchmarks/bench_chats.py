@@ -31,7 +31,7 @@ from convsim_core.chats.retrieval import BM25Retriever, EmbeddingRetriever
 from convsim_core.llm.settings import LLMSettings
 from convsim_core.models import ParticipantRole
 from convsim_core.scenario import load_scenario
-from tests.chat_fixtures import RESERVE_TABLE
+from tests.chat_fixtures import reserve_table
 
 ROOT = Path(__file__).resolve().parent.parent
 SGD = ROOT.parent / "shared" / "data" / "sgd-train-600.jsonl.gz"
@@ -137,7 +137,7 @@ async def bench_batch(folder: Path, library_folder: Path, runs: int) -> None:
     for name, rag in (("plain", ""), ("grounded", f'rag = {{ library = "{library_folder}" }}')):
         path = folder / f"{name}.toml"
         path.write_text(
-            RESERVE_TABLE.format(title="Reserve a table", name=name, max_messages=12, rag=rag),
+            reserve_table(rag=rag),
             encoding="utf-8",
         )
         scenario = load_scenario(path)
