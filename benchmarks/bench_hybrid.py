@@ -38,7 +38,7 @@ import attrs
 from aiohttp import web
 
 from channels.demo_bot import DemoBotServer
-from channels.demo_bot.turns import BeforeReply, Deliver, SendGarbage, TurnEngine
+from channels.demo_bot.turns import NO_HOOKS, Deliver, TurnEngine, TurnHooks
 from channels.factory import make_channel, profile_for_url
 from channels.inbox import InboxSession
 from channels.profile import BotProfile
@@ -78,13 +78,7 @@ class RecordingTurns(TurnEngine):
         self.said: defaultdict[str, list[str]] = defaultdict(list)
 
     async def run(
-        self,
-        session_id: str,
-        text: str,
-        deliver: Deliver,
-        *,
-        before_reply: BeforeReply | None = None,
-        garbage: SendGarbage | None = None,
+        self, session_id: str, text: str, deliver: Deliver, hooks: TurnHooks = NO_HOOKS
     ) -> None:
         self.heard[session_id].append(text)  # every protocol calls run() once per message
 
@@ -92,7 +86,7 @@ class RecordingTurns(TurnEngine):
             await deliver(reply, final)
             self.said[session_id].append(reply)  # only once it is on the wire
 
-        await super().run(session_id, text, recorded, before_reply=before_reply, garbage=garbage)
+        await super().run(session_id, text, recorded, hooks)
 
     def snapshot(self) -> dict[str, Any]:
         """The ledger as plain JSON data (what ``GET /stats`` answers)."""
