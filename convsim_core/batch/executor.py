@@ -82,9 +82,12 @@ class RunStatus:
         return self.folder / self.run.file_name
 
 
-@attrs.define
+@attrs.define(kw_only=True)
 class BatchCounts:
-    """Running totals, kept incrementally so a progress view never walks every run."""
+    """Running totals, kept incrementally so a progress view never walks every run.
+
+    Keyword-only: eleven counts of one type, where a positional call would swap two silently.
+    """
 
     total: int = 0
     pending: int = 0
@@ -146,40 +149,20 @@ class RunPolicy(Protocol):
         ...
 
 
+@attrs.define(eq=False)
 class _BatchSink(TranscriptSink):
     """Forwards to the transcript writer and keeps the run's live status current."""
 
-    __slots__ = (
-        "_executor",
-        "_extra",
-        "_status",
-        "_writer",
-        "finished",
-        "header",
-        "held",
-        "may_hold",
-        "started",
-    )
-
-    def __init__(
-        self,
-        executor: BatchExecutor,
-        writer: TranscriptSink,
-        status: RunStatus,
-        extra: dict[str, Any],
-        *,
-        may_hold: bool = False,
-    ) -> None:
-        self._executor = executor
-        self._writer = writer
-        self._status = status
-        self._extra = extra
-        self.started = False
-        self.finished = False
-        self.header: dict[str, Any] = {}
-        self.may_hold = may_hold
-        """Whether an infrastructure error is kept back for a retry instead of being counted."""
-        self.held: ConversationResult | None = None
+    _executor: BatchExecutor
+    _writer: TranscriptSink
+    _status: RunStatus
+    _extra: dict[str, Any]
+    may_hold: bool = attrs.field(default=False, kw_only=True)
+    """Whether an infrastructure error is kept back for a retry instead of being counted."""
+    started: bool = attrs.field(default=False, init=False)
+    finished: bool = attrs.field(default=False, init=False)
+    header: dict[str, Any] = attrs.field(factory=dict, init=False)
+    held: ConversationResult | None = attrs.field(default=None, init=False)
 
     async def start(self, header: dict[str, Any]) -> None:
         self.started = True
