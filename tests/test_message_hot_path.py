@@ -13,6 +13,7 @@ import random
 import weakref
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import attrs
@@ -231,32 +232,26 @@ async def test_a_strategy_that_cannot_fire_would_not_have_fired() -> None:
     assert AnyOf((ClosingPhrases(), counting)).may_fire(Message("x", at, AGENT), None)
 
 
-async def test_strategies_without_a_quick_answer_are_checked_after_every_message() -> None:
-    counting = _Counting()
-    runner = FullSimulationRunner(
+def _five_messages(**options: Any) -> FullSimulationRunner:
+    return FullSimulationRunner(
         customer=ScriptedParticipant(CUSTOMER, ["one", "two"]),
         agent=ScriptedParticipant(AGENT, ["uno", "dos"]),
         initial_message=MessageDraft("hi", CUSTOMER),
         intent=None,
         outcomes=OUTCOMES,
         max_messages=5,
-        services=RunnerServices(termination=AnyOf((ClosingPhrases(), counting))),
+        **options,
     )
-    result = await runner.run()
+
+
+async def test_strategies_without_a_quick_answer_are_checked_after_every_message() -> None:
+    counting = _Counting()
+    termination = AnyOf((ClosingPhrases(), counting))
+    result = await _five_messages(services=RunnerServices(termination=termination)).run()
     assert len(result.conversation.messages) == 5 and counting.checks == 5
 
 
 async def test_no_typing_delay_keeps_the_clock_where_it_started() -> None:
     start = datetime(2026, 1, 1, 9, tzinfo=UTC)
-    runner = FullSimulationRunner(
-        customer=ScriptedParticipant(CUSTOMER, ["one", "two"]),
-        agent=ScriptedParticipant(AGENT, ["uno", "dos"]),
-        initial_message=MessageDraft("hi", CUSTOMER),
-        intent=None,
-        outcomes=OUTCOMES,
-        max_messages=5,
-        base_timestamp=start,
-        typing_delay=NoDelay(),
-    )
-    result = await runner.run()
+    result = await _five_messages(base_timestamp=start, typing_delay=NoDelay()).run()
     assert [m.timestamp for m in result.conversation.messages] == [start] * 5
