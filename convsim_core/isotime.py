@@ -40,19 +40,19 @@ _day = _Day(datetime(2000, 1, 1))
 def isoformat(moment: datetime) -> str:
     """``moment.isoformat()``."""
     global _day
+    if type(moment) is not datetime:
+        return moment.isoformat()  # a subclass may format itself (or compare) its own way
     day = _day
     # The zone first: naive and aware datetimes cannot be ordered, and only the same zone
     # object makes the comparisons plain wall-clock ones.
     if moment.tzinfo is not day.tzinfo or not day.midnight <= moment < day.end:
         tzinfo = moment.tzinfo
-        if type(moment) is not datetime or not (tzinfo is None or type(tzinfo) is timezone):
-            return moment.isoformat()  # a subclass, or an offset that may change within a day
+        if not (tzinfo is None or type(tzinfo) is timezone):
+            return moment.isoformat()  # an offset that may change within a day
         day = _Day(moment)
         if not day.midnight <= moment < day.end:  # the last day datetime can hold
             return moment.isoformat()
         _day = day
-    elif type(moment) is not datetime:
-        return moment.isoformat()
     clock = f"{_TWO[moment.hour]}:{_TWO[moment.minute]}:{_TWO[moment.second]}"
     micro = moment.microsecond
     if micro:
