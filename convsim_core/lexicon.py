@@ -100,8 +100,26 @@ ATTEMPT_VERBS = frozenset({"tried", "attempted"})
 
 IRREGULAR_PAST = frozenset(
     {"made", "sent", "paid", "bought", "set", "done", "gone", "went", "got", "given", "taken",
-     "put", "held", "sold", "found", "moved", "sorted"}
+     "put", "held", "sold", "found", "moved", "sorted", "frozen"}
 )  # fmt: skip
+
+
+def past_form(word: str) -> bool:
+    """A past form or participle, with a repeated action's "re-" ("resent", "rebooked",
+    "reissued": the verb done again is still done)."""
+    if word.endswith("ed") and len(word) > 3:
+        return True
+    return word in IRREGULAR_PAST or (
+        word.startswith("re") and len(word) > 5 and word[2:] in IRREGULAR_PAST
+    )
+
+
+def redone(stem_word: str) -> str | None:
+    """A verb stem done again ("sent" -> "resent", "issu" -> "reissu"): sending the tickets
+    again is sending them. Not the other way: "rebooked" is a change, not a booking."""
+    if len(stem_word) >= 3 and not stem_word.startswith("re"):
+        return f"re{stem_word}"
+    return None
 
 FAILURE_PHRASES: tuple[tuple[str, ...], ...] = tuple(
     stems(p)

@@ -49,6 +49,8 @@ from convsim_core.lexicon import (
     RESULT_WORDS,
     STOPWORDS,
     Group,
+    past_form,
+    redone,
 )
 from convsim_core.models import Outcome, ParticipantRole
 from convsim_core.report_cues import arriving, exhausted, only_one, unavailable
@@ -97,11 +99,13 @@ class OutcomeSense:
             p in grams for p in FAILURE_PHRASES
         )
         actions = _actions(described_as, groups)
+        spelled = [(stems(k), k) for k in keywords if stems(k)]
+        spelled += [(v, k) for phrase, k in spelled for v in _redone_variants(phrase, k)]
         return cls(
             outcome=outcome,
             said_by=said_by,
-            keywords=tuple(stems(k) for k in keywords if stems(k)),
-            keyword_text=tuple(k for k in keywords if stems(k)),
+            keywords=tuple(p for p, _ in spelled),
+            keyword_text=tuple(k for _, k in spelled),
             groups=groups,
             words=content - {"not", "no", "never"},
             failure=failure,
@@ -114,6 +118,20 @@ class OutcomeSense:
             ),
             actions=actions,
         )
+
+
+def _redone_variants(phrase: tuple[str, ...], written: str) -> list[tuple[str, ...]]:
+    """A keyword's past forms done again: "sent" also reads "resent", "booked" "rebooked"
+    (an action done again is done; the reverse is not: "rebooked" is a change)."""
+    spelled = words(normalise(written))
+    if len(spelled) != len(phrase):
+        return []
+    found = []
+    for index, (word, stemmed) in enumerate(zip(spelled, phrase, strict=True)):
+        other = redone(stemmed) if past_form(word) else None
+        if other is not None:
+            found.append((*phrase[:index], other, *phrase[index + 1 :]))
+    return found
 
 
 _PASSIVE = frozenset({"was", "were", "been", "be", "is", "are", "got", "get"})
@@ -388,7 +406,7 @@ def _base_form_of_past(clause: Clause, start: int, written: str) -> bool:
 
 
 def _is_past(word: str) -> bool:
-    return (word.endswith("ed") and len(word) > 3) or word in IRREGULAR_PAST
+    return past_form(word)
 
 
 _ASKING = frozenset({"can", "could", "would", "shall", "should", "do", "does", "did", "will"})
@@ -559,7 +577,11 @@ def _participle(word: str) -> bool:
     return (
         word not in INFORMATION_VERBS
         and word not in ATTEMPT_VERBS
-        and (regular or word in IRREGULAR_PAST or word in ("begun", "agreed", "succeeded"))
+        and (
+            regular
+            or (past_form(word) and not word.endswith("ed"))
+            or word in ("begun", "agreed", "succeeded")
+        )
     )
 
 
@@ -716,7 +738,7 @@ def _not_happened(clause: Clause, anchors: Sequence[int], ignore: Sequence[int] 
         if index in ignore:
             continue
         happened = word in RESULT_WORDS or (
-            (word.endswith("ed") or word in IRREGULAR_PAST) and index in anchors
+            past_form(word) and index in anchors
         )
         if word == "now" and any(0 < a - index <= 3 for a in anchors):
             happened = True
