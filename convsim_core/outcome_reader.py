@@ -258,7 +258,7 @@ def _counterpart(
     """A success the speaker says they cannot do ("we can't accept this claim") reports the
     failure outcome about the same thing: the one failure that shares its vocabulary."""
     for success, reading in refusals:
-        related = [f for f in failures if _shares_vocabulary(success, f)]
+        related = [f for f in failures if shares_vocabulary(success, f)]
         if len(related) == 1:
             return Reading(
                 related[0].outcome,
@@ -269,7 +269,7 @@ def _counterpart(
     return None
 
 
-def _shares_vocabulary(one: OutcomeSense, other: OutcomeSense) -> bool:
+def shares_vocabulary(one: OutcomeSense, other: OutcomeSense) -> bool:
     if not one.words.isdisjoint(other.words - FAILURE_STEMS):
         return True
     return bool({g.name for g in one.groups} & {g.name for g in other.groups} - {"complete"})
@@ -621,6 +621,8 @@ def _reports_refusal(
     regret = next((w for w in ws if w in REGRET_WORDS), None)
     if regret is None and (apologised in REGRET_WORDS or apologised in ATTEMPT_VERBS):
         regret = apologised
+    if (answer := _regretful_no(ws)) is not None:
+        return answer
     said_no = ws[0] == "no" or apologised == "no"
     ran_out = exhausted(ws) or (only_one(ws) if regret or said_no else None)
     if ran_out is not None:
@@ -642,8 +644,13 @@ def _reports_refusal(
     for index, word in enumerate(ws):
         before = ws[index - 1] if index else ""
         after = ws[index + 1] if index + 1 < len(ws) else ""
-        unable = word in ("unable", "failed") or (
-            word == "not" and (before in _MODAL_BEFORE_NOT or (before in _BE and after == "able"))
+        unable = (
+            word in ("unable", "failed")
+            or (
+                word == "not"
+                and (before in _MODAL_BEFORE_NOT or (before in _BE and after == "able"))
+            )
+            or _no_means(ws, index)
         )
         if not unable or (regret is None and addressed_to_customer(ws, index)):
             continue  # "you will not be charged" tells a consequence, not a refusal
@@ -657,6 +664,37 @@ def _reports_refusal(
 
 
 _MODAL_BEFORE_NOT = frozenset({"can", "could", "will", "did"})
+_PERMITTED = frozenset({"allowed", "permitted", "authorised", "authorized", "able"})
+_MEANS = frozenset({"way", "means", "option", "ability", "access", "authority", "power"})
+_AM = _BE | {"am"}
+
+
+def _no_means(ws: Sequence[str], index: int) -> bool:
+    """Inability said without "can't": "I'm not allowed to", "we are not authorised to",
+    "I'm not in a position to", "I don't have a way to", "there is no way to", "we have no
+    option to". General English of a support desk that will not do something."""
+    word = ws[index]
+    before = ws[index - 1] if index else ""
+    after = ws[index + 1 : index + 4]
+    if word == "not" and before in _AM:
+        return bool(after) and (after[0] in _PERMITTED or tuple(after[:3]) == ("in", "a", "position"))
+    if word == "not" and before in ("do", "does") and after[:1] == ("have",):
+        return not _MEANS.isdisjoint(after[1:])
+    return word == "no" and not _MEANS.isdisjoint(after[:2])
+
+
+_BARE_NO = frozenset({"no", "not", "nope"})
+
+
+def _regretful_no(ws: Sequence[str]) -> str | None:
+    """A refusal said as a bare answer with regret: "Sorry, no.", "Unfortunately not.",
+    "I'm afraid not", "No, I'm sorry". Nothing else in the clause: "Sorry, no worries" or
+    "Unfortunately not all of them" say more than no."""
+    if not ws or len(ws) > 5 or _BARE_NO.isdisjoint(ws) or REGRET_WORDS.isdisjoint(ws):
+        return None
+    if not all(w in REGRET_WORDS or w in _APOLOGY_FILLER or w in _BARE_NO for w in ws):
+        return None
+    return " ".join(ws)
 _ALTERNATIVES = frozenset({"another", "different", "instead", "alternative", "other"})
 _FAILED = frozenset({"failed", "declined", "rejected", "unsuccessful", "denied"})
 _NOT_HEARD = frozenset({"understand", "catch", "hear", "follow"})

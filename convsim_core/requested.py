@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from convsim_core.accepted import INFERRED_SCORE, Accepted, customer_spoke_of, refuses
 from convsim_core.language import clauses, normalise
 from convsim_core.models import Message, ParticipantRole
-from convsim_core.outcome_reader import OutcomeSense, Reading
+from convsim_core.outcome_reader import OutcomeSense, Reading, shares_vocabulary
 from convsim_core.report_cues import completion
 
 NOTHING_ASKED = Accepted(-1)
@@ -44,7 +44,7 @@ def asked_request(messages: Sequence[Message], senses: Sequence[OutcomeSense]) -
         index -= 1
     if index < 0 or len(messages) - 1 - index > _AGENT_REPLIES:
         return NOTHING_ASKED
-    if not asks_for_something(messages[index].content):
+    if not asks_for_something(messages[index].content) and not _presses(messages, index):
         return NOTHING_ASKED
     failures: set[str] = set()
     successes: set[str] = set()
@@ -53,7 +53,32 @@ def asked_request(messages: Sequence[Message], senses: Sequence[OutcomeSense]) -
             continue
         if customer_spoke_of(sense, messages[: index + 1]):
             (failures if sense.failure else successes).add(sense.outcome.name)
+    mine = [s for s in senses if s.said_by is None or s.said_by is agent]
+    failures |= counterparts(successes, mine)
     return Accepted(index, frozenset(failures), frozenset(successes))
+
+
+def counterparts(successes: set[str], senses: Sequence[OutcomeSense]) -> set[str]:
+    """The failure outcomes about what the customer asked for: asking for the film to be
+    unlocked is asking for what "the film could not be made available" reports failing. A
+    failure counts when it is the only one, or shares the success's vocabulary."""
+    failures = [s for s in senses if s.failure]
+    found: set[str] = set()
+    for success in (s for s in senses if s.outcome.name in successes):
+        related = [f for f in failures if shares_vocabulary(success, f)]
+        chosen = related if len(related) == 1 else failures if len(failures) == 1 else []
+        found.update(f.outcome.name for f in chosen)
+    return found
+
+
+def _presses(messages: Sequence[Message], index: int) -> bool:
+    """The customer's last message presses a request made just before ("Can you waive the
+    fee?" - "Sorry, it applies to everyone." - "Not even for an old member?"): a question
+    right after the customer's own request and the agent's answer to it."""
+    if "?" not in messages[index].content:
+        return False
+    earlier = [m for m in messages[:index] if m.sender is ParticipantRole.CUSTOMER][-1:]
+    return bool(earlier) and asks_for_something(earlier[0].content)
 
 
 _ASKING = re.compile(
