@@ -40,6 +40,7 @@ from convsim_core.language import (
     stems,
     words,
 )
+from convsim_core.generic import general_statement
 from convsim_core.lexicon import (
     ATTEMPT_VERBS,
     FAILURE_PHRASES,
@@ -304,11 +305,29 @@ def _read_clause(
 ) -> Reading | None:
     keyword = _keyword(clause, sense, grams)
     if keyword is not None and keyword.is_hit:
-        return keyword
+        return _in_general(keyword, clause, sense, around)
     concept = _concept(clause, sense, grams, around)
     if concept is not None and concept.is_hit:
-        return concept
+        return _in_general(concept, clause, sense, around)
     return keyword or concept
+
+
+def _in_general(
+    reading: Reading, clause: Clause, sense: OutcomeSense, around: ClauseContext
+) -> Reading:
+    """A hit said as a general statement ("refunds are usually issued in 5 days", "spaces
+    can't be reserved in advance") is how things go, not this chat's outcome. A failure said
+    with regret, or in answer to the customer's request, is this chat's: "Sorry, refunds
+    can't be issued after 30 days"."""
+    name = sense.outcome.name
+    answering = name in around.confirmed or name in around.requested
+    regret = around.apologised is not None or not REGRET_WORDS.isdisjoint(clause.words)
+    if sense.failure and (answering or regret):
+        return reading
+    cue = general_statement(clause)
+    if cue is None:
+        return reading
+    return attrs.evolve(reading, score=reading.score - 0.2, reason=f'a general statement ("{cue}")')
 
 
 def _keyword(clause: Clause, sense: OutcomeSense, grams: set[tuple[str, ...]]) -> Reading | None:
@@ -621,7 +640,8 @@ def _reports_refusal(
     regret = next((w for w in ws if w in REGRET_WORDS), None)
     if regret is None and (apologised in REGRET_WORDS or apologised in ATTEMPT_VERBS):
         regret = apologised
-    if (answer := _regretful_no(ws)) is not None:
+    opening = tuple(w for w, n in zip(clause.words, clause.segments, strict=True) if n == 0)
+    if (answer := _regretful_no(opening)) is not None:
         return answer
     said_no = ws[0] == "no" or apologised == "no"
     ran_out = exhausted(ws) or (only_one(ws) if regret or said_no else None)
