@@ -234,6 +234,11 @@ def read_message(
                     miss = found
         if best is None and refusals and sender is ParticipantRole.AGENT:
             best = _counterpart(refusals, [s for s in eligible if s.failure])
+            sense = next((s for s in eligible if best and s.outcome == best.outcome), None)
+            if best is not None and sense is not None:
+                best = _in_general(best, clause, sense, around)
+                if not best.is_hit:
+                    miss, best = best, None
         if best is not None and not (
             hit is not None and best.outcome.name in failures and hit.outcome.name not in failures
         ):
@@ -641,7 +646,7 @@ def _reports_refusal(
     if regret is None and (apologised in REGRET_WORDS or apologised in ATTEMPT_VERBS):
         regret = apologised
     opening = tuple(w for w, n in zip(clause.words, clause.segments, strict=True) if n == 0)
-    if (answer := _regretful_no(opening)) is not None:
+    if (answer := _regretful_no(ws) or _regretful_no(opening)) is not None:
         return answer
     said_no = ws[0] == "no" or apologised == "no"
     ran_out = exhausted(ws) or (only_one(ws) if regret or said_no else None)
