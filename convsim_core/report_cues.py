@@ -124,6 +124,9 @@ def completion(clause: Clause) -> str | None:
         size = len(phrase)
         if ws[:size] == phrase and (size == len(ws) or clause.segments[size] != 0):
             return " ".join(phrase)
+    new = changed_to(clause)
+    if new is not None:
+        return new
     if ws[:1] not in (("i",), ("we",)) or clause.is_offer:
         return None
     rest = ws[1:]
@@ -136,4 +139,25 @@ def completion(clause: Clause) -> str | None:
         size = len(verb)
         if rest[:size] == verb and rest[size : size + 1] and rest[size] in _ANAPHORA:
             return " ".join((*ws[:2], *verb, rest[size]))
+    return None
+
+
+_NOW_BE = frozenset({"is", "are"})
+_WILL_BE = (("will", "be"), ("has", "been"), ("have", "been"))
+
+
+def changed_to(clause: Clause) -> str | None:
+    """A change reported by its new state: "Your new return date is Thursday", "your new
+    plan will be active tomorrow", "your new PIN has been set". The customer's thing is now
+    another one, so the change asked for was made. Never negated or asked; not "the new
+    plan is $30", which describes a product."""
+    ws = clause.words
+    if clause.is_offer or ws[:2] != ("your", "new"):
+        return None
+    for index in range(3, min(len(ws), 7)):
+        word = ws[index]
+        if clause.segments[index] != 0 or clause.negated_at(index):
+            return None
+        if word in _NOW_BE or tuple(ws[index : index + 2]) in _WILL_BE:
+            return " ".join(ws[: index + 1])
     return None

@@ -21,7 +21,7 @@ import functools
 import re
 from collections.abc import Sequence
 
-from convsim_core.accepted import INFERRED_SCORE, Accepted, customer_spoke_of, refuses
+from convsim_core.accepted import INFERRED_SCORE, Accepted, customer_spoke_of, refuses_reply
 from convsim_core.language import clauses, normalise
 from convsim_core.models import Message, ParticipantRole
 from convsim_core.outcome_reader import OutcomeSense, Reading, shares_vocabulary
@@ -109,7 +109,7 @@ def done_as_asked(
     if len(asked.successes) != 1:
         return None
     parts = clauses(text)
-    if any(refuses(c) for c in parts):
+    if refuses_reply(parts):
         return None
     for clause in parts:
         said = completion(clause)
