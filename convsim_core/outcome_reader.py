@@ -41,6 +41,13 @@ from convsim_core.language import (
     words,
 )
 from convsim_core.generic import general_statement
+from convsim_core.state_change import (
+    CHANGE_OF_STATE,
+    change_verb,
+    changes_state,
+    negated_opposite,
+    now_state,
+)
 from convsim_core.lexicon import (
     ATTEMPT_VERBS,
     FAILURE_PHRASES,
@@ -72,6 +79,9 @@ class OutcomeSense:
     request_phrases: frozenset[tuple[str, ...]] = frozenset()
     """The vocabulary of the request itself (book, refund...), without "done" or "confirm":
     what a proposal to carry the request out speaks of."""
+    changes: bool = False
+    """The description names a change of state ("was moved", "got switched"): every verb
+    of the family reports it (:mod:`convsim_core.state_change`)."""
     actions: frozenset[str] = frozenset()
     """Groups of the description's verb ("The ticket was *changed*"): when there is one, the
     other groups ("ticket" is booking vocabulary) only say what the outcome is about, so
@@ -118,6 +128,7 @@ class OutcomeSense:
                 for phrase in group.phrases
             ),
             actions=actions,
+            changes=changes_state(stems(described_as)),
         )
 
 
@@ -471,8 +482,21 @@ def _concept(
         if not sense.words.isdisjoint(clause.stems)
         else []
     )
+    if not any(g is not None and g.name != "complete" for _, g in positions) and residual:
+        # "I've updated your plan" for "the plan was switched"; "we can't change penalties"
+        # refuses any action on them.
+        verb = change_verb(clause)
+        if verb is not None and (sense.changes or clause.refusal_of(verb)):
+            positions.append((verb, CHANGE_OF_STATE))
+            spans.append(clause.words[verb])
     answering = sense.outcome.name in confirmed
     asked = sense.outcome.name in requested
+    if not positions and not sense.failure and not clause.is_offer:
+        said = negated_opposite(clause, sense.groups, sense.words)
+        if said is None and sense.changes:
+            said = now_state(clause, sense.words)
+        if said is not None:
+            return Reading(sense.outcome, 0.65, clause.shown, f'"{said}"')
     if sense.failure and (sense.general_request or answering or asked):
         # Refusals in general English ("No, sorry. Just the one slot.") tell whether or not
         # the clause also names the request.
