@@ -40,6 +40,7 @@ from convsim_core.language import (
     stems,
     words,
 )
+from convsim_core.frames import still_stands, success_frame
 from convsim_core.generic import general_statement
 from convsim_core.state_change import (
     CHANGE_OF_STATE,
@@ -507,6 +508,12 @@ def _concept(
         action = _reports_action(clause)
         if action is not None:
             return Reading(sense.outcome, 0.6, clause.shown, f'"{action}"')
+    if (positions or residual) and not sense.failure:
+        # "A new card is on its way": a general frame about the outcome's own thing.
+        frame = success_frame(clause)
+        if frame is not None:
+            matched = sorted({*spans, *(clause.words[i] for i in residual)})
+            return Reading(sense.outcome, 0.65, clause.shown, ", ".join([*matched, f'"{frame}"']))
     specific = [g for _, g in positions if g is not None and g.name != "complete"]
     if not positions and len(residual) < 2:
         return None
@@ -672,6 +679,8 @@ def _reports_refusal(
     opening = tuple(w for w, n in zip(clause.words, clause.segments, strict=True) if n == 0)
     if (answer := _regretful_no(ws) or _regretful_no(opening)) is not None:
         return answer
+    if regret is not None and (stays := still_stands(clause)) is not None:
+        return f"{regret} ... {stays}"  # "Sorry, the fee stands"
     said_no = ws[0] == "no" or apologised == "no"
     ran_out = exhausted(ws) or (only_one(ws) if regret or said_no else None)
     if ran_out is not None:
@@ -713,9 +722,10 @@ def _reports_refusal(
 
 
 _MODAL_BEFORE_NOT = frozenset({"can", "could", "will", "did"})
-_PERMITTED = frozenset({"allowed", "permitted", "authorised", "authorized", "able"})
+_PERMITTED = frozenset({"allowed", "permitted", "authorised", "authorized", "able", "possible"})
 _MEANS = frozenset({"way", "means", "option", "ability", "access", "authority", "power"})
 _AM = _BE | {"am"}
+_NOTHING_I_CAN = frozenset((who, can) for who in ("i", "we") for can in ("can", "could"))
 
 
 def _no_means(ws: Sequence[str], index: int) -> bool:
@@ -725,7 +735,9 @@ def _no_means(ws: Sequence[str], index: int) -> bool:
     word = ws[index]
     before = ws[index - 1] if index else ""
     after = ws[index + 1 : index + 4]
-    if word == "not" and before in _AM:
+    if word == "nothing" and tuple(after[:2]) in _NOTHING_I_CAN:
+        return True  # "there's nothing I can do"
+    if word == "not" and (before in _AM or before == "it"):
         return bool(after) and (after[0] in _PERMITTED or tuple(after[:3]) == ("in", "a", "position"))
     if word == "not" and before in ("do", "does") and after[:1] == ("have",):
         return not _MEANS.isdisjoint(after[1:])

@@ -15,7 +15,7 @@ _AVAILABLE = frozenset({"available", "availability", "open", "opening", "opening
 _USED_UP = (
     ("fully", "booked"), ("sold", "out"), ("none", "left"), ("no", "longer"),
     ("booked", "up"), ("no", "more"), ("nothing", "left"), ("is", "taken"), ("are", "taken"),
-    ("already", "taken"),
+    ("already", "taken"), ("all", "taken"), ("all", "gone"), ("run", "out"), ("ran", "out"),
 )  # fmt: skip
 
 
