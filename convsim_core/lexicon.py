@@ -55,6 +55,8 @@ GROUPS: tuple[Group, ...] = (
     Group("reset", ("reset", "unlock", "restore", "recover")),
     Group("rent", ("rent", "rental", "hire")),
     Group("subscribe", ("subscribe", "subscription", "upgrade", "downgrade", "sign up")),
+    Group("waive", ("waive", "waiver", "write off", "written off", "wipe", "take off",
+                    "taken off", "remove", "drop the")),
     Group("request", ("request",)),
     Group("escalate", ("supervisor", "manager", "escalate", "transfer you", "transferring you",
                        "connect you", "connecting you", "hand you over", "put you through",

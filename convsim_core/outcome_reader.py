@@ -478,6 +478,8 @@ def _concept(
             positions.append((start, group))
             if sense.actions and group.name not in sense.actions and group.name != "complete":
                 context.append(start)  # what it is about, not what happened to it
+    acting = {i for i, g in positions if g is not None and g.name in sense.actions}
+    context = [i for i in context if i not in acting]  # "removed" is also a way to waive
     residual = (
         [i for i, s in enumerate(clause.stems) if s in sense.words]
         if not sense.words.isdisjoint(clause.stems)

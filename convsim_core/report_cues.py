@@ -102,7 +102,9 @@ _DONE_OPENINGS: tuple[tuple[str, ...], ...] = (
     ("there", "you", "go"), ("there", "you", "are"), ("consider", "it", "done"),
     ("that", "is", "done"), ("that", "is", "sorted"), ("it", "is", "done"),
     ("you", "are", "all", "set"), ("you", "are", "good", "to", "go"), ("you", "are", "sorted"),
-    ("you", "are", "all", "sorted"),
+    ("you", "are", "all", "sorted"), ("that", "went", "through"), ("it", "went", "through"),
+    ("that", "has", "gone", "through"), ("it", "has", "gone", "through"),
+    ("that", "is", "all", "done"), ("that", "is", "taken", "care", "of"),
 )  # fmt: skip
 _DONE_VERBS: tuple[tuple[str, ...], ...] = (
     ("sorted",), ("sorted", "out"), ("done",), ("handled",), ("processed",), ("actioned",),
@@ -124,7 +126,7 @@ def completion(clause: Clause) -> str | None:
         size = len(phrase)
         if ws[:size] == phrase and (size == len(ws) or clause.segments[size] != 0):
             return " ".join(phrase)
-    new = changed_to(clause)
+    new = changed_to(clause) or can_now(clause)
     if new is not None:
         return new
     if ws[:1] not in (("i",), ("we",)) or clause.is_offer:
@@ -160,4 +162,24 @@ def changed_to(clause: Clause) -> str | None:
             return None
         if word in _NOW_BE or tuple(ws[index : index + 2]) in _WILL_BE:
             return " ".join(ws[: index + 1])
+    return None
+
+
+def can_now(clause: Clause) -> str | None:
+    """The customer can do now what they could not: "You should be able to log in now",
+    "you can now use your card", "you can go ahead and sign in now". The request that
+    stood in the way is done. Never negated, asked or pending ("you can log in once ...")."""
+    ws = clause.words
+    if clause.is_offer or ws[:1] != ("you",) or not {"if", "once", "when", "after"}.isdisjoint(ws):
+        return None
+    if "now" not in ws or clause.negated_at(ws.index("now")) is not None:
+        return None
+    if ws[1:3] == ("can", "now"):
+        return "you can now"
+    if ws[1:5] in (("should", "be", "able", "to"), ("will", "be", "able", "to")) or ws[1:4] == (
+        "are",
+        "able",
+        "to",
+    ):
+        return " ".join(ws[: ws.index("to") + 1]) + " ... now"
     return None

@@ -44,8 +44,10 @@ def asked_request(messages: Sequence[Message], senses: Sequence[OutcomeSense]) -
         index -= 1
     if index < 0 or len(messages) - 1 - index > _AGENT_REPLIES:
         return NOTHING_ASKED
-    if not asks_for_something(messages[index].content) and not _presses(messages, index):
-        return NOTHING_ASKED
+    text = messages[index].content
+    if not asks_for_something(text) and not _presses(messages, index):
+        if not (index == 0 and states_a_problem(text)):
+            return NOTHING_ASKED
     failures: set[str] = set()
     successes: set[str] = set()
     for sense in senses:
@@ -124,3 +126,19 @@ def done_as_asked(
                 verb="answered",
             )
     return None
+
+
+_PROBLEM = re.compile(
+    r"\b(?:can not|could not|does not|did not|is not|are not|has not|have not|will not)"
+    r" (?:log|sign|get|access|use|work|arrive|load|open|connect|pay|find|see|receive|come)"
+    r"|\blocked out\b|\bnot working\b|\bstopped working\b|\bnever arrived\b"
+    r"|\b(?:broken|damaged|cracked|missing|wrong|stolen|lost)\b|\bcharged twice\b"
+)
+
+
+@functools.lru_cache(maxsize=4096)
+def states_a_problem(text: str) -> bool:
+    """A chat that opens on a problem asks for it to be fixed: "I'm locked out of my
+    account", "My parcel never arrived", "I lost my card". Only the opening message: later,
+    a customer's "it's not working" reports on what the agent tried."""
+    return bool(_PROBLEM.search(normalise(text)))
