@@ -14,20 +14,35 @@ from __future__ import annotations
 
 from convsim_core.language import Clause
 
-_SUCCESS: tuple[tuple[str, ...], ...] = (
+_ARRIVING: tuple[tuple[str, ...], ...] = (
     ("on", "its", "way"), ("on", "the", "way"), ("on", "their", "way"), ("en", "route"),
+    ("in", "the", "post"), ("in", "the", "mail"),
+)
+"""Frames of something sent to the customer: a delivery, a replacement, money."""
+_SUCCESS: tuple[tuple[str, ...], ...] = (
+    *_ARRIVING,
     ("went", "through"), ("gone", "through"), ("has", "been", "processed"),
     ("been", "taken", "care", "of"), ("been", "dealt", "with"), ("been", "sorted"),
     ("been", "actioned"), ("been", "approved"), ("been", "completed"), ("been", "done"),
     ("is", "done"), ("is", "complete"), ("are", "done"), ("all", "set"), ("all", "sorted"),
     ("good", "to", "go"), ("is", "live"), ("now", "active"), ("is", "active"),
-    ("in", "the", "post"), ("in", "the", "mail"),
 )  # fmt: skip
 """Frames that report a success on their own ("the card is on its way")."""
 
 _RECEIVING = frozenset({"receive", "get", "see", "have"})
 _PROMISE = frozenset({"will", "should"})
 _PENDING = frozenset({"if", "unless", "once", "until", "when", "after", "whenever"})
+
+
+SENDING = frozenset({"ship", "replace"})
+"""Vocabulary groups of outcomes that send the customer something: an arrival reports them
+even when the clause names only the thing ("a new card is on its way")."""
+
+
+def arrival(frame: str) -> bool:
+    """Whether a frame :func:`success_frame` found is something on its way to the customer
+    ("on its way", "you will receive"), not a report that it was done."""
+    return tuple(frame.split()) in _ARRIVING or frame.startswith("you ")
 
 
 def success_frame(clause: Clause) -> str | None:

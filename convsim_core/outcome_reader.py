@@ -40,7 +40,7 @@ from convsim_core.language import (
     stems,
     words,
 )
-from convsim_core.frames import still_stands, success_frame
+from convsim_core.frames import SENDING, arrival, still_stands, success_frame
 from convsim_core.generic import general_statement
 from convsim_core.state_change import (
     CHANGE_OF_STATE,
@@ -80,6 +80,10 @@ class OutcomeSense:
     request_phrases: frozenset[tuple[str, ...]] = frozenset()
     """The vocabulary of the request itself (book, refund...), without "done" or "confirm":
     what a proposal to carry the request out speaks of."""
+    primary: frozenset[str] = frozenset()
+    """The groups of what the outcome is: its verb's ("was cancelled"), else the first group
+    its description names ("got a *refund* for the order"). A general frame ("is on its
+    way") reports the outcome only said of these: "your order is on its way" is no refund."""
     changes: bool = False
     """The description names a change of state ("was moved", "got switched"): every verb
     of the family reports it (:mod:`convsim_core.state_change`)."""
@@ -130,6 +134,7 @@ class OutcomeSense:
             ),
             actions=actions,
             changes=changes_state(stems(described_as)),
+            primary=actions or _first_group(described_as, groups),
         )
 
 
@@ -164,6 +169,20 @@ def _actions(description: str, groups: Sequence[Group]) -> frozenset[str]:
                 ):
                     found.add(group.name)
     return frozenset(found)
+
+
+def _first_group(description: str, groups: Sequence[Group]) -> frozenset[str]:
+    """The group whose phrase comes first in the description, besides completion words."""
+    said = stems(description)
+    best: tuple[int, str] | None = None
+    for group in groups:
+        if group.name in ("complete", "request"):
+            continue
+        for phrase in group.phrases:
+            for start in range(len(said) - len(phrase) + 1):
+                if said[start : start + len(phrase)] == phrase and (best is None or start < best[0]):
+                    best = (start, group.name)
+    return frozenset({best[1]}) if best else frozenset()
 
 
 def _any_request(groups: Sequence[Group]) -> bool:
@@ -511,8 +530,14 @@ def _concept(
         if action is not None:
             return Reading(sense.outcome, 0.6, clause.shown, f'"{action}"')
     if (positions or residual) and not sense.failure:
-        # "A new card is on its way": a general frame about the outcome's own thing.
+        # "A new card is on its way": a general frame about the outcome's own thing. Only
+        # the thing itself does not do for an outcome of another action: "Your order is on
+        # its way" does not report "the order was cancelled".
         frame = success_frame(clause)
+        own = [g for _, g in positions if g is not None and g.name in sense.primary]
+        if frame is not None and sense.primary and not own:
+            if not (arrival(frame) and sense.primary & SENDING):
+                frame = None
         if frame is not None:
             matched = sorted({*spans, *(clause.words[i] for i in residual)})
             return Reading(sense.outcome, 0.65, clause.shown, ", ".join([*matched, f'"{frame}"']))
