@@ -61,6 +61,9 @@ CLASSES = ("completed", "failed", "none")
 KINDS = ("offline", "keyword")
 TARGET = 0.90
 DATASETS = ("sgd", "support", "fresh")
+UNSEEN = frozenset({"fresh2"})
+"""Datasets measured whole and only measured: no development half, no misses shown (a
+held-out set of support chats, added by whoever measures it)."""
 WHOLE = frozenset({"fresh"})
 """Datasets measured whole, without a held-out half: development data since session 3 (the
 offline judge's generalisation rules were written reading its misses)."""
@@ -189,6 +192,12 @@ def dataset(name: str, data: Path | None) -> tuple[Sequence[Replayable], str]:
 async def measure(
     name: str, dialogues: Sequence[Replayable], source: str, only: str | None, show: str | None
 ) -> None:
+    if name in UNSEEN:
+        if only == "dev":
+            return
+        print(f"[{name}] {len(dialogues)} dialogues from {source} (all unseen: measured only)")
+        await _verdict_table(name, (("unseen", dialogues),))
+        return
     if name in WHOLE:
         print(f"[{name}] {len(dialogues)} dialogues from {source} (all development data)")
         if show == "dev":

@@ -38,8 +38,10 @@ def general_statement(clause: Clause) -> str | None:
     """The words that make ``clause`` a general statement, or ``None``: "usually" in
     "transcripts are usually sent within 3 days", "spaces can" in "spaces can't be reserved
     in advance". Said of the customer's own thing ("your tickets are on their way") it is
-    not one."""
+    not one, nor when the speaker says what they did ("I" in the clause)."""
     ws = clause.words
+    if "i" in ws:
+        return None  # "deposits are returned after inspection, so I can't return it today"
     for index, word in enumerate(ws):
         if word in HABITUAL and not _negated_before(clause, index):
             if index and ws[index - 1] in _PERFECT:
