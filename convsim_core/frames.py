@@ -15,8 +15,12 @@ from __future__ import annotations
 from convsim_core.language import Clause
 
 _ARRIVING: tuple[tuple[str, ...], ...] = (
-    ("on", "its", "way"), ("on", "the", "way"), ("on", "their", "way"), ("en", "route"),
-    ("in", "the", "post"), ("in", "the", "mail"),
+    ("on", "its", "way"),
+    ("on", "the", "way"),
+    ("on", "their", "way"),
+    ("en", "route"),
+    ("in", "the", "post"),
+    ("in", "the", "mail"),
 )
 """Frames of something sent to the customer: a delivery, a replacement, money."""
 _SUCCESS: tuple[tuple[str, ...], ...] = (
@@ -58,9 +62,9 @@ def success_frame(clause: Clause) -> str | None:
         if start is not None and clause.negated_at(start + len(phrase) - 1) is None:
             return " ".join(phrase)
     for index in range(len(ws) - 2):
-        if ws[index] == "you" and ws[index + 1] in _PROMISE and ws[index + 2] in _RECEIVING:
-            if clause.negated_at(index + 2) is None:
-                return " ".join(ws[index : index + 3])  # "you will receive", "you should see"
+        promised = ws[index] == "you" and ws[index + 1] in _PROMISE
+        if promised and ws[index + 2] in _RECEIVING and clause.negated_at(index + 2) is None:
+            return " ".join(ws[index : index + 3])  # "you will receive", "you should see"
     return None
 
 

@@ -29,7 +29,7 @@ _LEADING = frozenset({"and", "but", "so", "or", "then", "also"})
 _NOT_NOUNS = frozenset(
     {
         "this", "his", "its", "was", "has", "is", "as", "us", "yes", "thanks", "always",
-        "perhaps", "sometimes", "plus", "its", "ours", "yours", "hers", "theirs", "this",
+        "perhaps", "sometimes", "plus", "ours", "yours", "hers", "theirs",
     }
 )  # fmt: skip
 

@@ -123,6 +123,7 @@ def redone(stem_word: str) -> str | None:
         return f"re{stem_word}"
     return None
 
+
 FAILURE_PHRASES: tuple[tuple[str, ...], ...] = tuple(
     stems(p)
     for p in (

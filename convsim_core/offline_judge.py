@@ -39,8 +39,8 @@ from convsim_core.models import (
     ParticipantRole,
 )
 from convsim_core.outcome_reader import OutcomeSense, Reading, read_message
-from convsim_core.state_change import CHANGE_OF_STATE, OPPOSITES
 from convsim_core.requested import NOTHING_ASKED, asked_request, done_as_asked
+from convsim_core.state_change import CHANGE_OF_STATE, OPPOSITES
 
 
 @attrs.frozen

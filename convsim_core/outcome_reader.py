@@ -25,6 +25,8 @@ from typing import NamedTuple
 
 import attrs
 
+from convsim_core.frames import SENDING, arrival, still_stands, success_frame
+from convsim_core.generic import general_statement
 from convsim_core.language import (
     CONDITION_WORDS,
     FAILURE_STEMS,
@@ -40,21 +42,11 @@ from convsim_core.language import (
     stems,
     words,
 )
-from convsim_core.frames import SENDING, arrival, still_stands, success_frame
-from convsim_core.generic import general_statement
-from convsim_core.state_change import (
-    CHANGE_OF_STATE,
-    change_verb,
-    changes_state,
-    negated_opposite,
-    now_state,
-)
 from convsim_core.lexicon import (
     ATTEMPT_VERBS,
     FAILURE_PHRASES,
     GROUPS,
     INFORMATION_VERBS,
-    IRREGULAR_PAST,
     RESULT_WORDS,
     STOPWORDS,
     Group,
@@ -63,6 +55,13 @@ from convsim_core.lexicon import (
 )
 from convsim_core.models import Outcome, ParticipantRole
 from convsim_core.report_cues import arriving, exhausted, only_one, unavailable
+from convsim_core.state_change import (
+    CHANGE_OF_STATE,
+    change_verb,
+    changes_state,
+    negated_opposite,
+    now_state,
+)
 
 
 @attrs.frozen(cache_hash=True)
@@ -180,7 +179,8 @@ def _first_group(description: str, groups: Sequence[Group]) -> frozenset[str]:
             continue
         for phrase in group.phrases:
             for start in range(len(said) - len(phrase) + 1):
-                if said[start : start + len(phrase)] == phrase and (best is None or start < best[0]):
+                earlier = best is None or start < best[0]
+                if earlier and said[start : start + len(phrase)] == phrase:
                     best = (start, group.name)
     return frozenset({best[1]}) if best else frozenset()
 
@@ -265,9 +265,9 @@ def read_message(
                     miss = found
         if best is None and refusals and sender is ParticipantRole.AGENT:
             best = _counterpart(refusals, [s for s in eligible if s.failure])
-            sense = next((s for s in eligible if best and s.outcome == best.outcome), None)
-            if best is not None and sense is not None:
-                best = _in_general(best, clause, sense, around)
+            failing = next((s for s in eligible if best and s.outcome == best.outcome), None)
+            if best is not None and failing is not None:
+                best = _in_general(best, clause, failing, around)
                 if not best.is_hit:
                     miss, best = best, None
         if best is not None and not (
@@ -535,9 +535,9 @@ def _concept(
         # its way" does not report "the order was cancelled".
         frame = success_frame(clause)
         own = [g for _, g in positions if g is not None and g.name in sense.primary]
-        if frame is not None and sense.primary and not own:
-            if not (arrival(frame) and sense.primary & SENDING):
-                frame = None
+        sent = frame is not None and arrival(frame) and bool(sense.primary & SENDING)
+        if frame is not None and sense.primary and not own and not sent:
+            frame = None
         if frame is not None:
             matched = sorted({*spans, *(clause.words[i] for i in residual)})
             return Reading(sense.outcome, 0.65, clause.shown, ", ".join([*matched, f'"{frame}"']))
@@ -765,7 +765,8 @@ def _no_means(ws: Sequence[str], index: int) -> bool:
     if word == "nothing" and tuple(after[:2]) in _NOTHING_I_CAN:
         return True  # "there's nothing I can do"
     if word == "not" and (before in _AM or before == "it"):
-        return bool(after) and (after[0] in _PERMITTED or tuple(after[:3]) == ("in", "a", "position"))
+        position = tuple(after[:3]) == ("in", "a", "position")
+        return bool(after) and (after[0] in _PERMITTED or position)
     if word == "not" and before in ("do", "does") and after[:1] == ("have",):
         return not _MEANS.isdisjoint(after[1:])
     return word == "no" and not _MEANS.isdisjoint(after[:2])
@@ -783,6 +784,8 @@ def _regretful_no(ws: Sequence[str]) -> str | None:
     if not all(w in REGRET_WORDS or w in _APOLOGY_FILLER or w in _BARE_NO for w in ws):
         return None
     return " ".join(ws)
+
+
 _ALTERNATIVES = frozenset({"another", "different", "instead", "alternative", "other"})
 _FAILED = frozenset({"failed", "declined", "rejected", "unsuccessful", "denied"})
 _NOT_HEARD = frozenset({"understand", "catch", "hear", "follow"})
@@ -863,9 +866,7 @@ def _not_happened(clause: Clause, anchors: Sequence[int], ignore: Sequence[int] 
     for index, word in enumerate(clause.words):
         if index in ignore:
             continue
-        happened = word in RESULT_WORDS or (
-            past_form(word) and index in anchors
-        )
+        happened = word in RESULT_WORDS or (past_form(word) and index in anchors)
         if word == "now" and any(0 < a - index <= 3 for a in anchors):
             happened = True
         if word == "now" and index and clause.words[index - 1] in _STATE and _after(index, anchors):

@@ -45,9 +45,9 @@ def asked_request(messages: Sequence[Message], senses: Sequence[OutcomeSense]) -
     if index < 0 or len(messages) - 1 - index > _AGENT_REPLIES:
         return NOTHING_ASKED
     text = messages[index].content
-    if not asks_for_something(text) and not _presses(messages, index):
-        if not (index == 0 and states_a_problem(text)):
-            return NOTHING_ASKED
+    asks = asks_for_something(text) or _presses(messages, index)
+    if not asks and not (index == 0 and states_a_problem(text)):
+        return NOTHING_ASKED
     failures: set[str] = set()
     successes: set[str] = set()
     for sense in senses:

@@ -75,7 +75,7 @@ def now_state(clause: Clause, things: frozenset[str]) -> str | None:
             continue
         subject = ws[max(0, index - 4) : index - 1]
         named = clause.stems[max(0, index - 4) : index - 1]
-        if subject[-1:] and subject[-1] in _NOW_SUBJECTS or not things.isdisjoint(named):
+        if (subject[-1:] and subject[-1] in _NOW_SUBJECTS) or not things.isdisjoint(named):
             return " ".join(ws[index - 1 : index + 2])
     return None
 
@@ -97,7 +97,11 @@ def negated_opposite(clause: Clause, groups: Sequence[Group], things: frozenset[
         if found not in opposites:
             continue
         negator = clause.negator_of(index)
-        if negator is not None and ws[negator] in ("not", "no", "never") and negator < index:
-            if clause.hedged_at(index, allow_future=True) is None:
-                return " ".join(ws[negator : index + 1])
+        if (
+            negator is not None
+            and ws[negator] in ("not", "no", "never")
+            and negator < index
+            and clause.hedged_at(index, allow_future=True) is None
+        ):
+            return " ".join(ws[negator : index + 1])
     return None
