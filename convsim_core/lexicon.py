@@ -49,7 +49,7 @@ GROUPS: tuple[Group, ...] = (
     Group("remove", ("remove", "delete", "take off", "taken off", "get rid of")),
     Group("replace", ("replace", "replacement", "exchange", "swap", "new one")),
     Group("fix", ("fix", "resolve", "repair", "solve", "sort out", "sorted out", "taken care of",
-                  "take care of")),
+                  "take care of", "correct")),
     Group("ship", ("ship", "shipment", "deliver", "delivery", "dispatch", "send", "sent")),
     Group("change", ("change", "update", "modify", "reschedule", "move")),
     Group("reset", ("reset", "unlock", "restore", "recover")),
@@ -57,6 +57,8 @@ GROUPS: tuple[Group, ...] = (
     Group("subscribe", ("subscribe", "subscription", "upgrade", "downgrade", "sign up")),
     Group("waive", ("waive", "waiver", "write off", "written off", "wipe", "take off",
                     "taken off", "remove", "drop the")),
+    Group("increase", ("increase", "raise", "raised", "put up", "bump up", "higher", "boost")),
+    Group("decrease", ("decrease", "reduce", "lower", "bring down", "brought down")),
     Group("request", ("request",)),
     Group("escalate", ("supervisor", "manager", "escalate", "transfer you", "transferring you",
                        "connect you", "connecting you", "hand you over", "put you through",
@@ -66,7 +68,7 @@ GROUPS: tuple[Group, ...] = (
                       "take my business"), act=True),
     Group("complete", ("confirm", "confirmation", "success", "successful", "complete", "done",
                        "went through", "gone through", "go through", "all set", "process",
-                       "finalize", "finalise", "issue", "approve")),
+                       "finalize", "finalise", "issue", "approve", "accept")),
 )  # fmt: skip
 """Each outcome is linked to the groups its description and keywords use."""
 

@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from convsim_core.language import Clause
+from convsim_core.lexicon import past_form
 
 _AVAILABLE = frozenset({"available", "availability", "open", "opening", "openings", "free"})
 _USED_UP = (
     ("fully", "booked"), ("sold", "out"), ("none", "left"), ("no", "longer"),
     ("booked", "up"), ("no", "more"), ("nothing", "left"), ("is", "taken"), ("are", "taken"),
-    ("already", "taken"), ("all", "taken"), ("all", "gone"), ("run", "out"), ("ran", "out"),
+    ("already", "taken"), ("all", "taken"), ("are", "full"), ("is", "full"), ("all", "full"), ("all", "gone"), ("run", "out"), ("ran", "out"),
 )  # fmt: skip
 
 
@@ -126,7 +127,7 @@ def completion(clause: Clause) -> str | None:
         size = len(phrase)
         if ws[:size] == phrase and (size == len(ws) or clause.segments[size] != 0):
             return " ".join(phrase)
-    new = changed_to(clause) or can_now(clause)
+    new = changed_to(clause) or can_now(clause) or done_instead(clause)
     if new is not None:
         return new
     if ws[:1] not in (("i",), ("we",)) or clause.is_offer:
@@ -183,3 +184,16 @@ def can_now(clause: Clause) -> str | None:
     ):
         return " ".join(ws[: ws.index("to") + 1]) + " ... now"
     return None
+
+
+def done_instead(clause: Clause) -> str | None:
+    """The speaker did another thing than the customer had: "I've put you on the 7:10
+    instead", "we sent it to your work address instead". A change carried out, in the
+    speaker's own past or perfect; not "I can put you on the 7:10 instead"."""
+    ws = clause.words
+    if clause.is_offer or "instead" not in ws or ws[:1] not in (("i",), ("we",)):
+        return None
+    verb = 2 if ws[1:2] == ("have",) else 1
+    if verb >= len(ws) or not past_form(ws[verb]) or clause.negated_at(verb) is not None:
+        return None
+    return f"{' '.join(ws[: verb + 1])} ... instead"

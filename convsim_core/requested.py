@@ -57,7 +57,20 @@ def asked_request(messages: Sequence[Message], senses: Sequence[OutcomeSense]) -
             (failures if sense.failure else successes).add(sense.outcome.name)
     mine = [s for s in senses if s.said_by is None or s.said_by is agent]
     failures |= counterparts(successes, mine)
+    if not failures and not successes:
+        successes, failures = _the_pair(mine)
     return Accepted(index, frozenset(failures), frozenset(successes))
+
+
+def _the_pair(senses: Sequence[OutcomeSense]) -> tuple[set[str], set[str]]:
+    """A scenario of one success and one failure is about one request: the customer's
+    request is that one, even in words the outcomes do not use ("Could I keep my books
+    another week?" for "the loan was extended")."""
+    successes = [s.outcome.name for s in senses if not s.failure]
+    failures = [s.outcome.name for s in senses if s.failure]
+    if len(successes) == 1 and len(failures) == 1:
+        return set(successes), set(failures)
+    return set(), set()
 
 
 def counterparts(successes: set[str], senses: Sequence[OutcomeSense]) -> set[str]:

@@ -32,7 +32,7 @@ your plan" for "the plan was switched")."""
 _CHANGE_STEMS = frozenset(p[0] for p in CHANGE_OF_STATE.phrases)
 
 OPPOSITES: dict[str, frozenset[str]] = {
-    "cancel": frozenset(stems("renew bill charge continue active auto-renew")),
+    "cancel": frozenset(stems("renew bill charge continue active auto-renew payment")),
     "disable": frozenset(stems("active work charge bill")),
     "subscribe": frozenset(),
 }
