@@ -102,7 +102,7 @@ def addressed_to_customer(ws: Sequence[str], index: int) -> bool:
     )
 
 
-_NEW_PREDICATE = frozenset({"and", "or", "so", "which", "because", "while", "since"})
+NEW_PREDICATE = frozenset({"and", "or", "so", "which", "because", "while", "since"})
 """Words after which a negation belongs to another statement than the word before them."""
 _WITH = frozenset({"with", "at", "for"})
 MODAL_WORDS = frozenset({"can", "could", "would", "might", "may", "should", "shall", "must"})
@@ -260,7 +260,7 @@ class Clause:
             if self.segments[position] != segment:
                 break
             word = self.words[position]
-            if position > index and word in _NEW_PREDICATE:
+            if position > index and word in NEW_PREDICATE:
                 break  # "it is blocked and can't be used": the negation is another statement
             if position == index or not (word in NEGATORS or self.stems[position] in FAILURE_STEMS):
                 continue

@@ -31,6 +31,7 @@ from convsim_core.language import (
     CONDITION_WORDS,
     FAILURE_STEMS,
     NEGATORS,
+    NEW_PREDICATE,
     REGRET_WORDS,
     Clause,
     addressed_to_customer,
@@ -541,6 +542,10 @@ def _concept(
         if frame is not None:
             matched = sorted({*spans, *(clause.words[i] for i in residual)})
             return Reading(sense.outcome, 0.65, clause.shown, ", ".join([*matched, f'"{frame}"']))
+    if sense.failure and residual and not positions:
+        bad_news = _bad_news_about(clause, residual, apologised)
+        if bad_news is not None:
+            return Reading(sense.outcome, 0.6, clause.shown, bad_news)
     specific = [g for _, g in positions if g is not None and g.name != "complete"]
     if not positions and len(residual) < 2:
         return None
@@ -753,6 +758,29 @@ _PERMITTED = frozenset({"allowed", "permitted", "authorised", "authorized", "abl
 _MEANS = frozenset({"way", "means", "option", "ability", "access", "authority", "power"})
 _AM = _BE | {"am"}
 _NOTHING_I_CAN = frozenset((who, can) for who in ("i", "we") for can in ("can", "could"))
+
+
+_PENDING = frozenset({"yet", "still", "until", "once", "if", "when", "unless"})
+
+
+def _bad_news_about(clause: Clause, topic: Sequence[int], apologised: str | None) -> str | None:
+    """Regret and a negation said of the outcome's own thing: "Unfortunately the claim isn't
+    covered by your policy", "I'm afraid the claim was not accepted". Not news still to come
+    ("sorry, the claim isn't ready yet") nor a consequence for the customer ("you won't
+    ..."), and not a question."""
+    ws = clause.words
+    regret = next((w for w in ws if w in REGRET_WORDS), None) or (
+        apologised if apologised in REGRET_WORDS else None
+    )
+    if regret is None or clause.is_offer or not _PENDING.isdisjoint(ws):
+        return None
+    for index in topic:
+        for after in range(index + 1, min(len(ws), index + 4)):
+            if clause.segments[after] != clause.segments[index] or ws[after] in NEW_PREDICATE:
+                break
+            if ws[after] in NEGATORS and not addressed_to_customer(ws, after):
+                return f"{regret} ... {ws[index]} ... {ws[after]}"
+    return None
 
 
 def _no_means(ws: Sequence[str], index: int) -> bool:
