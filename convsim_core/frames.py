@@ -21,6 +21,7 @@ _ARRIVING: tuple[tuple[str, ...], ...] = (
     ("en", "route"),
     ("in", "the", "post"),
     ("in", "the", "mail"),
+    ("be", "with", "you"),
 )
 """Frames of something sent to the customer: a delivery, a replacement, money."""
 _SUCCESS: tuple[tuple[str, ...], ...] = (

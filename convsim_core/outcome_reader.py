@@ -747,7 +747,9 @@ def _reports_refusal(
         if _NOT_HEARD.intersection(ws[index + 1 : index + 3]):
             continue  # "Sorry, I didn't catch that": a misunderstanding, no request failed
         passive = index + 2 < len(ws) and ws[index + 1] == "be" and _participle(ws[index + 2])
-        if regret is not None or passive:
+        # "I can't order one from chat": the speaker declining in their own name.
+        declined = index >= 2 and ws[index - 2] in ("i", "we") and ws[index - 1] in _CAN_NOT
+        if regret is not None or passive or declined:
             said = f"{ws[index - 1]} not" if word == "not" else word
             return f"{regret} ... {said}" if regret else said
     return None
@@ -760,6 +762,7 @@ _AM = _BE | {"am"}
 _NOTHING_I_CAN = frozenset((who, can) for who in ("i", "we") for can in ("can", "could"))
 
 
+_CAN_NOT = frozenset({"can", "could"})
 _PENDING = frozenset({"yet", "still", "until", "once", "if", "when", "unless"})
 
 
@@ -790,8 +793,8 @@ def _no_means(ws: Sequence[str], index: int) -> bool:
     word = ws[index]
     before = ws[index - 1] if index else ""
     after = ws[index + 1 : index + 4]
-    if word == "nothing" and tuple(after[:2]) in _NOTHING_I_CAN:
-        return True  # "there's nothing I can do"
+    if word == "nothing" and (tuple(after[:2]) in _NOTHING_I_CAN or before in ("have", "is")):
+        return True  # "there's nothing I can do", "we have nothing at 8"
     if word == "not" and (before in _AM or before == "it"):
         position = tuple(after[:3]) == ("in", "a", "position")
         return bool(after) and (after[0] in _PERMITTED or position)
