@@ -37,7 +37,7 @@ _CONTRACTIONS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     )
 )
 _MONEY = re.compile(
-    r"(?:[$\u20ac\u00a3\u00a5]\s?\d[\d,]*(?:\.\d+)?)"
+    r"(?:[$\u20ac\u00a3\u00a5]\s?\d(?:[\d,]*\d)?(?:\.\d+)?)"
     r"|(?:\b\d[\d,]*(?:\.\d+)?\s?(?:dollars?|euros?|pounds?|bucks|usd|eur|gbp)\b)"
 )
 """An amount of money ("$12", "\u20ac6.50", "40 dollars"): read as the word "money" after it, so

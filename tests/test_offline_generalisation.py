@@ -1,0 +1,482 @@
+"""The offline judge on wording no outcome uses: general-English frames, state changes and
+general statements (session 3). Every sentence here was written for this test, in the way
+support agents speak; none is copied from a benchmark dataset."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from convsim_core.frames import arrival, still_stands, success_frame
+from convsim_core.generic import general_statement
+from convsim_core.language import clauses
+from convsim_core.lexicon import GROUPS, past_form, redone
+from convsim_core.models import Conversation, Message, Outcome, Outcomes, ParticipantRole
+from convsim_core.offline_judge import OfflineJudge, OutcomeWords
+from convsim_core.report_cues import can_now, changed_to, done_instead
+from convsim_core.state_change import negated_opposite, now_state
+
+A, C = ParticipantRole.AGENT, ParticipantRole.CUSTOMER
+T0 = datetime(2025, 1, 1, tzinfo=UTC)
+_Line = tuple[ParticipantRole, str]
+
+
+def _pair(done: str, failed: str) -> Outcomes:
+    return Outcomes((Outcome("completed", done), Outcome("failed", failed)))
+
+
+SUB = _pair("The subscription was cancelled.", "The subscription could not be cancelled.")
+SEAT = _pair("The seat was changed.", "The seat could not be changed.")
+ADDR = _pair("The delivery address was updated.", "The address could not be updated.")
+PLAN = _pair("The phone plan was switched to the cheaper one.", "The plan could not be switched.")
+REFUND = _pair("The customer was refunded for the damaged item.", "The refund was refused.")
+CARD = _pair("A replacement card was sent.", "No replacement card could be sent.")
+APPT = _pair("The appointment was rescheduled.", "The appointment could not be rescheduled.")
+LOCK = _pair("The account was unlocked.", "The account could not be unlocked.")
+FEE = _pair("The late fee was waived.", "The late fee was not waived.")
+LIMIT = _pair("The card limit was increased.", "The limit could not be raised.")
+FLIGHT = _pair("The flight was changed to an earlier one.", "The flight could not be changed.")
+CLAIM = _pair("The insurance claim was approved.", "The claim was rejected.")
+NAME = _pair("The name on the account was corrected.", "The name could not be corrected.")
+TABLE = _pair("A table was booked.", "No table could be booked.")
+ORDER = _pair("The order was cancelled.", "The order could not be cancelled.")
+TICKETS = _pair("The tickets were sent again.", "The tickets could not be sent.")
+
+
+def _judged(outcomes: Outcomes, *lines: _Line, keywords: tuple[str, ...] = ()) -> str | None:
+    judge = OfflineJudge((OutcomeWords("completed", keywords),))
+    conversation = Conversation(())
+    judgement = None
+    for role, text in lines:
+        conversation = conversation.with_message(Message(text, T0, role))
+        judgement = judge.judge_latest(conversation, outcomes, judgement)
+    assert judgement is not None
+    return judgement.outcome.name if judgement.outcome else None
+
+
+PARAPHRASES: list[tuple[str, Outcomes, str, str, str | None]] = [
+    # (id, outcomes, customer, agent, expected)
+    (
+        "wont-renew",
+        SUB,
+        "Please cancel my subscription.",
+        "Your plan won't renew after this month.",
+        "completed",
+    ),
+    (
+        "no-longer-billed",
+        SUB,
+        "Please cancel my subscription.",
+        "You will no longer be billed from next month.",
+        "completed",
+    ),
+    (
+        "renews-unless",
+        SUB,
+        "Please cancel my subscription.",
+        "It will renew on the 5th unless you cancel before then.",
+        None,
+    ),
+    (
+        "not-possible",
+        SUB,
+        "Please cancel my subscription.",
+        "I'm afraid that isn't possible during the minimum term.",
+        "failed",
+    ),
+    (
+        "moved-you",
+        SEAT,
+        "Can I get a window seat instead?",
+        "I've moved you to 14C, a window seat.",
+        "completed",
+    ),
+    ("now-in", SEAT, "Can I get a window seat instead?", "You're now in 14C.", "completed"),
+    ("all-set", SEAT, "Can I get a window seat instead?", "You're all set.", "completed"),
+    (
+        "all-taken",
+        SEAT,
+        "Can I get a window seat instead?",
+        "I'm afraid the window seats are all taken.",
+        "failed",
+    ),
+    (
+        "can-move-if",
+        SEAT,
+        "Can I get a window seat instead?",
+        "I can move you to 14C if you like.",
+        None,
+    ),
+    (
+        "changed-it",
+        ADDR,
+        "Could you send it to 4 Elm Road instead?",
+        "I've changed it to 4 Elm Road.",
+        "completed",
+    ),
+    (
+        "address-now",
+        ADDR,
+        "Could you send it to 4 Elm Road instead?",
+        "Your delivery address is now 4 Elm Road.",
+        "completed",
+    ),
+    (
+        "cant-redirect",
+        ADDR,
+        "Could you send it to 4 Elm Road instead?",
+        "Sorry, it has already left the depot, so I can't redirect it.",
+        "failed",
+    ),
+    (
+        "updated-plan",
+        PLAN,
+        "Can you move me to the cheaper plan?",
+        "I've updated your plan to Basic.",
+        "completed",
+    ),
+    (
+        "on-basic",
+        PLAN,
+        "Can you move me to the cheaper plan?",
+        "Done, you're on the Basic plan from today.",
+        "completed",
+    ),
+    (
+        "cant-change-plans",
+        PLAN,
+        "Can you move me to the cheaper plan?",
+        "Unfortunately we can't change plans during a contract.",
+        "failed",
+    ),
+    ("plans-can-be", PLAN, "What plans do you have?", "Plans can be changed once a month.", None),
+    (
+        "customers-usually",
+        PLAN,
+        "What plans do you have?",
+        "Customers usually switch plans online.",
+        None,
+    ),
+    (
+        "receive-back",
+        REFUND,
+        "My blender arrived cracked, I want my money back.",
+        "You'll receive $49.99 back on your card within 5 days.",
+        "completed",
+    ),
+    (
+        "refunds-usually",
+        REFUND,
+        "My blender arrived cracked, I want my money back.",
+        "Refunds are usually processed within 5 days of us receiving the item.",
+        None,
+    ),
+    (
+        "nothing-i-can-do",
+        REFUND,
+        "My blender arrived cracked, I want my money back.",
+        "I'm afraid it's past the 30-day window, so there's nothing I can do.",
+        "failed",
+    ),
+    (
+        "once-we-receive",
+        REFUND,
+        "How do refunds work?",
+        "Once we receive the item, we refund the original payment method.",
+        None,
+    ),
+    (
+        "card-on-its-way",
+        CARD,
+        "I lost my debit card, can you send a new one?",
+        "A new card is on its way and should arrive in 3 working days.",
+        "completed",
+    ),
+    (
+        "with-you-in",
+        CARD,
+        "My card is damaged, can I get a new one?",
+        "Of course. A replacement will be with you in 3-5 working days.",
+        "completed",
+    ),
+    (
+        "cant-order-from-chat",
+        CARD,
+        "My card is damaged, can I get a new one?",
+        "I can't order one from chat, please call the number on the back of your card.",
+        "failed",
+    ),
+    (
+        "cards-normally",
+        CARD,
+        "How long does a replacement card take?",
+        "New cards normally arrive within 5 working days.",
+        None,
+    ),
+    (
+        "went-through",
+        APPT,
+        "Can I move my dentist appointment to Friday?",
+        "That went through, see you Friday at 10am.",
+        "completed",
+    ),
+    (
+        "booked-in",
+        APPT,
+        "Can I move my dentist appointment to Friday?",
+        "Sure, you're now booked in for Friday at 10am.",
+        "completed",
+    ),
+    (
+        "slot-offered",
+        APPT,
+        "Can I move my dentist appointment to Friday?",
+        "Friday has a slot at 10am. Would you like it?",
+        None,
+    ),
+    (
+        "sign-in-now",
+        LOCK,
+        "I'm locked out of my account.",
+        "You should be able to sign in now.",
+        "completed",
+    ),
+    (
+        "not-able-over-chat",
+        LOCK,
+        "I'm locked out of my account.",
+        "For security reasons I'm not able to unlock accounts over chat.",
+        "failed",
+    ),
+    (
+        "unlock-automatically",
+        LOCK,
+        "I'm locked out of my account.",
+        "Accounts unlock automatically after 30 minutes.",
+        None,
+    ),
+    (
+        "taken-off",
+        FEE,
+        "Can you take off the late fee? I was in hospital.",
+        "The fee has been taken off your account.",
+        "completed",
+    ),
+    (
+        "fee-stands",
+        FEE,
+        "Can you take off the late fee? I was in hospital.",
+        "I'm sorry, the fee stands, it's in the terms you agreed to.",
+        "failed",
+    ),
+    (
+        "fee-described",
+        FEE,
+        "What is the late fee?",
+        "The late fee is $15 and is added 10 days after the due date.",
+        None,
+    ),
+    (
+        "new-limit",
+        LIMIT,
+        "Can you raise my credit limit to 5000?",
+        "Your new limit is 5000, effective immediately.",
+        "completed",
+    ),
+    (
+        "put-up",
+        LIMIT,
+        "Can you raise my credit limit to 5000?",
+        "I've put your limit up to 5000.",
+        "completed",
+    ),
+    ("limit-is", LIMIT, "What is my credit limit?", "Your limit is 3000.", None),
+    (
+        "instead",
+        FLIGHT,
+        "Can I get on an earlier flight?",
+        "I've put you on the 7:10 instead, same seat.",
+        "completed",
+    ),
+    (
+        "flights-full",
+        FLIGHT,
+        "Can I get on an earlier flight?",
+        "The earlier flights are full, I'm afraid.",
+        "failed",
+    ),
+    (
+        "accepted",
+        CLAIM,
+        "Any news on my claim?",
+        "Good news, your claim has been accepted and we'll pay out $800.",
+        "completed",
+    ),
+    (
+        "not-covered",
+        CLAIM,
+        "Any news on my claim?",
+        "Unfortunately the claim isn't covered by your policy.",
+        "failed",
+    ),
+    (
+        "with-assessor",
+        CLAIM,
+        "Any news on my claim?",
+        "It's still with the assessor, you'll hear by Friday.",
+        None,
+    ),
+    (
+        "fixed-that",
+        NAME,
+        "My surname is misspelled on my account, it's Smyth not Smith.",
+        "Thanks, I've fixed that, it now shows Smyth.",
+        "completed",
+    ),
+    (
+        "need-id-first",
+        NAME,
+        "My surname is misspelled on my account, it's Smyth not Smith.",
+        "I'll need a copy of your ID before I can change it.",
+        None,
+    ),
+    (
+        "nothing-at-8",
+        TABLE,
+        "Table for 2 at 8 please.",
+        "We have nothing at 8 tonight, I'm sorry.",
+        "failed",
+    ),
+    (
+        "terrace-closed",
+        TABLE,
+        "Is the terrace open tonight?",
+        "No, it's closed for a private event, sorry.",
+        None,
+    ),
+    (
+        "order-on-its-way",
+        ORDER,
+        "Can you cancel order 5512?",
+        "Your order is on its way and arrives tomorrow.",
+        None,
+    ),
+    (
+        "resent",
+        TICKETS,
+        "My tickets never arrived.",
+        "I've resent both tickets to your email.",
+        "completed",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("outcomes", "customer", "agent", "expected"),
+    [p[1:] for p in PARAPHRASES],
+    ids=[p[0] for p in PARAPHRASES],
+)
+def test_wording_no_outcome_uses(
+    outcomes: Outcomes, customer: str, agent: str, expected: str | None
+) -> None:
+    assert _judged(outcomes, (C, customer), (A, agent)) == expected
+
+
+def test_a_pressed_request_refused_with_a_bare_no_is_the_failure() -> None:
+    lines = (
+        (C, "Can you waive the delivery charge? The driver was two hours late."),
+        (A, "The charge covers the courier, so it applies to every order."),
+        (C, "Not even once?"),
+        (A, "I'm afraid not."),
+    )
+    assert (
+        _judged(_pair("The delivery charge was waived.", "The charge was not waived."), *lines)
+        == "failed"
+    )
+
+
+def test_all_sorted_with_a_consequence_in_the_negative_is_done() -> None:
+    lines = (
+        (C, "Can I put my gym membership on hold while I recover?"),
+        (A, "Shall I pause it until the end of May?"),
+        (C, "yes please"),
+        (A, "All sorted. No fees will be taken until June."),
+    )
+    outcomes = _pair("The membership was put on hold.", "The membership could not be put on hold.")
+    assert _judged(outcomes, *lines) == "completed"
+
+
+def test_a_general_statement_is_not_the_outcome_but_regret_makes_it_this_chat() -> None:
+    refused = (C, "I want a refund."), (A, "Sorry, refunds can't be issued after 30 days.")
+    policy = (C, "What's your policy?"), (A, "Refunds can't be issued after 30 days.")
+    assert _judged(REFUND, *refused) == "failed"
+    assert _judged(REFUND, *policy) is None
+
+
+def test_a_resent_keyword_matches_but_a_rebooking_is_not_a_booking() -> None:
+    assert redone("sent") == "resent" and redone("rebook") is None
+    assert past_form("resent") and past_form("frozen") and not past_form("renew")
+    assert (
+        _judged(TICKETS, (C, "Hi"), (A, "Your tickets have been resent."), keywords=("sent",))
+        == "completed"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "cue"),
+    [
+        ("Refunds are usually issued within 5 days.", "usually"),
+        ("Spaces can't be reserved in advance.", "spaces can"),
+        ("Parking is $20, and spaces are limited.", "spaces are"),
+        ("Your tickets are on their way.", None),
+        ("Tickets are confirmed.", None),
+        ("You've always paid on time, so I removed it.", None),
+        ("Deposits are returned after inspection, so I can't return it today.", None),
+    ],
+)
+def test_general_statements(text: str, cue: str | None) -> None:
+    assert general_statement(clauses(text)[0]) == cue
+
+
+@pytest.mark.parametrize(
+    ("text", "frame"),
+    [
+        ("Your new card is on its way.", "on its way"),
+        ("The payment went through.", "went through"),
+        ("You'll receive the money within 5 days.", "you will receive"),
+        ("You'll receive it once we get the item back.", None),
+        ("It's not on its way yet.", None),
+        ("Is it on its way?", None),
+    ],
+)
+def test_success_frames(text: str, frame: str | None) -> None:
+    assert success_frame(clauses(text)[0]) == frame
+
+
+def test_arrival_frames_and_what_stays() -> None:
+    assert arrival("on its way") and arrival("you will receive") and not arrival("went through")
+    assert still_stands(clauses("the fee still stands")[0]) == "still stands"
+    assert still_stands(clauses("the fee does not apply")[0]) is None
+
+
+def test_new_states_and_consequences() -> None:
+    cancel = tuple(g for g in GROUPS if g.name == "cancel")
+    assert (
+        negated_opposite(clauses("Your plan won't renew.")[0], cancel, frozenset()) == "not renew"
+    )
+    assert (
+        negated_opposite(clauses("It won't renew if you cancel.")[0], cancel, frozenset()) is None
+    )
+    assert (
+        negated_opposite(clauses("We no longer charge for paper bills.")[0], cancel, frozenset())
+        is None
+    )
+    assert now_state(clauses("You're now in 14C.")[0], frozenset()) == "are now in"
+    assert now_state(clauses("It is now ready.")[0], frozenset()) is None
+    assert changed_to(clauses("Your new PIN has been set.")[0]) == "your new pin has"
+    assert changed_to(clauses("The new plan is $30.")[0]) is None
+    assert can_now(clauses("You can now log in.")[0]) == "you can now"
+    assert can_now(clauses("You can log in now if you reset it.")[0]) is None
+    assert done_instead(clauses("I've put you on the 7:10 instead.")[0]) == "i have put ... instead"
+    assert done_instead(clauses("I can put you on the 7:10 instead.")[0]) is None
