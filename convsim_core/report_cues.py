@@ -16,7 +16,8 @@ _AVAILABLE = frozenset({"available", "availability", "open", "opening", "opening
 _USED_UP = (
     ("fully", "booked"), ("sold", "out"), ("none", "left"), ("no", "longer"),
     ("booked", "up"), ("no", "more"), ("nothing", "left"), ("is", "taken"), ("are", "taken"),
-    ("already", "taken"), ("all", "taken"), ("are", "full"), ("is", "full"), ("all", "full"), ("all", "gone"), ("run", "out"), ("ran", "out"),
+    ("already", "taken"), ("all", "taken"), ("are", "full"), ("is", "full"), ("all", "full"),
+    ("all", "gone"), ("run", "out"), ("ran", "out"),
 )  # fmt: skip
 
 

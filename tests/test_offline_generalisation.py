@@ -12,10 +12,11 @@ from convsim_core.frames import arrival, still_stands, success_frame
 from convsim_core.generic import general_statement
 from convsim_core.language import clauses
 from convsim_core.lexicon import GROUPS, past_form, redone
-from convsim_core.models import Conversation, Message, Outcome, Outcomes, ParticipantRole
-from convsim_core.offline_judge import OfflineJudge, OutcomeWords
+from convsim_core.models import Outcome, Outcomes, ParticipantRole
+from convsim_core.offline_judge import OutcomeWords
 from convsim_core.report_cues import can_now, changed_to, done_instead
 from convsim_core.state_change import negated_opposite, now_state
+from tests.support.judged import judged
 
 A, C = ParticipantRole.AGENT, ParticipantRole.CUSTOMER
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
@@ -45,14 +46,7 @@ TICKETS = _pair("The tickets were sent again.", "The tickets could not be sent."
 
 
 def _judged(outcomes: Outcomes, *lines: _Line, keywords: tuple[str, ...] = ()) -> str | None:
-    judge = OfflineJudge((OutcomeWords("completed", keywords),))
-    conversation = Conversation(())
-    judgement = None
-    for role, text in lines:
-        conversation = conversation.with_message(Message(text, T0, role))
-        judgement = judge.judge_latest(conversation, outcomes, judgement)
-    assert judgement is not None
-    return judgement.outcome.name if judgement.outcome else None
+    return judged(outcomes, *lines, words=(OutcomeWords("completed", keywords),))
 
 
 PARAPHRASES: list[tuple[str, Outcomes, str, str, str | None]] = [
