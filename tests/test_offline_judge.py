@@ -135,14 +135,7 @@ REQUEST_WORDS = (OutcomeWords("done", (), A), OutcomeWords("failed", (), A))
 
 
 def _judge_request(*lines: tuple[ParticipantRole, str]) -> str | None:
-    judge = OfflineJudge(REQUEST_WORDS)
-    conversation = Conversation(())
-    judgement = None
-    for role, text in lines:
-        conversation = conversation.with_message(Message(text, T0, role))
-        judgement = judge.judge_latest(conversation, REQUEST_OUTCOMES, judgement)
-    assert judgement is not None
-    return judgement.outcome.name if judgement.outcome else None
+    return judged(REQUEST_OUTCOMES, *lines, words=REQUEST_WORDS)
 
 
 @pytest.mark.parametrize(
