@@ -59,6 +59,8 @@ GROUPS: tuple[Group, ...] = (
                     "taken off", "remove", "drop the")),
     Group("increase", ("increase", "raise", "raised", "put up", "bump up", "higher", "boost")),
     Group("decrease", ("decrease", "reduce", "lower", "bring down", "brought down")),
+    Group("compensate", ("compensate", "compensation", "credit", "credited", "goodwill",
+                         "voucher")),
     Group("request", ("request",)),
     Group("escalate", ("supervisor", "manager", "escalate", "transfer you", "transferring you",
                        "connect you", "connecting you", "hand you over", "put you through",

@@ -237,8 +237,12 @@ def read_message(
     # "I can't log in", "I have no roaming set up": a customer describing the problem, not
     # the agent failing (unless the outcome is the customer's to report).
     own_situation = sender is ParticipantRole.CUSTOMER
-    apologised: str | None = None
-    for position, clause in enumerate(clauses(text)):
+    parts = clauses(text)
+    # "Extensions must be bought within 30 days, and yours is past that. Sorry.": an apology
+    # at the end governs the bad news before it, as one at the start does.
+    trailing = bad_news_lead(parts[-1]) if len(parts) > 1 else None
+    apologised: str | None = trailing if trailing in REGRET_WORDS else None
+    for position, clause in enumerate(parts):
         best: Reading | None = None
         refusals: list[tuple[OutcomeSense, Reading]] = []
         grams = ngrams(clause.stems)
@@ -275,7 +279,7 @@ def read_message(
             hit is not None and best.outcome.name in failures and hit.outcome.name not in failures
         ):
             hit = best  # later clauses win, but a failure does not undo a success
-        apologised = bad_news_lead(clause)
+        apologised = bad_news_lead(clause) or (trailing if trailing in REGRET_WORDS else None)
     return hit, miss
 
 
@@ -566,6 +570,10 @@ def _concept(
             return Reading(sense.outcome, score - 0.3, clause.shown, evidence, f'"{condition}"')
         if negation is None:
             return Reading(sense.outcome, score - 0.3, clause.shown, evidence, "not negated")
+        if "yet" in clause.words:  # "the refund hasn't been issued yet": still to come
+            return Reading(
+                sense.outcome, score - 0.3, clause.shown, evidence, 'not done yet ("yet")'
+            )
         if clause.words and clause.words[0] in _ASKING:
             return Reading(sense.outcome, score - 0.2, clause.shown, evidence, "asked, not told")
         return Reading(sense.outcome, score, clause.shown, evidence)
@@ -726,6 +734,9 @@ def _reports_refusal(
     gone = unavailable(clause)
     if gone is not None and (regret is not None or confirmed):
         return f"{regret} ... {gone}" if regret else gone
+    barred = _barred(ws) if regret is not None or confirmed else None
+    if barred is not None:
+        return f"{regret} ... {barred}" if regret else barred
     outright = _failed_outright(ws)
     if outright is not None:
         return f"{regret} ... {outright}" if regret else outright
@@ -763,6 +774,22 @@ _NOTHING_I_CAN = frozenset((who, can) for who in ("i", "we") for can in ("can", 
 
 
 _CAN_NOT = frozenset({"can", "could"})
+_BARS = frozenset({"outside", "against", "beyond"})
+_RULES = frozenset({"policy", "policies", "terms", "rules", "conditions", "remit"})
+_LATE = (("too", "late"), ("is", "past"), ("are", "past"), ("has", "expired"), ("have", "expired"))
+
+
+def _barred(ws: Sequence[str]) -> str | None:
+    """A rule or a deadline stands in the way: "that's outside our policy", "it's against
+    our terms", "yours is past that", "the offer has expired", "it's too late to change"."""
+    for index, word in enumerate(ws):
+        if word in _BARS and not _RULES.isdisjoint(ws[index + 1 : index + 4]):
+            return " ".join(ws[index : index + 3])
+        if tuple(ws[index : index + 2]) in _LATE:
+            return " ".join(ws[index : index + 2])
+    return None
+
+
 _PENDING = frozenset({"yet", "still", "until", "once", "if", "when", "unless"})
 
 

@@ -112,6 +112,29 @@ _DONE_VERBS: tuple[tuple[str, ...], ...] = (
     ("sorted",), ("sorted", "out"), ("done",), ("handled",), ("processed",), ("actioned",),
     ("completed",), ("taken", "care", "of"), ("dealt", "with"),
 )  # fmt: skip
+_IT_HAS_BEEN = frozenset(
+    (pronoun, aux, "been") for pronoun in ("it", "that", "this") for aux in ("is", "has")
+)
+_DONE_PARTICIPLES = frozenset(
+    {"actioned", "processed", "done", "sorted", "completed", "handled", "approved", "issued",
+     "sent", "fixed", "resolved", "arranged", "booked", "confirmed", "submitted"}
+)  # fmt: skip
+_REFERENCE = frozenset({"reference", "confirmation", "booking", "ticket", "order", "case"})
+
+
+def _reference(clause: Clause) -> str | None:
+    """A reference handed over for what was asked: "Your reference is ENG-4410", "your
+    confirmation number is 55120". A person gets one once the thing is booked or logged."""
+    ws = clause.words
+    if clause.is_offer or ws[:1] != ("your",) or ws[1:2] == ("new",):
+        return None
+    for index in range(1, min(len(ws) - 1, 4)):
+        if ws[index] in ("reference", "number", "code") and ws[index + 1] == "is":
+            if ws[1] in _REFERENCE or ws[index] == "reference":
+                return " ".join(ws[: index + 2])
+    return None
+
+
 _ANAPHORA = frozenset({"that", "it", "this", "everything", "those", "them", "all"})
 
 
@@ -128,7 +151,9 @@ def completion(clause: Clause) -> str | None:
         size = len(phrase)
         if ws[:size] == phrase and (size == len(ws) or clause.segments[size] != 0):
             return " ".join(phrase)
-    new = changed_to(clause) or can_now(clause) or done_instead(clause)
+    new = changed_to(clause) or can_now(clause) or done_instead(clause) or _reference(clause)
+    if new is None and ws[:3] in _IT_HAS_BEEN and ws[3:4] and ws[3] in _DONE_PARTICIPLES:
+        new = " ".join(ws[:4])  # "It's been actioned", "that has been sorted"
     if new is not None:
         return new
     if ws[:1] not in (("i",), ("we",)) or clause.is_offer:
@@ -147,6 +172,11 @@ def completion(clause: Clause) -> str | None:
 
 
 _NOW_BE = frozenset({"is", "are"})
+_ATTRIBUTE = frozenset(
+    {"date", "time", "day", "address", "number", "limit", "balance", "seat", "password", "pin"}
+)
+"""What a change sets, so "the new end date is 3 May" reports the change ("the new plan is
+$30" describes a product)."""
 _WILL_BE = (("will", "be"), ("has", "been"), ("have", "been"))
 
 
@@ -156,7 +186,10 @@ def changed_to(clause: Clause) -> str | None:
     another one, so the change asked for was made. Never negated or asked; not "the new
     plan is $30", which describes a product."""
     ws = clause.words
-    if clause.is_offer or ws[:2] != ("your", "new"):
+    opening = ws[:2] == ("your", "new") or (
+        ws[:2] == ("the", "new") and _ATTRIBUTE.intersection(ws[2:4])
+    )
+    if clause.is_offer or not opening:
         return None
     for index in range(3, min(len(ws), 7)):
         word = ws[index]

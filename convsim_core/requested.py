@@ -46,7 +46,8 @@ def asked_request(messages: Sequence[Message], senses: Sequence[OutcomeSense]) -
         return NOTHING_ASKED
     text = messages[index].content
     asks = asks_for_something(text) or _presses(messages, index)
-    if not asks and not (index == 0 and states_a_problem(text)):
+    status = not asks and asks_after(text)
+    if not asks and not status and not (index == 0 and states_a_problem(text)):
         return NOTHING_ASKED
     failures: set[str] = set()
     successes: set[str] = set()
@@ -56,6 +57,10 @@ def asked_request(messages: Sequence[Message], senses: Sequence[OutcomeSense]) -
         if customer_spoke_of(sense, messages[: index + 1]):
             (failures if sense.failure else successes).add(sense.outcome.name)
     mine = [s for s in senses if s.said_by is None or s.said_by is agent]
+    if status:
+        # "Where's my refund?" asks how it stands: "It's been actioned" answers it; a
+        # refusal is not read from a status answer.
+        return Accepted(index, frozenset(), frozenset(successes)) if successes else NOTHING_ASKED
     failures |= counterparts(successes, mine)
     if not failures and not successes:
         successes, failures = _the_pair(mine)
@@ -155,3 +160,16 @@ def states_a_problem(text: str) -> bool:
     account", "My parcel never arrived", "I lost my card". Only the opening message: later,
     a customer's "it's not working" reports on what the agent tried."""
     return bool(_PROBLEM.search(normalise(text)))
+
+
+_STATUS = re.compile(
+    r"\b(?:where|when)(?: is| are)? (?:my|the|our)\b|\bany (?:news|update|updates)\b"
+    r"|\bwhat is happening with\b|\bhas (?:my|the) \w+ (?:been|gone)\b"
+)
+
+
+@functools.lru_cache(maxsize=4096)
+def asks_after(text: str) -> bool:
+    """ "Where's my refund?", "Any news on my claim?": the customer asks how their request
+    stands, so "It's been actioned" answers it."""
+    return "?" in text and bool(_STATUS.search(normalise(text)))

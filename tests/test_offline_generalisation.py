@@ -42,6 +42,11 @@ CLAIM = _pair("The insurance claim was approved.", "The claim was rejected.")
 NAME = _pair("The name on the account was corrected.", "The name could not be corrected.")
 TABLE = _pair("A table was booked.", "No table could be booked.")
 ORDER = _pair("The order was cancelled.", "The order could not be cancelled.")
+COMP = _pair("The customer was given compensation for the delay.", "No compensation was given.")
+VISIT = _pair("An engineer visit was booked.", "No engineer visit could be booked.")
+ROOM = _pair("The room was upgraded.", "The room could not be upgraded.")
+PAID_BACK = _pair("The customer was refunded.", "The refund was refused.")
+WARRANTY = _pair("The warranty was extended.", "The warranty could not be extended.")
 TICKETS = _pair("The tickets were sent again.", "The tickets could not be sent.")
 
 
@@ -354,6 +359,125 @@ PARAPHRASES: list[tuple[str, Outcomes, str, str, str | None]] = [
         ORDER,
         "Can you cancel order 5512?",
         "Your order is on its way and arrives tomorrow.",
+        None,
+    ),
+    (
+        "credited",
+        COMP,
+        "My train was 2 hours late, I want compensation.",
+        "I've credited £20 to your account for the delay.",
+        "completed",
+    ),
+    (
+        "unable-to-offer",
+        COMP,
+        "My train was 2 hours late, I want compensation.",
+        "Unfortunately we're unable to offer compensation for delays under 3 hours.",
+        "failed",
+    ),
+    (
+        "logged-claim",
+        COMP,
+        "My train was 2 hours late, I want compensation.",
+        "I've logged your claim; the team will review it within 10 days.",
+        None,
+    ),
+    (
+        "outside-policy",
+        COMP,
+        "My train was 2 hours late, I want compensation.",
+        "That's outside our policy, I'm afraid.",
+        "failed",
+    ),
+    (
+        "engineer-booked",
+        VISIT,
+        "My boiler stopped working.",
+        "An engineer is booked for Tuesday between 8 and 12.",
+        "completed",
+    ),
+    (
+        "reference",
+        VISIT,
+        "My boiler stopped working.",
+        "Your reference is ENG-4410, the engineer will come Tuesday morning.",
+        "completed",
+    ),
+    (
+        "system-wont-let-me",
+        VISIT,
+        "My boiler stopped working.",
+        "I'd love to help but our system won't let me book a visit until the fault is confirmed.",
+        "failed",
+    ),
+    (
+        "tried-resetting",
+        VISIT,
+        "My boiler stopped working.",
+        "Have you tried resetting it? There's a red button on the front.",
+        None,
+    ),
+    (
+        "upgraded-you",
+        ROOM,
+        "Any chance of a room upgrade? It's our anniversary.",
+        "Happy anniversary! I've upgraded you to a sea-view suite.",
+        "completed",
+    ),
+    (
+        "dont-offer",
+        ROOM,
+        "Any chance of a room upgrade? It's our anniversary.",
+        "We don't offer upgrades on prepaid rates, sorry.",
+        "failed",
+    ),
+    (
+        "let-me-check",
+        ROOM,
+        "Any chance of a room upgrade? It's our anniversary.",
+        "Let me check with the front desk what's free tonight.",
+        None,
+    ),
+    (
+        "been-actioned",
+        PAID_BACK,
+        "I returned the shoes last week, where's my refund?",
+        "It's been actioned today, you'll see it in 2-3 days.",
+        "completed",
+    ),
+    (
+        "not-yet",
+        PAID_BACK,
+        "I returned the shoes last week, where's my refund?",
+        "We haven't received the parcel yet, so the refund hasn't been issued.",
+        None,
+    ),
+    (
+        "passed-on",
+        PAID_BACK,
+        "I returned the shoes last week, where's my refund?",
+        "I've passed this to our returns team who will be in touch.",
+        None,
+    ),
+    (
+        "new-end-date",
+        WARRANTY,
+        "Can I extend the warranty on my laptop?",
+        "Yes, I've added two more years; the new end date is 3 May 2028.",
+        "completed",
+    ),
+    (
+        "sorry-at-the-end",
+        WARRANTY,
+        "Can I extend the warranty on my laptop?",
+        "Extensions have to be bought within 30 days of purchase, and yours is past that. Sorry.",
+        "failed",
+    ),
+    (
+        "extensions-cost",
+        WARRANTY,
+        "Can I extend the warranty on my laptop?",
+        "Extensions cost $79 a year, up to three years.",
         None,
     ),
     (
