@@ -129,9 +129,9 @@ def _reference(clause: Clause) -> str | None:
     if clause.is_offer or ws[:1] != ("your",) or ws[1:2] == ("new",):
         return None
     for index in range(1, min(len(ws) - 1, 4)):
-        if ws[index] in ("reference", "number", "code") and ws[index + 1] == "is":
-            if ws[1] in _REFERENCE or ws[index] == "reference":
-                return " ".join(ws[: index + 2])
+        named = ws[index] in ("reference", "number", "code") and ws[index + 1] == "is"
+        if named and (ws[1] in _REFERENCE or ws[index] == "reference"):
+            return " ".join(ws[: index + 2])
     return None
 
 
