@@ -58,7 +58,8 @@ GROUPS: tuple[Group, ...] = (
     Group("waive", ("waive", "waiver", "write off", "written off", "wipe", "take off",
                     "taken off", "remove", "drop the")),
     Group("increase", ("increase", "raise", "raised", "put up", "bump up", "higher", "boost")),
-    Group("decrease", ("decrease", "reduce", "lower", "bring down", "brought down")),
+    Group("decrease", ("decrease", "reduce", "lower", "bring down", "brought down", "discount",
+                       "taken off", "knocked off")),
     Group("compensate", ("compensate", "compensation", "credit", "credited", "goodwill",
                          "voucher")),
     Group("request", ("request",)),
@@ -106,7 +107,7 @@ ATTEMPT_VERBS = frozenset({"tried", "attempted"})
 
 IRREGULAR_PAST = frozenset(
     {"made", "sent", "paid", "bought", "set", "done", "gone", "went", "got", "given", "taken",
-     "put", "held", "sold", "found", "moved", "sorted", "frozen"}
+     "put", "held", "sold", "found", "moved", "sorted", "frozen", "reset", "cut", "shut"}
 )  # fmt: skip
 
 

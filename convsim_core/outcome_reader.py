@@ -20,6 +20,7 @@ Every decision keeps the clause and why, and the best rejected candidate is kept
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
@@ -387,6 +388,19 @@ def _keyword(clause: Clause, sense: OutcomeSense, grams: set[tuple[str, ...]]) -
     return found
 
 
+_DOCUMENTS = frozenset(
+    {"link", "request", "form", "code", "page", "option", "process", "policy", "instructions",
+     "button", "email", "application", "ticket", "number", "window", "fee"}
+)  # fmt: skip
+"""Nouns a request word only modifies: a "reset link" or a "refund request" is not a reset
+or a refund."""
+
+
+def _names_a_document(clause: Clause, after: int) -> bool:
+    """Whether the word after a group phrase makes it a modifier ("a reset link")."""
+    return after < len(clause.words) and clause.words[after] in _DOCUMENTS
+
+
 _PARTICLES = frozenset({"on", "off", "out", "up", "back", "down", "over"})
 
 
@@ -491,6 +505,7 @@ def _concept(
             if len(phrase) == 2 and phrase[1] in _PARTICLES and {phrase[:1], phrase[1:]} <= grams
             for start in _phrasal(clause, phrase)
         ]
+        found = [f for f in found if not _names_a_document(clause, f[0] + len(f[1]))]
         if found:
             # A word may occur twice; a failure reads the negated occurrence, a success the
             # other ("only refunded within 14 days, so I am not able to refund it").
@@ -735,6 +750,8 @@ def _reports_refusal(
     if gone is not None and (regret is not None or confirmed):
         return f"{regret} ... {gone}" if regret else gone
     barred = _barred(ws) if regret is not None or confirmed else None
+    if barred is None and regret is not None and ("can", "only") in itertools.pairwise(ws):
+        barred = "can only"  # "bags can only be added at the airport, sorry"
     if barred is not None:
         return f"{regret} ... {barred}" if regret else barred
     outright = _failed_outright(ws)

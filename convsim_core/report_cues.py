@@ -117,8 +117,11 @@ _IT_HAS_BEEN = frozenset(
 )
 _DONE_PARTICIPLES = frozenset(
     {"actioned", "processed", "done", "sorted", "completed", "handled", "approved", "issued",
-     "sent", "fixed", "resolved", "arranged", "booked", "confirmed", "submitted"}
+     "sent", "fixed", "resolved", "arranged", "booked", "confirmed", "submitted", "added",
+     "changed", "cancelled", "canceled", "moved", "updated", "applied", "removed", "switched",
+     "extended", "renewed", "refunded", "waived", "reset", "unlocked", "activated", "enabled"}
 )  # fmt: skip
+_THAT_IS = frozenset((pronoun, "is") for pronoun in ("it", "that", "this"))
 _REFERENCE = frozenset({"reference", "confirmation", "booking", "ticket", "order", "case"})
 
 
@@ -154,6 +157,9 @@ def completion(clause: Clause) -> str | None:
     new = changed_to(clause) or can_now(clause) or done_instead(clause) or _reference(clause)
     if new is None and ws[:3] in _IT_HAS_BEEN and ws[3:4] and ws[3] in _DONE_PARTICIPLES:
         new = " ".join(ws[:4])  # "It's been actioned", "that has been sorted"
+    bare = ws[:2] in _THAT_IS and len(ws) >= 3 and ws[2] in _DONE_PARTICIPLES
+    if new is None and bare and (len(ws) == 3 or clause.segments[3] != 0):
+        new = " ".join(ws[:3])  # "That's added.", "It's cancelled, ..."
     if new is not None:
         return new
     if ws[:1] not in (("i",), ("we",)) or clause.is_offer:

@@ -69,10 +69,12 @@ def now_state(clause: Clause, things: frozenset[str]) -> str | None:
     if clause.is_offer or not {"if", "unless", "once", "when"}.isdisjoint(ws):
         return None
     for index in range(1, len(ws) - 1):
-        if ws[index] != "now" or ws[index - 1] not in ("is", "are"):
+        if ws[index] != "now" or ws[index - 1] not in ("is", "are", "will"):
             continue
-        if ws[index + 1] not in _NEW_STATE or clause.negated_at(index):
+        if clause.negated_at(index) is not None:
             continue
+        if ws[index - 1] != "will" and ws[index + 1] not in _NEW_STATE:
+            continue  # "it will now arrive on Saturday" changed; "it is now ready" did not
         subject = ws[max(0, index - 4) : index - 1]
         named = clause.stems[max(0, index - 4) : index - 1]
         if (subject[-1:] and subject[-1] in _NOW_SUBJECTS) or not things.isdisjoint(named):

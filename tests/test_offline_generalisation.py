@@ -47,6 +47,12 @@ VISIT = _pair("An engineer visit was booked.", "No engineer visit could be booke
 ROOM = _pair("The room was upgraded.", "The room could not be upgraded.")
 PAID_BACK = _pair("The customer was refunded.", "The refund was refused.")
 WARRANTY = _pair("The warranty was extended.", "The warranty could not be extended.")
+DELIVERY = _pair(
+    "The delivery was rescheduled to Saturday.", "The delivery could not be rescheduled."
+)
+PASSWORD = _pair("The password was reset.", "The password could not be reset.")
+BAG = _pair("An extra bag was added to the booking.", "No bag could be added.")
+DISCOUNT = _pair("A discount was applied to the bill.", "No discount was applied.")
 TICKETS = _pair("The tickets were sent again.", "The tickets could not be sent.")
 
 
@@ -478,6 +484,97 @@ PARAPHRASES: list[tuple[str, Outcomes, str, str, str | None]] = [
         WARRANTY,
         "Can I extend the warranty on my laptop?",
         "Extensions cost $79 a year, up to three years.",
+        None,
+    ),
+    (
+        "saturday-only-some",
+        DELIVERY,
+        "Can my parcel come on Saturday instead?",
+        "Saturday deliveries are only available in some postcodes.",
+        None,
+    ),
+    (
+        "will-now-arrive",
+        DELIVERY,
+        "Can my parcel come on Saturday instead?",
+        "Good news, it'll now arrive on Saturday between 9 and 1.",
+        "completed",
+    ),
+    (
+        "postcode-not-covered",
+        DELIVERY,
+        "Can my parcel come on Saturday instead?",
+        "Your postcode isn't covered for Saturday deliveries, I'm sorry.",
+        "failed",
+    ),
+    (
+        "reset-link",
+        PASSWORD,
+        "I forgot my password.",
+        "I've sent a reset link to your email, it's valid for 30 minutes.",
+        None,
+    ),
+    (
+        "has-been-reset",
+        PASSWORD,
+        "I forgot my password.",
+        "Your password has been reset, the temporary one is in your inbox.",
+        "completed",
+    ),
+    (
+        "cant-reset-here",
+        PASSWORD,
+        "I forgot my password.",
+        "For security I can't reset it here; please use the 'Forgot password' page.",
+        "failed",
+    ),
+    (
+        "bags-cost",
+        BAG,
+        "Can I add a bag to my flight?",
+        "Bags are $35 each way if added online.",
+        None,
+    ),
+    (
+        "thats-added",
+        BAG,
+        "Can I add a bag to my flight?",
+        "That's added: one 23kg bag on both flights, $70 charged to your card.",
+        "completed",
+    ),
+    (
+        "only-at-airport",
+        BAG,
+        "Can I add a bag to my flight?",
+        "The flight is within 24 hours so bags can only be added at the airport, sorry.",
+        "failed",
+    ),
+    (
+        "students-get",
+        DISCOUNT,
+        "Do you do student discounts?",
+        "Yes, students get 10% off with a valid card.",
+        None,
+    ),
+    (
+        "taken-off-bill",
+        DISCOUNT,
+        "Can I get the student discount? Here's my card number 5521.",
+        "Thanks, 10% has been taken off your bill.",
+        "completed",
+    ),
+    (
+        "card-expired",
+        DISCOUNT,
+        "Can I get the student discount? Here's my card number 5521.",
+        "That card has expired, so I can't apply the discount, sorry.",
+        "failed",
+    ),
+    (
+        "need-to-see-card",
+        DISCOUNT,
+        "Can I get the student discount?",
+        "Sure, I just need to see your student card first.",
         None,
     ),
     (
