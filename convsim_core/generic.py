@@ -16,7 +16,7 @@ recognises the general sentence; whether it matters is for the outcome reader to
 from __future__ import annotations
 
 from convsim_core.language import Clause
-from convsim_core.lexicon import RESULT_WORDS
+from convsim_core.lexicon import RESULT_WORDS, past_form
 
 HABITUAL = frozenset(
     {"usually", "normally", "typically", "generally", "always", "often", "sometimes", "rarely"}
@@ -53,11 +53,29 @@ def general_statement(clause: Clause) -> str | None:
             position += 1
         if position + 1 >= len(ws) or clause.segments[position + 1] != clause.segments[start]:
             continue
-        noun, verb = ws[position], ws[position + 1]
-        following = ws[position + 2] if position + 2 < len(ws) else ""
-        if _bare_plural(noun) and verb in _PRESENT and following not in RESULT_WORDS:
-            return f"{noun} {verb}"  # not "tickets are confirmed": a result reached
+        noun = ws[position]
+        if not _bare_plural(noun):
+            continue
+        verb = position + 1
+        # "classes cancelled by us are refunded": a participle phrase may qualify the noun
+        while verb < len(ws) and verb - position <= 4 and _qualifies(ws[verb]):
+            verb += 1
+        if verb >= len(ws) or clause.segments[verb] != clause.segments[position]:
+            continue
+        following = ws[verb + 1] if verb + 1 < len(ws) else ""
+        if ws[verb] in _PRESENT and following not in RESULT_WORDS:
+            return f"{noun} {ws[verb]}"  # not "tickets are confirmed": a result reached
     return None
+
+
+_QUALIFIERS = frozenset(
+    {"by", "in", "on", "from", "with", "for", "at", "of", "us", "them", "online"}
+)
+
+
+def _qualifies(word: str) -> bool:
+    """A word of a phrase after a noun that qualifies it ("cancelled by us", "bought online")."""
+    return word in _QUALIFIERS or past_form(word)
 
 
 def _segment_starts(clause: Clause) -> list[int]:

@@ -107,6 +107,9 @@ _DONE_OPENINGS: tuple[tuple[str, ...], ...] = (
     ("you", "are", "all", "sorted"), ("that", "went", "through"), ("it", "went", "through"),
     ("that", "has", "gone", "through"), ("it", "has", "gone", "through"),
     ("that", "is", "all", "done"), ("that", "is", "taken", "care", "of"),
+    ("it", "is", "live"), ("it", "is", "live", "now"), ("it", "is", "active"),
+    ("it", "is", "active", "now"), ("it", "is", "working", "now"), ("it", "is", "now", "live"),
+    ("it", "is", "now", "active"), ("it", "is", "now", "working"),
 )  # fmt: skip
 _DONE_VERBS: tuple[tuple[str, ...], ...] = (
     ("sorted",), ("sorted", "out"), ("done",), ("handled",), ("processed",), ("actioned",),
@@ -186,17 +189,38 @@ $30" describes a product)."""
 _WILL_BE = (("will", "be"), ("has", "been"), ("have", "been"))
 
 
+_ACKNOWLEDGING = frozenset(
+    {"sure", "yes", "ok", "okay", "great", "perfect", "right", "thanks", "thank", "you", "done"}
+)
+
+
+def _acknowledged(clause: Clause) -> int:
+    """Where the clause's report starts after an opening acknowledgement ("Sure, your new
+    date is ...", "No problem, ..." reads as "sure")."""
+    first = [w for w, n in zip(clause.words, clause.segments, strict=True) if n == 0]
+    if first and len(first) < len(clause.words) and all(w in _ACKNOWLEDGING for w in first):
+        return len(first)
+    return 0
+
+
 def changed_to(clause: Clause) -> str | None:
     """A change reported by its new state: "Your new return date is Thursday", "your new
-    plan will be active tomorrow", "your new PIN has been set". The customer's thing is now
-    another one, so the change asked for was made. Never negated or asked; not "the new
-    plan is $30", which describes a product."""
-    ws = clause.words
-    opening = ws[:2] == ("your", "new") or (
-        ws[:2] == ("the", "new") and _ATTRIBUTE.intersection(ws[2:4])
-    )
-    if clause.is_offer or not opening:
+    plan will be active tomorrow", "your new PIN has been set", after an acknowledgement too
+    ("Sure, your new check-in date is the 21st"). The customer's thing is now another one, so
+    the change asked for was made. Never negated or asked; not "the new plan is $30", which
+    describes a product."""
+    start = _acknowledged(clause)
+    ws = clause.words[start:]
+    the_new = ws[:2] == ("the", "new") and bool(_ATTRIBUTE.intersection(ws[2:4]))
+    if clause.is_offer or not (ws[:2] == ("your", "new") or the_new):
         return None
+    for index in range(3, min(len(ws), 7)):
+        at = start + index
+        if clause.segments[at] != clause.segments[start] or clause.negated_at(at):
+            return None
+        if ws[index] in _NOW_BE or tuple(ws[index : index + 2]) in _WILL_BE:
+            return " ".join(ws[: index + 1])
+    return None
     for index in range(3, min(len(ws), 7)):
         word = ws[index]
         if clause.segments[index] != 0 or clause.negated_at(index):

@@ -53,6 +53,11 @@ DELIVERY = _pair(
 PASSWORD = _pair("The password was reset.", "The password could not be reset.")
 BAG = _pair("An extra bag was added to the booking.", "No bag could be added.")
 DISCOUNT = _pair("A discount was applied to the bill.", "No discount was applied.")
+CLASS_REFUND = _pair(
+    "The customer got their money back for the cancelled class.", "No refund was given."
+)
+SIM = _pair("The SIM card was activated.", "The SIM could not be activated.")
+STAY = _pair("The hotel booking was moved to new dates.", "The booking could not be moved.")
 TICKETS = _pair("The tickets were sent again.", "The tickets could not be sent.")
 
 
@@ -575,6 +580,76 @@ PARAPHRASES: list[tuple[str, Outcomes, str, str, str | None]] = [
         DISCOUNT,
         "Can I get the student discount?",
         "Sure, I just need to see your student card first.",
+        None,
+    ),
+    (
+        "put-back-on-card",
+        CLASS_REFUND,
+        "My yoga class was cancelled, can I get my money back?",
+        "Okay, I've put the $18 back on your card.",
+        "completed",
+    ),
+    (
+        "classes-cancelled-by-us",
+        CLASS_REFUND,
+        "My yoga class was cancelled, can I get my money back?",
+        "Classes cancelled by us are refunded automatically within 5 days.",
+        None,
+    ),
+    (
+        "no-refund-due",
+        CLASS_REFUND,
+        "My yoga class was cancelled, can I get my money back?",
+        "I checked and the class wasn't cancelled, it was moved to 7pm, so there's no refund due. Sorry!",
+        "failed",
+    ),
+    (
+        "activated-now",
+        SIM,
+        "My new SIM isn't working.",
+        "I've activated it now, restart your phone and it should connect.",
+        "completed",
+    ),
+    (
+        "live-now",
+        SIM,
+        "My new SIM isn't working.",
+        "It's live now, give it 10 minutes.",
+        "completed",
+    ),
+    (
+        "read-me-the-number",
+        SIM,
+        "My new SIM isn't working.",
+        "Can you read me the 19-digit number on the back?",
+        None,
+    ),
+    (
+        "reported-stolen",
+        SIM,
+        "My new SIM isn't working.",
+        "That SIM was reported stolen, so we can't activate it. I'm sorry.",
+        "failed",
+    ),
+    (
+        "new-check-in",
+        STAY,
+        "Can I push my stay back a week?",
+        "No problem, your new check-in date is the 21st.",
+        "completed",
+    ),
+    (
+        "non-refundable-rate",
+        STAY,
+        "Can I push my stay back a week?",
+        "Your rate is non-refundable, so the dates can't be changed, I'm afraid.",
+        "failed",
+    ),
+    (
+        "shall-i-go-ahead",
+        STAY,
+        "Can I push my stay back a week?",
+        "The week after is $40 more per night. Shall I go ahead?",
         None,
     ),
     (
