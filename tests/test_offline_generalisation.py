@@ -600,7 +600,7 @@ PARAPHRASES: list[tuple[str, Outcomes, str, str, str | None]] = [
         "no-refund-due",
         CLASS_REFUND,
         "My yoga class was cancelled, can I get my money back?",
-        "I checked and the class wasn't cancelled, it was moved to 7pm, so there's no refund due. Sorry!",
+        "I checked and the class was not cancelled but moved to 7pm, so no refund is due. Sorry!",
         "failed",
     ),
     (
