@@ -42,7 +42,7 @@ from convsim_core.termination import Termination
 _HERE = Path(__file__).resolve().parent.parent / "tests" / "data"
 DATA = _HERE / "support_dialogues.jsonl"
 FRESH = _HERE / "support_dialogues_fresh.jsonl"
-"""45 more, only ever measured: never a miss shown, never a rule changed for them."""
+"""45 more: only measured until session 3, development data since (their misses were read)."""
 _ROLE = {"customer": ParticipantRole.CUSTOMER, "agent": ParticipantRole.AGENT}
 
 
