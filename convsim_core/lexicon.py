@@ -34,7 +34,8 @@ class Group:
 
 GROUPS: tuple[Group, ...] = (
     Group("book", ("book", "booking", "reserve", "reservation", "schedule", "appointment",
-                   "table", "seat", "ticket", "slot")),
+                   "table", "seat", "ticket", "slot", "held for you", "on hold for you")),
+    Group("add", ("add", "added", "top up", "topped up", "booster", "add-on")),
     Group("buy", ("buy", "purchase", "order", "checkout", "check out")),
     Group("pay", ("pay", "payment", "paid")),
     Group("transfer", ("transfer", "wire", "send money", "sent money")),

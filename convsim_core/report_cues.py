@@ -71,6 +71,8 @@ def unavailable(clause: Clause) -> str | None:
     for index, word in enumerate(ws):
         if word == "unavailable":
             return word
+        if word == "left" and "no" in ws[max(0, index - 3) : index]:
+            return "no ... left"  # "there are no cars left"
         if word in _AVAILABLE and (negator := clause.negated_at(index)) in ("not", "no"):
             return f"{negator} ... {word}"
     return None

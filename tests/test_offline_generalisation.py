@@ -58,6 +58,13 @@ CLASS_REFUND = _pair(
 )
 SIM = _pair("The SIM card was activated.", "The SIM could not be activated.")
 STAY = _pair("The hotel booking was moved to new dates.", "The booking could not be moved.")
+GIFT = _pair("The gift card balance was restored.", "The balance could not be restored.")
+MEAL = _pair(
+    "The missing item from the food order was refunded.", "No refund was given for the item."
+)
+VISA = _pair("The visa appointment was cancelled.", "The appointment could not be cancelled.")
+CAR = _pair("A rental car was reserved for the customer.", "No car could be reserved.")
+DATA = _pair("Extra mobile data was added to the plan.", "No extra data could be added.")
 TICKETS = _pair("The tickets were sent again.", "The tickets could not be sent.")
 
 
@@ -650,6 +657,104 @@ PARAPHRASES: list[tuple[str, Outcomes, str, str, str | None]] = [
         STAY,
         "Can I push my stay back a week?",
         "The week after is $40 more per night. Shall I go ahead?",
+        None,
+    ),
+    (
+        "unable-to-restore",
+        GIFT,
+        "Someone used my gift card, the balance is zero now.",
+        "The card was redeemed with the correct PIN, so we're unable to restore the balance.",
+        "failed",
+    ),
+    (
+        "balance-page",
+        GIFT,
+        "How do I check my gift card balance?",
+        "Enter the card number on our balance page.",
+        None,
+    ),
+    (
+        "get-back",
+        MEAL,
+        "My fries were missing from the order.",
+        "So sorry! You'll get $3.50 back to your card in a few days.",
+        "completed",
+    ),
+    (
+        "cant-issue",
+        MEAL,
+        "My fries were missing from the order.",
+        "The restaurant marked every item as packed, so I can't issue a refund this time.",
+        "failed",
+    ),
+    (
+        "send-a-photo",
+        MEAL,
+        "My fries were missing from the order.",
+        "Could you send a photo of what you received?",
+        None,
+    ),
+    (
+        "has-been-cancelled",
+        VISA,
+        "I need to cancel my visa appointment on Monday.",
+        "Your appointment on Monday has been cancelled and the slot released.",
+        "completed",
+    ),
+    (
+        "cant-be-cancelled-online",
+        VISA,
+        "I need to cancel my visa appointment on Monday.",
+        "Appointments within 48 hours can't be cancelled online; call the centre.",
+        "failed",
+    ),
+    (
+        "bring-documents",
+        VISA,
+        "What documents do I need for my visa appointment?",
+        "Bring your passport, two photos and the printed confirmation.",
+        None,
+    ),
+    (
+        "held-for-you",
+        CAR,
+        "I need a car in Lisbon from the 3rd to the 7th.",
+        "A compact is held for you at Lisbon airport, 3rd to 7th, confirmation LX-2291.",
+        "completed",
+    ),
+    (
+        "no-cars-left",
+        CAR,
+        "I need a car in Lisbon from the 3rd to the 7th.",
+        "There are no cars left at Lisbon airport for those dates, I'm sorry.",
+        "failed",
+    ),
+    (
+        "automatic-or-manual",
+        CAR,
+        "I need a car in Lisbon from the 3rd to the 7th.",
+        "Would you like an automatic or a manual?",
+        None,
+    ),
+    (
+        "added-booster",
+        DATA,
+        "I've run out of data, can I get more?",
+        "I've added a 5GB booster, it's ready to use.",
+        "completed",
+    ),
+    (
+        "monthly-cap",
+        DATA,
+        "I've run out of data, can I get more?",
+        "Your plan has reached its monthly cap, so no more data can be added until the 1st.",
+        "failed",
+    ),
+    (
+        "data-left",
+        DATA,
+        "How much data do I have left?",
+        "You have 1.2GB left until the 1st.",
         None,
     ),
     (
