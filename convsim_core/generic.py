@@ -27,10 +27,8 @@ _PRESENT = frozenset(
 _PERFECT = frozenset({"have", "has", "had"})
 _LEADING = frozenset({"and", "but", "so", "or", "then", "also"})
 _NOT_NOUNS = frozenset(
-    {
-        "this", "his", "its", "was", "has", "is", "as", "us", "yes", "thanks", "always",
-        "perhaps", "sometimes", "plus", "ours", "yours", "hers", "theirs",
-    }
+    {"this", "his", "its", "was", "has", "is", "as", "us", "yes", "thanks", "always", "perhaps",
+     "sometimes", "plus", "ours", "yours", "hers", "theirs"}
 )  # fmt: skip
 
 

@@ -839,7 +839,7 @@ def _no_means(ws: Sequence[str], index: int) -> bool:
     after = ws[index + 1 : index + 4]
     if word == "nothing" and (tuple(after[:2]) in _NOTHING_I_CAN or before in ("have", "is")):
         return True  # "there's nothing I can do", "we have nothing at 8"
-    if word == "not" and (before in _AM or before == "it"):
+    if word == "not" and before in _AM:
         position = tuple(after[:3]) == ("in", "a", "position")
         return bool(after) and (after[0] in _PERMITTED or position)
     if word == "not" and before in ("do", "does") and after[:1] == ("have",):
