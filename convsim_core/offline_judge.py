@@ -96,6 +96,11 @@ class OfflineJudge(OutcomeJudge):
         senses = self.senses(outcomes)
         if all(s.said_by is not None and s.said_by is not last.sender for s in senses):
             return previous  # no outcome this side can report
+        if not _agent_has_spoken(messages):
+            # "It shows 'completed' but no money arrived", "my account got banned": before
+            # the agent has said a word, the customer describes the situation; nothing has
+            # been done in this chat yet.
+            return previous
         accepted = accepted_request(messages, senses)
         screen = self._screens[id(outcomes)]
         hit: Reading | None = None
@@ -110,7 +115,9 @@ class OfflineJudge(OutcomeJudge):
         # Nothing said outright: the message may answer the customer's own request (read
         # only now, as most messages that report an outcome say it in words).
         asked = NOTHING_ASKED
-        if hit is None and not accepted and screen.passes(last.content, answering=True):
+        # A go-ahead on a detail ("Can you confirm the address?" - "Yes") that decided
+        # nothing leaves the reply answering the request itself.
+        if hit is None and screen.passes(last.content, answering=True):
             asked = asked_request(messages, senses)
         if asked:
             if asked.failures:
@@ -237,6 +244,10 @@ class _Screen:
             if answering and word in _DONE_TRIGGERS:
                 return True
         return False
+
+
+def _agent_has_spoken(messages: Sequence[Message]) -> bool:
+    return any(m.sender is ParticipantRole.AGENT for m in messages)
 
 
 def _other_subject(

@@ -719,8 +719,13 @@ def _reports_refusal(
     ws = clause.words
     if confirmed and clause.is_offer and (other := _ALTERNATIVES.intersection(ws)):
         return f"offers {min(other)}"  # the request as accepted is not to be
-    if not ws or ws[0] in _ASKING:
-        return None
+    if not ws or ws[0] in _ASKING or ws[0] in CONDITION_WORDS:
+        return None  # "If it's declined, you can appeal": a failure that may come, not one
+    if "because" in ws:
+        # "Your account was blocked because the last payment failed": the cause explained.
+        ws = ws[: ws.index("because")]
+        if not ws:
+            return None
     if clause.is_question:
         # "Sorry, there is no room left, can I help with anything else?": the statement
         # before the closing question still tells.

@@ -25,7 +25,7 @@ from convsim_core.accepted import INFERRED_SCORE, Accepted, customer_spoke_of, r
 from convsim_core.language import clauses, normalise
 from convsim_core.models import Message, ParticipantRole
 from convsim_core.outcome_reader import OutcomeSense, Reading, shares_vocabulary
-from convsim_core.report_cues import completion
+from convsim_core.report_cues import completion, own_action
 
 NOTHING_ASKED = Accepted(-1)
 _AGENT_REPLIES = 3
@@ -48,7 +48,11 @@ def asked_request(messages: Sequence[Message], senses: Sequence[OutcomeSense]) -
     asks = asks_for_something(text) or _presses(messages, index)
     status = not asks and asks_after(text)
     if not asks and not status and not (index == 0 and states_a_problem(text)):
-        return NOTHING_ASKED
+        # "Margaret Oyelaran.", "yes, that's my wallet": the customer answers the agent's
+        # question; the reply still answers the chat's request, the customer's opening.
+        if messages[0].sender is agent:
+            return NOTHING_ASKED
+        index = 0
     failures: set[str] = set()
     successes: set[str] = set()
     for sense in senses:
@@ -132,7 +136,7 @@ def done_as_asked(
     if refuses_reply(parts):
         return None
     for clause in parts:
-        said = completion(clause)
+        said = completion(clause) or own_action(clause)
         if said is not None:
             (name,) = asked.successes
             sense = next(s for s in senses if s.outcome.name == name)
