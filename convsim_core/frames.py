@@ -37,6 +37,7 @@ _SUCCESS: tuple[tuple[str, ...], ...] = (
 _RECEIVING = frozenset({"receive", "get", "see", "have"})
 _PROMISE = frozenset({"will", "should"})
 _PENDING = frozenset({"if", "unless", "once", "until", "when", "after", "whenever"})
+_AS_SOON_AS = ("as", "soon", "as")
 
 
 SENDING = frozenset({"ship", "replace"})
@@ -56,8 +57,8 @@ def success_frame(clause: Clause) -> str | None:
     within 5 days" (what the customer will receive is done on our side). Never negated,
     asked, offered or pending on a condition ("you'll receive it once we get the item")."""
     ws = clause.words
-    if clause.is_offer or not _PENDING.isdisjoint(ws):
-        return None
+    if clause.is_offer or not _PENDING.isdisjoint(ws) or clause.find(_AS_SOON_AS) is not None:
+        return None  # "you'll get a text as soon as it's resolved": still to come
     for phrase in _SUCCESS:
         start = clause.find(phrase)
         if start is not None and clause.negated_at(start + len(phrase) - 1) is None:

@@ -459,11 +459,13 @@ def _keyword_at(
 
 
 def _one_word(written: str, sense: OutcomeSense) -> bool:
-    """A keyword of one word in its base form ("refund", "upgrade") names the request, not
-    that it happened: "the refund goes to your card" is how refunds work. A failure's word
-    ("declined") says it on its own."""
+    """A keyword with no word of a past form ("refund", "upgrade", "visitor permits", "aisle
+    seat") names what was asked for, not that it happened: "the refund goes to your card" is
+    how refunds work, "visitor permits are for cars only" a rule, "there are aisle seats
+    available" an offer of what there is. The clause must still say it happened. A failure's
+    words ("declined", "no refund") say it on their own."""
     spelled = words(normalise(written))
-    return len(spelled) == 1 and not sense.failure and not _is_past(spelled[0])
+    return bool(spelled) and not sense.failure and not any(map(_is_past, spelled))
 
 
 def _base_form_of_past(clause: Clause, start: int, written: str) -> bool:
@@ -893,6 +895,8 @@ def _perfect(clause: Clause) -> str | None:
         following = ws[index + 1]
         if following == "been" and index + 2 < len(ws):
             following = ws[index + 2]
+        elif index and ws[index - 1] == "you":
+            continue  # "make sure you've downloaded everything": the customer's doing
         if (
             _participle(following)
             and not clause.hedged_at(index)
