@@ -37,7 +37,6 @@ _SUCCESS: tuple[tuple[str, ...], ...] = (
 _RECEIVING = frozenset({"receive", "get", "see", "have"})
 _PROMISE = frozenset({"will", "should"})
 _PENDING = frozenset({"if", "unless", "once", "until", "when", "after", "whenever"})
-_AS_SOON_AS = ("as", "soon", "as")
 
 
 SENDING = frozenset({"ship", "replace"})
@@ -57,8 +56,8 @@ def success_frame(clause: Clause) -> str | None:
     within 5 days" (what the customer will receive is done on our side). Never negated,
     asked, offered or pending on a condition ("you'll receive it once we get the item")."""
     ws = clause.words
-    if clause.is_offer or not _PENDING.isdisjoint(ws) or clause.find(_AS_SOON_AS) is not None:
-        return None  # "you'll get a text as soon as it's resolved": still to come
+    if clause.is_offer or not _PENDING.isdisjoint(ws):
+        return None
     for phrase in _SUCCESS:
         start = clause.find(phrase)
         if start is not None and clause.negated_at(start + len(phrase) - 1) is None:
@@ -71,6 +70,7 @@ def success_frame(clause: Clause) -> str | None:
 
 
 _STAYS = frozenset({"stands", "stand", "remains", "remain", "applies", "apply", "stays", "stay"})
+_DETERMINERS = frozenset({"your", "my", "our", "the", "a", "an", "this", "that", "his", "her"})
 
 
 def still_stands(clause: Clause) -> str | None:
@@ -78,6 +78,8 @@ def still_stands(clause: Clause) -> str | None:
     penalty will remain". A refusal when said with regret or in answer to the request."""
     ws = clause.words
     for index, word in enumerate(ws):
+        if word in _STAYS and index and ws[index - 1] in _DETERMINERS:
+            continue  # "enjoy the rest of your stay": the noun
         if word in _STAYS and index and clause.negated_at(index) is None:
             return " ".join(ws[index - 1 : index + 1])
     return None

@@ -545,6 +545,8 @@ def _concept(
         # Refusals in general English ("No, sorry. Just the one slot.") tell whether or not
         # the clause also names the request.
         refusal = _reports_refusal(clause, answering, apologised)
+        if refusal is None and asked and (stays := still_stands(clause)) is not None:
+            refusal = stays  # "after review the ban stands", in answer to "please lift it"
         if refusal is not None:
             return Reading(sense.outcome, 0.6, clause.shown, f'"{refusal}"')
     elif not positions and sense.general_request:
