@@ -39,7 +39,13 @@ from convsim_core.models import (
     ParticipantRole,
 )
 from convsim_core.outcome_reader import OutcomeSense, Reading, read_message
-from convsim_core.requested import NOTHING_ASKED, asked_request, done_as_asked
+from convsim_core.requested import (
+    NOTHING_ASKED,
+    asked_request,
+    asks_for_something,
+    asks_what_is,
+    done_as_asked,
+)
 from convsim_core.state_change import CHANGE_OF_STATE, OPPOSITES
 
 
@@ -126,6 +132,10 @@ class OfflineJudge(OutcomeJudge):
             if hit is None:
                 hit = done_as_asked(last.content, asked, senses, asked.proposal + 1)
         index = len(messages) - 1
+        if hit is not None and hit.outcome.name in failures_of(senses) and only_asked(messages):
+            # "Are weekend slots free?" - "They cost 3 pounds and can't be booked the same
+            # day": the customer asked how things are, and no request of theirs was refused.
+            hit, miss = None, attrs.evolve(hit, reason="the customer only asked how things are")
         if hit is not None and previous.outcome is not None:
             if hit.outcome == previous.outcome and hit.score < (previous.score or 0.0):
                 return previous  # a weaker echo of the outcome already reached
@@ -244,6 +254,19 @@ class _Screen:
             if answering and word in _DONE_TRIGGERS:
                 return True
         return False
+
+
+def failures_of(senses: Sequence[OutcomeSense]) -> frozenset[str]:
+    return frozenset(s.outcome.name for s in senses if s.failure)
+
+
+def only_asked(messages: Sequence[Message]) -> bool:
+    """Whether the customer has so far only asked how things are ("Is parking included?")
+    or acknowledged, asking for nothing to be done."""
+    said = [m.content for m in messages if m.sender is ParticipantRole.CUSTOMER]
+    if not said or not asks_what_is(said[0]) or asks_for_something(said[0]):
+        return False
+    return all(not asks_for_something(text) for text in said[1:])
 
 
 def _agent_has_spoken(messages: Sequence[Message]) -> bool:

@@ -112,8 +112,12 @@ class OutcomeSense:
         content = frozenset(
             s for s in stems(outcome.description) if s not in STOPWORDS and s not in in_groups
         )
-        failure = any(w in NEGATORS or w in FAILURE_STEMS for w in described) or any(
-            p in grams for p in FAILURE_PHRASES
+        failure = (
+            any(w in NEGATORS or w in FAILURE_STEMS for w in described)
+            or any(p in grams for p in FAILURE_PHRASES)
+            # "My account stays suspended", "I still have to pay the fine": the state the
+            # customer wanted changed persists.
+            or _persists(described_as)
         )
         actions = _actions(described_as, groups)
         spelled = [(stems(k), k) for k in keywords if stems(k)]
@@ -151,6 +155,17 @@ def _redone_variants(phrase: tuple[str, ...], written: str) -> list[tuple[str, .
         if other is not None:
             found.append((*phrase[:index], other, *phrase[index + 1 :]))
     return found
+
+
+_PERSISTS = frozenset({"still", "stays", "remains", "stands"})
+_OWNERS = frozenset({"my", "your", "our", "the", "a", "an", "this", "that", "their"})
+
+
+def _persists(description: str) -> bool:
+    """ "My account stays suspended", "I still have to pay the fine": the state the customer
+    wanted changed persists, a failure (not "the rest of my stays", a noun)."""
+    ws = words(normalise(description))
+    return any(w in _PERSISTS and (i == 0 or ws[i - 1] not in _OWNERS) for i, w in enumerate(ws))
 
 
 _PASSIVE = frozenset({"was", "were", "been", "be", "is", "are", "got", "get"})

@@ -85,7 +85,12 @@ def asks_what_is(text: str) -> bool:
     fees abroad?"): a question about information, so no request of it can be refused. A
     complaint ("why was I charged? I parked properly") or a request asks for something."""
     parts = [p for p in clauses(text) if p.words]
-    return bool(parts) and all(p.is_question and p.words[0] in _WHAT_IS for p in parts)
+    if not parts or any(_POSSIBLE.intersection(p.words) for p in parts):
+        return False  # "Is it possible to move my flight?" asks for the move
+    return all(p.is_question and p.words[0] in _WHAT_IS for p in parts)
+
+
+_POSSIBLE = frozenset({"possible", "able", "allowed", "way", "chance", "option"})
 
 
 def _the_pair(senses: Sequence[OutcomeSense]) -> tuple[set[str], set[str]]:

@@ -1,0 +1,247 @@
+"""The offline judge's dialogue-level rules (session 3, from the causes of the fresh2 misses).
+
+Rules about the chat, not about phrases: nothing is reached before the agent speaks; the
+agent's reply answers the customer's opening request even after a detail was asked and
+given; the agent's own completed action answers it, a hand-off leaves it pending; a refusal
+under "if" or "because" is not one; a keyword that only names the thing needs a happening.
+Every sentence here was written for this test; none is copied from a benchmark dataset.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from convsim_core.models import Outcome, Outcomes, ParticipantRole
+from convsim_core.offline_judge import OutcomeWords
+from tests.support.judged import judged
+
+A, C = ParticipantRole.AGENT, ParticipantRole.CUSTOMER
+_Line = tuple[ParticipantRole, str]
+
+
+def _pair(done: str, failed: str) -> Outcomes:
+    return Outcomes((Outcome("completed", done), Outcome("failed", failed)))
+
+
+TRANSFER = _pair("My transfer reaches my landlord's bank.", "My transfer is blocked.")
+CARD = _pair("My card is unblocked.", "My card stays blocked.")
+FEE = _pair("The overdraft fee is taken off my statement.", "I still have to pay the fee.")
+PAYMENT = _pair("My held payment goes out.", "My payment is not sent.")
+COMPLAINT = _pair("I get money back for the broken kettle.", "I get nothing back for it.")
+SUSPENSION = _pair("My account suspension is lifted.", "My account stays suspended.")
+DELIVERY = _pair("My weekend delivery slot is booked.", "I can't get a weekend slot.")
+SEAT = _pair("My seat is changed to a window seat.", "I can't get a window seat.")
+CLOSE = _pair("My account is closed and I stop paying.", "My account can't be closed.")
+SIM = _pair("My new SIM is activated.", "My SIM can't be activated.")
+HOTEL = _pair("An extra night is added to my hotel stay.", "No extra night can be added.")
+ORDER = _pair("My order is sent out.", "My order is cancelled.")
+
+
+def _judged(outcomes: Outcomes, *lines: _Line, keywords: tuple[str, ...] = ()) -> str | None:
+    return judged(outcomes, *lines, words=(OutcomeWords("completed", keywords),))
+
+
+CHATS: list[tuple[str, Outcomes, tuple[_Line, ...], tuple[str, ...], str | None]] = [
+    # (id, outcomes, chat, success keywords, expected)
+    (
+        "opening-status-said-by-the-customer",
+        TRANSFER,
+        (
+            (C, "The app says my transfer is complete but my landlord has received nothing."),
+            (A, "Let me look into that for you."),
+        ),
+        ("transfer complete",),
+        None,
+    ),
+    (
+        "opening-problem-in-the-outcomes-words",
+        CARD,
+        ((C, "My card got blocked last night for no reason"), (A, "Oh no, let me have a look.")),
+        ("card unblocked",),
+        None,
+    ),
+    (
+        "answers-the-opening-request-after-a-detail",
+        FEE,
+        (
+            (C, "I'd like the overdraft fee taken off please, it was the bank's mistake."),
+            (A, "Of course. What's your date of birth?"),
+            (C, "4 June 1980."),
+            (A, "Thanks. I've wiped the charge from your statement."),
+        ),
+        (),
+        "completed",
+    ),
+    (
+        "answers-the-opening-after-a-confirmed-detail",
+        PAYMENT,
+        (
+            (C, "my payment to the garage has been stuck for a day, whats happening"),
+            (A, "It was paused for a check. Can you confirm the garage is a new payee?"),
+            (C, "yes, added it this morning"),
+            (A, "Thank you. I've pushed it through, it should land within the hour."),
+        ),
+        (),
+        "completed",
+    ),
+    (
+        "a-hand-off-is-pending",
+        COMPLAINT,
+        (
+            (C, "The kettle I bought broke after two days. I'd like my money back please."),
+            (A, "I'm sorry to hear that. What's the order number?"),
+            (C, "K-2291"),
+            (A, "Thanks. I've passed this to our returns team and they'll email you."),
+        ),
+        (),
+        None,
+    ),
+    (
+        "a-claim-started-is-pending",
+        COMPLAINT,
+        (
+            (C, "The kettle I bought broke after two days. I'd like my money back please."),
+            (A, "Could you tell me when it arrived?"),
+            (C, "Last Tuesday."),
+            (A, "Thanks, I've started a case for you, reference 5521."),
+        ),
+        (),
+        None,
+    ),
+    (
+        "a-refusal-answers-the-opening-request",
+        SUSPENSION,
+        (
+            (C, "Please lift the suspension on my account, I did nothing wrong."),
+            (A, "Which email address is the account under?"),
+            (C, "sam at example dot com"),
+            (A, "I'm sorry, there is nothing more I can do about this one."),
+        ),
+        (),
+        "failed",
+    ),
+    (
+        "what-stands-answers-the-request",
+        SUSPENSION,
+        (
+            (C, "Please lift the suspension on my account, I did nothing wrong."),
+            (A, "I've looked at it again with the safety team and the suspension stands."),
+        ),
+        (),
+        "failed",
+    ),
+    (
+        "an-information-question-refuses-nothing",
+        DELIVERY,
+        (
+            (C, "Are weekend deliveries free?"),
+            (A, "Weekend slots cost 3 pounds and can't be booked on the same day."),
+            (C, "ok good to know"),
+        ),
+        (),
+        None,
+    ),
+    (
+        "a-failure-that-may-come",
+        ORDER,
+        (
+            (C, "Please send my order out today, I need it by Friday."),
+            (A, "It's packed and waiting for the courier."),
+            (C, "what if my card gets rejected?"),
+            (A, "If the payment is declined, we'll email you a new link."),
+        ),
+        (),
+        None,
+    ),
+    (
+        "a-failure-given-as-the-cause",
+        ORDER,
+        (
+            (C, "why is my order still not sent?? please sort it"),
+            (A, "It was held because the first card check failed. Just retry it in the app."),
+            (C, "ok will do tonight"),
+        ),
+        (),
+        None,
+    ),
+    (
+        "a-keyword-naming-the-thing-in-a-rule",
+        SEAT,
+        (
+            (C, "Can I have a window seat on my flight on Monday?"),
+            (A, "Window seats on this route are 12 euros each, and free on Flex fares."),
+            (C, "I'll think about it."),
+        ),
+        ("window seat",),
+        None,
+    ),
+    (
+        "a-keyword-naming-the-thing-in-what-there-is",
+        SEAT,
+        (
+            (C, "Can I have a window seat on my flight on Monday?"),
+            (A, "There are two window seats left, in rows 3 and 19."),
+        ),
+        ("window seat",),
+        None,
+    ),
+    (
+        "a-keyword-naming-the-thing-when-it-happened",
+        SEAT,
+        (
+            (C, "Can I have a window seat on my flight on Monday?"),
+            (A, "Done: your window seat is confirmed, 19A."),
+        ),
+        ("window seat",),
+        "completed",
+    ),
+    (
+        "the-customers-own-perfect-is-an-instruction",
+        CLOSE,
+        (
+            (C, "How do I close my account? I'm switching providers."),
+            (A, "Before closing, please make sure you've saved your invoices."),
+            (C, "ok, will do that first"),
+        ),
+        (),
+        None,
+    ),
+    (
+        "as-soon-as-is-still-to-come",
+        SIM,
+        (
+            (C, "My new SIM still shows no service."),
+            (A, "You'll get a text as soon as it's activated, usually within two hours."),
+        ),
+        (),
+        None,
+    ),
+    (
+        "your-stay-is-a-noun",
+        HOTEL,
+        (
+            (C, "Could you add one more night to my booking?"),
+            (A, "Good news, I've added the extra night, you now leave on Tuesday."),
+            (C, "brilliant, thanks"),
+            (A, "Enjoy the rest of your stay!"),
+        ),
+        (),
+        "completed",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("outcomes", "chat", "keywords", "expected"),
+    [pytest.param(*case[1:], id=case[0]) for case in CHATS],
+)
+def test_dialogue_level_rules(
+    outcomes: Outcomes, chat: tuple[_Line, ...], keywords: tuple[str, ...], expected: str | None
+) -> None:
+    assert _judged(outcomes, *chat, keywords=keywords) == expected
+
+
+def test_a_passive_perfect_about_the_customer_still_reports_it() -> None:
+    refund = _pair("I get my money back.", "I get no money back.")
+    chat = ((C, "Please refund the duplicate charge."), (A, "You've been refunded in full."))
+    assert _judged(refund, *chat) == "completed"
