@@ -245,3 +245,159 @@ def test_a_passive_perfect_about_the_customer_still_reports_it() -> None:
     refund = _pair("I get my money back.", "I get no money back.")
     chat = ((C, "Please refund the duplicate charge."), (A, "You've been refunded in full."))
     assert _judged(refund, *chat) == "completed"
+
+
+GYM = _pair("My gym membership is frozen for two months.", "My membership can't be frozen.")
+REFUND = _pair("The cancelled lesson is refunded.", "The lesson fee stays on my account.")
+ADDRESS = _pair("My parcel goes to my new address.", "My parcel can't be redirected.")
+BILL = _pair("The double charge on my bill is reversed.", "I still pay the double charge.")
+
+SECOND_ROUND: list[tuple[str, Outcomes, tuple[_Line, ...], tuple[str, ...], str | None]] = [
+    # Written after the rules above, then run once: 10 of 12 right on the first reading
+    # (the misses, "own-action-after-an-id-check" and "because-the-old-card-failed", a
+    # completed action beside "no fees" or a cause that failed, were fixed and are kept).
+    (
+        "own-action-after-an-id-check",
+        GYM,
+        (
+            (C, "hi, I'm having surgery next week, can you freeze my membership for 2 months"),
+            (A, "Sorry to hear that. Can I take your membership number?"),
+            (C, "GM-40112"),
+            (A, "Thanks. I've paused your membership from Monday until 14 March, no fees."),
+            (C, "perfect thanks"),
+        ),
+        (),
+        "completed",
+    ),
+    (
+        "a-note-passed-on-is-pending",
+        GYM,
+        (
+            (C, "can you freeze my membership for 2 months please"),
+            (A, "What's your membership number?"),
+            (C, "GM-40112"),
+            (A, "Thanks, I've forwarded your request to the club manager."),
+        ),
+        (),
+        None,
+    ),
+    (
+        "opening-complaint-names-the-failure",
+        REFUND,
+        (
+            (C, "the lesson fee is still on my account even though you cancelled the lesson"),
+            (A, "Let me check the booking."),
+        ),
+        ("lesson refunded",),
+        None,
+    ),
+    (
+        "refusal-after-the-customer-explains",
+        REFUND,
+        (
+            (C, "Could you refund the lesson you cancelled on Friday?"),
+            (A, "Which lesson was it?"),
+            (C, "The 6pm salsa one."),
+            (A, "Unfortunately I can't refund that one, it was cancelled under 24 hours."),
+        ),
+        (),
+        "failed",
+    ),
+    (
+        "what-stands-later",
+        BILL,
+        (
+            (C, "I've been charged twice for March, please reverse one of them."),
+            (A, "I can see both charges. Let me ask billing."),
+            (C, "ok"),
+            (A, "Billing have checked and I'm afraid both charges stand, the second is for the add-on."),
+        ),
+        (),
+        "failed",
+    ),
+    (
+        "information-question-with-a-limit",
+        ADDRESS,
+        (
+            (C, "How does redirecting a parcel work?"),
+            (A, "Parcels can't be redirected once they're out for delivery; before that it's free."),
+            (C, "ok thanks"),
+        ),
+        (),
+        None,
+    ),
+    (
+        "possible-is-a-request",
+        ADDRESS,
+        (
+            (C, "Is it possible to send my parcel to my new address?"),
+            (A, "I'm sorry, it's already out for delivery so it can't be redirected."),
+        ),
+        (),
+        "failed",
+    ),
+    (
+        "as-soon-as-for-a-redirect",
+        ADDRESS,
+        (
+            (C, "Please send my parcel to 9 Mill Lane instead."),
+            (A, "You'll get an email as soon as it's been redirected."),
+        ),
+        (),
+        None,
+    ),
+    (
+        "if-it-fails-later",
+        ADDRESS,
+        (
+            (C, "Please send my parcel to 9 Mill Lane instead."),
+            (A, "I've changed the address to 9 Mill Lane."),
+            (C, "what if the driver already has it?"),
+            (A, "If the redirect fails, the driver will bring it to the old address."),
+        ),
+        (),
+        "completed",
+    ),
+    (
+        "make-sure-you-have",
+        BILL,
+        (
+            (C, "Can you reverse the double charge?"),
+            (A, "Sure, make sure you've got your statement to hand first."),
+        ),
+        (),
+        None,
+    ),
+    (
+        "own-action-with-a-connector",
+        BILL,
+        (
+            (C, "Can you reverse the double charge on my bill?"),
+            (A, "What's the account number?"),
+            (C, "55120"),
+            (A, "Found it, so I've taken the second 30 pounds off your next bill."),
+        ),
+        (),
+        "completed",
+    ),
+    (
+        "because-the-old-card-failed",
+        BILL,
+        (
+            (C, "Why was I charged twice? please fix it"),
+            (A, "The first charge was retried because your old card failed, and I've refunded it."),
+        ),
+        (),
+        "completed",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("outcomes", "chat", "keywords", "expected"),
+    [pytest.param(*case[1:], id=case[0]) for case in SECOND_ROUND],
+)
+def test_dialogue_level_rules_second_round(
+    outcomes: Outcomes, chat: tuple[_Line, ...], keywords: tuple[str, ...], expected: str | None
+) -> None:
+    assert _judged(outcomes, *chat, keywords=keywords) == expected
