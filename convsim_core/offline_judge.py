@@ -135,7 +135,8 @@ class OfflineJudge(OutcomeJudge):
         if hit is not None and hit.outcome.name in failures_of(senses) and only_asked(messages):
             # "Are weekend slots free?" - "They cost 3 pounds and can't be booked the same
             # day": the customer asked how things are, and no request of theirs was refused.
-            hit, miss = None, attrs.evolve(hit, reason="the customer only asked how things are")
+            miss = attrs.evolve(hit, reason="the customer only asked how things are")
+            hit = None
         if hit is not None and previous.outcome is not None:
             if hit.outcome == previous.outcome and hit.score < (previous.score or 0.0):
                 return previous  # a weaker echo of the outcome already reached

@@ -11,34 +11,41 @@ from __future__ import annotations
 
 import pytest
 
-from convsim_core.models import Outcome, Outcomes, ParticipantRole
-from convsim_core.offline_judge import OutcomeWords
-from tests.support.judged import judged
+from convsim_core.models import Outcomes, ParticipantRole
+from tests.support.judged import judged_with as _judged
+from tests.support.judged import pair as _pair
 
 A, C = ParticipantRole.AGENT, ParticipantRole.CUSTOMER
 _Line = tuple[ParticipantRole, str]
 
 
-def _pair(done: str, failed: str) -> Outcomes:
-    return Outcomes((Outcome("completed", done), Outcome("failed", failed)))
+(TRANSFER, CARD, FEE, PAYMENT, COMPLAINT, SUSPENSION, DELIVERY, SEAT, CLOSE, SIM, HOTEL, ORDER) = (
+    _pair(done, failed)
+    for done, failed in (
+        ("My transfer reaches my landlord's bank.", "My transfer is blocked."),
+        ("My card is unblocked.", "My card stays blocked."),
+        ("The overdraft fee is taken off my statement.", "I still have to pay the fee."),
+        ("My held payment goes out.", "My payment is not sent."),
+        ("I get money back for the broken kettle.", "I get nothing back for it."),
+        ("My account suspension is lifted.", "My account stays suspended."),
+        ("My weekend delivery slot is booked.", "I can't get a weekend slot."),
+        ("My seat is changed to a window seat.", "I can't get a window seat."),
+        ("My account is closed and I stop paying.", "My account can't be closed."),
+        ("My new SIM is activated.", "My SIM can't be activated."),
+        ("An extra night is added to my hotel stay.", "No extra night can be added."),
+        ("My order is sent out.", "My order is cancelled."),
+    )
+)
 
-
-TRANSFER = _pair("My transfer reaches my landlord's bank.", "My transfer is blocked.")
-CARD = _pair("My card is unblocked.", "My card stays blocked.")
-FEE = _pair("The overdraft fee is taken off my statement.", "I still have to pay the fee.")
-PAYMENT = _pair("My held payment goes out.", "My payment is not sent.")
-COMPLAINT = _pair("I get money back for the broken kettle.", "I get nothing back for it.")
-SUSPENSION = _pair("My account suspension is lifted.", "My account stays suspended.")
-DELIVERY = _pair("My weekend delivery slot is booked.", "I can't get a weekend slot.")
-SEAT = _pair("My seat is changed to a window seat.", "I can't get a window seat.")
-CLOSE = _pair("My account is closed and I stop paying.", "My account can't be closed.")
-SIM = _pair("My new SIM is activated.", "My SIM can't be activated.")
-HOTEL = _pair("An extra night is added to my hotel stay.", "No extra night can be added.")
-ORDER = _pair("My order is sent out.", "My order is cancelled.")
-
-
-def _judged(outcomes: Outcomes, *lines: _Line, keywords: tuple[str, ...] = ()) -> str | None:
-    return judged(outcomes, *lines, words=(OutcomeWords("completed", keywords),))
+(GYM, REFUND, ADDRESS, BILL) = (
+    _pair(done, failed)
+    for done, failed in (
+        ("My gym membership is frozen for two months.", "My membership can't be frozen."),
+        ("The cancelled lesson is refunded.", "The lesson fee stays on my account."),
+        ("My parcel goes to my new address.", "My parcel can't be redirected."),
+        ("The double charge on my bill is reversed.", "I still pay the double charge."),
+    )
+)
 
 
 CHATS: list[tuple[str, Outcomes, tuple[_Line, ...], tuple[str, ...], str | None]] = [
@@ -228,31 +235,6 @@ CHATS: list[tuple[str, Outcomes, tuple[_Line, ...], tuple[str, ...], str | None]
         (),
         "completed",
     ),
-]
-
-
-@pytest.mark.parametrize(
-    ("outcomes", "chat", "keywords", "expected"),
-    [pytest.param(*case[1:], id=case[0]) for case in CHATS],
-)
-def test_dialogue_level_rules(
-    outcomes: Outcomes, chat: tuple[_Line, ...], keywords: tuple[str, ...], expected: str | None
-) -> None:
-    assert _judged(outcomes, *chat, keywords=keywords) == expected
-
-
-def test_a_passive_perfect_about_the_customer_still_reports_it() -> None:
-    refund = _pair("I get my money back.", "I get no money back.")
-    chat = ((C, "Please refund the duplicate charge."), (A, "You've been refunded in full."))
-    assert _judged(refund, *chat) == "completed"
-
-
-GYM = _pair("My gym membership is frozen for two months.", "My membership can't be frozen.")
-REFUND = _pair("The cancelled lesson is refunded.", "The lesson fee stays on my account.")
-ADDRESS = _pair("My parcel goes to my new address.", "My parcel can't be redirected.")
-BILL = _pair("The double charge on my bill is reversed.", "I still pay the double charge.")
-
-SECOND_ROUND: list[tuple[str, Outcomes, tuple[_Line, ...], tuple[str, ...], str | None]] = [
     # Written after the rules above, then run once: 10 of 12 right on the first reading
     # (the misses, "own-action-after-an-id-check" and "because-the-old-card-failed", a
     # completed action beside "no fees" or a cause that failed, were fixed and are kept).
@@ -310,7 +292,7 @@ SECOND_ROUND: list[tuple[str, Outcomes, tuple[_Line, ...], tuple[str, ...], str 
             (C, "I've been charged twice for March, please reverse one of them."),
             (A, "I can see both charges. Let me ask billing."),
             (C, "ok"),
-            (A, "Billing have checked and I'm afraid both charges stand, the second is for the add-on."),
+            (A, "Billing have checked and I'm afraid both charges stand, one is the add-on."),
         ),
         (),
         "failed",
@@ -320,7 +302,7 @@ SECOND_ROUND: list[tuple[str, Outcomes, tuple[_Line, ...], tuple[str, ...], str 
         ADDRESS,
         (
             (C, "How does redirecting a parcel work?"),
-            (A, "Parcels can't be redirected once they're out for delivery; before that it's free."),
+            (A, "Parcels can't be redirected once out for delivery; before that it's free."),
             (C, "ok thanks"),
         ),
         (),
@@ -395,9 +377,15 @@ SECOND_ROUND: list[tuple[str, Outcomes, tuple[_Line, ...], tuple[str, ...], str 
 
 @pytest.mark.parametrize(
     ("outcomes", "chat", "keywords", "expected"),
-    [pytest.param(*case[1:], id=case[0]) for case in SECOND_ROUND],
+    [pytest.param(*case[1:], id=case[0]) for case in CHATS],
 )
-def test_dialogue_level_rules_second_round(
+def test_dialogue_level_rules(
     outcomes: Outcomes, chat: tuple[_Line, ...], keywords: tuple[str, ...], expected: str | None
 ) -> None:
     assert _judged(outcomes, *chat, keywords=keywords) == expected
+
+
+def test_a_passive_perfect_about_the_customer_still_reports_it() -> None:
+    refund = _pair("I get my money back.", "I get no money back.")
+    chat = ((C, "Please refund the duplicate charge."), (A, "You've been refunded in full."))
+    assert _judged(refund, *chat) == "completed"
