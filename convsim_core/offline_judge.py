@@ -16,9 +16,16 @@ from collections.abc import Mapping, Sequence
 
 import attrs
 
-from convsim_core.accepted import INFERRED_SCORE, accepted_request, counter_offer, goes_ahead
+from convsim_core.accepted import (
+    INFERRED_SCORE,
+    accepted_request,
+    counter_offer,
+    goes_ahead,
+    refuses_reply,
+)
 from convsim_core.judging import NO_OUTCOME_YET, JudgeCall, OutcomeJudge
 from convsim_core.language import (
+    clauses,
     FAILURE_STEMS,
     FUTURE_WORDS,
     INTENTION_WORDS,
@@ -136,6 +143,11 @@ class OfflineJudge(OutcomeJudge):
             # "Are weekend slots free?" - "They cost 3 pounds and can't be booked the same
             # day": the customer asked how things are, and no request of theirs was refused.
             miss = attrs.evolve(hit, reason="the customer only asked how things are")
+            hit = None
+        if hit is not None and not accepted and _consolation(hit, last.content, senses, previous):
+            # "No, not from here, sorry. I've added a note to the booking": a gesture beside
+            # a refusal, not the request done.
+            miss = attrs.evolve(hit, reason="a gesture beside a refusal")
             hit = None
         if hit is not None and previous.outcome is not None:
             if hit.outcome == previous.outcome and hit.score < (previous.score or 0.0):
@@ -255,6 +267,20 @@ class _Screen:
             if answering and word in _DONE_TRIGGERS:
                 return True
         return False
+
+
+def _consolation(
+    hit: Reading, text: str, senses: Sequence[OutcomeSense], previous: Judgement
+) -> bool:
+    """A success read from general words (not a keyword) in a reply that opens by refusing
+    again a request already failed, with no new proposal accepted in between."""
+    failures = failures_of(senses)
+    if hit.outcome.name in failures or hit.score >= 1.0:
+        return False
+    if previous.outcome is None or previous.outcome.name not in failures:
+        return False
+    parts = clauses(text)
+    return bool(parts) and refuses_reply(parts[:1])
 
 
 def failures_of(senses: Sequence[OutcomeSense]) -> frozenset[str]:

@@ -37,6 +37,9 @@ _Line = tuple[ParticipantRole, str]
     )
 )
 
+TRAIN = _pair("My ticket is changed to an earlier train.", "I can't get an earlier train.")
+LATE_FEE = _pair("The late fee is waived.", "I still pay the late fee.")
+
 (GYM, REFUND, ADDRESS, BILL) = (
     _pair(done, failed)
     for done, failed in (
@@ -231,6 +234,33 @@ CHATS: list[tuple[str, Outcomes, tuple[_Line, ...], tuple[str, ...], str | None]
             (A, "Good news, I've added the extra night, you now leave on Tuesday."),
             (C, "brilliant, thanks"),
             (A, "Enjoy the rest of your stay!"),
+        ),
+        (),
+        "completed",
+    ),
+    # A gesture beside a refusal, and a refusal later reversed (written with the rule for
+    # gestures, right on the first reading).
+    (
+        "a-gesture-beside-a-refusal",
+        TRAIN,
+        (
+            (C, "Can you move me to an earlier train today?"),
+            (A, "I'm sorry, every earlier train today is fully booked."),
+            (C, "Not even one seat?"),
+            (A, "No, I'm afraid not. I've added a note to your booking so the guard knows."),
+        ),
+        (),
+        "failed",
+    ),
+    (
+        "a-refusal-later-reversed",
+        LATE_FEE,
+        (
+            (C, "Please waive the late fee, the payment was only a day late."),
+            (A, "Sorry, I can't waive it myself."),
+            (C, "I've been with you ten years!"),
+            (A, "Let me ask my manager."),
+            (A, "Good news: my manager agreed, and I've removed the late fee."),
         ),
         (),
         "completed",
