@@ -25,13 +25,13 @@ from convsim_core.accepted import (
 )
 from convsim_core.judging import NO_OUTCOME_YET, JudgeCall, OutcomeJudge
 from convsim_core.language import (
-    clauses,
     FAILURE_STEMS,
     FUTURE_WORDS,
     INTENTION_WORDS,
     MODAL_WORDS,
     NEGATORS,
     REGRET_WORDS,
+    clauses,
     stem,
     stems,
 )
@@ -179,7 +179,7 @@ def _sense(
 
 _Found = tuple[Reading | None, Reading | None]
 _READINGS: dict[tuple[object, ...], tuple[tuple[OutcomeSense, ...], _Found]] = {}
-_READINGS_MAX = 4096
+_READINGS_MAX = 16384
 
 
 def _read(
