@@ -265,6 +265,18 @@ CHATS: list[tuple[str, Outcomes, tuple[_Line, ...], tuple[str, ...], str | None]
         (),
         "completed",
     ),
+    (
+        "results-selected-are-information",
+        SEAT,
+        (
+            (C, "I need a window seat on tomorrow's 9 am flight please."),
+            (A, "What is the booking reference?"),
+            (C, "ZK41P"),
+            (A, "I have selected 4 window seats for you to choose from: 3A, 7F, 12A and 19F."),
+        ),
+        (),
+        None,
+    ),
     # Written after the rules above, then run once: 10 of 12 right on the first reading
     # (the misses, "own-action-after-an-id-check" and "because-the-old-card-failed", a
     # completed action beside "no fees" or a cause that failed, were fixed and are kept).
