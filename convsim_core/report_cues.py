@@ -186,11 +186,10 @@ _HANDED_ON = frozenset(
     {"submitted", "forwarded", "escalated", "passed", "raised", "logged", "referred",
      "reported", "noted", "flagged", "requested", "asked", "contacted", "emailed", "messaged",
      "reviewed", "gone", "opened", "filed", "lodged", "queued", "recorded", "told", "informed",
-     "explained", "sent", "started", "stored", "selected", "shortlisted", "listed"}
+     "explained", "sent", "started", "stored"}
 )  # fmt: skip
 """Past forms of a hand-off or a step, not the request done: "I've passed this on", "I've
-raised a ticket", "I've reviewed your case", "I've sent you a link" leave it pending, and
-"I have selected 10 hotels" lists what was found."""
+raised a ticket", "I've reviewed your case", "I've sent you a link" leave it pending."""
 
 
 def own_action(clause: Clause) -> str | None:
