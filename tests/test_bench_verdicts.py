@@ -91,7 +91,7 @@ def test_a_support_replay_is_premature_before_its_last_turn_that_says_something(
 async def test_an_unseen_set_is_only_measured(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # No set is held out now (fresh2 became development data); the rule stays for the next.
+    assert "fresh3" in bench_verdicts.UNSEEN  # held out from everyone writing the judge
     monkeypatch.setattr(bench_verdicts, "UNSEEN", frozenset({"blind"}))
     wrong = _support("none", _BUBBLES, ends_after=3)  # judged completed: a miss
     await bench_verdicts.measure("blind", [wrong], "made-up", None, "dev")
@@ -114,7 +114,12 @@ async def test_the_fresh_sets_are_development_data(
 def test_the_datasets_load_with_thirty_fifteen_or_twenty_per_class() -> None:
     from collections import Counter
 
-    sets = ((support_replay.DATA, 30), (support_replay.FRESH, 15), (support_replay.FRESH2, 20))
+    sets = (
+        (support_replay.DATA, 30),
+        (support_replay.FRESH, 15),
+        (support_replay.FRESH2, 20),
+        (support_replay.FRESH3, 20),
+    )
     for path, each in sets:
         counts = Counter(d.label for d in support_replay.load(path))
         assert counts == {"completed": each, "failed": each, "none": each}
