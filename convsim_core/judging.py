@@ -9,19 +9,14 @@ from __future__ import annotations
 import abc
 import re
 from collections.abc import Coroutine, Iterable
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import attrs
 
-from convsim_core.models import (
-    Conversation,
-    Intent,
-    Judgement,
-    Message,
-    Outcomes,
-    ParticipantRole,
-    to_tuple,
-)
+from convsim_core.models import Judgement, ParticipantRole, to_tuple
+
+if TYPE_CHECKING:  # annotations only
+    from convsim_core.models import Conversation, Intent, Message, Outcomes
 
 NO_OUTCOME_YET = Judgement(outcome=None, rationale="no outcome yet")
 
