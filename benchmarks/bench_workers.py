@@ -12,12 +12,14 @@ every baseline measured in the same run:
 2. Memory per in-flight conversation from 200 to 2,000: the workers' peak resident memory
    above an idle worker's, and tracemalloc inside one process running what a worker runs.
    Target: flat (within 25% between 200 and 2,000).
-3. LLM calls per second through convsim's LLM participants (the real ChatOpenAI, cache off)
-   against the local OpenAI-compatible server (its own process) with ``--workers 2``, against a
-   single-process bare ``ChatOpenAI.ainvoke`` loop at the same concurrency. Target: >= 1.8x.
-   For context, in the same run: CPU per call of a worker, the bare loop and the server (what
-   two idle cores would allow), and the same bare loop split over two processes (what the
-   machine gave any client at the time: the cores are shared with other jobs).
+3. LLM calls per second through convsim's LLM participants (convsim's ChatOpenAI, which sends
+   the same requests for less CPU, cache off) against the local OpenAI-compatible server (its
+   own process) with ``--workers 2``, against a single-process bare ``ChatOpenAI.ainvoke``
+   loop at the same concurrency. Target: >= 1.8x. For context, in the same run: CPU per call
+   of a worker, the parent, the bare loop and the server (what two idle cores would allow),
+   the bare loop with convsim's ChatOpenAI in one process (what the workers add, apart from
+   the cheaper request), and the plain bare loop split over two processes (what the machine
+   gave any client at the time: the cores are shared with other jobs).
 4. A local Ray cluster (2 CPUs on 127.0.0.1): overhead per conversation of instant
    10-message conversations on 2 Ray actors, against ``--workers 2`` and one process.
 
@@ -44,6 +46,7 @@ from convsim_core.batch.spread import split
 from convsim_core.batch.workers import WorkerPoolExecutor
 from tests.support.sleepy import SleepySetup, sleepy_factory
 
+LEAN = "LeanChatOpenAI"
 LATENCY = 0.05
 MESSAGES = 10
 WORKERS = 2
@@ -297,6 +300,7 @@ async def llm_throughput(
         system = build_system_prompt(ParticipantRole.CUSTOMER, "Dana, a calm customer.", (), {})
         await bare_loop(base_url, concurrency, concurrency, system)  # warm up
         ours, bares, our_cpu, parent_cpu, bare_cpu, spread = [], [], [], [], [], []
+        leans, lean_cpu = [], []
         calls = conversations * (MAX_LLM_MESSAGES - 1)
         server_before = process_cpu(process.pid)
         for attempt in range(repeats):
@@ -309,6 +313,9 @@ async def llm_throughput(
             started = time.process_time()
             bares.append(calls / await bare_loop(base_url, calls, concurrency, system))
             bare_cpu.append((time.process_time() - started) / calls)
+            started = time.process_time()
+            leans.append(calls / await bare_loop(base_url, calls, concurrency, system, lean=True))
+            lean_cpu.append((time.process_time() - started) / calls)
             spread.append(await bare_processes(base_url, calls, concurrency, system))
         server_after = process_cpu(process.pid)
     finally:
@@ -319,7 +326,7 @@ async def llm_throughput(
     # The server runs on the same two cores; its share is what /proc says it used per call.
     server = 0.0
     if server_before is not None and server_after is not None:
-        server = (server_after - server_before) / (3 * repeats * calls)
+        server = (server_after - server_before) / (4 * repeats * calls)
     # Both cores busy with the workers, the parent and the server.
     ceiling = 2 / (min(our_cpu) + min(parent_cpu) + server)
     print(
@@ -331,6 +338,10 @@ async def llm_throughput(
         f"{min(parent_cpu) * 1000:.3f} ms, the bare loop "
         f"{min(bare_cpu) * 1000:.2f} ms, the server {server * 1000:.2f} ms: two idle cores "
         f"would fit {ceiling:.0f} calls/s = {ceiling / base:.2f}x the best bare loop\n"
+        f"      same run, the bare loop with convsim's request ({LEAN}), one process: best "
+        f"{max(leans):.0f} calls/s ({', '.join(f'{r:.0f}' for r in leans)}), "
+        f"{min(lean_cpu) * 1000:.2f} ms CPU per call: --workers {WORKERS} is "
+        f"{best / max(leans):.2f}x that (the workers alone; the rest is the cheaper request)\n"
         f"      same run, the bare loop split over {WORKERS} processes: best {max(spread):.0f} "
         f"calls/s ({', '.join(f'{r:.0f}' for r in spread)}) = {max(spread) / base:.2f}x: what "
         f"this machine gave any client at the time; --workers reached "
