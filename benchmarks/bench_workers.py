@@ -23,6 +23,11 @@ every baseline measured in the same run:
 4. A local Ray cluster (2 CPUs on 127.0.0.1): overhead per conversation of instant
    10-message conversations on 2 Ray actors, against ``--workers 2`` and one process.
 
+``--inside N`` runs, in this process alone, what one worker runs for N of those conversations
+(its executor, its reports to a parent that discards them, its collector settings) and prints
+the CPU per conversation: the figure to profile (``python -m cProfile``) or to count
+instructions of (``valgrind --tool=callgrind``, against ``--inside 1`` for the start-up).
+
 ``--quick`` runs everything at a tenth of the scale (a smoke test, not a measurement). A missed
 target is printed as MISSED; the exit code is 0 either way (it is a measurement).
 """
@@ -397,7 +402,41 @@ async def ray_overhead(root: Path, count: int, concurrency: int) -> list[str]:
     return []
 
 
+class _Discard:
+    """A parent that takes every frame and does nothing with it (for :func:`inside`)."""
+
+    def send(self, message: object) -> None:
+        return None
+
+
+async def inside(count: int) -> None:
+    """What one worker runs for ``count`` conversations at once, in this process."""
+    from convsim_core.batch.worker_process import _collect_less, _Events
+
+    with tempfile.TemporaryDirectory(dir=".", prefix=".bench-workers-") as tmp:
+        executor = BatchExecutor(
+            (),
+            {"bench": None},
+            sleepy_factory(LATENCY, MESSAGES),
+            folder=tmp,
+            concurrency=count,
+            listener=_Events(_Discard()),  # type: ignore[arg-type]
+            message_events=False,
+        )
+        gc.collect()
+        gc.freeze()
+        _collect_less()
+        runs = plan_runs(count)
+        started = time.process_time()
+        await asyncio.gather(*(executor.run_one(run) for run in runs))
+        cpu = time.process_time() - started
+    print(f"inside one worker: {count} conversations, {cpu / count * 1e6:.0f} us CPU each")
+
+
 async def main(args: argparse.Namespace) -> int:
+    if args.inside:
+        await inside(args.inside)
+        return 0
     scale = 10 if args.quick else 1
     print(
         f"convsim workers benchmark (python {sys.version.split()[0]}, {WORKERS} workers; "
@@ -425,6 +464,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--inside", type=int, default=0, metavar="N")
     parser.add_argument("--llm-concurrency", type=int, default=50)
     parser.add_argument(
         "--only",
