@@ -8,8 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from convsim_core.batch import PlannedRun
-from convsim_core.batch.executor import RunState, RunStatus
+from convsim_core.batch.executor import BatchExecutor, RunState, RunStatus
 from convsim_core.batch.worker_process import FINISH_SECONDS, PROGRESS_SECONDS, _Events
+from tests.support.sleepy import sleepy_factory
 from tests.support.timeouts import TIMEOUT
 
 
@@ -76,3 +77,37 @@ async def test_a_finish_goes_within_the_finish_interval_and_at_once_when_idle() 
     await asyncio.sleep(0)
     assert len(link.frames) == 2
     assert [entry[0] for entry in link.frames[1][2]] == [second.run.run_id]
+
+
+async def test_counts_are_read_off_the_statuses_without_a_call_per_message() -> None:
+    link = RecordingLink()
+    events = _Events(link)  # type: ignore[arg-type]
+    statuses = [_status(i) for i in range(3)]
+    for status in statuses:
+        _start(events, status)
+    for index, status in enumerate(statuses[:2]):
+        status.messages = 5 + index  # the executor's sink counts; nobody calls the listener
+    await asyncio.sleep(PROGRESS_SECONDS + 0.05 * TIMEOUT)
+    assert link.frames == [("events", {"s-0000": 5, "s-0001": 6}, [])]  # only what changed
+    statuses[0].messages = 7
+    await asyncio.sleep(PROGRESS_SECONDS + 0.05 * TIMEOUT)
+    assert link.frames[1:] == [("events", {"s-0000": 7}, [])]
+    events.close()
+
+
+async def test_an_executor_without_message_events_calls_its_listener_on_start_and_end(
+    tmp_path: Path,
+) -> None:
+    heard: list[tuple[RunState, int]] = []
+    executor = BatchExecutor(
+        (),
+        {"s": None},
+        sleepy_factory(0.0, 6),
+        folder=tmp_path,
+        concurrency=1,
+        listener=lambda status: heard.append((status.state, status.messages)),
+        message_events=False,
+    )
+    status = await executor.run_one(PlannedRun("s-0000", "s", 0, 1))
+    assert status.state is RunState.DONE and status.messages == 6
+    assert heard == [(RunState.RUNNING, 0), (RunState.DONE, 6)]
