@@ -31,6 +31,7 @@ from convsim_core.chats.retrieval import BM25Retriever, EmbeddingRetriever
 from convsim_core.llm.settings import LLMSettings
 from convsim_core.models import ParticipantRole
 from convsim_core.scenario import load_scenario
+from tests.chat_fixtures import reserve_table
 
 ROOT = Path(__file__).resolve().parent.parent
 SGD = ROOT.parent / "shared" / "data" / "sgd-train-600.jsonl.gz"
@@ -41,27 +42,6 @@ QUERIES = (
     "are there any concerts this weekend",
     "I need a dentist appointment next week",
 )
-SCENARIO = """
-title = "Reserve a table"
-name = "{name}"
-max_messages = 12
-[[intents]]
-role = "customer"
-description = "Reserve a table at a restaurant for dinner."
-[initial_message]
-sender = "customer"
-content = "Hi, I'd like to reserve a table at a restaurant tonight."
-[customer]
-kind = "offline"
-{rag}
-[customer.facts]
-party_size = "four"
-[agent]
-kind = "offline"
-[[outcomes]]
-name = "booked"
-keywords = ["table is reserved"]
-"""
 
 
 def make_corpus(folder: Path, count: int, data: Path) -> Path:
@@ -156,7 +136,10 @@ async def bench_batch(folder: Path, library_folder: Path, runs: int) -> None:
     scores = {}
     for name, rag in (("plain", ""), ("grounded", f'rag = {{ library = "{library_folder}" }}')):
         path = folder / f"{name}.toml"
-        path.write_text(SCENARIO.format(name=name, rag=rag), encoding="utf-8")
+        path.write_text(
+            reserve_table(rag=rag),
+            encoding="utf-8",
+        )
         scenario = load_scenario(path)
         start = time.perf_counter()
         results = [await build_full_runner(scenario, seed=seed).run() for seed in range(runs)]

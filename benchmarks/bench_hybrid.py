@@ -38,7 +38,7 @@ import attrs
 from aiohttp import web
 
 from channels.demo_bot import DemoBotServer
-from channels.demo_bot.turns import BeforeReply, Deliver, SendGarbage, TurnEngine
+from channels.demo_bot.turns import NO_HOOKS, Deliver, TurnEngine, TurnHooks
 from channels.factory import make_channel, profile_for_url
 from channels.inbox import InboxSession
 from channels.profile import BotProfile
@@ -78,13 +78,7 @@ class RecordingTurns(TurnEngine):
         self.said: defaultdict[str, list[str]] = defaultdict(list)
 
     async def run(
-        self,
-        session_id: str,
-        text: str,
-        deliver: Deliver,
-        *,
-        before_reply: BeforeReply | None = None,
-        garbage: SendGarbage | None = None,
+        self, session_id: str, text: str, deliver: Deliver, hooks: TurnHooks = NO_HOOKS
     ) -> None:
         self.heard[session_id].append(text)  # every protocol calls run() once per message
 
@@ -92,7 +86,7 @@ class RecordingTurns(TurnEngine):
             await deliver(reply, final)
             self.said[session_id].append(reply)  # only once it is on the wire
 
-        await super().run(session_id, text, recorded, before_reply=before_reply, garbage=garbage)
+        await super().run(session_id, text, recorded, hooks)
 
     def snapshot(self) -> dict[str, Any]:
         """The ledger as plain JSON data (what ``GET /stats`` answers)."""
@@ -156,13 +150,30 @@ class Tap(Channel):
 
 
 @attrs.frozen
+class Difference:
+    """One direction of one session: texts sent but never seen, and texts seen more often than
+    sent."""
+
+    lost: int = 0
+    duplicated: int = 0
+
+    @classmethod
+    def between(cls, sent: Sequence[str], got: Sequence[str]) -> Difference:
+        want, have = Counter(sent), Counter(got)
+        return cls(sum((want - have).values()), sum((have - want).values()))
+
+    def __add__(self, other: Difference) -> Difference:
+        return Difference(self.lost + other.lost, self.duplicated + other.duplicated)
+
+
+@attrs.frozen
 class Audit:
     """Messages compared per session: customer -> bot, and bot -> customer's conversation."""
 
-    customer_lost: int = 0
-    customer_duplicated: int = 0
-    agent_lost: int = 0
-    agent_duplicated: int = 0
+    customer: Difference = Difference()
+    """What the customer sent against what the bot heard."""
+    agent: Difference = Difference()
+    """What the bot said against what reached the customer's conversation."""
     reordered: int = 0
     """Sessions whose messages all arrived, but not in the order sent."""
     count_mismatches: int = 0
@@ -172,13 +183,17 @@ class Audit:
 
     @property
     def clean(self) -> bool:
-        return not any(attrs.astuple(self))
+        return self == Audit()
 
-
-def _difference(sent: Sequence[str], got: Sequence[str]) -> tuple[int, int]:
-    """(lost, duplicated): texts sent but never seen, and texts seen more often than sent."""
-    want, have = Counter(sent), Counter(got)
-    return sum((want - have).values()), sum((have - want).values())
+    def __add__(self, other: Audit) -> Audit:
+        """Totals over several rounds."""
+        return Audit(
+            self.customer + other.customer,
+            self.agent + other.agent,
+            self.reordered + other.reordered,
+            self.count_mismatches + other.count_mismatches,
+            self.unmatched + other.unmatched,
+        )
 
 
 def audit(
@@ -186,27 +201,24 @@ def audit(
     bot: Mapping[str, Any],
 ) -> Audit:
     """Compare each conversation with the bot's ledger (a :meth:`RecordingTurns.snapshot`)."""
-    totals: Counter[str] = Counter()
+    customer = agent = Difference()
+    reordered = count_mismatches = unmatched = 0
     heard, said, received = bot["heard"], bot["said"], bot["received"]
     for session_id, result in runs:
         if session_id is None or session_id not in received:
-            totals["unmatched"] += 1
+            unmatched += 1
             continue
         messages = result.conversation.messages
         ours = [m.content for m in messages if m.sender is ParticipantRole.CUSTOMER]
         theirs = [m.content for m in messages if m.sender is ParticipantRole.AGENT]
         bot_heard, bot_said = heard.get(session_id, []), said.get(session_id, [])
-        lost, duplicated = _difference(ours, bot_heard)
-        totals["customer_lost"] += lost
-        totals["customer_duplicated"] += duplicated
-        lost, duplicated = _difference(bot_said, theirs)
-        totals["agent_lost"] += lost
-        totals["agent_duplicated"] += duplicated
+        customer += Difference.between(ours, bot_heard)
+        agent += Difference.between(bot_said, theirs)
         in_order = ours == bot_heard and theirs == bot_said
         same = Counter(ours) == Counter(bot_heard) and Counter(theirs) == Counter(bot_said)
-        totals["reordered"] += same and not in_order
-        totals["count_mismatches"] += received[session_id] != len(bot_heard)
-    return Audit(**totals)
+        reordered += same and not in_order
+        count_mismatches += received[session_id] != len(bot_heard)
+    return Audit(customer, agent, reordered, count_mismatches, unmatched)
 
 
 def reply_latencies(result: ConversationResult) -> list[float]:
@@ -374,10 +386,10 @@ def _report(mode: str, rounds: list[Round], settle: float) -> bool:
     print(f"  outcomes (all rounds): {dict(outcomes.most_common())}")
     print(f"  termination reasons (all rounds): {dict(reasons.most_common())}")
     print(f"  ended naturally with an outcome: {natural}/{len(results)}")
-    total = Audit(*(sum(v) for v in zip(*(attrs.astuple(r.audit) for r in rounds), strict=True)))
+    total = sum((r.audit for r in rounds), Audit())
     print(
-        f"  customer->bot lost {total.customer_lost}, duplicated {total.customer_duplicated};"
-        f" bot->customer lost {total.agent_lost}, duplicated {total.agent_duplicated};"
+        f"  customer->bot lost {total.customer.lost}, duplicated {total.customer.duplicated};"
+        f" bot->customer lost {total.agent.lost}, duplicated {total.agent.duplicated};"
         f" reordered sessions {total.reordered}; counter mismatches {total.count_mismatches};"
         f" unmatched {total.unmatched}"
     )

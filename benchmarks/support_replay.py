@@ -20,15 +20,8 @@ from pathlib import Path
 
 import attrs
 
+from convsim_core import models
 from convsim_core.builder import build_full_runner
-from convsim_core.models import (
-    Message,
-    MessageDraft,
-    Outcome,
-    Outcomes,
-    ParticipantRole,
-    TerminationReason,
-)
 from convsim_core.runners.full import FullSimulationRunner
 from convsim_core.scenario_models import (
     JudgeSpec,
@@ -43,17 +36,17 @@ _HERE = Path(__file__).resolve().parent.parent / "tests" / "data"
 DATA = _HERE / "support_dialogues.jsonl"
 FRESH = _HERE / "support_dialogues_fresh.jsonl"
 """45 more, only ever measured: never a miss shown, never a rule changed for them."""
-_ROLE = {"customer": ParticipantRole.CUSTOMER, "agent": ParticipantRole.AGENT}
+_ROLE = {"customer": models.ParticipantRole.CUSTOMER, "agent": models.ParticipantRole.AGENT}
 
 
 @attrs.define
 class ReplayRunner(FullSimulationRunner):
     """The full runner playing a fixed script in its own order (a side may speak twice)."""
 
-    script: tuple[tuple[ParticipantRole, str], ...] = attrs.field(default=(), kw_only=True)
+    script: tuple[tuple[models.ParticipantRole, str], ...] = attrs.field(default=(), kw_only=True)
     """Every message after the initial one, in order."""
 
-    async def _converse(self, first: Message) -> Termination:
+    async def _converse(self, first: models.Message) -> Termination:
         # The full runner alternates sides in this loop; the script says who speaks instead.
         termination = await self._record(first)
         for role, text in self.script:
@@ -62,10 +55,10 @@ class ReplayRunner(FullSimulationRunner):
             last = self.conversation.messages[-1]
             delay = self._delay.seconds(role, text, last.content)
             self._current_timestamp += timedelta(seconds=delay)
-            termination = await self._record(Message(text, self._current_timestamp, role))
+            termination = await self._record(models.Message(text, self._current_timestamp, role))
         if termination is not None:
             return termination
-        return Termination(TerminationReason.PARTICIPANT_FINISHED, "the script finished")
+        return Termination(models.TerminationReason.PARTICIPANT_FINISHED, "the script finished")
 
 
 @attrs.frozen
@@ -74,7 +67,7 @@ class SupportDialogue:
     label: str
     turns: tuple[tuple[str, str], ...]
     """(speaker, text) with speaker "customer" or "agent"."""
-    outcomes: Outcomes
+    outcomes: models.Outcomes
     keywords: tuple[OutcomeKeywords, ...]
     ends_after: int
     """Turns that carry something; the rest is only thanks and farewells."""
@@ -90,10 +83,14 @@ class SupportDialogue:
         return Scenario(
             name="support-replay",
             title=self.id,
-            initial_message=MessageDraft(content=self.turns[0][1], sender=_ROLE[self.turns[0][0]]),
+            initial_message=models.MessageDraft(
+                content=self.turns[0][1], sender=_ROLE[self.turns[0][0]]
+            ),
             outcomes=self.outcomes,
-            customer=ParticipantSpec(ParticipantRole.CUSTOMER, kind="scripted", turns=customer),
-            agent=ParticipantSpec(ParticipantRole.AGENT, kind="scripted", turns=agent),
+            customer=ParticipantSpec(
+                models.ParticipantRole.CUSTOMER, kind="scripted", turns=customer
+            ),
+            agent=ParticipantSpec(models.ParticipantRole.AGENT, kind="scripted", turns=agent),
             max_messages=max(2, len(self.turns) + 2),
             judge=JudgeSpec(kind=judge_kind, keywords=self.keywords),
             termination=TerminationSpec(),
@@ -110,7 +107,7 @@ class SupportDialogue:
         script = tuple((_ROLE[s], t) for s, t in self.turns[1:])
         return ReplayRunner(**fields, script=script)
 
-    def messages(self) -> Iterator[tuple[ParticipantRole, str]]:
+    def messages(self) -> Iterator[tuple[models.ParticipantRole, str]]:
         for speaker, text in self.turns:
             yield _ROLE[speaker], text
 
@@ -128,7 +125,9 @@ def _dialogue(row: dict[str, object]) -> SupportDialogue:
         id=str(row["id"]),
         label=str(row["label"]),
         turns=tuple((str(t[0]), str(t[1])) for t in turns),
-        outcomes=Outcomes(tuple(Outcome(str(o["name"]), str(o["description"])) for o in outcomes)),
+        outcomes=models.Outcomes(
+            tuple(models.Outcome(str(o["name"]), str(o["description"])) for o in outcomes)
+        ),
         keywords=tuple(_keywords(o) for o in outcomes),
         ends_after=int(str(row["ends_after"])),
         domain=str(row.get("domain", "")),

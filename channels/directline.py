@@ -28,7 +28,7 @@ from typing import Any
 
 import aiohttp
 
-from channels.codec import FrameCodec, Outgoing
+from channels.codec import Outgoing
 from channels.directline_activities import ActivityReader, parse_activity_set
 from channels.directline_api import (
     DirectLineApi,
@@ -36,11 +36,10 @@ from channels.directline_api import (
     DirectLineError,
     ExpiredToken,
 )
-from channels.directline_stream import ActivityStream, redact
+from channels.directline_stream import ActivityStream, StreamHooks, redact
 from channels.errors import describe, unreachable
-from channels.inbox import InboxSession
 from channels.profile import BotProfile, ProfileError
-from channels.sessions import WireChannel
+from channels.sessions import ChannelSession, FramedChannel
 from channels.tasks import cancel_and_wait
 from convsim_core.channel import ChannelError, ChannelState, ProtocolError
 from convsim_core.models import Message
@@ -48,12 +47,11 @@ from convsim_core.models import Message
 logger = logging.getLogger(__name__)
 
 
-class DirectLineSession(InboxSession):
+class DirectLineSession(ChannelSession["DirectLineChannel"]):
     """One Direct Line conversation: a sender, a receiver (stream or polling), a token refresher."""
 
     def __init__(self, channel: DirectLineChannel, session_id: str) -> None:
-        super().__init__(session_id, channel.sessions)
-        self._profile = channel.profile
+        super().__init__(channel, session_id)
         self._spec = channel.profile.directline
         self._api = channel.api
         self.user_id = self._spec.user(session_id)
@@ -64,9 +62,10 @@ class DirectLineSession(InboxSession):
         self._given_token: str | None = None
         self._outbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self._tasks: list[asyncio.Task[None]] = []
-        self._stream = ActivityStream(
-            self._profile, on_frame=self._on_frame, on_open=self._stream_opened, redact=self._redact
+        hooks = StreamHooks(
+            on_frame=self._on_frame, on_open=self._stream_opened, redact=self._redact
         )
+        self._stream = ActivityStream(self._profile, hooks)
         self._stream_lost = False
         self.polling = False
         self._poke = asyncio.Event()
@@ -327,14 +326,13 @@ class DirectLineSession(InboxSession):
         await self._stream.close()
 
 
-class DirectLineChannel(WireChannel[DirectLineSession]):
+class DirectLineChannel(FramedChannel[DirectLineSession]):
     """Reaches a bot through Direct Line 3.0 as its :class:`BotProfile` describes."""
 
     kind = "directline"
 
     def __init__(self, profile: BotProfile) -> None:
         super().__init__(profile)
-        self.codec = FrameCodec(profile)
         self._http: aiohttp.ClientSession | None = None
         self._api: DirectLineApi | None = None
         self._token_used = False

@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+import attrs
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, WebSocketException
 
@@ -40,21 +41,25 @@ def redact(text: str, *credentials: str | None) -> str:
     return text
 
 
+@attrs.frozen
+class StreamHooks:
+    """What a stream hands back to its session (as :class:`~channels.ws_link.LinkEvents` does
+    for a WebSocket link)."""
+
+    on_frame: Callable[[str | bytes], None]
+    """Each frame the stream delivers."""
+    on_open: Callable[[], None]
+    """A connection opened (the session resets its reconnect budget)."""
+    redact: Callable[[str], str]
+    """Strips the token and secret from library messages before they are shown."""
+
+
 class ActivityStream:
     """Reads one stream connection at a time; :meth:`close` ends the current one."""
 
-    def __init__(
-        self,
-        profile: BotProfile,
-        *,
-        on_frame: Callable[[str | bytes], None],
-        on_open: Callable[[], None],
-        redact: Callable[[str], str],
-    ) -> None:
+    def __init__(self, profile: BotProfile, hooks: StreamHooks) -> None:
         self._profile = profile
-        self._on_frame = on_frame
-        self._on_open = on_open
-        self._redact = redact
+        self._hooks = hooks
         self._connection: ClientConnection | None = None
 
     async def read(self, url: str) -> str | None:
@@ -71,14 +76,14 @@ class ActivityStream:
                 logger=_WIRE_LOGGER,
             )
         except (OSError, TimeoutError, WebSocketException) as exc:
-            return f"cannot open the stream: {self._redact(describe(exc))}"
+            return f"cannot open the stream: {self._hooks.redact(describe(exc))}"
         self._connection = connection
-        self._on_open()
+        self._hooks.on_open()
         delivered = False
         try:
             async for raw in connection:
                 delivered = True
-                self._on_frame(raw)
+                self._hooks.on_frame(raw)
         except ConnectionClosed:
             pass
         finally:

@@ -12,6 +12,8 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
+from channels.codec import FrameCodec
+from channels.inbox import InboxSession
 from channels.profile import BotProfile
 from channels.where import describe_profile
 from convsim_core.channel import Channel, ChannelError
@@ -106,3 +108,28 @@ class WireChannel(Channel, Generic[S]):
 
     async def _release(self) -> None:
         """Release what the sessions shared (a connection, an HTTP client, a server)."""
+
+
+class FramedChannel(WireChannel[S]):
+    """A wire channel whose frames one :class:`FrameCodec` of its profile writes and reads
+    (WebSocket, webhook, Direct Line; Socket.IO wraps its frames in events of its own)."""
+
+    def __init__(self, profile: BotProfile, sessions: SessionRegistry[S] | None = None) -> None:
+        super().__init__(profile, sessions)
+        self.codec = FrameCodec(profile)
+
+
+C = TypeVar("C", bound="WireChannel[Any]")
+
+
+class ChannelSession(InboxSession, Generic[C]):
+    """A session of one wire channel: it leaves the channel's sessions when it closes, and
+    speaks as the channel's profile says."""
+
+    def __init__(self, channel: C, session_id: str) -> None:
+        super().__init__(session_id, channel.sessions)
+        self._channel = channel
+
+    @property
+    def _profile(self) -> BotProfile:
+        return self._channel.profile

@@ -29,9 +29,8 @@ from socketio import exceptions as sio_errors
 
 from channels.codec import Inbound, excerpt
 from channels.errors import describe, unreachable
-from channels.inbox import InboxSession
 from channels.profile import BotProfile, ProfileError
-from channels.sessions import WireChannel
+from channels.sessions import ChannelSession, WireChannel
 from channels.socketio_codec import SocketIOCodec
 from channels.tasks import cancel_and_wait
 from channels.templates import TemplateError
@@ -77,12 +76,11 @@ def split_url(url: str, path: str, namespace: str) -> tuple[str, str, str]:
     return urlunsplit((scheme, parts.netloc, "", parts.query, "")), path, namespace
 
 
-class SocketIOSession(InboxSession):
+class SocketIOSession(ChannelSession["SocketIOChannel"]):
     """One conversation on its own Socket.IO connection."""
 
     def __init__(self, channel: SocketIOChannel, session_id: str) -> None:
-        super().__init__(session_id, channel.sessions)
-        self._profile = channel.profile
+        super().__init__(channel, session_id)
         self._spec = channel.profile.socketio
         self._codec = channel.codec
         self._client: Any = None

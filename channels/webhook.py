@@ -21,13 +21,12 @@ import aiohttp
 import attrs
 
 from channels.callback_server import CallbackServer, Verdict
-from channels.codec import FrameCodec, Inbound, Outgoing, excerpt
+from channels.codec import Inbound, Outgoing, excerpt
 from channels.errors import WRONG_ENDPOINT, describe, wrong_endpoint
 from channels.health import check_reachable
-from channels.inbox import InboxSession
 from channels.preflight import ListenError
 from channels.profile import BotProfile, ProfileError
-from channels.sessions import SessionRegistry, WireChannel
+from channels.sessions import ChannelSession, FramedChannel, SessionRegistry
 from channels.signing import SIGNATURE_HEADER, sign
 from channels.tasks import cancel_and_wait
 from channels.where import wire_ids
@@ -50,12 +49,11 @@ _FINISHED_KEPT = 10_000
 """Ids of finished sessions remembered, so their late callbacks are acknowledged, not 404."""
 
 
-class WebhookSession(InboxSession):
+class WebhookSession(ChannelSession["WebhookChannel"]):
     """One conversation; a private task posts its queued messages in order."""
 
     def __init__(self, channel: WebhookChannel, session_id: str) -> None:
-        super().__init__(session_id, channel.sessions)
-        self._channel = channel
+        super().__init__(channel, session_id)
         self._outbox: asyncio.Queue[str] = asyncio.Queue()
         self._worker: asyncio.Task[None] | None = None
 
@@ -89,14 +87,13 @@ class WebhookSession(InboxSession):
             self.fail(ChannelError(f"webhook channel error: {describe(exc)}"))
 
 
-class WebhookChannel(WireChannel[WebhookSession]):
+class WebhookChannel(FramedChannel[WebhookSession]):
     """Reaches an HTTP bot as its :class:`BotProfile` describes."""
 
     kind = "webhook"
 
     def __init__(self, profile: BotProfile) -> None:
         super().__init__(profile, SessionRegistry(remember_finished=_FINISHED_KEPT))
-        self.codec = FrameCodec(profile)
         self._http: aiohttp.ClientSession | None = None
         self._server: CallbackServer | None = None
         self._url = ""

@@ -12,10 +12,9 @@ import logging
 import uuid
 from datetime import UTC, datetime
 
-from channels.codec import FrameCodec, Outgoing
-from channels.inbox import InboxSession
+from channels.codec import Outgoing
 from channels.profile import BotProfile, ProfileError
-from channels.sessions import WireChannel
+from channels.sessions import ChannelSession, FramedChannel
 from channels.unroutable import UnroutableLog
 from channels.where import wire_ids
 from channels.ws_link import LinkEvents, WsLink
@@ -25,12 +24,11 @@ from convsim_core.models import Message
 logger = logging.getLogger(__name__)
 
 
-class WebSocketSession(InboxSession):
+class WebSocketSession(ChannelSession["WebSocketChannel"]):
     """One conversation; its frames travel on its own link or on the channel's shared one."""
 
     def __init__(self, channel: WebSocketChannel, session_id: str) -> None:
-        super().__init__(session_id, channel.sessions)
-        self._channel = channel
+        super().__init__(channel, session_id)
         self._codec = channel.codec
         self._link: WsLink | None = None
         self._owns_link = False
@@ -73,14 +71,13 @@ class WebSocketSession(InboxSession):
             await self._link.close()
 
 
-class WebSocketChannel(WireChannel[WebSocketSession]):
+class WebSocketChannel(FramedChannel[WebSocketSession]):
     """Reaches a WebSocket bot as its :class:`BotProfile` describes."""
 
     kind = "websocket"
 
     def __init__(self, profile: BotProfile) -> None:
         super().__init__(profile)
-        self.codec = FrameCodec(profile)
         self._shared: WsLink | None = None
         self._shared_lock = asyncio.Lock()
         self._unroutable = UnroutableLog()

@@ -79,17 +79,19 @@ def build_hybrid_runner(
     channel: Channel,
     *,
     seed: int | None = None,
+    use_llm: bool | None = None,
     transcript: TranscriptSink | None = None,
+    header_extra: dict[str, Any] | None = None,
     progress_callback: ProgressCallback | None = None,
     event_callback: EventCallback | None = None,
-    use_llm: bool | None = None,
     timing: HybridTiming | None = None,
-    header_extra: dict[str, Any] | None = None,
 ) -> HybridSimulationRunner:
     """A single-use runner: the scenario's customer against the agent behind ``channel``.
 
-    ``header_extra`` says who the agent is for readers of the transcript (play mode records
-    ``agent_kind = "person"``; connect records the bot's URL and transport).
+    The options, by what they set: how the customer is played (``seed``, ``use_llm``), what
+    is written (``transcript``, and ``header_extra``: who the agent is, for readers of the
+    transcript; play mode records ``agent_kind = "person"``, connect the bot's URL and
+    transport), who is told (the callbacks), and the real-time ``timing``.
     """
     seed = scenario.seed if seed is None else seed
     usage = UsageMeter()

@@ -62,6 +62,12 @@ def _is_datetime(_inst: object, attribute: attrs.Attribute[Any], value: object) 
         raise ValueError(f"{attribute.name} must be a datetime, got {type(value).__name__}")
 
 
+def _is_count(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    # bool is an int to Python, never a count to a reader of the JSON.
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ValueError(f"{attribute.name} must be a whole number >= 0, got {value!r}")
+
+
 def _is_slug(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
     _is_str(_inst, attribute, value)
     if not is_slug(str(value), dash=False):
@@ -258,10 +264,10 @@ class TerminationReason(enum.StrEnum):
 class Usage:
     """LLM usage figures; added up across participants and judges of one conversation."""
 
-    llm_calls: int = 0
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    cache_hits: int = 0
+    llm_calls: int = attrs.field(default=0, validator=_is_count)
+    prompt_tokens: int = attrs.field(default=0, validator=_is_count)
+    completion_tokens: int = attrs.field(default=0, validator=_is_count)
+    cache_hits: int = attrs.field(default=0, validator=_is_count)
 
     @property
     def total_tokens(self) -> int:

@@ -12,6 +12,7 @@ from typing import Any
 
 import attrs
 
+from convsim_core import scenario_models
 from convsim_core.chats.retrieval import DEFAULT_EMBEDDING_MODEL, METHODS
 from convsim_core.chats.spec import RagSpec
 from convsim_core.expectations import read_expectations
@@ -20,9 +21,6 @@ from convsim_core.models import Intent, MessageDraft, Outcome, Outcomes, Partici
 from convsim_core.offline.config import read_agent_rules, read_customer_rules
 from convsim_core.regexsafe import check_pattern
 from convsim_core.scenario_models import (
-    CLOSING_SIDES,
-    JUDGE_KINDS,
-    PARTICIPANT_KINDS,
     JudgeSpec,
     OutcomeKeywords,
     ParticipantSpec,
@@ -178,7 +176,7 @@ def _participant(
 ) -> ParticipantSpec:
     if reader is None:
         reader = TableReader({}, role.value, source)
-    kind = reader.string("kind", "offline", choices=PARTICIPANT_KINDS)
+    kind = reader.string("kind", "offline", choices=scenario_models.PARTICIPANT_KINDS)
     facts = reader.string_map("facts")
     turns = reader.strings("turns")
     if kind == "scripted" and not turns:
@@ -229,7 +227,7 @@ def _judge(
 ) -> JudgeSpec:
     if reader is None:
         reader = TableReader({}, "judge", source)
-    kind = reader.string("kind", "offline", choices=JUDGE_KINDS)
+    kind = reader.string("kind", "offline", choices=scenario_models.JUDGE_KINDS)
     every = reader.integer("every_n_messages", 1, minimum=1)
     min_messages = reader.integer("min_messages", 1, minimum=1)
     llm = reader.raw_table("llm")
@@ -259,7 +257,7 @@ def _termination(reader: TableReader | None, outcomes: Outcomes) -> TerminationS
     if reader is None:
         return TerminationSpec()
     closing = reader.strings("closing_phrases", DEFAULT_CLOSING_PHRASES)
-    closing_by = reader.string("closing_by", "either", choices=CLOSING_SIDES)
+    closing_by = reader.string("closing_by", "either", choices=scenario_models.CLOSING_SIDES)
     for index, pattern in enumerate(closing):
         try:
             compiled = check_pattern(pattern)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any, TypeVar, Union, cast
 
-from cattrs.gen import make_dict_unstructure_fn, override
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 from cattrs.preconf.json import make_converter
 from cattrs.strategies import configure_tagged_union
 
@@ -126,6 +126,17 @@ def from_json(data: dict[str, Any], cls: type[T] | None = None) -> T:
         return cast(T, _converter.structure(body, Document))
     except Exception as exc:  # cattrs raises grouped errors; flatten them into one message
         raise SchemaError(f"invalid {tag} document: {_describe(exc)}") from exc
+
+
+def register_record(cls: type[Any], **renames: str) -> None:
+    """Give a plain record (no tag, no version) its JSON form on the one converter, where some
+    keys are not the field names (``chat_id="id"``); :func:`unstructure` and
+    :func:`structure_record` then read and write it."""
+    overrides: dict[str, Any] = {name: override(rename=key) for name, key in renames.items()}
+    _converter.register_unstructure_hook(
+        cls, make_dict_unstructure_fn(cls, _converter, **overrides)
+    )
+    _converter.register_structure_hook(cls, make_dict_structure_fn(cls, _converter, **overrides))
 
 
 def structure_record(data: Any, cls: type[T], *, what: str) -> T:

@@ -9,25 +9,24 @@ from convsim_core.models import Usage
 
 @attrs.define
 class UsageMeter:
-    """Mutable on purpose: many LLM calls of one conversation report into one meter."""
+    """Mutable on purpose: many LLM calls of one conversation report into one meter.
 
-    llm_calls: int = 0
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    cache_hits: int = 0
+    It holds a :class:`Usage` (frozen, so a snapshot is the value itself), so the figures are
+    named in one place and a new one needs no second list here.
+    """
+
+    total: Usage = attrs.field(factory=Usage)
 
     def record(
         self, *, prompt_tokens: int = 0, completion_tokens: int = 0, cache_hit: bool = False
     ) -> None:
-        self.llm_calls += 1
-        self.prompt_tokens += prompt_tokens
-        self.completion_tokens += completion_tokens
-        self.cache_hits += int(cache_hit)
+        """One LLM call (a cache hit is a call too: it is counted, and costs no tokens)."""
+        self.total += Usage(
+            llm_calls=1,
+            prompt_tokens=prompt_tokens,
+            completion_tokens=completion_tokens,
+            cache_hits=int(cache_hit),
+        )
 
     def snapshot(self) -> Usage:
-        return Usage(
-            llm_calls=self.llm_calls,
-            prompt_tokens=self.prompt_tokens,
-            completion_tokens=self.completion_tokens,
-            cache_hits=self.cache_hits,
-        )
+        return self.total

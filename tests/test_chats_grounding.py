@@ -14,32 +14,9 @@ from convsim_core.models import ParticipantRole
 from convsim_core.persistence import TranscriptWriter, read_transcript
 from convsim_core.scenario import load_scenario
 from convsim_core.scenario_reader import ScenarioError
-from tests.chat_fixtures import library_from_slice
+from tests.chat_fixtures import library_from_slice, reserve_table
 from tests.support.openai_server import OpenAIServer, isolated_llm, system_text
 from tui.cli import main
-
-SCENARIO = """
-title = "Reserve a table"
-max_messages = 12
-[[intents]]
-role = "customer"
-description = "Reserve a table at a restaurant for dinner."
-[initial_message]
-sender = "customer"
-content = "Hi, I'd like to reserve a table at a restaurant tonight."
-[customer]
-kind = "{kind}"
-rag = {{ library = "{library}", k = 3{extra} }}
-[customer.facts]
-party_size = "four"
-[agent]
-kind = "{agent_kind}"
-{agent_extra}
-[[outcomes]]
-name = "booked"
-keywords = ["table is reserved"]
-{tail}
-"""
 
 
 def _write(tmp_path: Path, library: Path, **values: str) -> Path:
@@ -53,7 +30,14 @@ def _write(tmp_path: Path, library: Path, **values: str) -> Path:
         **values,
     }
     path = library.parent / "reserve.toml"
-    path.write_text(SCENARIO.format(**fields), encoding="utf-8")
+    text = reserve_table(
+        customer=fields["kind"],
+        rag=f'rag = {{ library = "{fields["library"]}", k = 3{fields["extra"]} }}',
+        agent=fields["agent_kind"],
+        agent_extra=fields["agent_extra"],
+        tail=fields["tail"],
+    )
+    path.write_text(text, encoding="utf-8")
     return path
 
 

@@ -13,30 +13,8 @@ from convsim_core.chats.library import ChatLibrary
 from convsim_core.chats.realism import classifier_accuracy, ks_distance, measure
 from convsim_core.persistence import TranscriptWriter
 from convsim_core.scenario import load_scenario
-from tests.chat_fixtures import library_from_slice, write_sgd
+from tests.chat_fixtures import library_from_slice, reserve_table, write_sgd
 from tui.cli import main
-
-SCENARIO = """
-title = "{title}"
-name = "{name}"
-max_messages = 10
-[[intents]]
-role = "customer"
-description = "Reserve a table at a restaurant for dinner."
-[initial_message]
-sender = "customer"
-content = "Hi, I'd like to reserve a table at a restaurant tonight."
-[customer]
-kind = "offline"
-{rag}
-[customer.facts]
-party_size = "four"
-[agent]
-kind = "offline"
-[[outcomes]]
-name = "booked"
-keywords = ["table is reserved"]
-"""
 
 
 def test_measures_on_simple_cases() -> None:
@@ -55,7 +33,7 @@ async def test_real_chats_score_above_grounded_and_grounded_above_templates(
     runs = tmp_path / "runs"
     for name, rag in (("templated", ""), ("grounded", 'rag = { library = "lib", k = 4 }')):
         path = tmp_path / f"{name}.toml"
-        path.write_text(SCENARIO.format(title=name, name=name, rag=rag), encoding="utf-8")
+        path.write_text(reserve_table(title=name, max_messages=10, rag=rag), encoding="utf-8")
         scenario = load_scenario(path)
         for seed in range(25):
             out = runs / name / f"{name}-{seed:04d}.jsonl"
@@ -129,11 +107,13 @@ async def test_realism_scores_llm_customers_with_and_without_rag(
     with isolated_llm(monkeypatch, None):
         async with OpenAIServer(responder=reply) as server:
             for name, rag in (("llm-plain", ""), ("llm-grounded", 'rag = { library = "lib" }')):
-                text = SCENARIO.format(title=name, name=name, rag=rag).replace(
-                    'kind = "offline"\n' + rag, 'kind = "llm"\n' + rag, 1
-                )
-                text += (
-                    f'[llm]\nbase_url = "{server.base_url}"\nmax_retries = 0\ncache_path = "off"\n'
+                text = reserve_table(
+                    title=name,
+                    max_messages=10,
+                    customer="llm",
+                    rag=rag,
+                    tail=f'[llm]\nbase_url = "{server.base_url}"\nmax_retries = 0\n'
+                    'cache_path = "off"',
                 )
                 path = tmp_path / f"{name}.toml"
                 path.write_text(text, encoding="utf-8")

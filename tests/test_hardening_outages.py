@@ -175,7 +175,7 @@ async def test_a_port_taken_after_the_check_still_says_cannot_listen_and_exits_2
         port = int(taken.getsockname()[1])
         scenario = load_scenario(refund(tmp_path, "a.toml", callback_extra(port, 0.05)))
         async with DemoBotServer() as bot:
-            profile = BotChoice(webhook=bot.url).profile_for(scenario)
+            profile = BotChoice(url=("webhook", bot.url)).profile_for(scenario)
             channel = make_channel(profile)
             try:
                 result = await build_hybrid_runner(scenario, channel, seed=1).run()
@@ -191,6 +191,7 @@ async def test_a_port_taken_after_the_check_still_says_cannot_listen_and_exits_2
 async def test_a_bot_that_never_comes_back_ends_the_pause_and_records_errors(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
+    from convsim_core.backoff import Backoff
     from convsim_core.batch import BatchExecutor, PlannedRun
     from convsim_core.batch.retry import RetryPolicy
     from convsim_core.channel import ChannelError
@@ -213,7 +214,10 @@ async def test_a_bot_that_never_comes_back_ends_the_pause_and_records_errors(
         folder=tmp_path,
         concurrency=4,
         retry=RetryPolicy(
-            attempts=3, base_delay=20 * MS, max_delay=50 * MS, max_pause=300 * MS, probe=probe
+            attempts=3,
+            backoff=Backoff(base=20 * MS, ceiling=50 * MS),
+            max_pause=300 * MS,
+            probe=probe,
         ),
     )
     async with asyncio.timeout(TIMEOUT * 2):

@@ -114,8 +114,8 @@ def test_the_audit_counts_every_kind_of_mismatch() -> None:
         "said": {"s1": ["hello", "ciao"], "s2": ["one"]},
     }
     result = audit(runs, ledger)
-    assert (result.customer_lost, result.customer_duplicated) == (1, 1)
-    assert (result.agent_lost, result.agent_duplicated) == (1, 1)
+    assert (result.customer.lost, result.customer.duplicated) == (1, 1)
+    assert (result.agent.lost, result.agent.duplicated) == (1, 1)
     assert result.reordered == 1
     assert result.count_mismatches == 0
     assert result.unmatched == 1

@@ -78,11 +78,11 @@ async def test_second_identical_call_is_answered_from_the_cache(cache_file: Path
     assert first is not None and second is not None
     assert first.content == second.content == "answer number 1"
     usage = server.usages[0]
-    assert meter.llm_calls == 2
-    assert meter.cache_hits == 1
+    assert meter.total.llm_calls == 2
+    assert meter.total.cache_hits == 1
     # Tokens were spent once; a hit adds none.
-    assert meter.prompt_tokens == usage["prompt_tokens"]
-    assert meter.completion_tokens == usage["completion_tokens"] == 3
+    assert meter.total.prompt_tokens == usage["prompt_tokens"]
+    assert meter.total.completion_tokens == usage["completion_tokens"] == 3
 
 
 async def test_cache_survives_a_restart_and_seed_is_part_of_the_key(cache_file: Path) -> None:
@@ -100,7 +100,7 @@ async def test_cache_survives_a_restart_and_seed_is_part_of_the_key(cache_file: 
 
     assert before is not None and after is not None and different is not None
     assert after.content == before.content == "answer number 1"
-    assert (meter.llm_calls, meter.cache_hits) == (1, 1)
+    assert (meter.total.llm_calls, meter.total.cache_hits) == (1, 1)
     assert different.content == "answer number 2"
     assert [r["seed"] for r in server.requests] == [1, 2]
 
@@ -117,7 +117,7 @@ async def test_concurrent_identical_calls_are_sent_once(cache_file: Path) -> Non
 
     assert len(server.requests) == 1
     assert {r.content for r in replies if r is not None} == {"answer number 1"}
-    assert (meter.llm_calls, meter.cache_hits) == (5, 4)
+    assert (meter.total.llm_calls, meter.total.cache_hits) == (5, 4)
 
 
 async def test_waiters_make_their_own_call_when_the_first_one_fails(cache_file: Path) -> None:
@@ -160,7 +160,7 @@ async def test_structured_output_is_cached_too(cache_file: Path) -> None:
     assert first == second
     assert first.outcome is not None and first.rationale == "parcel re-sent"
     assert len(server.requests) == 1
-    assert (meter.llm_calls, meter.cache_hits) == (2, 1)
+    assert (meter.total.llm_calls, meter.total.cache_hits) == (2, 1)
 
 
 async def test_cache_off_sends_every_call(cache_file: Path) -> None:
@@ -216,10 +216,10 @@ async def test_usage_callback_on_a_plain_model_call(cache_file: Path) -> None:
         for _ in range(3):
             await model.ainvoke([HumanMessage("count me please")], config={"callbacks": [callback]})
     assert len(server.requests) == 1
-    assert meter.llm_calls == 3
-    assert meter.cache_hits == 2
-    assert meter.prompt_tokens == 3  # "count me please", counted once
-    assert meter.completion_tokens == 4
+    assert meter.total.llm_calls == 3
+    assert meter.total.cache_hits == 2
+    assert meter.total.prompt_tokens == 3  # "count me please", counted once
+    assert meter.total.completion_tokens == 4
     assert meter.snapshot().total_tokens == 7
 
 

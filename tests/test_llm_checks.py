@@ -103,7 +103,7 @@ async def test_completion_check_ends_when_the_model_says_complete() -> None:
     schema = structured_output_schema(server.requests[0])
     assert schema is not None and schema["required"] == ["complete", "reason"]
     assert "[5] Customer: no that's all, thanks" in last_user_text(server.requests[1])
-    assert meter.llm_calls == 2
+    assert meter.total.llm_calls == 2
 
 
 async def test_completion_check_can_be_limited_to_agent_messages() -> None:
@@ -159,4 +159,4 @@ async def test_infer_intent_returns_the_models_sentence() -> None:
     [request] = server.requests
     assert "what the customer wants" in system_text(request)
     assert "[3] Customer: 12 Elm Street, Springfield" in last_user_text(request)
-    assert meter.llm_calls == 1
+    assert meter.total.llm_calls == 1

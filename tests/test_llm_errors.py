@@ -40,8 +40,8 @@ async def test_transient_429_and_500_are_retried_then_succeed() -> None:
         reply = await _agent(server.base_url, meter, max_retries=3).get_next_message(HISTORY)
     assert reply is not None and reply.content == "It ships today."
     assert server.statuses == [429, 500, 200]
-    assert meter.llm_calls == 1  # the retries are one call
-    assert meter.completion_tokens == 3
+    assert meter.total.llm_calls == 1  # the retries are one call
+    assert meter.total.completion_tokens == 3
 
 
 async def test_retries_exhausted_raise_llm_error() -> None:

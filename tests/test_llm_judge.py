@@ -112,8 +112,8 @@ async def test_judge_requests_the_legal_labels_and_picks_one() -> None:
     assert "resolved: The customer's issue was fully resolved" in question
     assert "Get a refund for a double charge." in question
     assert "[4] Agent: Done, you'll see it in 5 days." in question
-    assert meter.llm_calls == 1
-    assert meter.prompt_tokens == server.usages[0]["prompt_tokens"] > 0
+    assert meter.total.llm_calls == 1
+    assert meter.total.prompt_tokens == server.usages[0]["prompt_tokens"] > 0
 
 
 async def test_none_yet_is_undecided() -> None:
@@ -135,7 +135,7 @@ async def test_invalid_label_is_retried_once_then_accepted() -> None:
     assert [m["role"] for m in retry[-2:]] == ["assistant", "user"]
     assert '"refunded"' in retry[-2]["content"]
     assert "must be exactly one of resolved, escalated, none_yet" in retry[-1]["content"]
-    assert meter.llm_calls == 2
+    assert meter.total.llm_calls == 2
 
 
 async def test_invalid_label_twice_is_recorded_undecided() -> None:

@@ -141,10 +141,10 @@ async def test_usage_is_metered_per_turn() -> None:
         )
         await agent.get_next_message(HISTORY)
         await agent.get_next_message(HISTORY.with_message(HISTORY.messages[0]))
-    assert meter.llm_calls == 2
-    assert meter.completion_tokens == 6
-    assert meter.prompt_tokens == sum(u["prompt_tokens"] for u in server.usages) > 0
-    assert meter.cache_hits == 0
+    assert meter.total.llm_calls == 2
+    assert meter.total.completion_tokens == 6
+    assert meter.total.prompt_tokens == sum(u["prompt_tokens"] for u in server.usages) > 0
+    assert meter.total.cache_hits == 0
 
 
 @pytest.mark.parametrize(

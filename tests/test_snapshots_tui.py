@@ -221,9 +221,7 @@ class TestConnect:
         source = ConnectRunSource(scenario, profile, runs_root=tmp_path, check=False)
         settings = snapshot_settings(runs_root=tmp_path)
         app = ConvsimApp(
-            lambda app: ConnectScreen(
-                source, seed=7, settings=settings, connection_target=source.target
-            ),
+            lambda app: ConnectScreen(source, seed=7, settings=settings),
             settings=settings,
         )
         customer, agent = ParticipantRole.CUSTOMER, ParticipantRole.AGENT

@@ -37,9 +37,7 @@ def quick_demo(response_timeout: float = 30.0, inactivity_timeout: float = 30.0)
 
 def app_for(source: ConnectRunSource, settings: ViewSettings) -> ConvsimApp:
     return ConvsimApp(
-        lambda app: ConnectScreen(
-            source, seed=7, settings=settings, connection_target=source.target
-        ),
+        lambda app: ConnectScreen(source, seed=7, settings=settings),
         settings=settings,
     )
 

@@ -191,9 +191,7 @@ def connect_app(tmp_path: Path, bot: DemoBotServer) -> ConvsimApp:
     source = ConnectRunSource(scenario, demo_bot_profile(bot.url), runs_root=tmp_path)
     settings = snapshot_settings(autostart=True, runs_root=tmp_path)
     return ConvsimApp(
-        lambda app: ConnectScreen(
-            source, seed=7, settings=settings, connection_target=source.target
-        ),
+        lambda app: ConnectScreen(source, seed=7, settings=settings),
         settings=settings,
     )
 

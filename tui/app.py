@@ -54,9 +54,7 @@ class ConvsimApp(App[int]):
     CSS_PATH = "styles/app.tcss"
     TITLE = "convsim"
 
-    BINDINGS = [
-        Binding("q", "quit", "Quit", tooltip="Quit convsim"),
-    ]
+    BINDINGS = [Binding("q", "quit", "Quit", tooltip="Quit convsim")]
 
     def __init__(
         self, first_screen: ScreenFactory, *, settings: ViewSettings | None = None

@@ -1,7 +1,8 @@
 """The ``convsim`` command: one sub-command module per mode, registered here.
 
-Each module in ``tui.commands`` exposes ``register(subparsers)``; it adds its parser and sets
-``handler`` (an ``async`` or plain callable taking the parsed namespace and returning an exit code).
+Each module in ``tui.commands`` ends with ``COMMAND``, a :class:`~tui.commands.command.Command`
+(its name, texts, options and ``handler``: an ``async`` or plain callable taking the parsed
+namespace and returning an exit code); :func:`~tui.commands.command.add_command` adds it.
 Modules are imported lazily by name so a missing optional part never breaks the others.
 
 :class:`UserError` lives in :mod:`tui.wiring.errors`; it is re-exported here for code written
@@ -22,6 +23,7 @@ from collections.abc import Callable, Sequence
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any, NoReturn
 
+from tui.commands.command import add_command
 from tui.wiring.errors import UserError
 
 logger = logging.getLogger(__name__)
@@ -69,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
             if exc.name != name:
                 raise
             continue
-        module.register(subparsers)
+        add_command(subparsers, module.COMMAND)
     return parser
 
 

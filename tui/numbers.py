@@ -6,9 +6,9 @@ through a :class:`NumberRule` instead, so ``--max-messages x`` says
 "--max-messages must be a whole number, got 'x'" and ``--speed nan`` says
 "--speed must be a positive number, got 'nan'".
 
-Use it on a parser with ``action=NumberAction`` and the rule::
+Add such a flag with :func:`add_number` and the rule::
 
-    parser.add_argument("--runs", action=NumberAction, rule=RUNS, metavar="N")
+    add_number(parser, "--runs", rule=RUNS, metavar="N")
 
 or call :meth:`NumberRule.parse` (raises :class:`NumberError`) for values from elsewhere.
 """
@@ -114,3 +114,17 @@ class NumberAction(argparse.Action):
         except NumberError as exc:
             parser.error(str(exc))
         setattr(namespace, self.dest, number)
+
+
+def add_number(
+    parser: argparse.ArgumentParser | argparse._ArgumentGroup,
+    *flags: str,
+    rule: NumberRule,
+    **kwargs: Any,
+) -> argparse.Action:
+    """Add a numeric flag that ``rule`` checks (``kwargs`` as ``add_argument`` takes them).
+
+    One way for every numeric flag of every command, so none is left with a bare ``type=int``
+    and Python's wording in its error.
+    """
+    return parser.add_argument(*flags, action=NumberAction, rule=rule, **kwargs)

@@ -31,12 +31,17 @@ class RecentRun:
     started: str
     messages: int
     outcome: str | None
-    finished: bool
     error: str | None = None
+    """Why the file could not be read (then nothing else is known)."""
     mode: str = ""
     """watch, play or connect (what the header says; older transcripts: from the runner)."""
     status: str = ""
-    """done, stopped, error or partial."""
+    """done, stopped, error or partial (see :func:`run_status`); empty when unreadable."""
+
+    @property
+    def finished(self) -> bool:
+        """The transcript has its result line (whatever the result)."""
+        return self.status not in ("", "partial")
 
     def describe(self) -> str:
         when = self.started[:16].replace("T", " ") if self.started else "?"
@@ -86,7 +91,7 @@ def summarise(path: Path) -> RecentRun:
                 elif kind == "result":
                     result = json.loads(line)
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        return RecentRun(path, path.parent.name, None, "", messages, None, False, str(exc))
+        return RecentRun(path, path.parent.name, None, "", messages, None, error=str(exc))
     outcome = None
     if result is not None:
         found = (result.get("conversation") or {}).get("outcome")
@@ -101,7 +106,6 @@ def summarise(path: Path) -> RecentRun:
         started=str(header.get("started_at") or ""),
         messages=messages,
         outcome=outcome,
-        finished=result is not None,
     )
 
 

@@ -122,6 +122,11 @@ class RunSource(abc.ABC):
     seatable: frozenset[ParticipantRole] = frozenset()
     """The sides a person may take over (watch: both; connect: the customer)."""
 
+    @property
+    def target(self) -> str:
+        """Connect: which bot (the bot pane names it); empty in the other modes."""
+        return ""
+
     def __init__(self, info: ScenarioInfo) -> None:
         self.info = info
 
@@ -165,22 +170,20 @@ def seat_full_runner(runner: Runner, seats: Seats | None) -> Runner:
     return runner
 
 
+@attrs.define(eq=False, slots=False)
 class ScenarioSource(RunSource):
-    """A source that runs a scenario: what every mode's source shares (watch, play, connect)."""
+    """A source that runs a scenario: what every mode's source shares (watch, play, connect).
 
-    def __init__(
-        self,
-        scenario: Scenario,
-        *,
-        runs_root: Path | None = None,
-        use_llm: bool | None = None,
-        branch: Branch | None = None,
-    ) -> None:
-        super().__init__(ScenarioInfo.from_scenario(scenario))
-        self.scenario = scenario
-        self.runs_root = runs_root
-        self.use_llm = use_llm
-        self.branch = branch
+    Each mode adds its own fields (attrs), so none restates these and forwards them.
+    """
+
+    scenario: Scenario
+    runs_root: Path | None = attrs.field(default=None, kw_only=True)
+    use_llm: bool | None = attrs.field(default=None, kw_only=True)
+    branch: Branch | None = attrs.field(default=None, kw_only=True)
+
+    def __attrs_post_init__(self) -> None:
+        super().__init__(ScenarioInfo.from_scenario(self.scenario))
 
     def wiring(
         self, hooks: RunHooks, *, transcript: bool = True, timing: HybridTiming | None = None
@@ -202,24 +205,14 @@ class ScenarioSource(RunSource):
         )
 
 
+@attrs.define(eq=False, slots=False)
 class ScenarioRunSource(ScenarioSource):
     """A full simulation of a scenario (watch and demo); transcripts go to the runs folder."""
 
     seatable = frozenset(ParticipantRole)
 
-    def __init__(
-        self,
-        scenario: Scenario,
-        *,
-        runs_root: Path | None = None,
-        base_timestamp: datetime | None = None,
-        use_llm: bool | None = None,
-        write_transcript: bool = True,
-        branch: Branch | None = None,
-    ) -> None:
-        super().__init__(scenario, runs_root=runs_root, use_llm=use_llm, branch=branch)
-        self.base_timestamp = base_timestamp
-        self.write_transcript = write_transcript
+    base_timestamp: datetime | None = attrs.field(default=None, kw_only=True)
+    write_transcript: bool = attrs.field(default=True, kw_only=True)
 
     async def start(self, hooks: RunHooks) -> ActiveRun:
         from tui.wiring.runs import full_run

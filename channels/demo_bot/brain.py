@@ -22,7 +22,7 @@ import attrs
 
 from channels.demo_bot import records
 from channels.demo_bot.records import CURRENT_PLAN
-from channels.demo_bot.understanding import Answer, Reading, Topic, digits_tail, read
+from channels.demo_bot.understanding import Answer, Cue, Reading, Topic, digits_tail, read
 from channels.demo_bot.wording import pick
 
 MAX_MESSAGES_PER_TURN = 3
@@ -59,6 +59,18 @@ _PHOTO_QUESTION = ("photo", "picture", "pic", "image", "attach", "upload")
 
 
 @attrs.define
+class _Details:
+    """What the customer has told the bot so far (None: not yet)."""
+
+    email: str | None = None
+    order: str | None = None
+    phone: str | None = None
+    plan: str | None = None
+    damage: str | None = None
+    """The customer's own words about what arrived damaged."""
+
+
+@attrs.define
 class _Dialogue:
     """One customer's conversation: what the bot knows and what it is waiting for."""
 
@@ -67,11 +79,7 @@ class _Dialogue:
     stage: Stage = Stage.OPEN
     topic: Topic | None = None
     need: Slot | None = None
-    email: str | None = None
-    order: str | None = None
-    phone: str | None = None
-    plan: str | None = None
-    damage: str | None = None
+    known: _Details = attrs.field(factory=_Details)
     double_charge: bool = False
     wants_cancel: bool = False
     replacement: bool = False
@@ -92,7 +100,7 @@ class _Dialogue:
             text, expect_order=self.need is Slot.ORDER, expect_phone=self.need is Slot.PHONE
         )
         if self.stage is Stage.CLOSED:
-            if reading.topic is None and (reading.thanks or reading.bye or reading.done):
+            if reading.topic is None and reading.says(Cue.THANKS, Cue.BYE, Cue.DONE):
                 self._say("closing")  # a last "thanks, bye" after the bot already closed
                 return self._fit()
             self._say("welcome_back")
@@ -127,16 +135,16 @@ class _Dialogue:
             return
         if r.topic is not None:
             self._start(r.topic, r)
-        elif r.bye or r.done or (r.thanks and r.word_count <= 4):
+        elif r.says(Cue.BYE, Cue.DONE) or (r.says(Cue.THANKS) and r.word_count <= 4):
             self._close()
-        elif r.greeting_only:
+        elif r.says(Cue.GREETING_ONLY):
             self._say("how_help")
         else:
             self._confused()
 
     def _on_anything_else(self, r: Reading) -> None:
         # "No thanks, that's all for my order" mentions an order but is a goodbye.
-        finished = r.answer is Answer.NO or r.done or r.thanks or r.bye
+        finished = r.answer is Answer.NO or r.says(Cue.DONE, Cue.THANKS, Cue.BYE)
         if self._answers_follow_up(r):
             return
         if r.topic is not None and (r.strong(r.topic) or not finished):
@@ -144,7 +152,7 @@ class _Dialogue:
             self._start(r.topic, r)
         elif finished:
             self._close()
-        elif r.answer is Answer.YES or r.greeting_only:
+        elif r.answer is Answer.YES or r.says(Cue.GREETING_ONLY):
             self._say("what_else")
             self.stage = Stage.OPEN
         else:
@@ -156,12 +164,12 @@ class _Dialogue:
         last = self.last_topic
         if last is None or (r.topic is not None and r.strong(r.topic)):
             return False
-        if r.asks_confirmation:
-            key = "faq_confirmation" if self.email else "faq_confirmation_no_email"
-            self._say(key, email=self.email)
-        elif r.asks_how_long and last in (Topic.BILLING, Topic.DAMAGED):
+        if r.says(Cue.ASKS_CONFIRMATION):
+            key = "faq_confirmation" if self.known.email else "faq_confirmation_no_email"
+            self._say(key, email=self.known.email)
+        elif r.says(Cue.ASKS_HOW_LONG) and last in (Topic.BILLING, Topic.DAMAGED):
             self._say("faq_how_long_refund")
-        elif r.asks_how_long and last is Topic.ORDER_STATUS:
+        elif r.says(Cue.ASKS_HOW_LONG) and last is Topic.ORDER_STATUS:
             self._say("faq_how_long_delivery")
         else:
             return False
@@ -182,7 +190,7 @@ class _Dialogue:
             else:
                 self._say("decline_human")
                 self.stage = Stage.OPEN
-        elif r.bye:
+        elif r.says(Cue.BYE):
             self._close(resolved=False)
         else:
             self._say("reprompt_offer")
@@ -192,12 +200,12 @@ class _Dialogue:
         if self._fill(self.need, r):
             self.misses = 0
             self._advance()
-        elif r.bye:
+        elif r.says(Cue.BYE):
             self._close(resolved=False)
         elif r.topic is not None and r.topic is not self.topic and r.strong(r.topic):
             self._say("switch")
             self._start(r.topic, r)
-        elif r.thanks and r.word_count <= 3:
+        elif r.says(Cue.THANKS) and r.word_count <= 3:
             self._say("no_problem")
             self._ask(self.need)
         elif self.need is Slot.PLAN and r.plan == CURRENT_PLAN:
@@ -212,7 +220,7 @@ class _Dialogue:
             self._resolve(confirmed=True)
         elif r.answer is Answer.NO:
             self._resolve(confirmed=False)
-        elif r.bye:
+        elif r.says(Cue.BYE):
             self._close(resolved=False)
         elif r.topic is not None and r.topic is not self.topic and r.strong(r.topic):
             self._say("switch")
@@ -224,15 +232,15 @@ class _Dialogue:
 
     def _absorb(self, r: Reading) -> None:
         """Keep every fact the customer volunteers, whatever the bot asked."""
-        self.email = r.email or self.email
-        self.order = r.order or self.order
-        self.phone = r.phone or self.phone
+        self.known.email = r.email or self.known.email
+        self.known.order = r.order or self.known.order
+        self.known.phone = r.phone or self.known.phone
         if r.plan is not None and (self.topic is Topic.UPGRADE or r.topic is Topic.UPGRADE):
-            self.plan = r.plan
+            self.known.plan = r.plan
         if self.topic is Topic.BILLING or r.topic is Topic.BILLING:
-            self.double_charge |= r.double_charge
-            self.wants_cancel |= r.wants_cancel
-        self.replacement |= r.wants_replacement
+            self.double_charge |= r.says(Cue.DOUBLE_CHARGE)
+            self.wants_cancel |= r.says(Cue.WANTS_CANCEL)
+        self.replacement |= r.says(Cue.WANTS_REPLACEMENT)
 
     def _fill(self, slot: Slot, r: Reading) -> bool:
         """Whether this message supplied ``slot``; says a short thank-you when it did."""
@@ -243,12 +251,12 @@ class _Dialogue:
         elif slot is Slot.PHONE and r.phone:
             self._say("got_phone", tail=digits_tail(r.phone))
         elif slot is Slot.PLAN and r.plan and r.plan != CURRENT_PLAN:
-            self.plan = r.plan
+            self.known.plan = r.plan
             self._say("got_plan", plan=r.plan.title())
         elif slot is Slot.ISSUE and (self.double_charge or self.wants_cancel):
             self._say(f"ack_{self._ack_key(Topic.BILLING)}")
         elif slot is Slot.DAMAGE and self._describes_damage(r):
-            self.damage = r.text.strip()
+            self.known.damage = r.text.strip()
             self._say("got_damage")
         else:
             return False
@@ -264,11 +272,11 @@ class _Dialogue:
     def _filled(self, slot: Slot) -> bool:
         return {
             Slot.ISSUE: self.double_charge or self.wants_cancel,
-            Slot.EMAIL: self.email is not None,
-            Slot.ORDER: self.order is not None,
-            Slot.DAMAGE: self.damage is not None,
-            Slot.PHONE: self.phone is not None,
-            Slot.PLAN: self.plan is not None and self.plan != CURRENT_PLAN,
+            Slot.EMAIL: self.known.email is not None,
+            Slot.ORDER: self.known.order is not None,
+            Slot.DAMAGE: self.known.damage is not None,
+            Slot.PHONE: self.known.phone is not None,
+            Slot.PLAN: self.known.plan is not None and self.known.plan != CURRENT_PLAN,
         }[slot]
 
     # -- flow -------------------------------------------------------------------------------------
@@ -277,10 +285,10 @@ class _Dialogue:
         self.topic = topic
         self.confusion = self.misses = 0
         if topic is Topic.BILLING:
-            self.double_charge |= r.double_charge
-            self.wants_cancel |= r.wants_cancel
+            self.double_charge |= r.says(Cue.DOUBLE_CHARGE)
+            self.wants_cancel |= r.says(Cue.WANTS_CANCEL)
         if topic is Topic.UPGRADE and r.plan is not None:
-            self.plan = r.plan
+            self.known.plan = r.plan
         self._say(f"ack_{self._ack_key(topic)}")
         self._advance()
 
@@ -310,7 +318,7 @@ class _Dialogue:
                 self._say("confirm_cancel")
             self.stage = Stage.CONFIRM
         elif self.topic is Topic.UPGRADE:
-            plan = self.plan or "premium"
+            plan = self.known.plan or "premium"
             price = records.plan_price(plan)
             self._say("confirm_upgrade", plan=plan.title(), price=price)
             self.stage = Stage.CONFIRM
@@ -336,29 +344,33 @@ class _Dialogue:
                 self._say("resolve_cancel" if confirmed else "resolve_keep")
         elif topic is Topic.DAMAGED:
             key = "resolve_damaged_replacement" if self.replacement else "resolve_damaged_refund"
-            self._say(key, order=self.order, amount=self._item_price())
+            self._say(key, order=self.known.order, amount=self._item_price())
         elif topic is Topic.TWO_FACTOR:
-            self._say("resolve_two_factor", email=self.email, tail=digits_tail(self.phone or ""))
+            self._say(
+                "resolve_two_factor",
+                email=self.known.email,
+                tail=digits_tail(self.known.phone or ""),
+            )
         elif topic is Topic.ORDER_STATUS:
             self._say_order_status()
         elif topic is Topic.UPGRADE:
-            plan = self.plan or "premium"
+            plan = self.known.plan or "premium"
             if not confirmed:
                 self._say("resolve_no_upgrade")
             else:
                 key = "resolve_upgrade" if records.is_upgrade(plan) else "resolve_downgrade"
                 price = records.plan_price(plan)
-                self._say(key, email=self.email, plan=plan.title(), price=price)
+                self._say(key, email=self.known.email, plan=plan.title(), price=price)
         elif topic is Topic.HUMAN:
             ref = f"ESC-{self.rng.randint(10000, 99999)}"
-            self._say("resolve_escalate", ref=ref, email=self.email)
+            self._say("resolve_escalate", ref=ref, email=self.known.email)
         self._say("anything_else")
         self.last_topic = topic
         self._reset_topic()
         self.stage = Stage.ANYTHING_ELSE
 
     def _say_order_status(self) -> None:
-        order = self.order or ""
+        order = self.known.order or ""
         parcel = records.shipment(order)
         fields = {"order": order, "carrier": parcel.carrier, "tracking": parcel.tracking}
         if parcel.out_for_delivery:
@@ -370,15 +382,15 @@ class _Dialogue:
         return records.subscription_charge()
 
     def _charge_day(self) -> str:
-        return records.charge_day(self.email or "")
+        return records.charge_day(self.known.email or "")
 
     def _item_price(self) -> str:
-        return records.item_price(self.order or "")
+        return records.item_price(self.known.order or "")
 
     def _reset_topic(self) -> None:
         """Forget the finished problem but keep who the customer is (their email)."""
         self.topic = self.need = None
-        self.order = self.phone = self.plan = self.damage = None
+        self.known = _Details(email=self.known.email)
         self.double_charge = self.wants_cancel = self.replacement = False
         self.confusion = self.misses = 0
 

@@ -25,7 +25,7 @@ from typing import Any
 import attrs
 from aiohttp import WSMsgType, web
 
-from channels.demo_bot.turns import TurnEngine
+from channels.demo_bot.turns import TurnEngine, TurnHooks
 from channels.directline_routes import BASE, add_directline_routes
 from channels.tasks import cancel_and_wait
 
@@ -221,7 +221,9 @@ class DirectLineFront:
             activity = {"type": "message", "from": BOT_ACCOUNT, "text": reply, "inputHint": hint}
             self._store(conversation, activity)
 
-        await self.turns.run(conversation.conversation_id, text, deliver, before_reply=typing)
+        await self.turns.run(
+            conversation.conversation_id, text, deliver, TurnHooks(before_reply=typing)
+        )
 
 
 def _watermark(request: web.Request) -> int:

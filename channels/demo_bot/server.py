@@ -75,7 +75,7 @@ from channels.demo_bot.protocols import (
     parse_ws_frame,
 )
 from channels.demo_bot.socketio_front import SocketIOFront
-from channels.demo_bot.turns import TurnEngine
+from channels.demo_bot.turns import TurnEngine, TurnHooks
 from channels.tasks import cancel_and_wait
 
 logger = logging.getLogger(__name__)
@@ -377,7 +377,9 @@ class DemoBotServer(AppServer):
             async def garbage() -> None:
                 await send(GARBAGE_TEXT)
 
-            await self.turns.run(session_id, text, deliver, before_reply=typing, garbage=garbage)
+            await self.turns.run(
+                session_id, text, deliver, TurnHooks(before_reply=typing, garbage=garbage)
+            )
 
         await self._serve_ws(request, ws, route, turn)
         return ws
@@ -399,7 +401,7 @@ class DemoBotServer(AppServer):
                 await ws.send_bytes(GARBAGE_BYTES)
 
         async def turn(session_id: str, text: str) -> None:
-            await self.turns.run(session_id, text, deliver, garbage=garbage)
+            await self.turns.run(session_id, text, deliver, TurnHooks(garbage=garbage))
 
         await self._serve_ws(request, ws, route, turn)  # which forgets the session at the end
         return ws
@@ -439,7 +441,7 @@ class DemoBotServer(AppServer):
         async def garbage() -> None:
             await self._post(callback_url, GARBAGE_TEXT.encode("utf-8"))
 
-        turn = self.turns.run(session_id, text, deliver, garbage=garbage)
+        turn = self.turns.run(session_id, text, deliver, TurnHooks(garbage=garbage))
         self._spawn(turn, f"callback to {callback_url}")
         return web.json_response({"status": "accepted"}, status=202)
 
@@ -495,4 +497,6 @@ class DemoBotServer(AppServer):
             )
             await self._post(url, json.dumps(activity).encode("utf-8"))
 
-        await self.turns.run(incoming.conversation_id, incoming.text, deliver, before_reply=typing)
+        await self.turns.run(
+            incoming.conversation_id, incoming.text, deliver, TurnHooks(before_reply=typing)
+        )

@@ -22,6 +22,22 @@ Deliver = Callable[[str, bool], Awaitable[None]]
 BeforeReply = Callable[[int], Awaitable[None]]
 """Runs before reply number ``index`` of a turn is delivered (typing indicators)."""
 SendGarbage = Callable[[], Awaitable[None]]
+"""Puts one unreadable frame on the wire (the ``garbage_every`` knob)."""
+
+
+@attrs.frozen
+class TurnHooks:
+    """What one protocol adds to a turn: typing indicators, a way to send an unreadable frame.
+
+    One value rather than two optional arguments, so every endpoint (and anything wrapping
+    :meth:`TurnEngine.run`) passes the same thing on.
+    """
+
+    before_reply: BeforeReply | None = None
+    garbage: SendGarbage | None = None
+
+
+NO_HOOKS = TurnHooks()
 
 
 def _at_least_one(_: object, attribute: attrs.Attribute[int | None], value: int | None) -> None:
@@ -105,15 +121,10 @@ class TurnEngine:
         return True
 
     async def run(
-        self,
-        session_id: str,
-        text: str,
-        deliver: Deliver,
-        *,
-        before_reply: BeforeReply | None = None,
-        garbage: SendGarbage | None = None,
+        self, session_id: str, text: str, deliver: Deliver, hooks: TurnHooks = NO_HOOKS
     ) -> None:
         """Answer one customer message through ``deliver``."""
+        before_reply, garbage = hooks.before_reply, hooks.garbage
         lock = self._locks.setdefault(session_id, asyncio.Lock())
         self._touch(session_id)
         async with lock:

@@ -118,9 +118,41 @@ _REPLACEMENT = _words("replace(?:ment)?")
 
 
 class Answer(enum.Enum):
-    YES = "yes"
-    NO = "no"
-    UNCLEAR = "unclear"
+    """How a message answers the bot's yes/no question (compared by identity only)."""
+
+    YES = enum.auto()
+    NO = enum.auto()
+    UNCLEAR = enum.auto()
+
+
+class Cue(enum.Enum):
+    """What a message says beside its topic, details and yes/no answer."""
+
+    THANKS = enum.auto()
+    DONE = enum.auto()
+    """ "That's all", "nothing else"."""
+    BYE = enum.auto()
+    GREETING_ONLY = enum.auto()
+    """Nothing but a greeting ("Hi there!")."""
+    DOUBLE_CHARGE = enum.auto()
+    WANTS_CANCEL = enum.auto()
+    WANTS_REPLACEMENT = enum.auto()
+    ASKS_CONFIRMATION = enum.auto()
+    """A follow-up question: "Will I get a confirmation email?"."""
+    ASKS_HOW_LONG = enum.auto()
+    """A follow-up question: "How long will the refund take?"."""
+
+
+_SEARCHED_CUES = {
+    Cue.THANKS: _THANKS,
+    Cue.DONE: _DONE,
+    Cue.BYE: _BYE,
+    Cue.DOUBLE_CHARGE: _DOUBLE_CHARGE,
+    Cue.WANTS_CANCEL: _CANCEL,
+    Cue.WANTS_REPLACEMENT: _REPLACEMENT,
+    Cue.ASKS_HOW_LONG: _HOW_LONG,
+}
+"""The cues one pattern found anywhere in the message gives."""
 
 
 @attrs.frozen
@@ -135,17 +167,11 @@ class Reading:
     phone: str | None = None
     plan: str | None = None
     answer: Answer = Answer.UNCLEAR
-    thanks: bool = False
-    done: bool = False
-    bye: bool = False
-    greeting_only: bool = False
-    double_charge: bool = False
-    wants_cancel: bool = False
-    wants_replacement: bool = False
-    asks_confirmation: bool = False
-    """A follow-up question: "Will I get a confirmation email?"."""
-    asks_how_long: bool = False
-    """A follow-up question: "How long will the refund take?"."""
+    cues: frozenset[Cue] = frozenset()
+
+    def says(self, *cues: Cue) -> bool:
+        """Whether the message gives any of ``cues``."""
+        return not self.cues.isdisjoint(cues)
 
     @property
     def topic(self) -> Topic | None:
@@ -177,16 +203,17 @@ def read(text: str, *, expect_order: bool = False, expect_phone: bool = False) -
         phone=phone,
         plan=plan_match.group(1).lower() if plan_match else None,
         answer=_answer(rest),
-        thanks=bool(_THANKS.search(rest)),
-        done=bool(_DONE.search(rest)),
-        bye=bool(_BYE.search(rest)),
-        greeting_only=bool(_GREETING.match(rest)),
-        double_charge=bool(_DOUBLE_CHARGE.search(rest)),
-        wants_cancel=bool(_CANCEL.search(rest)),
-        wants_replacement=bool(_REPLACEMENT.search(rest)),
-        asks_confirmation=bool(_QUESTION.search(rest) and _CONFIRMATION.search(rest)),
-        asks_how_long=bool(_HOW_LONG.search(rest)),
+        cues=_cues(rest),
     )
+
+
+def _cues(text: str) -> frozenset[Cue]:
+    cues = {cue for cue, pattern in _SEARCHED_CUES.items() if pattern.search(text)}
+    if _GREETING.match(text):
+        cues.add(Cue.GREETING_ONLY)
+    if _QUESTION.search(text) and _CONFIRMATION.search(text):
+        cues.add(Cue.ASKS_CONFIRMATION)
+    return frozenset(cues)
 
 
 def _topics(text: str) -> tuple[tuple[Topic, int], ...]:

@@ -39,6 +39,10 @@ class Fault(enum.StrEnum):
     INFRASTRUCTURE = "infrastructure"
 
 
+UNCOUNTED = (Fault.SIMULATOR, Fault.INFRASTRUCTURE)
+"""The faults reported apart and re-run, never counted against the bot's pass rate."""
+
+
 @attrs.frozen
 class Attribution:
     fault: Fault

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 
 import attrs
 
-from convsim_core.batch.attribution import Fault
+from convsim_core.batch.attribution import UNCOUNTED, Fault
 from convsim_core.batch.gate import GateResult
 from convsim_core.batch.verdict import ScenarioVerdict, Status, pass_at_k, pass_hat_k
 
@@ -69,7 +69,7 @@ def detail_lines(v: ScenarioVerdict) -> tuple[str, ...]:
         f"{r.run_id}: outcome {r.outcome or 'none'}: {r.reason} (transcript {r.path})"
         for r in v.failures
     ]
-    for fault in (Fault.SIMULATOR, Fault.INFRASTRUCTURE):
+    for fault in UNCOUNTED:
         lines.extend(
             f"{fault.value} fault, not counted: {r.run_id}: {r.reason} (transcript {r.path})"
             for r in v.faults(fault)

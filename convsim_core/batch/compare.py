@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 import attrs
 
-from convsim_core.batch.stats import fisher_exact, holm, proportion, two_proportion_z
+from convsim_core.batch.stats import CountChange, fisher_exact, holm, two_proportion_z
 from convsim_core.batch.summary import BatchSummary, ScenarioSummary
 
 ERROR = "error"
@@ -14,28 +14,13 @@ ERROR = "error"
 DEFAULT_ALPHA = 0.05
 
 
-@attrs.frozen
-class RateChange:
+@attrs.frozen(kw_only=True)
+class RateChange(CountChange):
+    """How often one outcome (or ``error``) of one scenario came up in OLD and in NEW."""
+
     scenario: str
     outcome: str
-    old_count: int
-    old_runs: int
-    new_count: int
-    new_runs: int
     z: float
-    p_value: float
-    """Fisher's exact test, two-sided."""
-    p_adjusted: float
-    """Holm-adjusted across every comparison in the report."""
-    flagged: bool
-
-    @property
-    def old_rate(self) -> float:
-        return proportion(self.old_count, self.old_runs)
-
-    @property
-    def new_rate(self) -> float:
-        return proportion(self.new_count, self.new_runs)
 
     @property
     def delta(self) -> float:
@@ -85,7 +70,7 @@ def compare(old: BatchSummary, new: BatchSummary, *, alpha: float = DEFAULT_ALPH
             raw.append((scenario.scenario, name, k1, n1, k2, n2, z, fisher_exact(k1, n1, k2, n2)))
     adjusted = holm([row[7] for row in raw])
     changes = tuple(
-        RateChange(s, o, k1, n1, k2, n2, z, p, adj, adj < alpha)
+        RateChange(k1, n1, k2, n2, p, adj, adj < alpha, scenario=s, outcome=o, z=z)
         for (s, o, k1, n1, k2, n2, z, p), adj in zip(raw, adjusted, strict=True)
     )
     return Comparison(

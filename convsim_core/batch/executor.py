@@ -82,9 +82,12 @@ class RunStatus:
         return self.folder / self.run.file_name
 
 
-@attrs.define
+@attrs.define(kw_only=True)
 class BatchCounts:
-    """Running totals, kept incrementally so a progress view never walks every run."""
+    """Running totals, kept incrementally so a progress view never walks every run.
+
+    Keyword-only: eleven counts of one type, where a positional call would swap two silently.
+    """
 
     total: int = 0
     pending: int = 0
@@ -146,42 +149,26 @@ class RunPolicy(Protocol):
         ...
 
 
+@attrs.define(eq=False)
 class _BatchSink(TranscriptSink):
     """Forwards to the transcript writer and keeps the run's live status current."""
 
-    __slots__ = (
-        "_executor",
-        "_extra",
-        "_notify",
-        "_status",
-        "_writer",
-        "finished",
-        "header",
-        "held",
-        "may_hold",
-        "started",
-    )
+    _executor: BatchExecutor
+    _writer: TranscriptSink
+    _status: RunStatus
+    _extra: dict[str, Any]
+    may_hold: bool = attrs.field(default=False, kw_only=True)
+    """Whether an infrastructure error is kept back for a retry instead of being counted."""
+    started: bool = attrs.field(default=False, init=False)
+    finished: bool = attrs.field(default=False, init=False)
+    header: dict[str, Any] = attrs.field(factory=dict, init=False)
+    held: ConversationResult | None = attrs.field(default=None, init=False)
+    _notify: BatchListener | None = attrs.field(default=None, init=False)
+    """What hears every message: the executor's listener, unless it reads counts itself."""
 
-    def __init__(
-        self,
-        executor: BatchExecutor,
-        writer: TranscriptSink,
-        status: RunStatus,
-        extra: dict[str, Any],
-        *,
-        may_hold: bool = False,
-    ) -> None:
-        self._executor = executor
-        self._notify = executor._notify if executor.message_events else None
-        self._writer = writer
-        self._status = status
-        self._extra = extra
-        self.started = False
-        self.finished = False
-        self.header: dict[str, Any] = {}
-        self.may_hold = may_hold
-        """Whether an infrastructure error is kept back for a retry instead of being counted."""
-        self.held: ConversationResult | None = None
+    def __attrs_post_init__(self) -> None:
+        if self._executor.message_events:
+            self._notify = self._executor._notify
 
     async def start(self, header: dict[str, Any]) -> None:
         self.started = True

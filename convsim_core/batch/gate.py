@@ -15,37 +15,24 @@ from typing import Any
 
 import attrs
 
-from convsim_core.batch.stats import fisher_exact, holm, proportion
+from convsim_core.batch.stats import CountChange, fisher_exact, holm
 from convsim_core.batch.verdict import ScenarioVerdict
 
 DEFAULT_MIN_DROP = 0.2
 POWER = 0.8
 
 
-@attrs.frozen
-class Regression:
+@attrs.frozen(kw_only=True)
+class Regression(CountChange):
+    """One scenario's pass count (``old_count``, ``new_count``) in OLD and in NEW."""
+
     scenario: str
-    old_passes: int
-    old_runs: int
-    new_passes: int
-    new_runs: int
-    p_value: float
-    p_adjusted: float
-    flagged: bool
-
-    @property
-    def old_rate(self) -> float:
-        return proportion(self.old_passes, self.old_runs)
-
-    @property
-    def new_rate(self) -> float:
-        return proportion(self.new_passes, self.new_runs)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "scenario": self.scenario,
-            "old": [self.old_passes, self.old_runs],
-            "new": [self.new_passes, self.new_runs],
+            "old": [self.old_count, self.old_runs],
+            "new": [self.new_count, self.new_runs],
             "p_value": self.p_value,
             "p_adjusted": self.p_adjusted,
             "regressed": self.flagged,
@@ -172,7 +159,7 @@ def regression_gate(
             )
     adjusted = holm([row[5] for row in raw])
     rows = tuple(
-        Regression(s, k1, n1, k2, n2, p, adj, adj < alpha and k2 / n2 < k1 / n1)
+        Regression(k1, n1, k2, n2, p, adj, adj < alpha and k2 / n2 < k1 / n1, scenario=s)
         for (s, k1, n1, k2, n2, p), adj in zip(raw, adjusted, strict=True)
     )
     return GateResult(rows, tuple(warnings), alpha, tuple(ungated))
@@ -183,8 +170,8 @@ def format_gate(gate: GateResult) -> str:
     for r in gate.rows:
         mark = "REGRESSED" if r.flagged else "ok"
         lines.append(
-            f"  {r.scenario}: {r.old_passes}/{r.old_runs} ({r.old_rate:.0%}) -> "
-            f"{r.new_passes}/{r.new_runs} ({r.new_rate:.0%}), p={r.p_adjusted:.3g} {mark}"
+            f"  {r.scenario}: {r.old_count}/{r.old_runs} ({r.old_rate:.0%}) -> "
+            f"{r.new_count}/{r.new_runs} ({r.new_rate:.0%}), p={r.p_adjusted:.3g} {mark}"
         )
     if not gate.rows:
         lines.append("  no scenario with verdicts on both sides")

@@ -4,6 +4,9 @@ Everything is inline (CSS, a few lines of JS, SVG charts) so the folder can be z
 or opened from a CI artifact without a network. Conversation pages sit next to the report in
 ``<report>_files/<batch>/<run id>.html`` and every link is relative, so the whole set moves
 together.
+
+Just over 400 lines: the inline CSS and script are part of the page they style, and one
+module keeps the markup and the escaping of every bot-written string (``_e``) in one place.
 """
 
 from __future__ import annotations

@@ -52,7 +52,7 @@ def verdict_block(verdict: ScenarioVerdict | None) -> str:
     ]
     items += [
         f"<li>{_e(r.run_id)}: {_e(r.fault.value if r.fault else '')} fault: {_e(r.reason)}</li>"
-        for r in (*verdict.faults(Fault.SIMULATOR), *verdict.faults(Fault.INFRASTRUCTURE))
+        for r in verdict.uncounted
     ]
     listing = f'<ul class="failures">{"".join(items)}</ul>' if items else ""
     return f'<div class="{cls}"><h4>Verdict</h4><dl class="facts">{facts}</dl>{listing}</div>'

@@ -44,6 +44,7 @@ from langchain_core.outputs import LLMResult
 from langchain_core.rate_limiters import BaseRateLimiter
 from langchain_core.tracers.context import register_configure_hook
 
+from convsim_core.backoff import Backoff
 from convsim_core.batch.limits import RateLimits
 from convsim_core.llm.usage import is_cache_hit, token_counts
 
@@ -107,8 +108,7 @@ class BatchRateLimiter(BaseRateLimiter):
         self.limits = limits
         self.clock = clock
         self.sleep = sleep
-        self.backoff_base = backoff_base
-        self.backoff_max = backoff_max
+        self.backoff = Backoff(base=backoff_base, ceiling=backoff_max)
         self.tokens_per_request = initial_tokens_per_request
         self.stats = LimiterStats()
         now = clock()
@@ -206,9 +206,9 @@ class BatchRateLimiter(BaseRateLimiter):
         self._streak += 1
         self.stats.rate_limited += 1
         if retry_after is not None and retry_after > 0:
-            delay = min(retry_after, self.backoff_max)
+            delay = min(retry_after, self.backoff.ceiling)
         else:
-            delay = min(self.backoff_max, self.backoff_base * 2 ** (self._streak - 1))
+            delay = self.backoff.delay(self._streak - 1)
         self.cooldown_until = max(self.cooldown_until, self.clock() + delay)
         logger.info("provider rate limit (429): pausing LLM requests for %.1fs", delay)
         return delay

@@ -12,12 +12,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import random
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 import attrs
 
+from convsim_core.backoff import Backoff
 from convsim_core.channel import names_a_wrong_url
 from convsim_core.models import ConversationResult, TerminationReason
 
@@ -34,20 +34,22 @@ RESUME_RETRYABLE = frozenset({TerminationReason.CHANNEL_ERROR, TerminationReason
 an outcome (an unreachable bot, an LLM failure)."""
 
 
+PROBE_BACKOFF = Backoff(base=1.0, ceiling=15.0)
+"""One second after the bot is first missed, doubling up to 15 s."""
+
+
 @attrs.frozen
 class RetryPolicy:
     attempts: int = 3
     """Runs of one conversation after the first that may be retried."""
-    base_delay: float = 1.0
-    max_delay: float = 15.0
+    backoff: Backoff = PROBE_BACKOFF
+    """Between probes of an unreachable bot (jittered)."""
     max_pause: float = 120.0
     """Longest the batch waits for the bot in one outage."""
     probe: Probe | None = None
 
     def delay(self, attempt: int) -> float:
-        """Jittered exponential backoff (websockets' idea: spread the reconnecting clients)."""
-        ceiling = min(self.max_delay, self.base_delay * 2.0 ** min(attempt, 30))
-        return float(ceiling * (0.5 + random.random() / 2))
+        return self.backoff.jittered(attempt)
 
 
 def is_infrastructure_error(result: ConversationResult) -> bool:

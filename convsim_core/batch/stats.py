@@ -10,10 +10,37 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+import attrs
+
 
 def proportion(count: int, runs: int) -> float:
     """``count / runs``, 0 for no runs (a scenario without runs has no rate to compare)."""
     return count / runs if runs else 0.0
+
+
+@attrs.frozen
+class CountChange:
+    """A count out of OLD's runs against one out of NEW's, as ``convsim report OLD NEW`` and
+    the baseline gate test it: Fisher's exact p, Holm-adjusted over the whole report."""
+
+    old_count: int
+    old_runs: int
+    new_count: int
+    new_runs: int
+    p_value: float
+    """Fisher's exact test, two-sided."""
+    p_adjusted: float
+    """Holm-adjusted across every comparison in the report."""
+    flagged: bool
+    """Called out by the report (a significant change; for the gate, a significant drop)."""
+
+    @property
+    def old_rate(self) -> float:
+        return proportion(self.old_count, self.old_runs)
+
+    @property
+    def new_rate(self) -> float:
+        return proportion(self.new_count, self.new_runs)
 
 
 def _log_choose(n: int, k: int) -> float:

@@ -2,6 +2,9 @@
 
 Reading the folder (or several shard folders) is what makes the summary of a resumed or
 sharded batch right: whatever process wrote a conversation, its transcript is the record.
+
+Just over 400 lines: the summary and its JSON, CSV and terminal renderings change together
+(a new column is a field and three renderings), so they stay in one module.
 """
 
 from __future__ import annotations

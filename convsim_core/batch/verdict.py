@@ -24,7 +24,8 @@ from typing import Any
 
 import attrs
 
-from convsim_core.batch.attribution import Fault
+from convsim_core.batch.attribution import UNCOUNTED, Fault
+from convsim_core.serialization import register_record, unstructure
 
 Z95 = 1.959963984540054
 DEFAULT_K = 3
@@ -139,17 +140,10 @@ class RunVerdict:
         return self.passed or self.fault is Fault.AGENT
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "run_id": self.run_id,
-            "run_index": self.run_index,
-            "attempt": self.attempt,
-            "transcript": self.path,
-            "outcome": self.outcome,
-            "passed": self.passed,
-            "fault": self.fault.value if self.fault else None,
-            "reason": self.reason,
-            "message_index": self.message_index,
-        }
+        return unstructure(self)
+
+
+register_record(RunVerdict, path="transcript")
 
 
 class Status(enum.StrEnum):
@@ -206,6 +200,11 @@ class ScenarioVerdict:
 
     def faults(self, fault: Fault) -> tuple[RunVerdict, ...]:
         return tuple(r for r in self.attempts if r.fault is fault)
+
+    @property
+    def uncounted(self) -> tuple[RunVerdict, ...]:
+        """The simulator's faults, then the infrastructure's: listed, not counted."""
+        return tuple(r for fault in UNCOUNTED for r in self.faults(fault))
 
     @property
     def excluded(self) -> tuple[RunVerdict, ...]:
@@ -352,7 +351,7 @@ def format_verdicts(verdicts: Sequence[ScenarioVerdict]) -> str:
     for v in verdicts:
         for r in v.failures:
             lines.append(f"  FAIL {r.run_id}: {r.reason} ({r.path})")
-        for r in (*v.faults(Fault.SIMULATOR), *v.faults(Fault.INFRASTRUCTURE)):
+        for r in v.uncounted:
             assert r.fault is not None
             lines.append(f"  {r.fault.value} fault {r.run_id}: {r.reason} (not counted)")
     return "\n".join(lines)

@@ -7,6 +7,7 @@ from typing import Any
 import attrs
 
 from convsim_core.models import ParticipantRole
+from convsim_core.serialization import register_record, structure_record, unstructure
 
 
 @attrs.frozen
@@ -36,27 +37,12 @@ class Chat:
         return self.texts(ParticipantRole.CUSTOMER)
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.chat_id,
-            "source": self.source,
-            "intent": self.intent,
-            "outcome": self.outcome,
-            "turns": [
-                {"role": t.role.value, "text": t.text, "timestamp": t.timestamp} for t in self.turns
-            ],
-        }
+        return unstructure(self)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Chat:
-        """Raises KeyError/ValueError/TypeError on a malformed line; the library names it."""
-        turns = tuple(
-            ChatTurn(ParticipantRole(t["role"]), str(t["text"]), t.get("timestamp"))
-            for t in data["turns"]
-        )
-        return cls(
-            chat_id=str(data["id"]),
-            source=str(data.get("source", "")),
-            turns=turns,
-            outcome=data.get("outcome"),
-            intent=data.get("intent"),
-        )
+        """Raises ValueError (a SchemaError) on a malformed line; the library names it."""
+        return structure_record(data, cls, what="chat")
+
+
+register_record(Chat, chat_id="id")

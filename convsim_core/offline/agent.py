@@ -27,7 +27,7 @@ _MAX_OUT_OF_SCOPE = 2
 _THANKS_FIRST = re.compile(r"^\s*(thanks|thank you|got it|perfect|great|lovely)\b", re.IGNORECASE)
 
 
-class OfflineAgent(RuleBasedParticipant):
+class OfflineAgent(RuleBasedParticipant[AgentRules]):
     """Deterministic for a given seed and conversation; returns None after closing the chat."""
 
     role = ParticipantRole.AGENT
@@ -39,8 +39,7 @@ class OfflineAgent(RuleBasedParticipant):
         facts: Mapping[str, str] | None = None,
         seed: int = 0,
     ) -> None:
-        super().__init__(facts=facts, seed=seed)
-        self.rules = rules
+        super().__init__(rules, facts=facts, seed=seed)
         self._captured: dict[str, str] = {}
         self._next_step = 0
         self._pending_ask: str | None = None

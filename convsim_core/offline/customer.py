@@ -24,7 +24,7 @@ _GREETING = re.compile(
 )
 
 
-class OfflineCustomer(RuleBasedParticipant):
+class OfflineCustomer(RuleBasedParticipant[CustomerRules]):
     """Deterministic for a given seed and conversation; returns None after saying goodbye."""
 
     role = ParticipantRole.CUSTOMER
@@ -33,12 +33,13 @@ class OfflineCustomer(RuleBasedParticipant):
         self,
         rules: CustomerRules,
         *,
-        facts: Mapping[str, str] | None = None,
         problem: str = "",
+        facts: Mapping[str, str] | None = None,
         seed: int = 0,
     ) -> None:
-        super().__init__(facts=facts, seed=seed)
-        self.rules = rules
+        """``problem``: what the customer comes with (the scenario's opening message or its
+        intent), unless ``rules.problem`` words it; ``facts`` and ``seed`` as for the agent."""
+        super().__init__(rules, facts=facts, seed=seed)
         problem = _GREETING.sub("", problem).strip()
         self._problems: tuple[str, ...] = rules.problem or ((problem,) if problem else ())
         self._matcher = reading.FactMatcher.for_facts(self.facts, rules.aliases)

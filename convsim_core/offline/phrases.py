@@ -37,6 +37,7 @@ ANSWER_ONE: Bank = {
         "It's {value}. I've already given this once.",
     ),
 }
+"""Answers to a question about one fact of the customer's ({label}: {value})."""
 ANSWER_FREE: Bank = {
     "calm": ("{Value}.", "Well, {value}.", "Sure: {value}."),
     "frustrated": ("{Value}.", "Basically, {value}."),
@@ -48,11 +49,13 @@ ANSWER_MANY: Bank = {
     "frustrated": ("{pairs}.",),
     "angry": ("Fine. {pairs}.",),
 }
+"""Answers to a question asking for several facts at once ({pairs}: "order ORD-1 and email a@b")."""
 ANSWER_AGAIN: Bank = {
     "calm": ("As I mentioned, it's {value}.", "It's {value}, as I said."),
     "frustrated": ("I already said: {value}.",),
     "angry": ("I ALREADY told you. {value}.", "Again: {value}."),
 }
+"""Answers to a question the customer has already answered: the patience runs out by mood."""
 NO_SUCH_FACT: Bank = {
     "calm": (
         "Sorry, I don't have that to hand.{known}",
@@ -61,16 +64,19 @@ NO_SUCH_FACT: Bank = {
     "frustrated": ("I don't have that.{known}",),
     "angry": ("How would I know that?{known}",),
 }
+"""When the agent asks for something the persona does not know."""
 CONFIRM_YES: Bank = {
     "calm": ("Yes, please.", "Yes, go ahead.", "That's right, yes.", "Yes, that works for me."),
     "frustrated": ("Yes.", "Yes, go ahead."),
     "angry": ("Yes. Just get on with it.", "Yes."),
 }
+"""Agreeing when the agent reads back what it is about to do."""
 THANKS: Bank = {
     "calm": ("That's great, thank you!", "Perfect, thanks so much.", "Wonderful, thank you."),
     "frustrated": ("Okay, good. Thanks.", "Right, thanks."),
     "angry": ("Finally. Thank you.", "About time. Thanks."),
 }
+"""Thanking the agent once the goal is reached."""
 WRAP_UP: Bank = {
     "calm": (
         "No, that's everything. Thanks for your help!",
@@ -80,16 +86,19 @@ WRAP_UP: Bank = {
     "frustrated": ("No, that's all.", "That's everything, thanks."),
     "angry": ("No. That's all.",),
 }
+"""Answering "anything else?" after the goal: nothing more."""
 BYE: Bank = {
     "calm": ("Thanks, bye!", "Bye, thanks again!"),
     "frustrated": ("Bye.",),
     "angry": ("Bye.",),
 }
+"""The customer's sign-off."""
 WAIT_OK: Bank = {
     "calm": ("Sure, take your time.", "Okay, I'll wait.", "No problem, thanks for checking."),
     "frustrated": ("Okay. Please be quick.", "Fine, I'll wait."),
     "angry": ("Fine. But be quick about it.",),
 }
+"""Accepting a hold ("one moment while I check")."""
 NUDGE: Bank = {
     "calm": ("Any update on this?", "Hello? Are you still there?", "Is there any news?"),
     "frustrated": (
@@ -99,6 +108,7 @@ NUDGE: Bank = {
     ),
     "angry": ("How much longer is this going to take?", "Hello?? I'm still waiting here."),
 }
+"""Prompting an agent that has gone quiet."""
 RESTATE: Bank = {
     "calm": (
         "Sorry, I'm not sure that answers my question. {problem}",
@@ -108,11 +118,13 @@ RESTATE: Bank = {
     "frustrated": ("That doesn't help. {problem}", "Again: {problem}"),
     "angry": ("Are you even reading my messages? {problem}", "That's not what I asked. {problem}"),
 }
+"""Restating the problem to an agent that missed it."""
 STATE_PROBLEM: Bank = {
     "calm": ("Hi! {problem}", "Hello. {problem}", "{problem}"),
     "frustrated": ("{problem}",),
     "angry": ("{problem}",),
 }
+"""The opening message: the customer's problem in its own words."""
 DEMAND_SUPERVISOR: Bank = {
     "calm": ("I'd like to speak to a supervisor, please.",),
     "frustrated": ("This isn't working. Can I speak to a supervisor, please?",),
@@ -121,6 +133,7 @@ DEMAND_SUPERVISOR: Bank = {
         "I'm done with this runaround. Get me a supervisor.",
     ),
 }
+"""Asking for a person once patience is gone."""
 INSIST_SUPERVISOR: Bank = {
     "calm": ("I'd still prefer to speak to a supervisor, please.",),
     "frustrated": ("No, I want a supervisor, please.",),
@@ -129,11 +142,13 @@ INSIST_SUPERVISOR: Bank = {
         "Stop stalling and get me a supervisor!",
     ),
 }
+"""Asking for a person again after the agent deflects."""
 ESCALATED_OK: Bank = {
     "calm": ("Thank you, I'll wait for them.",),
     "frustrated": ("Okay, thanks. I'll wait.",),
     "angry": ("Finally. I'll wait.", "Good. I'll wait for them."),
 }
+"""Accepting a hand-over to a person."""
 GIVE_UP: Bank = {
     "calm": (
         "I've waited long enough, so I give up for now. I'll try another way. Goodbye.",
@@ -148,16 +163,19 @@ GIVE_UP: Bank = {
         "I give up. Worst support ever. Goodbye.",
     ),
 }
+"""Leaving without what it came for."""
 ACCEPT_UPSELL: Bank = {
     "calm": ("Sure, that sounds good. Let's do it.", "Yes please, go ahead and upgrade me."),
     "frustrated": ("Fine, go ahead with the upgrade.",),
     "angry": ("Fine, do the upgrade.",),
 }
+"""Saying yes to an upgrade the agent offers (the persona is open to offers)."""
 DECLINE_UPSELL: Bank = {
     "calm": ("No thanks, I'm happy with what I have.", "I'll pass for now, thanks."),
     "frustrated": ("No thanks.",),
     "angry": ("No. Not interested.",),
 }
+"""Saying no to an upgrade the agent offers."""
 
 # -- agent ------------------------------------------------------------------------------------
 

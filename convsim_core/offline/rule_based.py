@@ -10,16 +10,21 @@ from __future__ import annotations
 import abc
 import random
 from collections.abc import Mapping
+from typing import Generic, TypeVar
 
 from convsim_core.models import Conversation, Message
 from convsim_core.offline import phrases
 from convsim_core.participant import Participant
 
+Rules = TypeVar("Rules")
 
-class RuleBasedParticipant(Participant):
+
+class RuleBasedParticipant(Participant, Generic[Rules]):
     """Deterministic for a given seed and conversation; returns None once it is finished."""
 
-    def __init__(self, *, facts: Mapping[str, str] | None, seed: int) -> None:
+    def __init__(self, rules: Rules, *, facts: Mapping[str, str] | None, seed: int) -> None:
+        self.rules = rules
+        """The scenario's ``[customer.offline]`` or ``[agent.offline]`` settings."""
         self.facts = dict(facts or {})
         # One stream per role and seed: the two sides of one run never draw the same phrases.
         self._rng = random.Random(f"{self.role.value}:{seed}")

@@ -111,7 +111,7 @@ class Runner(abc.ABC):
             if messages and self._simulated_start
             else 0.0
         )
-        usage = self.services.usage
+        usage = self.services.usage.total
         return {
             "message_count": len(messages),
             "max_messages": self.max_messages,

@@ -5,26 +5,21 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import attrs
 
 from convsim_core.events import RunnerState, TypingStarted
-from convsim_core.models import (
-    Conversation,
-    ConversationResult,
-    Intent,
-    Judgement,
-    Message,
-    MessageDraft,
-    Outcomes,
-    ParticipantRole,
-    TerminationReason,
-)
+from convsim_core.models import Conversation, Message, ParticipantRole, TerminationReason
 from convsim_core.pacing import NoPacing, Pacer
 from convsim_core.participant import Participant
 from convsim_core.runners.base import ProgressCallback, Runner, RunnerServices
 from convsim_core.termination import Termination
 from convsim_core.timing import HumanTypingDelay, TypingDelay
+
+if TYPE_CHECKING:
+    # Annotations only (the runner never builds these by name).
+    from convsim_core.models import ConversationResult, Intent, Judgement, MessageDraft, Outcomes
 
 logger = logging.getLogger(__name__)
 

@@ -60,7 +60,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -73,17 +73,7 @@ from convsim_core.events import (
     RunnerState,
     TypingStarted,
 )
-from convsim_core.models import (
-    Conversation,
-    ConversationResult,
-    Intent,
-    Judgement,
-    Message,
-    MessageDraft,
-    Outcomes,
-    ParticipantRole,
-    TerminationReason,
-)
+from convsim_core.models import Conversation, Message, ParticipantRole, TerminationReason
 from convsim_core.participant import Participant
 from convsim_core.runners.base import ProgressCallback, Runner, RunnerAlreadyUsed, RunnerServices
 from convsim_core.runners.full import ParticipantError
@@ -100,6 +90,10 @@ from convsim_core.runners.turns import TURN_GRACE_SECONDS, Draft, TurnTaking, Wa
 from convsim_core.runners.unreadable import UnreadableReplies
 from convsim_core.termination import Termination
 from convsim_core.timing import NoDelay, TypingDelay
+
+if TYPE_CHECKING:
+    # Annotations only (the runner never builds these by name).
+    from convsim_core.models import ConversationResult, Intent, Judgement, MessageDraft, Outcomes
 
 __all__ = ["TURN_GRACE_SECONDS", "HybridSimulationRunner", "HybridTiming", "IntentInferer"]
 

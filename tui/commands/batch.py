@@ -15,7 +15,6 @@ import sys
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from convsim_core.batch import (
     BatchFolderError,
@@ -30,8 +29,9 @@ from convsim_core.batch.limits import RateLimits
 from convsim_core.batch.manifest import has_manifest, scenario_location
 from convsim_core.batch.spread import WorkerError
 from tui.batch_checks import check_llm_keys, recorded_concurrency
-from tui.commands.batch_options import add_batch_options
+from tui.commands.batch_options import BATCH_TEXTS, add_batch_options
 from tui.commands.batch_progress import announce_resume, finish_hint, run_with_progress
+from tui.commands.command import Command
 from tui.commands.scale_options import scale_options
 from tui.outputs import check_out_folder
 from tui.wiring.batch_job import BatchJob
@@ -39,35 +39,13 @@ from tui.wiring.bots import BotChoice, BotTarget
 from tui.wiring.errors import UserError, as_user_error
 from tui.wiring.scenarios import load_batch_entry, load_scenarios
 
-__all__ = ["BatchJob", "BotTarget", "build_job", "load_scenarios", "register", "run"]
+__all__ = ["COMMAND", "BatchJob", "BotTarget", "build_job", "load_scenarios", "run"]
 
 logger = logging.getLogger(__name__)
 
 
-def register(subparsers: argparse._SubParsersAction[Any]) -> None:
-    parser = subparsers.add_parser(
-        "batch",
-        help="run scenarios many times and summarise the outcomes",
-        description=(
-            "Run every SCENARIO --runs times with its own reproducible seed per run, at most "
-            "--concurrency conversations at once, writing one transcript per conversation plus "
-            "batch.json and summary.json/summary.csv to --out. Full simulations unless a bot "
-            "is given with --ws, --webhook, --socketio, --directline, --profile or --demo-bot."
-        ),
-        epilog=(
-            "exit codes: 0 every conversation ran, 1 some ended in an error (see the summary), "
-            "2 usage error, 130 interrupted (finish with --resume)"
-        ),
-    )
-    add_batch_options(
-        parser,
-        scenarios_help="scenario file, folder of scenario files, or built-in name (e.g. demo); "
-        "optional with --resume",
-        runs_help="runs per scenario (10)",
-        concurrency=None,
-        concurrency_help="conversations at once (10; on --resume, what the batch was started with)",
-        progress_help="headless, not a terminal: print a progress line every N conversations",
-    )
+def _arguments(parser: argparse.ArgumentParser) -> None:
+    add_batch_options(parser, BATCH_TEXTS)
     parser.add_argument("--shard", type=_shard, metavar="K/N", help="run only shard K of N")
     parser.add_argument(
         "--retry-errors",
@@ -78,7 +56,6 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     parser.add_argument(
         "--headless", action="store_true", help="print progress instead of the dashboard"
     )
-    parser.set_defaults(handler=run)
 
 
 def _shard(value: str) -> ShardSpec:
@@ -214,3 +191,21 @@ def run(args: argparse.Namespace) -> int:
         print(format_table(summary))
     print(f"batch folder: {job.folder}")
     return code
+
+
+COMMAND = Command(
+    "batch",
+    help="run scenarios many times and summarise the outcomes",
+    description=(
+        "Run every SCENARIO --runs times with its own reproducible seed per run, at most "
+        "--concurrency conversations at once, writing one transcript per conversation plus "
+        "batch.json and summary.json/summary.csv to --out. Full simulations unless a bot "
+        "is given with --ws, --webhook, --socketio, --directline, --profile or --demo-bot."
+    ),
+    epilog=(
+        "exit codes: 0 every conversation ran, 1 some ended in an error (see the summary), "
+        "2 usage error, 130 interrupted (finish with --resume)"
+    ),
+    arguments=_arguments,
+    handler=run,
+)

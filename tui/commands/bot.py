@@ -13,37 +13,27 @@ import errno
 import os
 import signal
 from collections.abc import Iterator
-from typing import Any
 
 from channels.demo_bot import DemoBotServer
-from tui.numbers import ANY_WHOLE, NON_NEGATIVE, PORT, NumberAction
+from tui.commands.command import Command
+from tui.numbers import ANY_WHOLE, NON_NEGATIVE, PORT, add_number
 from tui.wiring.errors import UserError
 
 DEFAULT_PORT = 8765
 
 
-def register(subparsers: argparse._SubParsersAction[Any]) -> None:
-    parser = subparsers.add_parser(
-        "bot",
-        help="run the built-in demo support bot on a local port",
-        description=(
-            "Run convsim's rule-based demo support bot. It speaks WebSocket (JSON and plain "
-            "text), generic webhooks (sync and callback), Rasa REST, Bot Framework, Socket.IO "
-            "(Rasa and Chainlit) and Direct Line 3.0 on one port, so you can point convsim or "
-            "your own client at it. Stop it with Ctrl-C."
-        ),
-    )
+def _arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
-    parser.add_argument(
+    add_number(
+        parser,
         "--port",
-        action=NumberAction,
         rule=PORT,
         default=DEFAULT_PORT,
         help=f"port to listen on ({DEFAULT_PORT}; 0 picks a free one)",
     )
-    parser.add_argument(
+    add_number(
+        parser,
         "--reply-delay",
-        action=NumberAction,
         rule=NON_NEGATIVE,
         default=0.0,
         metavar="S",
@@ -55,14 +45,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         help="sign callbacks, and check signed requests, with the secret in environment variable "
         "NAME",
     )
-    parser.add_argument(
-        "--seed",
-        action=NumberAction,
-        rule=ANY_WHOLE,
-        default=0,
-        help="seed for the bot's wording (0)",
-    )
-    parser.set_defaults(handler=run)
+    add_number(parser, "--seed", rule=ANY_WHOLE, default=0, help="seed for the bot's wording (0)")
 
 
 def _secret(name: str | None) -> str | None:
@@ -136,3 +119,17 @@ def _print_banner(server: DemoBotServer, secret_env: str | None) -> None:
         lines.append(f"Async webhook callbacks are signed with the secret in ${secret_env}.")
     lines.append("Press Ctrl-C to stop.")
     print("\n".join(lines), flush=True)
+
+
+COMMAND = Command(
+    "bot",
+    help="run the built-in demo support bot on a local port",
+    description=(
+        "Run convsim's rule-based demo support bot. It speaks WebSocket (JSON and plain "
+        "text), generic webhooks (sync and callback), Rasa REST, Bot Framework, Socket.IO "
+        "(Rasa and Chainlit) and Direct Line 3.0 on one port, so you can point convsim or "
+        "your own client at it. Stop it with Ctrl-C."
+    ),
+    arguments=_arguments,
+    handler=run,
+)

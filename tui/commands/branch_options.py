@@ -10,7 +10,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tui.numbers import POSITIVE_WHOLE, NumberAction
+from tui.numbers import POSITIVE_WHOLE, add_number
 from tui.wiring.errors import UserError
 
 if TYPE_CHECKING:
@@ -26,9 +26,9 @@ def add_branch_options(parser: argparse.ArgumentParser, *, with_from: bool = Tru
             metavar="TRANSCRIPT",
             help="branch from a saved transcript: its first messages are the history",
         )
-    parser.add_argument(
+    add_number(
+        parser,
         "--at",
-        action=NumberAction,
         rule=POSITIVE_WHOLE,
         metavar="N",
         help="with --from TRANSCRIPT: keep messages 0..N-1 and continue live (default: all)",

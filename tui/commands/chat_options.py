@@ -10,7 +10,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tui.numbers import ANY_WHOLE, POSITIVE_WHOLE, NumberAction
+from tui.numbers import ANY_WHOLE, POSITIVE_WHOLE, add_number
 
 if TYPE_CHECKING:
     from convsim_core.branching import Branch
@@ -20,9 +20,7 @@ if TYPE_CHECKING:
 
 
 def add_seed(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--seed", action=NumberAction, rule=ANY_WHOLE, help="random seed (default: the scenario's)"
-    )
+    add_number(parser, "--seed", rule=ANY_WHOLE, help="random seed (default: the scenario's)")
 
 
 def add_chat_options(parser: argparse.ArgumentParser, *, sides: str) -> None:
@@ -34,12 +32,8 @@ def add_chat_options(parser: argparse.ArgumentParser, *, sides: str) -> None:
         "--headless", action="store_true", help="print the chat as plain text, no terminal UI"
     )
     add_seed(parser)
-    parser.add_argument(
-        "--max-messages",
-        action=NumberAction,
-        rule=POSITIVE_WHOLE,
-        metavar="N",
-        help="stop after N messages",
+    add_number(
+        parser, "--max-messages", rule=POSITIVE_WHOLE, metavar="N", help="stop after N messages"
     )
     parser.add_argument(
         "--out", type=Path, metavar="FILE", help="transcript file (default: runs/<scenario>/...)"

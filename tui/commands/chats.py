@@ -5,76 +5,48 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
 
-from tui.commands.verbs import add_verb_command
-from tui.numbers import POSITIVE_WHOLE, NumberAction
+from tui.commands.command import Command
+from tui.numbers import POSITIVE_WHOLE, add_number
 from tui.wiring.errors import UserError
 
 _SHOWN_SKIPS = 20
 
 
-def register(subparsers: Any) -> None:
-    verbs = add_verb_command(
-        subparsers,
-        "chats",
-        help="import, index, search and export real chats",
-        description="A chat library: real chats that ground simulated customers and scenarios.",
-    )
+def add_library(parser: argparse.ArgumentParser) -> None:
+    """The first argument of a verb that works on one chat library (``LIB``)."""
+    parser.add_argument("library", type=Path, metavar="LIB", help="chat library folder")
 
-    imp = verbs.add_parser(
-        "import",
-        help="add chat logs to a library",
-        description="Read chat logs (convsim transcripts, JSONL/CSV rows, OpenAI chat format,"
-        " Schema-Guided Dialogue) into a library folder, scrubbing emails, phone and card"
-        " numbers, and index them for retrieval.",
-    )
-    imp.add_argument("files", nargs="+", type=Path, metavar="FILE", help="chat log files")
-    imp.add_argument("--into", type=Path, required=True, metavar="LIB", help="library folder")
-    imp.add_argument(
+
+def _import_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("files", nargs="+", type=Path, metavar="FILE", help="chat log files")
+    parser.add_argument("--into", type=Path, required=True, metavar="LIB", help="library folder")
+    parser.add_argument(
         "--format", default="auto", help="auto (default), convsim, rows, openai-chat, sgd"
     )
-    imp.add_argument(
+    parser.add_argument(
         "--no-scrub", action="store_true", help="keep emails, phone and card numbers as they are"
     )
-    imp.set_defaults(handler=handle_import)
-
-    index = add_library_verb(
-        verbs,
-        "index",
-        help="build a library's retrieval index",
-        description="Build (or refresh) the BM25 index, or the embedding index through the"
-        " OpenAI-compatible endpoint of OPENAI_API_KEY / OPENAI_BASE_URL.",
-    )
-    index.add_argument("--method", choices=("bm25", "embeddings"), default="bm25")
-    index.add_argument("--embedding-model", default=None, metavar="NAME")
-    index.set_defaults(handler=handle_index)
-
-    search = add_library_verb(
-        verbs, "search", help="show the real customer turns closest to a text"
-    )
-    search.add_argument("query")
-    search.add_argument("-k", action=NumberAction, rule=POSITIVE_WHOLE, default=5, metavar="K")
-    search.add_argument("--method", choices=("bm25", "embeddings"), default="bm25")
-    search.set_defaults(handler=handle_search)
-
-    export = add_library_verb(
-        verbs,
-        "export",
-        help="write fine-tuning data",
-        description="Write chats as JSONL that teaches a model to play one side.",
-    )
-    export.add_argument("--format", default="openai-chat", help="openai-chat (default)")
-    export.add_argument("--role", choices=("customer", "agent"), default="customer")
-    export.add_argument("--out", type=Path, default=None, metavar="FILE", help="default: stdout")
-    export.set_defaults(handler=handle_export)
 
 
-def add_library_verb(verbs: Any, name: str, **texts: str) -> argparse.ArgumentParser:
-    """A verb that works on one chat library (its first argument, ``LIB``)."""
-    parser: argparse.ArgumentParser = verbs.add_parser(name, **texts)
-    parser.add_argument("library", type=Path, metavar="LIB", help="chat library folder")
-    return parser
+def _index_arguments(parser: argparse.ArgumentParser) -> None:
+    add_library(parser)
+    parser.add_argument("--method", choices=("bm25", "embeddings"), default="bm25")
+    parser.add_argument("--embedding-model", default=None, metavar="NAME")
+
+
+def _search_arguments(parser: argparse.ArgumentParser) -> None:
+    add_library(parser)
+    parser.add_argument("query")
+    add_number(parser, "-k", rule=POSITIVE_WHOLE, default=5, metavar="K")
+    parser.add_argument("--method", choices=("bm25", "embeddings"), default="bm25")
+
+
+def _export_arguments(parser: argparse.ArgumentParser) -> None:
+    add_library(parser)
+    parser.add_argument("--format", default="openai-chat", help="openai-chat (default)")
+    parser.add_argument("--role", choices=("customer", "agent"), default="customer")
+    parser.add_argument("--out", type=Path, default=None, metavar="FILE", help="default: stdout")
 
 
 def handle_import(args: argparse.Namespace) -> int:
@@ -176,3 +148,46 @@ def handle_export(args: argparse.Namespace) -> int:
         raise UserError(f"cannot write {args.out}: {exc.strerror}") from None
     print(f"{args.out}: {len(lines)} chats as {args.format} for the {args.role}", file=sys.stderr)
     return 0
+
+
+COMMAND = Command(
+    "chats",
+    help="import, index, search and export real chats",
+    description="A chat library: real chats that ground simulated customers and scenarios.",
+    verbs=(
+        Command(
+            "import",
+            help="add chat logs to a library",
+            description=(
+                "Read chat logs (convsim transcripts, JSONL/CSV rows, OpenAI chat format,"
+                " Schema-Guided Dialogue) into a library folder, scrubbing emails, phone and card"
+                " numbers, and index them for retrieval."
+            ),
+            arguments=_import_arguments,
+            handler=handle_import,
+        ),
+        Command(
+            "index",
+            help="build a library's retrieval index",
+            description=(
+                "Build (or refresh) the BM25 index, or the embedding index through the"
+                " OpenAI-compatible endpoint of OPENAI_API_KEY / OPENAI_BASE_URL."
+            ),
+            arguments=_index_arguments,
+            handler=handle_index,
+        ),
+        Command(
+            "search",
+            help="show the real customer turns closest to a text",
+            arguments=_search_arguments,
+            handler=handle_search,
+        ),
+        Command(
+            "export",
+            help="write fine-tuning data",
+            description="Write chats as JSONL that teaches a model to play one side.",
+            arguments=_export_arguments,
+            handler=handle_export,
+        ),
+    ),
+)

@@ -30,6 +30,7 @@ from tui.commands.branch_options import (
     wants_branch,
 )
 from tui.commands.chat_options import add_chat_options, headless_wiring
+from tui.commands.command import Command
 from tui.commands.terminal_ui import terminal_app
 from tui.wiring.bots import DEMO_PLACEHOLDER_URL, BotChoice, demo_bot_profile, recorded_bot
 from tui.wiring.errors import UserError, as_user_error
@@ -51,23 +52,10 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 # Moved to tui.wiring.bots; re-exported for code written before the move.
-__all__ = ["DEMO_PLACEHOLDER_URL", "demo_bot_profile", "handle_connect", "register", "run_headless"]
+__all__ = ["COMMAND", "DEMO_PLACEHOLDER_URL", "demo_bot_profile", "handle_connect", "run_headless"]
 
 
-def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser(
-        "connect",
-        help="let a scenario's simulated customer chat with a real bot",
-        description=(
-            "Connect a scenario's simulated customer to a real bot (WebSocket, webhook, Socket.IO"
-            " or Direct Line) and"
-            " hold the conversation in real time."
-        ),
-        epilog=(
-            "exit codes: 0 conversation held, 1 it broke off with an error or no bot reply"
-            " could be read, 2 usage error or no bot at the URL"
-        ),
-    )
+def _arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "scenario",
         type=Path,
@@ -77,7 +65,6 @@ def register(subparsers: Any) -> None:
     add_bot_options(parser)
     add_branch_options(parser)
     add_chat_options(parser, sides="the customer")
-    parser.set_defaults(handler=handle_connect)
 
 
 def handle_connect(args: argparse.Namespace) -> Any:
@@ -259,3 +246,20 @@ def _exit_code(result: ConversationResult, url: str, transcript: Path | None) ->
     else:
         print(f"convsim: the conversation failed: {result.error}{kept}", file=sys.stderr)
     return 1
+
+
+COMMAND = Command(
+    "connect",
+    help="let a scenario's simulated customer chat with a real bot",
+    description=(
+        "Connect a scenario's simulated customer to a real bot (WebSocket, webhook, Socket.IO"
+        " or Direct Line) and"
+        " hold the conversation in real time."
+    ),
+    epilog=(
+        "exit codes: 0 conversation held, 1 it broke off with an error or no bot reply"
+        " could be read, 2 usage error or no bot at the URL"
+    ),
+    arguments=_arguments,
+    handler=handle_connect,
+)

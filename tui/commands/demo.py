@@ -5,18 +5,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from tui.commands.command import Command
 from tui.commands.watch import add_run_options, run_scenario_command
 from tui.wiring.errors import UserError
-
-
-def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser(
-        "demo",
-        help="watch a built-in demo chat (offline, no API key needed)",
-        description="Watch a simulated refund chat between a rule-based customer and agent.",
-    )
-    add_run_options(parser)
-    parser.set_defaults(handler=handle_demo)
 
 
 def handle_demo(args: argparse.Namespace) -> Any:
@@ -27,3 +18,12 @@ def handle_demo(args: argparse.Namespace) -> Any:
     except ScenarioError as exc:
         raise UserError(str(exc)) from None
     return run_scenario_command(scenario, args, mode="demo")
+
+
+COMMAND = Command(
+    "demo",
+    help="watch a built-in demo chat (offline, no API key needed)",
+    description="Watch a simulated refund chat between a rule-based customer and agent.",
+    arguments=add_run_options,
+    handler=handle_demo,
+)

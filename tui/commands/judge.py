@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
 
 from convsim_core.agreement import Agreement, LabelsError, format_agreement, pairs_for, read_labels
 from convsim_core.persistence import Transcript
@@ -30,20 +29,11 @@ from convsim_core.rejudge import (
 from convsim_core.scenario import load_scenario
 from convsim_core.scenario_models import JUDGE_KINDS, Scenario
 from convsim_core.scenario_reader import ScenarioError
+from tui.commands.command import Command
 from tui.wiring.errors import UserError
 
 
-def register(subparsers: argparse._SubParsersAction[Any]) -> None:
-    parser = subparsers.add_parser(
-        "judge",
-        help="re-judge saved transcripts; compare a judge with human labels",
-        description=(
-            "Re-label saved transcripts with the current outcome definitions and write the new"
-            " verdicts beside them (<name>.verdict.json; the recorded result is kept). With"
-            " --labels, compare the judge with people: precision, recall, confusion matrix,"
-            " accuracy and Cohen's kappa."
-        ),
-    )
+def _arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "targets", nargs="+", metavar="TRANSCRIPT_OR_DIR", help="transcripts or folders of them"
     )
@@ -65,7 +55,6 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         metavar="FILE",
         help="CSV conversation_id,outcome of human labels (play-mode verdicts count too)",
     )
-    parser.set_defaults(handler=handle_judge)
 
 
 async def handle_judge(args: argparse.Namespace) -> int:
@@ -116,3 +105,17 @@ async def handle_judge(args: argparse.Namespace) -> int:
 
 def _read_all(args: argparse.Namespace) -> list[Transcript]:
     return [read(path) for path in transcript_paths(args.targets)]
+
+
+COMMAND = Command(
+    "judge",
+    help="re-judge saved transcripts; compare a judge with human labels",
+    description=(
+        "Re-label saved transcripts with the current outcome definitions and write the new"
+        " verdicts beside them (<name>.verdict.json; the recorded result is kept). With"
+        " --labels, compare the judge with people: precision, recall, confusion matrix,"
+        " accuracy and Cohen's kappa."
+    ),
+    arguments=_arguments,
+    handler=handle_judge,
+)

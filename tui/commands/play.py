@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from tui.commands.branch_options import (
     add_branch_options,
@@ -16,24 +16,17 @@ from tui.commands.branch_options import (
     wants_branch,
 )
 from tui.commands.chat_options import add_seed
+from tui.commands.command import Command
 from tui.wiring.errors import UserError
 from tui.wiring.scenarios import resolve_scenario
 
-__all__ = ["handle_play", "register", "resolve_scenario"]
+__all__ = ["COMMAND", "handle_play", "resolve_scenario"]
 
 if TYPE_CHECKING:
     pass
 
 
-def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser(
-        "play",
-        help="be the agent yourself: a simulated customer chats with you",
-        description=(
-            "Play the agent in a scenario: type your replies, the simulated customer answers in"
-            " real time, and at the end you confirm or correct the outcome."
-        ),
-    )
+def _arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "scenario",
         nargs="?",
@@ -41,7 +34,6 @@ def register(subparsers: Any) -> None:
     )
     add_branch_options(parser)
     add_seed(parser)
-    parser.set_defaults(handler=handle_play)
 
 
 def handle_play(args: argparse.Namespace) -> int:
@@ -59,3 +51,15 @@ def handle_play(args: argparse.Namespace) -> int:
     if branch is not None:
         return run_play_app(scenario, seed=args.seed, branch=branch)
     return run_play_app(scenario, seed=args.seed)
+
+
+COMMAND = Command(
+    "play",
+    help="be the agent yourself: a simulated customer chats with you",
+    description=(
+        "Play the agent in a scenario: type your replies, the simulated customer answers in"
+        " real time, and at the end you confirm or correct the outcome."
+    ),
+    arguments=_arguments,
+    handler=handle_play,
+)

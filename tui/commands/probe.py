@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from tui.numbers import NumberAction, NumberRule
+from tui.commands.command import Command
+from tui.numbers import NumberRule, add_number
 from tui.wiring.errors import UserError
 
 WAIT = NumberRule(above=0, maximum=600)
@@ -25,23 +26,14 @@ if TYPE_CHECKING:
     from channels.probe_wire import Exchange
 
 
-def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser(
-        "probe",
-        help="say hello to a bot, show what came back and print a bot profile",
-        description=(
-            "Send one greeting to a bot (WebSocket or HTTP), show exactly what came back,"
-            " recognise its protocol and print a ready bot profile."
-        ),
-        epilog="exit codes: 0 a usable reply came back, 1 none did, 2 usage error",
-    )
+def _arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("url", help="the bot's URL: ws(s)://... or http(s)://...")
     parser.add_argument(
         "--text", default="Hello", metavar="TEXT", help="the greeting to send (default: Hello)"
     )
-    parser.add_argument(
+    add_number(
+        parser,
         "--timeout",
-        action=NumberAction,
         rule=WAIT,
         default=5.0,
         metavar="SECONDS",
@@ -56,7 +48,6 @@ def register(subparsers: Any) -> None:
             " credentials.yml; default http://127.0.0.1:5034/bot)"
         ),
     )
-    parser.set_defaults(handler=handle_probe)
 
 
 async def handle_probe(args: argparse.Namespace) -> int:
@@ -131,3 +122,16 @@ def _print_exchange(exchange: Exchange) -> None:
 def _clip(text: str, limit: int = 300) -> str:
     one = " ".join(text.split())
     return one if len(one) <= limit else one[: limit - 1] + "…"
+
+
+COMMAND = Command(
+    "probe",
+    help="say hello to a bot, show what came back and print a bot profile",
+    description=(
+        "Send one greeting to a bot (WebSocket or HTTP), show exactly what came back,"
+        " recognise its protocol and print a ready bot profile."
+    ),
+    epilog="exit codes: 0 a usable reply came back, 1 none did, 2 usage error",
+    arguments=_arguments,
+    handler=handle_probe,
+)

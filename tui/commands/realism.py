@@ -8,21 +8,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from tui.commands.command import Command
 from tui.wiring.errors import UserError
 
 
-def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser(
-        "realism",
-        help="score simulated customers against real chats",
-        description="Per scenario: length and turn-count distributions, vocabulary overlap,"
-        " similarity to the nearest real turn and how well a classifier tells simulated from"
-        " real turns (50% = indistinguishable), against the most alike chats of a library.",
-    )
+def _arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("folder", type=Path, metavar="DIR", help="a folder of transcripts")
     parser.add_argument("--library", type=Path, required=True, metavar="LIB")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    parser.set_defaults(handler=handle_realism)
 
 
 def handle_realism(args: argparse.Namespace) -> int:
@@ -84,3 +77,16 @@ def handle_realism(args: argparse.Namespace) -> int:
         )
     print("words: simulated/real mean per turn; clf acc 50% = indistinguishable; 1.00 = like real")
     return 0
+
+
+COMMAND = Command(
+    "realism",
+    help="score simulated customers against real chats",
+    description=(
+        "Per scenario: length and turn-count distributions, vocabulary overlap,"
+        " similarity to the nearest real turn and how well a classifier tells simulated from"
+        " real turns (50% = indistinguishable), against the most alike chats of a library."
+    ),
+    arguments=_arguments,
+    handler=handle_realism,
+)

@@ -15,27 +15,17 @@ import argparse
 import asyncio
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from tui.commands.bot_options import add_bot_options
+from tui.commands.command import Command
 
 if TYPE_CHECKING:
     from convsim_core.replay import ReplayComparison
     from tui.wiring.bots import BotChoice
 
 
-def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser(
-        "replay",
-        help="resend a recorded conversation to a bot and compare the answers",
-        description=(
-            "Replay recorded customer messages against a bot (by default the bot the"
-            " transcript recorded) and compare its answers turn by turn with the recording."
-        ),
-        epilog=(
-            "exit codes: 0 nothing changed, 1 something changed, 2 usage error or no bot at the URL"
-        ),
-    )
+def _arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "target", type=Path, metavar="TRANSCRIPT_OR_DIR", help="a transcript or a folder of them"
     )
@@ -48,7 +38,6 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--headless", action="store_true", help="print the comparison, no terminal UI"
     )
-    parser.set_defaults(handler=handle_replay)
 
 
 def handle_replay(args: argparse.Namespace) -> int:
@@ -83,3 +72,16 @@ async def _replay_all(
             print(f"convsim: replaying {path.name}…", file=sys.stderr)
         results.append(await replay_one(path, choice, fast=fast))
     return results
+
+
+COMMAND = Command(
+    "replay",
+    help="resend a recorded conversation to a bot and compare the answers",
+    description=(
+        "Replay recorded customer messages against a bot (by default the bot the"
+        " transcript recorded) and compare its answers turn by turn with the recording."
+    ),
+    epilog="exit codes: 0 nothing changed, 1 something changed, 2 usage error or no bot at the URL",
+    arguments=_arguments,
+    handler=handle_replay,
+)

@@ -23,23 +23,14 @@ from convsim_core.batch import (
     summarize,
 )
 from convsim_core.batch.html import ReportBatch, write_html_report
+from tui.commands.command import Command
 from tui.commands.regression import SHARE, regression_exit
-from tui.numbers import FINITE, NumberAction
+from tui.numbers import FINITE, add_number
 from tui.outputs import check_out
 from tui.wiring.errors import UserError
 
 
-def register(subparsers: argparse._SubParsersAction[Any]) -> None:
-    parser = subparsers.add_parser(
-        "report",
-        help="summarise batch folders (merging shards) or compare two batches",
-        description=(
-            "Print the summary of a batch folder. Shard folders of one batch are merged; two "
-            "different batches (OLD NEW) are compared, flagging outcome rates that changed "
-            "beyond chance (Fisher's exact test, Holm-adjusted). --html writes a self-contained "
-            "report with a chat page per conversation."
-        ),
-    )
+def _arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("folders", nargs="+", type=Path, metavar="DIR", help="batch folders")
     parser.add_argument("--html", type=Path, metavar="FILE", help="also write an HTML report")
     mode = parser.add_mutually_exclusive_group()
@@ -47,9 +38,9 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     mode.add_argument(
         "--compare", action="store_true", help="compare: first folder OLD, second NEW"
     )
-    parser.add_argument(
+    add_number(
+        parser,
         "--alpha",
-        action=NumberAction,
         rule=FINITE,
         default=0.05,
         metavar="A",
@@ -61,15 +52,14 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         action="store_true",
         help="OLD NEW: exit 1 when a scenario's [expect] pass rate dropped beyond chance",
     )
-    parser.add_argument(
+    add_number(
+        parser,
         "--min-drop",
-        action=NumberAction,
         rule=SHARE,
         default=0.2,
         metavar="SHARE",
         help="warn when the runs cannot detect a pass-rate drop this large (0.2)",
     )
-    parser.set_defaults(handler=run)
 
 
 def group_folders(folders: list[Path]) -> list[list[Path]]:
@@ -197,3 +187,17 @@ def _comparison_json(comparison: Any) -> dict[str, Any]:
             for c in comparison.changes
         ],
     }
+
+
+COMMAND = Command(
+    "report",
+    help="summarise batch folders (merging shards) or compare two batches",
+    description=(
+        "Print the summary of a batch folder. Shard folders of one batch are merged; two "
+        "different batches (OLD NEW) are compared, flagging outcome rates that changed "
+        "beyond chance (Fisher's exact test, Holm-adjusted). --html writes a self-contained "
+        "report with a chat page per conversation."
+    ),
+    arguments=_arguments,
+    handler=run,
+)

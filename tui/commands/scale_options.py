@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from tui.numbers import NumberAction, NumberRule
+from tui.numbers import NumberRule, add_number
 
 WORKERS = NumberRule(whole=True, minimum=1, maximum=1024)
 RAY_DEFAULT_ADDRESS = ""
@@ -18,9 +18,9 @@ RAY_DEFAULT_ADDRESS = ""
 
 def add_scale_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("scale (more than one core or machine)")
-    group.add_argument(
+    add_number(
+        group,
         "--workers",
-        action=NumberAction,
         rule=WORKERS,
         metavar="N",
         help="worker processes, each running its share of --concurrency (default: the number "

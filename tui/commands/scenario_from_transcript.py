@@ -4,27 +4,18 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
 
+from tui.commands.command import Command
 from tui.wiring.errors import UserError
 from tui.wiring.scenario_export import check_command, default_out, save_scenario
 
 
-def add_from_transcript(verbs: Any) -> None:
-    parser = verbs.add_parser(
-        "from-transcript",
-        help="a scenario whose scripted customer says what a saved session's customer said",
-        description=(
-            "Write a scenario from a played or connected session: the customer is scripted"
-            " with the recorded turns, the expectation is the outcome the session reached."
-        ),
-    )
+def _arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("transcript", type=Path, metavar="FILE", help="a transcript (.jsonl)")
     parser.add_argument(
         "--out", type=Path, metavar="FILE.toml", help="where to write it (default: FILE.toml)"
     )
     parser.add_argument("--force", action="store_true", help="overwrite an existing file")
-    parser.set_defaults(handler=handle_from_transcript)
 
 
 def handle_from_transcript(args: argparse.Namespace) -> int:
@@ -36,3 +27,16 @@ def handle_from_transcript(args: argparse.Namespace) -> int:
     print(f"{path}: scripted customer from {args.transcript.name}, {how}")
     print(f"check it with: {check_command(path)}")
     return 0
+
+
+FROM_TRANSCRIPT = Command(
+    "from-transcript",
+    help="a scenario whose scripted customer says what a saved session's customer said",
+    description=(
+        "Write a scenario from a played or connected session: the customer is scripted"
+        " with the recorded turns, the expectation is the outcome the session reached."
+    ),
+    arguments=_arguments,
+    handler=handle_from_transcript,
+)
+"""The ``from-transcript`` verb of ``convsim scenarios``."""

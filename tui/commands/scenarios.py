@@ -4,45 +4,27 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
 
-from tui.commands.chats import add_library_verb
-from tui.commands.verbs import add_verb_command
-from tui.numbers import ANY_WHOLE, POSITIVE_WHOLE, NumberAction
+from tui.commands.chats import add_library
+from tui.commands.command import Command
+from tui.commands.scenario_from_transcript import FROM_TRANSCRIPT
+from tui.numbers import ANY_WHOLE, POSITIVE_WHOLE, add_number
 from tui.wiring.errors import UserError, as_user_error
 
 
-def register(subparsers: Any) -> None:
-    verbs = add_verb_command(
-        subparsers,
-        "scenarios",
-        help="write scenario files from real material",
-        description="Draft scenario files from real chats or saved transcripts.",
-    )
-    from_chats = add_library_verb(
-        verbs,
-        "from-chats",
-        help="one draft scenario per intent found in a chat library",
-        description="Group a library's chats by intent (offline clustering) and write a draft"
-        " scenario per intent, with a weight: the share of real chats with that intent.",
-    )
-    from_chats.add_argument("--out", type=Path, required=True, metavar="DIR")
-    from_chats.add_argument(
+def _from_chats_arguments(parser: argparse.ArgumentParser) -> None:
+    add_library(parser)
+    parser.add_argument("--out", type=Path, required=True, metavar="DIR")
+    add_number(
+        parser,
         "--count",
-        action=NumberAction,
         rule=POSITIVE_WHOLE,
         default=8,
         metavar="N",
         help="how many intents (default 8)",
     )
-    from_chats.add_argument(
-        "--seed", action=NumberAction, rule=ANY_WHOLE, default=0, help="clustering seed (0)"
-    )
-    from_chats.add_argument("--force", action="store_true", help="overwrite existing files")
-    from_chats.set_defaults(handler=handle_from_chats)
-    from tui.commands.scenario_from_transcript import add_from_transcript
-
-    add_from_transcript(verbs)
+    add_number(parser, "--seed", rule=ANY_WHOLE, default=0, help="clustering seed (0)")
+    parser.add_argument("--force", action="store_true", help="overwrite existing files")
 
 
 def handle_from_chats(args: argparse.Namespace) -> int:
@@ -79,3 +61,23 @@ def handle_from_chats(args: argparse.Namespace) -> int:
             f" outcomes: {', '.join(o.name for o in draft.outcomes) or 'none recorded'})"
         )
     return 0
+
+
+COMMAND = Command(
+    "scenarios",
+    help="write scenario files from real material",
+    description="Draft scenario files from real chats or saved transcripts.",
+    verbs=(
+        Command(
+            "from-chats",
+            help="one draft scenario per intent found in a chat library",
+            description=(
+                "Group a library's chats by intent (offline clustering) and write a draft"
+                " scenario per intent, with a weight: the share of real chats with that intent."
+            ),
+            arguments=_from_chats_arguments,
+            handler=handle_from_chats,
+        ),
+        FROM_TRANSCRIPT,
+    ),
+)

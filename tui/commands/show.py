@@ -4,19 +4,13 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
 
+from tui.commands.command import Command
 from tui.wiring.errors import UserError
 
 
-def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser(
-        "show",
-        help="print a saved transcript",
-        description="Pretty-print a transcript (.jsonl) written by a run, including partial ones.",
-    )
+def _arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("transcript", type=Path, help="transcript file (.jsonl)")
-    parser.set_defaults(handler=handle_show)
 
 
 def handle_show(args: argparse.Namespace) -> int:
@@ -37,3 +31,12 @@ def handle_show(args: argparse.Namespace) -> int:
         raise UserError(str(exc)) from None
     HeadlessPrinter().transcript(transcript)
     return 0
+
+
+COMMAND = Command(
+    "show",
+    help="print a saved transcript",
+    description="Pretty-print a transcript (.jsonl) written by a run, including partial ones.",
+    arguments=_arguments,
+    handler=handle_show,
+)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
 
 import attrs
 
@@ -36,10 +35,11 @@ from convsim_core.batch.testpolicy import Budget, TestPolicy
 from convsim_core.batch.verdict import ScenarioVerdict, format_verdicts
 from convsim_core.expectations import Expectations
 from tui.commands import batch as batch_command
-from tui.commands.batch_options import add_batch_options
+from tui.commands.batch_options import TEST_TEXTS, add_batch_options
 from tui.commands.batch_progress import announce_resume, finish_hint, run_with_progress
+from tui.commands.command import Command
 from tui.commands.regression import SHARE
-from tui.numbers import POSITIVE_WHOLE, NumberAction, NumberRule
+from tui.numbers import POSITIVE_WHOLE, NumberRule, add_number
 from tui.outputs import check_out, check_out_folder
 from tui.wiring.batch_job import BatchJob
 from tui.wiring.errors import UserError
@@ -51,39 +51,15 @@ EXIT_FAIL = 1
 EXIT_RUN_FAILED = 3
 
 
-def register(subparsers: argparse._SubParsersAction[Any]) -> None:
-    parser = subparsers.add_parser(
-        "test",
-        help="run scenarios and gate on their [expect] tables (for CI)",
-        description=(
-            "Run every SCENARIO up to --runs times, check each conversation against the "
-            "scenario's [expect] table and give each scenario a verdict on its pass rate "
-            "(Wilson 95% interval, pass^k, pass@k). Simulator and infrastructure faults are "
-            "not counted and are re-run up to --retries times. --junit and --markdown write "
-            "reports for CI systems and pull requests."
-        ),
-        epilog=(
-            "exit codes: 0 every scenario passes, 1 a scenario fails its expectations (with "
-            "--baseline: its pass rate dropped significantly), 2 usage error, 3 the run itself "
-            "failed (bot unreachable, every conversation a channel error, budget reached)"
-        ),
-    )
-    add_batch_options(
-        parser,
-        scenarios_help="scenario file, folder or built-in name (with an [expect] table); "
-        "optional with --resume",
-        runs_help="runs per scenario, at most (10)",
-        concurrency=4,
-        concurrency_help="conversations at once (4)",
-        progress_help="not a terminal: print a progress line every N conversations",
-    )
+def _arguments(parser: argparse.ArgumentParser) -> None:
+    add_batch_options(parser, TEST_TEXTS)
     parser.add_argument("--junit", type=Path, metavar="FILE", help="write JUnit XML here")
     parser.add_argument(
         "--markdown", type=Path, metavar="FILE", help="write a Markdown summary here"
     )
-    parser.add_argument(
+    add_number(
+        parser,
         "--retries",
-        action=NumberAction,
         rule=RETRIES,
         default=2,
         metavar="N",
@@ -96,17 +72,17 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         help="gate on a significant pass-rate drop against this earlier batch folder instead "
         "of min_pass_rate",
     )
-    parser.add_argument(
+    add_number(
+        parser,
         "--min-drop",
-        action=NumberAction,
         rule=SHARE,
         default=DEFAULT_MIN_DROP,
         metavar="SHARE",
         help="with --baseline: warn when the runs cannot detect a drop this large (0.2)",
     )
-    parser.add_argument(
+    add_number(
+        parser,
         "--k",
-        action=NumberAction,
         rule=POSITIVE_WHOLE,
         metavar="K",
         help="the k of pass^k and pass@k (3; capped at the counted runs)",
@@ -116,21 +92,20 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         action="store_true",
         help="stop sampling a scenario once its verdict cannot change at 95%% confidence",
     )
-    parser.add_argument(
+    add_number(
+        parser,
         "--max-llm-calls",
-        action=NumberAction,
         rule=POSITIVE_WHOLE,
         metavar="N",
         help="start no conversation after N LLM calls (resumable)",
     )
-    parser.add_argument(
+    add_number(
+        parser,
         "--max-tokens",
-        action=NumberAction,
         rule=POSITIVE_WHOLE,
         metavar="N",
         help="start no conversation after N LLM tokens (resumable)",
     )
-    parser.set_defaults(handler=run, shard=None, retry_errors=False)
 
 
 @attrs.frozen
@@ -336,3 +311,24 @@ def _exit_code(outcome: TestRun) -> int:
     if CaseState.ERROR in states or not outcome.cases:
         return EXIT_RUN_FAILED
     return EXIT_PASS
+
+
+COMMAND = Command(
+    "test",
+    help="run scenarios and gate on their [expect] tables (for CI)",
+    description=(
+        "Run every SCENARIO up to --runs times, check each conversation against the "
+        "scenario's [expect] table and give each scenario a verdict on its pass rate "
+        "(Wilson 95% interval, pass^k, pass@k). Simulator and infrastructure faults are "
+        "not counted and are re-run up to --retries times. --junit and --markdown write "
+        "reports for CI systems and pull requests."
+    ),
+    epilog=(
+        "exit codes: 0 every scenario passes, 1 a scenario fails its expectations (with "
+        "--baseline: its pass rate dropped significantly), 2 usage error, 3 the run itself "
+        "failed (bot unreachable, every conversation a channel error, budget reached)"
+    ),
+    arguments=_arguments,
+    handler=run,
+    defaults={"shard": None, "retry_errors": False},
+)

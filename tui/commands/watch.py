@@ -20,8 +20,9 @@ from tui.commands.branch_options import (
     wants_branch,
 )
 from tui.commands.chat_options import add_chat_options, headless_wiring
+from tui.commands.command import Command
 from tui.commands.terminal_ui import terminal_app
-from tui.numbers import POSITIVE, NumberAction
+from tui.numbers import POSITIVE, add_number
 from tui.wiring.errors import UserError, as_user_error
 from tui.wiring.scenarios import load_scenario_file, require_llm, with_kinds, with_max_messages
 
@@ -32,12 +33,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser(
-        "watch",
-        help="watch a simulated chat of a scenario file",
-        description="Run a scenario file with a simulated customer and agent and watch the chat.",
-    )
+def _arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("scenario", type=Path, nargs="?", help="scenario file (.toml)")
     parser.add_argument(
         "--from",
@@ -50,20 +46,17 @@ def register(subparsers: Any) -> None:
     )
     add_branch_options(parser, with_from=False)
     add_run_options(parser)
-    parser.set_defaults(handler=handle_watch)
 
 
 def add_run_options(parser: argparse.ArgumentParser) -> None:
     add_chat_options(parser, sides="both sides")
-    parser.add_argument(
+    add_number(
+        parser,
         "--speed",
-        action=NumberAction,
         rule=POSITIVE,
         metavar="X",
-        help=(
-            "pace messages at X times real typing speed (default: x8 in the terminal UI,"
-            " no waiting headless)"
-        ),
+        help="pace messages at X times real typing speed (default: x8 in the terminal UI,"
+        " no waiting headless)",
     )
 
 
@@ -174,3 +167,12 @@ async def run_headless(
         print(f"convsim: could not write the transcript {path}: {writer.error}", file=sys.stderr)
         return 1
     return 1 if result.error else 0
+
+
+COMMAND = Command(
+    "watch",
+    help="watch a simulated chat of a scenario file",
+    description="Run a scenario file with a simulated customer and agent and watch the chat.",
+    arguments=_arguments,
+    handler=handle_watch,
+)

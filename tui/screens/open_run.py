@@ -72,5 +72,4 @@ def connect_screen(
         source,
         seed=scenario.seed if seed is None else seed,
         settings=settings,
-        connection_target=source.target,
     )

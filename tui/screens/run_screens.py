@@ -70,7 +70,6 @@ class RunScreen(Screen[None]):
         settings: ViewSettings,
         pace: Pace = WATCH_PACE,
         mode: str | None = None,
-        connection_target: str = "",
     ) -> None:
         super().__init__()
         self.source = source
@@ -79,13 +78,8 @@ class RunScreen(Screen[None]):
         self._live = LiveRun(
             source,
             seed=seed,
+            settings=settings,
             pace=pace,
-            clock=settings.clock,
-            tz=settings.tz,
-            autostart=settings.autostart,
-            max_live=settings.max_live,
-            connection_target=connection_target,
-            show_transcript_path=settings.show_transcript_path,
             id="live",
         )
 
@@ -232,6 +226,12 @@ class ControlledRunScreen(SeatControls, RunScreen):
         self.notify(f"Saved {saved}", title="Transcript saved", timeout=4)
 
 
+def _off_footer(key: str, action: str, description: str, tooltip: str) -> Binding:
+    """A key shown in help and the command palette but not in the footer, which has to fit 80
+    columns."""
+    return Binding(key, action, description, show=False, tooltip=tooltip)
+
+
 class WatchScreen(ControlledRunScreen):
     """Watch a full simulation (``convsim watch`` and ``convsim demo``)."""
 
@@ -241,22 +241,12 @@ class WatchScreen(ControlledRunScreen):
         Binding("space", "pause", "Pause", tooltip="Pause the conversation"),
         Binding("space", "resume", "Resume", tooltip="Resume the conversation"),
         Binding("n", "step", "Step", tooltip="Let exactly one more message through"),
-        Binding(
-            "f",
-            "speed",
-            "Speed",
-            show=False,  # in help and the palette: the footer has to fit 80 columns
-            tooltip="Toggle paced by typing delays / as fast as possible",
-        ),
+        _off_footer("f", "speed", "Speed", "Toggle paced by typing delays / as fast as possible"),
         Binding("x", "stop", "Stop", tooltip="Stop the conversation (recorded as stopped)"),
         Binding("r", "restart", "Restart", tooltip="Run again with the next seed"),
         *SAVE_HELP_SEAT_BINDINGS,
-        Binding(
-            "a",
-            "take_agent",
-            "Be agent",
-            show=False,
-            tooltip="Take the agent's seat: you type the agent's messages",
+        _off_footer(
+            "a", "take_agent", "Be agent", "Take the agent's seat: you type the agent's messages"
         ),
     ]
 
@@ -326,7 +316,7 @@ class PlayScreen(RunScreen):
     @on(Composer.Submitted)
     async def _send(self, event: Composer.Submitted) -> None:
         if not await self._live.submit_agent_message(event.text):
-            event.composer.text_area.insert(event.text)
+            event.control.text_area.insert(event.text)
 
     async def action_end_chat(self) -> None:
         if not await self._live.end_chat():

@@ -116,11 +116,11 @@ class SeatControls:
         self.refresh_bindings()
 
     def on_composer_submitted(self, event: Composer.Submitted) -> None:
-        if event.composer.id != "seat-composer":
+        if event.control.id != "seat-composer":
             return
         event.stop()
         if not self.live.submit_seated(event.text):
-            event.composer.text_area.insert(event.text)
+            event.control.text_area.insert(event.text)
 
 
 def _holds(live: LiveRun, role: str) -> bool:

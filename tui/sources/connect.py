@@ -6,8 +6,9 @@ port) and the profile is pointed at it; it stops when the run ends.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
+
+import attrs
 
 from convsim_core.models import ParticipantRole
 from convsim_core.takeover import SeatedParticipant
@@ -16,30 +17,20 @@ from tui.wiring.runs import open_bot_run
 
 if TYPE_CHECKING:
     from channels.profile import BotProfile
-    from convsim_core.branching import Branch
-    from convsim_core.scenario_models import Scenario
 
 
+@attrs.define(eq=False, slots=False)
 class ConnectRunSource(ScenarioSource):
     kind = "connect"
     seatable = frozenset({ParticipantRole.CUSTOMER})
 
-    def __init__(
-        self,
-        scenario: Scenario,
-        profile: BotProfile,
-        *,
-        demo_bot: bool = False,
-        runs_root: Path | None = None,
-        use_llm: bool | None = None,
-        check: bool = True,
-        branch: Branch | None = None,
-    ) -> None:
-        super().__init__(scenario, runs_root=runs_root, use_llm=use_llm, branch=branch)
-        self.profile = profile
-        self.demo_bot = demo_bot
-        self.check = check
-        self.transport = self.describe_transport(profile)
+    profile: BotProfile
+    demo_bot: bool = attrs.field(default=False, kw_only=True)
+    check: bool = attrs.field(default=True, kw_only=True)
+
+    def __attrs_post_init__(self) -> None:
+        super().__attrs_post_init__()
+        self.transport = self.describe_transport(self.profile)
 
     @property
     def target(self) -> str:

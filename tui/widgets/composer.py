@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from textual.binding import Binding
-from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Static, TextArea
+
+from tui.widgets.messages import WidgetMessage
 
 
 class Composer(Widget):
@@ -26,17 +27,12 @@ class Composer(Widget):
         Binding("ctrl+s,ctrl+enter", "send", "Send", priority=True),
     ]
 
-    class Submitted(Message):
-        """The person sent a message as the agent."""
+    class Submitted(WidgetMessage["Composer"]):
+        """The person sent a message as the agent (``control``: the composer)."""
 
         def __init__(self, composer: Composer, text: str) -> None:
-            super().__init__()
-            self.composer = composer
+            super().__init__(composer)
             self.text = text
-
-        @property
-        def control(self) -> Composer:
-            return self.composer
 
     def __init__(
         self,

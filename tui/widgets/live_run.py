@@ -16,9 +16,9 @@ import logging
 from collections.abc import Iterable
 from datetime import tzinfo
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from textual import on, work
+from textual import getters, on, work
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
@@ -47,7 +47,7 @@ from convsim_core.models import (
 )
 from convsim_core.models import Message as ChatMessage
 from convsim_core.takeover import Seats
-from tui.clock import Clock, monotonic_clock
+from tui.clock import Clock
 from tui.errors import ErrorReport, describe_error, describe_run_failure
 from tui.formatting import humanize
 from tui.pace import WATCH_PACE, Pace, UiPacer
@@ -56,10 +56,11 @@ from tui.widgets.agent_brief import AgentBrief
 from tui.widgets.connection_badge import ConnectionBadge
 from tui.widgets.customer_brief import CustomerBrief
 from tui.widgets.error_panel import ErrorPanel
+from tui.widgets.messages import WidgetMessage
 from tui.widgets.outcome_panel import OutcomePanel
 from tui.widgets.progress_panel import ProgressPanel
 from tui.widgets.scenario_panel import ScenarioPanel
-from tui.widgets.transcript import DEFAULT_MAX_LIVE, TranscriptView
+from tui.widgets.transcript import TranscriptView
 from tui.widgets.typing_indicator import TypingIndicator
 
 logger = logging.getLogger(__name__)
@@ -75,38 +76,59 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
+class LiveRunSettings(Protocol):
+    """What a live run reads of the app's view settings (:class:`tui.settings.ViewSettings`,
+    a layer above the widgets, satisfies it)."""
+
+    @property
+    def clock(self) -> Clock:
+        """Wall clock for elapsed time."""
+
+    @property
+    def tz(self) -> tzinfo | None:
+        """Time zone for message times."""
+
+    @property
+    def autostart(self) -> bool:
+        """Start the conversation as soon as the widget mounts."""
+
+    @property
+    def max_live(self) -> int:
+        """Messages the transcript keeps as live widgets."""
+
+    @property
+    def show_transcript_path(self) -> bool:
+        """Say where the transcript is written."""
+
+
 class LiveRun(Widget):
     """Transcript, typing indicator, outcome, progress and scenario panes for one live run."""
 
     status: reactive[str] = reactive("idle")
     """idle, starting, running, paused, done, stopped or error."""
 
-    class Finished(Message):
+    transcript = getters.query_one(TranscriptView)
+    typing = getters.query_one(TypingIndicator)
+    outcome_panel = getters.query_one(OutcomePanel)
+    _progress_panel = getters.query_one(ProgressPanel)
+    error_panel = getters.query_one(ErrorPanel)
+
+    class Finished(WidgetMessage["LiveRun"]):
         """The conversation ended (any reason); the screen may ask the person about it."""
 
         def __init__(
             self, live_run: LiveRun, result: ConversationResult, transcript_path: Path | None
         ) -> None:
-            super().__init__()
-            self.live_run = live_run
+            super().__init__(live_run)
             self.result = result
             self.transcript_path = transcript_path
 
-        @property
-        def control(self) -> LiveRun:
-            return self.live_run
-
-    class SeatsChanged(Message):
+    class SeatsChanged(WidgetMessage["LiveRun"]):
         """A person took a seat or handed it back; the screen shows or hides the composer."""
 
         def __init__(self, live_run: LiveRun, held: frozenset[ParticipantRole]) -> None:
-            super().__init__()
-            self.live_run = live_run
+            super().__init__(live_run)
             self.held = held
-
-        @property
-        def control(self) -> LiveRun:
-            return self.live_run
 
     class RunnerEventArrived(Message, bubble=False):
         def __init__(self, generation: int, event: RunnerEvent) -> None:
@@ -132,25 +154,15 @@ class LiveRun(Widget):
         source: RunSource,
         *,
         seed: int,
+        settings: LiveRunSettings,
         pace: Pace = WATCH_PACE,
-        clock: Clock = monotonic_clock,
-        tz: tzinfo | None = None,
-        autostart: bool = True,
-        max_live: int = DEFAULT_MAX_LIVE,
-        connection_target: str = "",
-        show_transcript_path: bool = True,
         id: str | None = None,
     ) -> None:
         super().__init__(id=id)
-        self.show_transcript_path = show_transcript_path
         self.source = source
         self.seed = seed
         self.pace = pace
-        self.clock = clock
-        self.tz = tz
-        self.autostart = autostart
-        self.max_live = max_live
-        self.connection_target = connection_target
+        self.settings = settings
         self.paced = pace.paced
         self.pacer: UiPacer | None = None
         self.active: ActiveRun | None = None
@@ -175,13 +187,15 @@ class LiveRun(Widget):
                         ),
                         id="intent-banner",
                     )
-                yield TranscriptView(id="transcript", max_live=self.max_live, tz=self.tz)
+                yield TranscriptView(
+                    id="transcript", max_live=self.settings.max_live, tz=self.settings.tz
+                )
                 yield TypingIndicator(id="typing")
                 yield ErrorPanel(id="error")
             with VerticalScroll(id="side", can_focus=False):
                 if self.source.kind == "connect":
                     yield ConnectionBadge(
-                        self.connection_target, transport=self.source.transport, id="connection"
+                        self.source.target, transport=self.source.transport, id="connection"
                     )
                 seatable = self.source.seatable
                 playing = self.source.kind == "play"
@@ -192,7 +206,7 @@ class LiveRun(Widget):
                 yield OutcomePanel(info.outcomes, id="outcome")
                 yield ProgressPanel(
                     info.max_messages,
-                    clock=self.clock,
+                    clock=self.settings.clock,
                     real_time=self.source.kind != "full",
                     id="progress",
                 )
@@ -201,28 +215,8 @@ class LiveRun(Widget):
     def on_mount(self) -> None:
         self._show_briefs(frozenset())
         self._progress_panel.set_pace(self._pace_label())
-        if self.autostart:
+        if self.settings.autostart:
             self.start()
-
-    @property
-    def transcript(self) -> TranscriptView:
-        return self.query_one(TranscriptView)
-
-    @property
-    def typing(self) -> TypingIndicator:
-        return self.query_one(TypingIndicator)
-
-    @property
-    def outcome_panel(self) -> OutcomePanel:
-        return self.query_one(OutcomePanel)
-
-    @property
-    def _progress_panel(self) -> ProgressPanel:
-        return self.query_one(ProgressPanel)
-
-    @property
-    def error_panel(self) -> ErrorPanel:
-        return self.query_one(ErrorPanel)
 
     @property
     def is_active(self) -> bool:
@@ -420,7 +414,7 @@ class LiveRun(Widget):
         if generation == self._generation:
             self.active = active
             self.transcript_path = active.transcript_path
-            if active.transcript_path is not None and self.show_transcript_path:
+            if active.transcript_path is not None and self.settings.show_transcript_path:
                 self._progress_panel.set_transcript_path(display_path(active.transcript_path))
         try:
             return await active.runner.run()
@@ -524,7 +518,7 @@ class LiveRun(Widget):
             reason = humanize(result.termination_reason.value) if result.termination_reason else ""
             saved = (
                 f"\nTranscript: {display_path(self.transcript_path)}"
-                if self.transcript_path and self.show_transcript_path
+                if self.transcript_path and self.settings.show_transcript_path
                 else ""
             )
             self.notify(

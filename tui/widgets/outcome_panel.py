@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from textual.content import Content
+from textual.reactive import reactive
 from textual.widgets import Static
 
 from convsim_core.models import ConversationResult, Judgement, Outcomes
@@ -11,23 +12,22 @@ from tui.formatting import humanize
 
 
 class OutcomePanel(Static):
-    """Outcome list with the judge's current pick highlighted; set by the live view."""
+    """Outcome list with the judge's current pick highlighted; set by the live view (each
+    change of what it shows repaints it, as Textual's reactive attributes do)."""
 
     DEFAULT_CSS = """
     OutcomePanel { height: auto; }
     """
 
+    judgement: reactive[Judgement | None] = reactive(None, layout=True)
+    result: reactive[ConversationResult | None] = reactive(None, layout=True)
+    override: reactive[str | None] = reactive(None, layout=True)
+    """A label a person chose instead of (or to confirm) the judge's (play mode)."""
+
     def __init__(self, outcomes: Outcomes, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.border_title = "Outcome"
         self.outcomes = outcomes
-        self.judgement: Judgement | None = None
-        self.result: ConversationResult | None = None
-        self.override: str | None = None
-        """A label a person chose instead of (or to confirm) the judge's (play mode)."""
-
-    def on_mount(self) -> None:
-        self._paint()
 
     @property
     def current(self) -> str | None:
@@ -40,23 +40,20 @@ class OutcomePanel(Static):
         self.judgement = None
         self.result = None
         self.override = None
-        self._paint()
 
     def set_judgement(self, judgement: Judgement) -> None:
         self.judgement = judgement
-        self._paint()
 
     def set_result(self, result: ConversationResult) -> None:
         self.result = result
         if result.judgement is not None:
             self.judgement = result.judgement
-        self._paint()
 
     def set_override(self, label: str) -> None:
         self.override = label
-        self._paint()
 
-    def _paint(self) -> None:
+    def render(self) -> Content:
+        """Drawn again whenever the judgement, the result or the override changes."""
         current = self.current
         lines: list[Content] = []
         for outcome in self.outcomes.outcomes:
@@ -66,7 +63,7 @@ class OutcomePanel(Static):
                 lines.append(Content.from_markup("[$text-muted]○[/] $name", name=outcome.name))
         lines.append(Content(""))
         lines.extend(self._explanation())
-        self.update(Content("\n").join(lines))
+        return Content("\n").join(lines)
 
     def _explanation(self) -> list[Content]:
         lines: list[Content] = []

@@ -83,35 +83,32 @@ class BotChoice:
     the options into a profile or a batch target the same way.
     """
 
-    ws: str | None = None
-    webhook: str | None = None
+    url: tuple[str, str] | None = None
+    """The URL option given, as (kind, URL): the kind is the option's name (``URL_OPTIONS``;
+    argparse lets only one through)."""
     profile: Path | None = None
     demo_bot: str | None = None
     preset: str | None = None
-    socketio: str | None = None
-    directline: str | None = None
 
     @classmethod
     def from_args(cls, args: Any) -> BotChoice:
         """The options ``args`` (an ``argparse.Namespace``) holds; a missing one is None."""
-        return cls(**{field.name: getattr(args, field.name, None) for field in attrs.fields(cls)})
+        urls = [(kind, url) for kind in URL_OPTIONS if (url := getattr(args, kind, None))]
+        return cls(
+            urls[0] if urls else None,
+            getattr(args, "profile", None),
+            getattr(args, "demo_bot", None),
+            getattr(args, "preset", None),
+        )
 
     @property
     def given(self) -> bool:
         """A bot is named (a URL, a profile file or the demo bot), not only a preset."""
-        return self.named_url() is not None or bool(self.profile or self.demo_bot)
-
-    def named_url(self) -> tuple[str, str] | None:
-        """The URL option given, as (kind, URL): the kind is the option's name."""
-        for kind in URL_OPTIONS:
-            url: str | None = getattr(self, kind)
-            if url:
-                return kind, url
-        return None
+        return self.url is not None or bool(self.profile or self.demo_bot)
 
     def check_preset(self) -> None:
         """``--preset`` names how to talk to a bot, not which: alone it is a usage error."""
-        if self.preset and self.named_url() is None and not self.demo_bot:
+        if self.preset and self.url is None and not self.demo_bot:
             raise UserError(f"--preset needs {_WHICH} or --demo-bot")
 
     def bot_for(self, scenario: Scenario) -> tuple[BotProfile, bool]:
@@ -122,7 +119,7 @@ class BotChoice:
 
     def profile_for(self, scenario: Scenario) -> BotProfile:
         """The bot to talk to: the command line first, then the scenario's ``[bot]`` table."""
-        named = self.named_url()
+        named = self.url
         with as_user_error(ProfileError):
             if named is not None:
                 kind, url = named
@@ -216,7 +213,7 @@ class BotTarget:
     def from_choice(cls, choice: BotChoice) -> BotTarget | None:
         """The target the command line names, or None for full simulations."""
         choice.check_preset()
-        named = choice.named_url()
+        named = choice.url
         if named is not None:
             return cls(*named, choice.preset)
         if choice.profile:
