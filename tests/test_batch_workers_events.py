@@ -38,12 +38,18 @@ def _finish(events: _Events, status: RunStatus) -> None:
     events(status)
 
 
-async def test_message_counts_go_at_most_every_progress_interval_in_one_frame() -> None:
+def _running(count: int) -> tuple[RecordingLink, _Events, list[RunStatus]]:
+    """A worker's reports with ``count`` conversations started."""
     link = RecordingLink()
     events = _Events(link)  # type: ignore[arg-type]
-    statuses = [_status(i) for i in range(20)]
+    statuses = [_status(i) for i in range(count)]
     for status in statuses:
         _start(events, status)
+    return link, events, statuses
+
+
+async def test_message_counts_go_at_most_every_progress_interval_in_one_frame() -> None:
+    link, events, statuses = _running(20)
     for count in range(1, 11):  # 200 messages, as fast as the loop can report them
         for status in statuses:
             status.messages = count
@@ -80,11 +86,7 @@ async def test_a_finish_goes_within_the_finish_interval_and_at_once_when_idle() 
 
 
 async def test_counts_are_read_off_the_statuses_without_a_call_per_message() -> None:
-    link = RecordingLink()
-    events = _Events(link)  # type: ignore[arg-type]
-    statuses = [_status(i) for i in range(3)]
-    for status in statuses:
-        _start(events, status)
+    link, events, statuses = _running(3)
     for index, status in enumerate(statuses[:2]):
         status.messages = 5 + index  # the executor's sink counts; nobody calls the listener
     await asyncio.sleep(PROGRESS_SECONDS + 0.05 * TIMEOUT)
