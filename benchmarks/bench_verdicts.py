@@ -1,6 +1,6 @@
 """Verdict quality on real human-written dialogues, and what the judge costs per message.
 
-    python -m benchmarks.bench_verdicts [--dataset sgd|support|fresh|all] [--data FILE]
+    python -m benchmarks.bench_verdicts [--dataset sgd|support|fresh|fresh2|all] [--data FILE]
                                         [--passes N] [--only dev] [--show-misses dev]
 
 Two datasets, each replayed as scripted scenarios through the real full runner with the default
@@ -15,8 +15,12 @@ baseline):
   billing, telecom, banking, insurance, appointments, food delivery, travel, each with the
   outcomes a user would write for its scenario, several messages in a row where a bot sends
   bubbles;
-- ``fresh``: 45 more support chats (``tests/data/support_dialogues_fresh.jsonl``, CC0), only
-  ever measured, as a whole: no development half, no misses shown.
+- ``fresh2``: the held-out support chats (``tests/data/support_dialogues_fresh2.jsonl``), only
+  ever measured as a whole: no misses shown, never read while writing the judge;
+- ``fresh``: 45 more support chats (``tests/data/support_dialogues_fresh.jsonl``, CC0),
+  measured as a whole. Written to be unseen, they became development data in session 3: the
+  judge's general-English frames were written while reading their misses (``--show-misses
+  dev`` prints them), so they no longer measure generalisation.
 
 Reports, per dataset, for the development half, the held-out half (never looked at while
 writing the judge) and all: accuracy per true class, the confusion matrix and premature endings
@@ -58,9 +62,14 @@ from convsim_core.verdict_why import why
 CLASSES = ("completed", "failed", "none")
 KINDS = ("offline", "keyword")
 TARGET = 0.90
-DATASETS = ("sgd", "support", "fresh")
-UNSEEN = frozenset({"fresh"})
-"""Datasets measured whole and only measured: no development half, no misses shown."""
+DATASETS = ("sgd", "support", "fresh", "fresh2")
+UNSEEN = frozenset({"fresh2"})
+"""Datasets measured whole and only measured: no development half, no misses shown
+(``tests/data/support_dialogues_fresh2.jsonl``, held out from everyone writing the judge;
+``all`` includes it only where the file exists)."""
+WHOLE = frozenset({"fresh"})
+"""Datasets measured whole, without a held-out half: development data since session 3 (the
+offline judge's generalisation rules were written reading its misses)."""
 
 
 class Replayable(Protocol):
@@ -179,7 +188,8 @@ def dataset(name: str, data: Path | None) -> tuple[Sequence[Replayable], str]:
     if name == "sgd":
         path = data or sgd_replay.DATA
         return sgd_replay.load(path), str(path)
-    path = support_replay.FRESH if name == "fresh" else support_replay.DATA
+    paths = {"fresh": support_replay.FRESH, "fresh2": support_replay.FRESH2}
+    path = paths.get(name, support_replay.DATA)
     return support_replay.load(path), str(path)
 
 
@@ -191,6 +201,13 @@ async def measure(
             return
         print(f"[{name}] {len(dialogues)} dialogues from {source} (all unseen: measured only)")
         await _verdict_table(name, (("unseen", dialogues),))
+        return
+    if name in WHOLE:
+        print(f"[{name}] {len(dialogues)} dialogues from {source} (all development data)")
+        if show == "dev":
+            print(f"wrong verdicts of the offline judge on the {name} dialogues:")
+            await verdicts(dialogues, "offline", show_misses=True)
+        await _verdict_table(name, (("dev", dialogues),))
         return
     dev, held = split(dialogues)
     print(
@@ -220,7 +237,11 @@ async def main(
     data: Path | None, passes: int, only: str | None, show_misses: str | None, which: str
 ) -> None:
     logging.disable(logging.WARNING)
-    names = DATASETS if which == "all" else (which,)
+    names = (
+        tuple(n for n in DATASETS if n != "fresh2" or support_replay.FRESH2.exists())
+        if which == "all"
+        else (which,)
+    )
     loaded = {name: dataset(name, data) for name in names}
     print(f"bench_verdicts: {', '.join(names)}")
     for name, (dialogues, source) in loaded.items():

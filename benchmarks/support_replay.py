@@ -35,7 +35,9 @@ from convsim_core.termination import Termination
 _HERE = Path(__file__).resolve().parent.parent / "tests" / "data"
 DATA = _HERE / "support_dialogues.jsonl"
 FRESH = _HERE / "support_dialogues_fresh.jsonl"
-"""45 more, only ever measured: never a miss shown, never a rule changed for them."""
+"""45 more: only measured until session 3, development data since (their misses were read)."""
+FRESH2 = _HERE / "support_dialogues_fresh2.jsonl"
+"""The held-out support set: only ever measured, as a whole (``--dataset fresh2``)."""
 _ROLE = {"customer": models.ParticipantRole.CUSTOMER, "agent": models.ParticipantRole.AGENT}
 
 

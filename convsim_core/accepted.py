@@ -33,6 +33,7 @@ from convsim_core.language import (
 from convsim_core.lexicon import INFORMATION_VERBS
 from convsim_core.models import Message, ParticipantRole
 from convsim_core.outcome_reader import OutcomeSense, Reading
+from convsim_core.report_cues import completion
 
 
 @attrs.frozen
@@ -206,6 +207,29 @@ def refuses(clause: Clause) -> bool:
     return refusing_word(clause.words) is not None or not REGRET_WORDS.isdisjoint(clause.words)
 
 
+_CAN = frozenset({"can", "could"})
+
+
+def refuses_reply(parts: Sequence[Clause]) -> bool:
+    """Whether a reply refuses. A reply that opens by saying it is done ("All sorted. No
+    payments will be taken during the freeze.") refuses only with regret, a failure word or
+    inability: its plain negations tell the customer what follows, not a refusal."""
+    if not parts:
+        return False
+    if completion(parts[0]) is None:
+        return any(refuses(c) for c in parts)
+    return any(_refuses_outright(c) for c in parts)
+
+
+def _refuses_outright(clause: Clause) -> bool:
+    ws = clause.words
+    if not REGRET_WORDS.isdisjoint(ws) or "unable" in ws:
+        return True
+    if any(s in FAILURE_STEMS for s in clause.stems):
+        return True
+    return any(w == "not" and i and ws[i - 1] in _CAN for i, w in enumerate(ws))
+
+
 def goes_ahead(
     text: str, accepted: Accepted, senses: Sequence[OutcomeSense], proposal_number: int
 ) -> Reading | None:
@@ -219,7 +243,7 @@ def goes_ahead(
     if len(accepted.successes) != 1:
         return None
     parts = clauses(text)
-    if not parts or any(refuses(c) for c in parts):
+    if not parts or refuses_reply(parts):
         return None
     if any(asks_to_confirm(c) or _asks_for_details(c) for c in parts):
         return None

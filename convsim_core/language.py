@@ -37,7 +37,7 @@ _CONTRACTIONS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     )
 )
 _MONEY = re.compile(
-    r"(?:[$\u20ac\u00a3\u00a5]\s?\d[\d,]*(?:\.\d+)?)"
+    r"(?:[$\u20ac\u00a3\u00a5]\s?\d(?:[\d,]*\d)?(?:\.\d+)?)"
     r"|(?:\b\d[\d,]*(?:\.\d+)?\s?(?:dollars?|euros?|pounds?|bucks|usd|eur|gbp)\b)"
 )
 """An amount of money ("$12", "\u20ac6.50", "40 dollars"): read as the word "money" after it, so
@@ -102,7 +102,7 @@ def addressed_to_customer(ws: Sequence[str], index: int) -> bool:
     )
 
 
-_NEW_PREDICATE = frozenset({"and", "or", "so", "which", "because", "while", "since"})
+NEW_PREDICATE = frozenset({"and", "or", "so", "which", "because", "while", "since"})
 """Words after which a negation belongs to another statement than the word before them."""
 _WITH = frozenset({"with", "at", "for"})
 MODAL_WORDS = frozenset({"can", "could", "would", "might", "may", "should", "shall", "must"})
@@ -260,7 +260,7 @@ class Clause:
             if self.segments[position] != segment:
                 break
             word = self.words[position]
-            if position > index and word in _NEW_PREDICATE:
+            if position > index and word in NEW_PREDICATE:
                 break  # "it is blocked and can't be used": the negation is another statement
             if position == index or not (word in NEGATORS or self.stems[position] in FAILURE_STEMS):
                 continue

@@ -34,7 +34,8 @@ class Group:
 
 GROUPS: tuple[Group, ...] = (
     Group("book", ("book", "booking", "reserve", "reservation", "schedule", "appointment",
-                   "table", "seat", "ticket", "slot")),
+                   "table", "seat", "ticket", "slot", "held for you", "on hold for you")),
+    Group("add", ("add", "added", "top up", "topped up", "booster", "add-on")),
     Group("buy", ("buy", "purchase", "order", "checkout", "check out")),
     Group("pay", ("pay", "payment", "paid")),
     Group("transfer", ("transfer", "wire", "send money", "sent money")),
@@ -49,12 +50,19 @@ GROUPS: tuple[Group, ...] = (
     Group("remove", ("remove", "delete", "take off", "taken off", "get rid of")),
     Group("replace", ("replace", "replacement", "exchange", "swap", "new one")),
     Group("fix", ("fix", "resolve", "repair", "solve", "sort out", "sorted out", "taken care of",
-                  "take care of")),
+                  "take care of", "correct")),
     Group("ship", ("ship", "shipment", "deliver", "delivery", "dispatch", "send", "sent")),
     Group("change", ("change", "update", "modify", "reschedule", "move")),
     Group("reset", ("reset", "unlock", "restore", "recover")),
     Group("rent", ("rent", "rental", "hire")),
     Group("subscribe", ("subscribe", "subscription", "upgrade", "downgrade", "sign up")),
+    Group("waive", ("waive", "waiver", "write off", "written off", "wipe", "take off",
+                    "taken off", "remove", "drop the")),
+    Group("increase", ("increase", "raise", "raised", "put up", "bump up", "higher", "boost")),
+    Group("decrease", ("decrease", "reduce", "lower", "bring down", "brought down", "discount",
+                       "taken off", "knocked off")),
+    Group("compensate", ("compensate", "compensation", "credit", "credited", "goodwill",
+                         "voucher")),
     Group("request", ("request",)),
     Group("escalate", ("supervisor", "manager", "escalate", "transfer you", "transferring you",
                        "connect you", "connecting you", "hand you over", "put you through",
@@ -64,7 +72,7 @@ GROUPS: tuple[Group, ...] = (
                       "take my business"), act=True),
     Group("complete", ("confirm", "confirmation", "success", "successful", "complete", "done",
                        "went through", "gone through", "go through", "all set", "process",
-                       "finalize", "finalise", "issue", "approve")),
+                       "finalize", "finalise", "issue", "approve", "accept")),
 )  # fmt: skip
 """Each outcome is linked to the groups its description and keywords use."""
 
@@ -100,8 +108,27 @@ ATTEMPT_VERBS = frozenset({"tried", "attempted"})
 
 IRREGULAR_PAST = frozenset(
     {"made", "sent", "paid", "bought", "set", "done", "gone", "went", "got", "given", "taken",
-     "put", "held", "sold", "found", "moved", "sorted"}
+     "put", "held", "sold", "found", "moved", "sorted", "frozen", "reset", "cut", "shut"}
 )  # fmt: skip
+
+
+def past_form(word: str) -> bool:
+    """A past form or participle, with a repeated action's "re-" ("resent", "rebooked",
+    "reissued": the verb done again is still done)."""
+    if word.endswith("ed") and len(word) > 3:
+        return True
+    return word in IRREGULAR_PAST or (
+        word.startswith("re") and len(word) > 5 and word[2:] in IRREGULAR_PAST
+    )
+
+
+def redone(stem_word: str) -> str | None:
+    """A verb stem done again ("sent" -> "resent", "issu" -> "reissu"): sending the tickets
+    again is sending them. Not the other way: "rebooked" is a change, not a booking."""
+    if len(stem_word) >= 3 and not stem_word.startswith("re"):
+        return f"re{stem_word}"
+    return None
+
 
 FAILURE_PHRASES: tuple[tuple[str, ...], ...] = tuple(
     stems(p)

@@ -40,6 +40,7 @@ from convsim_core.models import (
 )
 from convsim_core.outcome_reader import OutcomeSense, Reading, read_message
 from convsim_core.requested import NOTHING_ASKED, asked_request, done_as_asked
+from convsim_core.state_change import CHANGE_OF_STATE, OPPOSITES
 
 
 @attrs.frozen
@@ -215,6 +216,11 @@ class _Screen:
                 for phrase in group.phrases:
                     found.update(phrase)
             found.update(sense.words)
+            for group in sense.groups:
+                found.update(OPPOSITES.get(group.name, ()))  # "your plan won't renew"
+            if sense.changes:
+                found.update(p[0] for p in CHANGE_OF_STATE.phrases)
+                found.add("now")  # "you're now in 14C"
         general = any(g.name == "request" for sense in senses for g in sense.groups)
         return cls(frozenset(found - STOPWORDS), general)
 

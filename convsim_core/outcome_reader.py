@@ -20,15 +20,19 @@ Every decision keeps the clause and why, and the best rejected candidate is kept
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 import attrs
 
+from convsim_core.frames import SENDING, arrival, still_stands, success_frame
+from convsim_core.generic import general_statement
 from convsim_core.language import (
     CONDITION_WORDS,
     FAILURE_STEMS,
     NEGATORS,
+    NEW_PREDICATE,
     REGRET_WORDS,
     Clause,
     addressed_to_customer,
@@ -45,13 +49,21 @@ from convsim_core.lexicon import (
     FAILURE_PHRASES,
     GROUPS,
     INFORMATION_VERBS,
-    IRREGULAR_PAST,
     RESULT_WORDS,
     STOPWORDS,
     Group,
+    past_form,
+    redone,
 )
 from convsim_core.models import Outcome, ParticipantRole
 from convsim_core.report_cues import arriving, exhausted, only_one, unavailable
+from convsim_core.state_change import (
+    CHANGE_OF_STATE,
+    change_verb,
+    changes_state,
+    negated_opposite,
+    now_state,
+)
 
 
 @attrs.frozen(cache_hash=True)
@@ -69,6 +81,13 @@ class OutcomeSense:
     request_phrases: frozenset[tuple[str, ...]] = frozenset()
     """The vocabulary of the request itself (book, refund...), without "done" or "confirm":
     what a proposal to carry the request out speaks of."""
+    primary: frozenset[str] = frozenset()
+    """The groups of what the outcome is: its verb's ("was cancelled"), else the first group
+    its description names ("got a *refund* for the order"). A general frame ("is on its
+    way") reports the outcome only said of these: "your order is on its way" is no refund."""
+    changes: bool = False
+    """The description names a change of state ("was moved", "got switched"): every verb
+    of the family reports it (:mod:`convsim_core.state_change`)."""
     actions: frozenset[str] = frozenset()
     """Groups of the description's verb ("The ticket was *changed*"): when there is one, the
     other groups ("ticket" is booking vocabulary) only say what the outcome is about, so
@@ -97,11 +116,13 @@ class OutcomeSense:
             p in grams for p in FAILURE_PHRASES
         )
         actions = _actions(described_as, groups)
+        spelled = [(stems(k), k) for k in keywords if stems(k)]
+        spelled += [(v, k) for phrase, k in spelled for v in _redone_variants(phrase, k)]
         return cls(
             outcome=outcome,
             said_by=said_by,
-            keywords=tuple(stems(k) for k in keywords if stems(k)),
-            keyword_text=tuple(k for k in keywords if stems(k)),
+            keywords=tuple(p for p, _ in spelled),
+            keyword_text=tuple(k for _, k in spelled),
             groups=groups,
             words=content - {"not", "no", "never"},
             failure=failure,
@@ -113,7 +134,23 @@ class OutcomeSense:
                 for phrase in group.phrases
             ),
             actions=actions,
+            changes=changes_state(stems(described_as)),
+            primary=actions or _first_group(described_as, groups),
         )
+
+
+def _redone_variants(phrase: tuple[str, ...], written: str) -> list[tuple[str, ...]]:
+    """A keyword's past forms done again: "sent" also reads "resent", "booked" "rebooked"
+    (an action done again is done; the reverse is not: "rebooked" is a change)."""
+    spelled = words(normalise(written))
+    if len(spelled) != len(phrase):
+        return []
+    found = []
+    for index, (word, stemmed) in enumerate(zip(spelled, phrase, strict=True)):
+        other = redone(stemmed) if past_form(word) else None
+        if other is not None:
+            found.append((*phrase[:index], other, *phrase[index + 1 :]))
+    return found
 
 
 _PASSIVE = frozenset({"was", "were", "been", "be", "is", "are", "got", "get"})
@@ -133,6 +170,21 @@ def _actions(description: str, groups: Sequence[Group]) -> frozenset[str]:
                 ):
                     found.add(group.name)
     return frozenset(found)
+
+
+def _first_group(description: str, groups: Sequence[Group]) -> frozenset[str]:
+    """The group whose phrase comes first in the description, besides completion words."""
+    said = stems(description)
+    best: tuple[int, str] | None = None
+    for group in groups:
+        if group.name in ("complete", "request"):
+            continue
+        for phrase in group.phrases:
+            for start in range(len(said) - len(phrase) + 1):
+                earlier = best is None or start < best[0]
+                if earlier and said[start : start + len(phrase)] == phrase:
+                    best = (start, group.name)
+    return frozenset({best[1]}) if best else frozenset()
 
 
 def _any_request(groups: Sequence[Group]) -> bool:
@@ -186,8 +238,12 @@ def read_message(
     # "I can't log in", "I have no roaming set up": a customer describing the problem, not
     # the agent failing (unless the outcome is the customer's to report).
     own_situation = sender is ParticipantRole.CUSTOMER
-    apologised: str | None = None
-    for position, clause in enumerate(clauses(text)):
+    parts = clauses(text)
+    # "Extensions must be bought within 30 days, and yours is past that. Sorry.": an apology
+    # at the end governs the bad news before it, as one at the start does.
+    trailing = bad_news_lead(parts[-1]) if len(parts) > 1 else None
+    apologised: str | None = trailing if trailing in REGRET_WORDS else None
+    for position, clause in enumerate(parts):
         best: Reading | None = None
         refusals: list[tuple[OutcomeSense, Reading]] = []
         grams = ngrams(clause.stems)
@@ -215,11 +271,16 @@ def read_message(
                     miss = found
         if best is None and refusals and sender is ParticipantRole.AGENT:
             best = _counterpart(refusals, [s for s in eligible if s.failure])
+            failing = next((s for s in eligible if best and s.outcome == best.outcome), None)
+            if best is not None and failing is not None:
+                best = _in_general(best, clause, failing, around)
+                if not best.is_hit:
+                    miss, best = best, None
         if best is not None and not (
             hit is not None and best.outcome.name in failures and hit.outcome.name not in failures
         ):
             hit = best  # later clauses win, but a failure does not undo a success
-        apologised = bad_news_lead(clause)
+        apologised = bad_news_lead(clause) or (trailing if trailing in REGRET_WORDS else None)
     return hit, miss
 
 
@@ -240,7 +301,7 @@ def _counterpart(
     """A success the speaker says they cannot do ("we can't accept this claim") reports the
     failure outcome about the same thing: the one failure that shares its vocabulary."""
     for success, reading in refusals:
-        related = [f for f in failures if _shares_vocabulary(success, f)]
+        related = [f for f in failures if shares_vocabulary(success, f)]
         if len(related) == 1:
             return Reading(
                 related[0].outcome,
@@ -251,7 +312,7 @@ def _counterpart(
     return None
 
 
-def _shares_vocabulary(one: OutcomeSense, other: OutcomeSense) -> bool:
+def shares_vocabulary(one: OutcomeSense, other: OutcomeSense) -> bool:
     if not one.words.isdisjoint(other.words - FAILURE_STEMS):
         return True
     return bool({g.name for g in one.groups} & {g.name for g in other.groups} - {"complete"})
@@ -286,11 +347,29 @@ def _read_clause(
 ) -> Reading | None:
     keyword = _keyword(clause, sense, grams)
     if keyword is not None and keyword.is_hit:
-        return keyword
+        return _in_general(keyword, clause, sense, around)
     concept = _concept(clause, sense, grams, around)
     if concept is not None and concept.is_hit:
-        return concept
+        return _in_general(concept, clause, sense, around)
     return keyword or concept
+
+
+def _in_general(
+    reading: Reading, clause: Clause, sense: OutcomeSense, around: ClauseContext
+) -> Reading:
+    """A hit said as a general statement ("refunds are usually issued in 5 days", "spaces
+    can't be reserved in advance") is how things go, not this chat's outcome. A failure said
+    with regret, or in answer to the customer's request, is this chat's: "Sorry, refunds
+    can't be issued after 30 days"."""
+    name = sense.outcome.name
+    answering = name in around.confirmed or name in around.requested
+    regret = around.apologised is not None or not REGRET_WORDS.isdisjoint(clause.words)
+    if sense.failure and (answering or regret):
+        return reading
+    cue = general_statement(clause)
+    if cue is None:
+        return reading
+    return attrs.evolve(reading, score=reading.score - 0.2, reason=f'a general statement ("{cue}")')
 
 
 def _keyword(clause: Clause, sense: OutcomeSense, grams: set[tuple[str, ...]]) -> Reading | None:
@@ -307,6 +386,19 @@ def _keyword(clause: Clause, sense: OutcomeSense, grams: set[tuple[str, ...]]) -
                 return reading
             found = found or reading
     return found
+
+
+_DOCUMENTS = frozenset(
+    {"link", "request", "form", "code", "page", "option", "process", "policy", "instructions",
+     "button", "email", "application", "ticket", "number", "window", "fee"}
+)  # fmt: skip
+"""Nouns a request word only modifies: a "reset link" or a "refund request" is not a reset
+or a refund."""
+
+
+def _names_a_document(clause: Clause, after: int) -> bool:
+    """Whether the word after a group phrase makes it a modifier ("a reset link")."""
+    return after < len(clause.words) and clause.words[after] in _DOCUMENTS
 
 
 _PARTICLES = frozenset({"on", "off", "out", "up", "back", "down", "over"})
@@ -388,7 +480,7 @@ def _base_form_of_past(clause: Clause, start: int, written: str) -> bool:
 
 
 def _is_past(word: str) -> bool:
-    return (word.endswith("ed") and len(word) > 3) or word in IRREGULAR_PAST
+    return past_form(word)
 
 
 _ASKING = frozenset({"can", "could", "would", "shall", "should", "do", "does", "did", "will"})
@@ -413,6 +505,7 @@ def _concept(
             if len(phrase) == 2 and phrase[1] in _PARTICLES and {phrase[:1], phrase[1:]} <= grams
             for start in _phrasal(clause, phrase)
         ]
+        found = [f for f in found if not _names_a_document(clause, f[0] + len(f[1]))]
         if found:
             # A word may occur twice; a failure reads the negated occurrence, a success the
             # other ("only refunded within 14 days, so I am not able to refund it").
@@ -424,13 +517,28 @@ def _concept(
             positions.append((start, group))
             if sense.actions and group.name not in sense.actions and group.name != "complete":
                 context.append(start)  # what it is about, not what happened to it
+    acting = {i for i, g in positions if g is not None and g.name in sense.actions}
+    context = [i for i in context if i not in acting]  # "removed" is also a way to waive
     residual = (
         [i for i, s in enumerate(clause.stems) if s in sense.words]
         if not sense.words.isdisjoint(clause.stems)
         else []
     )
+    if not any(g is not None and g.name != "complete" for _, g in positions) and residual:
+        # "I've updated your plan" for "the plan was switched"; "we can't change penalties"
+        # refuses any action on them.
+        verb = change_verb(clause)
+        if verb is not None and (sense.changes or clause.refusal_of(verb)):
+            positions.append((verb, CHANGE_OF_STATE))
+            spans.append(clause.words[verb])
     answering = sense.outcome.name in confirmed
     asked = sense.outcome.name in requested
+    if not positions and not sense.failure and not clause.is_offer:
+        said = negated_opposite(clause, sense.groups, sense.words)
+        if said is None and sense.changes:
+            said = now_state(clause, sense.words)
+        if said is not None:
+            return Reading(sense.outcome, 0.65, clause.shown, f'"{said}"')
     if sense.failure and (sense.general_request or answering or asked):
         # Refusals in general English ("No, sorry. Just the one slot.") tell whether or not
         # the clause also names the request.
@@ -441,6 +549,22 @@ def _concept(
         action = _reports_action(clause)
         if action is not None:
             return Reading(sense.outcome, 0.6, clause.shown, f'"{action}"')
+    if (positions or residual) and not sense.failure:
+        # "A new card is on its way": a general frame about the outcome's own thing. Only
+        # the thing itself does not do for an outcome of another action: "Your order is on
+        # its way" does not report "the order was cancelled".
+        frame = success_frame(clause)
+        own = [g for _, g in positions if g is not None and g.name in sense.primary]
+        sent = frame is not None and arrival(frame) and bool(sense.primary & SENDING)
+        if frame is not None and sense.primary and not own and not sent:
+            frame = None
+        if frame is not None:
+            matched = sorted({*spans, *(clause.words[i] for i in residual)})
+            return Reading(sense.outcome, 0.65, clause.shown, ", ".join([*matched, f'"{frame}"']))
+    if sense.failure and residual and not positions:
+        bad_news = _bad_news_about(clause, residual, apologised)
+        if bad_news is not None:
+            return Reading(sense.outcome, 0.6, clause.shown, bad_news)
     specific = [g for _, g in positions if g is not None and g.name != "complete"]
     if not positions and len(residual) < 2:
         return None
@@ -461,6 +585,10 @@ def _concept(
             return Reading(sense.outcome, score - 0.3, clause.shown, evidence, f'"{condition}"')
         if negation is None:
             return Reading(sense.outcome, score - 0.3, clause.shown, evidence, "not negated")
+        if "yet" in clause.words:  # "the refund hasn't been issued yet": still to come
+            return Reading(
+                sense.outcome, score - 0.3, clause.shown, evidence, 'not done yet ("yet")'
+            )
         if clause.words and clause.words[0] in _ASKING:
             return Reading(sense.outcome, score - 0.2, clause.shown, evidence, "asked, not told")
         return Reading(sense.outcome, score, clause.shown, evidence)
@@ -559,7 +687,11 @@ def _participle(word: str) -> bool:
     return (
         word not in INFORMATION_VERBS
         and word not in ATTEMPT_VERBS
-        and (regular or word in IRREGULAR_PAST or word in ("begun", "agreed", "succeeded"))
+        and (
+            regular
+            or (past_form(word) and not word.endswith("ed"))
+            or word in ("begun", "agreed", "succeeded")
+        )
     )
 
 
@@ -599,6 +731,11 @@ def _reports_refusal(
     regret = next((w for w in ws if w in REGRET_WORDS), None)
     if regret is None and (apologised in REGRET_WORDS or apologised in ATTEMPT_VERBS):
         regret = apologised
+    opening = tuple(w for w, n in zip(clause.words, clause.segments, strict=True) if n == 0)
+    if (answer := _regretful_no(ws) or _regretful_no(opening)) is not None:
+        return answer
+    if regret is not None and (stays := still_stands(clause)) is not None:
+        return f"{regret} ... {stays}"  # "Sorry, the fee stands"
     said_no = ws[0] == "no" or apologised == "no"
     ran_out = exhausted(ws) or (only_one(ws) if regret or said_no else None)
     if ran_out is not None:
@@ -612,6 +749,11 @@ def _reports_refusal(
     gone = unavailable(clause)
     if gone is not None and (regret is not None or confirmed):
         return f"{regret} ... {gone}" if regret else gone
+    barred = _barred(ws) if regret is not None or confirmed else None
+    if barred is None and regret is not None and ("can", "only") in itertools.pairwise(ws):
+        barred = "can only"  # "bags can only be added at the airport, sorry"
+    if barred is not None:
+        return f"{regret} ... {barred}" if regret else barred
     outright = _failed_outright(ws)
     if outright is not None:
         return f"{regret} ... {outright}" if regret else outright
@@ -620,21 +762,105 @@ def _reports_refusal(
     for index, word in enumerate(ws):
         before = ws[index - 1] if index else ""
         after = ws[index + 1] if index + 1 < len(ws) else ""
-        unable = word in ("unable", "failed") or (
-            word == "not" and (before in _MODAL_BEFORE_NOT or (before in _BE and after == "able"))
+        unable = (
+            word in ("unable", "failed")
+            or (
+                word == "not"
+                and (before in _MODAL_BEFORE_NOT or (before in _BE and after == "able"))
+            )
+            or _no_means(ws, index)
         )
         if not unable or (regret is None and addressed_to_customer(ws, index)):
             continue  # "you will not be charged" tells a consequence, not a refusal
         if _NOT_HEARD.intersection(ws[index + 1 : index + 3]):
             continue  # "Sorry, I didn't catch that": a misunderstanding, no request failed
         passive = index + 2 < len(ws) and ws[index + 1] == "be" and _participle(ws[index + 2])
-        if regret is not None or passive:
+        # "I can't order one from chat": the speaker declining in their own name.
+        declined = index >= 2 and ws[index - 2] in ("i", "we") and ws[index - 1] in _CAN_NOT
+        if regret is not None or passive or declined:
             said = f"{ws[index - 1]} not" if word == "not" else word
             return f"{regret} ... {said}" if regret else said
     return None
 
 
 _MODAL_BEFORE_NOT = frozenset({"can", "could", "will", "did"})
+_PERMITTED = frozenset({"allowed", "permitted", "authorised", "authorized", "able", "possible"})
+_MEANS = frozenset({"way", "means", "option", "ability", "access", "authority", "power"})
+_AM = _BE | {"am"}
+_NOTHING_I_CAN = frozenset((who, can) for who in ("i", "we") for can in ("can", "could"))
+
+
+_CAN_NOT = frozenset({"can", "could"})
+_BARS = frozenset({"outside", "against", "beyond"})
+_RULES = frozenset({"policy", "policies", "terms", "rules", "conditions", "remit"})
+_LATE = (("too", "late"), ("is", "past"), ("are", "past"), ("has", "expired"), ("have", "expired"))
+
+
+def _barred(ws: Sequence[str]) -> str | None:
+    """A rule or a deadline stands in the way: "that's outside our policy", "it's against
+    our terms", "yours is past that", "the offer has expired", "it's too late to change"."""
+    for index, word in enumerate(ws):
+        if word in _BARS and not _RULES.isdisjoint(ws[index + 1 : index + 4]):
+            return " ".join(ws[index : index + 3])
+        if tuple(ws[index : index + 2]) in _LATE:
+            return " ".join(ws[index : index + 2])
+    return None
+
+
+_PENDING = frozenset({"yet", "still", "until", "once", "if", "when", "unless"})
+
+
+def _bad_news_about(clause: Clause, topic: Sequence[int], apologised: str | None) -> str | None:
+    """Regret and a negation said of the outcome's own thing: "Unfortunately the claim isn't
+    covered by your policy", "I'm afraid the claim was not accepted". Not news still to come
+    ("sorry, the claim isn't ready yet") nor a consequence for the customer ("you won't
+    ..."), and not a question."""
+    ws = clause.words
+    regret = next((w for w in ws if w in REGRET_WORDS), None) or (
+        apologised if apologised in REGRET_WORDS else None
+    )
+    if regret is None or clause.is_offer or not _PENDING.isdisjoint(ws):
+        return None
+    for index in topic:
+        for after in range(index + 1, min(len(ws), index + 4)):
+            if clause.segments[after] != clause.segments[index] or ws[after] in NEW_PREDICATE:
+                break
+            if ws[after] in NEGATORS and not addressed_to_customer(ws, after):
+                return f"{regret} ... {ws[index]} ... {ws[after]}"
+    return None
+
+
+def _no_means(ws: Sequence[str], index: int) -> bool:
+    """Inability said without "can't": "I'm not allowed to", "we are not authorised to",
+    "I'm not in a position to", "I don't have a way to", "there is no way to", "we have no
+    option to". General English of a support desk that will not do something."""
+    word = ws[index]
+    before = ws[index - 1] if index else ""
+    after = ws[index + 1 : index + 4]
+    if word == "nothing" and (tuple(after[:2]) in _NOTHING_I_CAN or before in ("have", "is")):
+        return True  # "there's nothing I can do", "we have nothing at 8"
+    if word == "not" and before in _AM:
+        position = tuple(after[:3]) == ("in", "a", "position")
+        return bool(after) and (after[0] in _PERMITTED or position)
+    if word == "not" and before in ("do", "does") and after[:1] == ("have",):
+        return not _MEANS.isdisjoint(after[1:])
+    return word == "no" and not _MEANS.isdisjoint(after[:2])
+
+
+_BARE_NO = frozenset({"no", "not", "nope"})
+
+
+def _regretful_no(ws: Sequence[str]) -> str | None:
+    """A refusal said as a bare answer with regret: "Sorry, no.", "Unfortunately not.",
+    "I'm afraid not", "No, I'm sorry". Nothing else in the clause: "Sorry, no worries" or
+    "Unfortunately not all of them" say more than no."""
+    if not ws or len(ws) > 5 or _BARE_NO.isdisjoint(ws) or REGRET_WORDS.isdisjoint(ws):
+        return None
+    if not all(w in REGRET_WORDS or w in _APOLOGY_FILLER or w in _BARE_NO for w in ws):
+        return None
+    return " ".join(ws)
+
+
 _ALTERNATIVES = frozenset({"another", "different", "instead", "alternative", "other"})
 _FAILED = frozenset({"failed", "declined", "rejected", "unsuccessful", "denied"})
 _NOT_HEARD = frozenset({"understand", "catch", "hear", "follow"})
@@ -715,9 +941,7 @@ def _not_happened(clause: Clause, anchors: Sequence[int], ignore: Sequence[int] 
     for index, word in enumerate(clause.words):
         if index in ignore:
             continue
-        happened = word in RESULT_WORDS or (
-            (word.endswith("ed") or word in IRREGULAR_PAST) and index in anchors
-        )
+        happened = word in RESULT_WORDS or (past_form(word) and index in anchors)
         if word == "now" and any(0 < a - index <= 3 for a in anchors):
             happened = True
         if word == "now" and index and clause.words[index - 1] in _STATE and _after(index, anchors):

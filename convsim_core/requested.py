@@ -21,10 +21,10 @@ import functools
 import re
 from collections.abc import Sequence
 
-from convsim_core.accepted import INFERRED_SCORE, Accepted, customer_spoke_of, refuses
+from convsim_core.accepted import INFERRED_SCORE, Accepted, customer_spoke_of, refuses_reply
 from convsim_core.language import clauses, normalise
 from convsim_core.models import Message, ParticipantRole
-from convsim_core.outcome_reader import OutcomeSense, Reading
+from convsim_core.outcome_reader import OutcomeSense, Reading, shares_vocabulary
 from convsim_core.report_cues import completion
 
 NOTHING_ASKED = Accepted(-1)
@@ -44,7 +44,10 @@ def asked_request(messages: Sequence[Message], senses: Sequence[OutcomeSense]) -
         index -= 1
     if index < 0 or len(messages) - 1 - index > _AGENT_REPLIES:
         return NOTHING_ASKED
-    if not asks_for_something(messages[index].content):
+    text = messages[index].content
+    asks = asks_for_something(text) or _presses(messages, index)
+    status = not asks and asks_after(text)
+    if not asks and not status and not (index == 0 and states_a_problem(text)):
         return NOTHING_ASKED
     failures: set[str] = set()
     successes: set[str] = set()
@@ -53,7 +56,49 @@ def asked_request(messages: Sequence[Message], senses: Sequence[OutcomeSense]) -
             continue
         if customer_spoke_of(sense, messages[: index + 1]):
             (failures if sense.failure else successes).add(sense.outcome.name)
+    mine = [s for s in senses if s.said_by is None or s.said_by is agent]
+    if status:
+        # "Where's my refund?" asks how it stands: "It's been actioned" answers it; a
+        # refusal is not read from a status answer.
+        return Accepted(index, frozenset(), frozenset(successes)) if successes else NOTHING_ASKED
+    failures |= counterparts(successes, mine)
+    if not failures and not successes:
+        successes, failures = _the_pair(mine)
     return Accepted(index, frozenset(failures), frozenset(successes))
+
+
+def _the_pair(senses: Sequence[OutcomeSense]) -> tuple[set[str], set[str]]:
+    """A scenario of one success and one failure is about one request: the customer's
+    request is that one, even in words the outcomes do not use ("Could I keep my books
+    another week?" for "the loan was extended")."""
+    successes = [s.outcome.name for s in senses if not s.failure]
+    failures = [s.outcome.name for s in senses if s.failure]
+    if len(successes) == 1 and len(failures) == 1:
+        return set(successes), set(failures)
+    return set(), set()
+
+
+def counterparts(successes: set[str], senses: Sequence[OutcomeSense]) -> set[str]:
+    """The failure outcomes about what the customer asked for: asking for the film to be
+    unlocked is asking for what "the film could not be made available" reports failing. A
+    failure counts when it is the only one, or shares the success's vocabulary."""
+    failures = [s for s in senses if s.failure]
+    found: set[str] = set()
+    for success in (s for s in senses if s.outcome.name in successes):
+        related = [f for f in failures if shares_vocabulary(success, f)]
+        chosen = related if len(related) == 1 else failures if len(failures) == 1 else []
+        found.update(f.outcome.name for f in chosen)
+    return found
+
+
+def _presses(messages: Sequence[Message], index: int) -> bool:
+    """The customer's last message presses a request made just before ("Can you waive the
+    fee?" - "Sorry, it applies to everyone." - "Not even for an old member?"): a question
+    right after the customer's own request and the agent's answer to it."""
+    if "?" not in messages[index].content:
+        return False
+    earlier = [m for m in messages[:index] if m.sender is ParticipantRole.CUSTOMER][-1:]
+    return bool(earlier) and asks_for_something(earlier[0].content)
 
 
 _ASKING = re.compile(
@@ -84,7 +129,7 @@ def done_as_asked(
     if len(asked.successes) != 1:
         return None
     parts = clauses(text)
-    if any(refuses(c) for c in parts):
+    if refuses_reply(parts):
         return None
     for clause in parts:
         said = completion(clause)
@@ -99,3 +144,32 @@ def done_as_asked(
                 verb="answered",
             )
     return None
+
+
+_PROBLEM = re.compile(
+    r"\b(?:can not|could not|does not|did not|is not|are not|has not|have not|will not)"
+    r" (?:log|sign|get|access|use|work|arrive|load|open|connect|pay|find|see|receive|come)"
+    r"|\blocked out\b|\bnot working\b|\bstopped working\b|\bnever arrived\b"
+    r"|\b(?:broken|damaged|cracked|missing|wrong|stolen|lost)\b|\bcharged twice\b"
+)
+
+
+@functools.lru_cache(maxsize=4096)
+def states_a_problem(text: str) -> bool:
+    """A chat that opens on a problem asks for it to be fixed: "I'm locked out of my
+    account", "My parcel never arrived", "I lost my card". Only the opening message: later,
+    a customer's "it's not working" reports on what the agent tried."""
+    return bool(_PROBLEM.search(normalise(text)))
+
+
+_STATUS = re.compile(
+    r"\b(?:where|when)(?: is| are)? (?:my|the|our)\b|\bany (?:news|update|updates)\b"
+    r"|\bwhat is happening with\b|\bhas (?:my|the) \w+ (?:been|gone)\b"
+)
+
+
+@functools.lru_cache(maxsize=4096)
+def asks_after(text: str) -> bool:
+    """ "Where's my refund?", "Any news on my claim?": the customer asks how their request
+    stands, so "It's been actioned" answers it."""
+    return "?" in text and bool(_STATUS.search(normalise(text)))

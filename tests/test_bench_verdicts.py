@@ -88,11 +88,18 @@ def test_a_support_replay_is_premature_before_its_last_turn_that_says_something(
     assert not dialogue.premature(3)
 
 
-async def test_the_fresh_set_is_only_measured(capsys: pytest.CaptureFixture[str]) -> None:
+async def test_an_unseen_set_is_only_measured(capsys: pytest.CaptureFixture[str]) -> None:
+    wrong = _support("none", _BUBBLES, ends_after=3)  # judged completed: a miss
+    await bench_verdicts.measure("fresh2", [wrong], "made-up", None, "dev")
+    shown = capsys.readouterr().out
+    assert "unseen" in shown and "made-up/none" not in shown and "---" not in shown
+
+
+async def test_the_fresh_set_is_development_data(capsys: pytest.CaptureFixture[str]) -> None:
     wrong = _support("none", _BUBBLES, ends_after=3)  # judged completed: a miss
     await bench_verdicts.measure("fresh", [wrong], "made-up", None, "dev")
     shown = capsys.readouterr().out
-    assert "unseen" in shown and "made-up/none" not in shown and "---" not in shown
+    assert "all development data" in shown and "--- " in shown and "why:" in shown
 
 
 def test_the_datasets_load_with_thirty_or_fifteen_per_class() -> None:

@@ -8,6 +8,7 @@ import pytest
 
 from convsim_core.models import Conversation, Message, Outcome, Outcomes, ParticipantRole
 from convsim_core.offline_judge import OfflineJudge, OutcomeWords
+from tests.support.judged import judged
 
 A, C = ParticipantRole.AGENT, ParticipantRole.CUSTOMER
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
@@ -31,14 +32,7 @@ JUDGE_WORDS = (
 
 
 def _judge(*lines: tuple[ParticipantRole, str]) -> str | None:
-    judge = OfflineJudge(JUDGE_WORDS)
-    conversation = Conversation(())
-    judgement = None
-    for role, text in lines:
-        conversation = conversation.with_message(Message(text, T0, role))
-        judgement = judge.judge_latest(conversation, OUTCOMES, judgement)
-    assert judgement is not None
-    return judgement.outcome.name if judgement.outcome else None
+    return judged(OUTCOMES, *lines, words=JUDGE_WORDS)
 
 
 @pytest.mark.parametrize(
@@ -141,14 +135,7 @@ REQUEST_WORDS = (OutcomeWords("done", (), A), OutcomeWords("failed", (), A))
 
 
 def _judge_request(*lines: tuple[ParticipantRole, str]) -> str | None:
-    judge = OfflineJudge(REQUEST_WORDS)
-    conversation = Conversation(())
-    judgement = None
-    for role, text in lines:
-        conversation = conversation.with_message(Message(text, T0, role))
-        judgement = judge.judge_latest(conversation, REQUEST_OUTCOMES, judgement)
-    assert judgement is not None
-    return judgement.outcome.name if judgement.outcome else None
+    return judged(REQUEST_OUTCOMES, *lines, words=REQUEST_WORDS)
 
 
 @pytest.mark.parametrize(
@@ -468,14 +455,7 @@ def _outcomes(success: str, failure: str) -> Outcomes:
 
 
 def _judged(outcomes: Outcomes, *lines: _Line, words: tuple[OutcomeWords, ...] = ()) -> str | None:
-    judge = OfflineJudge(words)
-    conversation = Conversation(())
-    judgement = None
-    for role, text in lines:
-        conversation = conversation.with_message(Message(text, T0, role))
-        judgement = judge.judge_latest(conversation, outcomes, judgement)
-    assert judgement is not None
-    return judgement.outcome.name if judgement.outcome else None
+    return judged(outcomes, *lines, words=words)
 
 
 REFUND = _outcomes("The customer got their money back.", "The refund was refused.")
