@@ -13,6 +13,10 @@ Run from the repo root: ``python -m benchmarks.bench_core``. Prints, for this ma
 
 Each timed section starts with ``gc.collect()``, so a section does not pay for collecting the
 previous one's garbage (its own allocations still trigger collections as they would).
+
+``--instructions`` counts instead (valgrind's callgrind, immune to other jobs on the machine):
+instructions per message of ``run()`` (runner construction excluded) and of the baseline loop,
+each the difference between a run of the workload and one that stops short of it.
 """
 
 from __future__ import annotations
@@ -21,7 +25,11 @@ import argparse
 import asyncio
 import gc
 import os
+import re
+import shutil
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from datetime import UTC, datetime
@@ -211,7 +219,64 @@ async def main(rounds: int, tmpfs: bool) -> int:
     return 0
 
 
+async def workload(kind: str, messages: int, rounds: int) -> None:
+    """What ``--instructions`` counts: ``build`` makes the runners, ``run`` also runs them;
+    ``base`` runs the baseline loop (``rounds`` 0: everything but the loop)."""
+    if kind == "base":
+        if rounds:
+            await baseline_per_message(messages, rounds)
+        else:
+            gc.collect()  # what baseline_per_message does before its loop
+        return
+    with tempfile.TemporaryDirectory(dir=_tmpfs(), prefix="convsim-bench-") as tmp:
+        runners = [make_runner(messages, Path(tmp), index) for index in range(rounds)]
+        for runner in runners if kind == "run" else ():
+            await runner.run()
+
+
+def _tmpfs() -> str | None:
+    return "/dev/shm" if os.path.isdir("/dev/shm") else None
+
+
+def count_instructions(rounds: int) -> int:
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        print("valgrind is not installed: no instruction counts")
+        return 1
+    env = {**os.environ, "PYTHONHASHSEED": "0"}  # the same dict layouts in every run
+
+    def collected(kind: str, messages: int, count: int) -> int:
+        command = [valgrind, "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable]
+        command += ["-m", "benchmarks.bench_core", "--workload", kind, str(messages), str(count)]
+        done = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
+        found = re.search(r"Collected : (\d+)", done.stderr)
+        assert found is not None, done.stderr[-500:]
+        return int(found.group(1))
+
+    print("convsim core benchmark: instructions per message (callgrind, transcripts on tmpfs)")
+    for messages, count in ((20, rounds), (100, max(1, rounds * 3 // 10))):
+        total = messages * count
+        ours = (collected("run", messages, count) - collected("build", messages, count)) / total
+        base = (collected("base", messages, count) - collected("base", messages, 0)) / total
+        print(
+            f"  {messages:>3}-message conversations x {count}: run() {ours / 1000:.1f}k per "
+            f"message, baseline loop {base / 1000:.1f}k, {ours / base:.2f}x "
+            f"(<= 5x: {'met' if ours <= 5 * base else 'MISSED'})"
+        )
+    return 0
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=30)
-    raise SystemExit(asyncio.run(main(parser.parse_args().rounds, os.path.isdir("/dev/shm"))))
+    parser.add_argument(
+        "--instructions", action="store_true", help="count instructions (valgrind) instead"
+    )
+    parser.add_argument("--workload", nargs=3, metavar=("KIND", "MESSAGES", "ROUNDS"))
+    args = parser.parse_args()
+    if args.workload:
+        kind, messages, rounds = args.workload
+        raise SystemExit(asyncio.run(workload(kind, int(messages), int(rounds))))
+    if args.instructions:
+        raise SystemExit(count_instructions(100 if args.rounds == 30 else args.rounds))
+    raise SystemExit(asyncio.run(main(args.rounds, os.path.isdir("/dev/shm"))))

@@ -1,7 +1,7 @@
 """Verdict quality on real human-written dialogues, and what the judge costs per message.
 
-    python -m benchmarks.bench_verdicts [--dataset sgd|support|fresh|fresh2|all] [--data FILE]
-                                        [--passes N] [--only dev] [--show-misses dev]
+    python -m benchmarks.bench_verdicts [--dataset sgd|support|fresh|fresh2|fresh3|all]
+                                        [--data FILE] [--passes N] [--only dev] [--show-misses dev]
 
 Two datasets, each replayed as scripted scenarios through the real full runner with the default
 termination rules, once with the offline judge and once with the literal keyword judge (the
@@ -15,12 +15,18 @@ baseline):
   billing, telecom, banking, insurance, appointments, food delivery, travel, each with the
   outcomes a user would write for its scenario, several messages in a row where a bot sends
   bubbles;
-- ``fresh2``: the held-out support chats (``tests/data/support_dialogues_fresh2.jsonl``), only
-  ever measured as a whole: no misses shown, never read while writing the judge;
 - ``fresh``: 45 more support chats (``tests/data/support_dialogues_fresh.jsonl``, CC0),
   measured as a whole. Written to be unseen, they became development data in session 3: the
   judge's general-English frames were written while reading their misses (``--show-misses
-  dev`` prints them), so they no longer measure generalisation.
+  dev`` prints them), so they no longer measure generalisation;
+- ``fresh2``: 60 more support chats (``tests/data/support_dialogues_fresh2.jsonl``, CC0),
+  measured as a whole. Held out from everyone writing the judge until measured once in
+  session 3 (75% / 65% / 75%), then development data like ``fresh``: the judge's
+  dialogue-level rules (the last word wins, pending is not done, ...) were written from the
+  causes of their misses;
+- ``fresh3``: 60 more support chats (``tests/data/support_dialogues_fresh3.jsonl``, CC0, 32
+  new domains), held out from everyone writing the judge: only ever measured, as a whole, no
+  misses shown.
 
 Reports, per dataset, for the development half, the held-out half (never looked at while
 writing the judge) and all: accuracy per true class, the confusion matrix and premature endings
@@ -62,14 +68,14 @@ from convsim_core.verdict_why import why
 CLASSES = ("completed", "failed", "none")
 KINDS = ("offline", "keyword")
 TARGET = 0.90
-DATASETS = ("sgd", "support", "fresh", "fresh2")
-UNSEEN = frozenset({"fresh2"})
-"""Datasets measured whole and only measured: no development half, no misses shown
-(``tests/data/support_dialogues_fresh2.jsonl``, held out from everyone writing the judge;
-``all`` includes it only where the file exists)."""
-WHOLE = frozenset({"fresh"})
+DATASETS = ("sgd", "support", "fresh", "fresh2", "fresh3")
+UNSEEN = frozenset({"fresh3"})
+"""Datasets measured whole and only measured: no development half, no misses shown (a set
+held out from everyone writing the judge stays here while it measures unseen wording)."""
+WHOLE = frozenset({"fresh", "fresh2"})
 """Datasets measured whole, without a held-out half: development data since session 3 (the
-offline judge's generalisation rules were written reading its misses)."""
+offline judge's generalisation rules were written reading their misses; ``fresh2`` after one
+blind measurement)."""
 
 
 class Replayable(Protocol):
@@ -188,7 +194,11 @@ def dataset(name: str, data: Path | None) -> tuple[Sequence[Replayable], str]:
     if name == "sgd":
         path = data or sgd_replay.DATA
         return sgd_replay.load(path), str(path)
-    paths = {"fresh": support_replay.FRESH, "fresh2": support_replay.FRESH2}
+    paths = {
+        "fresh": support_replay.FRESH,
+        "fresh2": support_replay.FRESH2,
+        "fresh3": support_replay.FRESH3,
+    }
     path = paths.get(name, support_replay.DATA)
     return support_replay.load(path), str(path)
 
@@ -238,7 +248,7 @@ async def main(
 ) -> None:
     logging.disable(logging.WARNING)
     names = (
-        tuple(n for n in DATASETS if n != "fresh2" or support_replay.FRESH2.exists())
+        tuple(n for n in DATASETS if n != "fresh3" or support_replay.FRESH3.exists())
         if which == "all"
         else (which,)
     )

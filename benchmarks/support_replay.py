@@ -37,7 +37,9 @@ DATA = _HERE / "support_dialogues.jsonl"
 FRESH = _HERE / "support_dialogues_fresh.jsonl"
 """45 more: only measured until session 3, development data since (their misses were read)."""
 FRESH2 = _HERE / "support_dialogues_fresh2.jsonl"
-"""The held-out support set: only ever measured, as a whole (``--dataset fresh2``)."""
+"""60 more: measured once blind in session 3, development data since (``--dataset fresh2``)."""
+FRESH3 = _HERE / "support_dialogues_fresh3.jsonl"
+"""The held-out support set: only ever measured, as a whole (``--dataset fresh3``)."""
 _ROLE = {"customer": models.ParticipantRole.CUSTOMER, "agent": models.ParticipantRole.AGENT}
 
 

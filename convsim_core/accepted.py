@@ -33,7 +33,7 @@ from convsim_core.language import (
 from convsim_core.lexicon import INFORMATION_VERBS
 from convsim_core.models import Message, ParticipantRole
 from convsim_core.outcome_reader import OutcomeSense, Reading
-from convsim_core.report_cues import completion
+from convsim_core.report_cues import completion, own_action
 
 
 @attrs.frozen
@@ -216,16 +216,20 @@ def refuses_reply(parts: Sequence[Clause]) -> bool:
     inability: its plain negations tell the customer what follows, not a refusal."""
     if not parts:
         return False
-    if completion(parts[0]) is None:
+    # "I've paused your membership until March, no fees": the speaker's own completed
+    # action reports it done, as an opening "All sorted" does.
+    if completion(parts[0]) is None and not any(own_action(c) for c in parts):
         return any(refuses(c) for c in parts)
     return any(_refuses_outright(c) for c in parts)
 
 
 def _refuses_outright(clause: Clause) -> bool:
     ws = clause.words
+    if "because" in ws:
+        ws = ws[: ws.index("because")]  # "retried because your old card failed": the cause
     if not REGRET_WORDS.isdisjoint(ws) or "unable" in ws:
         return True
-    if any(s in FAILURE_STEMS for s in clause.stems):
+    if any(s in FAILURE_STEMS for s in clause.stems[: len(ws)]):
         return True
     return any(w == "not" and i and ws[i - 1] in _CAN for i, w in enumerate(ws))
 

@@ -70,6 +70,7 @@ def success_frame(clause: Clause) -> str | None:
 
 
 _STAYS = frozenset({"stands", "stand", "remains", "remain", "applies", "apply", "stays", "stay"})
+_DETERMINERS = frozenset({"your", "my", "our", "the", "a", "an", "this", "that", "his", "her"})
 
 
 def still_stands(clause: Clause) -> str | None:
@@ -77,6 +78,8 @@ def still_stands(clause: Clause) -> str | None:
     penalty will remain". A refusal when said with regret or in answer to the request."""
     ws = clause.words
     for index, word in enumerate(ws):
+        if word in _STAYS and index and ws[index - 1] in _DETERMINERS:
+            continue  # "enjoy the rest of your stay": the noun
         if word in _STAYS and index and clause.negated_at(index) is None:
             return " ".join(ws[index - 1 : index + 1])
     return None

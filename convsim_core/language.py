@@ -154,6 +154,8 @@ def normalise(text: str) -> str:
         lowered = _CONTRACTIONS[1][0].sub(_CONTRACTIONS[1][1], lowered)
     if "problem" in lowered or "worries" in lowered or "issue" in lowered:
         lowered = _CONTRACTIONS[-1][0].sub(_CONTRACTIONS[-1][1], lowered)
+    if "as soon as" in lowered:
+        lowered = lowered.replace("as soon as", "once")  # a time still to come, like "once"
     if _DIGIT.search(lowered):
         lowered = _MONEY.sub(lambda m: f"{m.group(0)} money", lowered)
     return lowered

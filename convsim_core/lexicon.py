@@ -99,6 +99,8 @@ INFORMATION_VERBS = frozenset(
         "discovered",
         "identified",
         "noticed",
+        "selected",
+        "shortlisted",
     }
 )
 """Past forms that report information found, not a request carried out ("I found 3 hotels")."""

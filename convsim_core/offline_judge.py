@@ -16,7 +16,13 @@ from collections.abc import Mapping, Sequence
 
 import attrs
 
-from convsim_core.accepted import INFERRED_SCORE, accepted_request, counter_offer, goes_ahead
+from convsim_core.accepted import (
+    INFERRED_SCORE,
+    accepted_request,
+    counter_offer,
+    goes_ahead,
+    refuses_reply,
+)
 from convsim_core.judging import NO_OUTCOME_YET, JudgeCall, OutcomeJudge
 from convsim_core.language import (
     FAILURE_STEMS,
@@ -25,6 +31,7 @@ from convsim_core.language import (
     MODAL_WORDS,
     NEGATORS,
     REGRET_WORDS,
+    clauses,
     stem,
     stems,
 )
@@ -39,7 +46,13 @@ from convsim_core.models import (
     ParticipantRole,
 )
 from convsim_core.outcome_reader import OutcomeSense, Reading, read_message
-from convsim_core.requested import NOTHING_ASKED, asked_request, done_as_asked
+from convsim_core.requested import (
+    NOTHING_ASKED,
+    asked_request,
+    asks_for_something,
+    asks_what_is,
+    done_as_asked,
+)
 from convsim_core.state_change import CHANGE_OF_STATE, OPPOSITES
 
 
@@ -96,6 +109,11 @@ class OfflineJudge(OutcomeJudge):
         senses = self.senses(outcomes)
         if all(s.said_by is not None and s.said_by is not last.sender for s in senses):
             return previous  # no outcome this side can report
+        if not _agent_has_spoken(messages):
+            # "It shows 'completed' but no money arrived", "my account got banned": before
+            # the agent has said a word, the customer describes the situation; nothing has
+            # been done in this chat yet.
+            return previous
         accepted = accepted_request(messages, senses)
         screen = self._screens[id(outcomes)]
         hit: Reading | None = None
@@ -110,7 +128,9 @@ class OfflineJudge(OutcomeJudge):
         # Nothing said outright: the message may answer the customer's own request (read
         # only now, as most messages that report an outcome say it in words).
         asked = NOTHING_ASKED
-        if hit is None and not accepted and screen.passes(last.content, answering=True):
+        # A go-ahead on a detail ("Can you confirm the address?" - "Yes") that decided
+        # nothing leaves the reply answering the request itself.
+        if hit is None and screen.passes(last.content, answering=True):
             asked = asked_request(messages, senses)
         if asked:
             if asked.failures:
@@ -119,6 +139,16 @@ class OfflineJudge(OutcomeJudge):
             if hit is None:
                 hit = done_as_asked(last.content, asked, senses, asked.proposal + 1)
         index = len(messages) - 1
+        if hit is not None and hit.outcome.name in failures_of(senses) and only_asked(messages):
+            # "Are weekend slots free?" - "They cost 3 pounds and can't be booked the same
+            # day": the customer asked how things are, and no request of theirs was refused.
+            miss = attrs.evolve(hit, reason="the customer only asked how things are")
+            hit = None
+        if hit is not None and not accepted and _consolation(hit, last.content, senses, previous):
+            # "No, not from here, sorry. I've added a note to the booking": a gesture beside
+            # a refusal, not the request done.
+            miss = attrs.evolve(hit, reason="a gesture beside a refusal")
+            hit = None
         if hit is not None and previous.outcome is not None:
             if hit.outcome == previous.outcome and hit.score < (previous.score or 0.0):
                 return previous  # a weaker echo of the outcome already reached
@@ -149,7 +179,7 @@ def _sense(
 
 _Found = tuple[Reading | None, Reading | None]
 _READINGS: dict[tuple[object, ...], tuple[tuple[OutcomeSense, ...], _Found]] = {}
-_READINGS_MAX = 4096
+_READINGS_MAX = 16384
 
 
 def _read(
@@ -237,6 +267,37 @@ class _Screen:
             if answering and word in _DONE_TRIGGERS:
                 return True
         return False
+
+
+def _consolation(
+    hit: Reading, text: str, senses: Sequence[OutcomeSense], previous: Judgement
+) -> bool:
+    """A success read from general words (not a keyword) in a reply that opens by refusing
+    again a request already failed, with no new proposal accepted in between."""
+    failures = failures_of(senses)
+    if hit.outcome.name in failures or hit.score >= 1.0:
+        return False
+    if previous.outcome is None or previous.outcome.name not in failures:
+        return False
+    parts = clauses(text)
+    return bool(parts) and refuses_reply(parts[:1])
+
+
+def failures_of(senses: Sequence[OutcomeSense]) -> frozenset[str]:
+    return frozenset(s.outcome.name for s in senses if s.failure)
+
+
+def only_asked(messages: Sequence[Message]) -> bool:
+    """Whether the customer has so far only asked how things are ("Is parking included?")
+    or acknowledged, asking for nothing to be done."""
+    said = [m.content for m in messages if m.sender is ParticipantRole.CUSTOMER]
+    if not said or not asks_what_is(said[0]) or asks_for_something(said[0]):
+        return False
+    return all(not asks_for_something(text) for text in said[1:])
+
+
+def _agent_has_spoken(messages: Sequence[Message]) -> bool:
+    return any(m.sender is ParticipantRole.AGENT for m in messages)
 
 
 def _other_subject(

@@ -112,8 +112,12 @@ class OutcomeSense:
         content = frozenset(
             s for s in stems(outcome.description) if s not in STOPWORDS and s not in in_groups
         )
-        failure = any(w in NEGATORS or w in FAILURE_STEMS for w in described) or any(
-            p in grams for p in FAILURE_PHRASES
+        failure = (
+            any(w in NEGATORS or w in FAILURE_STEMS for w in described)
+            or any(p in grams for p in FAILURE_PHRASES)
+            # "My account stays suspended", "I still have to pay the fine": the state the
+            # customer wanted changed persists.
+            or _persists(described_as)
         )
         actions = _actions(described_as, groups)
         spelled = [(stems(k), k) for k in keywords if stems(k)]
@@ -151,6 +155,17 @@ def _redone_variants(phrase: tuple[str, ...], written: str) -> list[tuple[str, .
         if other is not None:
             found.append((*phrase[:index], other, *phrase[index + 1 :]))
     return found
+
+
+_PERSISTS = frozenset({"still", "stays", "remains", "stands"})
+_OWNERS = frozenset({"my", "your", "our", "the", "a", "an", "this", "that", "their"})
+
+
+def _persists(description: str) -> bool:
+    """ "My account stays suspended", "I still have to pay the fine": the state the customer
+    wanted changed persists, a failure (not "the rest of my stays", a noun)."""
+    ws = words(normalise(description))
+    return any(w in _PERSISTS and (i == 0 or ws[i - 1] not in _OWNERS) for i, w in enumerate(ws))
 
 
 _PASSIVE = frozenset({"was", "were", "been", "be", "is", "are", "got", "get"})
@@ -459,11 +474,13 @@ def _keyword_at(
 
 
 def _one_word(written: str, sense: OutcomeSense) -> bool:
-    """A keyword of one word in its base form ("refund", "upgrade") names the request, not
-    that it happened: "the refund goes to your card" is how refunds work. A failure's word
-    ("declined") says it on its own."""
+    """A keyword with no word of a past form ("refund", "upgrade", "visitor permits", "aisle
+    seat") names what was asked for, not that it happened: "the refund goes to your card" is
+    how refunds work, "visitor permits are for cars only" a rule, "there are aisle seats
+    available" an offer of what there is. The clause must still say it happened. A failure's
+    words ("declined", "no refund") say it on their own."""
     spelled = words(normalise(written))
-    return len(spelled) == 1 and not sense.failure and not _is_past(spelled[0])
+    return bool(spelled) and not sense.failure and not any(map(_is_past, spelled))
 
 
 def _base_form_of_past(clause: Clause, start: int, written: str) -> bool:
@@ -543,6 +560,8 @@ def _concept(
         # Refusals in general English ("No, sorry. Just the one slot.") tell whether or not
         # the clause also names the request.
         refusal = _reports_refusal(clause, answering, apologised)
+        if refusal is None and asked and (stays := still_stands(clause)) is not None:
+            refusal = stays  # "after review the ban stands", in answer to "please lift it"
         if refusal is not None:
             return Reading(sense.outcome, 0.6, clause.shown, f'"{refusal}"')
     elif not positions and sense.general_request:
@@ -719,8 +738,13 @@ def _reports_refusal(
     ws = clause.words
     if confirmed and clause.is_offer and (other := _ALTERNATIVES.intersection(ws)):
         return f"offers {min(other)}"  # the request as accepted is not to be
-    if not ws or ws[0] in _ASKING:
-        return None
+    if not ws or ws[0] in _ASKING or ws[0] in CONDITION_WORDS:
+        return None  # "If it's declined, you can appeal": a failure that may come, not one
+    if "because" in ws:
+        # "Your account was blocked because the last payment failed": the cause explained.
+        ws = ws[: ws.index("because")]
+        if not ws:
+            return None
     if clause.is_question:
         # "Sorry, there is no room left, can I help with anything else?": the statement
         # before the closing question still tells.
@@ -888,6 +912,8 @@ def _perfect(clause: Clause) -> str | None:
         following = ws[index + 1]
         if following == "been" and index + 2 < len(ws):
             following = ws[index + 2]
+        elif index and ws[index - 1] == "you":
+            continue  # "make sure you've downloaded everything": the customer's doing
         if (
             _participle(following)
             and not clause.hedged_at(index)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import abc
 from datetime import UTC, datetime
 
-from convsim_core.models import Conversation, Message, ParticipantRole
+from convsim_core.models import Conversation, Message, ParticipantRole, text_message
 
 
 class Participant(abc.ABC):
@@ -30,5 +30,9 @@ class Participant(abc.ABC):
         return True
 
     def message(self, content: str) -> Message:
-        """A message from this participant; the runner replaces the timestamp."""
-        return Message(content=content, timestamp=datetime.now(UTC), sender=self.role)
+        """A message from this participant; the runner replaces the timestamp.
+
+        Checked as ``Message(...)`` checks it (every simulated turn makes one, so it is built
+        by :func:`~convsim_core.models.text_message`, without attrs' ``__init__``).
+        """
+        return text_message(content, datetime.now(UTC), self.role)

@@ -18,7 +18,8 @@ from typing import Any
 
 import attrs
 
-from convsim_core.models import SCHEMA_VERSION, ConversationResult, Message
+from convsim_core.isotime import isoformat
+from convsim_core.models import SCHEMA_VERSION, ConversationResult, Message, ParticipantRole
 from convsim_core.serialization import (
     SchemaError,
     from_json,
@@ -27,6 +28,7 @@ from convsim_core.serialization import (
 )
 
 logger = logging.getLogger(__name__)
+_AGENT = ParticipantRole.AGENT
 _string = encode_basestring
 """A str as a JSON string literal, as json.dumps(ensure_ascii=False) writes it (the C function)."""
 _encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
@@ -125,9 +127,9 @@ class _Lines:
         # Hot path: the same bytes as dumps(to_json(message)) + index, without cattrs.
         part = (
             f'"content":{_string(message.content)},'
-            f'"timestamp":"{message.timestamp.isoformat()}",'
-            f'"sender":"{message.sender}"'  # a StrEnum formats as its value
-        )
+            f'"timestamp":"{isoformat(message.timestamp)}",'
+            f'"sender":"{"agent" if message.sender is _AGENT else "customer"}"'
+        )  # (formatting the StrEnum itself runs Enum.__format__, as much as the rest together)
         if message.author is not None:  # who typed it, when a person took a seat
             part += f',"author":{_string(message.author)}'
         if index == len(self.parts):

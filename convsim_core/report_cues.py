@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from convsim_core.language import Clause
-from convsim_core.lexicon import past_form
+from convsim_core.language import CONDITION_WORDS, Clause
+from convsim_core.lexicon import ATTEMPT_VERBS, INFORMATION_VERBS, past_form
 
 _AVAILABLE = frozenset({"available", "availability", "open", "opening", "openings", "free"})
 _USED_UP = (
@@ -180,6 +180,43 @@ def completion(clause: Clause) -> str | None:
         if rest[:size] == verb and rest[size : size + 1] and rest[size] in _ANAPHORA:
             return " ".join((*ws[:2], *verb, rest[size]))
     return None
+
+
+_HANDED_ON = frozenset(
+    {"submitted", "forwarded", "escalated", "passed", "raised", "logged", "referred",
+     "reported", "noted", "flagged", "requested", "asked", "contacted", "emailed", "messaged",
+     "reviewed", "gone", "opened", "filed", "lodged", "queued", "recorded", "told", "informed",
+     "explained", "sent", "started", "stored"}
+)  # fmt: skip
+"""Past forms of a hand-off or a step, not the request done: "I've passed this on", "I've
+raised a ticket", "I've reviewed your case", "I've sent you a link" leave it pending."""
+
+
+def own_action(clause: Clause) -> str | None:
+    """The speaker's own completed action, in any verb: "I've cleared the fine", "We have
+    released it", "I've put 29.28 against your account". Read only as the answer to the
+    customer's request (:func:`convsim_core.requested.done_as_asked`): it says the speaker
+    acted, not what on. Not a plan or an offer ("I'll clear it", "shall I clear it?"), not
+    negated, not a hand-off or a step that leaves the request pending ("I've passed this on",
+    "I've checked the allocations")."""
+    ws = clause.words
+    if clause.is_offer:
+        return None
+    start = next(
+        (i for i in range(len(ws) - 1) if ws[i] in ("i", "we") and ws[i + 1] == "have"), None
+    )
+    if start is None or not CONDITION_WORDS.isdisjoint(ws[:start]):
+        return None  # "so I've put 29.28 against your account"; not "if I have ..."
+    position = start + (3 if ws[start + 2 : start + 3] == ("just",) else 2)
+    if position >= len(ws) or clause.negated_at(position) or clause.hedged_at(position):
+        return None
+    verb = ws[position]
+    ordinary = verb.endswith("ed") and len(verb) > 4 and not verb.endswith("eed")
+    if not (ordinary or past_form(verb)) or verb == "been":
+        return None
+    if verb in INFORMATION_VERBS or verb in ATTEMPT_VERBS or verb in _HANDED_ON:
+        return None
+    return " ".join(ws[start : position + 1])
 
 
 _NOW_BE = frozenset({"is", "are"})

@@ -25,7 +25,7 @@ from convsim_core.accepted import INFERRED_SCORE, Accepted, customer_spoke_of, r
 from convsim_core.language import clauses, normalise
 from convsim_core.models import Message, ParticipantRole
 from convsim_core.outcome_reader import OutcomeSense, Reading, shares_vocabulary
-from convsim_core.report_cues import completion
+from convsim_core.report_cues import completion, own_action
 
 NOTHING_ASKED = Accepted(-1)
 _AGENT_REPLIES = 3
@@ -47,8 +47,15 @@ def asked_request(messages: Sequence[Message], senses: Sequence[OutcomeSense]) -
     text = messages[index].content
     asks = asks_for_something(text) or _presses(messages, index)
     status = not asks and asks_after(text)
+    opening = False
     if not asks and not status and not (index == 0 and states_a_problem(text)):
-        return NOTHING_ASKED
+        # "Margaret Oyelaran.", "yes, that's my wallet": the customer answers the agent's
+        # question; the reply still answers the chat's request, the customer's opening. A
+        # refusal answers it only when the opening asked for something ("Is parking
+        # included?" asks what is so: "spaces can't be reserved" refuses nothing).
+        if messages[0].sender is agent:
+            return NOTHING_ASKED
+        index, opening = 0, True
     failures: set[str] = set()
     successes: set[str] = set()
     for sense in senses:
@@ -64,7 +71,26 @@ def asked_request(messages: Sequence[Message], senses: Sequence[OutcomeSense]) -
     failures |= counterparts(successes, mine)
     if not failures and not successes:
         successes, failures = _the_pair(mine)
+    if opening and asks_what_is(messages[0].content):
+        failures = set()
     return Accepted(index, frozenset(failures), frozenset(successes))
+
+
+_WHAT_IS = frozenset({"is", "are", "do", "does", "how", "what", "which"})
+
+
+@functools.lru_cache(maxsize=4096)
+def asks_what_is(text: str) -> bool:
+    """An opening that only asks how things are ("Is parking included?", "Do you charge
+    fees abroad?"): a question about information, so no request of it can be refused. A
+    complaint ("why was I charged? I parked properly") or a request asks for something."""
+    parts = [p for p in clauses(text) if p.words]
+    if not parts or any(_POSSIBLE.intersection(p.words) for p in parts):
+        return False  # "Is it possible to move my flight?" asks for the move
+    return all(p.is_question and p.words[0] in _WHAT_IS for p in parts)
+
+
+_POSSIBLE = frozenset({"possible", "able", "allowed", "way", "chance", "option"})
 
 
 def _the_pair(senses: Sequence[OutcomeSense]) -> tuple[set[str], set[str]]:
@@ -132,7 +158,7 @@ def done_as_asked(
     if refuses_reply(parts):
         return None
     for clause in parts:
-        said = completion(clause)
+        said = completion(clause) or own_action(clause)
         if said is not None:
             (name,) = asked.successes
             sense = next(s for s in senses if s.outcome.name == name)

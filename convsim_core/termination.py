@@ -18,6 +18,7 @@ from convsim_core.models import (
     Conversation,
     Intent,
     Judgement,
+    Message,
     Outcomes,
     ParticipantRole,
     TerminationReason,
@@ -64,6 +65,16 @@ class TerminationStrategy(abc.ABC):
     async def check(self, state: TurnState) -> Termination | None:
         """A termination when the conversation should end now, else None."""
 
+    def may_fire(self, message: Message, judgement: Judgement | None) -> bool:
+        """Whether :meth:`check` could fire after ``message``, given the judge's ``judgement``.
+
+        False lets the runner skip building the :class:`TurnState` and awaiting :meth:`check`
+        (after most messages no strategy can fire, and the check runs after every one). The
+        default is True: a strategy that reads more than the newest message and the judgement
+        (the whole conversation, a count, the clock, an LLM) is checked after every message.
+        """
+        return True
+
 
 @attrs.frozen
 class ClosingPhrases(TerminationStrategy):
@@ -87,6 +98,11 @@ class ClosingPhrases(TerminationStrategy):
         if not screen.may_match(content):
             return None
         return find_sign_off(content, screen.each)
+
+    def may_fire(self, message: Message, judgement: Judgement | None) -> bool:
+        if not self.patterns or (self.sender is not None and message.sender is not self.sender):
+            return False
+        return self._screen.may_match(message.content)
 
     async def check(self, state: TurnState) -> Termination | None:
         messages = state.conversation.messages
@@ -174,6 +190,10 @@ class OutcomeReached(TerminationStrategy):
 
     terminal: frozenset[str] = attrs.field(default=frozenset(), converter=to_frozenset)
 
+    def may_fire(self, message: Message, judgement: Judgement | None) -> bool:
+        outcome = judgement.outcome if judgement else None
+        return outcome is not None and (not self.terminal or outcome.name in self.terminal)
+
     async def check(self, state: TurnState) -> Termination | None:
         outcome = state.judgement.outcome if state.judgement else None
         if outcome is None or (self.terminal and outcome.name not in self.terminal):
@@ -243,6 +263,12 @@ class AnyOf(TerminationStrategy):
     @classmethod
     def of(cls, strategies: Iterable[TerminationStrategy]) -> AnyOf:
         return cls(tuple(strategies))
+
+    def may_fire(self, message: Message, judgement: Judgement | None) -> bool:
+        for strategy in self.strategies:  # noqa: SIM110 - any() over a generator costs 3x
+            if strategy.may_fire(message, judgement):
+                return True
+        return False
 
     async def check(self, state: TurnState) -> Termination | None:
         for strategy in self.strategies:

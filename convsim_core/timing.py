@@ -52,4 +52,20 @@ class HumanTypingDelay(TypingDelay):
         )
         typing = len(reply) / cps
         low, high = 1 - self.jitter, 1 + self.jitter
-        return round((reading + think + typing) * (low + (high - low) * random()), 3)
+        return _round_ms((reading + think + typing) * (low + (high - low) * random()))
+
+
+def _round_ms(seconds: float) -> float:
+    """``round(seconds, 3)``, the same float, for a third of its cost where that is safe.
+
+    ``round(x, 3)`` rounds x's exact value to three decimals through a decimal string. Away
+    from a half millisecond, rounding ``x * 1000`` to a whole number lands on the same side
+    (its error is far below 0.0001 for any delay under 10**9 s), and dividing that by 1000 is
+    the nearest float to the decimal result, which is what ``round`` returns; the rest (and
+    NaN, negative numbers, huge ones) goes to ``round``.
+    """
+    scaled = seconds * 1000.0
+    whole = (scaled + 0.5) // 1.0
+    if 0.0 <= scaled < 1e12 and -0.4999 < scaled - whole < 0.4999:
+        return whole / 1000.0
+    return round(seconds, 3)

@@ -88,23 +88,38 @@ def test_a_support_replay_is_premature_before_its_last_turn_that_says_something(
     assert not dialogue.premature(3)
 
 
-async def test_an_unseen_set_is_only_measured(capsys: pytest.CaptureFixture[str]) -> None:
+async def test_an_unseen_set_is_only_measured(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert "fresh3" in bench_verdicts.UNSEEN  # held out from everyone writing the judge
+    monkeypatch.setattr(bench_verdicts, "UNSEEN", frozenset({"blind"}))
     wrong = _support("none", _BUBBLES, ends_after=3)  # judged completed: a miss
-    await bench_verdicts.measure("fresh2", [wrong], "made-up", None, "dev")
+    await bench_verdicts.measure("blind", [wrong], "made-up", None, "dev")
     shown = capsys.readouterr().out
     assert "unseen" in shown and "made-up/none" not in shown and "---" not in shown
 
 
-async def test_the_fresh_set_is_development_data(capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize("name", ["fresh", "fresh2"])
+async def test_the_fresh_sets_are_development_data(
+    name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # fresh2 became development data in session 3, after one blind measurement (75/65/75).
+    assert name in bench_verdicts.WHOLE and name not in bench_verdicts.UNSEEN
     wrong = _support("none", _BUBBLES, ends_after=3)  # judged completed: a miss
-    await bench_verdicts.measure("fresh", [wrong], "made-up", None, "dev")
+    await bench_verdicts.measure(name, [wrong], "made-up", None, "dev")
     shown = capsys.readouterr().out
     assert "all development data" in shown and "--- " in shown and "why:" in shown
 
 
-def test_the_datasets_load_with_thirty_or_fifteen_per_class() -> None:
+def test_the_datasets_load_with_thirty_fifteen_or_twenty_per_class() -> None:
     from collections import Counter
 
-    for path, each in ((support_replay.DATA, 30), (support_replay.FRESH, 15)):
+    sets = (
+        (support_replay.DATA, 30),
+        (support_replay.FRESH, 15),
+        (support_replay.FRESH2, 20),
+        (support_replay.FRESH3, 20),
+    )
+    for path, each in sets:
         counts = Counter(d.label for d in support_replay.load(path))
         assert counts == {"completed": each, "failed": each, "none": each}

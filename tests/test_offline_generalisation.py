@@ -12,19 +12,15 @@ from convsim_core.frames import arrival, still_stands, success_frame
 from convsim_core.generic import general_statement
 from convsim_core.language import clauses
 from convsim_core.lexicon import GROUPS, past_form, redone
-from convsim_core.models import Outcome, Outcomes, ParticipantRole
-from convsim_core.offline_judge import OutcomeWords
+from convsim_core.models import Outcomes, ParticipantRole
 from convsim_core.report_cues import can_now, changed_to, done_instead
 from convsim_core.state_change import negated_opposite, now_state
-from tests.support.judged import judged
+from tests.support.judged import judged_with as _judged
+from tests.support.judged import pair as _pair
 
 A, C = ParticipantRole.AGENT, ParticipantRole.CUSTOMER
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
 _Line = tuple[ParticipantRole, str]
-
-
-def _pair(done: str, failed: str) -> Outcomes:
-    return Outcomes((Outcome("completed", done), Outcome("failed", failed)))
 
 
 SUB = _pair("The subscription was cancelled.", "The subscription could not be cancelled.")
@@ -66,10 +62,6 @@ VISA = _pair("The visa appointment was cancelled.", "The appointment could not b
 CAR = _pair("A rental car was reserved for the customer.", "No car could be reserved.")
 DATA = _pair("Extra mobile data was added to the plan.", "No extra data could be added.")
 TICKETS = _pair("The tickets were sent again.", "The tickets could not be sent.")
-
-
-def _judged(outcomes: Outcomes, *lines: _Line, keywords: tuple[str, ...] = ()) -> str | None:
-    return judged(outcomes, *lines, words=(OutcomeWords("completed", keywords),))
 
 
 PARAPHRASES: list[tuple[str, Outcomes, str, str, str | None]] = [

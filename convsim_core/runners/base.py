@@ -177,7 +177,9 @@ class Runner(abc.ABC):
         """Add a message: transcript line, judgement, termination check, progress.
 
         Returns the termination that fires, if any. The one step every message of every run
-        takes, hence written out in one function (no event is built when nobody listens).
+        takes, hence written out in one function (no event is built when nobody listens, and
+        the judge and the termination strategy are awaited only when their quick answers,
+        :meth:`~OutcomeJudge.quick` and :meth:`~TerminationStrategy.may_fire`, leave it open).
         """
         services = self.services
         conversation = self._conversation.with_message(message)
@@ -187,7 +189,10 @@ class Runner(abc.ABC):
         if services.event_callback is not None:
             self._emit(MessageAdded(index, message))
         previous = self._judgement
-        judgement = await services.judge.judge(conversation, self.outcomes, self.intent, previous)
+        judge = services.judge
+        judgement = judge.quick(message, previous)
+        if judgement is None:
+            judgement = await judge.judge(conversation, self.outcomes, self.intent, previous)
         if judgement is not previous:
             self._judgement = judgement
             if judgement.outcome != conversation.outcome:
@@ -195,8 +200,13 @@ class Runner(abc.ABC):
                 self._conversation = conversation
             if services.event_callback is not None:
                 self._emit(Judged(judgement))
-        state = TurnState(conversation, self.outcomes, self.intent, judgement, self.max_messages)
-        termination = await services.termination.check(state)
+        strategy = services.termination
+        termination = None
+        if strategy.may_fire(message, judgement):  # after most messages no strategy can
+            state = TurnState(
+                conversation, self.outcomes, self.intent, judgement, self.max_messages
+            )
+            termination = await strategy.check(state)
         if termination is None and index + 1 >= self.max_messages:
             termination = Termination(
                 TerminationReason.MAX_MESSAGES, f"reached {self.max_messages} messages"

@@ -15,13 +15,14 @@ from convsim_core.pacing import NoPacing, Pacer
 from convsim_core.participant import Participant
 from convsim_core.runners.base import ProgressCallback, Runner, RunnerServices
 from convsim_core.termination import Termination
-from convsim_core.timing import HumanTypingDelay, TypingDelay
+from convsim_core.timing import HumanTypingDelay, NoDelay, TypingDelay
 
 if TYPE_CHECKING:
     # Annotations only (the runner never builds these by name).
     from convsim_core.models import ConversationResult, Intent, Judgement, MessageDraft, Outcomes
 
 logger = logging.getLogger(__name__)
+_AGENT, _CUSTOMER = ParticipantRole.AGENT, ParticipantRole.CUSTOMER
 
 
 class ParticipantError(RuntimeError):
@@ -107,12 +108,13 @@ class FullSimulationRunner(Runner):
         for earlier in self.history[1:]:
             # Only where the history ends counts: the branch continues from there.
             termination = await self._record(earlier)
+        delayless = type(self._delay) is NoDelay  # no model to ask, no clock to move
         while termination is None:
             last = self._conversation.messages[-1]
-            role = last.sender.other
+            role = _CUSTOMER if last.sender is _AGENT else _AGENT  # (.other: 2.8k instructions)
             if self.services.event_callback is not None:
                 self._emit(TypingStarted(role))
-            participant = self.customer if role is ParticipantRole.CUSTOMER else self.agent
+            participant = self.customer if role is _CUSTOMER else self.agent
             while True:
                 reply = await participant.get_next_message(self._conversation)
                 if reply is None:
@@ -121,14 +123,16 @@ class FullSimulationRunner(Runner):
                     )
                 if not isinstance(reply, Message) or reply.sender is not role:
                     raise ParticipantError(f"the {role.value} participant returned {reply!r}")
-                delay = self._delay.seconds(role, reply.content, last.content)
+                delay = 0.0 if delayless else self._delay.seconds(role, reply.content, last.content)
                 if reply.author == "person":  # a person at the keys has spent real time already
                     break
                 if type(self.pacer) is not NoPacing:  # the usual batch case skips an await
                     await self.pacer.wait(delay)
                 if participant.draft_still_wanted(reply):
                     break
-            timestamp = self._current_timestamp + timedelta(0, delay)  # (days, seconds): no kwargs
-            self._current_timestamp = timestamp
+            timestamp = self._current_timestamp
+            if delay:
+                timestamp += timedelta(0, delay)  # (days, seconds): no keyword parsing
+                self._current_timestamp = timestamp
             termination = await self._record(reply.restamped(timestamp))
         return termination

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from convsim_core.models import Conversation, Message, Outcomes, ParticipantRole
+from convsim_core.models import Conversation, Message, Outcome, Outcomes, ParticipantRole
 from convsim_core.offline_judge import OfflineJudge, OutcomeWords
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
@@ -24,3 +24,15 @@ def judged(
         judgement = judge.judge_latest(conversation, outcomes, judgement)
     assert judgement is not None
     return judgement.outcome.name if judgement.outcome else None
+
+
+def pair(done: str, failed: str) -> Outcomes:
+    """A scenario's two outcomes, ``completed`` and ``failed``, as their descriptions."""
+    return Outcomes((Outcome("completed", done), Outcome("failed", failed)))
+
+
+def judged_with(
+    outcomes: Outcomes, *lines: tuple[ParticipantRole, str], keywords: tuple[str, ...] = ()
+) -> str | None:
+    """:func:`judged` with keywords for the ``completed`` outcome."""
+    return judged(outcomes, *lines, words=(OutcomeWords("completed", keywords),))
