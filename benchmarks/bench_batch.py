@@ -35,6 +35,7 @@ from typing import Any
 
 from convsim_core.batch import BatchExecutor, BatchPlan, PlannedRun, ScenarioEntry
 from convsim_core.persistence import TranscriptSink, TranscriptWriter
+from convsim_core.runners.base import Runner
 from tests.support.sleepy import OPENING, sleepy_factory
 
 LATENCY = 0.05
@@ -81,7 +82,9 @@ async def floor_pool(count: int, concurrency: int, folder: Path | None) -> float
             if folder is None:
                 await bare()
             else:
-                await factory(None, run, TranscriptWriter(folder / run.file_name)).run()
+                runner = factory(None, run, TranscriptWriter(folder / run.file_name))
+                assert isinstance(runner, Runner)  # the sleepy factory builds it at once
+                await runner.run()
 
     start = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(min(concurrency, count))))
@@ -195,19 +198,27 @@ async def start_server() -> tuple[asyncio.subprocess.Process, str]:
     return process, f"http://127.0.0.1:{port}/v1"
 
 
-async def bare_loop(base_url: str, calls: int, concurrency: int, system: str) -> float:
+async def bare_loop(
+    base_url: str, calls: int, concurrency: int, system: str, *, lean: bool = False
+) -> float:
     """``ChatOpenAI.ainvoke`` in ``concurrency`` loops, one model per loop, each holding
     conversations of ``MAX_LLM_MESSAGES`` like the batch's (same prompts: system prompt plus
-    the growing history), with nothing of convsim in between."""
+    the growing history), with nothing of convsim in between. ``lean``: convsim's
+    :class:`~convsim_core.llm.models.LeanChatOpenAI` instead (the same requests for less
+    CPU), to tell what the workers add from what the cheaper request does."""
     from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
     from langchain_openai import ChatOpenAI
     from pydantic import SecretStr
+
+    from convsim_core.llm.models import LeanChatOpenAI
+
+    model_class = LeanChatOpenAI if lean else ChatOpenAI
 
     remaining = calls
 
     async def worker() -> None:
         nonlocal remaining
-        model = ChatOpenAI(
+        model = model_class(
             model="bench", base_url=base_url, api_key=SecretStr("bench"), cache=False
         )
         history: list[BaseMessage] = []

@@ -12,14 +12,21 @@ every baseline measured in the same run:
 2. Memory per in-flight conversation from 200 to 2,000: the workers' peak resident memory
    above an idle worker's, and tracemalloc inside one process running what a worker runs.
    Target: flat (within 25% between 200 and 2,000).
-3. LLM calls per second through convsim's LLM participants (the real ChatOpenAI, cache off)
-   against the local OpenAI-compatible server (its own process) with ``--workers 2``, against a
-   single-process bare ``ChatOpenAI.ainvoke`` loop at the same concurrency. Target: >= 1.8x.
-   For context, in the same run: CPU per call of a worker, the bare loop and the server (what
-   two idle cores would allow), and the same bare loop split over two processes (what the
-   machine gave any client at the time: the cores are shared with other jobs).
+3. LLM calls per second through convsim's LLM participants (convsim's ChatOpenAI, which sends
+   the same requests for less CPU, cache off) against the local OpenAI-compatible server (its
+   own process) with ``--workers 2``, against a single-process bare ``ChatOpenAI.ainvoke``
+   loop at the same concurrency. Target: >= 1.8x. For context, in the same run: CPU per call
+   of a worker, the parent, the bare loop and the server (what two idle cores would allow),
+   the bare loop with convsim's ChatOpenAI in one process (what the workers add, apart from
+   the cheaper request), and the plain bare loop split over two processes (what the machine
+   gave any client at the time: the cores are shared with other jobs).
 4. A local Ray cluster (2 CPUs on 127.0.0.1): overhead per conversation of instant
    10-message conversations on 2 Ray actors, against ``--workers 2`` and one process.
+
+``--inside N`` runs, in this process alone, what one worker runs for N of those conversations
+(its executor, its reports to a parent that discards them, its collector settings) and prints
+the CPU per conversation: the figure to profile (``python -m cProfile``) or to count
+instructions of (``valgrind --tool=callgrind``, against ``--inside 1`` for the start-up).
 
 ``--quick`` runs everything at a tenth of the scale (a smoke test, not a measurement). A missed
 target is printed as MISSED; the exit code is 0 either way (it is a measurement).
@@ -44,6 +51,7 @@ from convsim_core.batch.spread import split
 from convsim_core.batch.workers import WorkerPoolExecutor
 from tests.support.sleepy import SleepySetup, sleepy_factory
 
+LEAN = "LeanChatOpenAI"
 LATENCY = 0.05
 MESSAGES = 10
 WORKERS = 2
@@ -111,7 +119,7 @@ async def orchestration(root: Path, sizes: list[int], repeats: int) -> list[str]
         f"--workers {WORKERS}; ideal {ideal * 1000:.0f} ms"
     )
     for count in sizes:
-        walls, starts, bares, singles, cpus = [], [], [], [], []
+        walls, starts, bares, singles, cpus, parents = [], [], [], [], [], []
         for attempt in range(repeats):  # interleaved: a busy neighbour slows all alike
             gc.collect()
             bares.append(await bare(count))
@@ -122,6 +130,7 @@ async def orchestration(root: Path, sizes: list[int], repeats: int) -> list[str]
             walls.append(last_finish(executor) - executor.ready_at)
             starts.append(executor.ready_at - executor.started_at)
             cpus.append(worker_cpu(executor) / count)
+            parents.append((executor.parent_cpu or 0.0) / count)
         wall = min(walls)
         ok = wall <= ideal * 1.05
         missed += [] if ok else [f"{count} concurrent with --workers {WORKERS}"]
@@ -133,10 +142,12 @@ async def orchestration(root: Path, sizes: list[int], repeats: int) -> list[str]
             f"      same run: bare asyncio loop, one process {min(bares) * 1000:.0f} ms "
             f"({ideal / min(bares) * 100:.1f}%); single-process executor "
             f"{min(singles) * 1000:.0f} ms ({ideal / min(singles) * 100:.1f}%)\n"
-            f"      the workers' CPU: {min(cpus) * 1e6:.0f} us per conversation, "
+            f"      CPU per conversation: the workers {min(cpus) * 1e6:.0f} us "
+            f"({', '.join(f'{c * 1e6:.0f}' for c in cpus)}; "
             f"{min(cpus) * count / WORKERS * 1000:.0f} ms per worker in the "
-            f"{ideal * 1000:.0f} ms; creating one transcript file on this disk costs "
-            f"{create_cost(root / f'files{count}') * 1e6:.0f} us of it"
+            f"{ideal * 1000:.0f} ms), the parent {min(parents) * 1e6:.1f} us "
+            f"({', '.join(f'{p * 1e6:.1f}' for p in parents)}); creating one transcript "
+            f"file on this disk costs {create_cost(root / f'files{count}') * 1e6:.0f} us"
         )
     return missed
 
@@ -191,9 +202,9 @@ async def memory(root: Path, low: int, high: int) -> list[str]:
 
 async def llm_pool(
     base_url: str, folder: Path, conversations: int, concurrency: int
-) -> tuple[float, float]:
-    """Calls per second of an LLM batch (both sides played by the LLM) over the workers, and
-    the workers' CPU seconds per call."""
+) -> tuple[float, float, float]:
+    """Calls per second of an LLM batch (both sides played by the LLM) over the workers, the
+    workers' CPU seconds per call and the parent's."""
     import os
 
     from convsim_core.scenario import builtin_scenario
@@ -224,7 +235,8 @@ async def llm_pool(
         raise RuntimeError(f"LLM batch: {executor.counts}")
     assert executor.ready_at is not None
     calls = sum(status.messages - 1 for status in executor.statuses.values())
-    return calls / (last_finish(executor) - executor.ready_at), worker_cpu(executor) / calls
+    rate = calls / (last_finish(executor) - executor.ready_at)
+    return rate, worker_cpu(executor) / calls, (executor.parent_cpu or 0.0) / calls
 
 
 def process_cpu(pid: int) -> float | None:
@@ -292,16 +304,23 @@ async def llm_throughput(
     try:
         system = build_system_prompt(ParticipantRole.CUSTOMER, "Dana, a calm customer.", (), {})
         await bare_loop(base_url, concurrency, concurrency, system)  # warm up
-        ours, bares, our_cpu, bare_cpu, spread = [], [], [], [], []
+        ours, bares, our_cpu, parent_cpu, bare_cpu, spread = [], [], [], [], [], []
+        leans, lean_cpu = [], []
         calls = conversations * (MAX_LLM_MESSAGES - 1)
         server_before = process_cpu(process.pid)
         for attempt in range(repeats):
-            rate, cpu = await llm_pool(base_url, root / f"llm{attempt}", conversations, concurrency)
+            rate, cpu, parent = await llm_pool(
+                base_url, root / f"llm{attempt}", conversations, concurrency
+            )
             ours.append(rate)
             our_cpu.append(cpu)
+            parent_cpu.append(parent)
             started = time.process_time()
             bares.append(calls / await bare_loop(base_url, calls, concurrency, system))
             bare_cpu.append((time.process_time() - started) / calls)
+            started = time.process_time()
+            leans.append(calls / await bare_loop(base_url, calls, concurrency, system, lean=True))
+            lean_cpu.append((time.process_time() - started) / calls)
             spread.append(await bare_processes(base_url, calls, concurrency, system))
         server_after = process_cpu(process.pid)
     finally:
@@ -312,16 +331,22 @@ async def llm_throughput(
     # The server runs on the same two cores; its share is what /proc says it used per call.
     server = 0.0
     if server_before is not None and server_after is not None:
-        server = (server_after - server_before) / (3 * repeats * calls)
-    ceiling = 2 / (min(our_cpu) + server)  # both cores busy with workers and the server
+        server = (server_after - server_before) / (4 * repeats * calls)
+    # Both cores busy with the workers, the parent and the server.
+    ceiling = 2 / (min(our_cpu) + min(parent_cpu) + server)
     print(
         f"   --workers {WORKERS}: best {best:.0f} calls/s ({', '.join(f'{r:.0f}' for r in ours)});"
         f" bare loop, one process: best {base:.0f} calls/s "
         f"({', '.join(f'{r:.0f}' for r in bares)}); {best / base:.2f}x target >= 1.8x: "
         f"{verdict(ok)}\n"
-        f"      CPU per call: a worker {min(our_cpu) * 1000:.2f} ms, the bare loop "
+        f"      CPU per call: a worker {min(our_cpu) * 1000:.2f} ms, the parent "
+        f"{min(parent_cpu) * 1000:.3f} ms, the bare loop "
         f"{min(bare_cpu) * 1000:.2f} ms, the server {server * 1000:.2f} ms: two idle cores "
         f"would fit {ceiling:.0f} calls/s = {ceiling / base:.2f}x the best bare loop\n"
+        f"      same run, the bare loop with convsim's request ({LEAN}), one process: best "
+        f"{max(leans):.0f} calls/s ({', '.join(f'{r:.0f}' for r in leans)}), "
+        f"{min(lean_cpu) * 1000:.2f} ms CPU per call: --workers {WORKERS} is "
+        f"{best / max(leans):.2f}x that (the workers alone; the rest is the cheaper request)\n"
         f"      same run, the bare loop split over {WORKERS} processes: best {max(spread):.0f} "
         f"calls/s ({', '.join(f'{r:.0f}' for r in spread)}) = {max(spread) / base:.2f}x: what "
         f"this machine gave any client at the time; --workers reached "
@@ -377,7 +402,41 @@ async def ray_overhead(root: Path, count: int, concurrency: int) -> list[str]:
     return []
 
 
+class _Discard:
+    """A parent that takes every frame and does nothing with it (for :func:`inside`)."""
+
+    def send(self, message: object) -> None:
+        return None
+
+
+async def inside(count: int) -> None:
+    """What one worker runs for ``count`` conversations at once, in this process."""
+    from convsim_core.batch.worker_process import _collect_less, _Events
+
+    with tempfile.TemporaryDirectory(dir=".", prefix=".bench-workers-") as tmp:
+        executor = BatchExecutor(
+            (),
+            {"bench": None},
+            sleepy_factory(LATENCY, MESSAGES),
+            folder=tmp,
+            concurrency=count,
+            listener=_Events(_Discard()),  # type: ignore[arg-type]
+            message_events=False,
+        )
+        gc.collect()
+        gc.freeze()
+        _collect_less()
+        runs = plan_runs(count)
+        started = time.process_time()
+        await asyncio.gather(*(executor.run_one(run) for run in runs))
+        cpu = time.process_time() - started
+    print(f"inside one worker: {count} conversations, {cpu / count * 1e6:.0f} us CPU each")
+
+
 async def main(args: argparse.Namespace) -> int:
+    if args.inside:
+        await inside(args.inside)
+        return 0
     scale = 10 if args.quick else 1
     print(
         f"convsim workers benchmark (python {sys.version.split()[0]}, {WORKERS} workers; "
@@ -405,6 +464,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--inside", type=int, default=0, metavar="N")
     parser.add_argument("--llm-concurrency", type=int, default=50)
     parser.add_argument(
         "--only",

@@ -163,6 +163,12 @@ class _BatchSink(TranscriptSink):
     finished: bool = attrs.field(default=False, init=False)
     header: dict[str, Any] = attrs.field(factory=dict, init=False)
     held: ConversationResult | None = attrs.field(default=None, init=False)
+    _notify: BatchListener | None = attrs.field(default=None, init=False)
+    """What hears every message: the executor's listener, unless it reads counts itself."""
+
+    def __attrs_post_init__(self) -> None:
+        if self._executor.message_events:
+            self._notify = self._executor._notify
 
     async def start(self, header: dict[str, Any]) -> None:
         self.started = True
@@ -172,7 +178,8 @@ class _BatchSink(TranscriptSink):
     def message(self, index: int, message: Message) -> None:
         self._writer.message(index, message)
         self._status.messages = index + 1
-        self._executor._notify(self._status)
+        if self._notify is not None:
+            self._notify(self._status)
 
     def finish(self, result: ConversationResult) -> None:
         if self.finished:
@@ -209,9 +216,13 @@ class BatchExecutor:
         scenario_headers: Mapping[str, Mapping[str, Any]] | None = None,
         policy: RunPolicy | None = None,
         gate: Gate | None = None,
+        message_events: bool = True,
     ) -> None:
         """``gate``: the outage gate to wait on when it is kept elsewhere (a worker process's
-        view of its parent's); by default :meth:`run` makes one from ``retry``."""
+        view of its parent's); by default :meth:`run` makes one from ``retry``.
+        ``message_events``: whether ``listener`` hears every message; a listener that reads
+        ``RunStatus.messages`` at its own pace (a worker process's reports) only needs the
+        starts and finishes, and spares every message a call."""
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
         missing = sorted({run.scenario for run in runs} - set(scenarios))
@@ -223,6 +234,7 @@ class BatchExecutor:
         self.scenarios = scenarios
         self.header = dict(header or {})
         self.listener = listener
+        self.message_events = message_events
         self.writer_factory = writer_factory
         self.retry = retry
         """Pause-and-retry on an unreachable bot; None records such runs as errors at once."""

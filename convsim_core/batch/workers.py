@@ -83,6 +83,10 @@ class WorkerPoolExecutor(SpreadExecutor):
         """Conversations run again because their worker died before finishing them."""
         self.recovered = 0
         """Conversations a dying worker had finished on disk but not yet reported."""
+        self.parent_cpu: float | None = None
+        """CPU seconds this process spent from every worker being up to the last result
+        (benchmarks read it beside the workers' own)."""
+        self._ready_cpu = 0.0
 
     async def run(self) -> Any:
         count = min(self.worker_count, self.concurrency, len(self._queue))
@@ -226,13 +230,17 @@ class WorkerPoolExecutor(SpreadExecutor):
     def _on_ready(self, info: WorkerInfo, link: Link) -> None:
         if self.ready_at is not None or not self.start_together:
             if self.ready_at is None and len(self._links) == len(self.workers):
-                self.ready_at = time.monotonic()
+                self._all_ready()
             self._fill(info, link)
             return
         if len(self._links) == len(self.workers):
-            self.ready_at = time.monotonic()
+            self._all_ready()
             for index, ready in list(self._links.items()):
                 self._fill(self.workers[index], ready)
+
+    def _all_ready(self) -> None:
+        self.ready_at = time.monotonic()
+        self._ready_cpu = time.process_time()
 
     def _fill(self, info: WorkerInfo, link: Link) -> None:
         """Top the worker up to its capacity from the queue."""
@@ -370,6 +378,8 @@ class WorkerPoolExecutor(SpreadExecutor):
         return not self._queue and not any(self._assigned.values())
 
     def _complete(self) -> None:
+        if self.parent_cpu is None and self.ready_at is not None:
+            self.parent_cpu = time.process_time() - self._ready_cpu
         self._broadcast(("exit",))
         if self._all_done is not None and not self._all_done.done():
             self._all_done.set_result(None)

@@ -16,7 +16,7 @@ from typing import Any
 
 from langchain_core.caches import BaseCache
 from langchain_core.globals import get_llm_cache, set_llm_cache
-from langchain_core.language_models import BaseChatModel
+from langchain_core.language_models import BaseChatModel, LanguageModelInput
 from langchain_openai import ChatOpenAI
 from pydantic import SecretStr
 
@@ -59,7 +59,7 @@ def make_chat_model(
     optional: dict[str, Any] = {}
     if seed is not None:
         optional["seed"] = seed
-    return ChatOpenAI(
+    return LeanChatOpenAI(
         model=settings.model,
         base_url=settings.base_url,
         api_key=SecretStr(api_key),
@@ -69,6 +69,46 @@ def make_chat_model(
         cache=cache if cache is not None else False,
         **optional,
     )
+
+
+class LeanChatOpenAI(ChatOpenAI):
+    """``ChatOpenAI``, sending the same request for less CPU.
+
+    Before sending a request the openai SDK re-types its whole body against the SDK's
+    TypedDicts (``openai._utils._transform``): a recursive walk with type introspection at
+    every level of every message, which for chat messages changes nothing and, with a
+    20-message history, costs about 40% of the client's CPU per call (3.7 vs 2.2 ms against
+    the local test server, ``benchmarks/bench_workers``). Here the messages ChatOpenAI built
+    travel in ``extra_body``, which the SDK merges into the JSON body as they are (the key keeps
+    its place, so the bytes sent are the same), and the typed argument gets an empty list. The
+    same way out is used for the same walk in Anthropic's SDK (anthropic-sdk-python#1195).
+
+    Its LangChain id and name are ChatOpenAI's, so response-cache keys, serialised models and
+    traces do not change. A caller's own ``extra_body`` "messages" (nobody's, but it would
+    win) is left alone.
+    """
+
+    @classmethod
+    def lc_id(cls) -> list[str]:
+        return ChatOpenAI.lc_id()
+
+    def get_name(self, suffix: str | None = None, *, name: str | None = None) -> str:
+        return super().get_name(suffix, name=name or self.name or ChatOpenAI.__name__)
+
+    def _get_request_payload(
+        self,
+        input_: LanguageModelInput,
+        *,
+        stop: list[str] | None = None,
+        **kwargs: Any,
+    ) -> dict[str, Any]:
+        payload: dict[str, Any] = super()._get_request_payload(input_, stop=stop, **kwargs)
+        messages = payload.get("messages")
+        extra = payload.get("extra_body") or {}
+        if messages and "messages" not in extra:
+            payload["extra_body"] = {**extra, "messages": messages}
+            payload["messages"] = []
+        return payload
 
 
 def configure_cache(settings: LLMSettings) -> BaseCache | None:

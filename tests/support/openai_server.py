@@ -358,9 +358,14 @@ def isolated_llm(monkeypatch: Any, cache_path: str | None) -> Iterator[None]:
     ``monkeypatch`` is pytest's fixture; ``cache_path`` None turns caching off.
     """
     from langchain_core.globals import get_llm_cache, set_llm_cache
+    from langchain_openai.chat_models import _client_utils
 
     from convsim_core.llm.models import forget_caches
 
+    # langchain-openai keeps one httpx client per base URL for the process, bound to the event
+    # loop that first used it: a later test whose server got the same ephemeral port would
+    # reuse a client whose pooled connection belongs to a closed loop ("Event loop is closed").
+    _client_utils._cached_async_httpx_client.cache_clear()
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-dummy")
     monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
     monkeypatch.delenv("CONVSIM_MODEL", raising=False)
