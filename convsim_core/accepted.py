@@ -32,7 +32,7 @@ from convsim_core.language import (
 )
 from convsim_core.lexicon import INFORMATION_VERBS
 from convsim_core.models import Message, ParticipantRole
-from convsim_core.outcome_reader import OutcomeSense, Reading
+from convsim_core.outcome_sense import OutcomeSense, Reading
 from convsim_core.report_cues import completion, own_action
 
 

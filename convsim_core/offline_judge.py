@@ -45,7 +45,8 @@ from convsim_core.models import (
     Outcomes,
     ParticipantRole,
 )
-from convsim_core.outcome_reader import OutcomeSense, Reading, read_message
+from convsim_core.outcome_reader import read_message
+from convsim_core.outcome_sense import OutcomeSense, Reading
 from convsim_core.requested import (
     NOTHING_ASKED,
     asked_request,

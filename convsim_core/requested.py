@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from convsim_core.accepted import INFERRED_SCORE, Accepted, customer_spoke_of, refuses_reply
 from convsim_core.language import clauses, normalise
 from convsim_core.models import Message, ParticipantRole
-from convsim_core.outcome_reader import OutcomeSense, Reading, shares_vocabulary
+from convsim_core.outcome_sense import OutcomeSense, Reading, shares_vocabulary
 from convsim_core.report_cues import completion, own_action
 
 NOTHING_ASKED = Accepted(-1)
