@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from convsim_core.batch import PlannedRun
-from convsim_core.batch.executor import BatchExecutor, RunState, RunStatus
+from convsim_core.batch.executor import BatchExecutor
+from convsim_core.batch.status import RunState, RunStatus
 from convsim_core.batch.worker_process import FINISH_SECONDS, PROGRESS_SECONDS, _Events
 from tests.support.sleepy import sleepy_factory
 from tests.support.timeouts import TIMEOUT

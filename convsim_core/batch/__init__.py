@@ -8,15 +8,7 @@ the TUI dashboard are thin layers over :class:`BatchSession`, :func:`collect`/:f
 from typing import TYPE_CHECKING, Any
 
 from convsim_core.batch.compare import Comparison, RateChange, compare, format_comparison
-from convsim_core.batch.executor import (
-    NO_OUTCOME,
-    BatchCounts,
-    BatchExecutor,
-    BatchListener,
-    RunnerFactory,
-    RunState,
-    RunStatus,
-)
+from convsim_core.batch.executor import NO_OUTCOME, BatchExecutor, BatchListener, RunnerFactory
 from convsim_core.batch.folder import TranscriptState, prepare_resume, transcript_state
 from convsim_core.batch.limits import RateLimits
 from convsim_core.batch.manifest import (
@@ -36,6 +28,7 @@ from convsim_core.batch.plan import (
 )
 from convsim_core.batch.records import BatchRecords, ConversationRecord, collect
 from convsim_core.batch.session import BatchSession
+from convsim_core.batch.status import BatchCounts, RunState, RunStatus
 from convsim_core.batch.summary import (
     BatchSummary,
     ScenarioSummary,

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import TextIO
 
-from convsim_core.batch.executor import BatchCounts, RunState, RunStatus, WorkerInfo
+from convsim_core.batch.status import BatchCounts, RunState, RunStatus, WorkerInfo
 
 _BAR = 24
 

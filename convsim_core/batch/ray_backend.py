@@ -30,10 +30,11 @@ from typing import TYPE_CHECKING, Any
 
 import ray
 
-from convsim_core.batch.executor import BatchExecutor, RunnerFactory, RunStatus, WorkerInfo
+from convsim_core.batch.executor import BatchExecutor, RunnerFactory
 from convsim_core.batch.limits import RateLimits
 from convsim_core.batch.plan import PlannedRun
 from convsim_core.batch.spread import SpreadExecutor, WorkerError, WorkerSetup
+from convsim_core.batch.status import RunStatus, WorkerInfo
 from convsim_core.models import ConversationResult
 from convsim_core.persistence import TranscriptLines
 from convsim_core.serialization import from_json

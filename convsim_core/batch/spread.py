@@ -12,8 +12,9 @@ from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
 
-from convsim_core.batch.executor import BatchExecutor, RunnerFactory, WorkerInfo
+from convsim_core.batch.executor import BatchExecutor, RunnerFactory
 from convsim_core.batch.plan import PlannedRun
+from convsim_core.batch.status import WorkerInfo
 
 
 class WorkerSetup(Protocol):

@@ -20,7 +20,8 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from convsim_core.batch.executor import BatchExecutor, RunState, RunStatus, ensure_open_files
+from convsim_core.batch.executor import BatchExecutor, ensure_open_files
+from convsim_core.batch.status import RunState, RunStatus
 from convsim_core.batch.wire import Link, LinkClosed
 
 logger = logging.getLogger(__name__)

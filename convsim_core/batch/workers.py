@@ -18,6 +18,9 @@ transcript is complete are counted from the transcript, the others are set aside
 ``ID.partial-N.jsonl`` and queued again, and a replacement worker starts. Cancelling the batch
 (Ctrl-C) asks every worker to stop; their conversations end ``stopped`` and ``--resume``
 re-runs them, exactly as in one process.
+
+Just over 400 lines: the pool's start, restart-after-death and shutdown share one table of
+worker processes and in-flight runs, which is what makes a killed worker lose nothing.
 """
 
 from __future__ import annotations
@@ -34,11 +37,11 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from convsim_core.batch.executor import RunStatus, WorkerInfo
 from convsim_core.batch.folder import TranscriptState, set_aside, transcript_state
 from convsim_core.batch.plan import PlannedRun
 from convsim_core.batch.retry import OutageGate
 from convsim_core.batch.spread import SpreadExecutor, WorkerError, WorkerSetup
+from convsim_core.batch.status import RunStatus, WorkerInfo
 from convsim_core.batch.wire import Link, LinkClosed
 from convsim_core.batch.worker_process import worker_main
 from convsim_core.persistence import read_transcript
