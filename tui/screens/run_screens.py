@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, Unpack
 
 from textual import on, work
 from textual.binding import Binding
@@ -17,14 +17,13 @@ from textual.widget import Widget
 from textual.widgets import Footer, Header
 
 from tui.export import record_outcome_choice, save_transcript
-from tui.pace import WATCH_PACE, Pace
 from tui.run_source import RunSource
 from tui.screens.dialogs import NO_OUTCOME, OutcomeDialog, SaveDialog
 from tui.screens.help import HelpScreen
 from tui.screens.seat_controls import TAKE_ACTIONS, SeatControls
 from tui.settings import ViewSettings
 from tui.widgets.composer import Composer
-from tui.widgets.live_run import LiveRun
+from tui.widgets.live_run import LiveRun, RunInputs
 
 Command = tuple[str, str, Callable[[], Any]]
 
@@ -66,22 +65,15 @@ class RunScreen(Screen[None]):
         self,
         source: RunSource,
         *,
-        seed: int,
         settings: ViewSettings,
-        pace: Pace = WATCH_PACE,
         mode: str | None = None,
+        **run: Unpack[RunInputs],
     ) -> None:
         super().__init__()
         self.source = source
         self.settings = settings
         self.mode = mode or self.MODE
-        self._live = LiveRun(
-            source,
-            seed=seed,
-            settings=settings,
-            pace=pace,
-            id="live",
-        )
+        self._live = LiveRun(source, settings=settings, id="live", **run)
 
     @property
     def live(self) -> LiveRun:

@@ -43,21 +43,21 @@ class Composer(Widget):
         id: str | None = None,
     ) -> None:
         super().__init__(id=id)
-        self._cursor_blink = cursor_blink
+        # Built here, not in compose: the composer owns its one text area from the start, so
+        # set_title and text work before it is mounted and never need a query.
+        self._area = TextArea(soft_wrap=True, show_line_numbers=False, id="composer-input")
+        self._area.cursor_blink = cursor_blink
+        self._area.border_title = title
         self._accepting = True
-        self._title = title
         self._ready_hint = hint
 
     def compose(self) -> Iterable[Widget]:
-        area = TextArea(soft_wrap=True, show_line_numbers=False, id="composer-input")
-        area.cursor_blink = self._cursor_blink
-        area.border_title = self._title
-        yield area
+        yield self._area
         yield Static(self._hint(), id="composer-hint")
 
     @property
     def text_area(self) -> TextArea:
-        return self.query_one(TextArea)
+        return self._area
 
     @property
     def text(self) -> str:
@@ -93,5 +93,4 @@ class Composer(Widget):
         return self._ready_hint
 
     def set_title(self, title: str) -> None:
-        self._title = title
-        self.text_area.border_title = title
+        self._area.border_title = title

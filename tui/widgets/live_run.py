@@ -16,7 +16,7 @@ import logging
 from collections.abc import Iterable
 from datetime import tzinfo
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NotRequired, Protocol, TypedDict
 
 from textual import getters, on, work
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -99,6 +99,13 @@ class LiveRunSettings(Protocol):
     @property
     def show_transcript_path(self) -> bool:
         """Say where the transcript is written."""
+
+
+class RunInputs(TypedDict):
+    """What decides a live run besides its source: a screen hosting one passes these on."""
+
+    seed: int
+    pace: NotRequired[Pace]
 
 
 class LiveRun(Widget):
