@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 
-from convsim_core.frames import still_stands
+from convsim_core.frames import UNDER_WAY, still_stands
 from convsim_core.language import (
     CONDITION_WORDS,
     NEGATORS,
@@ -69,8 +69,8 @@ def reports_action(clause: Clause) -> str | None:
     ws = clause.words
     if clause.is_offer or not ws:
         return None
-    for phrase in _UNDER_WAY:
-        if clause.find(phrase) is not None and not clause.negated_at(clause.find(phrase) or 0):
+    for phrase in UNDER_WAY:
+        if (start := clause.find(phrase)) is not None and not clause.negated_at(start):
             return " ".join(phrase)
     for index, word in enumerate(ws):
         now = (index + 1 < len(ws) and ws[index + 1] == "now") or (index and ws[index - 1] == "now")
@@ -122,9 +122,6 @@ def _participle(word: str) -> bool:
             or word in ("begun", "agreed", "succeeded")
         )
     )
-
-
-_UNDER_WAY = (("on", "its", "way"), ("on", "the", "way"), ("on", "their", "way"), ("en", "route"))
 
 
 _SEARCHING = frozenset(

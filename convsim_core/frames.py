@@ -14,11 +14,15 @@ from __future__ import annotations
 
 from convsim_core.language import Clause
 
-_ARRIVING: tuple[tuple[str, ...], ...] = (
+UNDER_WAY: tuple[tuple[str, ...], ...] = (
     ("on", "its", "way"),
     ("on", "the", "way"),
     ("on", "their", "way"),
     ("en", "route"),
+)
+"""Frames of something under way to the customer ("it is on its way", "en route")."""
+_ARRIVING: tuple[tuple[str, ...], ...] = (
+    *UNDER_WAY,
     ("in", "the", "post"),
     ("in", "the", "mail"),
     ("be", "with", "you"),
