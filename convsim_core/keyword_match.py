@@ -11,8 +11,6 @@ from convsim_core.language import (
     FAILURE_STEMS,
     NEGATORS,
     Clause,
-    normalise,
-    words,
 )
 from convsim_core.lexicon import (
     STOPWORDS,
@@ -25,14 +23,16 @@ def keyword_reading(
     clause: Clause, sense: OutcomeSense, grams: set[tuple[str, ...]]
 ) -> Reading | None:
     found: Reading | None = None
-    for phrase, written in zip(sense.keywords, sense.keyword_text, strict=True):
+    for phrase, written, spelled in zip(
+        sense.keywords, sense.keyword_text, sense.keyword_words, strict=True
+    ):
         starts = (
             clause.find_all(phrase, use_stems=True) if len(phrase) > 3 or phrase in grams else []
         )
         if not starts and len(phrase) == 2 and {phrase[:1], phrase[1:]} <= grams:
             starts = _either_order(clause, phrase)
         for start in starts:
-            reading = _keyword_at(clause, sense, phrase, written, start)
+            reading = _keyword_at(clause, sense, phrase, (written, spelled), start)
             if reading.is_hit:
                 return reading
             found = found or reading
@@ -88,8 +88,13 @@ def _either_order(clause: Clause, phrase: tuple[str, ...]) -> list[int]:
 
 
 def _keyword_at(
-    clause: Clause, sense: OutcomeSense, phrase: tuple[str, ...], written: str, start: int
+    clause: Clause,
+    sense: OutcomeSense,
+    phrase: tuple[str, ...],
+    keyword: tuple[str, tuple[str, ...]],
+    start: int,
 ) -> Reading:
+    written, spelled = keyword
     negative = any(s in NEGATORS or s in FAILURE_STEMS for s in phrase)
     reason = ""
     if clause.words and clause.words[0] in ASKING and not negative:
@@ -104,33 +109,27 @@ def _keyword_at(
         )
     elif not negative and (word := clause.hedged_at(start, allow_future=True)):
         reason = f'not done yet ("{word}")'
-    elif not negative and (_base_form_of_past(clause, start, written) or _one_word(written, sense)):
+    elif not negative and (_base_form_of_past(clause, start, spelled) or _one_word(spelled, sense)):
         reason = not_happened(clause, range(start, start + len(phrase)))
     return Reading(sense.outcome, 1.0, clause.shown, f'"{written}"', reason)
 
 
-def _one_word(written: str, sense: OutcomeSense) -> bool:
+def _one_word(spelled: tuple[str, ...], sense: OutcomeSense) -> bool:
     """A keyword with no word of a past form ("refund", "upgrade", "visitor permits", "aisle
     seat") names what was asked for, not that it happened: "the refund goes to your card" is
     how refunds work, "visitor permits are for cars only" a rule, "there are aisle seats
     available" an offer of what there is. The clause must still say it happened. A failure's
     words ("declined", "no refund") say it on their own."""
-    spelled = words(normalise(written))
-    return bool(spelled) and not sense.failure and not any(map(_is_past, spelled))
+    return bool(spelled) and not sense.failure and not any(map(past_form, spelled))
 
 
-def _base_form_of_past(clause: Clause, start: int, written: str) -> bool:
+def _base_form_of_past(clause: Clause, start: int, spelled: tuple[str, ...]) -> bool:
     """A keyword written as done ("cancelled") found in its base form ("cancel it please"):
     the clause must still say it happened."""
-    spelled = words(normalise(written))
     for offset, word in enumerate(spelled):
         if start + offset >= len(clause.words):
             return False
         found = clause.words[start + offset]
-        if _is_past(word) and not _is_past(found):
+        if past_form(word) and not past_form(found):
             return True
     return False
-
-
-def _is_past(word: str) -> bool:
-    return past_form(word)

@@ -42,6 +42,8 @@ class OutcomeSense:
     said_by: ParticipantRole | None
     keywords: tuple[tuple[str, ...], ...]
     keyword_text: tuple[str, ...]
+    keyword_words: tuple[tuple[str, ...], ...]
+    """Each keyword's words as written (``keyword_text`` read once here, not per message)."""
     groups: tuple[Group, ...]
     words: frozenset[str]
     """Content stems of the description that belong to no group."""
@@ -95,6 +97,7 @@ class OutcomeSense:
             said_by=said_by,
             keywords=tuple(p for p, _ in spelled),
             keyword_text=tuple(k for _, k in spelled),
+            keyword_words=tuple(tuple(words(normalise(k))) for _, k in spelled),
             groups=groups,
             words=content - {"not", "no", "never"},
             failure=failure,
