@@ -346,8 +346,5 @@ _GROUP_OF_RESULT = {
 def _other_results(clause: Clause, sense: OutcomeSense) -> list[int]:
     """Result words of another kind of request than the outcome's own: "it is scheduled for
     Thursday" says a booking stands, not that a delivery was moved."""
-    return [
-        i
-        for i, w in enumerate(clause.words)
-        if _GROUP_OF_RESULT.get(w, "complete") not in sense.actions | {"complete"}
-    ]
+    own = sense.actions | {"complete"}
+    return [i for i, w in enumerate(clause.words) if _GROUP_OF_RESULT.get(w, "complete") not in own]

@@ -47,6 +47,10 @@ _NEW_STATE = frozenset(
 Street branch", "you're now on the Basic plan"); not "now ready" or "now closed"."""
 _NOW_SUBJECTS = frozenset({"you", "it", "they", "that", "this"})
 _CUSTOMERS = frozenset({"you", "your", "it", "this", "that"})
+_NOT_NOW = frozenset({"if", "unless", "once", "when"})
+"""A new state still to come ("you'll be on the Basic plan once it renews")."""
+_NOT_YET = frozenset({"if", "unless", "until", "once"})
+"""A consequence still conditional ("it will renew unless you cancel")."""
 
 
 def changes_state(description_stems: Sequence[str]) -> bool:
@@ -66,7 +70,7 @@ def now_state(clause: Clause, things: frozenset[str]) -> str | None:
     or their thing (a word of ``things``: stems of the outcome's description); never asked,
     negated or conditional."""
     ws = clause.words
-    if clause.is_offer or not {"if", "unless", "once", "when"}.isdisjoint(ws):
+    if clause.is_offer or not _NOT_NOW.isdisjoint(ws):
         return None
     for index in range(1, len(ws) - 1):
         if ws[index] != "now" or ws[index - 1] not in ("is", "are", "will"):
@@ -91,7 +95,7 @@ def negated_opposite(clause: Clause, groups: Sequence[Group], things: frozenset[
     if not opposites or clause.is_offer:
         return None
     ws = clause.words
-    if not {"if", "unless", "until", "once"}.isdisjoint(ws):
+    if not _NOT_YET.isdisjoint(ws):
         return None
     if _CUSTOMERS.isdisjoint(ws) and things.isdisjoint(clause.stems):
         return None
