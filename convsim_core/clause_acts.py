@@ -17,7 +17,6 @@ from convsim_core.language import (
     REGRET_WORDS,
     Clause,
     addressed_to_customer,
-    ngrams,
     refusing_word,
 )
 from convsim_core.lexicon import (
@@ -353,8 +352,9 @@ def _perfect(clause: Clause) -> str | None:
 _MANAGED = (("was", "able", "to"), ("were", "able", "to"), ("managed", "to"))
 
 
-def failure_phrase(clause: Clause) -> str | None:
-    grams = ngrams(clause.stems)
+def failure_phrase(grams: set[tuple[str, ...]]) -> str | None:
+    """A failure said without a negator ("sold out", "fully booked") among a clause's stem
+    n-grams (the reader's, built once per clause rather than once per outcome)."""
     for phrase in FAILURE_PHRASES:
         if phrase in grams:
             return " ".join(phrase)

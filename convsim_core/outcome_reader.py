@@ -288,7 +288,7 @@ def _concept(
     score = min(0.95, 0.5 + 0.15 * len(positions) + 0.05 * len(residual))
     anchors = [i for i, _ in positions] or residual
     negators = [p for i in anchors if (p := clause.negator_of(i)) is not None]
-    negation = clause.words[negators[0]] if negators else failure_phrase(clause)
+    negation = clause.words[negators[0]] if negators else failure_phrase(grams)
     if sense.failure:
         if negators and all(clause.conditional_at(p) for p in negators):
             return Reading(sense.outcome, score - 0.3, clause.shown, evidence, "a conditional")
