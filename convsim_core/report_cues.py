@@ -260,13 +260,6 @@ def changed_to(clause: Clause) -> str | None:
         if ws[index] in _NOW_BE or tuple(ws[index : index + 2]) in _WILL_BE:
             return " ".join(ws[: index + 1])
     return None
-    for index in range(3, min(len(ws), 7)):
-        word = ws[index]
-        if clause.segments[index] != 0 or clause.negated_at(index):
-            return None
-        if word in _NOW_BE or tuple(ws[index : index + 2]) in _WILL_BE:
-            return " ".join(ws[: index + 1])
-    return None
 
 
 def can_now(clause: Clause) -> str | None:
