@@ -211,8 +211,7 @@ def own_action(clause: Clause) -> str | None:
     if position >= len(ws) or clause.negated_at(position) or clause.hedged_at(position):
         return None
     verb = ws[position]
-    ordinary = verb.endswith("ed") and len(verb) > 4 and not verb.endswith("eed")
-    if not (ordinary or past_form(verb)) or verb == "been":
+    if not past_form(verb) or verb == "been":
         return None
     if verb in INFORMATION_VERBS or verb in ATTEMPT_VERBS or verb in _HANDED_ON:
         return None
@@ -262,12 +261,16 @@ def changed_to(clause: Clause) -> str | None:
     return None
 
 
+_NOT_YET = frozenset({"if", "once", "when", "after"})
+"""What the customer can do only later ("you can log in once it is reset")."""
+
+
 def can_now(clause: Clause) -> str | None:
     """The customer can do now what they could not: "You should be able to log in now",
     "you can now use your card", "you can go ahead and sign in now". The request that
     stood in the way is done. Never negated, asked or pending ("you can log in once ...")."""
     ws = clause.words
-    if clause.is_offer or ws[:1] != ("you",) or not {"if", "once", "when", "after"}.isdisjoint(ws):
+    if clause.is_offer or ws[:1] != ("you",) or not _NOT_YET.isdisjoint(ws):
         return None
     if "now" not in ws or clause.negated_at(ws.index("now")) is not None:
         return None
