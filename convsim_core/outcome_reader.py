@@ -52,7 +52,7 @@ from convsim_core.lexicon import (
     Group,
 )
 from convsim_core.models import ParticipantRole
-from convsim_core.outcome_sense import OutcomeSense, Reading, shares_vocabulary
+from convsim_core.outcome_sense import OutcomeSense, Reading, related_failure
 from convsim_core.state_change import (
     CHANGE_OF_STATE,
     change_verb,
@@ -149,10 +149,10 @@ def _counterpart(
     """A success the speaker says they cannot do ("we can't accept this claim") reports the
     failure outcome about the same thing: the one failure that shares its vocabulary."""
     for success, reading in refusals:
-        related = [f for f in failures if shares_vocabulary(success, f)]
-        if len(related) == 1:
+        related = related_failure(success, failures)
+        if related is not None:
             return Reading(
-                related[0].outcome,
+                related.outcome,
                 reading.score,
                 reading.clause,
                 f"{reading.evidence} refused ({reading.refused})",

@@ -201,6 +201,13 @@ class Reading:
         return not self.reason
 
 
+def related_failure(success: OutcomeSense, failures: Sequence[OutcomeSense]) -> OutcomeSense | None:
+    """The failure outcome about the same thing as ``success``: the only one of ``failures``
+    that shares its vocabulary ("we can't accept this claim" for "the claim was approved")."""
+    related = [f for f in failures if shares_vocabulary(success, f)]
+    return related[0] if len(related) == 1 else None
+
+
 def shares_vocabulary(one: OutcomeSense, other: OutcomeSense) -> bool:
     if not one.words.isdisjoint(other.words - FAILURE_STEMS):
         return True

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from convsim_core.accepted import INFERRED_SCORE, Accepted, customer_spoke_of, refuses_reply
 from convsim_core.language import clauses, normalise
 from convsim_core.models import Message, ParticipantRole
-from convsim_core.outcome_sense import OutcomeSense, Reading, shares_vocabulary
+from convsim_core.outcome_sense import OutcomeSense, Reading, related_failure
 from convsim_core.report_cues import completion, own_action
 
 NOTHING_ASKED = Accepted(-1)
@@ -111,9 +111,9 @@ def counterparts(successes: set[str], senses: Sequence[OutcomeSense]) -> set[str
     failures = [s for s in senses if s.failure]
     found: set[str] = set()
     for success in (s for s in senses if s.outcome.name in successes):
-        related = [f for f in failures if shares_vocabulary(success, f)]
-        chosen = related if len(related) == 1 else failures if len(failures) == 1 else []
-        found.update(f.outcome.name for f in chosen)
+        chosen = related_failure(success, failures) or (failures[0] if len(failures) == 1 else None)
+        if chosen is not None:
+            found.add(chosen.outcome.name)
     return found
 
 
