@@ -4,8 +4,6 @@ support agents speak; none is copied from a benchmark dataset."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 
 from convsim_core.frames import arrival, still_stands, success_frame
@@ -19,7 +17,6 @@ from tests.support.judged import judged_with as _judged
 from tests.support.judged import pair as _pair
 
 A, C = ParticipantRole.AGENT, ParticipantRole.CUSTOMER
-T0 = datetime(2025, 1, 1, tzinfo=UTC)
 _Line = tuple[ParticipantRole, str]
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from convsim_core.models import Conversation, Message, Outcome, Outcomes, ParticipantRole
 from convsim_core.offline_judge import OfflineJudge, OutcomeWords
-from tests.support.judged import judged
+from tests.support.judged import judged, pair
 
 A, C = ParticipantRole.AGENT, ParticipantRole.CUSTOMER
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
@@ -451,11 +451,7 @@ def test_the_go_ahead_names_which_proposal_it_answered() -> None:
 
 # Support wording beyond bookings: each pair of outcomes as a user writes it for one scenario.
 def _outcomes(success: str, failure: str) -> Outcomes:
-    return Outcomes((Outcome("done", success), Outcome("failed", failure)))
-
-
-def _judged(outcomes: Outcomes, *lines: _Line, words: tuple[OutcomeWords, ...] = ()) -> str | None:
-    return judged(outcomes, *lines, words=words)
+    return pair(success, failure, success_name="done")
 
 
 REFUND = _outcomes("The customer got their money back.", "The refund was refused.")
@@ -533,15 +529,15 @@ SUPPORT_WORDING = [
 def test_support_wording(
     outcomes: Outcomes, lines: tuple[_Line, ...], expected: str | None
 ) -> None:
-    assert _judged(outcomes, (C, "Hi there"), *lines) == expected
+    assert judged(outcomes, (C, "Hi there"), *lines) == expected
 
 
 def test_the_customers_request_is_no_report_even_in_the_keywords_form() -> None:
     words = (OutcomeWords("done", ("cancelled",)), OutcomeWords("failed", ("can't cancel",)))
     outcomes = _outcomes("The gym membership was cancelled.", "It could not be cancelled.")
-    assert _judged(outcomes, (C, "Please cancel my gym membership."), words=words) is None
-    assert _judged(outcomes, (C, "Cancel it please, today."), words=words) is None
-    assert _judged(outcomes, (C, "Hi"), (A, "It's cancelled."), words=words) == "done"
+    assert judged(outcomes, (C, "Please cancel my gym membership."), words=words) is None
+    assert judged(outcomes, (C, "Cancel it please, today."), words=words) is None
+    assert judged(outcomes, (C, "Hi"), (A, "It's cancelled."), words=words) == "done"
 
 
 # Turn-taking without a proposal: the customer asks, the agent's next messages answer.
@@ -595,7 +591,7 @@ ASKED = [
 def test_the_answer_to_a_request(
     outcomes: Outcomes, asked: _Line, reply: _Line, expected: str | None
 ) -> None:
-    assert _judged(outcomes, asked, (A, "One moment, let me check."), reply) == expected
+    assert judged(outcomes, asked, (A, "One moment, let me check."), reply) == expected
 
 
 def test_done_as_asked_says_which_request_it_answered() -> None:
@@ -677,12 +673,12 @@ def test_sentence_structure(
     words: tuple[OutcomeWords, ...],
     expected: str | None,
 ) -> None:
-    assert _judged(outcomes, (C, "Hello"), *lines, words=words) == expected
+    assert judged(outcomes, (C, "Hello"), *lines, words=words) == expected
 
 
 def test_a_customer_describing_the_problem_is_not_the_agent_failing() -> None:
-    assert _judged(WIFI, (C, "The wifi isn't turned on, I can't connect.")) is None
-    assert _judged(WIFI, (A, "Hi"), (C, "You couldn't even turn the wifi on.")) == "failed"
+    assert judged(WIFI, (C, "The wifi isn't turned on, I can't connect.")) is None
+    assert judged(WIFI, (A, "Hi"), (C, "You couldn't even turn the wifi on.")) == "failed"
 
 
 def test_a_condition_is_no_proposal() -> None:
@@ -691,7 +687,7 @@ def test_a_condition_is_no_proposal() -> None:
         (C, "Good to know, I'll think about it."),
         (A, "Great, take your time."),
     )
-    assert _judged(TRIP, *lines) is None
+    assert judged(TRIP, *lines) is None
 
 
 def test_an_offer_for_it_proposes_what_the_customer_asked_for() -> None:
@@ -702,7 +698,7 @@ def test_an_offer_for_it_proposes_what_the_customer_asked_for() -> None:
         (C, "Yes please"),
         (A, "It's on your booking. When you board, connect to SkyNet."),
     )
-    assert _judged(WIFI, *lines) == "done"
+    assert judged(WIFI, *lines) == "done"
 
 
 @pytest.mark.parametrize(
@@ -713,4 +709,4 @@ def test_an_offer_for_it_proposes_what_the_customer_asked_for() -> None:
     ],
 )
 def test_a_condition_or_a_consequence_for_the_customer_is_no_failure(text: str) -> None:
-    assert _judged(WIFI, (C, "How does wifi work on board?"), (A, text)) is None
+    assert judged(WIFI, (C, "How does wifi work on board?"), (A, text)) is None

@@ -26,9 +26,10 @@ def judged(
     return judgement.outcome.name if judgement.outcome else None
 
 
-def pair(done: str, failed: str) -> Outcomes:
-    """A scenario's two outcomes, ``completed`` and ``failed``, as their descriptions."""
-    return Outcomes((Outcome("completed", done), Outcome("failed", failed)))
+def pair(done: str, failed: str, *, success_name: str = "completed") -> Outcomes:
+    """A scenario's two outcomes, ``completed`` (or ``success_name``) and ``failed``, as
+    their descriptions."""
+    return Outcomes((Outcome(success_name, done), Outcome("failed", failed)))
 
 
 def judged_with(
