@@ -55,6 +55,8 @@ _AFTER_OPENING_VERB = frozenset(
 
 
 _BE = frozenset({"is", "are", "was", "were", "now", "been"})
+_BE_OR_ALL = _BE | {"all"}
+"""Before "complete" or "set", a result reached: "is complete", "you're all set"."""
 
 
 def reports_action(clause: Clause) -> str | None:
@@ -385,7 +387,7 @@ def not_happened(clause: Clause, anchors: Sequence[int], ignore: Sequence[int] =
             happened = True  # a state reached: "the shipping address is now 4 Oak Road"
         if word == "through" and index and clause.words[index - 1] in _WENT:
             happened = True
-        if word in ("complete", "set") and index and clause.words[index - 1] in _BE | {"all"}:
+        if word in ("complete", "set") and index and clause.words[index - 1] in _BE_OR_ALL:
             happened = True  # "is complete", "you're all set", "the alarm is set"
         if happened:
             hedge = clause.hedged_at(index)

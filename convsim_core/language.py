@@ -105,6 +105,8 @@ def addressed_to_customer(ws: Sequence[str], index: int) -> bool:
 NEW_PREDICATE = frozenset({"and", "or", "so", "which", "because", "while", "since"})
 """Words after which a negation belongs to another statement than the word before them."""
 _WITH = frozenset({"with", "at", "for"})
+_ABLE = frozenset({"able", "possible"})
+"""After a negator, the words that make it an inability: "not able to", "not possible"."""
 MODAL_WORDS = frozenset({"can", "could", "would", "might", "may", "should", "shall", "must"})
 FUTURE_WORDS = frozenset({"will", "going", "gonna", "about", "let", "plan", "try", "tri"})
 INTENTION_WORDS = frozenset({"help", "happy", "glad", "want", "wants", "like", "need", "ready"})
@@ -291,7 +293,7 @@ class Clause:
         if before in ("can", "could"):
             return f"{before} not"
         for size, word in enumerate(after, start=1):
-            if word in ("able", "possible"):
+            if word in _ABLE:
                 return " ".join((before, "not", *after[:size]))
         if before in ("was", "were") and "yet" not in ws[position:]:
             return f"{before} not"
@@ -304,7 +306,7 @@ class Clause:
         ws = self.words
         if ws[position] != "not" or position == 0 or ws[position - 1] != "would":
             return False
-        return not {"able", "possible"}.intersection(ws[position + 1 : position + 3])
+        return _ABLE.isdisjoint(ws[position + 1 : position + 3])
 
     def hedged_at(self, index: int, *, allow_future: bool = False) -> str | None:
         """A word before ``index`` that makes it a possibility or plan, not a fact.
