@@ -163,14 +163,11 @@ class Runner(abc.ABC):
         if self.services.event_callback is not None:
             self.services.event_callback(event)
 
-    @property
-    def _observed(self) -> bool:
-        """Whether anyone listens to events: lets hot paths skip building them."""
-        return self.services.event_callback is not None
-
     def _set_state(self, state: RunnerState, detail: str = "") -> None:
         self._state = state
-        if self._observed:
+        # Like every event, built only when someone listens (the hot paths test the same
+        # field inline, without a property call).
+        if self.services.event_callback is not None:
             self._emit(StateChanged(state, detail))
 
     async def _record(self, message: Message) -> Termination | None:
