@@ -45,24 +45,22 @@ import tracemalloc
 from pathlib import Path
 from typing import Any
 
-from benchmarks.bench_batch import MAX_LLM_MESSAGES, bare_loop, start_server
-from convsim_core.batch import BatchExecutor, BatchPlan, BatchSession, PlannedRun, ScenarioEntry
+from benchmarks.bench_batch import (
+    LATENCY,
+    MAX_LLM_MESSAGES,
+    MESSAGES,
+    bare_loop,
+    plan_runs,
+    start_server,
+    verdict,
+)
+from convsim_core.batch import BatchExecutor, BatchPlan, BatchSession, ScenarioEntry
 from convsim_core.batch.spread import split
 from convsim_core.batch.workers import WorkerPoolExecutor
 from tests.support.sleepy import SleepySetup, sleepy_factory
 
 LEAN = "LeanChatOpenAI"
-LATENCY = 0.05
-MESSAGES = 10
 WORKERS = 2
-
-
-def verdict(ok: bool) -> str:
-    return "met" if ok else "MISSED"
-
-
-def plan_runs(count: int) -> list[PlannedRun]:
-    return list(BatchPlan((ScenarioEntry("bench", "bench", 1),), runs=count).planned_runs())
 
 
 def last_finish(executor: BatchExecutor) -> float:

@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
+from tests.support.ports import free_port as _closed_port
 from tests.support.timeouts import MS
 
 DEMO = Path(__file__).parent.parent / "convsim_core" / "builtin_scenarios" / "demo.toml"
-
-
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _run(tmp_path: Path, *extra: str) -> subprocess.CompletedProcess[str]:

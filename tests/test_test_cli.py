@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ import pytest
 
 from channels.demo_bot import DemoBotServer
 from convsim_core.batch.folder import transcript_files
+from tests.support.ports import free_port as _closed_port
 from tests.support.refund_scenario import refund_toml
 from tui.cli import main
 
@@ -150,12 +150,6 @@ def test_a_failing_suite_exits_1_and_names_each_failing_conversation(tmp_path: P
         assert "the agent said 'sort it out' (message 1)" in line
         assert f"transcript {out / run_id}.jsonl" in line
     assert "❌ fail" in md.read_text(encoding="utf-8")
-
-
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _bot_scenario(folder: Path) -> Path:

@@ -9,7 +9,6 @@ worker thread with its own event loop, as from a shell.
 from __future__ import annotations
 
 import asyncio
-import socket
 import tomllib
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,6 +19,7 @@ import pytest
 from convsim_core import TerminationReason
 from convsim_core.models import ParticipantRole
 from convsim_core.persistence import Transcript, read_transcript
+from tests.support.ports import free_port
 from tests.support.third_party_bots import (
     FAREWELL,
     BotFrameworkBot,
@@ -112,12 +112,6 @@ async def probe_then_connect(
 
 def agent_texts(transcript: Transcript) -> list[str]:
     return [m.display_text() for m in transcript.messages if m.sender is ParticipantRole.AGENT]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 # -- probe, then a real conversation with the printed profile --------------------------------------

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 import attrs
@@ -12,6 +11,7 @@ from convsim_core.channel import ChannelState
 from convsim_core.persistence import read_transcript
 from convsim_core.scenario import builtin_scenario
 from convsim_core.scenario_models import Scenario
+from tests.support.ports import free_port as closed_port
 from tests.support.timeouts import MS, TIMEOUT
 from tui.app import ConvsimApp, connect_screen
 from tui.screens.run_screens import ConnectScreen
@@ -90,12 +90,6 @@ async def test_a_dropped_connection_shows_reconnecting(tmp_path: Path) -> None:
                 in badge.history[badge.history.index(ChannelState.RECONNECTING) :]
             )
             assert f"127.0.0.1:{bot.port}/ws" in str(badge.render())
-
-
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 async def test_an_unreachable_bot_is_an_error_panel(tmp_path: Path) -> None:

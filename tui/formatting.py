@@ -38,6 +38,11 @@ def fit(text: str, width: int) -> str:
     return text[: max(0, width - 1)] + "…" if width > 0 else ""
 
 
+def clip(text: str, width: int) -> str:
+    """``text`` on one line (each run of whitespace one space), then :func:`fit` to ``width``."""
+    return fit(" ".join(text.split()), width)
+
+
 def fit_id(run_id: str, width: int) -> str:
     """A conversation id cut in the middle: its number (``-0003``) tells the rows apart."""
     if len(run_id) <= width:

@@ -1,4 +1,5 @@
-"""A free TCP port on 127.0.0.1, for servers a test starts, stops and starts again there."""
+"""A free TCP port on 127.0.0.1: for servers a test starts, stops and starts again there, or as
+an address nobody listens on (an unreachable bot or LLM)."""
 
 from __future__ import annotations
 

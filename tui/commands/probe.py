@@ -15,8 +15,12 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from tui.commands.command import Command
+from tui.formatting import clip
 from tui.numbers import NumberRule, add_number
 from tui.wiring.errors import UserError
+
+SHOWN = 300
+"""Characters of a frame printed (on one line)."""
 
 WAIT = NumberRule(above=0, maximum=600)
 """--timeout: positive seconds, at most ten minutes."""
@@ -107,21 +111,16 @@ def _print_exchange(exchange: Exchange) -> None:
         print(f"  status: {exchange.status}", file=out)
     for name, value in exchange.headers:
         print(f"  header: {name}: {value}", file=out)
-    print(f"  -> {_clip(exchange.sent)}", file=out)
+    print(f"  -> {clip(exchange.sent, SHOWN)}", file=out)
     for frame in exchange.frames:
         source = f" (POST {frame.source})" if frame.source else ""
-        print(f"  <- {frame.at * 1000:+.0f} ms{source}: {_clip(frame.data)}", file=out)
+        print(f"  <- {frame.at * 1000:+.0f} ms{source}: {clip(frame.data, SHOWN)}", file=out)
     if not exchange.frames and exchange.error is None:
         print("  <- nothing came back", file=out)
     if exchange.closed:
         print(f"  connection {exchange.closed}", file=out)
     if exchange.error:
         print(f"  error: {exchange.error}", file=out)
-
-
-def _clip(text: str, limit: int = 300) -> str:
-    one = " ".join(text.split())
-    return one if len(one) <= limit else one[: limit - 1] + "…"
 
 
 COMMAND = Command(

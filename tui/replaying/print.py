@@ -7,6 +7,7 @@ import textwrap
 from collections.abc import Sequence
 
 from convsim_core.replay import ReplayComparison, Turn, word_diff
+from tui.formatting import clip
 from tui.headless import HeadlessPrinter
 
 
@@ -45,7 +46,7 @@ def _turn(printer: HeadlessPrinter, turn: Turn, column: int) -> None:
     else:
         mark = style.warn("changed") if turn.changed else style.dim("same")
     said = f"customer: {turn.customer}" if turn.customer is not None else "the bot opens"
-    printer.line(f"{style.bold(f'Turn {turn.number}')}  {mark}  {_clip(said, column * 2)}")
+    printer.line(f"{style.bold(f'Turn {turn.number}')}  {mark}  {clip(said, column * 2)}")
     left = _wrap(turn.recorded_text or "(no answer)", column)
     right = _wrap(turn.new_text or ("(no answer)" if turn.replayed else "(not replayed)"), column)
     printer.line(style.dim(f"{'recorded'.ljust(column)} | new"))
@@ -98,8 +99,3 @@ def _wrap(text: str, width: int) -> list[str]:
     for paragraph in text.splitlines() or [""]:
         lines.extend(textwrap.wrap(paragraph, width) or [""])
     return lines
-
-
-def _clip(text: str, width: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 1] + "…"

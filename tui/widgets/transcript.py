@@ -462,12 +462,13 @@ class TranscriptView(VerticalScroll):
         if retired and not self.following:
             self._hold_position(retired)
         self._earlier.add([(b.index, b.message) for b in retired] + direct)
-        self._earlier.select(self._selected)
         if retired:
             self.remove_children(retired)
         bubbles = [MessageBubble(index, message, tz=self._tz) for index, message in fresh]
-        for bubble in bubbles:
-            bubble.set_class(bubble.index == self._selected, "-selected")
+        if self._selected is not None:  # the viewer's selection moves with it (live runs: none)
+            self._earlier.select(self._selected)
+            for bubble in bubbles:
+                bubble.set_class(bubble.index == self._selected, "-selected")
         self._live.extend(bubbles)
         self.mount_all(bubbles)
         if self.follow and not self.is_anchored:
